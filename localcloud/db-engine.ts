@@ -1,0 +1,493 @@
+/**
+ * The database behind the local cloud. It answers the requests that @cloudbase/database
+ * (inside the real wx-server-sdk) sends over HTTP — `database.getDocument`,
+ * `database.insertDocument`, ... with EJSON-encoded queries and updates — and evaluates
+ * them with mingo (MongoDB query and update operators). So `db.command`, `serverDate`,
+ * `throwOnNotFound`, transactions and the result shapes are the SDK's own code; only the
+ * server side is here.
+ *
+ * Semantics copied from CloudBase (each covered in tests/localcloud/db-engine.test.ts):
+ * - collections must exist (created from database/collections.json), else
+ *   DATABASE_COLLECTION_NOT_EXIST;
+ * - `add` generates a 32-hex `_id`; a duplicate `_id` or unique-index key fails with
+ *   DATABASE_REQUEST_FAILED (message "E11000 duplicate key", not a reliable code);
+ * - `{ $tcb_server_date: { offset } }` anywhere in written data becomes the server's Date;
+ * - `get` returns at most 1000 documents (the SDK asks 100 by default);
+ * - transactions: document operations only; reads and writes are isolated in the
+ *   transaction and checked at commit; a document changed by someone else since the
+ *   transaction read or wrote it makes the commit fail with DATABASE_TRANSACTION_CONFLICT,
+ *   which the SDK's runTransaction retries.
+ */
+import { EJSON, BSONRegExp } from 'bson'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Aggregator, Query, update as applyUpdate } from 'mingo'
+
+export type Doc = Record<string, unknown> & { _id: string }
+
+export interface IndexSpec {
+  name: string
+  keys: Record<string, 1 | -1>
+  unique?: boolean
+}
+
+export interface CollectionSpec {
+  name: string
+  indexes?: IndexSpec[]
+  /** CloudBase security rule for client SDK access (not enforced on functions, as in CloudBase). */
+  rules?: unknown
+}
+
+export interface DbResponse {
+  requestId: string
+  code?: string
+  message?: string
+  data?: Record<string, unknown>
+  transactionId?: string
+}
+
+type Params = Record<string, unknown>
+
+class DbError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message)
+  }
+}
+
+interface Tx {
+  id: string
+  /** collection -> id -> doc (null = deleted in this transaction) */
+  writes: Map<string, Map<string, Doc | null>>
+  /** "coll\u0000id" -> version seen when first touched */
+  seen: Map<string, number>
+}
+
+const MAX_LIMIT = 1000
+
+export class DbEngine {
+  private collections = new Map<string, Map<string, Doc>>()
+  private versions = new Map<string, number>()
+  private specs = new Map<string, CollectionSpec>()
+  private txs = new Map<string, Tx>()
+  private seq = 0
+  /** Every request served, for the console and for tests that count writes. */
+  readonly log: Array<{ action: string; collection?: string; at: number; ok: boolean }> = []
+
+  constructor(private readonly opts: { file?: string; now?: () => number } = {}) {
+    if (opts.file && existsSync(opts.file)) this.load(opts.file)
+  }
+
+  now(): number {
+    return this.opts.now ? this.opts.now() : Date.now()
+  }
+
+  // ---- administration (what the CloudBase console does) ----
+
+  createCollection(spec: CollectionSpec): void {
+    if (!this.collections.has(spec.name)) this.collections.set(spec.name, new Map())
+    this.specs.set(spec.name, spec)
+    this.persist()
+  }
+
+  collectionNames(): string[] {
+    return [...this.collections.keys()].sort()
+  }
+
+  /** A copy of every document of a collection (for tests and the console). */
+  dump(name: string): Doc[] {
+    const coll = this.collections.get(name)
+    return coll ? [...coll.values()].map(clone) : []
+  }
+
+  /** Writes a document directly (seeding), bypassing the SDK. */
+  seed(name: string, docs: Array<Record<string, unknown>>): void {
+    const coll = this.requireCollection(name)
+    for (const d of docs) {
+      const doc = { ...d, _id: typeof d._id === 'string' ? d._id : newId() } as Doc
+      this.checkUnique(name, doc, coll)
+      coll.set(doc._id, doc)
+      this.bump(name, doc._id)
+    }
+    this.persist()
+  }
+
+  // ---- the wire protocol ----
+
+  async handle(action: string, params: Params = {}): Promise<DbResponse> {
+    const requestId = `local-db-${++this.seq}`
+    const collection = typeof params.collectionName === 'string' ? params.collectionName : undefined
+    try {
+      const data = this.dispatch(action, params)
+      this.log.push({ action, ...(collection ? { collection } : {}), at: this.now(), ok: true })
+      if (action === 'database.startTransaction') return { requestId, transactionId: (data as { transactionId: string }).transactionId }
+      return { requestId, data }
+    } catch (e) {
+      this.log.push({ action, ...(collection ? { collection } : {}), at: this.now(), ok: false })
+      if (e instanceof DbError) return { requestId, code: e.code, message: e.message }
+      return { requestId, code: 'DATABASE_REQUEST_FAILED', message: e instanceof Error ? e.message : String(e) }
+    }
+  }
+
+  private dispatch(action: string, p: Params): Record<string, unknown> {
+    switch (action) {
+      case 'database.addCollection':
+        this.createCollection({ name: String(p.collectionName) })
+        return {}
+      case 'database.startTransaction': {
+        const id = `tx-${newId()}`
+        this.txs.set(id, { id, writes: new Map(), seen: new Map() })
+        return { transactionId: id }
+      }
+      case 'database.commitTransaction':
+        this.commit(this.requireTx(p.transactionId))
+        return {}
+      case 'database.abortTransaction':
+        this.requireTx(p.transactionId)
+        this.txs.delete(String(p.transactionId))
+        return {}
+      case 'database.getDocument':
+        return { list: this.find(p).map((d) => EJSON.stringify(d, { relaxed: false })) }
+      case 'database.calculateDocument':
+        return { total: this.matching(p).length }
+      case 'database.insertDocument':
+        return { insertedIds: this.insert(p) }
+      case 'database.modifyDocument':
+        return this.modify(p)
+      case 'database.modifyAndReturnDoc': {
+        const r = this.modify({ ...p, multi: false, merge: true, upsert: false, returnDoc: true })
+        return r
+      }
+      case 'database.removeDocument':
+        return { deleted: this.remove(p) }
+      case 'database.aggregateDocuments':
+        return { list: this.aggregate(p).map((d) => EJSON.stringify(d, { relaxed: false })) }
+      default:
+        throw new DbError('DATABASE_REQUEST_FAILED', `localcloud: database action ${action} is not supported`)
+    }
+  }
+
+  // ---- reads ----
+
+  private view(name: string, tx?: Tx): Doc[] {
+    const base = this.requireCollection(name)
+    if (!tx) return [...base.values()]
+    const writes = tx.writes.get(name)
+    const out: Doc[] = []
+    for (const [id, doc] of base) {
+      if (writes?.has(id)) continue
+      out.push(doc)
+    }
+    if (writes) for (const doc of writes.values()) if (doc) out.push(doc)
+    return out
+  }
+
+  private matching(p: Params): Doc[] {
+    const name = String(p.collectionName)
+    const tx = this.txFor(p)
+    const query = decode(p.query) ?? {}
+    const docs = this.view(name, tx).filter((d) => new Query(query as Record<string, unknown>).test(d))
+    if (tx) for (const d of docs) this.markSeen(tx, name, d._id)
+    return docs
+  }
+
+  private find(p: Params): Doc[] {
+    const tx = this.txFor(p)
+    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
+    const name = String(p.collectionName)
+    const query = (decode(p.query) ?? {}) as Record<string, unknown>
+    const source = this.view(name, tx)
+    const order = decode(p.order) as Record<string, 1 | -1> | undefined
+    const projection = decode(p.projection) as Record<string, 0 | 1> | undefined
+    let cursor = new Query(query).find<Doc>(source, projection && Object.keys(projection).length ? projection : undefined)
+    if (order && Object.keys(order).length) cursor = cursor.sort(order)
+    const offset = Number(p.offset ?? 0)
+    if (offset) cursor = cursor.skip(offset)
+    cursor = cursor.limit(Math.min(Number(p.limit ?? MAX_LIMIT), MAX_LIMIT))
+    const docs = cursor.all().map(clone)
+    if (tx && p.queryType === 'DOC') {
+      const id = (query as { _id?: unknown })._id
+      if (typeof id === 'string') this.markSeen(tx, name, id)
+    }
+    return docs
+  }
+
+  private aggregate(p: Params): Doc[] {
+    const name = String(p.collectionName)
+    const stages = (Array.isArray(p.stages) ? p.stages : []) as Array<{ stageKey: string; stageValue: string }>
+    const pipeline = stages.map((s) => ({ [s.stageKey]: decode(s.stageValue) }))
+    return new Aggregator(pipeline as Record<string, unknown>[]).run(this.view(name)).map((d) => clone(d as Doc))
+  }
+
+  // ---- writes ----
+
+  private insert(p: Params): string[] {
+    const name = String(p.collectionName)
+    const tx = this.txFor(p)
+    const coll = this.requireCollection(name)
+    const raw = Array.isArray(p.data) ? p.data : [p.data]
+    const docs = raw.map((s) => {
+      const d = this.materialise(decode(s) as Record<string, unknown>)
+      if (d._id === undefined) d._id = newId()
+      return d as Doc
+    })
+    const ids: string[] = []
+    for (const doc of docs) {
+      if (tx) {
+        const exists = this.view(name, tx).some((d) => d._id === doc._id)
+        if (exists) throw duplicate(name, '_id_')
+        this.stage(tx, name, doc._id, doc)
+      } else {
+        if (coll.has(doc._id)) throw duplicate(name, '_id_')
+        this.checkUnique(name, doc, coll)
+        coll.set(doc._id, doc)
+        this.bump(name, doc._id)
+      }
+      ids.push(doc._id)
+    }
+    if (!tx) this.persist()
+    return ids
+  }
+
+  private modify(p: Params): Record<string, unknown> {
+    const name = String(p.collectionName)
+    const tx = this.txFor(p)
+    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
+    const coll = this.requireCollection(name)
+    const query = (decode(p.query) ?? {}) as Record<string, unknown>
+    const data = this.materialise(decode(p.data) as Record<string, unknown>)
+    const hasOperators = Object.keys(data).some((k) => k.startsWith('$'))
+    const replace = p.merge === false && !hasOperators
+    const modifier = hasOperators ? data : { $set: data }
+    if (!replace) assertNoIdChange(modifier)
+
+    const q = new Query(query)
+    let targets = this.view(name, tx).filter((d) => q.test(d))
+    if (p.multi === false) targets = targets.slice(0, 1)
+
+    let updated = 0
+    let upsertId: string | undefined
+    let lastDoc: Doc | undefined
+    const changes: Array<[string, Doc]> = []
+    for (const current of targets) {
+      if (tx) this.markSeen(tx, name, current._id)
+      let next: Doc
+      if (replace) {
+        next = { ...data, _id: current._id } as Doc
+      } else {
+        next = clone(current)
+        applyUpdate(next, modifier as never, undefined, undefined, { cloneMode: 'deep' })
+      }
+      if (!deepEqual(next, current)) updated++
+      changes.push([current._id, next])
+      lastDoc = next
+    }
+    if (targets.length === 0 && p.upsert === true) {
+      const id = typeof query._id === 'string' ? query._id : newId()
+      const base = replace ? { ...data } : {}
+      const doc = { ...base, _id: id } as Doc
+      if (!replace) applyUpdate(doc, modifier as never, undefined, undefined, { cloneMode: 'deep' })
+      changes.push([id, doc])
+      upsertId = id
+      lastDoc = doc
+    }
+    for (const [id, doc] of changes) {
+      if (tx) this.stage(tx, name, id, doc)
+      else {
+        this.checkUnique(name, doc, coll, id)
+        coll.set(id, doc)
+        this.bump(name, id)
+      }
+    }
+    if (!tx && changes.length) this.persist()
+    const out: Record<string, unknown> = { updated, ...(upsertId ? { upsert_id: upsertId } : {}) }
+    if (p.returnDoc) out.doc = lastDoc ? EJSON.stringify(lastDoc, { relaxed: false }) : undefined
+    return out
+  }
+
+  private remove(p: Params): number {
+    const name = String(p.collectionName)
+    const tx = this.txFor(p)
+    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
+    const coll = this.requireCollection(name)
+    const q = new Query((decode(p.query) ?? {}) as Record<string, unknown>)
+    let targets = this.view(name, tx).filter((d) => q.test(d))
+    if (p.multi === false) targets = targets.slice(0, 1)
+    for (const d of targets) {
+      if (tx) {
+        this.markSeen(tx, name, d._id)
+        this.stage(tx, name, d._id, null)
+      } else {
+        coll.delete(d._id)
+        this.bump(name, d._id)
+      }
+    }
+    if (!tx && targets.length) this.persist()
+    return targets.length
+  }
+
+  // ---- transactions ----
+
+  private txFor(p: Params): Tx | undefined {
+    if (p.transactionId === undefined || p.transactionId === null || p.transactionId === '') return undefined
+    return this.requireTx(p.transactionId)
+  }
+
+  private requireTx(id: unknown): Tx {
+    const tx = this.txs.get(String(id))
+    if (!tx) throw new DbError('DATABASE_REQUEST_FAILED', `transaction ${String(id)} does not exist or has ended`)
+    return tx
+  }
+
+  private markSeen(tx: Tx, coll: string, id: string): void {
+    const key = `${coll}\u0000${id}`
+    if (!tx.seen.has(key)) tx.seen.set(key, this.versions.get(key) ?? 0)
+  }
+
+  private stage(tx: Tx, coll: string, id: string, doc: Doc | null): void {
+    this.markSeen(tx, coll, id)
+    let m = tx.writes.get(coll)
+    if (!m) tx.writes.set(coll, (m = new Map()))
+    m.set(id, doc)
+  }
+
+  private commit(tx: Tx): void {
+    this.txs.delete(tx.id)
+    for (const [key, version] of tx.seen) {
+      if ((this.versions.get(key) ?? 0) !== version) {
+        throw new DbError('DATABASE_TRANSACTION_CONFLICT', 'database transaction conflict')
+      }
+    }
+    for (const [name, writes] of tx.writes) {
+      const coll = this.requireCollection(name)
+      for (const [id, doc] of writes) if (doc) this.checkUnique(name, doc, coll, id)
+    }
+    for (const [name, writes] of tx.writes) {
+      const coll = this.requireCollection(name)
+      for (const [id, doc] of writes) {
+        if (doc) coll.set(id, doc)
+        else coll.delete(id)
+        this.bump(name, id)
+      }
+    }
+    this.persist()
+  }
+
+  // ---- helpers ----
+
+  private requireCollection(name: string): Map<string, Doc> {
+    const coll = this.collections.get(name)
+    if (!coll) throw new DbError('DATABASE_COLLECTION_NOT_EXIST', `collection ${name} does not exist: create it (database/collections.json)`)
+    return coll
+  }
+
+  private bump(coll: string, id: string): void {
+    const key = `${coll}\u0000${id}`
+    this.versions.set(key, (this.versions.get(key) ?? 0) + 1)
+  }
+
+  private checkUnique(name: string, doc: Doc, coll: Map<string, Doc>, selfId: string = doc._id): void {
+    for (const index of this.specs.get(name)?.indexes ?? []) {
+      if (!index.unique) continue
+      const fields = Object.keys(index.keys)
+      const key = fields.map((f) => getPath(doc, f))
+      if (key.some((k) => k === undefined)) continue
+      for (const other of coll.values()) {
+        if (other._id === selfId) continue
+        if (fields.every((f, i) => deepEqual(getPath(other, f), key[i]))) throw duplicate(name, index.name)
+      }
+    }
+  }
+
+  /** Replaces server dates and BSON regexps with their values. */
+  private materialise(value: Record<string, unknown>): Record<string, unknown> {
+    return walk(value, this.now()) as Record<string, unknown>
+  }
+
+  private persist(): void {
+    const file = this.opts.file
+    if (!file) return
+    mkdirSync(dirname(file), { recursive: true })
+    const out = {
+      collections: Object.fromEntries([...this.collections].map(([n, m]) => [n, [...m.values()]])),
+      specs: [...this.specs.values()],
+    }
+    writeFileSync(file + '.tmp', EJSON.stringify(out, { relaxed: false }))
+    renameSync(file + '.tmp', file)
+  }
+
+  private load(file: string): void {
+    const parsed = EJSON.parse(readFileSync(file, 'utf8'), { relaxed: true }) as {
+      collections: Record<string, Doc[]>
+      specs: CollectionSpec[]
+    }
+    for (const spec of parsed.specs ?? []) this.specs.set(spec.name, spec)
+    for (const [name, docs] of Object.entries(parsed.collections ?? {})) {
+      this.collections.set(name, new Map(docs.map((d) => [d._id, walk(d, 0) as Doc])))
+    }
+  }
+}
+
+function decode(value: unknown): unknown {
+  if (value === undefined || value === null || value === '') return undefined
+  const parsed = typeof value === 'string' ? EJSON.parse(value, { relaxed: true }) : value
+  return walk(parsed, undefined)
+}
+
+/** BSONRegExp -> RegExp; `$tcb_server_date` -> Date (when `now` is given). */
+function walk(value: unknown, now: number | undefined): unknown {
+  if (value instanceof BSONRegExp) return new RegExp(value.pattern, value.options.replace(/[^gimsuy]/g, ''))
+  if (value instanceof Date || value instanceof RegExp || Buffer.isBuffer(value)) return value
+  if (Array.isArray(value)) return value.map((v) => walk(v, now))
+  if (value && typeof value === 'object') {
+    const obj = value as Record<string, unknown>
+    const sd = obj.$tcb_server_date as { offset?: number } | undefined
+    if (sd && typeof sd === 'object' && Object.keys(obj).length === 1 && now !== undefined) {
+      return new Date(now + Number(sd.offset ?? 0))
+    }
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(obj)) out[k] = walk(v, now)
+    return out
+  }
+  return value
+}
+
+function assertNoIdChange(modifier: Record<string, unknown>): void {
+  for (const [op, fields] of Object.entries(modifier)) {
+    if (fields && typeof fields === 'object' && '_id' in (fields as object)) {
+      throw new DbError('DATABASE_REQUEST_FAILED', `cannot change _id (${op})`)
+    }
+  }
+}
+
+function duplicate(coll: string, index: string): DbError {
+  return new DbError('DATABASE_REQUEST_FAILED', `E11000 duplicate key error collection: ${coll} index: ${index}`)
+}
+
+function getPath(doc: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = doc
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined
+    cur = (cur as Record<string, unknown>)[part]
+  }
+  return cur
+}
+
+export function newId(): string {
+  return randomBytes(16).toString('hex')
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v)
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime()
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  const ka = Object.keys(a as object)
+  const kb = Object.keys(b as object)
+  if (ka.length !== kb.length) return false
+  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+}

@@ -1,0 +1,358 @@
+/**
+ * The local cloud: runs each cloud function's deployed bundle (cloudfunctions/<name>/index.js,
+ * which does `require('wx-server-sdk')`) UNCHANGED, with the REAL wx-server-sdk. Only the
+ * SDK's network layer is replaced — the methods of @cloudbase/node-sdk that would leave the
+ * machine:
+ *   CloudBase#callCompatibleWxOpenApi  -> this.openapi (protobuf in, protobuf out, as on the wire)
+ *   CloudBase#callWxPayApi             -> this.cloudPay (JSON in, JSON out)
+ *   CloudBase#uploadFile/getTempFileURL/deleteFile/downloadFile -> this.storage
+ *   CloudBase#callFunction             -> this.invoke (function calling function)
+ *   TcbDBApiHttpRequester#send         -> this.db (database protocol, mingo engine)
+ * So the SDK's own request encoding, camelCase/snake_case conversion, error classes,
+ * `throwOnNotFound` and `runTransaction` retries are what runs.
+ *
+ * getWXContext() reads process.env (WX_CONTEXT_KEYS, WX_OPENID, ...). Each invocation gets its
+ * own values through an AsyncLocalStorage-backed view of process.env, so concurrent
+ * invocations of different users never see each other's context.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { DbEngine, type CollectionSpec } from './db-engine'
+import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
+import { ApiSandbox, OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
+import { LocalStorage } from './storage'
+
+export { WxApiError } from './sandbox'
+
+export interface Caller {
+  openid?: string
+  unionid?: string
+  appid?: string
+  clientIp?: string
+}
+
+export interface LocalCloudOptions {
+  /** Project root (holds cloudfunctions/, database/, cloudbaserc.json). */
+  root?: string
+  env?: string
+  appid?: string
+  /** Folder for a persistent database and storage; omitted: memory database, temp storage. */
+  dataDir?: string
+  now?: () => number
+}
+
+export interface Invocation {
+  id: string
+  fn: string
+  source: string
+  event: unknown
+  openid?: string
+  startedAt: number
+  ms: number
+  result?: unknown
+  error?: { errCode: number; errMsg: string }
+}
+
+/** Error shape of wx.cloud.callFunction failures (the client SDK's errCode / errMsg). */
+export class CallFunctionError extends Error {
+  constructor(readonly errCode: number, readonly errMsg: string) {
+    super(errMsg)
+    this.name = 'CallFunctionError'
+  }
+}
+
+/** What `wx.cloud.CloudID(id)` returns in the page (only top-level ones are replaced). */
+export class CloudIdRef {
+  constructor(readonly cloudID: string) {}
+}
+
+interface Store {
+  cloud: LocalCloud
+  fn: string
+  env: Record<string, string>
+  caller: Caller
+  source: string
+}
+
+const als = new AsyncLocalStorage<Store>()
+let lastCloud: LocalCloud | undefined
+
+const CLOUD_ID_TTL_MS = 5 * 60_000
+
+export class LocalCloud {
+  readonly root: string
+  readonly env: string
+  readonly appid: string
+  readonly db: DbEngine
+  readonly openapi: OpenApiSandbox
+  readonly cloudPay: ApiSandbox
+  readonly storage: LocalStorage
+  readonly invocations: Invocation[] = []
+  readonly now: () => number
+  private cloudIds = new Map<string, { data: unknown; expires: number; openid?: string }>()
+  private modules = new Map<string, { main: (event: unknown, context: unknown) => Promise<unknown> }>()
+
+  constructor(opts: LocalCloudOptions = {}) {
+    this.root = resolve(opts.root ?? join(__dirname, '..'))
+    this.env = opts.env ?? 'local-dev'
+    this.appid = opts.appid ?? 'wx0000000000local'
+    this.now = opts.now ?? Date.now
+    this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
+    this.openapi = new OpenApiSandbox(this.now)
+    this.cloudPay = new ApiSandbox('cloudPay', this.now)
+    this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
+    for (const spec of this.collectionSpecs()) this.db.createCollection(spec)
+    installSdkPatch()
+    lastCloud = this
+  }
+
+  /** database/collections.json: the collections, indexes and rules the project ships. */
+  collectionSpecs(): CollectionSpec[] {
+    const file = join(this.root, 'database', 'collections.json')
+    if (!existsSync(file)) return []
+    return (JSON.parse(readFileSync(file, 'utf8')) as { collections: CollectionSpec[] }).collections
+  }
+
+  /** The function's settings from cloudbaserc.json (timeout in seconds). */
+  functionConfig(name: string): { timeout: number; permissions: string[] } {
+    const rc = join(this.root, 'cloudbaserc.json')
+    let timeout = 3 // CloudBase's default when none is set
+    if (existsSync(rc)) {
+      const fns = (JSON.parse(readFileSync(rc, 'utf8')) as { functions?: Array<{ name: string; timeout?: number }> }).functions ?? []
+      timeout = fns.find((f) => f.name === name)?.timeout ?? timeout
+    }
+    const cfg = join(this.root, 'cloudfunctions', name, 'config.json')
+    const permissions = existsSync(cfg) ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? []) : []
+    return { timeout, permissions }
+  }
+
+  /** Issues a CloudID for open data (what wx.getWeRunData & co. give the page). Valid 5 minutes. */
+  issueCloudId(data: unknown, openid?: string): string {
+    const id = `local_${randomBytes(12).toString('hex')}`
+    this.cloudIds.set(id, { data, expires: this.now() + CLOUD_ID_TTL_MS, ...(openid ? { openid } : {}) })
+    return id
+  }
+
+  resolveCloudId(cloudID: string): { cloudID: string; data?: unknown; errCode?: number; errMsg?: string } {
+    const entry = this.cloudIds.get(cloudID)
+    if (!entry) return { cloudID, errCode: -601006, errMsg: 'cloudID not found or expired' }
+    if (entry.expires < this.now()) return { cloudID, errCode: -601006, errMsg: 'cloudID expired' }
+    return { cloudID, data: entry.data }
+  }
+
+  private loadFunction(name: string) {
+    let mod = this.modules.get(name)
+    if (mod) return mod
+    const file = join(this.root, 'cloudfunctions', name, 'index.js')
+    if (!/^[A-Za-z0-9_-]+$/.test(name) || !existsSync(file)) {
+      throw new CallFunctionError(-501000, `[FunctionName] function ${name} not found (is it built? run npm run build)`)
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require(file) as { main: (event: unknown, context: unknown) => Promise<unknown> }
+    if (typeof mod.main !== 'function') throw new CallFunctionError(-501000, `function ${name} exports no main`)
+    this.modules.set(name, mod)
+    return mod
+  }
+
+  /**
+   * Runs a function as CloudBase would for `source`: its own context (getWXContext), the
+   * timeout from cloudbaserc.json (-504003), errors as -504002.
+   */
+  async invoke(name: string, event: unknown, caller: Caller = {}, source = 'wx_client'): Promise<unknown> {
+    const mod = this.loadFunction(name)
+    const { timeout } = this.functionConfig(name)
+    const requestId = randomBytes(8).toString('hex')
+    const wx: Record<string, string> = {}
+    if (caller.openid) wx.WX_OPENID = caller.openid
+    if (caller.openid || caller.appid) wx.WX_APPID = caller.appid ?? this.appid
+    if (caller.unionid) wx.WX_UNIONID = caller.unionid
+    if (caller.clientIp) wx.WX_CLIENTIP = caller.clientIp
+    const openDataKeys = (event as { __openDataKeys?: string[] } | null)?.__openDataKeys
+    if (openDataKeys) {
+      wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })
+      delete (event as { __openDataKeys?: string[] }).__openDataKeys
+    }
+    const env = { ...wx, WX_CONTEXT_KEYS: Object.keys(wx).join(','), TCB_ENV: this.env, SCF_NAMESPACE: this.env, TCB_SOURCE: source }
+    const record: Invocation = { id: requestId, fn: name, source, event, ...(caller.openid ? { openid: caller.openid } : {}), startedAt: this.now(), ms: 0 }
+    this.invocations.push(record)
+    const t0 = performance.now()
+    let timer: NodeJS.Timeout | undefined
+    try {
+      const run = als.run({ cloud: this, fn: name, env, caller, source }, () => Promise.resolve().then(() => mod.main(event, { request_id: requestId, function_name: name })))
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds`)), timeout * 1000)
+      })
+      const result = await Promise.race([run, limit])
+      record.result = result
+      return result
+    } catch (e) {
+      const err = e instanceof CallFunctionError ? e : new CallFunctionError(-504002, `functions execute fail: ${e instanceof Error ? e.message : String(e)}`)
+      record.error = { errCode: err.errCode, errMsg: err.errMsg }
+      throw err
+    } finally {
+      if (timer) clearTimeout(timer)
+      record.ms = performance.now() - t0
+    }
+  }
+
+  /**
+   * What wx.cloud.callFunction does from a page: data travels as JSON; top-level CloudIDs
+   * (at most 5) are replaced by `{ cloudID, data }` (or `{ cloudID, errCode: -601006 }`) and
+   * listed in OPEN_DATA_INFO; WeChat adds `userInfo: { appId, openId }` to the event.
+   */
+  async callFromClient(name: string, data: Record<string, unknown> = {}, caller: Caller = {}): Promise<{ result: unknown; requestId: string; errMsg: string }> {
+    const replaced: string[] = []
+    const event: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(data)) {
+      if (v instanceof CloudIdRef) {
+        replaced.push(k)
+        event[k] = this.resolveCloudId(v.cloudID)
+      } else event[k] = v
+    }
+    if (replaced.length > 5) throw new CallFunctionError(-501007, 'at most 5 CloudID fields per call')
+    const wire = JSON.parse(JSON.stringify(event)) as Record<string, unknown>
+    if (caller.openid) wire.userInfo = { appId: caller.appid ?? this.appid, openId: caller.openid }
+    if (replaced.length) wire.__openDataKeys = replaced
+    const result = await this.invoke(name, wire, caller, 'wx_client')
+    const last = this.invocations[this.invocations.length - 1]
+    return { result: result === undefined ? undefined : JSON.parse(JSON.stringify(result)), requestId: last?.id ?? '', errMsg: 'cloud.callFunction:ok' }
+  }
+
+  // ---- what the patched SDK calls ----
+
+  /** @internal */
+  async wxOpenApi(apiName: string, requestData: Buffer): Promise<Buffer> {
+    const store = als.getStore()
+    const info: CallInfo = { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
+    const call = decodeCommApiData(requestData)
+    if (call.apiType === API_TYPE.SVRKIT_API && call.svrkit?.apiName === 'ApiGetOpenDataByCloudId') {
+      const ids = decodeGetOpenDataReq(call.svrkit.reqData)
+      const items = ids.map((id) => ({ cloudId: id, json: JSON.stringify(this.resolveCloudId(id)) }))
+      return encodeResp({ respData: encodeGetOpenDataResp(items), contentType: 'application/octet-stream' })
+    }
+    if (store && !this.functionConfig(store.fn).permissions.includes(apiName)) {
+      // What CloudBase answers when config.json's permissions.openapi lacks the API.
+      return encodeResp({ errorCode: -604101 })
+    }
+    try {
+      const result = await this.openapi.call(apiName, call.params, info)
+      if ('buffer' in result && Buffer.isBuffer(result.buffer)) {
+        return encodeResp({ respData: result.buffer, contentType: String(result.contentType) })
+      }
+      return encodeResp({ respData: Buffer.from(JSON.stringify(result)), contentType: 'application/json; charset=utf-8' })
+    } catch (e) {
+      if (e instanceof WxApiError) {
+        return encodeResp({ respData: Buffer.from(JSON.stringify({ errcode: e.errcode, errmsg: e.errmsg })), contentType: 'application/json' })
+      }
+      throw e
+    }
+  }
+
+  /** @internal */
+  async wxPayApi(apiName: string, requestData: Buffer): Promise<Buffer> {
+    const store = als.getStore()
+    const info: CallInfo = { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
+    const params = JSON.parse(requestData.toString('utf8')) as Record<string, unknown>
+    try {
+      const result = await this.cloudPay.call(apiName, params, info)
+      return Buffer.from(JSON.stringify(result))
+    } catch (e) {
+      if (e instanceof WxApiError) return Buffer.from(JSON.stringify({ errcode: e.errcode, errmsg: e.errmsg }))
+      throw e
+    }
+  }
+}
+
+function current(): LocalCloud {
+  const cloud = als.getStore()?.cloud ?? lastCloud
+  if (!cloud) throw new Error('localcloud: no LocalCloud has been created')
+  return cloud
+}
+
+let patched = false
+
+/** Replaces the network layer of the @cloudbase/node-sdk that wx-server-sdk loads (once per module registry). */
+function installSdkPatch(): void {
+  if (patched) return
+  patched = true
+  const sdkDir = dirname(require.resolve('wx-server-sdk/package.json'))
+  const nodeSdkDir = dirname(require.resolve('@cloudbase/node-sdk/package.json', { paths: [sdkDir] }))
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { CloudBase } = require(join(nodeSdkDir, 'dist/cloudbase.js')) as { CloudBase: { prototype: Record<string, unknown> } }
+  const { TcbDBApiHttpRequester } = require(join(nodeSdkDir, 'dist/utils/tcbdbapirequester.js')) as {
+    TcbDBApiHttpRequester: { prototype: { send: unknown } }
+  }
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const P = CloudBase.prototype
+
+  TcbDBApiHttpRequester.prototype.send = async function (action: string, data?: Record<string, unknown>) {
+    return current().db.handle(action, data ?? {})
+  }
+  P.callCompatibleWxOpenApi = async function ({ apiName, requestData }: { apiName: string; requestData: Buffer }) {
+    return current().wxOpenApi(apiName, requestData)
+  }
+  P.callWxPayApi = async function ({ apiName, requestData }: { apiName: string; requestData: Buffer }) {
+    return current().wxPayApi(apiName, requestData)
+  }
+  P.callWxOpenApi = async function () {
+    throw new Error('localcloud: the deprecated callWxOpenApi path is not used by wx-server-sdk 4')
+  }
+  P.uploadFile = async function ({ cloudPath, fileContent }: { cloudPath: string; fileContent: Buffer | string }, opts?: { onResponseReceived?: (r: { statusCode: number }) => void }) {
+    const content = Buffer.isBuffer(fileContent) ? fileContent : Buffer.from(fileContent)
+    const fileID = current().storage.put(cloudPath, content)
+    opts?.onResponseReceived?.({ statusCode: 200 })
+    return { fileID, requestId: randomBytes(6).toString('hex') }
+  }
+  P.getTempFileURL = async function ({ fileList }: { fileList: Array<string | { fileID: string; maxAge?: number }> }) {
+    const s = current().storage
+    return {
+      requestId: randomBytes(6).toString('hex'),
+      fileList: fileList.map((f) => {
+        const fileID = typeof f === 'string' ? f : f.fileID
+        const maxAge = typeof f === 'string' ? 86400 : (f.maxAge ?? 86400)
+        return s.exists(fileID)
+          ? { fileID, tempFileURL: s.tempUrl(fileID), maxAge, code: 'SUCCESS' }
+          : { fileID, tempFileURL: '', maxAge, code: 'STORAGE_FILE_NONEXIST' }
+      }),
+    }
+  }
+  P.deleteFile = async function ({ fileList }: { fileList: string[] }) {
+    const s = current().storage
+    return { requestId: randomBytes(6).toString('hex'), fileList: fileList.map((fileID) => ({ fileID, code: s.remove(fileID) ? 'SUCCESS' : 'STORAGE_FILE_NONEXIST' })) }
+  }
+  P.downloadFile = async function ({ fileID }: { fileID: string }) {
+    const content = current().storage.get(fileID)
+    if (!content) return { code: 'STORAGE_FILE_NONEXIST', message: `file ${fileID} does not exist` }
+    return { fileContent: content, message: 'success' }
+  }
+  P.callFunction = async function ({ name, data }: { name: string; data?: unknown }) {
+    const store = als.getStore()
+    const cloud = current()
+    try {
+      const result = await cloud.invoke(name, JSON.parse(JSON.stringify(data ?? {})), store?.caller ?? {}, `${store?.source ?? 'wx_unknown'},scf`)
+      return { result, requestId: cloud.invocations[cloud.invocations.length - 1]?.id }
+    } catch (e) {
+      const code = e instanceof CallFunctionError && e.errCode === -501000 ? 'INVALID_PARAM' : 'FUNCTIONS_EXECUTE_FAIL'
+      return { code, message: e instanceof Error ? e.message : String(e), requestId: '' }
+    }
+  }
+
+  // getWXContext() reads process.env: give each invocation its own view of the WX_* keys.
+  const base = process.env
+  const ctxKeys = (s: Store | undefined) => s?.env ?? {}
+  process.env = new Proxy(base, {
+    get(target, key) {
+      const env = ctxKeys(als.getStore())
+      if (typeof key === 'string' && key in env) return env[key]
+      if (typeof key === 'string' && als.getStore() && /^WX_/.test(key)) return undefined
+      return Reflect.get(target, key)
+    },
+    has(target, key) {
+      const env = ctxKeys(als.getStore())
+      return (typeof key === 'string' && key in env) || Reflect.has(target, key)
+    },
+  })
+}

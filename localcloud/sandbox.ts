@@ -1,0 +1,147 @@
+/**
+ * The WeChat side of `cloud.openapi.*` and `cloud.cloudPay.*` in the local cloud: it records
+ * every call (the outbox), answers with the shapes of WeChat's documentation (snake_case, as
+ * WeChat sends them: the real SDK converts them to camelCase), and can be told to fail a call
+ * with a given errcode, which the SDK turns into its CloudSDKError { errCode, errMsg }.
+ */
+import { randomBytes } from 'node:crypto'
+
+export class WxApiError extends Error {
+  constructor(readonly errcode: number, readonly errmsg: string) {
+    super(`${errcode} ${errmsg}`)
+  }
+}
+
+export interface CallInfo {
+  /** The function making the call, and the user whose invocation it is. */
+  fn: string
+  openid?: string
+  appid: string
+}
+
+export type ApiResult = Record<string, unknown> | { buffer: Buffer; contentType: string }
+export type ApiHandler = (params: Record<string, unknown>, call: CallInfo) => ApiResult | Promise<ApiResult>
+
+export interface OutboxEntry {
+  api: string
+  params: Record<string, unknown>
+  fn: string
+  openid?: string
+  at: number
+  ok: boolean
+  errcode?: number
+  result?: unknown
+}
+
+export class ApiSandbox {
+  readonly calls: OutboxEntry[] = []
+  private handlers = new Map<string, ApiHandler>()
+  private failures = new Map<string, Array<{ errcode: number; errmsg: string }>>()
+
+  constructor(private readonly kind: string, protected readonly now: () => number) {}
+
+  /** Replaces or adds the handler of one API (e.g. 'security.msgSecCheck', 'unifiedOrder'). */
+  on(api: string, handler: ApiHandler): this {
+    this.handlers.set(api, handler)
+    return this
+  }
+
+  /** The next `times` calls of `api` fail with this errcode (as WeChat would answer). */
+  failNext(api: string, errcode: number, errmsg = 'injected by test', times = 1): this {
+    const q = this.failures.get(api) ?? []
+    for (let i = 0; i < times; i++) q.push({ errcode, errmsg })
+    this.failures.set(api, q)
+    return this
+  }
+
+  callsTo(api: string): OutboxEntry[] {
+    return this.calls.filter((c) => c.api === api)
+  }
+
+  async call(api: string, params: Record<string, unknown>, info: CallInfo): Promise<ApiResult> {
+    const entry: OutboxEntry = { api, params, fn: info.fn, ...(info.openid ? { openid: info.openid } : {}), at: this.now(), ok: false }
+    this.calls.push(entry)
+    const injected = this.failures.get(api)?.shift()
+    if (injected) {
+      entry.errcode = injected.errcode
+      throw new WxApiError(injected.errcode, injected.errmsg)
+    }
+    const handler = this.handlers.get(api)
+    if (!handler) throw new Error(`localcloud: ${this.kind}.${api} has no sandbox handler yet (add one with localCloud.${this.kind}.on('${api}', ...))`)
+    try {
+      const result = await handler(params, info)
+      entry.ok = true
+      entry.result = result
+      return result
+    } catch (e) {
+      if (e instanceof WxApiError) entry.errcode = e.errcode
+      throw e
+    }
+  }
+}
+
+/** Labels of msgSecCheck v2 (documentation): 100 normal, 20001 politics, 20002 porn, 20003 abuse, 21000 other. */
+export interface SecCheckRules {
+  risky: string[]
+  review: string[]
+}
+
+export interface IssuedPhone {
+  phoneNumber: string
+  purePhoneNumber: string
+  countryCode: string
+}
+
+/**
+ * The default openapi handlers. Each follows its documentation page:
+ * - security.msgSecCheck (v2): https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html
+ *   `result.suggest` risky/review when the content holds a configured word, else pass.
+ *   Missing/empty openid -> 40003; version other than 2 -> 47001 (v1 is withdrawn).
+ * - phonenumber.getPhoneNumber: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
+ *   codes come from `issuePhoneCode` (what the getPhoneNumber button hands the page): single use,
+ *   valid 5 minutes; an unknown, used or expired code -> 40029 "invalid code".
+ */
+export class OpenApiSandbox extends ApiSandbox {
+  readonly secCheck: SecCheckRules = { risky: ['违禁', 'forbidden-word'], review: ['待审', 'review-word'] }
+  private phoneCodes = new Map<string, { phone: IssuedPhone; expires: number; used: boolean }>()
+
+  constructor(now: () => number) {
+    super('openapi', now)
+    this.on('security.msgSecCheck', (p) => {
+      if (typeof p.openid !== 'string' || !p.openid) throw new WxApiError(40003, 'invalid openid')
+      if (p.version !== 2) throw new WxApiError(47001, 'data format error: version must be 2')
+      const content = String(p.content ?? '')
+      const suggest = this.secCheck.risky.some((w) => content.includes(w)) ? 'risky' : this.secCheck.review.some((w) => content.includes(w)) ? 'review' : 'pass'
+      const label = suggest === 'pass' ? 100 : 20003
+      return {
+        errcode: 0,
+        errmsg: 'ok',
+        result: { suggest, label },
+        detail: [{ strategy: 'content_model', errcode: 0, suggest, label, prob: suggest === 'pass' ? 0 : 90 }],
+        trace_id: randomBytes(8).toString('hex'),
+      }
+    })
+    this.on('phonenumber.getPhoneNumber', (p, info) => {
+      const entry = typeof p.code === 'string' ? this.phoneCodes.get(p.code) : undefined
+      if (!entry || entry.used || entry.expires < now()) throw new WxApiError(40029, 'invalid code')
+      entry.used = true
+      return {
+        errcode: 0,
+        errmsg: 'ok',
+        phone_info: { ...entry.phone, watermark: { timestamp: Math.floor(now() / 1000), appid: info.appid } },
+      }
+    })
+  }
+
+  /** What <button open-type="getPhoneNumber"> gives the page: a one-time code for this phone. */
+  issuePhoneCode(phone: Partial<IssuedPhone> & { purePhoneNumber: string }): string {
+    const code = randomBytes(16).toString('hex')
+    const countryCode = phone.countryCode ?? '86'
+    this.phoneCodes.set(code, {
+      phone: { countryCode, purePhoneNumber: phone.purePhoneNumber, phoneNumber: phone.phoneNumber ?? (countryCode === '86' ? phone.purePhoneNumber : `+${countryCode}${phone.purePhoneNumber}`) },
+      expires: this.now() + 5 * 60_000,
+      used: false,
+    })
+    return code
+  }
+}

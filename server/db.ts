@@ -1,0 +1,30 @@
+import type { DB } from 'wx-server-sdk'
+import { initCloud } from './wx'
+
+/**
+ * The database with `throwOnNotFound: false`: `doc(id).get()` on a missing id resolves
+ * `{ data: null }` instead of throwing errCode -1 (wx-server-sdk's documented default).
+ */
+export function db(): DB.Database {
+  return initCloud().database({ throwOnNotFound: false } as DB.IDatabaseConfig)
+}
+
+/** Dates come back from the database as Date; the wire carries milliseconds. */
+export function toMillis(d: unknown): number {
+  if (d instanceof Date) return d.getTime()
+  if (typeof d === 'number') return d
+  if (typeof d === 'string') return Date.parse(d)
+  return 0
+}
+
+/** `query.get()` typed: the shipped d.ts answers a union with string | void. */
+export async function findDocs<T>(query: { get(): unknown }): Promise<T[]> {
+  const res = (await query.get()) as DB.IQueryResult
+  return res.data as unknown as T[]
+}
+
+/** `doc(id).get()` typed, null when missing (db() uses throwOnNotFound: false). */
+export async function getDoc<T>(collection: string, id: string): Promise<T | null> {
+  const res = (await db().collection(collection).doc(id).get()) as DB.IQuerySingleResult
+  return (res.data as unknown as T | null) ?? null
+}

@@ -1,0 +1,96 @@
+/**
+ * The one router every function uses. It reads `{ action, ...payload }` from the event,
+ * validates the payload with the action's schema, runs the handler, and always answers with
+ * the envelope declared in typings/contract.ts. Handlers are typed from the contract, so a
+ * handler that returns the wrong shape or fails with a code its action does not declare
+ * fails `tsc`.
+ *
+ * The payload is flat in the event (not nested under `payload`) because WeChat replaces
+ * `wx.cloud.CloudID()` values only in TOP-LEVEL fields of the call's data.
+ */
+import * as v from 'valibot'
+import type { Action, Contract, Envelope, RouterErrorCode } from '../typings/contract'
+import { AppError, isSdkError, routerErrorFromSdk } from './errors'
+import { wxContext, type WxContext } from './wx'
+
+export interface Ctx<Err extends string> {
+  /** getWXContext() of this invocation. */
+  wx: WxContext
+  /** The caller's OPENID (guaranteed non-empty for `auth: 'user'` actions). */
+  openid: string
+  requestId: string
+  /** Stop the action with one of its declared error codes. */
+  fail(code: Err, message: string): never
+}
+
+export interface ActionDef<A extends Action<any, any, string>> {
+  /** Schema of the payload (valibot). Its output must be exactly the contract's request type. */
+  input: v.GenericSchema<unknown, A['req']>
+  /** 'user' (default): needs an OPENID (a call from the mini-program). 'none': triggers, callbacks. */
+  auth?: 'user' | 'none'
+  handle(input: A['req'], ctx: Ctx<A['err']>): Promise<A['res']>
+}
+
+export type Handlers<C extends Contract> = { [K in keyof C]: ActionDef<C[K]> }
+
+/** Keys WeChat itself puts into a client call's event; never part of a payload. */
+const RESERVED_KEYS = new Set(['action', 'userInfo'])
+
+export type Main = (event: unknown, context?: { request_id?: string; requestId?: string }) => Promise<Envelope<unknown, string>>
+
+export function createRouter<C extends Contract>(functionName: string, handlers: Handlers<C>): Main {
+  return async function main(event, context) {
+    const requestId = context?.request_id ?? context?.requestId ?? ''
+    const fail = (code: RouterErrorCode, message: string, issues?: string[]): Envelope<never, string> => ({
+      ok: false,
+      error: { code, message, ...(requestId ? { requestId } : {}), ...(issues ? { issues } : {}) },
+    })
+    if (typeof event !== 'object' || event === null || typeof (event as { action?: unknown }).action !== 'string') {
+      return fail('INVALID_INPUT', 'The call must carry an "action" string.')
+    }
+    const { action } = event as { action: string }
+    if (!Object.prototype.hasOwnProperty.call(handlers, action)) {
+      return fail('UNKNOWN_ACTION', `${functionName} has no action "${action}".`)
+    }
+    const def = handlers[action] as ActionDef<Action<unknown, unknown, string>>
+    const payload: Record<string, unknown> = {}
+    for (const [k, val] of Object.entries(event)) if (!RESERVED_KEYS.has(k)) payload[k] = val
+
+    const parsed = v.safeParse(def.input, payload)
+    if (!parsed.success) {
+      const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? '(payload)'}: ${i.message}`)
+      return fail('INVALID_INPUT', `Invalid input for ${functionName}.${action}: ${issues.join('; ')}`, issues)
+    }
+    const wx = wxContext()
+    const openid = wx.OPENID ?? ''
+    if ((def.auth ?? 'user') === 'user' && !openid) {
+      return fail('UNAUTHENTICATED', `${functionName}.${action} must be called from the mini-program (no OPENID in the context).`)
+    }
+    const ctx: Ctx<string> = {
+      wx,
+      openid,
+      requestId,
+      fail(code, message) {
+        throw new AppError(code, message)
+      },
+    }
+    try {
+      const data = await def.handle(parsed.output, ctx)
+      return { ok: true, data }
+    } catch (e) {
+      if (e instanceof AppError) {
+        return fail(e.code as RouterErrorCode, e.message, e.issues)
+      }
+      const mapped = isSdkError(e) ? routerErrorFromSdk(e) : undefined
+      console.error(JSON.stringify({ fn: functionName, action, requestId, error: describe(e) }))
+      if (mapped) return fail(mapped.code as RouterErrorCode, mapped.message)
+      return fail('INTERNAL', `Something went wrong in ${functionName}.${action}. Please try again.`)
+    }
+  }
+}
+
+function describe(e: unknown): unknown {
+  if (isSdkError(e)) return { errCode: e.errCode, errMsg: e.errMsg }
+  if (e instanceof Error) return { name: e.name, message: e.message }
+  return String(e)
+}

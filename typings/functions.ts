@@ -1,0 +1,8 @@
+import type { UserContract } from './user'
+
+/** Every cloud function the pages call, by its deployed name. */
+export interface Functions {
+  user: UserContract
+}
+
+export type FunctionName = keyof Functions
