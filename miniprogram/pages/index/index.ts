@@ -1,0 +1,41 @@
+import { session, type SessionSnapshot, type SessionState } from '../../lib/session'
+
+interface Data {
+  state: SessionState
+  nickname: string
+  error: string
+  attempts: number
+}
+
+let unsubscribe: (() => void) | null = null
+
+Page<Data, { render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void }>({
+  data: { state: 'IDLE', nickname: '', error: '', attempts: 0 },
+
+  onLoad() {
+    unsubscribe = session.subscribe((s) => this.render(s))
+    this.render(session.snapshot)
+    void session.ensure()
+  },
+
+  onUnload() {
+    unsubscribe?.()
+    unsubscribe = null
+  },
+
+  render(s: SessionSnapshot) {
+    this.setData({ state: s.state, nickname: s.profile?.nickname ?? '', error: s.error?.message ?? '', attempts: s.attempts })
+  },
+
+  onRetry() {
+    void session.retry()
+  },
+
+  goProfile() {
+    void wx.navigateTo({ url: '/pages/profile/index' })
+  },
+
+  onShareAppMessage() {
+    return { title: 'CloudBase Kit', path: '/pages/index/index' }
+  },
+})
