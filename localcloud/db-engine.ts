@@ -477,8 +477,18 @@ export function newId(): string {
   return randomBytes(16).toString('hex')
 }
 
+/** Deep copy of a stored document (plain data: objects, arrays, Dates, Buffers, RegExps). */
 function clone<T>(v: T): T {
-  return structuredClone(v)
+  if (v instanceof Date) return new Date(v.getTime()) as T
+  if (Buffer.isBuffer(v)) return Buffer.from(v) as T
+  if (v instanceof RegExp) return new RegExp(v.source, v.flags) as T
+  if (Array.isArray(v)) return v.map(clone) as T
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, x] of Object.entries(v)) out[k] = clone(x)
+    return out as T
+  }
+  return v
 }
 
 function deepEqual(a: unknown, b: unknown): boolean {

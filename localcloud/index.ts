@@ -91,6 +91,8 @@ export class LocalCloud {
   readonly cloudPay: ApiSandbox
   readonly storage: LocalStorage
   readonly invocations: Invocation[] = []
+  /** "fn:api" pairs to refuse as if config.json lacked them (tests of -604101). */
+  readonly deniedPermissions = new Set<string>()
   readonly now: () => number
   private cloudIds = new Map<string, { data: unknown; expires: number; openid?: string }>()
   private modules = new Map<string, { main: (event: unknown, context: unknown) => Promise<unknown> }>()
@@ -233,7 +235,7 @@ export class LocalCloud {
       const items = ids.map((id) => ({ cloudId: id, json: JSON.stringify(this.resolveCloudId(id)) }))
       return encodeResp({ respData: encodeGetOpenDataResp(items), contentType: 'application/octet-stream' })
     }
-    if (store && !this.functionConfig(store.fn).permissions.includes(apiName)) {
+    if (store && (!this.functionConfig(store.fn).permissions.includes(apiName) || this.deniedPermissions.has(`${store.fn}:${apiName}`))) {
       // What CloudBase answers when config.json's permissions.openapi lacks the API.
       return encodeResp({ errorCode: -604101 })
     }

@@ -1,0 +1,89 @@
+/**
+ * One setup for page and component tests: miniprogram-simulate with the official WXML
+ * compiler (the real wcc binary rejects bad WXML), `Page`, `App`, `getApp` and
+ * `getCurrentPages` shims (simulate has none), and a `wx` whose cloud is a LocalCloud.
+ * Use in a test file with `@jest-environment jsdom`.
+ */
+import { join, resolve } from 'node:path'
+import { LocalCloud, type Caller } from '../../localcloud'
+import { createWxFake, type WxFake } from './wx-fake'
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const simulate = require('miniprogram-simulate') as {
+  load(path: string, options?: Record<string, unknown>): string
+  render(id: string, props?: Record<string, unknown>): Rendered
+  sleep(ms: number): Promise<void>
+}
+
+export interface Rendered {
+  instance: Record<string, any>
+  data: Record<string, any>
+  attach(parent: Element): void
+  querySelector(sel: string): RenderedNode | null
+  querySelectorAll(sel: string): RenderedNode[]
+  dom: HTMLElement
+  detach(): void
+}
+export interface RenderedNode {
+  dom: HTMLElement
+  data: Record<string, any>
+  instance: Record<string, any>
+  dispatchEvent(name: string, opts?: Record<string, unknown>): void
+  querySelector(sel: string): RenderedNode | null
+}
+
+export const MINIPROGRAM = resolve(__dirname, '../../miniprogram')
+
+let app: Record<string, any> | undefined
+const pages: Record<string, any>[] = []
+
+const g = globalThis as Record<string, any>
+g.App = (options: Record<string, any>) => {
+  app = { ...options }
+}
+g.getApp = () => app
+g.getCurrentPages = () => pages
+/** Page(options) as a Component whose methods are the page's functions (what simulate can render). */
+g.Page = (options: Record<string, any>) => {
+  const methods: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(options)) if (typeof v === 'function') methods[k] = v
+  return g.Component({ data: options.data ?? {}, methods })
+}
+
+export interface World {
+  cloud: LocalCloud
+  fake: WxFake
+}
+
+/** A fresh local cloud and `wx` for a test file, signed in as `user`. */
+export function createWorld(user: Caller = { openid: 'o-test-user' }): World {
+  const cloud = new LocalCloud()
+  const fake = createWxFake(cloud, user)
+  g.wx = Object.assign(g.wx ?? {}, fake.wx)
+  return { cloud, fake }
+}
+
+/** Launches app.ts as WeChat would (App() then onLaunch). */
+export function launchApp(): Record<string, any> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(join(MINIPROGRAM, 'app'))
+  if (!app) throw new Error('app.ts did not call App()')
+  app.onLaunch?.call(app, { path: 'pages/index/index', query: {}, scene: 1001 })
+  return app
+}
+
+/** Loads (once per file: simulate cannot load a path twice) and renders a page or component. */
+export function render(path: string, props?: Record<string, unknown>): Rendered {
+  const id = simulate.load(join(MINIPROGRAM, path), { rootPath: MINIPROGRAM, compiler: 'official' })
+  const comp = simulate.render(id, props)
+  comp.attach(document.createElement('parent-wrapper'))
+  pages.push(comp.instance)
+  return comp
+}
+
+/** Lets pending promises (cloud calls) settle. */
+export async function settle(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await simulate.sleep(0)
+}
+
+export { simulate }

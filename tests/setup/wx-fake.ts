@@ -1,0 +1,91 @@
+/**
+ * The `wx` a page sees in tests. `wx.cloud` goes into the in-process local cloud, so a page
+ * test covers page -> contract -> function (deployed bundle, real wx-server-sdk) -> database.
+ * Behaviour follows the client documentation:
+ * - wx.cloud.callFunction: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-sdk-api/functions/Cloud.callFunction.html
+ *   resolves { result, requestId, errMsg: 'cloud.callFunction:ok' }; rejects { errCode, errMsg }
+ *   (-501000 function not found, -504002 function threw, -504003 timeout; network failures
+ *   carry 'request:fail' in errMsg).
+ * - wx.cloud.uploadFile: resolves { fileID, statusCode, errMsg: 'cloud.uploadFile:ok' }.
+ * - wx.cloud.CloudID(id): a special object; only top-level ones are replaced server-side.
+ * - wx.onNeedPrivacyAuthorization(listener): the latest listener is called with `resolve`.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { CallFunctionError, CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
+
+export interface WxFake {
+  cloud: LocalCloud
+  user: Caller
+  /** Every wx.cloud.callFunction the page made. */
+  calls: Array<{ name: string; data: Record<string, unknown> }>
+  /** Make the next n callFunction calls fail before reaching the function. */
+  failNextCalls(n: number, error: { errCode?: number; errMsg: string }): void
+  /** Make the next uploadFile fail. */
+  failNextUpload(errMsg: string): void
+  /** Fires the registered onNeedPrivacyAuthorization listener; resolves with what the page answered. */
+  needPrivacy(): Promise<{ buttonId?: string; event: string }[]>
+  navigations: string[]
+  wx: Record<string, unknown>
+}
+
+export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
+  const failures: Array<{ errCode?: number; errMsg: string }> = []
+  let uploadFailure: string | null = null
+  let privacyListener: ((resolve: (r: { buttonId?: string; event: string }) => void) => void) | null = null
+  const fake: WxFake = {
+    cloud,
+    user,
+    calls: [],
+    navigations: [],
+    failNextCalls(n, error) {
+      for (let i = 0; i < n; i++) failures.push(error)
+    },
+    failNextUpload(errMsg) {
+      uploadFailure = errMsg
+    },
+    async needPrivacy() {
+      const answers: { buttonId?: string; event: string }[] = []
+      if (!privacyListener) throw new Error('no onNeedPrivacyAuthorization listener registered')
+      privacyListener((r) => answers.push(r))
+      return answers
+    },
+    wx: {},
+  }
+  fake.wx = {
+    cloud: {
+      init() {},
+      CloudID: (id: string) => new CloudIdRef(id),
+      async callFunction({ name, data }: { name: string; data?: Record<string, unknown> }) {
+        fake.calls.push({ name, data: data ?? {} })
+        const injected = failures.shift()
+        if (injected) throw { errCode: injected.errCode, errMsg: `cloud.callFunction:fail ${injected.errMsg}` }
+        try {
+          return await cloud.callFromClient(name, data ?? {}, fake.user)
+        } catch (e) {
+          if (e instanceof CallFunctionError) throw { errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` }
+          throw e
+        }
+      },
+      async uploadFile({ cloudPath, filePath }: { cloudPath: string; filePath: string }) {
+        if (uploadFailure) {
+          const msg = uploadFailure
+          uploadFailure = null
+          throw { errMsg: `cloud.uploadFile:fail ${msg}` }
+        }
+        if (!existsSync(filePath)) throw { errMsg: `cloud.uploadFile:fail file not found: ${filePath}` }
+        const fileID = cloud.storage.put(cloudPath, readFileSync(filePath))
+        return { fileID, statusCode: 200, errMsg: 'cloud.uploadFile:ok' }
+      },
+    },
+    onNeedPrivacyAuthorization(listener: typeof privacyListener) {
+      privacyListener = listener
+    },
+    openPrivacyContract() {},
+    navigateTo({ url }: { url: string }) {
+      fake.navigations.push(url)
+      return Promise.resolve({ errMsg: 'navigateTo:ok' })
+    },
+    showToast() {},
+  }
+  return fake
+}

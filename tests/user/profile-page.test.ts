@@ -1,0 +1,127 @@
+/**
+ * @jest-environment jsdom
+ *
+ * The profile page end to end: page -> call() -> wx.cloud (local cloud) -> user function
+ * (the deployed bundle, real wx-server-sdk) -> database, and back into the rendered WXML.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
+
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+
+const world = createWorld({ openid: 'o-profile-page' })
+launchApp()
+
+let page: Rendered
+const text = (sel: string) => page.querySelector(sel)?.dom.textContent?.trim() ?? null
+
+function tempImage(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'avatar-'))
+  const file = join(dir, name)
+  writeFileSync(file, Buffer.from([0x89, 0x50, 0x4e, 0x47]))
+  return file
+}
+
+beforeAll(async () => {
+  page = render('pages/profile/index')
+  page.instance.onLoad({})
+  await settle()
+})
+
+test('launch signs in once and the page shows the empty profile', () => {
+  const logins = world.fake.calls.filter((c) => c.name === 'user' && c.data.action === 'login')
+  expect(logins).toHaveLength(1)
+  expect(page.data.state).toBe('READY')
+  expect(page.querySelector('#avatar-empty')).not.toBeNull()
+  expect(text('#phone')).toBe('Not bound')
+  expect(world.cloud.db.dump('users')).toHaveLength(1)
+})
+
+test('saving a nickname goes through msgSecCheck and the database', async () => {
+  await page.instance.onNicknameSubmit({ detail: { value: { nickname: '  Band  ' } } })
+  await settle()
+  expect(page.data.profile.nickname).toBe('Band')
+  expect(text('#notice')).toBe('Nickname saved.')
+  const [user] = world.cloud.db.dump('users')
+  expect(user!.nickname).toBe('Band')
+  const check = world.cloud.openapi.callsTo('security.msgSecCheck').at(-1)!
+  expect(check.params).toMatchObject({ version: 2, openid: 'o-profile-page', scene: 1, content: 'Band' })
+})
+
+test('a risky nickname is refused with the server message and nothing is written', async () => {
+  await page.instance.onNicknameSubmit({ detail: { value: { nickname: 'forbidden-word' } } })
+  await settle()
+  expect(text('#notice')).toBe('This nickname is not allowed. Please choose another one.')
+  expect(page.querySelector('#notice')!.dom.className).toContain('error')
+  expect(world.cloud.db.dump('users')[0]!.nickname).toBe('Band')
+})
+
+test('an empty nickname is caught on the page without calling the function', async () => {
+  const before = world.fake.calls.length
+  await page.instance.onNicknameSubmit({ detail: { value: { nickname: '   ' } } })
+  expect(world.fake.calls.length).toBe(before)
+  expect(page.data.notice).toBe('Please enter a nickname.')
+})
+
+test('choosing an avatar uploads it into the user folder and stores its fileID', async () => {
+  await page.instance.onChooseAvatar({ detail: { avatarUrl: tempImage('wxfile-tmp.png') } })
+  await settle()
+  const fileId = page.data.profile.avatarFileId as string
+  expect(fileId).toMatch(new RegExp(`^cloud://local-dev\\.local-local-dev/avatars/${page.data.profile.userId}/\\d+-\\w+\\.png$`))
+  expect(world.cloud.storage.exists(fileId)).toBe(true)
+  expect(page.querySelector('#avatar')).not.toBeNull()
+  expect(world.cloud.db.dump('users')[0]!.avatarFileId).toBe(fileId)
+})
+
+test('a failed upload shows an error and leaves the avatar unchanged', async () => {
+  const before = page.data.profile.avatarFileId
+  world.fake.failNextUpload('network error')
+  await page.instance.onChooseAvatar({ detail: { avatarUrl: tempImage('b.png') } })
+  await settle()
+  expect(page.data.notice).toMatch(/Uploading the photo failed/)
+  expect(page.data.profile.avatarFileId).toBe(before)
+  expect(page.data.busy).toBe('')
+})
+
+test('binding a phone stores country code and pure number, shows it masked', async () => {
+  const code = world.cloud.openapi.issuePhoneCode({ purePhoneNumber: '13812345678' })
+  await page.instance.onGetPhoneNumber({ detail: { code, errMsg: 'getPhoneNumber:ok' } })
+  await settle()
+  expect(text('#phone')).toBe('+86 138****5678')
+  expect(world.cloud.db.dump('users')[0]!.phone).toMatchObject({ countryCode: '86', purePhoneNumber: '13812345678' })
+})
+
+test('a reused phone code (40029) gives a clear message', async () => {
+  world.cloud.openapi.failNext('phonenumber.getPhoneNumber', 40029, 'invalid code')
+  await page.instance.onGetPhoneNumber({ detail: { code: 'stale-code', errMsg: 'getPhoneNumber:ok' } })
+  await settle()
+  expect(page.data.notice).toBe('The phone authorisation expired or was already used. Please tap the button again.')
+})
+
+test('the user declining the phone button never calls the function', async () => {
+  const before = world.fake.calls.length
+  await page.instance.onGetPhoneNumber({ detail: { errMsg: 'getPhoneNumber:fail user deny' } })
+  expect(world.fake.calls.length).toBe(before)
+  expect(page.data.notice).toBe('You chose not to share your phone number.')
+})
+
+test('a network failure becomes a typed transport error on the page', async () => {
+  world.fake.failNextCalls(1, { errMsg: 'request:fail timeout' })
+  await page.instance.onNicknameSubmit({ detail: { value: { nickname: 'Other' } } })
+  await settle()
+  expect(page.data.notice).toBe('The server took too long to answer. Please try again.')
+  expect(world.cloud.db.dump('users')[0]!.nickname).toBe('Band')
+})
+
+test('privacy: the popup appears when WeChat asks, and agreeing resolves with the button id', async () => {
+  const popup = page.querySelector('#privacy')!
+  const answers = await world.fake.needPrivacy()
+  await settle()
+  expect(popup.data.visible).toBe(true)
+  popup.querySelector('#privacy-agree')!.dispatchEvent('agreeprivacyauthorization')
+  await settle()
+  expect(answers).toEqual([{ event: 'exposureAuthorization' }, { buttonId: 'privacy-agree', event: 'agree' }])
+  expect(popup.data.visible).toBe(false)
+})
