@@ -1,0 +1,150 @@
+/**
+ * The local database through the REAL wx-server-sdk client (only its HTTP requester is
+ * replaced): what a function's code sees is the SDK's own behaviour.
+ */
+import { LocalCloud } from '../../localcloud'
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdk = require('wx-server-sdk') as any
+let cloud: LocalCloud
+let db: any
+let _: any
+
+beforeAll(() => {
+  sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV })
+})
+
+beforeEach(() => {
+  cloud = new LocalCloud()
+  cloud.db.createCollection({ name: 'items', indexes: [{ name: 'sku_1', keys: { sku: 1 }, unique: true }] })
+  db = sdk.database()
+  _ = db.command
+})
+
+async function seed() {
+  for (const [i, name] of ['apple', 'banana', 'cherry', 'date', 'elder'].entries()) {
+    await db.collection('items').add({ data: { _id: `i${i}`, name, price: (i + 1) * 100, tags: i % 2 ? ['odd'] : ['even'], meta: { rank: 5 - i } } })
+  }
+}
+
+test('add returns _id; a generated _id is 32 hex chars', async () => {
+  const r = await db.collection('items').add({ data: { name: 'x' } })
+  expect(r._id).toMatch(/^[0-9a-f]{32}$/)
+  expect(r.errMsg).toBe('collection.add:ok')
+})
+
+test('where with command operators, orderBy, skip, limit, field', async () => {
+  await seed()
+  const r = await db
+    .collection('items')
+    .where({ price: _.gte(200).and(_.lte(500)), tags: 'odd' })
+    .orderBy('price', 'desc')
+    .field({ name: true })
+    .get()
+  expect(r.data).toEqual([{ _id: 'i3', name: 'date' }, { _id: 'i1', name: 'banana' }])
+  const page = await db.collection('items').orderBy('price', 'asc').skip(1).limit(2).get()
+  expect(page.data.map((d: any) => d.name)).toEqual(['banana', 'cherry'])
+  const nested = await db.collection('items').where({ meta: { rank: _.lt(3) } }).count()
+  expect(nested.total).toBe(2)
+  const or = await db.collection('items').where(_.or([{ name: 'apple' }, { price: _.in([500]) }])).count()
+  expect(or.total).toBe(2)
+  const re = await db.collection('items').where({ name: db.RegExp({ regexp: '^B', options: 'i' }) }).get()
+  expect(re.data.map((d: any) => d.name)).toEqual(['banana'])
+})
+
+test('update operators and serverDate', async () => {
+  await seed()
+  const before = Date.now()
+  await db.collection('items').doc('i0').update({ data: { price: _.inc(5), tags: _.push(['red']), 'meta.rank': 9, seen: db.serverDate(), gone: _.remove() } })
+  const { data } = await db.collection('items').doc('i0').get()
+  expect(data).toMatchObject({ price: 105, tags: ['even', 'red'], meta: { rank: 9 } })
+  expect(data.seen).toBeInstanceOf(Date)
+  expect(data.seen.getTime()).toBeGreaterThanOrEqual(before)
+  const multi = await db.collection('items').where({ tags: 'odd' }).update({ data: { sale: true } })
+  expect(multi.stats.updated).toBe(2)
+})
+
+test('set replaces the document (and creates it); remove deletes', async () => {
+  await seed()
+  await db.collection('items').doc('i1').set({ data: { name: 'B' } })
+  expect((await db.collection('items').doc('i1').get()).data).toEqual({ _id: 'i1', name: 'B' })
+  const created = await db.collection('items').doc('new').set({ data: { name: 'N' } })
+  expect(created.stats).toEqual({ updated: 0, created: 1 })
+  const removed = await db.collection('items').where({ price: _.gt(300) }).remove()
+  expect(removed.stats.removed).toBe(2)
+  expect((await db.collection('items').count()).total).toBe(4)
+})
+
+test('doc.get on a missing id throws errCode -1 by default; throwOnNotFound:false resolves null', async () => {
+  await expect(db.collection('items').doc('missing').get()).rejects.toMatchObject({ errCode: -1 })
+  const lenient = sdk.database({ throwOnNotFound: false })
+  expect((await lenient.collection('items').doc('missing').get()).data).toBeNull()
+})
+
+test('a missing collection and duplicate keys fail like CloudBase', async () => {
+  await expect(db.collection('nope').get()).rejects.toMatchObject({ errCode: -502005 })
+  await db.collection('items').add({ data: { _id: 'dup', sku: 'A' } })
+  await expect(db.collection('items').add({ data: { _id: 'dup' } })).rejects.toMatchObject({ errCode: -502001 })
+  await expect(db.collection('items').add({ data: { sku: 'A' } })).rejects.toMatchObject({ errMsg: expect.stringContaining('E11000') })
+  expect((await db.collection('items').count()).total).toBe(1)
+})
+
+test('get returns at most 1000 documents; the SDK asks 100 by default', async () => {
+  cloud.db.seed('items', Array.from({ length: 1200 }, (_x, i) => ({ n: i })))
+  expect((await db.collection('items').get()).data).toHaveLength(100)
+  expect((await db.collection('items').limit(5000).get()).data).toHaveLength(1000)
+})
+
+test('transactions: isolated until commit, rolled back on throw', async () => {
+  await seed()
+  await expect(
+    db.runTransaction(async (t: any) => {
+      await t.collection('items').doc('i0').update({ data: { price: 1 } })
+      const inside = await t.collection('items').doc('i0').get()
+      expect(inside.data.price).toBe(1)
+      expect((await db.collection('items').doc('i0').get()).data.price).toBe(100)
+      throw new Error('abort')
+    }),
+  ).rejects.toThrow('abort')
+  expect((await db.collection('items').doc('i0').get()).data.price).toBe(100)
+  const res = await db.runTransaction(async (t: any) => {
+    const { data } = await t.collection('items').doc('i0').get()
+    await t.collection('items').doc('i0').update({ data: { price: data.price + 1 } })
+    await t.collection('items').doc('tx-new').set({ data: { name: 'made in tx' } })
+    return 'done'
+  })
+  expect(res).toBe('done')
+  expect((await db.collection('items').doc('i0').get()).data.price).toBe(101)
+  expect((await db.collection('items').doc('tx-new').get()).data.name).toBe('made in tx')
+})
+
+test('two concurrent transactions on one document: one conflicts, is retried, both increments land', async () => {
+  await seed()
+  const bump = () =>
+    db.runTransaction(async (t: any) => {
+      const { data } = await t.collection('items').doc('i0').get()
+      await new Promise((r) => setTimeout(r, 5))
+      await t.collection('items').doc('i0').update({ data: { price: data.price + 1 } })
+    })
+  await Promise.all([bump(), bump()])
+  expect((await db.collection('items').doc('i0').get()).data.price).toBe(102)
+  expect(cloud.db.log.filter((l) => l.action === 'database.commitTransaction' && !l.ok).length).toBeGreaterThanOrEqual(1)
+})
+
+test('a conditional update lets only one of two writers win', async () => {
+  await seed()
+  const claim = () => db.collection('items').where({ _id: 'i0', state: _.exists(false) }).update({ data: { state: 'CLAIMED' } })
+  const [a, b] = await Promise.all([claim(), claim()])
+  expect(a.stats.updated + b.stats.updated).toBe(1)
+})
+
+test('persists to a file and loads it back', async () => {
+  const { mkdtempSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const dir = mkdtempSync(join(require('node:os').tmpdir(), 'lc-'))
+  const first = new LocalCloud({ dataDir: dir })
+  await sdk.database().collection('users').add({ data: { _id: 'p1', when: new Date(5) } })
+  expect(first.db.dump('users')).toHaveLength(1)
+  const second = new LocalCloud({ dataDir: dir })
+  expect(second.db.dump('users')).toEqual([{ _id: 'p1', when: new Date(5) }])
+})
