@@ -4,7 +4,7 @@ module.exports = {
   rootDir: __dirname,
   testMatch: ['<rootDir>/tests/**/*.test.ts'],
   // Type checking is `npm run typecheck` (tsc, strict, per project); jest only transpiles.
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', isolatedModules: true, diagnostics: false }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json', diagnostics: false }] },
   // `ts` before `json`: miniprogram-simulate requires `pages/x/index`, which must resolve to index.ts, not index.json.
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',

@@ -164,7 +164,6 @@ export class LocalCloud {
    * timeout from cloudbaserc.json (-504003), errors as -504002.
    */
   async invoke(name: string, event: unknown, caller: Caller = {}, source = 'wx_client'): Promise<unknown> {
-    const mod = this.loadFunction(name)
     const { timeout } = this.functionConfig(name)
     const requestId = randomBytes(8).toString('hex')
     const wx: Record<string, string> = {}
@@ -183,7 +182,10 @@ export class LocalCloud {
     const t0 = performance.now()
     let timer: NodeJS.Timeout | undefined
     try {
-      const run = als.run({ cloud: this, fn: name, env, caller, source }, () => Promise.resolve().then(() => mod.main(event, { request_id: requestId, function_name: name })))
+      // The module loads inside the invocation too: a cold start sees the function's environment.
+      const run = als.run({ cloud: this, fn: name, env, caller, source }, () =>
+        Promise.resolve().then(() => this.loadFunction(name).main(event, { request_id: requestId, function_name: name })),
+      )
       const limit = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds`)), timeout * 1000)
       })
@@ -344,7 +346,10 @@ function installSdkPatch(): void {
 
   // getWXContext() reads process.env: give each invocation its own view of the WX_* keys.
   const base = process.env
-  const ctxKeys = (s: Store | undefined) => s?.env ?? {}
+  // A deployed function runs with TENCENTCLOUD_RUNENV=SCF. Without it @cloudbase/node-sdk
+  // probes Tencent's metadata server at init to learn where it runs (a network call).
+  const platform: Record<string, string> = { TENCENTCLOUD_RUNENV: 'SCF', TENCENTCLOUD_REGION: 'ap-shanghai' }
+  const ctxKeys = (s: Store | undefined) => ({ ...platform, ...(s?.env ?? {}) })
   process.env = new Proxy(base, {
     get(target, key) {
       const env = ctxKeys(als.getStore())

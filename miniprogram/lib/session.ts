@@ -48,9 +48,12 @@ export class Session {
     this.set({ state: 'NOT_CONFIGURED', error: { code: 'CLOUD_NOT_CONFIGURED', message } })
   }
 
-  /** Logs in unless already signed in; every caller gets the same attempt. */
+  /**
+   * Logs in unless already signed in; every caller gets the same attempt. After a failure it
+   * answers the failed state: only the user's "retry" (retry()) starts again.
+   */
   ensure(): Promise<SessionSnapshot> {
-    if (this.snap.state === 'READY' || this.snap.state === 'NOT_CONFIGURED') return Promise.resolve(this.snap)
+    if (this.snap.state === 'READY' || this.snap.state === 'NOT_CONFIGURED' || this.snap.state === 'FAILED') return Promise.resolve(this.snap)
     if (!this.pending) {
       this.pending = this.run().finally(() => {
         this.pending = null

@@ -50,6 +50,8 @@ g.Page = (options: Record<string, any>) => {
   return g.Component({ data: options.data ?? {}, methods })
 }
 
+let currentFake: WxFake | undefined
+
 export interface World {
   cloud: LocalCloud
   fake: WxFake
@@ -59,6 +61,7 @@ export interface World {
 export function createWorld(user: Caller = { openid: 'o-test-user' }): World {
   const cloud = new LocalCloud()
   const fake = createWxFake(cloud, user)
+  currentFake = fake
   g.wx = Object.assign(g.wx ?? {}, fake.wx)
   return { cloud, fake }
 }
@@ -75,6 +78,8 @@ export function launchApp(): Record<string, any> {
 /** Loads (once per file: simulate cannot load a path twice) and renders a page or component. */
 export function render(path: string, props?: Record<string, unknown>): Rendered {
   const id = simulate.load(join(MINIPROGRAM, path), { rootPath: MINIPROGRAM, compiler: 'official' })
+  // simulate installs its own partial `wx` when loading: put the fake's APIs back on top.
+  if (currentFake) g.wx = Object.assign(g.wx ?? {}, currentFake.wx)
   const comp = simulate.render(id, props)
   comp.attach(document.createElement('parent-wrapper'))
   pages.push(comp.instance)
