@@ -37,7 +37,7 @@ export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[
     // Offline: without this attr call the project asks WeChat's servers about the appid.
     ;(project as unknown as { attr: () => Promise<unknown> }).attr = async () => (ci as unknown as { DefaultProjectAttr: unknown }).DefaultProjectAttr
     const result = (await ci.getCompiledResult(
-      { project, setting: { es6: true, es7: true, minify: true, minifyJS: true, minifyWXML: true, minifyWXSS: true, autoPrefixWXSS: true } as never },
+      { project, setting: { es6: true, es7: true, minify: true, minifyJS: true, minifyWXML: true, minifyWXSS: true, autoPrefixWXSS: true } } as never,
       join(keyDir, 'out.zip'),
     )) as unknown as Record<string, string | Buffer>
     const files: Record<string, number> = {}

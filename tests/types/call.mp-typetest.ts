@@ -1,0 +1,32 @@
+/**
+ * Compile-time tests of the page side of the contract (checked by `tsc -p miniprogram`).
+ * Each @ts-expect-error must be an error, or tsc fails: a mismatch with typings/ cannot compile.
+ */
+import { call } from '../../miniprogram/lib/call'
+
+export async function pageSide(): Promise<void> {
+  // @ts-expect-error unknown function
+  await call('nope', 'login', {})
+  // @ts-expect-error unknown action
+  await call('user', 'nope', {})
+  // @ts-expect-error wrong field type
+  await call('user', 'bindPhone', { code: 1 })
+  // @ts-expect-error missing field
+  await call('user', 'bindPhone', {})
+  const r = await call('user', 'updateProfile', { nickname: 'x' })
+  if (r.ok) {
+    const nickname: string = r.data.profile.nickname
+    void nickname
+    // @ts-expect-error the profile carries no openid
+    void r.data.profile.openid
+  } else {
+    // Action errors, router errors and transport errors, nothing else.
+    const code: 'CONTENT_RISKY' | 'CONTENT_REVIEW' | 'CONTENT_CHECK_UNAVAILABLE' | 'NOT_REGISTERED' | 'AVATAR_NOT_OWNED' | 'AVATAR_NOT_FOUND' | 'NOTHING_TO_UPDATE'
+      | 'INVALID_INPUT' | 'UNKNOWN_ACTION' | 'UNAUTHENTICATED' | 'WECHAT_BUSY' | 'PERMISSION_MISSING' | 'INTERNAL'
+      | 'NETWORK' | 'TIMEOUT' | 'FUNCTION_NOT_FOUND' | 'FUNCTION_FAILED' | 'CLOUD_NOT_CONFIGURED' = r.error.code
+    void code
+    // @ts-expect-error not an error of updateProfile
+    const other: 'PHONE_CODE_INVALID' = r.error.code
+    void other
+  }
+}
