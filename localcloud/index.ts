@@ -108,6 +108,7 @@ export class LocalCloud {
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
     for (const spec of this.collectionSpecs()) this.db.createCollection(spec)
     installSdkPatch()
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the SDK patch dispatches to the latest cloud outside invocations
     lastCloud = this
   }
 

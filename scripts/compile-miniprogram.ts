@@ -21,7 +21,8 @@ export interface CompiledPackage {
 const ROOT = resolve(__dirname, '..')
 
 export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[]; files: Record<string, number> }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // Loaded lazily: miniprogram-ci is heavy and only this script needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports
   const ci = require('miniprogram-ci') as typeof import('miniprogram-ci')
   const keyDir = mkdtempSync(join(tmpdir(), 'mpci-'))
   const keyPath = join(keyDir, 'placeholder.key')

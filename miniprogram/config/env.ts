@@ -9,7 +9,8 @@ export interface EnvConfig {
 
 export function loadEnvConfig(): EnvConfig {
   try {
-    // Optional module: absent in a fresh clone.
+    // Optional module: absent in a fresh clone, so a guarded require, not an import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const local = require('./env.local') as { envId?: unknown } | { default?: { envId?: unknown } }
     const cfg = ('default' in local && local.default ? local.default : local) as { envId?: unknown }
     return { envId: typeof cfg.envId === 'string' ? cfg.envId.trim() : '' }

@@ -141,7 +141,8 @@ test('a conditional update lets only one of two writers win', async () => {
 test('persists to a file and loads it back', async () => {
   const { mkdtempSync } = await import('node:fs')
   const { join } = await import('node:path')
-  const dir = mkdtempSync(join(require('node:os').tmpdir(), 'lc-'))
+  const { tmpdir } = await import('node:os')
+  const dir = mkdtempSync(join(tmpdir(), 'lc-'))
   const first = new LocalCloud({ dataDir: dir })
   await sdk.database().collection('users').add({ data: { _id: 'p1', when: new Date(5) } })
   expect(first.db.dump('users')).toHaveLength(1)

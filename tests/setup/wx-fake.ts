@@ -11,7 +11,7 @@
  * - wx.onNeedPrivacyAuthorization(listener): the latest listener is called with `resolve`.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { CallFunctionError, CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
+import { CallFunctionError, CloudIdRef, type LocalCloud, type Caller } from '../../localcloud'
 
 export interface WxFake {
   cloud: LocalCloud

@@ -1,0 +1,35 @@
+// @ts-check
+const js = require('@eslint/js')
+const tseslint = require('typescript-eslint')
+
+module.exports = tseslint.config(
+  { ignores: ['node_modules/**', 'cloudfunctions/*/index.js', '.localcloud/**', '.reports/**', 'coverage/**', 'tests/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // The mini-program must import typings/ (outside miniprogramRoot) as types only.
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['wx-server-sdk'], importNamePattern: '^(?!DB$)', message: 'Use server/wx.ts (typed facade) instead.' }] }],
+    },
+  },
+  {
+    // wx-server-sdk is imported by its facade only.
+    files: ['server/wx.ts', 'server/db.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    files: ['miniprogram/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+typings/', allowTypeImports: true, message: 'typings/ is outside miniprogramRoot: import types only.' }] }],
+    },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+)
