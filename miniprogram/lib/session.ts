@@ -94,3 +94,14 @@ export class Session {
 }
 
 export const session = new Session()
+
+/**
+ * Page glue shared by every page that shows the session: renders the current state, every
+ * change after it, and starts the login if needed. Returns the unsubscribe for onUnload.
+ */
+export function followSession(render: (s: SessionSnapshot) => void): () => void {
+  const off = session.subscribe(render)
+  render(session.snapshot)
+  void session.ensure()
+  return off
+}

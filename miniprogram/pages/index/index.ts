@@ -1,4 +1,4 @@
-import { session, type SessionSnapshot, type SessionState } from '../../lib/session'
+import { followSession, session, type SessionSnapshot, type SessionState } from '../../lib/session'
 
 interface Data {
   state: SessionState
@@ -7,20 +7,16 @@ interface Data {
   attempts: number
 }
 
-let unsubscribe: (() => void) | null = null
 
-Page<Data, { render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void }>({
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void }>({
   data: { state: 'IDLE', nickname: '', error: '', attempts: 0 },
 
   onLoad() {
-    unsubscribe = session.subscribe((s) => this.render(s))
-    this.render(session.snapshot)
-    void session.ensure()
+    this.unfollow = followSession((s) => this.render(s))
   },
 
   onUnload() {
-    unsubscribe?.()
-    unsubscribe = null
+    this.unfollow?.()
   },
 
   render(s: SessionSnapshot) {

@@ -1,6 +1,6 @@
 import type { UserProfile } from '../../../typings/user'
 import { call } from '../../lib/call'
-import { session, type SessionSnapshot } from '../../lib/session'
+import { followSession, session, type SessionSnapshot } from '../../lib/session'
 import { avatarCloudPath, nicknameProblem, phoneButtonProblem } from './logic'
 
 type PageState = 'LOADING' | 'READY' | 'ERROR' | 'NOT_CONFIGURED'
@@ -16,6 +16,7 @@ interface Data {
 }
 
 interface Methods {
+  unfollow?: () => void
   render(s: SessionSnapshot): void
   onRetry(): void
   onChooseAvatar(e: { detail: { avatarUrl?: string } }): Promise<void>
@@ -32,20 +33,16 @@ const STATE_OF: Record<SessionSnapshot['state'], PageState> = {
   NOT_CONFIGURED: 'NOT_CONFIGURED',
 }
 
-let unsubscribe: (() => void) | null = null
 
 Page<Data, Methods>({
   data: { state: 'LOADING', error: '', profile: null, busy: '', notice: '', noticeType: '' },
 
   onLoad() {
-    unsubscribe = session.subscribe((s) => this.render(s))
-    this.render(session.snapshot)
-    void session.ensure()
+    this.unfollow = followSession((s) => this.render(s))
   },
 
   onUnload() {
-    unsubscribe?.()
-    unsubscribe = null
+    this.unfollow?.()
   },
 
   render(s) {
