@@ -119,8 +119,19 @@ export class LocalCloud {
     return (JSON.parse(readFileSync(file, 'utf8')) as { collections: CollectionSpec[] }).collections
   }
 
-  /** The function's settings from cloudbaserc.json (timeout in seconds). */
+  private configs = new Map<string, { timeout: number; permissions: string[] }>()
+
+  /**
+   * The function's settings: timeout (seconds) from cloudbaserc.json, openapi permissions from
+   * its config.json. Read once per function, like its module (a reload must clear both).
+   */
   functionConfig(name: string): { timeout: number; permissions: string[] } {
+    let cfg = this.configs.get(name)
+    if (!cfg) this.configs.set(name, (cfg = this.readFunctionConfig(name)))
+    return cfg
+  }
+
+  private readFunctionConfig(name: string): { timeout: number; permissions: string[] } {
     const rc = join(this.root, 'cloudbaserc.json')
     let timeout = 3 // CloudBase's default when none is set
     if (existsSync(rc)) {
@@ -228,10 +239,15 @@ export class LocalCloud {
 
   // ---- what the patched SDK calls ----
 
+  /** Who is calling a WeChat API: the running function and its user. */
+  private callInfo(store: Store | undefined): CallInfo {
+    return { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
+  }
+
   /** @internal */
   async wxOpenApi(apiName: string, requestData: Buffer): Promise<Buffer> {
     const store = als.getStore()
-    const info: CallInfo = { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
+    const info = this.callInfo(store)
     const call = decodeCommApiData(requestData)
     if (call.apiType === API_TYPE.SVRKIT_API && call.svrkit?.apiName === 'ApiGetOpenDataByCloudId') {
       const ids = decodeGetOpenDataReq(call.svrkit.reqData)
@@ -259,7 +275,7 @@ export class LocalCloud {
   /** @internal */
   async wxPayApi(apiName: string, requestData: Buffer): Promise<Buffer> {
     const store = als.getStore()
-    const info: CallInfo = { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
+    const info = this.callInfo(store)
     const params = JSON.parse(requestData.toString('utf8')) as Record<string, unknown>
     try {
       const result = await this.cloudPay.call(apiName, params, info)
