@@ -37,6 +37,8 @@ export interface CollectionSpec {
   indexes?: IndexSpec[]
   /** CloudBase security rule for client SDK access (not enforced on functions, as in CloudBase). */
   rules?: unknown
+  /** JSON file (relative to database/) of documents to import into an empty collection. */
+  seed?: string
 }
 
 export interface DbResponse {

@@ -21,11 +21,13 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { DbEngine, type CollectionSpec } from './db-engine'
+import { PaySandbox } from './pay-sandbox'
 import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
-import { ApiSandbox, OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
+import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
 import { LocalStorage } from './storage'
 
 export { WxApiError } from './sandbox'
+export { PaySandbox, paySign } from './pay-sandbox'
 
 export interface Caller {
   openid?: string
@@ -42,6 +44,12 @@ export interface LocalCloudOptions {
   /** Folder for a persistent database and storage; omitted: memory database, temp storage. */
   dataDir?: string
   now?: () => number
+  /**
+   * Values for `{{env.NAME}}` placeholders in cloudbaserc.json's `envVariables` (what your
+   * untracked .env gives `tcb fn deploy`). Unset names fall back to process.env; a placeholder
+   * with no value leaves the variable unset, as a deploy without it would.
+   */
+  vars?: Record<string, string>
 }
 
 export interface Invocation {
@@ -69,6 +77,24 @@ export class CloudIdRef {
   constructor(readonly cloudID: string) {}
 }
 
+export interface FunctionConfig {
+  /** Seconds, from cloudbaserc.json (3 when unset, CloudBase's default). */
+  timeout: number
+  /** config.json permissions.openapi. */
+  permissions: string[]
+  /** cloudbaserc.json envVariables with placeholders resolved. */
+  envVariables: Record<string, string>
+}
+
+/** CloudBase error names by errCode (wx-server-sdk's TCB_ERR_CODE), for failures injected into cloudPay. */
+const TCB_CODE_NAMES: Record<number, string> = {
+  [-501001]: 'SYS_ERR',
+  [-501002]: 'SERVER_TIMEOUT',
+  [-501003]: 'EXCEED_REQUEST_LIMIT',
+  [-501004]: 'EXCEED_CONCURRENT_REQUEST_LIMIT',
+  [-501007]: 'INVALID_PARAM',
+}
+
 interface Store {
   cloud: LocalCloud
   fn: string
@@ -88,7 +114,7 @@ export class LocalCloud {
   readonly appid: string
   readonly db: DbEngine
   readonly openapi: OpenApiSandbox
-  readonly cloudPay: ApiSandbox
+  readonly cloudPay: PaySandbox
   readonly storage: LocalStorage
   readonly invocations: Invocation[] = []
   /** "fn:api" pairs to refuse as if config.json lacked them (tests of -604101). */
@@ -104,9 +130,16 @@ export class LocalCloud {
     this.now = opts.now ?? Date.now
     this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
     this.openapi = new OpenApiSandbox(this.now)
-    this.cloudPay = new ApiSandbox('cloudPay', this.now)
+    this.vars = opts.vars ?? {}
+    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_pay'))
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
-    for (const spec of this.collectionSpecs()) this.db.createCollection(spec)
+    for (const spec of this.collectionSpecs()) {
+      this.db.createCollection(spec)
+      // Seed data (database/seed/*.json) goes into an empty collection, as the console's import would.
+      if (spec.seed && this.db.dump(spec.name).length === 0) {
+        this.db.seed(spec.name, JSON.parse(readFileSync(join(this.root, 'database', spec.seed), 'utf8')) as Array<Record<string, unknown>>)
+      }
+    }
     installSdkPatch()
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the SDK patch dispatches to the latest cloud outside invocations
     lastCloud = this
@@ -119,28 +152,40 @@ export class LocalCloud {
     return (JSON.parse(readFileSync(file, 'utf8')) as { collections: CollectionSpec[] }).collections
   }
 
-  private configs = new Map<string, { timeout: number; permissions: string[] }>()
+  private readonly vars: Record<string, string>
+  private configs = new Map<string, FunctionConfig>()
 
   /**
    * The function's settings: timeout (seconds) from cloudbaserc.json, openapi permissions from
    * its config.json. Read once per function, like its module (a reload must clear both).
    */
-  functionConfig(name: string): { timeout: number; permissions: string[] } {
+  functionConfig(name: string): FunctionConfig {
     let cfg = this.configs.get(name)
     if (!cfg) this.configs.set(name, (cfg = this.readFunctionConfig(name)))
     return cfg
   }
 
-  private readFunctionConfig(name: string): { timeout: number; permissions: string[] } {
+  private readFunctionConfig(name: string): FunctionConfig {
     const rc = join(this.root, 'cloudbaserc.json')
     let timeout = 3 // CloudBase's default when none is set
+    const envVariables: Record<string, string> = {}
     if (existsSync(rc)) {
-      const fns = (JSON.parse(readFileSync(rc, 'utf8')) as { functions?: Array<{ name: string; timeout?: number }> }).functions ?? []
-      timeout = fns.find((f) => f.name === name)?.timeout ?? timeout
+      const fns = (JSON.parse(readFileSync(rc, 'utf8')) as { functions?: Array<{ name: string; timeout?: number; envVariables?: Record<string, string> }> }).functions ?? []
+      const fn = fns.find((f) => f.name === name)
+      timeout = fn?.timeout ?? timeout
+      for (const [k, raw] of Object.entries(fn?.envVariables ?? {})) {
+        const value = String(raw).replace(/\{\{\s*env\.([A-Za-z0-9_]+)\s*\}\}/g, (_m, v: string) => this.vars[v] ?? process.env[v] ?? '')
+        if (value !== '') envVariables[k] = value
+      }
     }
     const cfg = join(this.root, 'cloudfunctions', name, 'config.json')
     const permissions = existsSync(cfg) ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? []) : []
-    return { timeout, permissions }
+    return { timeout, permissions, envVariables }
+  }
+
+  /** Fires a timer trigger, as CloudBase does on the function's cron (event: Type, TriggerName, Time). */
+  runTimer(name: string, triggerName = 'timer'): Promise<unknown> {
+    return this.invoke(name, { Type: 'Timer', TriggerName: triggerName, Time: new Date(this.now()).toISOString() }, {}, 'wx_trigger')
   }
 
   /** Issues a CloudID for open data (what wx.getWeRunData & co. give the page). Valid 5 minutes. */
@@ -176,7 +221,7 @@ export class LocalCloud {
    * timeout from cloudbaserc.json (-504003), errors as -504002.
    */
   async invoke(name: string, event: unknown, caller: Caller = {}, source = 'wx_client'): Promise<unknown> {
-    const { timeout } = this.functionConfig(name)
+    const { timeout, envVariables } = this.functionConfig(name)
     const requestId = randomBytes(8).toString('hex')
     const wx: Record<string, string> = {}
     if (caller.openid) wx.WX_OPENID = caller.openid
@@ -188,7 +233,7 @@ export class LocalCloud {
       wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })
       delete (event as { __openDataKeys?: string[] }).__openDataKeys
     }
-    const env = { ...wx, WX_CONTEXT_KEYS: Object.keys(wx).join(','), TCB_ENV: this.env, SCF_NAMESPACE: this.env, TCB_SOURCE: source }
+    const env = { ...envVariables, ...wx, WX_CONTEXT_KEYS: Object.keys(wx).join(','), TCB_ENV: this.env, SCF_NAMESPACE: this.env, TCB_SOURCE: source }
     const record: Invocation = { id: requestId, fn: name, source, event, ...(caller.openid ? { openid: caller.openid } : {}), startedAt: this.now(), ms: 0 }
     this.invocations.push(record)
     const t0 = performance.now()
@@ -281,7 +326,9 @@ export class LocalCloud {
       const result = await this.cloudPay.call(apiName, params, info)
       return Buffer.from(JSON.stringify(result))
     } catch (e) {
-      if (e instanceof WxApiError) return Buffer.from(JSON.stringify({ errcode: e.errcode, errmsg: e.errmsg }))
+      // A failure before WeChat Pay answered is a CloudBase error `{ code, message }`, which
+      // the SDK throws as CloudSDKError with the matching TCB errCode (-501002 timeout, ...).
+      if (e instanceof WxApiError) return Buffer.from(JSON.stringify({ code: TCB_CODE_NAMES[e.errcode] ?? 'SYS_ERR', message: e.errmsg }))
       throw e
     }
   }

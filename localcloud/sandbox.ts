@@ -100,10 +100,30 @@ export interface IssuedPhone {
  * - phonenumber.getPhoneNumber: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
  *   codes come from `issuePhoneCode` (what the getPhoneNumber button hands the page): single use,
  *   valid 5 minutes; an unknown, used or expired code -> 40029 "invalid code".
+ * - subscribeMessage.send: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
+ *   a one-time template sends once per `accept` the user gave (`grantSubscription`, what
+ *   wx.requestSubscribeMessage's accept does), else 43101; an unknown template -> 40037;
+ *   data breaking the keyword rules (thing ≤ 20 chars, character_string ≤ 32, amount a
+ *   number, time a date) -> 47003; miniprogram_state not developer/trial/formal -> 47003.
  */
 export class OpenApiSandbox extends ApiSandbox {
   readonly secCheck: SecCheckRules = { risky: ['违禁', 'forbidden-word'], review: ['待审', 'review-word'] }
   private phoneCodes = new Map<string, { phone: IssuedPhone; expires: number; used: boolean }>()
+  /** Templates added to the account (公共模板库 → 我的模板). */
+  readonly templates = new Set<string>()
+  /** openid -> template -> sends the user allowed. */
+  private grants = new Map<string, Map<string, number>>()
+
+  /** The user accepted `templateId` in wx.requestSubscribeMessage: one send allowed. */
+  grantSubscription(openid: string, templateId: string): void {
+    const m = this.grants.get(openid) ?? new Map<string, number>()
+    m.set(templateId, (m.get(templateId) ?? 0) + 1)
+    this.grants.set(openid, m)
+  }
+
+  grantsLeft(openid: string, templateId: string): number {
+    return this.grants.get(openid)?.get(templateId) ?? 0
+  }
 
   constructor(now: () => number) {
     super('openapi', now)
@@ -120,6 +140,28 @@ export class OpenApiSandbox extends ApiSandbox {
         detail: [{ strategy: 'content_model', errcode: 0, suggest, label, prob: suggest === 'pass' ? 0 : 90 }],
         trace_id: randomBytes(8).toString('hex'),
       }
+    })
+    this.on('subscribeMessage.send', (p) => {
+      const touser = String(p.touser ?? '')
+      const templateId = String(p.template_id ?? '')
+      if (!touser) throw new WxApiError(40003, 'invalid openid')
+      if (!this.templates.has(templateId)) throw new WxApiError(40037, 'invalid template_id')
+      const state = p.miniprogram_state ?? 'formal'
+      if (!['developer', 'trial', 'formal'].includes(String(state))) throw new WxApiError(47003, 'argument invalid! miniprogram_state')
+      const data = (p.data ?? {}) as Record<string, { value?: unknown }>
+      for (const [key, { value } = {}] of Object.entries(data)) {
+        const text = String(value ?? '')
+        const bad =
+          (key.startsWith('thing') && (Array.from(text).length > 20 || !text)) ||
+          (key.startsWith('character_string') && (text.length > 32 || !/^[\x21-\x7e]+$/.test(text))) ||
+          (key.startsWith('amount') && !/^[¥￥]?\d+(\.\d{1,2})?元?$/.test(text)) ||
+          (key.startsWith('time') && !/^\d{4}[-年/]\d{1,2}[-月/]\d{1,2}/.test(text))
+        if (bad) throw new WxApiError(47003, `argument invalid! data.${key}.value`)
+      }
+      const left = this.grantsLeft(touser, templateId)
+      if (left <= 0) throw new WxApiError(43101, 'user refuse to accept the msg')
+      this.grants.get(touser)!.set(templateId, left - 1)
+      return { errcode: 0, errmsg: 'ok', msgid: Number.parseInt(randomBytes(4).toString('hex'), 16) }
     })
     this.on('phonenumber.getPhoneNumber', (p, info) => {
       const entry = typeof p.code === 'string' ? this.phoneCodes.get(p.code) : undefined

@@ -39,3 +39,15 @@ export function routerErrorFromSdk(e: SdkError): AppError | undefined {
   }
   return undefined
 }
+
+/** A one-line description of anything thrown, for log lines. */
+export function errText(e: unknown): string {
+  if (isSdkError(e)) return `${e.errCode} ${e.errMsg}`
+  if (e instanceof Error) return `${e.name}: ${e.message}`
+  if (typeof e === 'object' && e !== null) {
+    const o = e as { code?: unknown; message?: unknown }
+    if (o.code || o.message) return `${String(o.code ?? '')} ${String(o.message ?? '')}`.trim()
+    return JSON.stringify(e)
+  }
+  return String(e)
+}

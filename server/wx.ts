@@ -43,13 +43,107 @@ export interface PhoneInfo {
   watermark: { timestamp: number; appid: string }
 }
 
+/** subscribeMessage.send — https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html */
+export interface SubscribeSendParams {
+  touser: string
+  templateId: string
+  /** Page opened from the message, e.g. 'pages/pay/order/index?id=...' (no leading slash). */
+  page?: string
+  data: Record<string, { value: string }>
+  miniprogramState?: 'developer' | 'trial' | 'formal'
+  lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW'
+}
+
 interface OpenApi {
   security: { msgSecCheck(p: MsgSecCheckParams): Promise<MsgSecCheckResult> }
   phonenumber: { getPhoneNumber(p: { code: string }): Promise<{ phoneInfo: PhoneInfo }> }
+  subscribeMessage: { send(p: SubscribeSendParams): Promise<{ errCode: number; errMsg: string }> }
 }
 
 export function openapi(): OpenApi {
   return initCloud().openapi as unknown as OpenApi
+}
+
+/**
+ * cloudPay (WeChat Pay V2 through CloudBase, JSON instead of XML, no signing). The SDK
+ * converts camelCase -> snake_case on the way out and back on the way in, and OVERWRITES
+ * WeChat Pay's own `err_code` with `errCode: 0` (wx-server-sdk 4.0.2, cloudpay/namespace/generic):
+ * success is `returnCode === 'SUCCESS' && resultCode === 'SUCCESS'`, never `errCode`, and the
+ * business error survives only as `errCodeDes` (see server/pay/wxpay.ts).
+ * Docs: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-sdk-api/open/pay/CloudPay.unifiedOrder.html
+ */
+export interface PayResultBase {
+  returnCode: 'SUCCESS' | 'FAIL'
+  returnMsg?: string
+  resultCode?: 'SUCCESS' | 'FAIL'
+  /** Always 0 after the SDK: do not read. */
+  errCode: number
+  errCodeDes?: string
+  resultMsg?: string
+  subMchId?: string
+  nonceStr?: string
+}
+
+export interface UnifiedOrderParams {
+  body: string
+  outTradeNo: string
+  spbillCreateIp: string
+  subMchId: string
+  totalFee: number
+  envId: string
+  functionName: string
+  nonceStr: string
+  tradeType: 'JSAPI'
+  attach?: string
+  /** yyyyMMddHHmmss, Beijing time: WeChat refuses to take the money after it. */
+  timeExpire?: string
+}
+export interface UnifiedOrderResult extends PayResultBase {
+  prepayId?: string
+  payment?: { appId?: string; timeStamp: string; nonceStr: string; package: string; signType: 'MD5' | 'HMAC-SHA256' | 'RSA'; paySign: string }
+}
+
+export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR'
+export interface QueryOrderResult extends PayResultBase {
+  tradeState?: TradeState
+  tradeStateDesc?: string
+  outTradeNo?: string
+  transactionId?: string
+  totalFee?: number
+  cashFee?: number
+  timeEnd?: string
+  openid?: string
+  subOpenid?: string
+}
+
+export interface RefundParams {
+  subMchId: string
+  nonceStr: string
+  outTradeNo: string
+  outRefundNo: string
+  totalFee: number
+  refundFee: number
+  envId: string
+  functionName: string
+  refundDesc?: string
+}
+export interface RefundResult extends PayResultBase {
+  outTradeNo?: string
+  outRefundNo?: string
+  refundId?: string
+  refundFee?: number
+}
+
+interface CloudPay {
+  unifiedOrder(p: UnifiedOrderParams): Promise<UnifiedOrderResult>
+  queryOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<QueryOrderResult>
+  closeOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<PayResultBase>
+  refund(p: RefundParams): Promise<RefundResult>
+}
+
+/** cloud.cloudPay, typed (the shipped d.ts has no cloudPay at all). */
+export function cloudPay(): CloudPay {
+  return (initCloud() as unknown as { cloudPay: CloudPay }).cloudPay
 }
 
 export interface WxContext {
@@ -66,4 +160,13 @@ export interface WxContext {
 /** Read inside the handler (never at module top: there is no invocation yet). */
 export function wxContext(): WxContext {
   return initCloud().getWXContext() as WxContext
+}
+
+/**
+ * The environment this function runs in. getWXContext() carries ENV only when the invocation
+ * has a context (a client call); timers and payment callbacks may not, so fall back to the
+ * runtime's TCB_ENV / SCF_NAMESPACE, which is where getWXContext reads it from too.
+ */
+export function runningEnv(): string | undefined {
+  return wxContext().ENV || process.env.TCB_ENV || process.env.SCF_NAMESPACE || undefined
 }

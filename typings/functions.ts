@@ -1,8 +1,10 @@
+import type { PayContract } from './pay'
 import type { UserContract } from './user'
 
 /** Every cloud function the pages call, by its deployed name. */
 export interface Functions {
   user: UserContract
+  pay: PayContract
 }
 
 export type FunctionName = keyof Functions

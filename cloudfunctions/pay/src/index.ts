@@ -1,0 +1,251 @@
+/**
+ * Cloud function `pay`: catalogue, orders, WeChat Pay prepay (cloudPay.unifiedOrder),
+ * reconciliation by queryOrder, refunds, subscribe-message credits.
+ * Contract: typings/pay.ts. State machine: server/pay/machine.ts.
+ * Collections: products (read), orders, fulfilments, subscriptions (client access: none;
+ * orders readable by their owner).
+ */
+import { randomBytes } from 'node:crypto'
+import type { OrderView, PayContract, PaymentParams, Product } from '../../../typings/pay'
+import { createRouter, type Ctx } from '../../../server/router'
+import { db, findDocs, getDoc } from '../../../server/db'
+import { errText } from '../../../server/errors'
+import { cloudPay, runningEnv, type UnifiedOrderParams } from '../../../server/wx'
+import { PAY_CALLBACK_FUNCTION, payConfig, refundWindowMs, subscribeConfig, type PayConfig } from '../../../server/pay/config'
+import { orderTotal, refundAmount, wxPayTime } from '../../../server/pay/money'
+import { fitThing } from '../../../server/pay/messages'
+import { addCredits } from '../../../server/pay/notify'
+import { ORDERS, PRODUCTS, getOwnOrder, patchIf, toView, transition, type OrderDoc, type ProductDoc, type RefundRecord } from '../../../server/pay/orders'
+import { nonce, reconcile, submitRefund } from '../../../server/pay/settle'
+import { payOutcome } from '../../../server/pay/wxpay'
+import * as schema from './schemas'
+
+function config(ctx: Ctx<string>): PayConfig {
+  const cfg = payConfig(process.env, runningEnv())
+  if (!cfg.ok) return ctx.fail('PAY_NOT_CONFIGURED', cfg.message)
+  return cfg
+}
+
+const view = (o: OrderDoc) => toView(o, Date.now(), refundWindowMs(process.env))
+
+/** yyyyMMddHHmmss + 12 random base-36 characters: 26 of the 32 allowed, sortable by time, unguessable. */
+function newOutTradeNo(now: number): string {
+  const bytes = randomBytes(12)
+  let tail = ''
+  for (const b of bytes) tail += (b % 36).toString(36)
+  return `${wxPayTime(now)}${tail}`
+}
+
+/** The order body WeChat shows the payer: "<shop>-<product>" (body: String(128); kept short for multi-byte text). */
+const orderBody = (prefix: string, title: string) => fitThing(`${prefix}-${title}`, 40)
+
+function toProduct(p: ProductDoc): Product {
+  return { productId: p._id, title: p.title, description: p.description, priceFen: p.priceFen, maxQuantity: p.maxQuantity }
+}
+
+async function findByRequestKey(requestKey: string): Promise<OrderDoc | null> {
+  const [doc] = await findDocs<OrderDoc>(db().collection(ORDERS).where({ requestKey }).limit(1))
+  return doc ?? null
+}
+
+type PayCtx = Ctx<PayContract['createOrder']['err']>
+
+/**
+ * The payment of an UNPAID order: the stored one, or a (re)call of unifiedOrder with the
+ * stored, identical parameters (WeChat Pay answers the same prepay for the same request).
+ */
+async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ order: OrderView; payment: PaymentParams }> {
+  if (order.status === 'CLOSED') return ctx.fail('ORDER_CLOSED', 'This order was closed. Please place a new one.')
+  if (order.status !== 'UNPAID') return ctx.fail('ORDER_ALREADY_PAID', 'This order is already paid.')
+  if (Date.now() >= order.expiresAt.getTime()) return ctx.fail('ORDER_EXPIRED', 'This order expired before it was paid. Please place a new one.')
+  if (order.payment) return { order: view(order), payment: order.payment }
+
+  const res = await cloudPay().unifiedOrder(order.unified)
+  const outcome = payOutcome(res)
+  if (outcome.ok && res.prepayId && res.payment) {
+    const { timeStamp, nonceStr, signType, paySign } = res.payment
+    const payment: PaymentParams = { timeStamp, nonceStr, package: res.payment.package, signType, paySign }
+    await patchIf(order._id, 'UNPAID', { prepayId: res.prepayId, payment })
+    return { order: view({ ...order, prepayId: res.prepayId, payment }), payment }
+  }
+  if (!outcome.ok && outcome.code === 'ORDERPAID') {
+    await reconcile(order, cfg, 'query')
+    return ctx.fail('ORDER_ALREADY_PAID', 'This order is already paid.')
+  }
+  if (!outcome.ok && outcome.code === 'ORDERCLOSED') {
+    await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'client')
+    return ctx.fail('ORDER_CLOSED', 'This order was closed. Please place a new one.')
+  }
+  console.error(JSON.stringify({ fn: 'pay', where: 'unifiedOrder', order: order._id, outcome }))
+  return ctx.fail('PAY_UNAVAILABLE', `WeChat Pay could not take this order right now (${outcome.ok ? 'no payment returned' : outcome.message}). Please try again.`)
+}
+
+export const main = createRouter<PayContract>('pay', {
+  listProducts: {
+    input: schema.empty,
+    async handle() {
+      const docs = await findDocs<ProductDoc>(db().collection(PRODUCTS).where({ active: true }).orderBy('sort', 'asc').limit(100))
+      return { products: docs.map(toProduct), templates: subscribeConfig(process.env).templates }
+    },
+  },
+
+  createOrder: {
+    input: schema.createOrder,
+    async handle({ productId, quantity, requestId }, ctx) {
+      const cfg = config(ctx)
+      const requestKey = `${ctx.openid}:${requestId}`
+      const resume = (existing: OrderDoc) => {
+        if (existing.productId !== productId || existing.quantity !== quantity) {
+          return ctx.fail('REQUEST_ID_REUSED', 'This request id was already used for another order. Please try again.')
+        }
+        return payable(existing, cfg, ctx)
+      }
+      const existing = await findByRequestKey(requestKey)
+      if (existing) return resume(existing)
+
+      const product = await getDoc<ProductDoc>(PRODUCTS, productId)
+      if (!product || !product.active) return ctx.fail('PRODUCT_NOT_FOUND', 'This product is no longer on sale.')
+      if (quantity > product.maxQuantity) return ctx.fail('QUANTITY_TOO_LARGE', `At most ${product.maxQuantity} per order.`)
+
+      const now = Date.now()
+      const totalFee = orderTotal(product.priceFen, quantity)
+      const outTradeNo = newOutTradeNo(now)
+      const expiresAt = now + cfg.orderTtlMs
+      const unified: UnifiedOrderParams = {
+        body: orderBody(cfg.bodyPrefix, product.title),
+        outTradeNo,
+        spbillCreateIp: ctx.wx.CLIENTIP || '127.0.0.1',
+        subMchId: cfg.subMchId,
+        totalFee,
+        envId: cfg.callbackEnvId,
+        functionName: PAY_CALLBACK_FUNCTION,
+        nonceStr: nonce(),
+        tradeType: 'JSAPI',
+        timeExpire: wxPayTime(expiresAt),
+      }
+      const order: OrderDoc = {
+        _id: outTradeNo,
+        _openid: ctx.openid,
+        outTradeNo,
+        requestKey,
+        productId,
+        title: product.title,
+        unitPriceFen: product.priceFen,
+        quantity,
+        totalFee,
+        status: 'UNPAID',
+        createdAt: new Date(now),
+        expiresAt: new Date(expiresAt),
+        unified,
+        history: [{ event: 'CREATED', at: new Date(now), by: 'client' }],
+      }
+      try {
+        await db().collection(ORDERS).add({ data: order })
+      } catch (e) {
+        // A double tap: the other call created the order (requestKey is a unique index).
+        const raced = await findByRequestKey(requestKey)
+        if (!raced) throw e
+        return resume(raced)
+      }
+      return payable(order, cfg, ctx)
+    },
+  },
+
+  payOrder: {
+    input: schema.orderRef,
+    async handle({ orderId }, ctx) {
+      const cfg = config(ctx)
+      const order = await getOwnOrder(orderId, ctx.openid)
+      if (!order) return ctx.fail('ORDER_NOT_FOUND', 'No such order.')
+      return payable(order, cfg, ctx)
+    },
+  },
+
+  getOrder: {
+    input: schema.orderRef,
+    async handle({ orderId }, ctx) {
+      let order = await getOwnOrder(orderId, ctx.openid)
+      if (!order) return ctx.fail('ORDER_NOT_FOUND', 'No such order.')
+      if (order.status === 'UNPAID' && order.prepayId) {
+        // The client's "paid" proves nothing and the callback may be late: ask WeChat Pay.
+        const cfg = payConfig(process.env, runningEnv())
+        if (cfg.ok) order = await reconcile(order, cfg, 'query')
+      }
+      return { order: view(order) }
+    },
+  },
+
+  listOrders: {
+    input: schema.listOrders,
+    async handle({ before, limit = 20 }, ctx) {
+      const _ = db().command
+      const where: Record<string, unknown> = { _openid: ctx.openid }
+      if (before !== undefined) where.createdAt = _.lt(new Date(before))
+      const docs = await findDocs<OrderDoc>(db().collection(ORDERS).where(where).orderBy('createdAt', 'desc').limit(limit + 1))
+      return { orders: docs.slice(0, limit).map(view), more: docs.length > limit }
+    },
+  },
+
+  requestRefund: {
+    input: schema.requestRefund,
+    async handle({ orderId, refundFen }, ctx) {
+      const cfg = config(ctx)
+      const order = await getOwnOrder(orderId, ctx.openid)
+      if (!order) return ctx.fail('ORDER_NOT_FOUND', 'No such order.')
+      if (order.status === 'REFUNDING' || order.status === 'REFUNDED') return ctx.fail('REFUND_NOT_ALLOWED', 'A refund was already requested for this order.')
+      if (order.status !== 'PAID') return ctx.fail('REFUND_NOT_ALLOWED', 'Only a paid order can be refunded.')
+      if (!order.paidAt || Date.now() > order.paidAt.getTime() + cfg.refundWindowMs) {
+        return ctx.fail('REFUND_WINDOW_PASSED', 'The refund period for this order has ended.')
+      }
+      const amount = refundAmount(order.totalFee, 0, refundFen)
+      if (!amount.ok) return ctx.fail('REFUND_EXCEEDS_PAID', `A refund can be at most what was paid (${order.totalFee} fen).`)
+
+      // A refund WeChat refused before is retried with the same outRefundNo when the amount is
+      // the same (WeChat Pay: never change the refund number of a failed refund); otherwise a new one.
+      const prev = order.refund
+      const same = prev !== undefined && prev.refundFen === amount.refundFen
+      const attempt = prev ? (same ? prev.attempt : prev.attempt + 1) : 1
+      const refund: RefundRecord = { outRefundNo: same ? prev.outRefundNo : `${order._id}R${attempt}`, attempt, refundFen: amount.refundFen, requestedAt: new Date() }
+      if (!(await transition(order._id, 'REFUND_REQUESTED', { refund }, 'client'))) {
+        return ctx.fail('REFUND_NOT_ALLOWED', 'A refund was already requested for this order.')
+      }
+      const refunding: OrderDoc = { ...order, status: 'REFUNDING', refund }
+      let sent: Awaited<ReturnType<typeof submitRefund>> | undefined
+      try {
+        sent = await submitRefund(refunding, cfg, 'client')
+      } catch (e) {
+        // Unknown whether WeChat Pay got it: the order stays REFUNDING and payExpire resubmits
+        // with the same outRefundNo (which WeChat Pay treats as the same refund).
+        console.error(JSON.stringify({ fn: 'pay', where: 'refund', order: order._id, error: errText(e) }))
+      }
+      if (sent && !sent.accepted && !sent.retryLater && !sent.outcome.ok) {
+        const { code, message } = sent.outcome
+        return ctx.fail(
+          'REFUND_REJECTED',
+          code === 'NOTENOUGH'
+            ? 'The shop cannot refund right now (insufficient merchant balance). Please try again later or contact customer service.'
+            : code === 'TRADE_OVERDUE'
+              ? 'WeChat Pay no longer accepts refunds for this order. Please contact customer service.'
+              : `WeChat Pay refused the refund: ${message}`,
+        )
+      }
+      const after = await getOwnOrder(orderId, ctx.openid)
+      return { order: view(after ?? refunding) }
+    },
+  },
+
+  recordSubscription: {
+    input: schema.recordSubscription,
+    async handle({ answers }, ctx) {
+      const { templates } = subscribeConfig(process.env)
+      const known = templates ? [templates.paid, templates.refunded] : []
+      const unknown = Object.keys(answers).filter((id) => !known.includes(id))
+      if (unknown.length) return ctx.fail('TEMPLATE_UNKNOWN', `Not a template of this app: ${unknown.join(', ')}`)
+      const credits: Record<string, number> = {}
+      for (const id of known) {
+        credits[id] = await addCredits(ctx.openid, id, answers[id] === 'accept' ? 1 : 0)
+      }
+      return { credits }
+    },
+  },
+})

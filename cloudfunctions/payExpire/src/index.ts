@@ -1,0 +1,55 @@
+/**
+ * Cloud function `payExpire`: a timer (cron in cloudbaserc.json, every 5 minutes). Closes
+ * UNPAID orders past their expiry with cloudPay.closeOrder (an order paid meanwhile is
+ * reconciled to PAID instead), and resubmits refunds WeChat Pay has not accepted yet (same
+ * outRefundNo, so never a second refund). Timer event: `{ Type: 'Timer', TriggerName, Time }`.
+ */
+import { payConfig } from '../../../server/pay/config'
+import { closeExpired, dueOrders, submitRefund } from '../../../server/pay/settle'
+import { errText } from '../../../server/errors'
+import { runningEnv, wxContext } from '../../../server/wx'
+
+export interface ExpireReport {
+  closed: number
+  paid: number
+  unchanged: number
+  refundsResubmitted: number
+  errors: number
+  skipped?: string
+}
+
+const BATCH = 100
+
+export async function main(): Promise<ExpireReport> {
+  const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, errors: 0 }
+  const wx = wxContext()
+  if (wx.OPENID || wx.SOURCE === 'wx_client') return { ...report, skipped: 'not callable from the mini-program' }
+  const cfg = payConfig(process.env, runningEnv())
+  if (!cfg.ok) {
+    console.error(JSON.stringify({ fn: 'payExpire', skipped: cfg.message }))
+    return { ...report, skipped: cfg.message }
+  }
+  const { expired, refunds } = await dueOrders(Date.now(), BATCH)
+  for (const order of expired) {
+    try {
+      const r = await closeExpired(order, cfg)
+      if (r === 'CLOSED') report.closed++
+      else if (r === 'PAID') report.paid++
+      else report.unchanged++
+    } catch (e) {
+      report.errors++
+      console.error(JSON.stringify({ fn: 'payExpire', order: order._id, error: errText(e) }))
+    }
+  }
+  for (const order of refunds) {
+    try {
+      await submitRefund(order, cfg, 'timer')
+      report.refundsResubmitted++
+    } catch (e) {
+      report.errors++
+      console.error(JSON.stringify({ fn: 'payExpire', refund: order._id, error: errText(e) }))
+    }
+  }
+  console.log(JSON.stringify({ fn: 'payExpire', ...report }))
+  return report
+}

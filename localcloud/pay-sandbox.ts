@@ -1,0 +1,401 @@
+/**
+ * WeChat Pay as `cloud.cloudPay.*` sees it, for the local cloud. Answers in WeChat Pay V2's
+ * snake_case fields (the real SDK converts them to camelCase and overwrites `err_code` with
+ * `errCode: 0`, exactly as deployed), and delivers the callbacks CloudBase would.
+ *
+ * Follows:
+ * - CloudPay.unifiedOrder / queryOrder / closeOrder / refund
+ *   https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-sdk-api/open/pay/CloudPay.unifiedOrder.html
+ *   and WeChat Pay V2 (https://pay.weixin.qq.com/wiki/doc/api/wxa/wxa_api.php?chapter=9_1 .. 9_4):
+ *   return_code = transport (FAIL + return_msg for a malformed request), result_code = business
+ *   (FAIL + err_code + err_code_des). The same out_trade_no with the same parameters answers the
+ *   same prepay; with different ones OUT_TRADE_NO_USED. closeOrder on a paid order: ORDERPAID.
+ *   A failed refund is retried with the same out_refund_no (same amount: same refund).
+ * - Payment callback protocol (paymentCallback.html): the callback function gets the
+ *   notification in camelCase and must answer `{ errcode: 0 }`; anything else is re-delivered
+ *   (WeChat keeps trying for up to two days; here: `maxAttempts`, immediately).
+ * - paySign: MD5 over `appId, nonceStr, package, signType, timeStamp` + key, uppercase hex
+ *   (wx.requestPayment / WeChat Pay V2 signing), so a tampered payment is refused by the fake
+ *   wx.requestPayment.
+ * Not reproduced: the 5-minute minimum between unifiedOrder and closeOrder, coupons, bills.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { ApiSandbox, type CallInfo } from './sandbox'
+
+export type SandboxTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND'
+export type SandboxRefundStatus = 'PROCESSING' | 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE'
+
+export interface SandboxRefund {
+  outRefundNo: string
+  refundId: string
+  refundFee: number
+  status: SandboxRefundStatus
+  envId: string
+  functionName: string
+}
+
+export interface SandboxOrder {
+  outTradeNo: string
+  subMchId: string
+  totalFee: number
+  body: string
+  envId: string
+  functionName: string
+  /** The user who may pay it (the openid of the function call that created it). */
+  payer: string
+  appid: string
+  prepayId: string
+  payment: Record<string, string>
+  state: SandboxTradeState
+  timeExpire?: number
+  transactionId?: string
+  timeEnd?: string
+  refunds: Map<string, SandboxRefund>
+}
+
+export interface DeliveryOptions {
+  /** Extra copies delivered at the same time (WeChat's duplicates). */
+  duplicates?: number
+  /** Keep the notification until flush() (a late callback). */
+  hold?: boolean
+  /** Deliver after this many ms (not awaited by the caller; idle() waits for it). */
+  delayMs?: number
+}
+
+export interface Delivery {
+  kind: 'payment' | 'refund'
+  fn: string
+  envId: string
+  event: Record<string, unknown>
+  attempts: Array<{ result?: unknown; error?: string }>
+  acked: boolean
+  /** Why it never reached a function (wrong env id), or gave up after maxAttempts. */
+  lost?: string
+}
+
+export type Invoke = (fn: string, event: Record<string, unknown>) => Promise<unknown>
+
+const SANDBOX_KEY = 'localcloud-sandbox-merchant-key-0000000'
+const SERVICE_MCH_ID = '1800000001'
+
+const DESC = {
+  ORDERPAID: '该订单已支付',
+  ORDERCLOSED: '订单已关闭',
+  ORDERNOTEXIST: '订单不存在',
+  OUT_TRADE_NO_USED: '商户订单号重复',
+  NOTENOUGH: '基本账户余额不足，请充值后重新发起',
+  INVALID_REQUEST: '参数错误:订单金额或退款金额与之前请求不一致，请核实后再试',
+  SYSTEMERROR: '系统错误',
+} as const
+type BizCode = keyof typeof DESC | 'ERROR'
+
+/** Beijing-time yyyyMMddHHmmss, as WeChat Pay writes time_end. */
+function payTime(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14)
+}
+function parsePayTime(s: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s)
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - 8 * 3600_000 : NaN
+}
+
+export function paySign(p: { appId: string; nonceStr: string; package: string; signType: string; timeStamp: string }, key = SANDBOX_KEY): string {
+  const s = `appId=${p.appId}&nonceStr=${p.nonceStr}&package=${p.package}&signType=${p.signType}&timeStamp=${p.timeStamp}&key=${key}`
+  return createHash('md5').update(s, 'utf8').digest('hex').toUpperCase()
+}
+
+const digits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('')
+
+export class PaySandbox extends ApiSandbox {
+  /** Sub-merchants bound to this environment (云开发 → 设置 → 微信支付). */
+  readonly merchants = new Set(['1900000109'])
+  readonly orders = new Map<string, SandboxOrder>()
+  readonly deliveries: Delivery[] = []
+  /** Re-deliveries until `{ errcode: 0 }`, then the notification is given up (and `lost`). */
+  maxAttempts = 8
+  /** 'auto': a refund's callback follows its acceptance; 'manual': tests call settleRefund(). */
+  refundMode: 'auto' | 'manual' = 'manual'
+  /** Merchant balance too low for refunds (NOTENOUGH). */
+  balanceLow = false
+  private held: Array<{ d: Delivery; copies: number }> = []
+  private pending = new Set<Promise<void>>()
+
+  constructor(now: () => number, private readonly env: string, private readonly invoke: Invoke) {
+    super('cloudPay', now)
+    this.on('unifiedOrder', (p, info) => this.injected('unifiedOrder') ?? this.unifiedOrder(p, info))
+    this.on('queryOrder', (p) => this.injected('queryOrder') ?? this.queryOrder(p))
+    this.on('closeOrder', (p) => this.injected('closeOrder') ?? this.closeOrder(p))
+    this.on('refund', (p) => this.injected('refund') ?? this.refund(p))
+  }
+
+  private business = new Map<string, Array<{ code: BizCode; desc?: string }>>()
+
+  /**
+   * The next call of `api` answers result_code FAIL with this WeChat Pay err_code (and its
+   * documented description). For transport failures use failNext(api, -501002): the SDK then
+   * throws CloudSDKError like a CloudBase error.
+   */
+  failNextBusiness(api: 'unifiedOrder' | 'queryOrder' | 'closeOrder' | 'refund', code: BizCode, desc?: string): this {
+    const q = this.business.get(api) ?? []
+    q.push({ code, ...(desc ? { desc } : {}) })
+    this.business.set(api, q)
+    return this
+  }
+
+  private injected(api: string): Record<string, unknown> | undefined {
+    const next = this.business.get(api)?.shift()
+    return next ? this.bizFail(next.code, next.desc) : undefined
+  }
+
+  private ok(extra: Record<string, unknown>): Record<string, unknown> {
+    return { return_code: 'SUCCESS', return_msg: 'OK', mch_id: SERVICE_MCH_ID, nonce_str: randomBytes(8).toString('hex'), sign: randomBytes(16).toString('hex').toUpperCase(), result_code: 'SUCCESS', ...extra }
+  }
+  private bizFail(code: BizCode, desc?: string): Record<string, unknown> {
+    return this.ok({ result_code: 'FAIL', err_code: code, err_code_des: desc ?? (code === 'ERROR' ? '申请退款业务发生错误' : DESC[code]) })
+  }
+  private requestFail(msg: string): Record<string, unknown> {
+    return { return_code: 'FAIL', return_msg: msg }
+  }
+
+  private unifiedOrder(p: Record<string, unknown>, info: CallInfo): Record<string, unknown> {
+    for (const k of ['body', 'out_trade_no', 'spbill_create_ip', 'sub_mch_id', 'total_fee', 'env_id', 'function_name', 'nonce_str', 'trade_type']) {
+      if (p[k] === undefined || p[k] === '') return this.requestFail(`缺少参数 ${k}`)
+    }
+    const outTradeNo = String(p.out_trade_no)
+    if (!/^[A-Za-z0-9_\-|*]{1,32}$/.test(outTradeNo)) return this.requestFail('out_trade_no参数格式校验错误')
+    if (String(p.nonce_str).length > 32) return this.requestFail('nonce_str参数长度有误')
+    if (typeof p.total_fee !== 'number' || !Number.isSafeInteger(p.total_fee) || p.total_fee <= 0) return this.requestFail('total_fee参数格式校验错误')
+    if (p.trade_type !== 'JSAPI') return this.requestFail('trade_type参数格式校验错误')
+    if (!this.merchants.has(String(p.sub_mch_id))) return this.requestFail('sub_mch_id与sub_appid不匹配')
+    if (!info.openid) return this.bizFail('ERROR', 'JSAPI支付必须传openid')
+    const existing = this.orders.get(outTradeNo)
+    if (existing) {
+      if (existing.totalFee !== p.total_fee || existing.body !== p.body || existing.subMchId !== p.sub_mch_id) return this.bizFail('OUT_TRADE_NO_USED')
+      if (existing.state === 'SUCCESS' || existing.state === 'REFUND') return this.bizFail('ORDERPAID')
+      if (existing.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
+      return this.ok({ appid: existing.appid, sub_appid: existing.appid, sub_mch_id: existing.subMchId, trade_type: 'JSAPI', prepay_id: existing.prepayId, payment: existing.payment })
+    }
+    const prepayId = `wx${payTime(this.now())}${randomBytes(9).toString('hex')}`
+    const unsigned = { appId: info.appid, timeStamp: String(Math.floor(this.now() / 1000)), nonceStr: randomBytes(16).toString('hex'), package: `prepay_id=${prepayId}`, signType: 'MD5' }
+    const payment = { ...unsigned, paySign: paySign(unsigned) }
+    const expire = typeof p.time_expire === 'string' ? parsePayTime(p.time_expire) : NaN
+    this.orders.set(outTradeNo, {
+      outTradeNo,
+      subMchId: String(p.sub_mch_id),
+      totalFee: p.total_fee,
+      body: String(p.body),
+      envId: String(p.env_id),
+      functionName: String(p.function_name),
+      payer: info.openid,
+      appid: info.appid,
+      prepayId,
+      payment,
+      state: 'NOTPAY',
+      ...(Number.isFinite(expire) ? { timeExpire: expire } : {}),
+      refunds: new Map(),
+    })
+    return this.ok({ appid: info.appid, sub_appid: info.appid, sub_mch_id: p.sub_mch_id, trade_type: 'JSAPI', prepay_id: prepayId, payment })
+  }
+
+  private queryOrder(p: Record<string, unknown>): Record<string, unknown> {
+    const o = this.orders.get(String(p.out_trade_no ?? ''))
+    if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
+    const base = { sub_mch_id: o.subMchId, out_trade_no: o.outTradeNo, total_fee: o.totalFee, trade_state: o.state, trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state] }
+    if (o.state === 'SUCCESS' || o.state === 'REFUND') {
+      return this.ok({ ...base, transaction_id: o.transactionId, time_end: o.timeEnd, cash_fee: o.totalFee, openid: o.payer, trade_type: 'JSAPI', bank_type: 'OTHERS' })
+    }
+    return this.ok(base)
+  }
+
+  private closeOrder(p: Record<string, unknown>): Record<string, unknown> {
+    const o = this.orders.get(String(p.out_trade_no ?? ''))
+    if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
+    if (o.state === 'SUCCESS' || o.state === 'REFUND') return this.bizFail('ORDERPAID', '订单已支付')
+    if (o.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
+    o.state = 'CLOSED'
+    return this.ok({ sub_mch_id: o.subMchId })
+  }
+
+  private refund(p: Record<string, unknown>): Record<string, unknown> {
+    for (const k of ['sub_mch_id', 'nonce_str', 'out_refund_no', 'total_fee', 'refund_fee']) {
+      if (p[k] === undefined || p[k] === '') return this.requestFail(`缺少参数 ${k}`)
+    }
+    const o = this.orders.get(String(p.out_trade_no ?? ''))
+    if (!o || o.subMchId !== p.sub_mch_id || (o.state !== 'SUCCESS' && o.state !== 'REFUND')) return this.bizFail('ORDERNOTEXIST')
+    if (p.total_fee !== o.totalFee || typeof p.refund_fee !== 'number' || !Number.isSafeInteger(p.refund_fee) || p.refund_fee <= 0) return this.bizFail('INVALID_REQUEST')
+    const outRefundNo = String(p.out_refund_no)
+    const known = o.refunds.get(outRefundNo)
+    const answer = (r: SandboxRefund) =>
+      this.ok({ sub_mch_id: o.subMchId, transaction_id: o.transactionId, out_trade_no: o.outTradeNo, out_refund_no: r.outRefundNo, refund_id: r.refundId, refund_fee: r.refundFee, total_fee: o.totalFee, cash_fee: o.totalFee })
+    if (known) return known.refundFee === p.refund_fee ? answer(known) : this.bizFail('INVALID_REQUEST')
+    const refunded = [...o.refunds.values()].filter((r) => r.status !== 'REFUNDCLOSE').reduce((n, r) => n + r.refundFee, 0)
+    if (p.refund_fee > o.totalFee - refunded) return this.bizFail('ERROR', '累计退款金额大于支付金额')
+    if (this.balanceLow) return this.bizFail('NOTENOUGH')
+    const r: SandboxRefund = { outRefundNo, refundId: `50${digits(27)}`, refundFee: p.refund_fee, status: 'PROCESSING', envId: String(p.env_id ?? ''), functionName: String(p.function_name ?? '') }
+    o.refunds.set(outRefundNo, r)
+    o.state = 'REFUND'
+    if (this.refundMode === 'auto') this.track(Promise.resolve().then(() => this.settleRefund(outRefundNo)))
+    return answer(r)
+  }
+
+  // ---- what the user and WeChat do ----
+
+  findByPrepay(pkg: string): SandboxOrder | undefined {
+    const prepayId = pkg.replace(/^prepay_id=/, '')
+    return [...this.orders.values()].find((o) => o.prepayId === prepayId)
+  }
+
+  /**
+   * The user confirms the payment sheet of wx.requestPayment. Checks what WeChat checks (a
+   * payment object signed for this prepay, the right payer, not expired, not paid), then
+   * takes the money and delivers the callback. Resolves after the delivery unless held/delayed.
+   */
+  async userPays(payment: Record<string, unknown>, openid: string, opts: DeliveryOptions = {}): Promise<{ ok: true; transactionId: string } | { ok: false; errMsg: string }> {
+    const o = this.findByPrepay(String(payment.package ?? ''))
+    if (!o) return { ok: false, errMsg: 'requestPayment:fail prepay_id invalid' }
+    const expected = paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
+    if (payment.paySign !== expected) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
+    if (o.payer !== openid) return { ok: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' }
+    if (o.state === 'SUCCESS' || o.state === 'REFUND') return { ok: false, errMsg: 'requestPayment:fail 该订单已支付' }
+    if (o.state === 'CLOSED') return { ok: false, errMsg: 'requestPayment:fail 订单已关闭' }
+    if (o.timeExpire !== undefined && this.now() > o.timeExpire) return { ok: false, errMsg: 'requestPayment:fail 订单已过期' }
+    const transactionId = this.markPaid(o)
+    await this.notifyPayment(o, opts)
+    return { ok: true, transactionId }
+  }
+
+  /** Pays an order directly (as if the user did), for tests that skip the page. */
+  async pay(outTradeNo: string, opts: DeliveryOptions = {}): Promise<string> {
+    const o = this.orders.get(outTradeNo)
+    if (!o) throw new Error(`sandbox: no order ${outTradeNo}`)
+    if (o.state !== 'NOTPAY') throw new Error(`sandbox: order ${outTradeNo} is ${o.state}`)
+    const id = this.markPaid(o)
+    await this.notifyPayment(o, opts)
+    return id
+  }
+
+  private markPaid(o: SandboxOrder): string {
+    o.state = 'SUCCESS'
+    o.transactionId = `42000${digits(23)}`
+    o.timeEnd = payTime(this.now())
+    return o.transactionId
+  }
+
+  /** The notification of a paid order, as the callback function receives it (camelCase). */
+  paymentEvent(o: SandboxOrder, patch: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      returnCode: 'SUCCESS',
+      appid: o.appid,
+      mchId: SERVICE_MCH_ID,
+      subAppid: o.appid,
+      subMchId: o.subMchId,
+      nonceStr: randomBytes(8).toString('hex'),
+      resultCode: 'SUCCESS',
+      openid: `sp_${o.payer}`,
+      isSubscribe: 'N',
+      subOpenid: o.payer,
+      subIsSubscribe: 'N',
+      tradeType: 'JSAPI',
+      bankType: 'OTHERS',
+      totalFee: o.totalFee,
+      feeType: 'CNY',
+      cashFee: o.totalFee,
+      transactionId: o.transactionId,
+      outTradeNo: o.outTradeNo,
+      timeEnd: o.timeEnd,
+      ...patch,
+    }
+  }
+
+  private notifyPayment(o: SandboxOrder, opts: DeliveryOptions): Promise<void> {
+    return this.send({ kind: 'payment', fn: o.functionName, envId: o.envId, event: this.paymentEvent(o), attempts: [], acked: false }, opts)
+  }
+
+  /** WeChat finishes a refund: SUCCESS, CHANGE (money could not go back) or REFUNDCLOSE; delivers the refund callback. */
+  async settleRefund(outRefundNo: string, status: Exclude<SandboxRefundStatus, 'PROCESSING'> = 'SUCCESS', opts: DeliveryOptions = {}): Promise<void> {
+    const o = [...this.orders.values()].find((x) => x.refunds.has(outRefundNo))
+    const r = o?.refunds.get(outRefundNo)
+    if (!o || !r) throw new Error(`sandbox: no refund ${outRefundNo}`)
+    r.status = status
+    const successTime = new Date(this.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19)
+    const event = {
+      returnCode: 'SUCCESS',
+      appid: o.appid,
+      mchId: SERVICE_MCH_ID,
+      subMchId: o.subMchId,
+      nonceStr: randomBytes(8).toString('hex'),
+      reqInfo: {
+        transactionId: o.transactionId,
+        outTradeNo: o.outTradeNo,
+        refundId: r.refundId,
+        outRefundNo,
+        totalFee: o.totalFee,
+        refundFee: r.refundFee,
+        settlementRefundFee: r.refundFee,
+        refundStatus: status,
+        ...(status === 'SUCCESS' ? { successTime } : {}),
+        refundRecvAccout: '支付用户零钱',
+        refundAccount: 'REFUND_SOURCE_RECHARGE_FUNDS',
+        refundRequestSource: 'API',
+      },
+    }
+    await this.send({ kind: 'refund', fn: r.functionName, envId: r.envId, event, attempts: [], acked: false }, opts)
+  }
+
+  /** Delivers a hand-made notification (a forged or odd callback) through the same path. */
+  deliverRaw(kind: 'payment' | 'refund', fn: string, event: Record<string, unknown>, opts: DeliveryOptions = {}): Promise<void> {
+    return this.send({ kind, fn, envId: this.env, event, attempts: [], acked: false }, opts)
+  }
+
+  private send(d: Delivery, opts: DeliveryOptions): Promise<void> {
+    this.deliveries.push(d)
+    const copies = 1 + (opts.duplicates ?? 0)
+    if (opts.hold) {
+      this.held.push({ d, copies })
+      return Promise.resolve()
+    }
+    if (opts.delayMs) {
+      this.track(new Promise<void>((r) => setTimeout(r, opts.delayMs)).then(() => this.deliverCopies(d, copies)))
+      return Promise.resolve()
+    }
+    return this.deliverCopies(d, copies)
+  }
+
+  private async deliverCopies(d: Delivery, copies: number): Promise<void> {
+    await Promise.all(Array.from({ length: copies }, () => this.deliver(d)))
+  }
+
+  /** One notification, re-delivered until the function answers `{ errcode: 0 }` (bounded). */
+  private async deliver(d: Delivery): Promise<void> {
+    if (d.envId !== this.env) {
+      d.lost = `env_id "${d.envId}" is not this environment ("${this.env}"): the notification goes nowhere`
+      return
+    }
+    for (let i = 0; i < this.maxAttempts && !d.acked; i++) {
+      try {
+        const result = await this.invoke(d.fn, JSON.parse(JSON.stringify(d.event)) as Record<string, unknown>)
+        d.attempts.push({ result })
+        if (typeof result === 'object' && result !== null && (result as { errcode?: unknown }).errcode === 0) d.acked = true
+      } catch (e) {
+        d.attempts.push({ error: e instanceof Error ? e.message : String(e) })
+      }
+    }
+    if (!d.acked && !d.lost) d.lost = `no { errcode: 0 } after ${d.attempts.length} attempts`
+  }
+
+  /** Delivers the held notifications (in the order they were held, or reversed). */
+  async flush(opts: { reverse?: boolean } = {}): Promise<void> {
+    const batch = this.held.splice(0)
+    if (opts.reverse) batch.reverse()
+    for (const { d, copies } of batch) await this.deliverCopies(d, copies)
+  }
+
+  private track(p: Promise<void>): void {
+    this.pending.add(p)
+    void p.finally(() => this.pending.delete(p))
+  }
+
+  /** Waits for delayed deliveries and automatic refund settlements. */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending])
+  }
+}

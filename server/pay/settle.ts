@@ -1,0 +1,200 @@
+/**
+ * Settling orders with WeChat Pay: the PAID transition (from a callback or a query), closing
+ * expired orders, submitting refunds. Shared by the `pay`, `payCallback`, `payRefundCallback`
+ * and `payExpire` functions so each fact is decided in one place.
+ */
+import { randomBytes } from 'node:crypto'
+import type { DB } from 'wx-server-sdk'
+import { db } from '../db'
+import { errText } from '../errors'
+import { cloudPay } from '../wx'
+import { REFUND_CALLBACK_FUNCTION, type PayConfig } from './config'
+import { next } from './machine'
+import { notify } from './notify'
+import { FULFILMENTS, ORDERS, getOrderDoc, patchIf, recordIncident, transition, type OrderDoc } from './orders'
+import { isTransient, payOutcome, type PayOutcome } from './wxpay'
+
+/** A 32-character nonce (nonceStr: at most 32). node:crypto: no dependency needed for random bytes. */
+/** What sending the order messages needs (no merchant settings). */
+export type NoticeConfig = Pick<PayConfig, 'templates' | 'miniprogramState'>
+
+export const nonce = (): string => randomBytes(16).toString('hex')
+
+export interface PaidEvidence {
+  transactionId: string
+  timeEnd: string
+  totalFee: number
+  subMchId?: string
+  via: 'callback' | 'query' | 'timer'
+}
+
+export type ConfirmResult =
+  | { kind: 'PAID_NOW'; order: OrderDoc }
+  | { kind: 'DUPLICATE'; order: OrderDoc }
+  | { kind: 'UNKNOWN_ORDER' }
+  | { kind: 'AMOUNT_MISMATCH'; order: OrderDoc }
+  | { kind: 'MERCHANT_MISMATCH'; order: OrderDoc }
+  | { kind: 'NOT_PAYABLE'; order: OrderDoc }
+
+/** The transaction object runTransaction passes (untyped in the shipped d.ts): document operations only. */
+interface Tx {
+  collection(name: string): {
+    doc(id: string): {
+      get(): Promise<unknown>
+      update(o: { data: Record<string, unknown> }): Promise<unknown>
+      set(o: { data: Record<string, unknown> }): Promise<unknown>
+    }
+  }
+}
+
+/**
+ * UNPAID -> PAID with the fulfilment, in one transaction: the order's status, transaction id
+ * and time, and a `fulfilments` record whose _id is the order id. Concurrent confirmations
+ * conflict at commit; the SDK's runTransaction re-runs the loser, which then reads PAID and
+ * answers DUPLICATE. Checks the amount (and sub-merchant) against the order first.
+ */
+export async function confirmPaid(orderId: string, ev: PaidEvidence): Promise<ConfirmResult> {
+  const database = db()
+  const result = (await database.runTransaction(async (t: Tx) => {
+    const found = (await t.collection(ORDERS).doc(orderId).get()) as { data: OrderDoc | null }
+    const order = found.data
+    if (!order) return { kind: 'UNKNOWN_ORDER' }
+    if (ev.totalFee !== order.totalFee) return { kind: 'AMOUNT_MISMATCH', order }
+    if (ev.subMchId && ev.subMchId !== order.unified.subMchId) return { kind: 'MERCHANT_MISMATCH', order }
+    if (order.status !== 'UNPAID') {
+      return order.transactionId === ev.transactionId ? { kind: 'DUPLICATE', order } : { kind: 'NOT_PAYABLE', order }
+    }
+    const now = new Date()
+    const status = next(order.status, 'PAY_CONFIRMED')!
+    const patch = {
+      status,
+      transactionId: ev.transactionId,
+      timeEnd: ev.timeEnd,
+      paidAt: now,
+      paidVia: ev.via,
+      fulfilledAt: now,
+      history: [...order.history, { event: 'PAY_CONFIRMED', at: now, by: ev.via }],
+    }
+    await t.collection(ORDERS).doc(orderId).update({ data: patch })
+    // The fulfilment: what the buyer got. Its _id is the order id, so it can exist once.
+    await t.collection(FULFILMENTS).doc(orderId).set({
+      data: { _openid: order._openid, orderId, productId: order.productId, quantity: order.quantity, at: now },
+    })
+    return { kind: 'PAID_NOW', order: { ...order, ...patch } as OrderDoc }
+  })) as ConfirmResult
+  return result
+}
+
+/** What confirmPaid's outcome means for the caller, after recording anything suspicious. */
+export async function afterConfirm(res: ConfirmResult, ev: PaidEvidence & { outTradeNo: string }, cfg: NoticeConfig): Promise<void> {
+  const key = `${ev.outTradeNo}:${ev.transactionId}`
+  switch (res.kind) {
+    case 'PAID_NOW':
+      await notify(res.order, 'paid', cfg, res.order.totalFee)
+      return
+    case 'DUPLICATE':
+      return
+    case 'UNKNOWN_ORDER':
+      return recordIncident('UNKNOWN_ORDER', key, { ...ev })
+    case 'AMOUNT_MISMATCH':
+      return recordIncident('AMOUNT_MISMATCH', key, { ...ev, expectedFee: res.order.totalFee })
+    case 'MERCHANT_MISMATCH':
+      return recordIncident('MERCHANT_MISMATCH', key, { ...ev, expectedSubMchId: res.order.unified.subMchId })
+    case 'NOT_PAYABLE':
+      return recordIncident('PAID_WHILE_' + res.order.status, key, { ...ev, status: res.order.status })
+  }
+}
+
+/**
+ * Asks WeChat Pay how an UNPAID order stands and reconciles: SUCCESS -> PAID (with fulfilment
+ * and message, if this call made the transition), CLOSED/REVOKED -> CLOSED. Anything else, or
+ * a failed query, leaves the order as it is. Returns the order as stored afterwards.
+ */
+export async function reconcile(order: OrderDoc, cfg: NoticeConfig, via: 'query' | 'timer'): Promise<OrderDoc> {
+  if (order.status !== 'UNPAID') return order
+  let q
+  try {
+    q = await cloudPay().queryOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
+  } catch (e) {
+    console.error(JSON.stringify({ where: 'reconcile.queryOrder', order: order._id, error: errText(e) }))
+    return order
+  }
+  const outcome = payOutcome(q)
+  if (!outcome.ok) {
+    // ORDERNOTEXIST: unifiedOrder never reached WeChat Pay; nothing to reconcile.
+    return order
+  }
+  if (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') {
+    const ev: PaidEvidence = { transactionId: q.transactionId ?? '', timeEnd: q.timeEnd ?? '', totalFee: Number(q.totalFee), via }
+    await afterConfirm(await confirmPaid(order._id, ev), { ...ev, outTradeNo: order._id }, cfg)
+  } else if (q.tradeState === 'CLOSED' || q.tradeState === 'REVOKED') {
+    await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, via)
+  }
+  return (await getOrderDoc(order._id)) ?? order
+}
+
+export type CloseResult = 'CLOSED' | 'PAID' | 'UNCHANGED'
+
+/**
+ * Closes an expired UNPAID order at WeChat Pay first, then here. When WeChat answers that it
+ * was paid meanwhile (ORDERPAID), or anything other than success, the truth comes from
+ * queryOrder (the description-based code is a hint, not proof).
+ */
+export async function closeExpired(order: OrderDoc, cfg: NoticeConfig): Promise<CloseResult> {
+  if (order.status !== 'UNPAID') return 'UNCHANGED'
+  if (!order.prepayId) {
+    // unifiedOrder never succeeded: there is nothing to close at WeChat Pay.
+    return (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
+  }
+  const res = await cloudPay().closeOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
+  const outcome = payOutcome(res)
+  if (outcome.ok || (!outcome.ok && outcome.code === 'ORDERCLOSED')) {
+    return (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
+  }
+  const after = await reconcile(order, cfg, 'timer')
+  return after.status === 'PAID' ? 'PAID' : after.status === 'CLOSED' ? 'CLOSED' : 'UNCHANGED'
+}
+
+export type RefundSubmit = { accepted: true } | { accepted: false; outcome: PayOutcome; retryLater: boolean }
+
+/**
+ * Sends the refund of a REFUNDING order to WeChat Pay with its stored outRefundNo (a retry
+ * must reuse it: WeChat Pay then treats it as the same refund). A definite refusal moves the
+ * order back to PAID (REFUND_REJECTED) keeping the outRefundNo for the next attempt; a
+ * transient failure leaves it REFUNDING for payExpire to resubmit.
+ */
+export async function submitRefund(order: OrderDoc, cfg: Pick<PayConfig, 'callbackEnvId'>, by: string): Promise<RefundSubmit> {
+  const refund = order.refund
+  if (order.status !== 'REFUNDING' || !refund) throw new Error(`order ${order._id} has no refund to submit`)
+  const res = await cloudPay().refund({
+    subMchId: order.unified.subMchId,
+    nonceStr: nonce(),
+    outTradeNo: order._id,
+    outRefundNo: refund.outRefundNo,
+    totalFee: order.totalFee,
+    refundFee: refund.refundFen,
+    envId: cfg.callbackEnvId,
+    functionName: REFUND_CALLBACK_FUNCTION,
+  })
+  const outcome = payOutcome(res)
+  if (outcome.ok) {
+    await patchIf(order._id, 'REFUNDING', { refund: { ...refund, acceptedAt: new Date(), ...(res.refundId ? { refundId: res.refundId } : {}) } })
+    return { accepted: true }
+  }
+  if (isTransient(outcome)) {
+    await patchIf(order._id, 'REFUNDING', { refund: { ...refund, lastError: outcome.message } })
+    return { accepted: false, outcome, retryLater: true }
+  }
+  await transition(order._id, 'REFUND_REJECTED', { refund: { ...refund, lastError: `${outcome.code}: ${outcome.message}` } }, by)
+  return { accepted: false, outcome, retryLater: false }
+}
+
+/** Orders the expiry timer looks at: UNPAID past their expiry, REFUNDING not yet accepted. */
+export async function dueOrders(now: number, limit: number): Promise<{ expired: OrderDoc[]; refunds: OrderDoc[] }> {
+  const database = db()
+  const _ = database.command
+  const coll = database.collection(ORDERS)
+  const expired = ((await coll.where({ status: 'UNPAID', expiresAt: _.lt(new Date(now)) }).orderBy('expiresAt', 'asc').limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
+  const refunds = ((await coll.where({ status: 'REFUNDING', 'refund.acceptedAt': _.exists(false), 'refund.requestedAt': _.lt(new Date(now - 60_000)) }).limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
+  return { expired, refunds }
+}

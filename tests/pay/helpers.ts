@@ -1,0 +1,62 @@
+/**
+ * Shared setup of the pay tests: a local cloud whose pay functions are configured like a
+ * deployed environment (merchant bound in the sandbox, subscribe templates set), and typed
+ * shortcuts to call `pay` as a user and to look at what WeChat saw.
+ */
+import { LocalCloud, type Caller } from '../../localcloud'
+
+export const TMPL_PAID = 'tmpl-paid-0001'
+export const TMPL_REFUNDED = 'tmpl-refunded-0001'
+
+export const PAY_VARS = {
+  PAY_SUB_MCH_ID: '1900000109',
+  SUBSCRIBE_TMPL_PAID: TMPL_PAID,
+  SUBSCRIBE_TMPL_REFUNDED: TMPL_REFUNDED,
+  MINIPROGRAM_STATE: 'developer',
+}
+
+export interface Result {
+  ok: boolean
+  data?: any
+  error?: { code: string; message: string; issues?: string[] }
+}
+
+export function payWorld(opts: { vars?: Record<string, string>; now?: () => number } = {}) {
+  const cloud = new LocalCloud({ vars: opts.vars ?? PAY_VARS, ...(opts.now ? { now: opts.now } : {}) })
+  cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
+  const pay = async (action: string, payload: Record<string, unknown> = {}, caller: Caller = ALICE): Promise<Result> => {
+    const { result } = await cloud.callFromClient('pay', { action, ...payload }, caller)
+    return result as Result
+  }
+  const writes = () => cloud.db.log.filter((l) => /insert|modify|remove|commit/.test(l.action)).length
+  const order = (id: string) => cloud.db.dump('orders').find((o) => o._id === id) as Record<string, any> | undefined
+  const sends = () => cloud.openapi.callsTo('subscribeMessage.send')
+  const incidents = () => cloud.db.dump('pay_incidents') as Array<Record<string, any>>
+  /** Grants `n` credits for the paid and refunded templates, as n accepted requestSubscribeMessage answers would. */
+  const subscribe = async (n = 1, caller: Caller = ALICE) => {
+    for (let i = 0; i < n; i++) {
+      cloud.openapi.grantSubscription(caller.openid!, TMPL_PAID)
+      cloud.openapi.grantSubscription(caller.openid!, TMPL_REFUNDED)
+      await pay('recordSubscription', { answers: { [TMPL_PAID]: 'accept', [TMPL_REFUNDED]: 'accept' } }, caller)
+    }
+  }
+  let seq = 0
+  const buy = async (productId = 'coffee', quantity = 1, caller: Caller = ALICE) =>
+    pay('createOrder', { productId, quantity, requestId: `req-${Date.now()}-${++seq}` }, caller)
+  return { cloud, pay, writes, order, sends, incidents, subscribe, buy }
+}
+
+export const ALICE: Caller = { openid: 'o-alice', clientIp: '10.1.2.3' }
+export const BOB: Caller = { openid: 'o-bob' }
+
+/** Moves an order's times back by `ms` (as if it was created / paid that long ago). */
+export function age(cloud: LocalCloud, orderId: string, ms: number): void {
+  const doc = cloud.db.dump('orders').find((o) => o._id === orderId)
+  if (!doc) throw new Error(`no order ${orderId}`)
+  for (const k of ['createdAt', 'expiresAt', 'paidAt'] as const) {
+    if (doc[k] instanceof Date) doc[k] = new Date((doc[k] as Date).getTime() - ms)
+  }
+  const refund = doc.refund as { requestedAt?: Date } | undefined
+  if (refund?.requestedAt instanceof Date) refund.requestedAt = new Date(refund.requestedAt.getTime() - ms)
+  cloud.db.seed('orders', [doc])
+}
