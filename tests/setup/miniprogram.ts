@@ -5,7 +5,7 @@
  * Use in a test file with `@jest-environment jsdom`.
  */
 import { join, resolve } from 'node:path'
-import { LocalCloud, type Caller } from '../../localcloud'
+import { LocalCloud, type Caller, type LocalCloudOptions } from '../../localcloud'
 import { createWxFake, type WxFake } from './wx-fake'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -58,8 +58,8 @@ export interface World {
 }
 
 /** A fresh local cloud and `wx` for a test file, signed in as `user`. */
-export function createWorld(user: Caller = { openid: 'o-test-user' }): World {
-  const cloud = new LocalCloud()
+export function createWorld(user: Caller = { openid: 'o-test-user' }, options: LocalCloudOptions = {}): World {
+  const cloud = new LocalCloud(options)
   const fake = createWxFake(cloud, user)
   currentFake = fake
   g.wx = Object.assign(g.wx ?? {}, fake.wx)
@@ -75,9 +75,12 @@ export function launchApp(): Record<string, any> {
   return app
 }
 
-/** Loads (once per file: simulate cannot load a path twice) and renders a page or component. */
+const loaded = new Map<string, string>()
+
+/** Loads (once per path and file: simulate cannot load a path twice) and renders a page or component. */
 export function render(path: string, props?: Record<string, unknown>): Rendered {
-  const id = simulate.load(join(MINIPROGRAM, path), { rootPath: MINIPROGRAM, compiler: 'official' })
+  let id = loaded.get(path)
+  if (!id) loaded.set(path, (id = simulate.load(join(MINIPROGRAM, path), { rootPath: MINIPROGRAM, compiler: 'official' })))
   // simulate installs its own partial `wx` when loading: put the fake's APIs back on top.
   if (currentFake) g.wx = Object.assign(g.wx ?? {}, currentFake.wx)
   const comp = simulate.render(id, props)

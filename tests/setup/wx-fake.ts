@@ -9,9 +9,16 @@
  * - wx.cloud.uploadFile: resolves { fileID, statusCode, errMsg: 'cloud.uploadFile:ok' }.
  * - wx.cloud.CloudID(id): a special object; only top-level ones are replaced server-side.
  * - wx.onNeedPrivacyAuthorization(listener): the latest listener is called with `resolve`.
+ * - wx.requestPayment: https://developers.weixin.qq.com/miniprogram/dev/api/payment/wx.requestPayment.html
+ *   the WeChat Pay sandbox checks the payment object (signature, payer, expiry) and takes the
+ *   money; `payment = 'cancel'` rejects with `requestPayment:fail cancel` (the user closed the sheet).
+ * - wx.requestSubscribeMessage: https://developers.weixin.qq.com/miniprogram/dev/api/open-api/subscribe-message/wx.requestSubscribeMessage.html
+ *   resolves `{ errMsg, [tmplId]: 'accept' | 'reject' | 'ban' | 'filter' }`; an accept allows
+ *   one send (granted in the openapi sandbox); more than 3 ids here fail with errCode 20003.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { CallFunctionError, CloudIdRef, type LocalCloud, type Caller } from '../../localcloud'
+import type { DeliveryOptions } from '../../localcloud/pay-sandbox'
 
 export interface WxFake {
   cloud: LocalCloud
@@ -25,6 +32,15 @@ export interface WxFake {
   /** Fires the registered onNeedPrivacyAuthorization listener; resolves with what the page answered. */
   needPrivacy(): Promise<{ buttonId?: string; event: string }[]>
   navigations: string[]
+  /** What the user does in the payment sheet. */
+  payment: 'pay' | 'cancel'
+  /** How WeChat delivers the payment callback after the user pays (late, duplicated...). */
+  paymentDelivery: DeliveryOptions
+  /** The user's answer to every template of a requestSubscribeMessage. */
+  subscribeAnswer: 'accept' | 'reject' | 'ban' | 'filter'
+  subscribeRequests: string[][]
+  /** The user's answer to wx.showModal. */
+  modalConfirm: boolean
   wx: Record<string, unknown>
 }
 
@@ -37,6 +53,11 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     user,
     calls: [],
     navigations: [],
+    payment: 'pay',
+    paymentDelivery: {},
+    subscribeAnswer: 'accept',
+    subscribeRequests: [],
+    modalConfirm: true,
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -86,6 +107,26 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       return Promise.resolve({ errMsg: 'navigateTo:ok' })
     },
     showToast() {},
+    async showModal() {
+      return { confirm: fake.modalConfirm, cancel: !fake.modalConfirm, errMsg: 'showModal:ok' }
+    },
+    stopPullDownRefresh() {},
+    async requestPayment(params: Record<string, unknown>) {
+      if (fake.payment === 'cancel') throw { errMsg: 'requestPayment:fail cancel' }
+      const res = await cloud.cloudPay.userPays(params, fake.user.openid ?? '', fake.paymentDelivery)
+      if (!res.ok) throw { errMsg: res.errMsg }
+      return { errMsg: 'requestPayment:ok' }
+    },
+    async requestSubscribeMessage({ tmplIds }: { tmplIds: string[] }) {
+      fake.subscribeRequests.push(tmplIds)
+      if (!tmplIds.length || tmplIds.length > 3) throw { errCode: 20003, errMsg: 'requestSubscribeMessage:fail 订阅消息数量超过上限' }
+      const res: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' }
+      for (const id of tmplIds) {
+        res[id] = fake.subscribeAnswer
+        if (fake.subscribeAnswer === 'accept') cloud.openapi.grantSubscription(fake.user.openid ?? '', id)
+      }
+      return res
+    },
   }
   return fake
 }

@@ -30,3 +30,24 @@ export async function pageSide(): Promise<void> {
     void other
   }
 }
+
+export async function paySide(): Promise<void> {
+  // @ts-expect-error the client cannot name a price: the server decides it
+  await call('pay', 'createOrder', { productId: 'coffee', quantity: 1, requestId: 'r12345678', totalFee: 1 })
+  // @ts-expect-error quantity is a number
+  await call('pay', 'createOrder', { productId: 'coffee', quantity: '1', requestId: 'r12345678' })
+  const r = await call('pay', 'createOrder', { productId: 'coffee', quantity: 1, requestId: 'r12345678' })
+  if (r.ok) {
+    // The payment object is exactly what wx.requestPayment takes.
+    const options: WechatMiniprogram.RequestPaymentOption = { ...r.data.payment }
+    void options
+    const status: 'UNPAID' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED' | 'REFUND_FAILED' = r.data.order.status
+    void status
+    // @ts-expect-error the order view carries no openid
+    void r.data.order._openid
+  } else if (r.error.code === 'ORDER_EXPIRED') {
+    // @ts-expect-error a refund error is not an error of createOrder
+    const refundOnly: 'REFUND_WINDOW_PASSED' = r.error.code
+    void refundOnly
+  }
+}

@@ -8,7 +8,7 @@ interface Data {
 }
 
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void }>({
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void }>({
   data: { state: 'IDLE', nickname: '', error: '', attempts: 0 },
 
   onLoad() {
@@ -29,6 +29,10 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
 
   goProfile() {
     void wx.navigateTo({ url: '/pages/profile/index' })
+  },
+
+  goShop() {
+    void wx.navigateTo({ url: '/pages/pay/index' })
   },
 
   onShareAppMessage() {

@@ -1,0 +1,149 @@
+/**
+ * Shop: product list -> buy. The buy tap asks for the message templates (a user gesture is
+ * required), creates the order (price decided by the server, one order per tap), opens
+ * WeChat's payment sheet, and then CONFIRMS with the server: the sheet's success proves
+ * nothing, getOrder asks WeChat Pay when the callback has not arrived yet.
+ */
+import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
+import { call } from '../../lib/call'
+import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, subscribeAnswers, subscribeIds, type BuyState } from './logic'
+
+type PageState = 'LOADING' | 'READY' | 'ERROR'
+
+interface ProductRow extends Product {
+  price: string
+}
+
+interface Data {
+  state: PageState
+  error: string
+  products: ProductRow[]
+  buy: BuyState
+  buyingId: string
+  notice: string
+  order: (OrderView & { total: string; expires: string }) | null
+}
+
+interface Methods {
+  templates: SubscribeTemplates | null
+  /** The request id of the last buy tap, kept while its order may still be created by a retry. */
+  pending: { productId: string; requestId: string } | null
+  load(): Promise<void>
+  onRetry(): void
+  onBuy(e: { currentTarget: { dataset: { id?: string } } }): Promise<void>
+  onContinue(): Promise<void>
+  onCheckAgain(): Promise<void>
+  onViewOrder(): void
+  onOrders(): void
+  pay(order: OrderView, payment: PaymentParams): Promise<void>
+  confirm(orderId: string): Promise<void>
+}
+
+const withDisplay = (o: OrderView) => ({ ...o, total: formatFen(o.totalFen), expires: formatTime(o.expiresAt) })
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+Page<Data, Methods>({
+  data: { state: 'LOADING', error: '', products: [], buy: 'IDLE', buyingId: '', notice: '', order: null },
+  templates: null,
+  pending: null,
+
+  onLoad() {
+    void this.load()
+  },
+
+  async load() {
+    const res = await call('pay', 'listProducts', {})
+    if (!res.ok) {
+      this.setData({ state: 'ERROR', error: res.error.message })
+      return
+    }
+    this.templates = res.data.templates
+    const products = res.data.products.map((p) => ({ ...p, price: formatFen(p.priceFen) }))
+    this.setData({ state: 'READY', error: '', products })
+  },
+
+  onRetry() {
+    this.setData({ state: 'LOADING', error: '' })
+    void this.load()
+  },
+
+  async onBuy(e) {
+    const productId = e.currentTarget.dataset.id
+    if (!productId || this.data.buy === 'CREATING' || this.data.buy === 'PAYING' || this.data.buy === 'CONFIRMING') return
+    // A retry of the same product after a failure reuses the tap's request id: if the first
+    // attempt did create the order, the server hands that one back instead of a second.
+    const requestId = this.pending?.productId === productId && this.data.buy === 'FAILED' ? this.pending.requestId : newRequestId(Date.now())
+    this.pending = { productId, requestId }
+
+    // Must run from the tap itself. Failing to subscribe never blocks the purchase.
+    const ids = subscribeIds(this.templates)
+    let answers: ReturnType<typeof subscribeAnswers> = {}
+    if (ids.length) {
+      try {
+        answers = subscribeAnswers(ids, (await wx.requestSubscribeMessage({ tmplIds: ids })) as unknown as Record<string, unknown>)
+      } catch {
+        answers = {}
+      }
+    }
+    this.setData({ buy: 'CREATING', buyingId: productId, notice: '', order: null })
+    const [created] = await Promise.all([
+      call('pay', 'createOrder', { productId, quantity: 1, requestId }),
+      Object.keys(answers).length ? call('pay', 'recordSubscription', { answers }) : Promise.resolve(null),
+    ])
+    if (!created.ok) {
+      this.setData({ buy: 'FAILED', notice: created.error.message })
+      return
+    }
+    this.pending = null
+    await this.pay(created.data.order, created.data.payment)
+  },
+
+  async pay(order, payment) {
+    this.setData({ buy: 'PAYING', order: withDisplay(order) })
+    try {
+      await wx.requestPayment({ ...payment })
+    } catch (err) {
+      const { state, message } = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
+      this.setData({ buy: state, notice: message })
+      return
+    }
+    await this.confirm(order.orderId)
+  },
+
+  async confirm(orderId) {
+    this.setData({ buy: 'CONFIRMING', notice: 'Confirming your payment…' })
+    for (const delay of CONFIRM_DELAYS) {
+      if (delay) await sleep(delay)
+      const res = await call('pay', 'getOrder', { orderId })
+      if (res.ok && res.data.order.status !== 'UNPAID') {
+        const paid = res.data.order.status === 'PAID'
+        this.setData({ buy: paid ? 'PAID' : 'FAILED', order: withDisplay(res.data.order), notice: paid ? 'Paid. Thank you!' : `Order ${res.data.order.status.toLowerCase()}.` })
+        return
+      }
+    }
+    this.setData({ notice: 'WeChat has not confirmed the payment yet. Check again in a moment; you will not be charged twice.' })
+  },
+
+  async onContinue() {
+    const order = this.data.order
+    if (!order || this.data.buy === 'PAYING' || this.data.buy === 'CONFIRMING') return
+    const res = await call('pay', 'payOrder', { orderId: order.orderId })
+    if (!res.ok) {
+      this.setData({ buy: 'FAILED', notice: res.error.message })
+      return
+    }
+    await this.pay(res.data.order, res.data.payment)
+  },
+
+  async onCheckAgain() {
+    if (this.data.order) await this.confirm(this.data.order.orderId)
+  },
+
+  onViewOrder() {
+    if (this.data.order) void wx.navigateTo({ url: `/pages/pay/order/index?id=${this.data.order.orderId}` })
+  },
+
+  onOrders() {
+    void wx.navigateTo({ url: '/pages/pay/orders/index' })
+  },
+})

@@ -1,0 +1,96 @@
+/**
+ * One order: status, amount, times, fulfilment and refund. An unpaid order can be paid from
+ * here until it expires; a paid one can be refunded within the refund window.
+ */
+import { call } from '../../../lib/call'
+import { formatFen, formatTime, paymentFailure, toRow, type OrderRow } from '../logic'
+
+interface Data {
+  state: 'LOADING' | 'READY' | 'ERROR'
+  error: string
+  order: (OrderRow & { refundable: string; refundTotal: string; refunded: string; fulfilled: string }) | null
+  busy: '' | 'pay' | 'refund'
+  notice: string
+  noticeType: '' | 'info' | 'error'
+}
+
+interface Methods {
+  orderId: string
+  load(): Promise<void>
+  show(o: Parameters<typeof toRow>[0], notice?: string, noticeType?: 'info' | 'error'): void
+  onRetry(): void
+  onPay(): Promise<void>
+  onRefund(): Promise<void>
+}
+
+Page<Data, Methods>({
+  data: { state: 'LOADING', error: '', order: null, busy: '', notice: '', noticeType: '' },
+  orderId: '',
+
+  onLoad(query: Record<string, string | undefined>) {
+    this.orderId = decodeURIComponent(query.id ?? '')
+    void this.load()
+  },
+
+  async load() {
+    if (!this.orderId) {
+      this.setData({ state: 'ERROR', error: 'No order was given.' })
+      return
+    }
+    const res = await call('pay', 'getOrder', { orderId: this.orderId })
+    if (!res.ok) this.setData({ state: 'ERROR', error: res.error.code === 'ORDER_NOT_FOUND' ? 'This order does not exist or is not yours.' : res.error.message })
+    else this.show(res.data.order)
+  },
+
+  show(o, notice = '', noticeType) {
+    const order = {
+      ...toRow(o),
+      refundable: formatTime(o.refundableUntil),
+      refundTotal: o.refund ? formatFen(o.refund.refundFen) : '',
+      refunded: o.refund ? formatTime(o.refund.refundedAt) : '',
+      fulfilled: formatTime(o.fulfilledAt),
+    }
+    this.setData({ state: 'READY', error: '', order, busy: '', notice, noticeType: noticeType ?? '' })
+  },
+
+  onRetry() {
+    this.setData({ state: 'LOADING', error: '' })
+    void this.load()
+  },
+
+  async onPay() {
+    if (this.data.busy || !this.data.order?.canPay) return
+    this.setData({ busy: 'pay', notice: '' })
+    const res = await call('pay', 'payOrder', { orderId: this.orderId })
+    if (!res.ok) {
+      this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
+      return
+    }
+    try {
+      await wx.requestPayment({ ...res.data.payment })
+    } catch (err) {
+      const { message } = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
+      this.setData({ busy: '', notice: message, noticeType: 'error' })
+      return
+    }
+    // Confirm with the server (it asks WeChat Pay if the callback is late).
+    const after = await call('pay', 'getOrder', { orderId: this.orderId })
+    if (after.ok) this.show(after.data.order, after.data.order.status === 'PAID' ? 'Paid. Thank you!' : 'Confirming your payment… pull down to refresh.', 'info')
+    else this.setData({ busy: '', notice: after.error.message, noticeType: 'error' })
+  },
+
+  async onRefund() {
+    const order = this.data.order
+    if (this.data.busy || !order?.canRefund) return
+    const ok = await wx.showModal({ title: 'Request a refund?', content: `${order.total} goes back to where you paid from.`, confirmText: 'Refund' })
+    if (!ok.confirm) return
+    this.setData({ busy: 'refund', notice: '' })
+    const res = await call('pay', 'requestRefund', { orderId: this.orderId })
+    if (res.ok) this.show(res.data.order, 'Refund requested. WeChat will notify you when the money is back.', 'info')
+    else this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
+  },
+
+  onPullDownRefresh() {
+    void this.load().then(() => wx.stopPullDownRefresh())
+  },
+})
