@@ -231,6 +231,30 @@ describe('payment callback', () => {
     expect(w.order(id)!.status).toBe('UNPAID')
   })
 
+  test('a forged notification that does not reach the client markers is checked with queryOrder and not believed', async () => {
+    const w = payWorld()
+    const id = (await w.buy()).data.order.orderId
+    const o = w.cloud.cloudPay.orders.get(id)!
+    // WeChat Pay says NOTPAY; the "notification" claims SUCCESS with the right amount.
+    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o, { transactionId: '4200000000000000000000000009', timeEnd: '20261121120000' }))
+    expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
+    expect(w.cloud.cloudPay.callsTo('queryOrder')).toHaveLength(1)
+    expect(w.order(id)!.status).toBe('UNPAID')
+    expect(w.cloud.db.dump('fulfilments')).toHaveLength(0)
+    expect(w.incidents()).toEqual([expect.objectContaining({ kind: 'UNCONFIRMED_CALLBACK', details: expect.objectContaining({ queried: expect.objectContaining({ tradeState: 'NOTPAY' }) }) })])
+  })
+
+  test('when queryOrder cannot confirm (WeChat busy) it answers non-zero and the re-delivery settles it', async () => {
+    const w = payWorld()
+    const id = (await w.buy()).data.order.orderId
+    w.cloud.cloudPay.failNext('queryOrder', -501002, 'timeout', 2)
+    await w.cloud.cloudPay.pay(id)
+    const d = w.cloud.cloudPay.deliveries[0]!
+    expect(d.attempts.slice(0, 2).map((a) => (a.result as { errcode: number }).errcode)).toEqual([500, 500])
+    expect(d.acked).toBe(true)
+    expect(w.order(id)!.status).toBe('PAID')
+  })
+
   test('when the outcome cannot be recorded it answers non-zero, and the re-delivery succeeds', async () => {
     const w = payWorld()
     const id = (await w.buy()).data.order.orderId

@@ -7,12 +7,18 @@
  *   duplicates arrive anyway.
  * So: answer 0 once the outcome is durably recorded (PAID once, or an incident for a person),
  * and non-zero only when nothing could be recorded, so WeChat tries again.
+ *
+ * Any deployed function can also be called by a mini-program with any data, so the event is
+ * not proof: before the PAID transition the payment is confirmed with cloudPay.queryOrder
+ * (same transaction id, same amount). A duplicate of an already recorded payment is answered
+ * without asking again.
  */
 import { subscribeConfig } from '../../../server/pay/config'
-import { recordIncident } from '../../../server/pay/orders'
-import { afterConfirm, confirmPaid, type PaidEvidence } from '../../../server/pay/settle'
+import { getOrderDoc, recordIncident } from '../../../server/pay/orders'
+import { afterConfirm, confirmPaid, nonce, type PaidEvidence } from '../../../server/pay/settle'
+import { payOutcome } from '../../../server/pay/wxpay'
 import { errText } from '../../../server/errors'
-import { wxContext } from '../../../server/wx'
+import { cloudPay, wxContext } from '../../../server/wx'
 
 export interface PayNotification {
   returnCode: string
@@ -39,9 +45,9 @@ function evidence(ev: Partial<PayNotification>): Record<string, unknown> {
 }
 
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
-  // Any deployed function can be called from a mini-program: a call carrying a user is not WeChat Pay.
+  // A call from the mini-program is not WeChat Pay (and would be refused by the query below anyway).
   const wx = wxContext()
-  if (wx.OPENID || wx.SOURCE === 'wx_client') {
+  if (wx.SOURCE === 'wx_client') {
     console.error(JSON.stringify({ fn: 'payCallback', refused: 'called from a client', openid: wx.OPENID }))
     return { errcode: 403, errmsg: 'not a WeChat Pay notification' }
   }
@@ -63,8 +69,25 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
       ...(ev.subMchId ? { subMchId: ev.subMchId } : {}),
       via: 'callback',
     }
+    const evidenceKey = { ...paid, outTradeNo: ev.outTradeNo }
+    const order = await getOrderDoc(ev.outTradeNo)
+    if (!order) {
+      await recordIncident('UNKNOWN_ORDER', key, evidence(ev))
+      return ACK
+    }
+    if (order.transactionId === ev.transactionId) return ACK // a duplicate of what is recorded
+    if (order.status === 'UNPAID' && paid.totalFee === order.totalFee && (!paid.subMchId || paid.subMchId === order.unified.subMchId)) {
+      // Confirm with WeChat Pay before believing it. A failed query throws: answer non-zero, WeChat retries.
+      const q = await cloudPay().queryOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
+      const confirmed = payOutcome(q).ok && (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') && q.transactionId === paid.transactionId && Number(q.totalFee) === paid.totalFee
+      if (!confirmed) {
+        await recordIncident('UNCONFIRMED_CALLBACK', key, { ...evidence(ev), queried: { tradeState: q.tradeState, transactionId: q.transactionId, totalFee: q.totalFee } })
+        return ACK
+      }
+    }
+    // Amount / merchant mismatches and other states are decided and recorded by confirmPaid.
     const res = await confirmPaid(ev.outTradeNo, paid)
-    await afterConfirm(res, { ...paid, outTradeNo: ev.outTradeNo }, subscribeConfig(process.env))
+    await afterConfirm(res, evidenceKey, subscribeConfig(process.env))
     return ACK
   } catch (e) {
     console.error(JSON.stringify({ fn: 'payCallback', outTradeNo: ev.outTradeNo, error: errText(e) }))
