@@ -89,7 +89,10 @@ const DESC = {
 } as const
 type BizCode = keyof typeof DESC | 'ERROR'
 
-/** Beijing-time yyyyMMddHHmmss, as WeChat Pay writes time_end. */
+/**
+ * Beijing-time yyyyMMddHHmmss, as WeChat Pay writes time_end. Written apart from
+ * server/pay/money.ts on purpose: the sandbox stands for WeChat and must not share the code it checks.
+ */
 function payTime(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14)
 }

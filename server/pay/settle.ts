@@ -142,15 +142,13 @@ export type CloseResult = 'CLOSED' | 'PAID' | 'UNCHANGED'
  */
 export async function closeExpired(order: OrderDoc, cfg: NoticeConfig): Promise<CloseResult> {
   if (order.status !== 'UNPAID') return 'UNCHANGED'
-  if (!order.prepayId) {
-    // unifiedOrder never succeeded: there is nothing to close at WeChat Pay.
-    return (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
-  }
+  const closeHere = async (): Promise<CloseResult> =>
+    (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
+  // unifiedOrder never succeeded: there is nothing to close at WeChat Pay.
+  if (!order.prepayId) return closeHere()
   const res = await cloudPay().closeOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
   const outcome = payOutcome(res)
-  if (outcome.ok || (!outcome.ok && outcome.code === 'ORDERCLOSED')) {
-    return (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
-  }
+  if (outcome.ok || outcome.code === 'ORDERCLOSED') return closeHere()
   const after = await reconcile(order, cfg, 'timer')
   return after.status === 'PAID' ? 'PAID' : after.status === 'CLOSED' ? 'CLOSED' : 'UNCHANGED'
 }

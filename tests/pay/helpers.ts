@@ -5,6 +5,17 @@
  */
 import { LocalCloud, type Caller } from '../../localcloud'
 
+/**
+ * The functions log every refusal and failure as one JSON line (what the cloud console shows);
+ * pay tests provoke many on purpose. Call at the top of a test file.
+ */
+export function quietFunctionLogs(): void {
+  beforeAll(() => {
+    jest.spyOn(console, 'error').mockImplementation(() => {})
+    jest.spyOn(console, 'log').mockImplementation(() => {})
+  })
+}
+
 export const TMPL_PAID = 'tmpl-paid-0001'
 export const TMPL_REFUNDED = 'tmpl-refunded-0001'
 

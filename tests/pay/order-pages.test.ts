@@ -4,20 +4,13 @@
  * "My orders" and the order page: rows with status and amount, paging, paying an unpaid
  * order, refunding a paid one, and someone else's order.
  */
-import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
-import { markCloudReady } from '../../miniprogram/lib/call'
-import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED } from './helpers'
+import { render, settle, type Rendered } from '../setup/miniprogram'
+import { payPageWorld } from './page-world'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
 
 const USER = { openid: 'o-orders' }
-const world = createWorld(USER, { vars: PAY_VARS })
-world.cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
-markCloudReady(true)
-beforeAll(() => {
-  jest.spyOn(console, 'error').mockImplementation(() => {})
-  jest.spyOn(console, 'log').mockImplementation(() => {})
-})
+const world = payPageWorld(USER)
 
 const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 const order = (id: string) => world.cloud.db.dump('orders').find((o) => o._id === id)!

@@ -2,14 +2,9 @@
  * The pay functions through the local cloud (deployed bundles, real wx-server-sdk, WeChat Pay
  * sandbox): orders, prepay, callbacks, reconciliation, expiry, refunds and messages.
  */
-import { ALICE, BOB, PAY_VARS, TMPL_PAID, TMPL_REFUNDED, age, payWorld } from './helpers'
+import { ALICE, BOB, PAY_VARS, TMPL_PAID, TMPL_REFUNDED, age, payWorld, quietFunctionLogs } from './helpers'
 
-// The functions log every refusal and failure as one JSON line (what the cloud console shows);
-// these tests provoke many on purpose.
-beforeAll(() => {
-  jest.spyOn(console, 'error').mockImplementation(() => {})
-  jest.spyOn(console, 'log').mockImplementation(() => {})
-})
+quietFunctionLogs()
 
 describe('catalogue and createOrder', () => {
   test('lists active products with server prices and the template ids', async () => {

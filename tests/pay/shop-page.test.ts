@@ -4,20 +4,14 @@
  * The shop page end to end: page -> pay function (deployed bundle) -> WeChat Pay sandbox ->
  * payCallback -> database -> subscribe message -> what the page shows.
  */
-import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
-import { markCloudReady } from '../../miniprogram/lib/call'
-import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED } from './helpers'
+import { render, settle, type Rendered } from '../setup/miniprogram'
+import { TMPL_PAID, TMPL_REFUNDED } from './helpers'
+import { payPageWorld } from './page-world'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
 
 const USER = { openid: 'o-shopper' }
-const world = createWorld(USER, { vars: PAY_VARS })
-world.cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
-markCloudReady(true)
-beforeAll(() => {
-  jest.spyOn(console, 'error').mockImplementation(() => {})
-  jest.spyOn(console, 'log').mockImplementation(() => {})
-})
+const world = payPageWorld(USER)
 
 const orders = () => world.cloud.db.dump('orders') as Array<Record<string, any>>
 const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.trim() ?? ''
