@@ -114,11 +114,29 @@ export class DbEngine {
     this.persist()
   }
 
+  private failures: Array<{ action?: string; collection?: string; skip: number }> = []
+
+  /**
+   * The next request matching `action` (e.g. 'database.modifyDocument') and/or `collection`
+   * fails with DATABASE_REQUEST_FAILED, as a database hiccup would (the SDK throws it);
+   * `skip` lets that many matching requests through first.
+   */
+  failNext(match: { action?: string; collection?: string; skip?: number }, times = 1): void {
+    for (let i = 0; i < times; i++) this.failures.push({ ...match, skip: match.skip ?? 0 })
+  }
+
   // ---- the wire protocol ----
 
   async handle(action: string, params: Params = {}): Promise<DbResponse> {
     const requestId = `local-db-${++this.seq}`
     const collection = typeof params.collectionName === 'string' ? params.collectionName : undefined
+    const injected = this.failures.findIndex((f) => (!f.action || f.action === action) && (!f.collection || f.collection === collection))
+    if (injected >= 0 && this.failures[injected]!.skip > 0) this.failures[injected]!.skip -= 1
+    else if (injected >= 0) {
+      this.failures.splice(injected, 1)
+      this.log.push({ action, ...(collection ? { collection } : {}), at: this.now(), ok: false })
+      return { requestId, code: 'DATABASE_REQUEST_FAILED', message: 'injected by test' }
+    }
     try {
       const data = this.dispatch(action, params)
       this.log.push({ action, ...(collection ? { collection } : {}), at: this.now(), ok: true })

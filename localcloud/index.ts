@@ -21,6 +21,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { DbEngine, type CollectionSpec } from './db-engine'
+import { MessagePush } from './message-push'
 import { PaySandbox } from './pay-sandbox'
 import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
 import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
@@ -28,6 +29,7 @@ import { LocalStorage } from './storage'
 
 export { WxApiError } from './sandbox'
 export { PaySandbox, paySign } from './pay-sandbox'
+export { MessagePush, toWxJson, toWxXml, type PushDelivery, type PushEvent, type UrlModeSettings } from './message-push'
 
 export interface Caller {
   openid?: string
@@ -116,6 +118,8 @@ export class LocalCloud {
   readonly openapi: OpenApiSandbox
   readonly cloudPay: PaySandbox
   readonly storage: LocalStorage
+  /** WeChat's message push (cloud console routing and URL mode), with its 5 s wait and 3 retries. */
+  readonly push: MessagePush
   readonly invocations: Invocation[] = []
   /** "fn:api" pairs to refuse as if config.json lacked them (tests of -604101). */
   readonly deniedPermissions = new Set<string>()
@@ -132,6 +136,7 @@ export class LocalCloud {
     this.openapi = new OpenApiSandbox(this.now)
     this.vars = opts.vars ?? {}
     this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_pay'))
+    this.push = new MessagePush(this)
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
     for (const spec of this.collectionSpecs()) {
       this.db.createCollection(spec)
@@ -257,6 +262,31 @@ export class LocalCloud {
       if (timer) clearTimeout(timer)
       record.ms = performance.now() - t0
     }
+  }
+
+  /**
+   * A request through CloudBase HTTP access (docs.cloudbase.net/service/access-cloud-function):
+   * the function gets the integration request; a string answer is a 200 text/plain body, an
+   * object with statusCode is an integration response, any other object is JSON.
+   */
+  async http(name: string, req: { method: string; path?: string; query?: Record<string, string>; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+    const event = {
+      path: req.path ?? '/',
+      httpMethod: req.method.toUpperCase(),
+      headers: { host: `${this.env}.service.tcloudbase.com`, ...(req.headers ?? {}) },
+      queryStringParameters: req.query ?? {},
+      requestContext: { requestId: randomBytes(16).toString('hex'), envId: this.env, appId: 123456789, uin: 123456789 },
+      isBase64Encoded: false,
+      body: req.body ?? '',
+    }
+    const out = await this.invoke(name, event, {}, 'http')
+    if (typeof out === 'string' || typeof out === 'number') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(out) }
+    const r = (out ?? {}) as { statusCode?: number; headers?: Record<string, string>; body?: unknown; isBase64Encoded?: boolean }
+    if (typeof r.statusCode === 'number') {
+      const body = typeof r.body === 'string' ? (r.isBase64Encoded ? Buffer.from(r.body, 'base64').toString('utf8') : r.body) : JSON.stringify(r.body ?? '')
+      return { status: r.statusCode, headers: r.headers ?? {}, body }
+    }
+    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(out) }
   }
 
   /**

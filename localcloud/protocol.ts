@@ -55,13 +55,21 @@ export function decodeCommApiData(buf: Uint8Array): DecodedCall {
   }
   const params: Record<string, unknown> = {}
   for (const pair of msg.openapiData?.pairs ?? []) {
-    if (pair.contenttype) {
-      params[pair.key] = { contentType: pair.contenttype, value: Buffer.from(pair.value), fileName: pair.filename }
+    if (pair.contenttype || pair.filename) {
+      // wx-server-sdk 4.0.2's media converter names the field `contentType`, which its protobuf
+      // encoder (field `contenttype`) drops: only the file name (media.<ext>) tells the type.
+      params[pair.key] = { contentType: pair.contenttype || contentTypeOf(pair.filename ?? ''), value: Buffer.from(pair.value), fileName: pair.filename }
     } else {
       params[pair.key] = JSON.parse(Buffer.from(pair.value).toString('utf8'))
     }
   }
   return { apiType: msg.apiType ?? 0, ...(msg.appid ? { appid: msg.appid } : {}), params, ...(msg.svrkitData ? { svrkit: msg.svrkitData } : {}) }
+}
+
+const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', mp3: 'audio/mpeg', mp4: 'video/mp4', amr: 'audio/amr' }
+
+function contentTypeOf(fileName: string): string {
+  return EXT_TYPES[(/\.([a-z0-9]+)$/i.exec(fileName)?.[1] ?? '').toLowerCase()] ?? 'application/octet-stream'
 }
 
 export function encodeResp(r: { respData?: Uint8Array; contentType?: string; errorCode?: number; svrkitErrorCode?: number }): Buffer {

@@ -5,6 +5,7 @@
  * with a given errcode, which the SDK turns into its CloudSDKError { errCode, errMsg }.
  */
 import { randomBytes } from 'node:crypto'
+import { KfSandbox } from './kf-sandbox'
 
 export class WxApiError extends Error {
   constructor(readonly errcode: number, readonly errmsg: string) {
@@ -37,6 +38,7 @@ export class ApiSandbox {
   readonly calls: OutboxEntry[] = []
   private handlers = new Map<string, ApiHandler>()
   private failures = new Map<string, Array<{ errcode: number; errmsg: string }>>()
+  private delays = new Map<string, number[]>()
 
   constructor(private readonly kind: string, protected readonly now: () => number) {}
 
@@ -54,6 +56,14 @@ export class ApiSandbox {
     return this
   }
 
+  /** The next `times` calls of `api` answer only after `ms` (a slow WeChat). */
+  delayNext(api: string, ms: number, times = 1): this {
+    const q = this.delays.get(api) ?? []
+    for (let i = 0; i < times; i++) q.push(ms)
+    this.delays.set(api, q)
+    return this
+  }
+
   callsTo(api: string): OutboxEntry[] {
     return this.calls.filter((c) => c.api === api)
   }
@@ -61,6 +71,8 @@ export class ApiSandbox {
   async call(api: string, params: Record<string, unknown>, info: CallInfo): Promise<ApiResult> {
     const entry: OutboxEntry = { api, params, fn: info.fn, ...(info.openid ? { openid: info.openid } : {}), at: this.now(), ok: false }
     this.calls.push(entry)
+    const delay = this.delays.get(api)?.shift()
+    if (delay) await new Promise((r) => setTimeout(r, delay))
     const injected = this.failures.get(api)?.shift()
     if (injected) {
       entry.errcode = injected.errcode
@@ -125,8 +137,12 @@ export class OpenApiSandbox extends ApiSandbox {
     return this.grants.get(openid)?.get(templateId) ?? 0
   }
 
+  /** customerServiceMessage.*: reply windows, temp media, typing (kf-sandbox.ts). */
+  readonly kf: KfSandbox
+
   constructor(now: () => number) {
     super('openapi', now)
+    this.kf = new KfSandbox(this, now)
     this.on('security.msgSecCheck', (p) => {
       if (typeof p.openid !== 'string' || !p.openid) throw new WxApiError(40003, 'invalid openid')
       if (p.version !== 2) throw new WxApiError(47001, 'data format error: version must be 2')

@@ -28,3 +28,14 @@ export async function getDoc<T>(collection: string, id: string): Promise<T | nul
   const res = (await db().collection(collection).doc(id).get()) as DB.IQuerySingleResult
   return (res.data as unknown as T | null) ?? null
 }
+
+/** The transaction object runTransaction passes (untyped in the shipped d.ts): document operations only. */
+export interface Tx {
+  collection(name: string): {
+    doc(id: string): {
+      get(): Promise<unknown>
+      update(o: { data: Record<string, unknown> }): Promise<unknown>
+      set(o: { data: Record<string, unknown> }): Promise<unknown>
+    }
+  }
+}

@@ -54,8 +54,31 @@ export interface SubscribeSendParams {
   lang?: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW'
 }
 
+/**
+ * customerServiceMessage.* — send: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/kf-mgnt/kf-message/sendCustomMessage.html
+ * setTyping: .../kf-mgnt/kf-message/setTyping.html; uploadTempMedia: .../kf-mgnt/kf-message/uploadTempMedia.html
+ * (field names in camelCase: the SDK sends media_id, thumb_url, thumb_media_id).
+ */
+export type CustomerServiceSendParams = { touser: string } & (
+  | { msgtype: 'text'; text: { content: string } }
+  | { msgtype: 'image'; image: { mediaId: string } }
+  | { msgtype: 'link'; link: { title: string; description: string; url: string; thumbUrl: string } }
+  | { msgtype: 'miniprogrampage'; miniprogrampage: { title: string; pagepath: string; thumbMediaId: string } }
+)
+export interface UploadTempMediaResult {
+  type: string
+  mediaId: string
+  /** Seconds since epoch; a temp media id lives 3 days from then. */
+  createdAt: number
+}
+
 interface OpenApi {
   security: { msgSecCheck(p: MsgSecCheckParams): Promise<MsgSecCheckResult> }
+  customerServiceMessage: {
+    send(p: CustomerServiceSendParams): Promise<{ errCode: number; errMsg: string }>
+    setTyping(p: { touser: string; command: 'Typing' | 'CancelTyping' }): Promise<{ errCode: number; errMsg: string }>
+    uploadTempMedia(p: { type: 'image'; media: { contentType: string; value: Buffer } }): Promise<UploadTempMediaResult>
+  }
   phonenumber: { getPhoneNumber(p: { code: string }): Promise<{ phoneInfo: PhoneInfo }> }
   subscribeMessage: { send(p: SubscribeSendParams): Promise<{ errCode: number; errMsg: string }> }
 }

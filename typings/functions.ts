@@ -1,3 +1,4 @@
+import type { CustomerServiceContract } from './customerService'
 import type { PayContract } from './pay'
 import type { UserContract } from './user'
 
@@ -5,6 +6,7 @@ import type { UserContract } from './user'
 export interface Functions {
   user: UserContract
   pay: PayContract
+  customerService: CustomerServiceContract
 }
 
 export type FunctionName = keyof Functions

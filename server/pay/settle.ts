@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { DB } from 'wx-server-sdk'
-import { db } from '../db'
+import { db, type Tx } from '../db'
 import { errText } from '../errors'
 import { cloudPay } from '../wx'
 import { REFUND_CALLBACK_FUNCTION, type PayConfig } from './config'
@@ -35,17 +35,6 @@ export type ConfirmResult =
   | { kind: 'AMOUNT_MISMATCH'; order: OrderDoc }
   | { kind: 'MERCHANT_MISMATCH'; order: OrderDoc }
   | { kind: 'NOT_PAYABLE'; order: OrderDoc }
-
-/** The transaction object runTransaction passes (untyped in the shipped d.ts): document operations only. */
-interface Tx {
-  collection(name: string): {
-    doc(id: string): {
-      get(): Promise<unknown>
-      update(o: { data: Record<string, unknown> }): Promise<unknown>
-      set(o: { data: Record<string, unknown> }): Promise<unknown>
-    }
-  }
-}
 
 /**
  * UNPAID -> PAID with the fulfilment, in one transaction: the order's status, transaction id

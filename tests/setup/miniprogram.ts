@@ -95,3 +95,13 @@ export async function settle(rounds = 5): Promise<void> {
 }
 
 export { simulate }
+
+/**
+ * The attributes a built-in component (button, input…) was rendered with, evaluated, by their
+ * camelCase names (`open-type` → openType), as j-component's virtual tree holds them; the DOM
+ * it renders does not carry them.
+ */
+export function attrsOf(node: RenderedNode | null): Record<string, unknown> {
+  const vt = (node as unknown as { _exparserNode?: { _vt?: { attrs?: Array<{ name: string; value: unknown }> } } } | null)?._exparserNode?._vt
+  return Object.fromEntries((vt?.attrs ?? []).map((a) => [a.name, a.value]))
+}

@@ -51,3 +51,19 @@ export async function paySide(): Promise<void> {
     void refundOnly
   }
 }
+
+export async function customerServiceSide(): Promise<void> {
+  // @ts-expect-error an operator reply names its user as touser, not openid
+  await call('customerService', 'agentReply', { openid: 'o-1', text: 'hi', requestId: 'r12345678' })
+  // @ts-expect-error the push handler is not an action a page can call
+  await call('customerService', 'handleInbound', {})
+  const r = await call('customerService', 'agentReply', { touser: 'o-1', text: 'hi', requestId: 'r12345678' })
+  if (r.ok) {
+    const left: number = r.data.conversation.sendsLeft
+    void left
+  } else if (r.error.code === 'WINDOW_CLOSED' || r.error.code === 'QUOTA_USED') {
+    // @ts-expect-error narrowed to the two window codes: NO_CONVERSATION is not among them
+    const other: 'NO_CONVERSATION' = r.error.code
+    void other
+  }
+}

@@ -1,5 +1,6 @@
 import type { UserProfile } from '../../../typings/user'
 import { call } from '../../lib/call'
+import { contactTarget } from '../../lib/contact'
 import { followSession, session, type SessionSnapshot } from '../../lib/session'
 import { avatarCloudPath, nicknameProblem, phoneButtonProblem } from './logic'
 
@@ -23,6 +24,7 @@ interface Methods {
   onNicknameSubmit(e: { detail: { value: { nickname?: string } } }): Promise<void>
   onGetPhoneNumber(e: { detail: { code?: string; errMsg?: string; errno?: number } }): Promise<void>
   done(profile: UserProfile | null, notice: string, noticeType: 'info' | 'error'): void
+  onContact(e: { detail: { path?: string; query?: Record<string, unknown> } }): void
 }
 
 const STATE_OF: Record<SessionSnapshot['state'], PageState> = {
@@ -55,6 +57,12 @@ Page<Data, Methods>({
 
   onRetry() {
     void session.retry()
+  },
+
+  /** Back from the chat by tapping a mini-program card: open the page it names. */
+  onContact(e) {
+    const url = contactTarget(e.detail, '/pages/profile/index')
+    if (url) void wx.navigateTo({ url })
   },
 
   /** One setData at the end of each action, carrying only the changed fields. */

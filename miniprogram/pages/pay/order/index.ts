@@ -3,6 +3,7 @@
  * here until it expires; a paid one can be refunded within the refund window.
  */
 import { call } from '../../../lib/call'
+import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
 import { formatFen, formatTime, paymentFailure, toRow, type OrderRow } from '../logic'
 
 interface Data {
@@ -12,6 +13,8 @@ interface Data {
   busy: '' | 'pay' | 'refund'
   notice: string
   noticeType: '' | 'info' | 'error'
+  /** The contact button: the welcome in the chat reads sessionFrom; the card sent links back here. */
+  contact: { sessionFrom: string; path: string }
 }
 
 interface Methods {
@@ -21,14 +24,16 @@ interface Methods {
   onRetry(): void
   onPay(): Promise<void>
   onRefund(): Promise<void>
+  onContact(e: { detail: { path?: string; query?: Record<string, unknown> } }): void
 }
 
 Page<Data, Methods>({
-  data: { state: 'LOADING', error: '', order: null, busy: '', notice: '', noticeType: '' },
+  data: { state: 'LOADING', error: '', order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
   orderId: '',
 
   onLoad(query: Record<string, string | undefined>) {
     this.orderId = decodeURIComponent(query.id ?? '')
+    this.setData({ contact: { sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }), path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}` } })
     void this.load()
   },
 
@@ -88,6 +93,12 @@ Page<Data, Methods>({
     const res = await call('pay', 'requestRefund', { orderId: this.orderId })
     if (res.ok) this.show(res.data.order, 'Refund requested. WeChat will notify you when the money is back.', 'info')
     else this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
+  },
+
+  /** Back from the chat by tapping a mini-program card: open the page it names (unless it is this one). */
+  onContact(e) {
+    const url = contactTarget(e.detail, this.data.contact.path)
+    if (url) void wx.navigateTo({ url })
   },
 
   onPullDownRefresh() {

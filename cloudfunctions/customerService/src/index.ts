@@ -1,0 +1,62 @@
+/**
+ * Cloud function `customerService`:
+ * - the target of the cloud console's message push (云开发 → 设置 → 其他设置 → 消息推送) for
+ *   the customer-service pairs listed in message-push.json: text, image, miniprogrampage and
+ *   event/user_enter_tempsession. The event is WeChat's JSON; the answer 'success' stops
+ *   WeChat's retries (server/customerService/handle.ts);
+ * - operator actions `agentInbox`, `agentConversation`, `agentReply` (typings/customerService.ts),
+ *   called from the mini-program;
+ * - an hourly timer that removes expired de-duplication records and media ids.
+ * Push document: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/functions/openapi.html
+ */
+import type { CustomerServiceContract } from '../../../typings/customerService'
+import { createRouter } from '../../../server/router'
+import { errText } from '../../../server/errors'
+import { csConfig } from '../../../server/customerService/config'
+import { handleInbound, parseInbound } from '../../../server/customerService/handle'
+import { cleanup } from '../../../server/customerService/store'
+import { wxContext } from '../../../server/wx'
+import { agentHandlers } from './agent'
+
+const router = createRouter<CustomerServiceContract>('customerService', agentHandlers)
+
+const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerService', ...o }))
+
+export async function main(event: unknown, context?: { request_id?: string }): Promise<unknown> {
+  const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
+  if (typeof ev.action === 'string') return router(event, context)
+
+  const wx = wxContext()
+  // Any client can call any function with any data: a push never comes from a client.
+  if (wx.SOURCE === 'wx_client') {
+    log({ refused: 'a push-shaped call from a client', openid: wx.OPENID })
+    return { ok: false, error: { code: 'INVALID_INPUT', message: 'customerService takes pushes from WeChat, or an action.' } }
+  }
+  if (ev.Type === 'Timer') {
+    try {
+      const removed = await cleanup(Date.now())
+      log({ timer: String(ev.TriggerName ?? ''), removed })
+      return { removed }
+    } catch (e) {
+      log({ timer: String(ev.TriggerName ?? ''), error: errText(e) })
+      throw e
+    }
+  }
+  const parsed = parseInbound(event)
+  if (!parsed.ok) {
+    // Unknown types (or a pair configured by mistake) are acknowledged so WeChat does not retry them.
+    log({ ignored: parsed.reason })
+    return 'success'
+  }
+  if (wx.OPENID && wx.OPENID !== parsed.msg.FromUserName) {
+    log({ refused: 'FromUserName is not the pushing user', openid: wx.OPENID, from: parsed.msg.FromUserName })
+    return 'success'
+  }
+  try {
+    return await handleInbound(parsed.msg, csConfig(process.env), 'push')
+  } catch (e) {
+    // Nothing could be recorded (the database failed): ask WeChat for another delivery.
+    log({ error: errText(e) })
+    return 'retry'
+  }
+}

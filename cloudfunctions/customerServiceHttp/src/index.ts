@@ -1,0 +1,40 @@
+/**
+ * Cloud function `customerServiceHttp`: message push in URL mode (开发管理 → 开发设置 → 消息推送,
+ * URL = this function's HTTP access path, with Token, EncodingAESKey and the mode chosen there).
+ * Checks signatures, decrypts compatible/safe bodies (server/customerService/urlmode.ts) and
+ * hands the message to the same handler as the cloud console's push. Replies go out through
+ * customerServiceMessage.send; the HTTP answer is 'success' (retry wanted: 503).
+ */
+import { errText } from '../../../server/errors'
+import { csConfig, pushUrlConfig } from '../../../server/customerService/config'
+import { handleInbound, parseInbound } from '../../../server/customerService/handle'
+import { readRequest, text, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
+
+const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerServiceHttp', ...o }))
+
+export async function main(event: unknown): Promise<HttpResponse> {
+  const conf = pushUrlConfig(process.env)
+  if (!conf.ok) {
+    log({ error: 'not configured', detail: conf.message })
+    return text(500, 'message push is not configured')
+  }
+  const req = (typeof event === 'object' && event !== null ? event : {}) as HttpRequest
+  const out = readRequest(req, conf.cfg)
+  if (out.kind === 'reject') {
+    log({ rejected: out.code, detail: out.detail, method: req.httpMethod, path: req.path })
+    return text(out.status, out.code)
+  }
+  if (out.kind === 'echo') return text(200, out.echostr)
+  const parsed = parseInbound(out.event)
+  if (!parsed.ok) {
+    log({ ignored: parsed.reason, format: out.format })
+    return text(200, 'success')
+  }
+  try {
+    const answer = await handleInbound(parsed.msg, csConfig(process.env), 'url')
+    return answer === 'success' ? text(200, 'success') : text(503, 'retry')
+  } catch (e) {
+    log({ error: errText(e) })
+    return text(503, 'retry')
+  }
+}

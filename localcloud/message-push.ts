@@ -1,0 +1,210 @@
+/**
+ * WeChat's message push, simulated. Two ways, as WeChat offers them:
+ * - to a cloud function (cloud console 消息推送): routed by (MsgType, Event) pairs read from
+ *   cloudfunctions/<fn>/message-push.json, the JSON event as the function's `event`;
+ * - to a URL (URL mode): an HTTP request to a function behind CloudBase HTTP access, signed
+ *   with the token and, in compatible/safe mode, encrypted with the EncodingAESKey.
+ * Either way it waits up to 5 s for 'success' and re-delivers up to 3 times when it does not
+ * get it (push document: .../wxcloud/guide/functions/openapi.html; URL mode: message-push.html).
+ * A delivery does not cancel the one before: a slow run keeps running while the retry arrives,
+ * as on WeChat. The user's action also opens the reply window in the openapi sandbox.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { aesKey, encryptMessage, sha1Signature } from '../server/customerService/wxcrypt'
+import type { LocalCloud } from './index'
+
+export type PushEvent = Record<string, unknown> & { MsgType: string; FromUserName: string; CreateTime: number; Event?: string }
+
+export interface PushAttempt {
+  startedAt: number
+  answer?: unknown
+  error?: string
+  /** No answer within the wait: WeChat moved on to the next attempt. */
+  timedOut: boolean
+}
+
+export interface PushDelivery {
+  event: PushEvent
+  target: string | null
+  attempts: PushAttempt[]
+  acked: boolean
+}
+
+export interface PushTiming {
+  /** How long WeChat waits for an answer (5 s). */
+  waitMs: number
+  /** Re-deliveries after the first (3). */
+  retries: number
+}
+
+export interface UrlModeSettings {
+  fn: string
+  token: string
+  mode: 'plain' | 'compatible' | 'safe'
+  format: 'xml' | 'json'
+  encodingAesKey?: string
+  appid?: string
+}
+
+const ORIGINAL_ID = 'gh_0123456789ab'
+
+/** XML as WeChat writes it: strings in CDATA, numbers bare. */
+export function toWxXml(o: Record<string, unknown>): string {
+  const body = Object.entries(o)
+    .map(([k, v]) => (typeof v === 'number' ? `<${k}>${v}</${k}>` : `<${k}><![CDATA[${String(v)}]]></${k}>`))
+    .join('')
+  return `<xml>${body}</xml>`
+}
+
+/** JSON as WeChat writes it; a numeric-string MsgId goes out as the 64-bit integer it is. */
+export function toWxJson(o: Record<string, unknown>): string {
+  return JSON.stringify(o).replace(/("MsgId":)"(\d+)"/, '$1$2')
+}
+
+export class MessagePush {
+  readonly deliveries: PushDelivery[] = []
+  timing: PushTiming = { waitMs: 5000, retries: 3 }
+  private inflight = new Set<Promise<unknown>>()
+  private seq = 0
+
+  constructor(private readonly cloud: LocalCloud) {}
+
+  /** (MsgType|Event) -> function, from every cloudfunctions/<fn>/message-push.json. */
+  routes(): Map<string, string> {
+    const map = new Map<string, string>()
+    const dir = join(this.cloud.root, 'cloudfunctions')
+    for (const fn of existsSync(dir) ? readdirSync(dir) : []) {
+      const file = join(dir, fn, 'message-push.json')
+      if (!existsSync(file)) continue
+      const cfg = JSON.parse(readFileSync(file, 'utf8')) as { function?: string; pairs: Array<{ msgType: string; event: string }> }
+      for (const p of cfg.pairs) {
+        const key = `${p.msgType}|${p.event}`
+        if (map.has(key)) throw new Error(`message push: (${p.msgType}, ${p.event}) is configured twice; WeChat allows one function per pair`)
+        map.set(key, cfg.function ?? fn)
+      }
+    }
+    return map
+  }
+
+  // ---- what users do ----
+
+  private base(openid: string): { ToUserName: string; FromUserName: string; CreateTime: number } {
+    return { ToUserName: ORIGINAL_ID, FromUserName: openid, CreateTime: Math.floor(this.cloud.now() / 1000) }
+  }
+
+  /** A 64-bit message id, as a decimal string. */
+  private msgId(): string {
+    return (BigInt(Math.floor(this.cloud.now() / 1000)) * 1_000_000_000n + BigInt(++this.seq) * 1000n + BigInt(randomBytes(1)[0]!)).toString()
+  }
+
+  text(openid: string, content: string): PushEvent {
+    return { ...this.base(openid), MsgType: 'text', Content: content, MsgId: this.msgId() }
+  }
+
+  image(openid: string): PushEvent {
+    const id = randomBytes(8).toString('hex')
+    return { ...this.base(openid), MsgType: 'image', PicUrl: `https://mmbiz.qpic.cn/local/${id}`, MediaId: `media-${id}`, MsgId: this.msgId() }
+  }
+
+  card(openid: string, card: { title: string; pagePath: string }): PushEvent {
+    return { ...this.base(openid), MsgType: 'miniprogrampage', Title: card.title, AppId: this.cloud.appid, PagePath: card.pagePath, ThumbUrl: 'https://mmbiz.qpic.cn/local/thumb', ThumbMediaId: 'thumb-media', MsgId: this.msgId() }
+  }
+
+  enter(openid: string, sessionFrom?: string): PushEvent {
+    return { ...this.base(openid), MsgType: 'event', Event: 'user_enter_tempsession', ...(sessionFrom !== undefined ? { SessionFrom: sessionFrom } : {}) }
+  }
+
+  /** The user's action happens (opens WeChat's reply window), then WeChat pushes it. */
+  async user(event: PushEvent): Promise<PushDelivery> {
+    this.act(event)
+    return this.deliver(event)
+  }
+
+  act(event: PushEvent): void {
+    this.cloud.openapi.kf.userAction(event.FromUserName, event.MsgType === 'event' ? 'enter' : 'message', event.CreateTime * 1000)
+  }
+
+  // ---- delivery ----
+
+  private async attempts(event: PushEvent, target: string | null, once: () => Promise<unknown>, acked: (answer: unknown) => boolean): Promise<PushDelivery> {
+    const d: PushDelivery = { event, target, attempts: [], acked: false }
+    this.deliveries.push(d)
+    if (!target) return d
+    for (let i = 0; i <= this.timing.retries && !d.acked; i++) {
+      const a: PushAttempt = { startedAt: Date.now(), timedOut: false }
+      d.attempts.push(a)
+      const run = once().then(
+        (answer) => {
+          a.answer = answer
+        },
+        (e: unknown) => {
+          a.error = e instanceof Error ? e.message : String(e)
+        },
+      )
+      this.track(run)
+      let timer: NodeJS.Timeout | undefined
+      const waited = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timing.waitMs)))
+      const first = await Promise.race([run.then(() => 'answered' as const), waited])
+      if (first === 'timeout') a.timedOut = true
+      else if (acked(a.answer) && !a.error) d.acked = true
+      if (!d.acked && first !== 'timeout') await waited // WeChat retries on its own schedule
+      clearTimeout(timer)
+    }
+    return d
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inflight.add(p)
+    void p.finally(() => this.inflight.delete(p))
+  }
+
+  /** Pushes an event to the function configured for its (MsgType, Event), as the cloud console would. */
+  deliver(event: PushEvent): Promise<PushDelivery> {
+    const target = this.routes().get(`${event.MsgType}|${event.Event ?? ''}`) ?? null
+    const payload = JSON.stringify(event)
+    return this.attempts(
+      event,
+      target,
+      () => this.cloud.invoke(target!, JSON.parse(payload), { openid: event.FromUserName }, 'wx_msgpush'),
+      (answer) => answer === 'success',
+    )
+  }
+
+  /** The request WeChat sends in URL mode for `event`. */
+  urlRequest(event: PushEvent, s: UrlModeSettings): { query: Record<string, string>; body: string; contentType: string } {
+    const timestamp = String(Math.floor(this.cloud.now() / 1000))
+    const nonce = String(Number.parseInt(randomBytes(4).toString('hex'), 16))
+    const plain = s.format === 'xml' ? toWxXml(event) : toWxJson(event)
+    const query: Record<string, string> = { signature: sha1Signature([s.token, timestamp, nonce]), timestamp, nonce, openid: event.FromUserName }
+    let body = plain
+    if (s.mode !== 'plain') {
+      const encrypted = encryptMessage(plain, s.appid ?? '', aesKey(s.encodingAesKey ?? ''))
+      const outer: Record<string, unknown> = s.mode === 'compatible' ? { ...event, Encrypt: encrypted } : { ToUserName: event.ToUserName, Encrypt: encrypted }
+      body = s.format === 'xml' ? toWxXml(outer) : toWxJson(outer)
+      query.encrypt_type = 'aes'
+      query.msg_signature = sha1Signature([s.token, timestamp, nonce, encrypted])
+    }
+    return { query, body, contentType: s.format === 'xml' ? 'text/xml' : 'application/json' }
+  }
+
+  /** URL mode: POSTs the event to an HTTP-accessed function; 200 with 'success' or an empty body acknowledges it. */
+  deliverToUrl(event: PushEvent, s: UrlModeSettings): Promise<PushDelivery> {
+    const req = this.urlRequest(event, s)
+    return this.attempts(
+      event,
+      s.fn,
+      () => this.cloud.http(s.fn, { method: 'POST', path: '/customer-service', query: req.query, headers: { 'content-type': req.contentType }, body: req.body }),
+      (answer) => {
+        const r = answer as { status?: number; body?: string }
+        return r.status === 200 && (r.body === 'success' || r.body === '')
+      },
+    )
+  }
+
+  /** Waits for every run still going (including ones WeChat stopped waiting for). */
+  async idle(): Promise<void> {
+    while (this.inflight.size) await Promise.allSettled([...this.inflight])
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Customer-service settings, from the function's environment variables (cloudbaserc.json
+ * `envVariables`, values from your untracked .env at deploy). Everything has a working
+ * default except the operator list and the URL-mode secrets.
+ */
+export interface OpeningHours {
+  /** ISO weekdays (1 = Monday … 7 = Sunday) when people answer. */
+  days: number[]
+  /** Minutes after midnight, Beijing time (UTC+8): [start, end). */
+  start: number
+  end: number
+}
+
+export interface CsTexts {
+  welcome: string
+  /** {title} and {state} are filled from the user's own order. */
+  welcomeOrder: string
+  welcomeProfile: string
+  outOfHours: string
+  /** In hours, when no rule answers: tell the user a person will. */
+  ack: string
+}
+
+export interface CsConfig {
+  agents: ReadonlySet<string>
+  hours: OpeningHours | null
+  texts: CsTexts
+  /** Cover image (cloud storage fileID) for the order card sent with an order welcome. */
+  cardThumbFileId: string | null
+  /** What the handler may spend on WeChat calls in one delivery (WeChat waits 5 s). */
+  budgetMs: number
+  /** One WeChat call's limit. */
+  callTimeoutMs: number
+}
+
+export const DEFAULT_TEXTS: CsTexts = {
+  welcome: 'Hi! How can we help? Send us a message and we will answer here.',
+  welcomeOrder: 'Hi! You came from your order "{title}" ({state}). Tell us what you need and we will look into it.',
+  welcomeProfile: 'Hi! Questions about your account or phone number? Send us a message.',
+  outOfHours: 'Thanks for your message. We answer {hours}; a person will reply then.',
+  ack: 'Thanks! A person will reply here shortly.',
+}
+
+const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/
+
+/** "09:00-18:00" and "1-5" (or "1,2,3,4,5,6") → OpeningHours; unset or malformed → always open. */
+export function parseHours(hours: string | undefined, days: string | undefined): OpeningHours | null {
+  const [a, b] = (hours ?? '').split('-').map((s) => s.trim())
+  const ma = HHMM.exec(a ?? '')
+  const mb = HHMM.exec(b ?? '')
+  if (!ma || !mb) return null
+  const start = Number(ma[1]) * 60 + Number(ma[2])
+  const end = Number(mb[1]) * 60 + Number(mb[2])
+  if (end <= start) return null
+  const d = (days ?? '1-7').trim()
+  let list: number[]
+  const range = /^([1-7])-([1-7])$/.exec(d)
+  if (range) {
+    list = []
+    for (let i = Number(range[1]); i <= Number(range[2]); i++) list.push(i)
+  } else list = d.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x) && x >= 1 && x <= 7)
+  return list.length ? { days: list, start, end } : null
+}
+
+function intIn(raw: string | undefined, min: number, max: number, fallback: number): number {
+  const n = Number(raw)
+  return Number.isInteger(n) && n >= min && n <= max ? n : fallback
+}
+
+export function csConfig(env: Record<string, string | undefined>): CsConfig {
+  const agents = new Set((env.CS_AGENT_OPENIDS ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  const text = (k: string, d: string) => (env[k] ?? '').trim() || d
+  return {
+    agents,
+    hours: parseHours(env.CS_HOURS, env.CS_DAYS),
+    texts: {
+      welcome: text('CS_WELCOME', DEFAULT_TEXTS.welcome),
+      welcomeOrder: text('CS_WELCOME_ORDER', DEFAULT_TEXTS.welcomeOrder),
+      welcomeProfile: text('CS_WELCOME_PROFILE', DEFAULT_TEXTS.welcomeProfile),
+      outOfHours: text('CS_OUT_OF_HOURS', DEFAULT_TEXTS.outOfHours),
+      ack: text('CS_ACK', DEFAULT_TEXTS.ack),
+    },
+    cardThumbFileId: (env.CS_CARD_THUMB_FILE_ID ?? '').trim() || null,
+    budgetMs: intIn(env.CS_BUDGET_MS, 500, 4500, 3500),
+    callTimeoutMs: intIn(env.CS_CALL_TIMEOUT_MS, 200, 4000, 1500),
+  }
+}
+
+/** URL mode (customerServiceHttp): the push settings of 开发管理 → 消息推送. */
+export interface PushUrlConfig {
+  token: string
+  /** 43 characters; required for compatible and safe mode. */
+  encodingAesKey: string | null
+  appid: string | null
+  /** 'safe' refuses unencrypted bodies; otherwise what each request declares is accepted. */
+  mode: 'plain' | 'compatible' | 'safe'
+}
+
+export function pushUrlConfig(env: Record<string, string | undefined>): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
+  const token = (env.CS_PUSH_TOKEN ?? '').trim()
+  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) return { ok: false, message: 'CS_PUSH_TOKEN is not set (3-32 letters or digits, as in the push settings)' }
+  const aes = (env.CS_PUSH_AES_KEY ?? '').trim() || null
+  const appid = (env.CS_PUSH_APPID ?? '').trim() || null
+  const m = (env.CS_PUSH_MODE ?? '').trim()
+  const mode = m === 'safe' || m === 'compatible' ? m : 'plain'
+  if (mode !== 'plain' && (!aes || !appid)) return { ok: false, message: `CS_PUSH_MODE=${mode} needs CS_PUSH_AES_KEY and CS_PUSH_APPID` }
+  return { ok: true, cfg: { token, encodingAesKey: aes, appid, mode } }
+}

@@ -1,0 +1,148 @@
+/**
+ * The one handler of customer-service pushes, whichever way they arrive (the cloud console's
+ * message push to `customerService`, or URL mode through `customerServiceHttp`):
+ *
+ *   claim the delivery ─▶ log it, open the reply window ─▶ decide the replies (rules.ts)
+ *     ─▶ "typing…" ─▶ send each reply once ─▶ done ─▶ 'success'
+ *
+ * WeChat waits 5 s for 'success' and retries 3 times; retries and concurrent deliveries of the
+ * same message meet at the claim (store.ts), so a reply goes out once. Every WeChat call is
+ * bounded (send.ts) so the run ends well inside the 5 s.
+ */
+import * as v from 'valibot'
+import { decodeSessionFrom } from '../../miniprogram/lib/contact'
+import type { InboundMessage, Reply } from '../../typings/customerService'
+import type { OrderStatus } from '../../typings/pay'
+import { getDoc } from '../db'
+import { errText } from '../errors'
+import type { CsConfig } from './config'
+import { planReplies, lintRules, summarize, type OwnOrder, type Plan } from './rules'
+import { Budget, sendReply, setTyping, type SendOutcome } from './send'
+import * as store from './store'
+
+/** 'success' stops WeChat's retries; 'retry' (anything else) asks for another delivery. */
+export type PushAnswer = 'success' | 'retry'
+
+const str = v.pipe(v.string(), v.minLength(1), v.maxLength(4096))
+const time = v.pipe(v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number))]), v.number(), v.integer(), v.minValue(0))
+const msgId = v.pipe(v.union([v.pipe(v.number(), v.integer(), v.transform(String)), str]), v.string())
+const base = { ToUserName: str, FromUserName: v.pipe(str, v.maxLength(128)), CreateTime: time }
+
+/** The documented push shapes (receive.html). Unknown fields are dropped. */
+const InboundSchema = v.variant('MsgType', [
+  v.object({ ...base, MsgType: v.literal('text'), Content: v.pipe(v.string(), v.maxLength(4096)), MsgId: msgId }),
+  v.object({ ...base, MsgType: v.literal('image'), PicUrl: v.string(), MediaId: v.string(), MsgId: msgId }),
+  v.object({
+    ...base,
+    MsgType: v.literal('miniprogrampage'),
+    Title: v.string(),
+    AppId: v.string(),
+    PagePath: v.string(),
+    ThumbUrl: v.optional(v.string()),
+    ThumbMediaId: v.optional(v.string()),
+    MsgId: msgId,
+  }),
+  v.object({ ...base, MsgType: v.literal('event'), Event: v.literal('user_enter_tempsession'), SessionFrom: v.optional(v.pipe(v.string(), v.maxLength(1024))) }),
+])
+
+export type Parsed = { ok: true; msg: InboundMessage } | { ok: false; reason: string }
+
+export function parseInbound(event: unknown): Parsed {
+  const r = v.safeParse(InboundSchema, event)
+  if (r.success) return { ok: true, msg: r.output as InboundMessage }
+  const e = (event ?? {}) as { MsgType?: unknown; Event?: unknown }
+  return { ok: false, reason: `unsupported or malformed push (MsgType=${String(e.MsgType)}, Event=${String(e.Event ?? '')}): ${r.issues.map((i) => `${v.getDotPath(i) ?? ''} ${i.message}`).join('; ')}` }
+}
+
+/** A message once per MsgId; an event once per sender + CreateTime (receive.html's advice). */
+export function dedupeKey(msg: InboundMessage): string {
+  return msg.MsgType === 'event' ? `e:${msg.FromUserName}:${msg.CreateTime}:${msg.Event}` : `m:${msg.MsgId}`
+}
+
+const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerService', ...o }))
+
+async function ownOrder(openid: string, orderId: string): Promise<OwnOrder | null> {
+  const o = await getDoc<{ _id: string; _openid: string; title: string; status: OrderStatus }>('orders', orderId)
+  return o && o._openid === openid ? { orderId: o._id, title: o.title, status: o.status } : null
+}
+
+/** First run: record the message, open the window, decide. */
+async function decide(msg: InboundMessage, key: string, cfg: CsConfig, now: number): Promise<Plan> {
+  const openid = msg.FromUserName
+  await store.logMessage({ _id: `in:${key}`, openid, dir: 'in', at: new Date(msg.CreateTime * 1000), by: 'user', kind: msg.MsgType === 'event' ? msg.Event : msg.MsgType, summary: summarize(msg) })
+  const conv = await store.recordUserAction(openid, msg.MsgType === 'event' ? 'enter' : 'message', msg.CreateTime * 1000, summarize(msg), now)
+  const from = msg.MsgType === 'event' ? decodeSessionFrom(msg.SessionFrom) : null
+  const [rules, order] = await Promise.all([
+    msg.MsgType === 'event' ? Promise.resolve([]) : store.loadRules(),
+    from?.page === 'order' ? ownOrder(openid, from.orderId) : Promise.resolve(null),
+  ])
+  const problems = lintRules(rules)
+  if (problems.length) log({ warn: 'auto-reply rules that can never answer', problems })
+  const plan = planReplies(msg, { rules, cfg, now, auto: store.autoState(conv), from, order })
+  await store.savePlan(key, plan)
+  // Remember which automatic text went out, so it is not repeated (rules.ts REPEAT_GAP_MS).
+  const stamp: Record<string, unknown> = {}
+  if (plan.reason === 'welcome') Object.assign(stamp, { 'auto.welcomeAt': new Date(now), 'auto.welcomeFrom': msg.MsgType === 'event' ? (msg.SessionFrom ?? '') : '' })
+  if (plan.reason === 'out-of-hours') stamp['auto.outOfHoursAt'] = new Date(now)
+  if (plan.reason === 'ack') stamp['auto.ackAt'] = new Date(now)
+  if (Object.keys(stamp).length) await store.patchConversation(openid, stamp)
+  return plan
+}
+
+async function deliver(openid: string, reply: Reply, budget: Budget, now: number): Promise<SendOutcome> {
+  if (budget.next() <= 0) return { status: 'SKIPPED', failure: 'TIMEOUT' }
+  if (!(await store.takeSend(openid, now))) return { status: 'SKIPPED', failure: 'QUOTA_USED' }
+  const out = await sendReply(openid, reply, budget)
+  if (out.failure === 'WINDOW_CLOSED' || out.failure === 'QUOTA_USED') await store.closeWindow(openid, out.failure, now)
+  else if (out.status === 'FAILED') await store.giveBackSend(openid)
+  return out
+}
+
+/**
+ * Handles one delivery. Answers 'success' once the message is recorded and its replies were
+ * attempted, whatever WeChat said to them (failures are in the log with their errCode);
+ * 'retry' while another run holds the message, or when nothing could be recorded.
+ */
+export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'push' | 'url'): Promise<PushAnswer> {
+  const started = Date.now()
+  const key = dedupeKey(msg)
+  const claim = await store.claim(key, started)
+  if (!claim.mine) {
+    log({ key, via, duplicate: claim.state })
+    return claim.state === 'DONE' ? 'success' : 'retry'
+  }
+  const budget = new Budget(started + cfg.budgetMs, cfg.callTimeoutMs)
+  const openid = msg.FromUserName
+  try {
+    const plan = claim.seen.plan ?? (await decide(msg, key, cfg, started))
+    const todo = plan.replies.map((r, i) => ({ r, i })).filter(({ i }) => !claim.seen.done.includes(i))
+    const typing = todo.length > 0 && msg.MsgType !== 'event' ? setTyping(openid, 'Typing', budget).catch((e: unknown) => log({ key, typing: errText(e) })) : undefined
+    const outcomes: Array<SendOutcome & { index: number }> = []
+    for (const { r, i } of todo) {
+      // Marked before sending: a run that dies mid-send loses that reply rather than doubling it.
+      await store.markAttempted(key, i)
+      const out = await deliver(openid, r, budget, started)
+      outcomes.push({ ...out, index: i })
+      await store.logMessage({
+        _id: `out:${key}:${i}`,
+        openid,
+        dir: 'out',
+        at: new Date(),
+        by: 'auto',
+        kind: r.type,
+        summary: summarize(r),
+        status: out.status,
+        ...(out.failure ? { failure: out.failure } : {}),
+        ...(out.errCode !== undefined ? { errCode: out.errCode } : {}),
+      })
+    }
+    await typing
+    await store.finish(key)
+    log({ key, via, reason: plan.reason, ruleId: plan.ruleId, takeover: claim.takeover, outcomes, ms: Date.now() - started })
+    return 'success'
+  } catch (e) {
+    log({ key, via, error: errText(e), ms: Date.now() - started })
+    await store.release(key).catch(() => undefined)
+    return 'retry'
+  }
+}

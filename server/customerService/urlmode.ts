@@ -1,0 +1,131 @@
+/**
+ * URL mode (the developer-server way of message push), on CloudBase's HTTP access:
+ * the function gets CloudBase's integration request (path, httpMethod, headers,
+ * queryStringParameters, body, isBase64Encoded — docs.cloudbase.net/service/access-cloud-function)
+ * and answers an integration response.
+ *
+ * - GET  ?signature&timestamp&nonce&echostr: the URL check; answer echostr when
+ *   signature = sha1(sort(token, timestamp, nonce)).
+ * - POST plain: the same signature; the body is the message (XML or JSON).
+ * - POST compatible / safe (`encrypt_type=aes`): the body carries `Encrypt` (compatible mode
+ *   also the plain fields, which are ignored); msg_signature = sha1(sort(token, timestamp,
+ *   nonce, Encrypt)); the decrypted message is XML or JSON like the body; its appid must be ours.
+ * Message format document: https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html
+ *
+ * Anything that fails a check is rejected with a status and one log line, and handled no further.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import type { PushUrlConfig } from './config'
+import { PushCryptoError, aesKey, decryptMessage, sameSignature, sha1Signature } from './wxcrypt'
+
+export interface HttpRequest {
+  path?: string
+  httpMethod?: string
+  headers?: Record<string, string | undefined>
+  queryStringParameters?: Record<string, string | undefined> | null
+  body?: string | null
+  isBase64Encoded?: boolean | string
+}
+
+export interface HttpResponse {
+  statusCode: number
+  headers: Record<string, string>
+  body: string
+  isBase64Encoded: false
+}
+
+export type RejectCode = 'BAD_SIGNATURE' | 'MALFORMED' | 'NOT_ENCRYPTED' | 'METHOD' | PushCryptoError['code']
+
+export type UrlOutcome =
+  | { kind: 'echo'; echostr: string }
+  | { kind: 'message'; event: Record<string, unknown>; format: 'xml' | 'json'; encrypted: boolean }
+  | { kind: 'reject'; status: number; code: RejectCode; detail: string }
+
+export function text(statusCode: number, body: string): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body, isBase64Encoded: false }
+}
+
+const STATUS: Record<RejectCode, number> = {
+  BAD_SIGNATURE: 401,
+  METHOD: 405,
+  MALFORMED: 400,
+  NOT_ENCRYPTED: 400,
+  BAD_KEY: 500,
+  BAD_CIPHERTEXT: 400,
+  BAD_PADDING: 400,
+  BAD_LENGTH: 400,
+  APPID_MISMATCH: 403,
+}
+
+const reject = (code: RejectCode, detail: string): UrlOutcome => ({ kind: 'reject', status: STATUS[code], code, detail })
+
+// Values stay strings (MsgId is a 64-bit integer); entities inside CDATA are left alone.
+const xml = new XMLParser({ parseTagValue: false, parseAttributeValue: false, ignoreAttributes: true, processEntities: true, trimValues: false })
+
+/** The `<xml>` root's children, or null when the text is not well-formed or carries a DTD. */
+export function parseXml(body: string): Record<string, unknown> | null {
+  // A DOCTYPE can declare entities (billion laughs); WeChat never sends one.
+  if (/<!DOCTYPE|<!ENTITY/i.test(body)) return null
+  if (XMLValidator.validate(body) !== true) return null
+  const doc = xml.parse(body) as { xml?: unknown }
+  return doc.xml && typeof doc.xml === 'object' && !Array.isArray(doc.xml) ? (doc.xml as Record<string, unknown>) : null
+}
+
+/** JSON, with MsgId kept exact: a 64-bit integer does not survive JSON.parse as a number. */
+export function parseJson(body: string): Record<string, unknown> | null {
+  try {
+    const v = JSON.parse(body.replace(/("MsgId"\s*:\s*)(\d+)/g, '$1"$2"')) as unknown
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+function formatOf(body: string, contentType: string | undefined): 'xml' | 'json' {
+  if (/json/i.test(contentType ?? '')) return 'json'
+  if (/xml/i.test(contentType ?? '')) return 'xml'
+  return body.trimStart().startsWith('{') ? 'json' : 'xml'
+}
+
+const header = (h: HttpRequest['headers'], name: string) => Object.entries(h ?? {}).find(([k]) => k.toLowerCase() === name)?.[1]
+
+/** XML gives every value as a string; the handler's schema turns CreateTime into a number. */
+export function readRequest(req: HttpRequest, cfg: PushUrlConfig): UrlOutcome {
+  const q = req.queryStringParameters ?? {}
+  const method = (req.httpMethod ?? 'GET').toUpperCase()
+  const { timestamp = '', nonce = '' } = q
+  const plainSigOk = sameSignature(sha1Signature([cfg.token, timestamp, nonce]), q.signature)
+  if (method === 'GET') {
+    if (!plainSigOk) return reject('BAD_SIGNATURE', 'URL check: signature does not match the token')
+    return { kind: 'echo', echostr: q.echostr ?? '' }
+  }
+  if (method !== 'POST') return reject('METHOD', `method ${method}`)
+
+  const raw = req.body ?? ''
+  const body = req.isBase64Encoded === true || req.isBase64Encoded === 'true' ? Buffer.from(raw, 'base64').toString('utf8') : raw
+  const format = formatOf(body, header(req.headers, 'content-type'))
+  const outer = format === 'xml' ? parseXml(body) : parseJson(body)
+  if (!outer) return reject('MALFORMED', `the body is not a well-formed ${format.toUpperCase()} message`)
+
+  if (q.encrypt_type !== 'aes') {
+    if (cfg.mode === 'safe') return reject('NOT_ENCRYPTED', 'safe mode is configured but the body is not encrypted')
+    if (!plainSigOk) return reject('BAD_SIGNATURE', 'signature does not match the token')
+    return { kind: 'message', event: outer, format, encrypted: false }
+  }
+  const encrypt = outer.Encrypt
+  if (typeof encrypt !== 'string' || !encrypt) return reject('MALFORMED', 'encrypt_type=aes but the body has no Encrypt')
+  if (!sameSignature(sha1Signature([cfg.token, timestamp, nonce, encrypt]), q.msg_signature)) {
+    return reject('BAD_SIGNATURE', 'msg_signature does not match the token and Encrypt')
+  }
+  if (!cfg.encodingAesKey || !cfg.appid) return reject('BAD_KEY', 'an encrypted body arrived but CS_PUSH_AES_KEY / CS_PUSH_APPID are not set')
+  let inner: string
+  try {
+    inner = decryptMessage(encrypt, aesKey(cfg.encodingAesKey), cfg.appid).message
+  } catch (e) {
+    if (e instanceof PushCryptoError) return reject(e.code, e.message)
+    return reject('BAD_CIPHERTEXT', e instanceof Error ? e.message : String(e))
+  }
+  const event = format === 'xml' ? parseXml(inner) : parseJson(inner)
+  if (!event) return reject('MALFORMED', `the decrypted message is not well-formed ${format.toUpperCase()}`)
+  return { kind: 'message', event, format, encrypted: true }
+}

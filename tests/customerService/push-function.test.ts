@@ -1,0 +1,287 @@
+/**
+ * `customerService` as the cloud console's message-push target, through the local cloud's push
+ * simulator (5 s wait scaled down, 3 re-deliveries) and the openapi sandbox's customer-service
+ * rules (reply windows, quotas, temp media, typing).
+ */
+import { ALICE, BOB, csWorld, quietLogs } from './helpers'
+
+quietLogs()
+
+const ORDER_ID = '20261121103000abcdefghijkl'
+function seedOrder(w: ReturnType<typeof csWorld>, owner = ALICE) {
+  w.cloud.db.seed('orders', [{ _id: ORDER_ID, _openid: owner, outTradeNo: ORDER_ID, requestKey: `${owner}:r1`, title: 'Coffee voucher', status: 'PAID', totalFee: 1800 }])
+}
+
+describe('each message type, answered by the rules', () => {
+  test('text: a keyword rule answers, the log has both sides, the window is counted', async () => {
+    const w = csWorld()
+    const d = await w.push.user(w.push.text(ALICE, 'Can I get a refund?'))
+    expect(d).toMatchObject({ target: 'customerService', acked: true })
+    expect(d.attempts).toHaveLength(1)
+    expect(w.texts(ALICE)).toEqual([expect.stringContaining('ask for a refund yourself')])
+    expect(w.log(ALICE).map((m) => [m.dir, m.by, m.kind, m.status ?? ''])).toEqual([
+      ['in', 'user', 'text', ''],
+      ['out', 'auto', 'text', 'SENT'],
+    ])
+    expect(w.conversation(ALICE)).toMatchObject({ sendsLeft: 4, waiting: true, lastIn: 'Can I get a refund?' })
+    expect(w.cloud.openapi.kf.sendsLeft(ALICE)).toBe(4) // our count and WeChat's agree
+  })
+
+  test('"typing…" is shown while a user message is answered', async () => {
+    const w = csWorld()
+    await w.push.user(w.push.text(ALICE, 'refund'))
+    const typing = w.cloud.openapi.callsTo('customerServiceMessage.setTyping')
+    expect(typing).toHaveLength(1)
+    expect(typing[0]!).toMatchObject({ ok: true, params: { touser: ALICE, command: 'Typing' } })
+  })
+
+  test('a link reply, and a regex rule', async () => {
+    const w = csWorld()
+    w.addRule({ _id: 'docs', priority: 1, match: { kind: 'regex', pattern: '^how (do|can) i\\b', flags: 'i' }, replies: [{ type: 'link', title: 'Help', description: 'Answers', url: 'https://example.com/h', thumbUrl: 'https://example.com/h.png' }] })
+    await w.push.user(w.push.text(ALICE, 'How do I pay?'))
+    expect(w.sent(ALICE)[0]!.params).toEqual({ touser: ALICE, msgtype: 'link', link: { title: 'Help', description: 'Answers', url: 'https://example.com/h', thumb_url: 'https://example.com/h.png' } })
+  })
+
+  test('image replies: uploaded once as temp media, the id reused, uploaded again when it expires', async () => {
+    const w = csWorld()
+    const fileId = w.putImage('cs/menu.png')
+    w.addRule({ _id: 'menu', match: { kind: 'keyword', words: ['menu'] }, replies: [{ type: 'image', fileId }] })
+    await w.push.user(w.push.text(ALICE, 'menu please'))
+    await w.push.user(w.push.text(BOB, 'the menu?'))
+    const uploads = w.cloud.openapi.callsTo('customerServiceMessage.uploadTempMedia')
+    expect(uploads).toHaveLength(1)
+    expect(uploads[0]!.params).toMatchObject({ type: 'image', media: { contentType: 'image/png' } })
+    const mediaIds = [...w.sent(ALICE), ...w.sent(BOB)].map((c) => (c.params.image as { media_id: string }).media_id)
+    expect(new Set(mediaIds).size).toBe(1)
+    // Our cache says it expired (3 days): the next send uploads again.
+    const [cached] = w.cloud.db.dump('cs_media')
+    w.cloud.db.seed('cs_media', [{ ...cached!, expiresAt: new Date(Date.now() - 1) }])
+    await w.push.user(w.push.text(ALICE, 'menu again'))
+    expect(w.cloud.openapi.callsTo('customerServiceMessage.uploadTempMedia')).toHaveLength(2)
+  })
+
+  test('a media id WeChat no longer knows (40007) is uploaded again once and the reply still goes out', async () => {
+    const w = csWorld()
+    const fileId = w.putImage('cs/menu.jpg')
+    w.addRule({ _id: 'menu', match: { kind: 'keyword', words: ['menu'] }, replies: [{ type: 'image', fileId }] })
+    await w.push.user(w.push.text(ALICE, 'menu'))
+    w.cloud.openapi.kf.media.clear() // WeChat dropped it early
+    await w.push.user(w.push.text(ALICE, 'menu'))
+    expect(w.cloud.openapi.callsTo('customerServiceMessage.uploadTempMedia')).toHaveLength(2)
+    expect(w.sent(ALICE)).toHaveLength(2)
+    expect(w.log(ALICE).filter((m) => m.dir === 'out').map((m) => m.status)).toEqual(['SENT', 'SENT'])
+  })
+
+  test('a mini-program card reply carries the uploaded cover as thumb_media_id', async () => {
+    const w = csWorld()
+    const fileId = w.putImage('cs/orders.png')
+    w.addRule({ _id: 'orders', match: { kind: 'keyword', words: ['my orders'] }, replies: [{ type: 'miniprogrampage', title: 'My orders', pagepath: 'pages/pay/orders/index', thumbFileId: fileId }] })
+    await w.push.user(w.push.text(ALICE, 'where are my orders'))
+    const [send] = w.sent(ALICE)
+    const card = send!.params.miniprogrampage as Record<string, string>
+    expect(card).toMatchObject({ title: 'My orders', pagepath: 'pages/pay/orders/index' })
+    expect(w.cloud.openapi.kf.media.has(card.thumb_media_id!)).toBe(true)
+  })
+
+  test('miniprogrampage from the user: the card rule; image from the user: the acknowledgement', async () => {
+    const w = csWorld()
+    await w.push.user(w.push.card(ALICE, { title: 'Coffee voucher', pagePath: `pages/pay/order/index?id=${ORDER_ID}` }))
+    expect(w.texts(ALICE)).toEqual([expect.stringContaining('we have the order you sent')])
+    await w.push.user(w.push.image(BOB))
+    expect(w.texts(BOB)).toEqual(['Thanks! A person will reply here shortly.'])
+    expect(w.log(BOB)[0]).toMatchObject({ dir: 'in', kind: 'image', summary: '[image]' })
+  })
+
+  test('no rule: one acknowledgement, then quiet for 30 minutes; out of hours, the hours instead', async () => {
+    const w = csWorld()
+    await w.push.user(w.push.text(ALICE, 'hello'))
+    await w.push.user(w.push.text(ALICE, 'anyone?'))
+    expect(w.texts(ALICE)).toEqual(['Thanks! A person will reply here shortly.'])
+
+    // Open only on a day that is neither today nor tomorrow (Beijing): closed now, even across midnight.
+    const today = new Date(Date.now() + 8 * 3_600_000).getUTCDay() || 7
+    const openDay = ((today + 2 - 1) % 7) + 1
+    const closed = csWorld({ vars: { CS_HOURS: '09:00-18:00', CS_DAYS: String(openDay) } })
+    await closed.push.user(closed.push.text(ALICE, 'hello'))
+    expect(closed.texts(ALICE)).toEqual([expect.stringMatching(/^Thanks for your message\. We answer \w{3} 09:00–18:00 \(Beijing time\); a person will reply then\.$/)])
+  })
+
+  test('an unknown message type is acknowledged and logged, nothing else', async () => {
+    const w = csWorld()
+    const spy = console.log as jest.Mock
+    spy.mockClear()
+    const answer = await w.cloud.invoke('customerService', { ToUserName: 'gh_x', FromUserName: ALICE, CreateTime: 1, MsgType: 'voice', MediaId: 'm', MsgId: '5' }, { openid: ALICE }, 'wx_msgpush')
+    expect(answer).toBe('success')
+    expect(w.cloud.db.dump('cs_seen')).toEqual([])
+    expect(w.sends()).toEqual([])
+    expect(spy.mock.calls.map((c) => String(c[0])).join('\n')).toContain('unsupported or malformed push (MsgType=voice')
+  })
+})
+
+describe('the welcome reads SessionFrom', () => {
+  test('from the user\'s own order: the order, its state, and its card', async () => {
+    const w = csWorld({ vars: { CS_CARD_THUMB_FILE_ID: '' } })
+    seedOrder(w)
+    await w.push.user(w.push.enter(ALICE, `order:${ORDER_ID}`))
+    expect(w.texts(ALICE)).toEqual(['Hi! You came from your order "Coffee voucher" (paid). Tell us what you need and we will look into it.'])
+
+    const w2 = csWorld({ vars: { CS_CARD_THUMB_FILE_ID: 'cloud://local-dev.local-local-dev/cs/card.png' } })
+    expect(w2.putImage('cs/card.png')).toBe('cloud://local-dev.local-local-dev/cs/card.png')
+    seedOrder(w2)
+    await w2.push.user(w2.push.enter(ALICE, `order:${ORDER_ID}`))
+    expect(w2.sent(ALICE).map((c) => c.params.msgtype)).toEqual(['text', 'miniprogrampage'])
+    expect(w2.sent(ALICE)[1]!.params.miniprogrampage).toMatchObject({ title: 'Coffee voucher', pagepath: `pages/pay/order/index?id=${ORDER_ID}` })
+    expect(w2.cloud.openapi.kf.sendsLeft(ALICE)).toBe(0) // entering allows exactly 2
+  })
+
+  test('someone else\'s order id gives the plain welcome: nothing about that order leaks', async () => {
+    const w = csWorld()
+    seedOrder(w, BOB)
+    await w.push.user(w.push.enter(ALICE, `order:${ORDER_ID}`))
+    expect(w.texts(ALICE)).toEqual(['Hi! How can we help? Send us a message and we will answer here.'])
+  })
+
+  test('from the profile page, and from nowhere; not repeated within 10 minutes', async () => {
+    const w = csWorld()
+    await w.push.user(w.push.enter(ALICE, 'profile'))
+    await w.push.user(w.push.enter(BOB))
+    expect(w.texts(ALICE)).toEqual(['Hi! Questions about your account or phone number? Send us a message.'])
+    expect(w.texts(BOB)).toEqual(['Hi! How can we help? Send us a message and we will answer here.'])
+    const again = w.push.enter(ALICE, 'profile')
+    again.CreateTime += 1 // a second entry, not a retry
+    await w.push.user(again)
+    expect(w.texts(ALICE)).toHaveLength(1)
+    expect(w.cloud.db.dump('cs_seen')).toHaveLength(3)
+  })
+})
+
+describe('once, however often WeChat delivers', () => {
+  test('the same message delivered 4 times in a row: one reply', async () => {
+    const w = csWorld()
+    const ev = w.push.text(ALICE, 'refund')
+    w.push.act(ev)
+    for (let i = 0; i < 4; i++) expect((await w.push.deliver(ev)).acked).toBe(true)
+    expect(w.sent(ALICE)).toHaveLength(1)
+    expect(w.log(ALICE)).toHaveLength(2)
+  })
+
+  test('the same message delivered 4 times at once: one reply', async () => {
+    const w = csWorld()
+    const ev = w.push.text(ALICE, 'refund')
+    w.push.act(ev)
+    await Promise.all([1, 2, 3, 4].map(() => w.push.deliver(ev)))
+    await w.push.idle()
+    expect(w.sent(ALICE)).toHaveLength(1)
+    expect(w.cloud.invocations.filter((i) => i.fn === 'customerService')).toHaveLength(w.push.deliveries.flatMap((d) => d.attempts).length)
+  })
+
+  test('a retry that arrives while the first run is still sending: one reply, and WeChat gets its success', async () => {
+    const w = csWorld({ waitMs: 150 })
+    w.cloud.openapi.delayNext('customerServiceMessage.send', 400) // the first run outlives WeChat's wait
+    const d = await w.push.user(w.push.text(ALICE, 'refund'))
+    await w.push.idle()
+    expect(d.attempts[0]!.timedOut).toBe(true)
+    expect(d.attempts.slice(1).some((a) => a.answer === 'retry')).toBe(true) // "still working": WeChat tries again
+    expect(d.acked).toBe(true)
+    expect(d.attempts.length).toBeGreaterThan(1)
+    expect(w.sent(ALICE)).toHaveLength(1)
+  })
+
+  test('a run that fails after claiming hands over: the retry sends the reply, once', async () => {
+    const w = csWorld()
+    w.cloud.db.failNext({ collection: 'cs_rules' }) // the first run cannot read the rules
+    const d = await w.push.user(w.push.text(ALICE, 'refund'))
+    expect(d.attempts.map((a) => a.answer)).toEqual(['retry', 'success'])
+    expect(w.sent(ALICE)).toHaveLength(1)
+    expect(w.cloud.db.dump('cs_seen')[0]).toMatchObject({ state: 'DONE', attempts: 2, done: [0] })
+  })
+
+  test('a run that died mid-way: the next one sends only what was not attempted', async () => {
+    const w = csWorld()
+    w.addRule({ _id: 'two', match: { kind: 'keyword', words: ['two'] }, replies: [{ type: 'text', content: 'one' }, { type: 'text', content: 'two' }] })
+    // The first run stops after its first reply (saving the plan and marking reply 0 pass; marking reply 1 fails).
+    w.cloud.db.failNext({ action: 'database.modifyDocument', collection: 'cs_seen', skip: 2 })
+    const ev = w.push.text(ALICE, 'two')
+    w.push.act(ev)
+    const first = await w.push.deliver(ev)
+    expect(first.attempts.map((a) => a.answer)).toEqual(['retry', 'success'])
+    expect(w.texts(ALICE)).toEqual(['one', 'two'])
+    expect(w.cloud.db.dump('cs_seen')[0]).toMatchObject({ state: 'DONE', attempts: 2, done: [0, 1] })
+  })
+
+  test('the hourly timer removes expired delivery records', async () => {
+    const w = csWorld()
+    await w.push.user(w.push.text(ALICE, 'refund'))
+    await w.push.user(w.push.text(BOB, 'refund'))
+    const [a] = w.cloud.db.dump('cs_seen')
+    w.cloud.db.seed('cs_seen', [{ ...a!, expireAt: new Date(Date.now() - 1000) }])
+    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({ removed: { seen: 1, media: 0 } })
+    expect(w.cloud.db.dump('cs_seen')).toHaveLength(1)
+  })
+})
+
+describe('WeChat refuses or is slow: recorded, and still "success"', () => {
+  test.each([
+    [45015, 'WINDOW_CLOSED'],
+    [45047, 'QUOTA_USED'],
+  ])('send fails with %i: the failure is logged, the window closed here too, no crash', async (errcode, failure) => {
+    const w = csWorld()
+    w.cloud.openapi.failNext('customerServiceMessage.send', errcode)
+    const d = await w.push.user(w.push.text(ALICE, 'refund'))
+    expect(d.acked).toBe(true)
+    expect(d.attempts).toHaveLength(1)
+    expect(w.log(ALICE)[1]).toMatchObject({ dir: 'out', status: 'FAILED', failure, errCode: errcode })
+    expect(w.conversation(ALICE)!.sendsLeft).toBe(0)
+    // A later delivery of another message is not blocked by the first one's failure.
+    await w.push.user(w.push.text(ALICE, 'menu?'))
+    expect(w.sent(ALICE)).toHaveLength(1)
+  })
+
+  test('a send that does not answer in time is cut off; the handler stays inside its budget', async () => {
+    const w = csWorld({ vars: { CS_CALL_TIMEOUT_MS: '300', CS_BUDGET_MS: '1000' }, waitMs: 2000 })
+    w.cloud.openapi.delayNext('customerServiceMessage.send', 1500)
+    const d = await w.push.user(w.push.text(ALICE, 'refund'))
+    expect(d.acked).toBe(true)
+    const run = w.cloud.invocations.find((i) => i.fn === 'customerService')!
+    expect(run.ms).toBeLessThan(1000)
+    expect(w.log(ALICE)[1]).toMatchObject({ status: 'TIMEOUT', failure: 'TIMEOUT' })
+    await w.push.idle()
+  })
+
+  test('a missing openapi permission (-604101) is recorded the same way', async () => {
+    const w = csWorld()
+    w.cloud.deniedPermissions.add('customerService:customerServiceMessage.send')
+    const d = await w.push.user(w.push.text(ALICE, 'refund'))
+    expect(d.acked).toBe(true)
+    expect(w.log(ALICE)[1]).toMatchObject({ status: 'FAILED', failure: 'PERMISSION_MISSING', errCode: -604101 })
+  })
+
+  test('typing refused (45080) does not stop the reply', async () => {
+    const w = csWorld()
+    w.cloud.openapi.failNext('customerServiceMessage.setTyping', 45080)
+    await w.push.user(w.push.text(ALICE, 'refund'))
+    expect(w.sent(ALICE)).toHaveLength(1)
+  })
+
+  test('the database is down before anything is recorded: WeChat is asked to retry', async () => {
+    const w = csWorld()
+    w.cloud.db.failNext({ collection: 'cs_seen' }) // the claim insert
+    w.cloud.db.failNext({ collection: 'cs_seen' }) // and its read-back
+    const d = await w.push.user(w.push.text(ALICE, 'refund'))
+    expect(d.attempts[0]!.answer).toBe('retry')
+    expect(d.acked).toBe(true)
+    expect(w.sent(ALICE)).toHaveLength(1)
+  })
+})
+
+describe('only WeChat pushes', () => {
+  test('a client calling with a push-shaped event is refused; nothing is sent or written', async () => {
+    const w = csWorld()
+    const ev = w.push.text(ALICE, 'refund')
+    w.push.act(ev)
+    const { result } = await w.cloud.callFromClient('customerService', ev, { openid: ALICE })
+    expect(result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+    expect(w.sends()).toEqual([])
+    expect(w.cloud.db.dump('cs_seen')).toEqual([])
+  })
+})
