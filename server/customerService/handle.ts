@@ -116,7 +116,8 @@ export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'pu
   try {
     const plan = claim.seen.plan ?? (await decide(msg, key, cfg, started))
     const todo = plan.replies.map((r, i) => ({ r, i })).filter(({ i }) => !claim.seen.done.includes(i))
-    const typing = todo.length > 0 && msg.MsgType !== 'event' ? setTyping(openid, 'Typing', budget).catch((e: unknown) => log({ key, typing: errText(e) })) : undefined
+    // Before the first send (a send ends "typing…"; shown after it, it would linger).
+    if (todo.length > 0 && msg.MsgType !== 'event') await setTyping(openid, 'Typing', budget).catch((e: unknown) => log({ key, typing: errText(e) }))
     const outcomes: Array<SendOutcome & { index: number }> = []
     for (const { r, i } of todo) {
       // Marked before sending: a run that dies mid-send loses that reply rather than doubling it.
@@ -136,7 +137,6 @@ export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'pu
         ...(out.errCode !== undefined ? { errCode: out.errCode } : {}),
       })
     }
-    await typing
     await store.finish(key)
     log({ key, via, reason: plan.reason, ruleId: plan.ruleId, takeover: claim.takeover, outcomes, ms: Date.now() - started })
     return 'success'

@@ -285,3 +285,13 @@ describe('only WeChat pushes', () => {
     expect(w.cloud.db.dump('cs_seen')).toEqual([])
   })
 })
+
+test('"typing…" goes out before the reply, so the reply ends it', async () => {
+  const w = csWorld()
+  await w.push.user(w.push.text(ALICE, 'refund'))
+  const apis = w.cloud.openapi.calls.filter((c) => c.api.startsWith('customerServiceMessage.')).map((c) => c.api)
+  expect(apis).toEqual(['customerServiceMessage.setTyping', 'customerServiceMessage.send'])
+  // A second message can show "typing…" again: the first one is not left on.
+  await w.push.user(w.push.text(ALICE, 'refund again'))
+  expect(w.cloud.openapi.callsTo('customerServiceMessage.setTyping').map((c) => c.ok)).toEqual([true, true])
+})
