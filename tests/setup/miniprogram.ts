@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path'
 import { LocalCloud, type Caller, type LocalCloudOptions } from '../../localcloud'
 import { createWxFake, type WxFake } from './wx-fake'
+import './canvas-fake'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const simulate = require('miniprogram-simulate') as {

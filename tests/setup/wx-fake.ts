@@ -41,6 +41,16 @@ export interface WxFake {
   subscribeRequests: string[][]
   /** The user's answer to wx.showModal. */
   modalConfirm: boolean
+  /** authSetting: true allowed, false denied, absent never asked (wx.getSetting). */
+  scopes: Record<string, boolean>
+  /** What the user answers when WeChat asks for a scope (wx.authorize, or an API that needs it). */
+  authorizeAnswer: 'allow' | 'deny'
+  /** What the user switches in the settings page that wx.openSetting opens. */
+  settingsChange: Record<string, boolean>
+  /** WeRun's last days as wx.getWeRunData encrypts them; undefined: WeRun not enabled. */
+  weRunSteps: Array<{ timestamp: number; step: number }> | undefined
+  /** wx.getWindowInfo().pixelRatio. */
+  pixelRatio: number
   wx: Record<string, unknown>
 }
 
@@ -58,6 +68,11 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     subscribeAnswer: 'accept',
     subscribeRequests: [],
     modalConfirm: true,
+    scopes: {},
+    authorizeAnswer: 'allow',
+    settingsChange: {},
+    weRunSteps: [],
+    pixelRatio: 2,
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -71,6 +86,11 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       return answers
     },
     wx: {},
+  }
+  /** Asks for a scope the way WeChat does: once; a denial sticks. */
+  const ask = async (scope: string): Promise<boolean> => {
+    if (fake.scopes[scope] === undefined) fake.scopes[scope] = fake.authorizeAnswer === 'allow'
+    return fake.scopes[scope]!
   }
   fake.wx = {
     cloud: {
@@ -111,6 +131,30 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       return { confirm: fake.modalConfirm, cancel: !fake.modalConfirm, errMsg: 'showModal:ok' }
     },
     stopPullDownRefresh() {},
+    // Authorization (open-api/authorize/wx.authorize.html, wx.getSetting, wx.openSetting): asking
+    // again after a denial fails at once without showing anything; only the settings page can undo it.
+    async getSetting() {
+      return { authSetting: { ...fake.scopes }, errMsg: 'getSetting:ok' }
+    },
+    async authorize({ scope }: { scope: string }) {
+      if (!(await ask(scope))) throw { errMsg: 'authorize:fail auth deny' }
+      return { errMsg: 'authorize:ok' }
+    },
+    async openSetting() {
+      Object.assign(fake.scopes, fake.settingsChange)
+      return { authSetting: { ...fake.scopes }, errMsg: 'openSetting:ok' }
+    },
+    // wx.getWeRunData (open-api/werun/wx.getWeRunData.html): needs scope.werun (asked on first
+    // use); the CloudID decrypts to the last days' { stepInfoList, watermark } for 5 minutes.
+    async getWeRunData() {
+      if (!(await ask('scope.werun'))) throw { errMsg: 'getWeRunData:fail auth deny' }
+      if (!fake.weRunSteps) throw { errMsg: 'getWeRunData:fail werun not opened' }
+      const data = { stepInfoList: fake.weRunSteps, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }
+      return { errMsg: 'getWeRunData:ok', encryptedData: 'opaque', iv: 'opaque', cloudID: cloud.issueCloudId(data, fake.user.openid) }
+    },
+    getWindowInfo() {
+      return { pixelRatio: fake.pixelRatio, windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667, statusBarHeight: 20, safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 }, screenTop: 0 }
+    },
     async requestPayment(params: Record<string, unknown>) {
       if (fake.payment === 'cancel') throw { errMsg: 'requestPayment:fail cancel' }
       const res = await cloud.cloudPay.userPays(params, fake.user.openid ?? '', fake.paymentDelivery)

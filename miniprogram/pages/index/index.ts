@@ -8,7 +8,7 @@ interface Data {
 }
 
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void }>({
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void }>({
   data: { state: 'IDLE', nickname: '', error: '', attempts: 0 },
 
   onLoad() {
@@ -33,6 +33,10 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
 
   goShop() {
     void wx.navigateTo({ url: '/pages/pay/index' })
+  },
+
+  goWerun() {
+    void wx.navigateTo({ url: '/pages/werun/index' })
   },
 
   onShareAppMessage() {

@@ -1,0 +1,81 @@
+/**
+ * Cloud function `werun`: WeRun steps. `sync` takes the CloudID of wx.getWeRunData (31 days),
+ * trusts it only when WeChat replaced it (server/opendata.ts), and upserts one record per user
+ * per day, writing only days whose count changed. `history` answers the last 7 or 31 days.
+ * Contract: typings/werun.ts. Collection: werun_days (`<openid>:<date>`, readable by its owner).
+ */
+import * as v from 'valibot'
+import type { StepDay, WeRunData, WerunContract } from '../../../typings/werun'
+import { createRouter } from '../../../server/router'
+import { db, findDocs, getDoc, toMillis } from '../../../server/db'
+import { openData } from '../../../server/opendata'
+import { lastDates, toDays } from '../../../server/werun/days'
+
+export const DAYS = 'werun_days'
+export const SYNCS = 'werun_syncs'
+
+interface DayDoc {
+  _id: string
+  _openid: string
+  date: string
+  steps: number
+  updatedAt: Date
+}
+
+const WeRunSchema = v.object({
+  stepInfoList: v.pipe(v.array(v.object({ timestamp: v.number(), step: v.number() })), v.maxLength(62)),
+  watermark: v.optional(v.object({ appid: v.string(), timestamp: v.number() })),
+})
+
+const goal = () => {
+  const n = Number(process.env.WERUN_GOAL)
+  return Number.isInteger(n) && n >= 1000 && n <= 100_000 ? n : 8000
+}
+
+export const main = createRouter<WerunContract>('werun', {
+  sync: {
+    input: v.strictObject({
+      // data is checked against WeRunSchema once OPEN_DATA_INFO says WeChat filled it in.
+      weRunData: v.object({ cloudID: v.string(), data: v.optional(v.custom<WeRunData>((x) => typeof x === 'object' && x !== null)), errCode: v.optional(v.number()), errMsg: v.optional(v.string()) }),
+    }),
+    async handle({ weRunData }, ctx) {
+      const od = openData('weRunData', weRunData, ctx.wx)
+      if (!od.ok) return ctx.fail(od.code, od.message)
+      const parsed = v.safeParse(WeRunSchema, od.data)
+      if (!parsed.success) return ctx.fail('FORGED_DATA', 'The WeRun data is not in the shape WeChat sends.')
+      const data: WeRunData = parsed.output
+      if (data.watermark && ctx.wx.APPID && data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The WeRun data belongs to another mini-program.')
+
+      const days = toDays(data)
+      const openid = ctx.openid
+      const _ = db().command
+      const stored = days.length
+        ? await findDocs<DayDoc>(db().collection(DAYS).where({ _openid: openid, date: _.in(days.map((d) => d.date)) }).limit(100))
+        : []
+      const have = new Map(stored.map((d) => [d.date, d.steps]))
+      const changed = days.filter((d) => have.get(d.date) !== d.steps)
+      const now = new Date()
+      // `set` on a deterministic id is an upsert: a retried sync writes the same record.
+      await Promise.all(changed.map((d) => db().collection(DAYS).doc(`${openid}:${d.date}`).set({ data: { _openid: openid, date: d.date, steps: d.steps, updatedAt: now } })))
+      await db().collection(SYNCS).doc(openid).set({ data: { syncedAt: now, days: days.length } })
+      return { days: days.length, changed: changed.length }
+    },
+  },
+
+  history: {
+    input: v.strictObject({ range: v.picklist([7, 31] as const, 'range must be 7 or 31') }),
+    async handle({ range }, ctx) {
+      const now = Date.now()
+      const dates = lastDates(range, now)
+      const _ = db().command
+      const [docs, sync] = await Promise.all([
+        findDocs<DayDoc>(db().collection(DAYS).where({ _openid: ctx.openid, date: _.gte(dates[0]!) }).orderBy('date', 'asc').limit(100)),
+        getDoc<{ syncedAt: Date }>(SYNCS, ctx.openid),
+      ])
+      const steps = new Map(docs.map((d) => [d.date, d.steps]))
+      const days: StepDay[] = dates.map((date) => ({ date, steps: steps.get(date) ?? 0 }))
+      return { days, today: dates[dates.length - 1]!, goal: goal(), syncedAt: sync ? toMillis(sync.syncedAt) : null }
+    },
+  },
+})
+

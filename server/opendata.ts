@@ -1,0 +1,27 @@
+/**
+ * Open data passed with wx.cloud.CloudID: WeChat replaces a top-level CloudID field with
+ * `{ cloudID, data }` (or `{ cloudID, errCode: -601006 }` once the id expired) and lists the
+ * replaced fields in getWXContext().OPEN_DATA_INFO. Anyone can send `{ cloudID, data }` by
+ * hand, so the data is trusted only for a field WeChat says it replaced.
+ * Document: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/functions/openapi.html (开放数据调用)
+ */
+import type { OpenData } from '../typings/contract'
+import type { WxContext } from './wx'
+
+export type OpenDataResult<T> = { ok: true; data: T } | { ok: false; code: 'CLOUDID_EXPIRED' | 'FORGED_DATA'; message: string }
+
+/** The fields WeChat replaced in this call. */
+export function replacedFields(wx: WxContext): string[] {
+  try {
+    const info = JSON.parse(wx.OPEN_DATA_INFO ?? '') as { keys?: unknown }
+    return Array.isArray(info.keys) ? info.keys.filter((k): k is string => typeof k === 'string') : []
+  } catch {
+    return []
+  }
+}
+
+export function openData<T>(field: string, value: OpenData<T> | undefined, wx: WxContext): OpenDataResult<T> {
+  if (!replacedFields(wx).includes(field)) return { ok: false, code: 'FORGED_DATA', message: `${field} was not filled in by WeChat (pass wx.cloud.CloudID(cloudID) as a top-level field).` }
+  if (value?.errCode === -601006 || value?.data === undefined) return { ok: false, code: 'CLOUDID_EXPIRED', message: 'The WeChat data expired (it lives 5 minutes). Fetch it again.' }
+  return { ok: true, data: value.data }
+}

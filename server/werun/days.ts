@@ -1,0 +1,32 @@
+/** WeRun days, as pure functions: WeChat's timestamps to Beijing dates, and the range ending today. */
+import type { StepDay, WeRunData } from '../../typings/werun'
+
+const BEIJING_MS = 8 * 3_600_000
+const DAY_MS = 86_400_000
+
+/** YYYY-MM-DD of an instant, in Beijing time. */
+export function beijingDate(ms: number): string {
+  return new Date(ms + BEIJING_MS).toISOString().slice(0, 10)
+}
+
+/**
+ * The days of a WeRun payload: one per date (a repeated date keeps its largest count), steps
+ * clamped to whole non-negative numbers, oldest first. Entries with a broken timestamp are dropped.
+ */
+export function toDays(data: WeRunData): StepDay[] {
+  const byDate = new Map<string, number>()
+  for (const e of Array.isArray(data.stepInfoList) ? data.stepInfoList : []) {
+    if (!Number.isFinite(e?.timestamp) || e.timestamp <= 0) continue
+    const steps = Math.max(0, Math.min(1_000_000, Math.floor(Number(e.step) || 0)))
+    const date = beijingDate(e.timestamp * 1000)
+    byDate.set(date, Math.max(steps, byDate.get(date) ?? 0))
+  }
+  return [...byDate.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([date, steps]) => ({ date, steps }))
+}
+
+/** The `n` dates ending with today's (Beijing), oldest first. */
+export function lastDates(n: number, now: number): string[] {
+  const out: string[] = []
+  for (let i = n - 1; i >= 0; i--) out.push(beijingDate(now - i * DAY_MS))
+  return out
+}
