@@ -1,15 +1,21 @@
 import { loadEnvConfig, MISSING_ENV_MESSAGE } from './config/env'
 import { markCloudReady } from './lib/call'
 import { session } from './lib/session'
+import { recordEntry, SINGLE_PAGE_SCENE, type LaunchOptions } from './lib/share'
 
 export interface AppGlobal {
-  globalData: { envId: string; configError: string }
+  globalData: { envId: string; configError: string; singlePage: boolean }
 }
 
 App<AppGlobal>({
-  globalData: { envId: '', configError: '' },
+  globalData: { envId: '', configError: '', singlePage: false },
 
-  onLaunch() {
+  onLaunch(options: LaunchOptions) {
+    // Opened from Moments: the page runs alone, without login or cloud calls.
+    if (options?.scene === SINGLE_PAGE_SCENE) {
+      this.globalData.singlePage = true
+      return
+    }
     const { envId } = loadEnvConfig()
     if (!wx.cloud) {
       this.globalData.configError = 'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.'
@@ -26,5 +32,11 @@ App<AppGlobal>({
     this.globalData.envId = envId
     markCloudReady(true)
     void session.ensure()
+  },
+
+  /** Every (re)entry: a shared card or code is attributed, a group card records the group. */
+  onShow(options: LaunchOptions) {
+    if (this.globalData.singlePage || !this.globalData.envId || !options) return
+    void recordEntry(options, () => session.ensure())
   },
 })

@@ -1,5 +1,6 @@
 import type { CustomerServiceContract } from './customerService'
 import type { PayContract } from './pay'
+import type { ShareContract } from './share'
 import type { UserContract } from './user'
 import type { WerunContract } from './werun'
 
@@ -9,6 +10,7 @@ export interface Functions {
   pay: PayContract
   customerService: CustomerServiceContract
   werun: WerunContract
+  share: ShareContract
 }
 
 export type FunctionName = keyof Functions

@@ -51,6 +51,12 @@ export interface WxFake {
   weRunSteps: Array<{ timestamp: number; step: number }> | undefined
   /** wx.getWindowInfo().pixelRatio. */
   pixelRatio: number
+  /** wx.getEnterOptionsSync(): how this page was entered (scene 1154: from Moments, single-page mode). */
+  enterOptions: { scene: number; path: string; query: Record<string, string>; shareTicket?: string }
+  /** The group a group card was opened in (wx.getGroupEnterInfo); undefined: not a group chat. */
+  groupOpengid: string | undefined
+  /** Every wx.showShareMenu call. */
+  shareMenus: Array<Record<string, unknown>>
   wx: Record<string, unknown>
 }
 
@@ -73,6 +79,9 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     settingsChange: {},
     weRunSteps: [],
     pixelRatio: 2,
+    enterOptions: { scene: 1001, path: 'pages/index/index', query: {} },
+    groupOpengid: undefined,
+    shareMenus: [],
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -151,6 +160,21 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       if (!fake.weRunSteps) throw { errMsg: 'getWeRunData:fail werun not opened' }
       const data = { stepInfoList: fake.weRunSteps, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }
       return { errMsg: 'getWeRunData:ok', encryptedData: 'opaque', iv: 'opaque', cloudID: cloud.issueCloudId(data, fake.user.openid) }
+    },
+    // Share (share/wx.showShareMenu.html, group/wx.getGroupEnterInfo.html, getEnterOptionsSync).
+    getEnterOptionsSync() {
+      return { ...fake.enterOptions }
+    },
+    async showShareMenu(o: Record<string, unknown>) {
+      fake.shareMenus.push(o)
+      return { errMsg: 'showShareMenu:ok' }
+    },
+    getGroupEnterInfo({ success, fail }: { success?: (r: unknown) => void; fail?: (e: unknown) => void }) {
+      const gid = fake.groupOpengid
+      setTimeout(() => {
+        if (!gid) fail?.({ errMsg: 'getGroupEnterInfo:fail not in a group chat' })
+        else success?.({ errMsg: 'getGroupEnterInfo:ok', encryptedData: 'opaque', iv: 'opaque', cloudID: cloud.issueCloudId({ opengid: gid, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }, fake.user.openid) })
+      }, 0)
     },
     getWindowInfo() {
       return { pixelRatio: fake.pixelRatio, windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667, statusBarHeight: 20, safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 }, screenTop: 0 }

@@ -1,17 +1,25 @@
 import { followSession, session, type SessionSnapshot, type SessionState } from '../../lib/session'
+import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 
 interface Data {
   state: SessionState
   nickname: string
   error: string
   attempts: number
+  /** Opened from Moments (scene 1154): no login; ask to open the full mini-program. */
+  singlePage: boolean
 }
 
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void }>({
-  data: { state: 'IDLE', nickname: '', error: '', attempts: 0 },
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void; goShare(): void }>({
+  data: { state: 'IDLE', nickname: '', error: '', attempts: 0, singlePage: false },
 
   onLoad() {
+    if (inSinglePageMode()) {
+      this.setData({ singlePage: true })
+      return
+    }
+    void wx.showShareMenu({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
     this.unfollow = followSession((s) => this.render(s))
   },
 
@@ -39,7 +47,15 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
     void wx.navigateTo({ url: '/pages/werun/index' })
   },
 
-  onShareAppMessage() {
-    return { title: 'CloudBase Kit', path: '/pages/index/index' }
+  goShare() {
+    void wx.navigateTo({ url: '/pages/share/index' })
+  },
+
+  onShareAppMessage(e: { from?: string }) {
+    return shareCard('pages/index/index', 'CloudBase Kit: sign in, pay, WeRun and more', { from: e?.from })
+  },
+
+  onShareTimeline() {
+    return timelineCard('pages/index/index', 'CloudBase Kit: a mini-program starter on CloudBase')
   },
 })

@@ -6,9 +6,11 @@
  */
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
+import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, subscribeAnswers, subscribeIds, type BuyState } from './logic'
 
-type PageState = 'LOADING' | 'READY' | 'ERROR'
+/** SINGLE_PAGE: opened from Moments (scene 1154), where nothing can be bought. */
+type PageState = 'LOADING' | 'READY' | 'ERROR' | 'SINGLE_PAGE'
 
 interface ProductRow extends Product {
   price: string
@@ -48,7 +50,20 @@ Page<Data, Methods>({
   pending: null,
 
   onLoad() {
+    if (inSinglePageMode()) {
+      this.setData({ state: 'SINGLE_PAGE' })
+      return
+    }
+    void wx.showShareMenu({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
     void this.load()
+  },
+
+  onShareAppMessage(e: { from?: string }) {
+    return shareCard('pages/pay/index', 'The CloudBase Kit shop: pay with WeChat Pay', { from: e?.from })
+  },
+
+  onShareTimeline() {
+    return timelineCard('pages/pay/index', 'The CloudBase Kit shop')
   },
 
   async load() {

@@ -1,6 +1,7 @@
 import type { UserProfile } from '../../../typings/user'
 import { call } from '../../lib/call'
 import { contactTarget } from '../../lib/contact'
+import { shareCard } from '../../lib/share'
 import { followSession, session, type SessionSnapshot } from '../../lib/session'
 import { avatarCloudPath, nicknameProblem, phoneButtonProblem } from './logic'
 
@@ -119,7 +120,8 @@ Page<Data, Methods>({
     else this.done(null, res.error.message, 'error')
   },
 
-  onShareAppMessage() {
-    return { title: 'CloudBase Kit', path: '/pages/index/index' }
+  /** A profile is personal: the card invites to the home page. */
+  onShareAppMessage(e: { from?: string }) {
+    return shareCard('pages/index/index', 'CloudBase Kit: sign in, pay, WeRun and more', { from: e?.from })
   },
 })

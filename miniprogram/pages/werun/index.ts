@@ -5,6 +5,7 @@
  */
 import type { StepDay } from '../../../typings/werun'
 import { call } from '../../lib/call'
+import { shareCard } from '../../lib/share'
 import { formatSteps, stats, weRunFailure, type WerunState } from './logic'
 
 interface Data {
@@ -119,5 +120,11 @@ Page<Data, Methods>({
   onMode(e) {
     const mode = e.currentTarget.dataset.mode === 'line' ? 'line' : 'bar'
     if (mode !== this.data.mode) this.setData({ mode })
+  },
+
+  onShareAppMessage(e: { from?: string }) {
+    const today = this.data.days[this.data.days.length - 1]
+    const title = today && today.steps > 0 ? `I walked ${formatSteps(today.steps)} steps today` : 'Track your WeRun steps'
+    return shareCard('pages/werun/index', title, { from: e?.from })
   },
 })

@@ -3,6 +3,7 @@
  * here until it expires; a paid one can be refunded within the refund window.
  */
 import { call } from '../../../lib/call'
+import { shareCard } from '../../../lib/share'
 import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
 import { formatFen, formatTime, paymentFailure, toRow, type OrderRow } from '../logic'
 
@@ -103,5 +104,10 @@ Page<Data, Methods>({
 
   onPullDownRefresh() {
     void this.load().then(() => wx.stopPullDownRefresh())
+  },
+
+  /** Orders are personal: the card invites to the shop. */
+  onShareAppMessage(e: { from?: string }) {
+    return shareCard('pages/pay/index', 'The CloudBase Kit shop: pay with WeChat Pay', { from: e?.from })
   },
 })

@@ -1,5 +1,6 @@
 /** My orders: newest first, paged ("Load more"), each row opens the order. */
 import { call } from '../../../lib/call'
+import { shareCard } from '../../../lib/share'
 import { toRow, type OrderRow } from '../logic'
 
 interface Data {
@@ -59,5 +60,10 @@ Page<Data, Methods>({
   onOpen(e) {
     const id = e.currentTarget.dataset.id
     if (id) void wx.navigateTo({ url: `/pages/pay/order/index?id=${id}` })
+  },
+
+  /** Orders are personal: the card invites to the shop. */
+  onShareAppMessage(e: { from?: string }) {
+    return shareCard('pages/pay/index', 'The CloudBase Kit shop: pay with WeChat Pay', { from: e?.from })
   },
 })

@@ -1,0 +1,111 @@
+/**
+ * Cloud function `share`: share intents (the page's share id bound to the caller), entries from
+ * shared cards (once per person and share, the sharer's own opens not counted, new users told
+ * apart by their login count), group membership from group cards (CloudID checked through
+ * OPEN_DATA_INFO), and the caller's shares with their counts (an aggregation over entries).
+ * Contract: typings/share.ts. Collections: shares, share_entries, group_members.
+ */
+import * as v from 'valibot'
+import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
+import { createRouter } from '../../../server/router'
+import { db, findDocs, getDoc, toMillis } from '../../../server/db'
+import { openData } from '../../../server/opendata'
+
+const SHARES = 'shares'
+const ENTRIES = 'share_entries'
+const GROUPS = 'group_members'
+
+interface ShareDoc {
+  _id: string
+  _openid: string
+  page: string
+  via: ShareView['via']
+  createdAt: Date
+}
+
+const shareId = v.pipe(v.string(), v.regex(/^[a-z0-9]{8,16}$/, 'shareId must be 8-16 lowercase letters or digits'))
+const page = v.pipe(v.string(), v.regex(/^pages\/[A-Za-z0-9_/-]{1,100}$/, 'page must be a page path like pages/index/index'))
+
+async function isNewUser(openid: string): Promise<boolean> {
+  // The app records an entry after login: a user on their first login is new to the app.
+  const [user] = await findDocs<{ loginCount?: number }>(db().collection('users').where({ openids: openid }).limit(1))
+  return !user || (user.loginCount ?? 0) <= 1
+}
+
+export const main = createRouter<ShareContract>('share', {
+  recordIntent: {
+    input: v.strictObject({ shareId, page, via: v.picklist(['menu', 'button', 'timeline']) }),
+    async handle(input, ctx) {
+      const doc: ShareDoc = { _id: input.shareId, _openid: ctx.openid, page: input.page, via: input.via, createdAt: new Date() }
+      try {
+        await db().collection(SHARES).add({ data: doc })
+        return { recorded: true }
+      } catch (e) {
+        const prior = await getDoc<ShareDoc>(SHARES, input.shareId)
+        if (!prior) throw e
+        if (prior._openid !== ctx.openid) return ctx.fail('SHARE_ID_TAKEN', 'This share id belongs to someone else; make a new one.')
+        return { recorded: false } // a retry of our own intent
+      }
+    },
+  },
+
+  recordEntry: {
+    input: v.strictObject({ shareId, scene: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(9999)), page }),
+    async handle(input, ctx) {
+      const share = await getDoc<ShareDoc>(SHARES, input.shareId)
+      if (!share || share._openid === ctx.openid) return { attributed: false, newUser: false }
+      const newUser = await isNewUser(ctx.openid)
+      try {
+        await db()
+          .collection(ENTRIES)
+          .add({ data: { _id: `${input.shareId}:${ctx.openid}`, shareId: input.shareId, sharer: share._openid, openid: ctx.openid, scene: input.scene, page: input.page, newUser, at: new Date() } })
+        return { attributed: true, newUser }
+      } catch (e) {
+        if (await getDoc(ENTRIES, `${input.shareId}:${ctx.openid}`)) return { attributed: false, newUser: false } // came in this way before
+        throw e
+      }
+    },
+  },
+
+  groupEnter: {
+    input: v.strictObject({
+      // data is checked once OPEN_DATA_INFO says WeChat filled it in.
+      groupInfo: v.object({ cloudID: v.string(), data: v.optional(v.custom<GroupInfo>((x) => typeof x === 'object' && x !== null)), errCode: v.optional(v.number()), errMsg: v.optional(v.string()) }),
+      shareId: v.optional(shareId),
+    }),
+    async handle({ groupInfo }, ctx) {
+      const od = openData('groupInfo', groupInfo, ctx.wx)
+      if (!od.ok) return ctx.fail(od.code, od.message)
+      const opengid = od.data.opengid
+      if (typeof opengid !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(opengid)) return ctx.fail('FORGED_DATA', 'The group data is not in the shape WeChat sends.')
+      if (od.data.watermark && ctx.wx.APPID && od.data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The group data belongs to another mini-program.')
+      try {
+        await db().collection(GROUPS).add({ data: { _id: `${opengid}:${ctx.openid}`, opengid, openid: ctx.openid, joinedAt: new Date() } })
+        return { opengid, firstTime: true }
+      } catch (e) {
+        if (await getDoc(GROUPS, `${opengid}:${ctx.openid}`)) return { opengid, firstTime: false }
+        throw e
+      }
+    },
+  },
+
+  myShares: {
+    input: v.strictObject({ limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50))) }),
+    async handle({ limit }, ctx) {
+      const shares = await findDocs<ShareDoc>(db().collection(SHARES).where({ _openid: ctx.openid }).orderBy('createdAt', 'desc').limit(limit ?? 20))
+      // Counted in the database (index sharer + shareId), not by loading every entry.
+      const $ = db().command.aggregate
+      const agg = (await db()
+        .collection(ENTRIES)
+        .aggregate()
+        .match({ sharer: ctx.openid })
+        .group({ _id: '$shareId', entries: $.sum(1), newUsers: $.sum($.cond([$.eq(['$newUser', true]), 1, 0])) })
+        .end()) as unknown as { list: Array<{ _id: string; entries: number; newUsers: number }> }
+      const counts = new Map(agg.list.map((r) => [r._id, r]))
+      const views: ShareView[] = shares.map((s) => ({ shareId: s._id, page: s.page, via: s.via, createdAt: toMillis(s.createdAt), entries: counts.get(s._id)?.entries ?? 0, newUsers: counts.get(s._id)?.newUsers ?? 0 }))
+      const totals = agg.list.reduce((t, r) => ({ shares: t.shares, entries: t.entries + r.entries, newUsers: t.newUsers + r.newUsers }), { shares: shares.length, entries: 0, newUsers: 0 })
+      return { shares: views, totals }
+    },
+  },
+})
+

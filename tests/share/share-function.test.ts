@@ -1,0 +1,64 @@
+/** `share` on the local cloud: intents bound to their sharer, attributed entries, group entries through CloudID, counts. */
+import { CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
+
+const SHARER: Caller = { openid: 'o-sharer' }
+const FRIEND: Caller = { openid: 'o-friend' }
+const OLD_FRIEND: Caller = { openid: 'o-old-friend' }
+
+function world() {
+  const cloud = new LocalCloud()
+  const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller) =>
+    (await cloud.callFromClient(fn, { action, ...data }, caller)).result as { ok: boolean; data?: any; error?: { code: string } }
+  const share = (action: string, data: Record<string, unknown>, caller: Caller = SHARER) => call('share', action, data, caller)
+  return { cloud, call, share }
+}
+
+test('an intent binds the share id to the caller, once; another user cannot take it', async () => {
+  const w = world()
+  expect(await w.share('recordIntent', { shareId: 'abc12345xyz', page: 'pages/index/index', via: 'menu' })).toEqual({ ok: true, data: { recorded: true } })
+  expect((await w.share('recordIntent', { shareId: 'abc12345xyz', page: 'pages/index/index', via: 'menu' })).data).toEqual({ recorded: false })
+  expect((await w.share('recordIntent', { shareId: 'abc12345xyz', page: 'pages/index/index', via: 'menu' }, FRIEND)).error?.code).toBe('SHARE_ID_TAKEN')
+  expect((await w.share('recordIntent', { shareId: 'BAD ID', page: 'pages/index/index', via: 'menu' })).error?.code).toBe('INVALID_INPUT')
+  expect(w.cloud.db.dump('shares')).toEqual([expect.objectContaining({ _id: 'abc12345xyz', _openid: SHARER.openid })])
+})
+
+test('entries are attributed once per person, new and returning users told apart, the sharer not counted; counts by aggregation', async () => {
+  const w = world()
+  await w.share('recordIntent', { shareId: 'share00001', page: 'pages/index/index', via: 'button' })
+  await new Promise((r) => setTimeout(r, 5)) // newest first needs distinct times
+  await w.share('recordIntent', { shareId: 'share00002', page: 'pages/pay/index', via: 'menu' })
+  // The friend signs in for the first time; the old friend has signed in before.
+  await w.call('user', 'login', {}, FRIEND)
+  await w.call('user', 'login', {}, OLD_FRIEND)
+  await w.call('user', 'login', {}, OLD_FRIEND)
+  const entry = (caller: Caller, shareId = 'share00001') => w.share('recordEntry', { shareId, scene: 1007, page: 'pages/index/index' }, caller)
+  expect((await entry(FRIEND)).data).toEqual({ attributed: true, newUser: true })
+  expect((await entry(FRIEND)).data).toEqual({ attributed: false, newUser: false }) // opened the same card again
+  expect((await entry(OLD_FRIEND)).data).toEqual({ attributed: true, newUser: false })
+  expect((await entry(SHARER)).data).toEqual({ attributed: false, newUser: false }) // own card
+  expect((await entry(FRIEND, 'nosuchshare')).data).toEqual({ attributed: false, newUser: false })
+  const mine = await w.share('myShares', {})
+  expect(mine.data.shares.map((s: { shareId: string; entries: number; newUsers: number }) => [s.shareId, s.entries, s.newUsers])).toEqual([
+    ['share00002', 0, 0],
+    ['share00001', 2, 1],
+  ])
+  expect(mine.data.totals).toEqual({ shares: 2, entries: 2, newUsers: 1 })
+  expect(w.cloud.db.log.some((l) => l.action === 'database.aggregateDocuments' && l.collection === 'share_entries')).toBe(true)
+  expect((await w.share('myShares', {}, FRIEND)).data.shares).toEqual([])
+})
+
+test('a group entry with a genuine CloudID records membership; a forged object and an expired id are refused', async () => {
+  const w = world()
+  const genuine = new CloudIdRef(w.cloud.issueCloudId({ opengid: 'G-team-0001', watermark: { appid: w.cloud.appid, timestamp: 1 } }))
+  expect((await w.share('groupEnter', { groupInfo: genuine }, FRIEND)).data).toEqual({ opengid: 'G-team-0001', firstTime: true })
+  expect((await w.share('groupEnter', { groupInfo: new CloudIdRef(w.cloud.issueCloudId({ opengid: 'G-team-0001' })) }, FRIEND)).data).toEqual({ opengid: 'G-team-0001', firstTime: false })
+  const forged = await w.share('groupEnter', { groupInfo: { cloudID: 'x', data: { opengid: 'G-someone-elses' } } }, FRIEND)
+  expect(forged.error?.code).toBe('FORGED_DATA')
+  let now = Date.now()
+  const timed = new LocalCloud({ now: () => now })
+  const id = new CloudIdRef(timed.issueCloudId({ opengid: 'G-late-00001' }))
+  now += 5 * 60_000 + 1
+  const late = (await timed.callFromClient('share', { action: 'groupEnter', groupInfo: id }, FRIEND)).result as { error?: { code: string } }
+  expect(late.error?.code).toBe('CLOUDID_EXPIRED')
+  expect(w.cloud.db.dump('group_members').map((g) => g._id)).toEqual(['G-team-0001:o-friend'])
+})

@@ -1,0 +1,99 @@
+/**
+ * @jest-environment jsdom
+ *
+ * Sharing from the pages and entering through shares: every card carries a share id bound to
+ * its sharer; the App attributes entries after login and records the group of a group card;
+ * Moments' single-page mode shows a prompt instead of signing in; the share page counts.
+ */
+import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
+
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+
+const SHARER = { openid: 'o-share-page' }
+const world = createWorld(SHARER)
+const app = launchApp()
+
+const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
+const sidOf = (path: string) => /[?&]sid=([a-z0-9]+)/.exec(path)![1]!
+
+let home: Rendered
+
+test('the home page offers both share menus with shareTicket, and its card carries a share id bound to the sharer', async () => {
+  home = render('pages/index/index')
+  home.instance.onLoad()
+  await settle(20)
+  expect(world.fake.shareMenus.at(-1)).toEqual({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
+  const card = home.instance.onShareAppMessage({ from: 'menu' })
+  expect(card.title).toMatch(/CloudBase Kit/)
+  expect(card.path).toMatch(/^\/pages\/index\/index\?sid=[a-z0-9]{12}$/)
+  await settle(10)
+  expect(world.cloud.db.dump('shares').find((s) => s._id === sidOf(card.path))).toMatchObject({ _openid: SHARER.openid, page: 'pages/index/index', via: 'menu' })
+  const moments = home.instance.onShareTimeline()
+  expect(moments.query).toMatch(/^sid=[a-z0-9]{12}$/)
+})
+
+test('every page defines a share card that leads somewhere sensible', async () => {
+  for (const [path, lead] of [
+    ['pages/profile/index', '/pages/index/index?'],
+    ['pages/pay/index', '/pages/pay/index?'],
+    ['pages/pay/orders/index', '/pages/pay/index?'],
+    ['pages/werun/index', '/pages/werun/index?'],
+    ['pages/share/index', '/pages/index/index?'],
+  ] as const) {
+    const page = render(path)
+    const card = page.instance.onShareAppMessage({ from: 'button' })
+    expect(card.path.startsWith(lead)).toBe(true)
+    expect(card.title.length).toBeGreaterThan(5)
+  }
+  await settle(20)
+  expect(world.cloud.db.dump('shares').filter((s) => s.via === 'button')).toHaveLength(5)
+})
+
+test('a friend opening the card is attributed once, as a new user; the share page counts it', async () => {
+  const card = home.instance.onShareAppMessage({ from: 'menu' })
+  await settle(10)
+  const sid = sidOf(card.path)
+  // The friend's app starts from the card (scene 1007): onShow after login records the entry.
+  const friend = { openid: 'o-share-friend' }
+  world.fake.user = friend
+  await app.onShow.call(app, { scene: 1007, path: 'pages/index/index', query: { sid } })
+  await settle(20)
+  await app.onShow.call(app, { scene: 1007, path: 'pages/index/index', query: { sid } }) // opened again
+  await settle(20)
+  world.fake.user = SHARER
+  expect(world.cloud.db.dump('share_entries')).toEqual([expect.objectContaining({ shareId: sid, sharer: SHARER.openid, openid: friend.openid, scene: 1007, newUser: true })])
+
+  const page = render('pages/share/index')
+  page.instance.onShow()
+  await settle(20)
+  expect(page.data.state).toBe('READY')
+  expect(text(page, `#share-${sid}`)).toContain('1 in')
+  expect(text(page, '#total-entries')).toBe('1')
+})
+
+test('opened from a group card: the group joins the user\'s groups through a genuine CloudID', async () => {
+  const member = { openid: 'o-group-member' }
+  world.fake.user = member
+  world.fake.groupOpengid = 'G-hiking-club-01'
+  await app.onShow.call(app, { scene: 1044, path: 'pages/index/index', query: {}, shareTicket: 'ticket-1' })
+  await settle(30)
+  world.fake.user = SHARER
+  world.fake.groupOpengid = undefined
+  expect(world.cloud.db.dump('group_members')).toEqual([expect.objectContaining({ _id: 'G-hiking-club-01:o-group-member', opengid: 'G-hiking-club-01' })])
+})
+
+test('single-page mode (Moments, scene 1154): a prompt to open the mini-program, no sign-in, no cloud calls', async () => {
+  world.fake.enterOptions = { scene: 1154, path: 'pages/index/index', query: {} }
+  const calls = world.fake.calls.length
+  const page = render('pages/index/index')
+  page.instance.onLoad()
+  await settle(10)
+  expect(page.querySelector('#single-page')).toBeTruthy()
+  expect(page.querySelector('#session')).toBeFalsy()
+  const shop = render('pages/pay/index')
+  shop.instance.onLoad()
+  await settle(10)
+  expect(shop.data.state).toBe('SINGLE_PAGE')
+  expect(world.fake.calls.length).toBe(calls)
+  world.fake.enterOptions = { scene: 1001, path: 'pages/index/index', query: {} }
+})
