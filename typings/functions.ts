@@ -1,5 +1,6 @@
 import type { CustomerServiceContract } from './customerService'
 import type { PayContract } from './pay'
+import type { RankContract } from './rank'
 import type { ShareContract } from './share'
 import type { UserContract } from './user'
 import type { WerunContract } from './werun'
@@ -11,6 +12,7 @@ export interface Functions {
   customerService: CustomerServiceContract
   werun: WerunContract
   share: ShareContract
+  rank: RankContract
 }
 
 export type FunctionName = keyof Functions

@@ -55,8 +55,10 @@ export const main = createRouter<WerunContract>('werun', {
       const have = new Map(stored.map((d) => [d.date, d.steps]))
       const changed = days.filter((d) => have.get(d.date) !== d.steps)
       const now = new Date()
+      // Opted-in users' days take part in the ranks (cloudfunctions/rank): `ranked` is stored with each day.
+      const ranked = !!(await getDoc('rank_members', openid))
       // `set` on a deterministic id is an upsert: a retried sync writes the same record.
-      await Promise.all(changed.map((d) => db().collection(DAYS).doc(`${openid}:${d.date}`).set({ data: { _openid: openid, date: d.date, steps: d.steps, updatedAt: now } })))
+      await Promise.all(changed.map((d) => db().collection(DAYS).doc(`${openid}:${d.date}`).set({ data: { _openid: openid, date: d.date, steps: d.steps, ranked, updatedAt: now } })))
       await db().collection(SYNCS).doc(openid).set({ data: { syncedAt: now, days: days.length } })
       return { days: days.length, changed: changed.length }
     },

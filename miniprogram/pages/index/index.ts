@@ -11,7 +11,7 @@ interface Data {
 }
 
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void; goShare(): void }>({
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void; goShare(): void; goRank(): void }>({
   data: { state: 'IDLE', nickname: '', error: '', attempts: 0, singlePage: false },
 
   onLoad() {
@@ -45,6 +45,10 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
 
   goWerun() {
     void wx.navigateTo({ url: '/pages/werun/index' })
+  },
+
+  goRank() {
+    void wx.navigateTo({ url: '/pages/rank/index' })
   },
 
   goShare() {

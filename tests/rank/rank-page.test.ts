@@ -1,0 +1,61 @@
+/**
+ * @jest-environment jsdom
+ *
+ * The rank page: join, the board with my row highlighted, today/7 days and a group with one
+ * setData each, leaving with a confirmation.
+ */
+import { markCloudReady } from '../../miniprogram/lib/call'
+import { CloudIdRef } from '../../localcloud'
+import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
+import { stepList } from '../werun/helpers'
+
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+
+const ME = { openid: 'o-rank-me-01' }
+const FRIEND = { openid: 'o-rank-friend' }
+const world = createWorld(ME)
+markCloudReady(true)
+
+const cells = (page: Rendered, sel: string) => Array.from(page.querySelector(sel)?.dom.querySelectorAll('wx-text') ?? [], (t) => t.textContent?.trim()).join(' ')
+
+beforeAll(async () => {
+  for (const [u, today] of [[ME, 4000], [FRIEND, 6000]] as const) {
+    const call = (action: string, fn: string, data: Record<string, unknown>) => world.cloud.callFromClient(fn, { action, ...data }, u)
+    await call('login', 'user', {})
+    await call('updateProfile', 'user', { nickname: u === ME ? 'Me' : 'Friend' })
+    await call('sync', 'werun', { weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? today : 500)) })) })
+    await call('groupEnter', 'share', { groupInfo: new CloudIdRef(world.cloud.issueCloudId({ opengid: 'G-rank-group-1' })) })
+  }
+  await world.cloud.callFromClient('rank', { action: 'optIn' }, FRIEND)
+})
+
+test('not in the rank yet: an invitation; joining shows the board with my row highlighted', async () => {
+  const page = render('pages/rank/index')
+  page.instance.onLoad()
+  await settle(20)
+  expect(page.querySelector('#opt-in')).toBeTruthy()
+  page.querySelector('#opt-in')!.dispatchEvent('tap')
+  await settle(30)
+  expect(page.data.optedIn).toBe(true)
+  expect(cells(page, '#row-0')).toBe('1 Friend 6000')
+  expect(cells(page, '#row-1')).toBe('2 Me 4000')
+  expect(page.querySelector('#row-1')!.dom.className).toContain('me')
+
+  const spy = jest.spyOn(page.instance, 'setData')
+  page.querySelector('#period-week')!.dispatchEvent('tap')
+  await settle(20)
+  expect(spy).toHaveBeenCalledTimes(1)
+  expect(cells(page, '#row-1')).toBe('2 Me 4500')
+  page.querySelector('#scope-0')!.dispatchEvent('tap')
+  await settle(20)
+  expect(page.data.scope).toBe('G-rank-group-1')
+  expect(spy).toHaveBeenCalledTimes(2)
+  spy.mockRestore()
+
+  world.fake.modalConfirm = true
+  page.querySelector('#opt-out')!.dispatchEvent('tap')
+  await settle(20)
+  expect(page.data.optedIn).toBe(false)
+  const board = (await world.cloud.callFromClient('rank', { action: 'board', period: 'today' }, FRIEND)).result as { data: { rows: Array<{ nickname: string }> } }
+  expect(board.data.rows.map((r) => r.nickname)).toEqual(['Friend'])
+})

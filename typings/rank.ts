@@ -1,0 +1,27 @@
+import type { Action } from './contract'
+
+/**
+ * Ranks. WeChat's friend rank (open data context, getFriendCloudStorage, sharedCanvas) exists
+ * for mini-games only; a mini-program ranks from its own stored steps: among everyone who opted
+ * in, and within a WeChat group (opengid from group cards, see typings/share.ts).
+ */
+export type RankPeriod = 'today' | 'week'
+
+export interface RankRow {
+  /** 1-based; equal steps share a rank (1, 2, 2, 4). */
+  rank: number
+  nickname: string
+  avatarFileId: string
+  steps: number
+  me: boolean
+}
+
+export type RankContract = {
+  /** Join the ranks with the nickname and avatar of the caller's profile (nothing else is shown). */
+  optIn: Action<Record<string, never>, { optedIn: true }, never>
+  /** Leave every rank at once. */
+  optOut: Action<Record<string, never>, { optedIn: false }, never>
+  status: Action<Record<string, never>, { optedIn: boolean; groups: string[] }, never>
+  /** The board of all opted-in users, or of one group the caller belongs to. */
+  board: Action<{ period: RankPeriod; opengid?: string; limit?: number }, { rows: RankRow[]; me: RankRow | null; period: RankPeriod; dates: string[] }, 'NOT_A_MEMBER'>
+}
