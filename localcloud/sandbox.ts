@@ -117,10 +117,17 @@ export interface IssuedPhone {
  *   wx.requestSubscribeMessage's accept does), else 43101; an unknown template -> 40037;
  *   data breaking the keyword rules (thing ≤ 20 chars, character_string ≤ 32, amount a
  *   number, time a date) -> 47003; miniprogram_state not developer/trial/formal -> 47003.
+ * - wxacode.getUnlimited: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
+ *   scene 1-32 characters of [0-9A-Za-z!#$&'()*+,/:;=?@-._~] (else 40129); page without a
+ *   leading slash or query, and with check_path (default true) a page of the published version
+ *   (`publishedPages`), else 41030; answers an image buffer (PNG signature + the scene and page,
+ *   so tests can read what a scan would open).
  */
 export class OpenApiSandbox extends ApiSandbox {
   readonly secCheck: SecCheckRules = { risky: ['违禁', 'forbidden-word'], review: ['待审', 'review-word'] }
   private phoneCodes = new Map<string, { phone: IssuedPhone; expires: number; used: boolean }>()
+  /** Pages of the published version (wxacode.getUnlimited with check_path checks them). */
+  readonly publishedPages = new Set<string>()
   /** Templates added to the account (公共模板库 → 我的模板). */
   readonly templates = new Set<string>()
   /** openid -> template -> sends the user allowed. */
@@ -178,6 +185,15 @@ export class OpenApiSandbox extends ApiSandbox {
       if (left <= 0) throw new WxApiError(43101, 'user refuse to accept the msg')
       this.grants.get(touser)!.set(templateId, left - 1)
       return { errcode: 0, errmsg: 'ok', msgid: Number.parseInt(randomBytes(4).toString('hex'), 16) }
+    })
+    this.on('wxacode.getUnlimited', (p) => {
+      const scene = typeof p.scene === 'string' ? p.scene : ''
+      if (!/^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$/.test(scene)) throw new WxApiError(40129, 'invalid scene')
+      const page = typeof p.page === 'string' ? p.page : 'pages/index/index'
+      if (page.startsWith('/') || page.includes('?')) throw new WxApiError(41030, 'invalid page')
+      if (p.check_path !== false && !this.publishedPages.has(page)) throw new WxApiError(41030, 'invalid page')
+      if (p.env_version !== undefined && !['release', 'trial', 'develop'].includes(String(p.env_version))) throw new WxApiError(47001, 'data format error: env_version')
+      return { buffer: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(JSON.stringify({ scene, page }))]), contentType: 'image/png' }
     })
     this.on('phonenumber.getPhoneNumber', (p, info) => {
       const entry = typeof p.code === 'string' ? this.phoneCodes.get(p.code) : undefined

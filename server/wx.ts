@@ -72,7 +72,20 @@ export interface UploadTempMediaResult {
   createdAt: number
 }
 
+/** wxacode.getUnlimited — https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html */
+export interface UnlimitedCodeParams {
+  /** ≤ 32 visible characters of [0-9A-Za-z!#$&'()*+,/:;=?@-._~]; arrives as `options.scene` (encoded). */
+  scene: string
+  /** No leading slash, no query. */
+  page?: string
+  /** true: the page must exist in the published version (else 41030). */
+  checkPath?: boolean
+  envVersion?: 'release' | 'trial' | 'develop'
+  width?: number
+}
+
 interface OpenApi {
+  wxacode: { getUnlimited(p: UnlimitedCodeParams): Promise<{ contentType: string; buffer: Buffer }> }
   security: { msgSecCheck(p: MsgSecCheckParams): Promise<MsgSecCheckResult> }
   customerServiceMessage: {
     send(p: CustomerServiceSendParams): Promise<{ errCode: number; errMsg: string }>

@@ -1,7 +1,7 @@
 import type { Action, OpenData } from './contract'
 
 /** How a share started: the "…" menu, a share button on the page, or Moments. */
-export type ShareVia = 'menu' | 'button' | 'timeline'
+export type ShareVia = 'menu' | 'button' | 'timeline' | 'poster'
 
 export interface ShareView {
   shareId: string
@@ -31,6 +31,11 @@ export type ShareContract = {
   recordEntry: Action<{ shareId: string; scene: number; page: string }, { attributed: boolean; newUser: boolean }, never>
   /** Opened from a group card: the group (CloudID of wx.getGroupEnterInfo) joins the caller's groups. */
   groupEnter: Action<{ groupInfo: OpenData<GroupInfo>; shareId?: string }, { opengid: string; firstTime: boolean }, 'CLOUDID_EXPIRED' | 'FORGED_DATA'>
+  /**
+   * The caller's poster code for a page: a mini-program code (wxacode.getUnlimited) whose scene
+   * `s=<shareId>` attributes scans to the caller, stored in cloud storage and reused.
+   */
+  poster: Action<{ page: string }, { fileID: string; shareId: string; reused: boolean }, 'CODE_FAILED'>
   /** The caller's shares, newest first, with how many people came in through each. */
   myShares: Action<{ limit?: number }, { shares: ShareView[]; totals: { shares: number; entries: number; newUsers: number } }, never>
 }

@@ -62,3 +62,46 @@ test('a group entry with a genuine CloudID records membership; a forged object a
   expect(late.error?.code).toBe('CLOUDID_EXPIRED')
   expect(w.cloud.db.dump('group_members').map((g) => g._id)).toEqual(['G-team-0001:o-friend'])
 })
+
+describe('poster codes', () => {
+  beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {}))
+  const PNG = '89504e470d0a1a0a'
+  test('a code whose scene names a share of the caller, stored once and reused', async () => {
+    const w = world()
+    w.cloud.openapi.publishedPages.add('pages/index/index')
+    const first = await w.share('poster', { page: 'pages/index/index' })
+    expect(first.ok).toBe(true)
+    const { fileID, shareId, reused } = first.data
+    expect(reused).toBe(false)
+    const [call] = w.cloud.openapi.callsTo('wxacode.getUnlimited')
+    expect(call!.params).toMatchObject({ scene: `s=${shareId}`, page: 'pages/index/index', check_path: true, env_version: 'release', width: 430 })
+    expect(String(call!.params.scene).length).toBeLessThanOrEqual(32)
+    const image = w.cloud.storage.get(fileID)!
+    expect(image.subarray(0, 8).toString('hex')).toBe(PNG)
+    expect(w.cloud.db.dump('shares').find((s) => s._id === shareId)).toMatchObject({ _openid: SHARER.openid, via: 'poster' })
+    const again = await w.share('poster', { page: 'pages/index/index' })
+    expect(again.data).toEqual({ fileID, shareId, reused: true })
+    expect(w.cloud.openapi.callsTo('wxacode.getUnlimited')).toHaveLength(1)
+    // Someone scanning it is attributed to the sharer through the scene.
+    expect((await w.share('recordEntry', { shareId, scene: 1047, page: 'pages/index/index' }, FRIEND)).data.attributed).toBe(true)
+  })
+
+  test('a page not published yet: a clear CODE_FAILED in release; a develop build skips check_path', async () => {
+    const w = world()
+    expect((await w.share('poster', { page: 'pages/rank/index' })).error?.code).toBe('CODE_FAILED')
+    expect(w.cloud.db.dump('shares')).toEqual([])
+    const dev = new LocalCloud({ vars: { MINIPROGRAM_STATE: 'developer' } })
+    const res = (await dev.callFromClient('share', { action: 'poster', page: 'pages/rank/index' }, SHARER)).result as { ok: boolean }
+    expect(res.ok).toBe(true)
+    expect(dev.openapi.callsTo('wxacode.getUnlimited')[0]!.params).toMatchObject({ check_path: false, env_version: 'develop' })
+  })
+
+  test('WeChat busy (45009) is WECHAT_BUSY; a missing permission is PERMISSION_MISSING', async () => {
+    const w = world()
+    w.cloud.openapi.publishedPages.add('pages/index/index')
+    w.cloud.openapi.failNext('wxacode.getUnlimited', 45009)
+    expect((await w.share('poster', { page: 'pages/index/index' })).error?.code).toBe('WECHAT_BUSY')
+    w.cloud.deniedPermissions.add('share:wxacode.getUnlimited')
+    expect((await w.share('poster', { page: 'pages/index/index' })).error?.code).toBe('PERMISSION_MISSING')
+  })
+})

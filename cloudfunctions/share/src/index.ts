@@ -10,10 +10,22 @@ import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { openData } from '../../../server/opendata'
+import { isSdkError } from '../../../server/errors'
+import { initCloud, openapi } from '../../../server/wx'
+import { randomBytes } from 'node:crypto'
 
 const SHARES = 'shares'
 const ENTRIES = 'share_entries'
 const GROUPS = 'group_members'
+const POSTERS = 'share_posters'
+
+/** The code opens this version of the mini-program (MINIPROGRAM_STATE, as for subscribe messages). */
+function envVersion(): 'release' | 'trial' | 'develop' {
+  const s = process.env.MINIPROGRAM_STATE
+  return s === 'developer' ? 'develop' : s === 'trial' ? 'trial' : 'release'
+}
+
+const newShareId = () => Array.from(randomBytes(12), (b) => (b % 36).toString(36)).join('')
 
 interface ShareDoc {
   _id: string
@@ -86,6 +98,33 @@ export const main = createRouter<ShareContract>('share', {
         if (await getDoc(GROUPS, `${opengid}:${ctx.openid}`)) return { opengid, firstTime: false }
         throw e
       }
+    },
+  },
+
+  poster: {
+    input: v.strictObject({ page }),
+    async handle(input, ctx) {
+      const key = `${ctx.openid}:${input.page}`
+      const prior = await getDoc<{ shareId: string; fileID: string }>(POSTERS, key)
+      if (prior) {
+        const url = (await initCloud().getTempFileURL({ fileList: [prior.fileID] })) as { fileList: Array<{ status?: number; code?: string; tempFileURL?: string }> }
+        if (url.fileList[0]?.tempFileURL) return { fileID: prior.fileID, shareId: prior.shareId, reused: true }
+      }
+      const shareId = newShareId()
+      const version = envVersion()
+      let code: { contentType: string; buffer: Buffer }
+      try {
+        // A develop/trial code may point at pages not yet published: check_path only for release.
+        code = await openapi().wxacode.getUnlimited({ scene: `s=${shareId}`, page: input.page, checkPath: version === 'release', envVersion: version, width: 430 })
+      } catch (e) {
+        if (isSdkError(e) && e.errCode === 41030) return ctx.fail('CODE_FAILED', 'This page is not in the published version yet, so WeChat cannot make its code. Publish first, or set MINIPROGRAM_STATE to trial or developer.')
+        if (isSdkError(e) && e.errCode === 40129) return ctx.fail('CODE_FAILED', 'WeChat refused the code\'s scene value.')
+        throw e // busy and permission errors are mapped by the router
+      }
+      const up = (await initCloud().uploadFile({ cloudPath: `share/posters/${shareId}.png`, fileContent: code.buffer })) as { fileID: string }
+      await db().collection(SHARES).add({ data: { _id: shareId, _openid: ctx.openid, page: input.page, via: 'poster', createdAt: new Date() } })
+      await db().collection(POSTERS).doc(key).set({ data: { shareId, fileID: up.fileID, createdAt: new Date() } })
+      return { fileID: up.fileID, shareId, reused: false }
     },
   },
 

@@ -9,7 +9,7 @@ const PAGE_NAMES: Record<string, string> = {
   'pages/werun/index': 'WeRun',
   'pages/share/index': 'My shares',
 }
-const VIA: Record<ShareView['via'], string> = { menu: 'from the menu', button: 'from a button', timeline: 'to Moments' }
+const VIA: Record<ShareView['via'], string> = { menu: 'from the menu', button: 'from a button', timeline: 'to Moments', poster: 'as a poster' }
 
 function when(ms: number): string {
   const d = new Date(ms + 8 * 3_600_000) // Beijing
