@@ -45,6 +45,22 @@ export class FakeCanvas {
   height = 150
   readonly ctx = new FakeContext2D()
   contexts = 0
+  /** Canvas.createImage(): an image that loads (async) when given a src; `failSrc` makes that src fail. */
+  createImage(): { src: string; onload: (() => void) | null; onerror: ((e: unknown) => void) | null } {
+    const img = {
+      onload: null as (() => void) | null,
+      onerror: null as ((e: unknown) => void) | null,
+      _src: '',
+      get src() {
+        return this._src
+      },
+      set src(v: string) {
+        this._src = v
+        setTimeout(() => (v && !v.includes('missing') ? this.onload?.() : this.onerror?.({ errMsg: 'image load fail' })), 0)
+      },
+    }
+    return img
+  }
   getContext(kind: string): FakeContext2D | null {
     if (kind !== '2d') return null
     this.contexts += 1

@@ -57,6 +57,8 @@ export interface WxFake {
   groupOpengid: string | undefined
   /** Every wx.showShareMenu call. */
   shareMenus: Array<Record<string, unknown>>
+  /** Files saved by wx.saveImageToPhotosAlbum. */
+  album: string[]
   wx: Record<string, unknown>
 }
 
@@ -82,6 +84,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     enterOptions: { scene: 1001, path: 'pages/index/index', query: {} },
     groupOpengid: undefined,
     shareMenus: [],
+    album: [],
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -114,6 +117,13 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
         } catch (e) {
           if (e instanceof CallFunctionError) throw { errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` }
           throw e
+        }
+      },
+      // getTempFileURL: a URL per existing file; a missing one has no tempFileURL (status -1).
+      async getTempFileURL({ fileList }: { fileList: string[] }) {
+        return {
+          errMsg: 'cloud.getTempFileURL:ok',
+          fileList: fileList.map((fileID) => (cloud.storage.exists(fileID) ? { fileID, tempFileURL: cloud.storage.tempUrl(fileID), status: 0, errMsg: 'ok' } : { fileID, tempFileURL: '', status: -1, errMsg: 'file not exist' })),
         }
       },
       async uploadFile({ cloudPath, filePath }: { cloudPath: string; filePath: string }) {
@@ -175,6 +185,17 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
         if (!gid) fail?.({ errMsg: 'getGroupEnterInfo:fail not in a group chat' })
         else success?.({ errMsg: 'getGroupEnterInfo:ok', encryptedData: 'opaque', iv: 'opaque', cloudID: cloud.issueCloudId({ opengid: gid, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }, fake.user.openid) })
       }, 0)
+    },
+    // canvasToTempFilePath (canvas/wx.canvasToTempFilePath.html) with a 2d `canvas`; and
+    // saveImageToPhotosAlbum (media/image/wx.saveImageToPhotosAlbum.html): needs scope.writePhotosAlbum.
+    async canvasToTempFilePath({ canvas }: { canvas?: { width: number; height: number } }) {
+      if (!canvas || !canvas.width) throw { errMsg: 'canvasToTempFilePath:fail canvas is empty' }
+      return { errMsg: 'canvasToTempFilePath:ok', tempFilePath: `wxfile://tmp/canvas-${canvas.width}x${canvas.height}.png` }
+    },
+    async saveImageToPhotosAlbum({ filePath }: { filePath: string }) {
+      if (!(await ask('scope.writePhotosAlbum'))) throw { errMsg: 'saveImageToPhotosAlbum:fail auth deny' }
+      fake.album.push(filePath)
+      return { errMsg: 'saveImageToPhotosAlbum:ok' }
     },
     getWindowInfo() {
       return { pixelRatio: fake.pixelRatio, windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667, statusBarHeight: 20, safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 }, screenTop: 0 }

@@ -5,12 +5,15 @@
  * its sharer; the App attributes entries after login and records the group of a group card;
  * Moments' single-page mode shows a prompt instead of signing in; the share page counts.
  */
+import { fitTitle, posterLayout } from '../../miniprogram/pages/share/poster'
+import { canvases } from '../setup/canvas-fake'
 import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
 
 const SHARER = { openid: 'o-share-page' }
 const world = createWorld(SHARER)
+beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {})) // functions log refusals as JSON lines
 const app = launchApp()
 
 const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
@@ -96,4 +99,61 @@ test('single-page mode (Moments, scene 1154): a prompt to open the mini-program,
   expect(shop.data.state).toBe('SINGLE_PAGE')
   expect(world.fake.calls.length).toBe(calls)
   world.fake.enterOptions = { scene: 1001, path: 'pages/index/index', query: {} }
+})
+
+describe('the share poster', () => {
+  test('made from the code, drawn with the title, saved to the album; a denial leads to settings', async () => {
+    world.cloud.openapi.publishedPages.add('pages/index/index')
+    world.fake.scopes = {}
+    world.fake.authorizeAnswer = 'deny'
+    const page = render('pages/share/index')
+    page.instance.onShow()
+    await settle(10)
+    page.querySelector('#make-poster')!.dispatchEvent('tap')
+    await settle(40)
+    expect(page.data.poster).toBe('READY')
+    const [code] = world.cloud.openapi.callsTo('wxacode.getUnlimited')
+    expect(String(code!.params.scene)).toMatch(/^s=[a-z0-9]{12}$/)
+    const canvas = canvases.at(-1)!
+    expect([canvas.width, canvas.height]).toEqual([600, 840]) // 300 × 420 at pixel ratio 2
+    const layout = posterLayout('CloudBase Kit: sign in, pay, WeRun and more')
+    expect(canvas.ctx.calls('fillText').map((c) => c[0])).toEqual([layout.title.text, layout.hint.text])
+    expect(canvas.ctx.calls('drawImage')[0]!.slice(1)).toEqual([layout.code.x, layout.code.y, layout.code.size, layout.code.size])
+
+    page.querySelector('#save-poster')!.dispatchEvent('tap')
+    await settle(10)
+    expect(page.data.poster).toBe('DENIED')
+    expect(world.fake.album).toEqual([])
+    world.fake.settingsChange = { 'scope.writePhotosAlbum': true }
+    page.querySelector('#album-setting')!.dispatchEvent('tap')
+    await settle(10)
+    expect(page.data.poster).toBe('SAVED')
+    expect(world.fake.album).toEqual(['wxfile://tmp/canvas-600x840.png'])
+  })
+
+  test('long titles are cut to fit; WeChat refusing the code is shown, not thrown', async () => {
+    expect(fitTitle('a'.repeat(30))).toBe(`${'a'.repeat(24)}…`)
+    expect(fitTitle('微信云开发小程序模板工具箱登录支付分享')).toHaveLength(15)
+    world.cloud.openapi.failNext('wxacode.getUnlimited', 45009)
+    const page = render('pages/share/index')
+    page.instance.setData({ poster: 'IDLE' })
+    // A fresh poster for a page without one yet: the profile of another user.
+    world.fake.user = { openid: 'o-poster-busy' }
+    page.querySelector('#make-poster')!.dispatchEvent('tap')
+    await settle(20)
+    world.fake.user = SHARER
+    expect(page.data.poster).toBe('FAILED')
+    expect(text(page, '#poster-error')).toMatch(/busy/i)
+  })
+})
+
+test('scanning the poster code: App reads options.scene ("s=<id>") and attributes the entry to the poster\'s sharer', async () => {
+  const [poster] = world.cloud.db.dump('share_posters')
+  const shareId = String(poster!.shareId)
+  const scanner = { openid: 'o-poster-scanner' }
+  world.fake.user = scanner
+  await app.onShow.call(app, { scene: 1047, path: 'pages/index/index', query: { scene: encodeURIComponent(`s=${shareId}`) } })
+  await settle(20)
+  world.fake.user = SHARER
+  expect(world.cloud.db.dump('share_entries').find((e) => e.openid === scanner.openid)).toMatchObject({ shareId, sharer: SHARER.openid, scene: 1047 })
 })

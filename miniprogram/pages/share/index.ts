@@ -2,6 +2,7 @@
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
+import { paintPoster, posterLayout, type PosterCtx } from './poster'
 
 const PAGE_NAMES: Record<string, string> = {
   'pages/index/index': 'Home',
@@ -23,15 +24,39 @@ interface Row extends ShareView {
   viaText: string
 }
 
+/** IDLE: none yet; MAKING: code and drawing; READY: drawn; SAVED; DENIED: album access refused; FAILED. */
+type PosterState = 'IDLE' | 'MAKING' | 'READY' | 'SAVED' | 'DENIED' | 'FAILED'
+
+interface CanvasNode {
+  width: number
+  height: number
+  getContext(kind: '2d'): PosterCtx & { scale(x: number, y: number): void }
+  createImage(): { src: string; onload: (() => void) | null; onerror: ((e: unknown) => void) | null }
+}
+
+const POSTER_TITLE = 'CloudBase Kit: sign in, pay, WeRun and more'
+
 interface Data {
+  poster: PosterState
+  posterError: string
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   shares: Row[]
   totals: { shares: number; entries: number; newUsers: number }
 }
 
-Page<Data, { load(): Promise<void>; onRetry(): void }>({
-  data: { state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
+interface Methods {
+  canvas?: CanvasNode
+  load(): Promise<void>
+  onRetry(): void
+  onMakePoster(): Promise<void>
+  drawPoster(fileID: string): Promise<void>
+  onSavePoster(): Promise<void>
+  onAlbumSetting(): Promise<void>
+}
+
+Page<Data, Methods>({
+  data: { poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
 
   onShow() {
     void this.load()
@@ -50,6 +75,72 @@ Page<Data, { load(): Promise<void>; onRetry(): void }>({
   onRetry() {
     this.setData({ state: 'LOADING' })
     void this.load()
+  },
+
+  async onMakePoster() {
+    if (this.data.poster === 'MAKING') return
+    this.setData({ poster: 'MAKING', posterError: '' })
+    const res = await call('share', 'poster', { page: 'pages/index/index' })
+    if (!res.ok) {
+      this.setData({ poster: 'FAILED', posterError: res.error.message })
+      return
+    }
+    try {
+      await this.drawPoster(res.data.fileID)
+      this.setData({ poster: 'READY' })
+    } catch {
+      this.setData({ poster: 'FAILED', posterError: 'Could not draw the poster. Please try again.' })
+    }
+  },
+
+  /** The code image (a temp URL of its cloud file) drawn with the title on the 2d canvas. */
+  async drawPoster(fileID) {
+    const layout = posterLayout(POSTER_TITLE)
+    const canvas = await new Promise<CanvasNode>((resolve, reject) =>
+      this.createSelectorQuery()
+        .select('#poster')
+        .fields({ node: true, size: true })
+        .exec((r: Array<{ node?: CanvasNode } | null>) => (r[0]?.node ? resolve(r[0].node) : reject(new Error('no canvas')))),
+    )
+    const dpr = wx.getWindowInfo().pixelRatio || 1
+    canvas.width = layout.width * dpr
+    canvas.height = layout.height * dpr
+    const ctx = canvas.getContext('2d')
+    ctx.scale(dpr, dpr)
+    const { fileList } = await wx.cloud.getTempFileURL({ fileList: [fileID] })
+    const url = fileList[0]?.tempFileURL
+    if (!url) throw new Error('no url for the code')
+    const image = canvas.createImage()
+    await new Promise<void>((resolve, reject) => {
+      image.onload = () => resolve()
+      image.onerror = reject
+      image.src = url
+    })
+    paintPoster(ctx, layout, image)
+    this.canvas = canvas
+  },
+
+  async onSavePoster() {
+    if (!this.canvas) return
+    try {
+      const { tempFilePath } = await wx.canvasToTempFilePath({ canvas: this.canvas as unknown as WechatMiniprogram.Canvas })
+      await wx.saveImageToPhotosAlbum({ filePath: tempFilePath })
+      this.setData({ poster: 'SAVED', posterError: '' })
+    } catch (e) {
+      const msg = String((e as { errMsg?: string }).errMsg ?? '')
+      if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: 'Saving needs access to your album. Allow it in Settings.' })
+      else if (/cancel/i.test(msg)) this.setData({ posterError: '' })
+      else this.setData({ posterError: 'Could not save the poster. Please try again.' })
+    }
+  },
+
+  /** After a denial WeChat does not ask again: only the settings page can allow the album. */
+  async onAlbumSetting() {
+    const res = await wx.openSetting({})
+    if (res.authSetting['scope.writePhotosAlbum']) {
+      this.setData({ poster: 'READY', posterError: '' })
+      await this.onSavePoster()
+    }
   },
 
   onPullDownRefresh() {
