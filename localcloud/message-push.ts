@@ -71,8 +71,11 @@ export class MessagePush {
 
   constructor(private readonly cloud: LocalCloud) {}
 
-  /** (MsgType|Event) -> function, from every cloudfunctions/<fn>/message-push.json. */
+  private routeMap?: Map<string, string>
+
+  /** (MsgType|Event) -> function, from every cloudfunctions/<fn>/message-push.json (read once). */
   routes(): Map<string, string> {
+    if (this.routeMap) return this.routeMap
     const map = new Map<string, string>()
     const dir = join(this.cloud.root, 'cloudfunctions')
     for (const fn of existsSync(dir) ? readdirSync(dir) : []) {
@@ -85,6 +88,7 @@ export class MessagePush {
         map.set(key, cfg.function ?? fn)
       }
     }
+    this.routeMap = map
     return map
   }
 

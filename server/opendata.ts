@@ -5,10 +5,19 @@
  * hand, so the data is trusted only for a field WeChat says it replaced.
  * Document: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/functions/openapi.html (开放数据调用)
  */
+import * as v from 'valibot'
 import type { OpenData } from '../typings/contract'
 import type { WxContext } from './wx'
 
 export type OpenDataResult<T> = { ok: true; data: T } | { ok: false; code: 'CLOUDID_EXPIRED' | 'FORGED_DATA'; message: string }
+
+/**
+ * The input schema of a CloudID field as the function receives it. `data` is only typed here:
+ * check its shape after `openData()` says WeChat filled it in.
+ */
+export function openDataInput<T>() {
+  return v.object({ cloudID: v.string(), data: v.optional(v.custom<T>((x) => typeof x === 'object' && x !== null)), errCode: v.optional(v.number()), errMsg: v.optional(v.string()) })
+}
 
 /** The fields WeChat replaced in this call. */
 export function replacedFields(wx: WxContext): string[] {

@@ -10,13 +10,14 @@ import { csConfig } from '../../../server/customerService/config'
 import { Budget, sendReply } from '../../../server/customerService/send'
 import * as store from '../../../server/customerService/store'
 import { windowOpen } from '../../../server/customerService/window'
+import { displayTime } from '../../../server/pay/money'
 import * as schema from './schemas'
 
 function requireAgent(ctx: Ctx<string>): void {
   if (!csConfig(process.env).agents.has(ctx.openid)) ctx.fail('NOT_AGENT', 'Only customer-service operators (CS_AGENT_OPENIDS) can do this.')
 }
 
-const fmt = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ') + ' (Beijing)'
+const fmt = (ms: number) => `${displayTime(ms)} (Beijing)`
 
 type ReplyErr = CustomerServiceContract['agentReply']['err']
 

@@ -97,12 +97,12 @@ export const main = createRouter<RankContract>('rank', {
       const toRow = (s: Sum & { rank: number }): RankRow => ({ rank: s.rank, nickname: byId.get(s._id)!.nickname, avatarFileId: byId.get(s._id)!.avatarFileId, steps: s.steps, me: s._id === ctx.openid })
       const rows = rankRows(shown).map(toRow)
       let me = rows.find((r) => r.me) ?? null
-      if (!me && (await getDoc<MemberDoc>(MEMBERS, ctx.openid))) {
+      const member = me ? null : await getDoc<MemberDoc>(MEMBERS, ctx.openid)
+      if (member) {
         // Below the shown rows: my sum, and how many sums beat it (counted in the database too).
         const mine = (await db().collection(DAYS).aggregate().match({ ...match, _openid: ctx.openid }).group({ _id: '$_openid', steps: $.sum('$steps') }).end()) as unknown as { list: Sum[] }
         const steps = mine.list[0]?.steps ?? 0
         const ahead = (await db().collection(DAYS).aggregate().match(match).group({ _id: '$_openid', steps: $.sum('$steps') }).match({ steps: _.gt(steps) }).count('n').end()) as unknown as { list: Array<{ n: number }> }
-        const member = (await getDoc<MemberDoc>(MEMBERS, ctx.openid))!
         me = { rank: (ahead.list[0]?.n ?? 0) + 1, nickname: member.nickname, avatarFileId: member.avatarFileId, steps, me: true }
       }
       return { rows, me, period, dates }

@@ -9,7 +9,7 @@ import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
-import { openData } from '../../../server/opendata'
+import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
 import { randomBytes } from 'node:crypto'
@@ -82,7 +82,7 @@ export const main = createRouter<ShareContract>('share', {
   groupEnter: {
     input: v.strictObject({
       // data is checked once OPEN_DATA_INFO says WeChat filled it in.
-      groupInfo: v.object({ cloudID: v.string(), data: v.optional(v.custom<GroupInfo>((x) => typeof x === 'object' && x !== null)), errCode: v.optional(v.number()), errMsg: v.optional(v.string()) }),
+      groupInfo: openDataInput<GroupInfo>(),
       shareId: v.optional(shareId),
     }),
     async handle({ groupInfo }, ctx) {

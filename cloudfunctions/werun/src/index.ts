@@ -8,7 +8,7 @@ import * as v from 'valibot'
 import type { StepDay, WeRunData, WerunContract } from '../../../typings/werun'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
-import { openData } from '../../../server/opendata'
+import { openData, openDataInput } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
 
 export const DAYS = 'werun_days'
@@ -36,7 +36,7 @@ export const main = createRouter<WerunContract>('werun', {
   sync: {
     input: v.strictObject({
       // data is checked against WeRunSchema once OPEN_DATA_INFO says WeChat filled it in.
-      weRunData: v.object({ cloudID: v.string(), data: v.optional(v.custom<WeRunData>((x) => typeof x === 'object' && x !== null)), errCode: v.optional(v.number()), errMsg: v.optional(v.string()) }),
+      weRunData: openDataInput<WeRunData>(),
     }),
     async handle({ weRunData }, ctx) {
       const od = openData('weRunData', weRunData, ctx.wx)
