@@ -59,6 +59,8 @@ export interface WxFake {
   shareMenus: Array<Record<string, unknown>>
   /** Files saved by wx.saveImageToPhotosAlbum. */
   album: string[]
+  /** Local storage (wx.getStorageSync / setStorage): values are stored as JSON copies. */
+  storage: Record<string, unknown>
   wx: Record<string, unknown>
 }
 
@@ -85,6 +87,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     groupOpengid: undefined,
     shareMenus: [],
     album: [],
+    storage: {},
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -196,6 +199,20 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       if (!(await ask('scope.writePhotosAlbum'))) throw { errMsg: 'saveImageToPhotosAlbum:fail auth deny' }
       fake.album.push(filePath)
       return { errMsg: 'saveImageToPhotosAlbum:ok' }
+    },
+    // Storage (storage/wx.setStorageSync.html): a missing key reads as ''; values are copied.
+    getStorageSync(key: string) {
+      return key in fake.storage ? JSON.parse(JSON.stringify(fake.storage[key])) : ''
+    },
+    setStorageSync(key: string, data: unknown) {
+      fake.storage[key] = JSON.parse(JSON.stringify(data))
+    },
+    async setStorage({ key, data }: { key: string; data: unknown }) {
+      fake.storage[key] = JSON.parse(JSON.stringify(data))
+      return { errMsg: 'setStorage:ok' }
+    },
+    removeStorageSync(key: string) {
+      delete fake.storage[key]
     },
     getWindowInfo() {
       return { pixelRatio: fake.pixelRatio, windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667, statusBarHeight: 20, safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 }, screenTop: 0 }

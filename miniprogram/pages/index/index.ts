@@ -11,7 +11,7 @@ interface Data {
 }
 
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void; goShare(): void; goRank(): void }>({
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void; goShare(): void; goRank(): void; goLight(): void; goSoter(): void }>({
   data: { state: 'IDLE', nickname: '', error: '', attempts: 0, singlePage: false },
 
   onLoad() {
@@ -49,6 +49,14 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
 
   goRank() {
     void wx.navigateTo({ url: '/pages/rank/index' })
+  },
+
+  goLight() {
+    void wx.navigateTo({ url: '/pages/light/index' })
+  },
+
+  goSoter() {
+    void wx.navigateTo({ url: '/pages/soter/index' })
   },
 
   goShare() {

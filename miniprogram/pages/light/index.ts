@@ -1,0 +1,406 @@
+/**
+ * BLE light control: checks the phone first (Bluetooth, and on Android location), scans for
+ * the lights' services, connects, then turns taps and slider drags into protocol frames.
+ * Slider drags: the label follows the finger with at most one setData per frame, and the light
+ * gets at most one write per 100 ms per control with the latest value. The last light and its
+ * state are remembered for a one-tap reconnect; leaving the page closes the connection and the
+ * adapter. Connection logic: ble/link.ts; bytes: protocol/.
+ */
+import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
+import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
+import { bleProblem, checkSystem, type BleFix } from './ble/errors'
+import { LightLink, signalBars, type FoundDevice, type LinkState } from './ble/link'
+import { parseRemembered, STORAGE_KEY, type Remembered } from './ble/remember'
+import { FrameBatcher, LatestWins } from './ble/schedule'
+import { shareCard } from '../../lib/share'
+
+export type LightPageState = 'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
+
+/** One write per control per this many ms while a slider moves (~10 writes/s). */
+export const WRITE_INTERVAL_MS = 100
+
+interface DeviceView {
+  deviceId: string
+  name: string
+  rssi: number
+  bars: number
+  protocolId: FoundDevice['protocolId']
+  protocolLabel: string
+}
+
+interface LightView extends LightState {
+  colorHex: string
+}
+
+interface Data {
+  state: LightPageState
+  message: string
+  fix: BleFix
+  devices: DeviceView[]
+  last: { name: string; protocolLabel: string } | null
+  device: { name: string; protocolLabel: string } | null
+  attempt: number
+  light: LightView
+  hue: number
+  effects: Array<{ id: string; label: string }>
+  presets: Array<{ id: string; label: string }>
+  swatches: Array<{ hex: string; r: number; g: number; b: number }>
+}
+
+type Dataset<T> = { currentTarget: { dataset: T } }
+type SliderEvent = { detail: { value: number } }
+
+interface Custom {
+  link: LightLink
+  batch: FrameBatcher<Record<string, unknown>>
+  throttle: LatestWins<LightChange>
+  committed: LightState
+  remembered: Remembered | null
+  /** Connect as soon as the scan finds this device (quick reconnect that needed a scan). */
+  autoConnectId: string
+  start(): Promise<void>
+  block(message: string, fix: BleFix): void
+  connect(device: FoundDevice): Promise<void>
+  apply(change: LightChange): void
+  remember(): void
+  onLinkState(state: LinkState, detail: { attempt?: number; problem?: { message: string; fix: BleFix } }): void
+  onStatus(status: LightStatus): void
+  onDevices(list: FoundDevice[]): void
+  slide(key: 'BRIGHTNESS' | 'WHITE' | 'SPEED' | 'COLOR', value: number, done: boolean): void
+  onFix(): Promise<void>
+  onScan(): Promise<void>
+  onStopScan(): void
+  onPick(e: Dataset<{ id?: string }>): void
+  onQuickConnect(): Promise<void>
+  onDisconnect(): Promise<void>
+  onPower(): void
+  onBrightnessChanging(e: SliderEvent): void
+  onBrightnessChange(e: SliderEvent): void
+  onHueChanging(e: SliderEvent): void
+  onHueChange(e: SliderEvent): void
+  onWhiteChanging(e: SliderEvent): void
+  onWhiteChange(e: SliderEvent): void
+  onSpeedChange(e: SliderEvent): void
+  onSwatch(e: Dataset<{ index?: number }>): void
+  onPreset(e: Dataset<{ id?: string }>): void
+  onEffect(e: Dataset<{ id?: string }>): void
+}
+
+const SWATCHES: Rgb[] = [
+  { r: 255, g: 0, b: 0 },
+  { r: 255, g: 147, b: 41 },
+  { r: 255, g: 255, b: 0 },
+  { r: 0, g: 255, b: 0 },
+  { r: 0, g: 255, b: 255 },
+  { r: 0, g: 0, b: 255 },
+  { r: 255, g: 0, b: 255 },
+  { r: 255, g: 255, b: 255 },
+]
+
+const lightView = (s: LightState): LightView => ({ ...s, color: { ...s.color }, colorHex: hex(s.color) })
+const label = (protocolId: string) => protocolById(protocolId)?.label ?? 'Light'
+const deviceView = (d: FoundDevice): DeviceView => ({ ...d, bars: signalBars(d.rssi), protocolLabel: label(d.protocolId) })
+/** Errors after which a remembered device is looked for by scanning instead. */
+const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])
+
+Page<Data, Custom>({
+  data: {
+    state: 'CHECKING',
+    message: '',
+    fix: 'NONE',
+    devices: [],
+    last: null,
+    device: null,
+    attempt: 0,
+    light: lightView(DEFAULT_STATE),
+    hue: 0,
+    effects: [],
+    presets: PRESETS.map(({ id, label }) => ({ id, label })),
+    swatches: SWATCHES.map((c) => ({ ...c, hex: hex(c) })),
+  },
+
+  // Per-page objects, created in onLoad (WeChat copies option fields onto each page instance).
+  link: null as unknown as LightLink,
+  batch: null as unknown as FrameBatcher<Record<string, unknown>>,
+  throttle: null as unknown as LatestWins<LightChange>,
+  committed: DEFAULT_STATE,
+  remembered: null,
+  autoConnectId: '',
+
+  onLoad() {
+    this.batch = new FrameBatcher((patch) => this.setData(patch))
+    this.throttle = new LatestWins<LightChange>(WRITE_INTERVAL_MS, (_key, change) => this.apply(change))
+    this.link = new LightLink(wx, {
+      devices: (list) => this.onDevices(list),
+      scanEnded: () => {
+        if (this.data.state === 'SCANNING') this.setData({ state: 'IDLE' })
+      },
+      state: (state, detail) => this.onLinkState(state, detail),
+      status: (status) => this.onStatus(status),
+      adapter: (available) => {
+        if (!available && this.data.state !== 'BLOCKED') this.block('Bluetooth was turned off. Turn it on to control your light.', 'OPEN_BLUETOOTH_SETTINGS')
+      },
+    })
+    this.remembered = parseRemembered(wx.getStorageSync(STORAGE_KEY))
+    this.committed = this.remembered?.state ?? { ...DEFAULT_STATE }
+    this.autoConnectId = ''
+    void this.start()
+  },
+
+  /** Back from the settings page: look again. */
+  onShow() {
+    if (this.data.state === 'BLOCKED' && this.link) void this.start()
+  },
+
+  onUnload() {
+    this.throttle.cancel()
+    this.batch.cancel()
+    void this.link.close()
+  },
+
+  async start() {
+    const device = wx.getDeviceInfo()
+    const system = wx.getSystemSetting()
+    const auth = wx.getAppAuthorizeSetting()
+    const check = checkSystem({
+      platform: device.platform,
+      bluetoothEnabled: system.bluetoothEnabled,
+      locationEnabled: system.locationEnabled,
+      bluetoothAuthorized: auth.bluetoothAuthorized,
+      locationAuthorized: auth.locationAuthorized,
+    })
+    if (!check.ok) return this.block(check.message, check.fix)
+    try {
+      await this.link.open()
+    } catch (e) {
+      const p = bleProblem(e)
+      return this.block(p.message, p.fix)
+    }
+    const last = this.remembered
+    this.setData({
+      state: 'IDLE',
+      message: '',
+      fix: 'NONE',
+      last: last ? { name: last.name, protocolLabel: label(last.protocolId) } : null,
+      light: lightView(this.committed),
+    })
+  },
+
+  block(message, fix) {
+    this.setData({ state: 'BLOCKED', message, fix })
+  },
+
+  async onFix() {
+    switch (this.data.fix) {
+      case 'OPEN_BLUETOOTH_SETTINGS':
+        await wx.openSystemBluetoothSetting({}).catch(() => undefined)
+        return
+      case 'OPEN_APP_SETTINGS':
+        await wx.openAppAuthorizeSetting({}).catch(() => undefined)
+        return
+      case 'OPEN_MINIPROGRAM_SETTINGS': {
+        const res = await wx.openSetting({})
+        if (res.authSetting['scope.bluetooth']) await this.start()
+        return
+      }
+      case 'SCAN':
+        return this.onScan()
+      default:
+        return this.start()
+    }
+  },
+
+  async onScan() {
+    try {
+      await this.link.startScan()
+    } catch (e) {
+      const p = bleProblem(e)
+      if (p.fix === 'OPEN_BLUETOOTH_SETTINGS' || p.fix === 'OPEN_MINIPROGRAM_SETTINGS') return this.block(p.message, p.fix)
+      this.setData({ message: p.message, fix: p.fix })
+      return
+    }
+    this.setData({ state: 'SCANNING', devices: [], message: '', fix: 'NONE' })
+  },
+
+  onStopScan() {
+    this.autoConnectId = ''
+    void this.link.stopScan()
+  },
+
+  onDevices(list) {
+    const wanted = this.autoConnectId && list.find((d) => d.deviceId === this.autoConnectId)
+    if (wanted) {
+      this.autoConnectId = ''
+      this.connect(wanted).catch(() => undefined)
+      return
+    }
+    // Found devices arrive many times a second: one setData per frame at most.
+    this.batch.set({ devices: list.map(deviceView) })
+  },
+
+  onPick(e) {
+    const d = this.data.devices.find((x) => x.deviceId === e.currentTarget.dataset.id)
+    if (d) this.connect({ deviceId: d.deviceId, name: d.name, rssi: d.rssi, protocolId: d.protocolId }).catch(() => undefined)
+  },
+
+  async onQuickConnect() {
+    const last = this.remembered
+    if (!last) return
+    try {
+      await this.connect({ deviceId: last.deviceId, name: last.name, rssi: 0, protocolId: last.protocolId })
+    } catch (e) {
+      if (!NOT_REACHABLE.has(bleProblem(e).errCode)) return
+      // Not reachable by its id (iOS ids change after a Bluetooth reset): find it by scanning.
+      this.autoConnectId = last.deviceId
+      await this.onScan()
+    }
+  },
+
+  /** Rejects like the wx call that failed; onLinkState has already shown the problem. */
+  async connect(device) {
+    this.batch.flush()
+    await this.link.connect(device)
+  },
+
+  onLinkState(state, detail) {
+    const device = this.link.device
+    switch (state) {
+      case 'CONNECTING':
+        this.setData({ state: 'CONNECTING', message: '', fix: 'NONE', device: device ? { name: device.name, protocolLabel: label(device.protocolId) } : this.data.device })
+        return
+      case 'CONNECTED': {
+        const protocol = this.link.protocol!
+        const d = this.link.device!
+        this.remembered = { deviceId: d.deviceId, name: d.name, protocolId: d.protocolId, state: this.committed, at: Date.now() }
+        this.remember()
+        this.setData({
+          state: 'CONNECTED',
+          message: '',
+          fix: 'NONE',
+          attempt: 0,
+          device: { name: d.name, protocolLabel: protocol.label },
+          last: { name: d.name, protocolLabel: protocol.label },
+          effects: protocol.effects.map(({ id, label }) => ({ id, label })),
+          light: lightView(this.committed),
+        })
+        return
+      }
+      case 'RECONNECTING':
+        this.setData({ state: 'RECONNECTING', attempt: detail.attempt ?? 1, message: `Connection lost. Reconnecting (attempt ${detail.attempt ?? 1})…` })
+        return
+      case 'LOST':
+        this.setData({ state: 'LOST', message: 'The light is out of reach. Bring the phone closer and tap Reconnect.', fix: 'RETRY' })
+        return
+      case 'DISCONNECTED':
+        this.setData({ state: 'IDLE', message: detail.problem?.message ?? '', fix: detail.problem?.fix ?? 'NONE', device: null })
+    }
+  },
+
+  onStatus(status) {
+    this.committed = { ...this.committed, on: status.on, mode: status.mode, color: status.color, white: status.white, effect: status.effect ?? this.committed.effect, speed: status.speed }
+    this.remember()
+    this.setData({ light: lightView(this.committed), hue: this.data.hue })
+  },
+
+  apply(change) {
+    const protocol = this.link.protocol
+    if (!protocol) return
+    const { after, frames } = framesFor(protocol, this.committed, change)
+    this.committed = after
+    this.remember()
+    this.link.send(frames).catch((e) => {
+      const p = bleProblem(e)
+      // A drop is shown by the reconnect state; anything else once, on the page.
+      if (p.errCode !== 10006) this.setData({ message: p.message })
+    })
+  },
+
+  remember() {
+    if (!this.remembered) return
+    this.remembered = { ...this.remembered, state: this.committed, at: Date.now() }
+    wx.setStorage({ key: STORAGE_KEY, data: this.remembered }).catch(() => undefined)
+  },
+
+  slide(key, value, done) {
+    const v = Math.round(value)
+    let change: LightChange
+    if (key === 'COLOR') {
+      const color = hueColor(v)
+      this.batch.set({ hue: v, 'light.color': color, 'light.colorHex': hex(color), 'light.mode': 'COLOR', 'light.on': true })
+      change = { kind: 'COLOR', color }
+    } else if (key === 'BRIGHTNESS') {
+      this.batch.set({ 'light.brightness': v })
+      change = { kind: 'BRIGHTNESS', brightness: v }
+    } else if (key === 'WHITE') {
+      this.batch.set({ 'light.white': v, 'light.mode': 'WHITE', 'light.on': true })
+      change = { kind: 'WHITE', white: v }
+    } else {
+      this.batch.set({ 'light.speed': v })
+      change = { kind: 'SPEED', speed: v }
+    }
+    this.throttle.push(key, change)
+    if (done) {
+      this.throttle.flush(key)
+      this.batch.flush()
+    }
+  },
+
+  onBrightnessChanging(e) {
+    this.slide('BRIGHTNESS', e.detail.value, false)
+  },
+  onBrightnessChange(e) {
+    this.slide('BRIGHTNESS', e.detail.value, true)
+  },
+  onHueChanging(e) {
+    this.slide('COLOR', e.detail.value, false)
+  },
+  onHueChange(e) {
+    this.slide('COLOR', e.detail.value, true)
+  },
+  onWhiteChanging(e) {
+    this.slide('WHITE', e.detail.value, false)
+  },
+  onWhiteChange(e) {
+    this.slide('WHITE', e.detail.value, true)
+  },
+  onSpeedChange(e) {
+    this.slide('SPEED', e.detail.value, true)
+  },
+
+  onPower() {
+    const on = !this.committed.on
+    this.apply({ kind: 'POWER', on })
+    this.setData({ 'light.on': on })
+  },
+
+  onSwatch(e) {
+    const c = SWATCHES[Number(e.currentTarget.dataset.index)]
+    if (!c) return
+    this.apply({ kind: 'COLOR', color: c })
+    this.setData({ light: lightView(this.committed) })
+  },
+
+  onPreset(e) {
+    const preset = PRESETS.find((p) => p.id === e.currentTarget.dataset.id)
+    if (!preset) return
+    for (const change of preset.changes) this.apply(change)
+    this.setData({ light: lightView(this.committed) })
+  },
+
+  onEffect(e) {
+    const id = e.currentTarget.dataset.id
+    if (!id) return
+    this.apply({ kind: 'EFFECT', effect: id, speed: this.committed.speed })
+    this.setData({ light: lightView(this.committed) })
+  },
+
+  async onDisconnect() {
+    this.throttle.cancel()
+    await this.link.disconnect()
+  },
+
+  /** A light is personal: the card opens the home page. */
+  onShareAppMessage() {
+    return shareCard('pages/index/index', 'CloudBase Kit: Bluetooth lights, pay, WeRun and more')
+  },
+})
