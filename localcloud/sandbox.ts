@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { KfSandbox } from './kf-sandbox'
+import { SoterSandbox } from './soter-sandbox'
 
 export class WxApiError extends Error {
   constructor(readonly errcode: number, readonly errmsg: string) {
@@ -146,10 +147,13 @@ export class OpenApiSandbox extends ApiSandbox {
 
   /** customerServiceMessage.*: reply windows, temp media, typing (kf-sandbox.ts). */
   readonly kf: KfSandbox
+  /** soter.verifySignature and the phones' keys (soter-sandbox.ts). */
+  readonly soter: SoterSandbox
 
   constructor(now: () => number) {
     super('openapi', now)
     this.kf = new KfSandbox(this, now)
+    this.soter = new SoterSandbox(this)
     this.on('security.msgSecCheck', (p) => {
       if (typeof p.openid !== 'string' || !p.openid) throw new WxApiError(40003, 'invalid openid')
       if (p.version !== 2) throw new WxApiError(47001, 'data format error: version must be 2')

@@ -84,7 +84,17 @@ export interface UnlimitedCodeParams {
   width?: number
 }
 
+/** soter.verifySignature — https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/soter/verifySignature.html (is_ok → isOk). */
+export interface SoterVerifyParams {
+  openid: string
+  /** startSoterAuthentication's resultJSON, exactly as received. */
+  jsonString: string
+  /** Its resultJSONSignature (SHA256withRSA/PSS, salt 20, base64). */
+  jsonSignature: string
+}
+
 interface OpenApi {
+  soter: { verifySignature(p: SoterVerifyParams): Promise<{ isOk: boolean }> }
   wxacode: { getUnlimited(p: UnlimitedCodeParams): Promise<{ contentType: string; buffer: Buffer }> }
   security: { msgSecCheck(p: MsgSecCheckParams): Promise<MsgSecCheckResult> }
   customerServiceMessage: {

@@ -2,6 +2,7 @@ import type { CustomerServiceContract } from './customerService'
 import type { PayContract } from './pay'
 import type { RankContract } from './rank'
 import type { ShareContract } from './share'
+import type { SoterContract } from './soter'
 import type { UserContract } from './user'
 import type { WerunContract } from './werun'
 
@@ -13,6 +14,7 @@ export interface Functions {
   werun: WerunContract
   share: ShareContract
   rank: RankContract
+  soter: SoterContract
 }
 
 export type FunctionName = keyof Functions

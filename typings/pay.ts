@@ -86,6 +86,7 @@ export type RefundErrorCode =
   | 'REFUND_WINDOW_PASSED'
   | 'REFUND_EXCEEDS_PAID' // asked for more than was paid
   | 'REFUND_REJECTED' // WeChat Pay refused the refund (e.g. merchant balance NOTENOUGH); the order stays PAID
+  | 'SOTER_REQUIRED' // PAY_REFUND_REQUIRES_SOTER=1 and no valid proof from soter.verify (purpose CONFIRM_REFUND, subject the order id)
 
 /** A type alias (not an interface) so it satisfies `Contract` without widening its keys. */
 export type PayContract = {
@@ -110,7 +111,7 @@ export type PayContract = {
   /** The caller's orders, newest first. */
   listOrders: Action<{ before?: number; limit?: number }, { orders: OrderView[]; more: boolean }, never>
   /** Asks WeChat Pay to refund a PAID order (all of it unless refundFen says less). */
-  requestRefund: Action<{ orderId: string; refundFen?: number }, { order: OrderView }, RefundErrorCode>
+  requestRefund: Action<{ orderId: string; refundFen?: number; soterProof?: string }, { order: OrderView }, RefundErrorCode>
   /** Records the answers of wx.requestSubscribeMessage: each `accept` is one sending credit. */
   recordSubscription: Action<
     { answers: Record<string, SubscribeAnswer> },

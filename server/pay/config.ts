@@ -68,6 +68,11 @@ export function refundWindowMs(env: Record<string, string | undefined>): number 
   return positiveNumber(env.PAY_REFUND_WINDOW_DAYS, 7) * 86_400_000
 }
 
+/** PAY_REFUND_REQUIRES_SOTER=1: a refund needs a fresh fingerprint/face proof from the soter function. */
+export function refundRequiresSoter(env: Record<string, string | undefined>): boolean {
+  return env.PAY_REFUND_REQUIRES_SOTER === '1' || env.PAY_REFUND_REQUIRES_SOTER === 'true'
+}
+
 /** The subscribe-message part alone (the catalogue and credits work without a merchant). */
 export function subscribeConfig(env: Record<string, string | undefined>): Pick<PayConfig, 'templates' | 'miniprogramState'> {
   const paid = (env.SUBSCRIBE_TMPL_PAID ?? '').trim()

@@ -32,6 +32,10 @@ export interface WxFake {
   /** Fires the registered onNeedPrivacyAuthorization listener; resolves with what the page answered. */
   needPrivacy(): Promise<{ buttonId?: string; event: string }[]>
   navigations: string[]
+  /** The `events` each wx.navigateTo passed (the opener side of the page's event channel), by url. */
+  navigationEvents: Record<string, Record<string, (...args: unknown[]) => void>>
+  /** SOTER on this phone: supportMode, enrolment per method, and what the next check answers. */
+  soter: { supportMode: string[]; enrolled: Record<string, boolean>; answer: 'ok' | number; cpuId: string }
   /** What the user does in the payment sheet. */
   payment: 'pay' | 'cancel'
   /** How WeChat delivers the payment callback after the user pays (late, duplicated...). */
@@ -73,6 +77,8 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     user,
     calls: [],
     navigations: [],
+    navigationEvents: {},
+    soter: { supportMode: ['fingerPrint', 'facial'], enrolled: { fingerPrint: true, facial: false }, answer: 'ok', cpuId: 'cpu-fake-phone' },
     payment: 'pay',
     paymentDelivery: {},
     subscribeAnswer: 'accept',
@@ -144,8 +150,9 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       privacyListener = listener
     },
     openPrivacyContract() {},
-    navigateTo({ url }: { url: string }) {
+    navigateTo({ url, events }: { url: string; events?: Record<string, (...args: unknown[]) => void> }) {
       fake.navigations.push(url)
+      if (events) fake.navigationEvents[url] = events
       return Promise.resolve({ errMsg: 'navigateTo:ok' })
     },
     showToast() {},
@@ -213,6 +220,32 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     },
     removeStorageSync(key: string) {
       delete fake.storage[key]
+    },
+    navigateBack() {
+      fake.navigations.push('back')
+      return Promise.resolve({ errMsg: 'navigateBack:ok' })
+    },
+    // SOTER (open-api/soter/*): support and enrolment checks; startSoterAuthentication checks its
+    // arguments as documented (challenge 1-512 chars: 90004; authContent ≤ 42: 90005; a method
+    // the phone lacks: 90003; nothing enrolled: 90011), then the phone's TEE signs (SOTER sandbox).
+    async checkIsSupportSoterAuthentication() {
+      return { supportMode: [...fake.soter.supportMode], errMsg: 'checkIsSupportSoterAuthentication:ok' }
+    },
+    async checkIsSoterEnrolledInDevice({ checkAuthMode }: { checkAuthMode: string }) {
+      if (!fake.soter.supportMode.includes(checkAuthMode)) throw { errCode: 90003, errMsg: 'checkIsSoterEnrolledInDevice:fail auth mode not supported' }
+      return { isEnrolled: !!fake.soter.enrolled[checkAuthMode], errMsg: 'checkIsSoterEnrolledInDevice:ok' }
+    },
+    async startSoterAuthentication({ requestAuthModes, challenge, authContent = '' }: { requestAuthModes: string[]; challenge: string; authContent?: string }) {
+      const failWith = (errCode: number, msg: string) => ({ errCode, errMsg: `startSoterAuthentication:fail ${msg}` })
+      if (!fake.soter.supportMode.length) throw failWith(90001, 'not support soter')
+      if (!challenge || challenge.length > 512) throw failWith(90004, 'challenge is empty or too long')
+      if (authContent.length > 42) throw failWith(90005, 'auth content too long')
+      const mode = requestAuthModes.find((m) => fake.soter.supportMode.includes(m))
+      if (!mode) throw failWith(90003, 'auth mode not supported')
+      if (!fake.soter.enrolled[mode]) throw failWith(90011, 'not enrolled')
+      if (fake.soter.answer !== 'ok') throw failWith(fake.soter.answer, 'by the test')
+      const r = cloud.openapi.soter.authenticate(fake.user.openid ?? '', fake.soter.cpuId, challenge, mode as 'fingerPrint' | 'facial')
+      return { ...r, errCode: 0, errMsg: 'startSoterAuthentication:ok' }
     },
     getWindowInfo() {
       return { pixelRatio: fake.pixelRatio, windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667, statusBarHeight: 20, safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 }, screenTop: 0 }

@@ -11,7 +11,8 @@ import { createRouter, type Ctx } from '../../../server/router'
 import { db, findDocs, getDoc } from '../../../server/db'
 import { errText } from '../../../server/errors'
 import { cloudPay, runningEnv, type UnifiedOrderParams } from '../../../server/wx'
-import { PAY_CALLBACK_FUNCTION, payConfig, refundWindowMs, subscribeConfig, type PayConfig } from '../../../server/pay/config'
+import { PAY_CALLBACK_FUNCTION, payConfig, refundRequiresSoter, refundWindowMs, subscribeConfig, type PayConfig } from '../../../server/pay/config'
+import { useProof } from '../../../server/soter/proof'
 import { orderTotal, refundAmount, wxPayTime } from '../../../server/pay/money'
 import { fitThing } from '../../../server/pay/messages'
 import { addCredits } from '../../../server/pay/notify'
@@ -188,7 +189,7 @@ export const main = createRouter<PayContract>('pay', {
 
   requestRefund: {
     input: schema.requestRefund,
-    async handle({ orderId, refundFen }, ctx) {
+    async handle({ orderId, refundFen, soterProof }, ctx) {
       const cfg = config(ctx)
       const order = await getOwnOrder(orderId, ctx.openid)
       if (!order) return ctx.fail('ORDER_NOT_FOUND', 'No such order.')
@@ -199,6 +200,11 @@ export const main = createRouter<PayContract>('pay', {
       }
       const amount = refundAmount(order.totalFee, 0, refundFen)
       if (!amount.ok) return ctx.fail('REFUND_EXCEEDS_PAID', `A refund can be at most what was paid (${order.totalFee} fen).`)
+      if (refundRequiresSoter(process.env)) {
+        // Spent only once every other check passed; a proof is for this order and this user.
+        const used = await useProof(soterProof, { openid: ctx.openid, purpose: 'CONFIRM_REFUND', subject: order._id })
+        if (!used.ok) return ctx.fail('SOTER_REQUIRED', used.message)
+      }
 
       // A refund WeChat refused before is retried with the same outRefundNo when the amount is
       // the same (WeChat Pay: never change the refund number of a failed refund); otherwise a new one.

@@ -27,6 +27,7 @@ export const listOrders = v.strictObject({
 export const requestRefund = v.strictObject({
   orderId: token('orderId', 32),
   refundFen: v.optional(v.pipe(v.number('refundFen must be a number'), v.integer('refundFen must be whole fen'), v.minValue(1, 'refundFen must be at least 1'))),
+  soterProof: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{32}$/, 'soterProof must be the proof soter.verify returned'))),
 })
 
 export const recordSubscription = v.strictObject({

@@ -25,6 +25,7 @@ interface Methods {
   onRetry(): void
   onPay(): Promise<void>
   onRefund(): Promise<void>
+  refund(soterProof?: string): Promise<void>
   onContact(e: { detail: { path?: string; query?: Record<string, unknown> } }): void
 }
 
@@ -90,10 +91,29 @@ Page<Data, Methods>({
     if (this.data.busy || !order?.canRefund) return
     const ok = await wx.showModal({ title: 'Request a refund?', content: `${order.total} goes back to where you paid from.`, confirmText: 'Refund' })
     if (!ok.confirm) return
+    await this.refund()
+  },
+
+  /**
+   * Asks for the refund; when the shop requires a fingerprint or face check (SOTER_REQUIRED),
+   * opens the SOTER page for this order and asks again with the proof it sends back.
+   */
+  async refund(soterProof) {
     this.setData({ busy: 'refund', notice: '' })
-    const res = await call('pay', 'requestRefund', { orderId: this.orderId })
-    if (res.ok) this.show(res.data.order, 'Refund requested. WeChat will notify you when the money is back.', 'info')
-    else this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
+    const res = await call('pay', 'requestRefund', { orderId: this.orderId, ...(soterProof ? { soterProof } : {}) })
+    if (res.ok) {
+      this.show(res.data.order, 'Refund requested. WeChat will notify you when the money is back.', 'info')
+      return
+    }
+    if (res.error.code === 'SOTER_REQUIRED' && !soterProof) {
+      this.setData({ busy: '', notice: res.error.message, noticeType: 'info' })
+      void wx.navigateTo({
+        url: `/pages/soter/index?purpose=CONFIRM_REFUND&subject=${encodeURIComponent(this.orderId)}&back=1`,
+        events: { soterProof: (p: { proof?: string }) => void (p?.proof && this.refund(p.proof)) },
+      })
+      return
+    }
+    this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
   },
 
   /** Back from the chat by tapping a mini-program card: open the page it names (unless it is this one). */

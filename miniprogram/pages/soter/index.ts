@@ -1,0 +1,120 @@
+/**
+ * Fingerprint / face confirmation with SOTER. Offers only the methods this phone supports and
+ * has set up; the challenge and the prompt come from the `soter` function, the result goes back
+ * to it, and the proof it returns is handed to the page that opened this one (event channel
+ * `soterProof`), e.g. the order page's refund. Every errCode has a message and a next step.
+ */
+import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
+import { call } from '../../lib/call'
+import { shareCard } from '../../lib/share'
+import { availableModes, purposeOf, soterFailure, type ModeView, type SoterState } from './logic'
+
+interface Data {
+  state: SoterState
+  message: string
+  modes: ModeView[]
+  purpose: SoterPurpose
+  verifiedMode: string
+}
+
+interface Custom {
+  subject: string
+  back: boolean
+  check(): Promise<void>
+  onStart(e: { currentTarget: { dataset: { mode?: SoterAuthMode } } }): Promise<void>
+  onRetry(): void
+}
+
+Page<Data, Custom>({
+  data: { state: 'CHECKING', message: '', modes: [], purpose: 'CONFIRM_IDENTITY', verifiedMode: '' },
+  subject: '',
+  back: false,
+
+  onLoad(query: Record<string, string | undefined>) {
+    this.subject = /^[A-Za-z0-9_-]{1,64}$/.test(query.subject ?? '') ? query.subject! : ''
+    this.back = query.back === '1'
+    this.setData({ purpose: purposeOf(query.purpose) })
+    void this.check()
+  },
+
+  async check() {
+    let supportMode: string[] = []
+    try {
+      supportMode = (await wx.checkIsSupportSoterAuthentication({})).supportMode
+    } catch (e) {
+      this.setData({ state: 'UNSUPPORTED', message: soterFailure(e).message })
+      return
+    }
+    const enrolled: Partial<Record<SoterAuthMode, boolean>> = {}
+    for (const mode of ['fingerPrint', 'facial'] as const) {
+      if (!supportMode.includes(mode)) continue
+      try {
+        enrolled[mode] = (await wx.checkIsSoterEnrolledInDevice({ checkAuthMode: mode })).isEnrolled
+      } catch {
+        enrolled[mode] = false
+      }
+    }
+    const modes = availableModes(supportMode, enrolled)
+    if (!modes.length) this.setData({ state: 'UNSUPPORTED', modes, message: 'This phone has no fingerprint or face unlock that WeChat can use.' })
+    else if (!modes.some((m) => m.enrolled)) this.setData({ state: 'NOT_ENROLLED', modes, message: 'Set up a fingerprint or face in the system settings (Security), then come back.' })
+    else this.setData({ state: 'READY', modes, message: '' })
+  },
+
+  async onStart(e) {
+    const mode = e.currentTarget.dataset.mode
+    if (!mode || this.data.state === 'AUTHENTICATING' || this.data.state === 'VERIFYING') return
+    this.setData({ state: 'AUTHENTICATING', message: '' })
+    const c = await call('soter', 'challenge', { purpose: this.data.purpose, ...(this.subject ? { subject: this.subject } : {}) })
+    if (!c.ok) {
+      this.setData({ state: 'ERROR', message: c.error.message })
+      return
+    }
+    let result: WechatMiniprogram.StartSoterAuthenticationSuccessCallbackResult
+    try {
+      result = await wx.startSoterAuthentication({ requestAuthModes: [mode], challenge: c.data.challenge, authContent: c.data.authContent })
+    } catch (err) {
+      const f = soterFailure(err)
+      switch (f.fallback) {
+        case 'STAY':
+          this.setData({ state: 'READY', message: f.message })
+          return
+        case 'LOCKED':
+          this.setData({ state: 'LOCKED', message: f.message })
+          return
+        case 'ENROLL':
+          this.setData({ state: this.data.modes.some((m) => m.mode !== mode && m.enrolled) ? 'READY' : 'NOT_ENROLLED', message: f.message, modes: this.data.modes.map((m) => (m.mode === mode ? { ...m, enrolled: false } : m)) })
+          return
+        case 'DROP_MODE': {
+          const modes = this.data.modes.filter((m) => m.mode !== mode)
+          this.setData({ state: modes.some((m) => m.enrolled) ? 'READY' : 'UNSUPPORTED', modes, message: f.message })
+          return
+        }
+        case 'UNSUPPORTED':
+          this.setData({ state: 'UNSUPPORTED', modes: [], message: f.message })
+          return
+        default:
+          this.setData({ state: 'ERROR', message: f.message })
+          return
+      }
+    }
+    this.setData({ state: 'VERIFYING' })
+    const v = await call('soter', 'verify', { authMode: mode, resultJSON: result.resultJSON, resultJSONSignature: result.resultJSONSignature })
+    if (!v.ok) {
+      this.setData({ state: 'ERROR', message: v.error.message })
+      return
+    }
+    this.setData({ state: 'VERIFIED', verifiedMode: mode === 'facial' ? 'Face' : 'Fingerprint', message: '' })
+    const page = this as unknown as { getOpenerEventChannel?: () => WechatMiniprogram.EventChannel }
+    const channel = typeof page.getOpenerEventChannel === 'function' ? page.getOpenerEventChannel() : undefined
+    channel?.emit('soterProof', v.data)
+    if (this.back) void wx.navigateBack({})
+  },
+
+  onRetry() {
+    void this.check()
+  },
+
+  onShareAppMessage() {
+    return shareCard('pages/index/index', 'CloudBase Kit: sign in, pay, WeRun and more')
+  },
+})
