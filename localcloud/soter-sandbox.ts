@@ -23,8 +23,13 @@ export class SoterSandbox {
   /** openid -> cpu_id -> key. */
   private keys = new Map<string, Map<string, DeviceKey>>()
 
-  constructor(api: ApiSandbox) {
-    api.on('soter.verifySignature', (p) => {
+  constructor(private readonly api: ApiSandbox) {
+    this.install()
+  }
+
+  /** (Re)registers the soter.verifySignature handler (after a test replaced it). */
+  install(): void {
+    this.api.on('soter.verifySignature', (p) => {
       const openid = typeof p.openid === 'string' ? p.openid : ''
       if (!openid) throw new WxApiError(40003, 'invalid openid')
       if (typeof p.json_string !== 'string' || typeof p.json_signature !== 'string') throw new WxApiError(47001, 'data format error: json_string and json_signature are required')

@@ -8,7 +8,6 @@
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { markCloudReady } from '../../miniprogram/lib/call'
 import { SOTER_ERRORS, availableModes, purposeOf, soterFailure } from '../../miniprogram/pages/soter/logic'
-import { SoterSandbox } from '../../localcloud/soter-sandbox'
 import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED, quietFunctionLogs } from '../pay/helpers'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
@@ -113,7 +112,7 @@ test('WeChat refusing the signature: the server\'s message, and a retry', async 
     expect(p.querySelector('#retry')).toBeTruthy()
   } finally {
     // Put the sandbox's own handler back.
-    ;(world.cloud.openapi as unknown as { soter: unknown }).soter = new SoterSandbox(world.cloud.openapi)
+    world.cloud.openapi.soter.install()
   }
 })
 
@@ -140,6 +139,7 @@ test('refund with SOTER: the order page asks, the SOTER page confirms, the proof
   expect(text(soter, '.why')).toContain('Confirm the refund')
   soter.querySelector('#start-fingerPrint')!.dispatchEvent('tap')
   await settle(60)
+  expect(soter.data.message).toBe('')
   expect(soter.data.state).toBe('VERIFIED')
   expect(world.fake.navigations.at(-1)).toBe('back')
   // The prompt was the server's, within 42 characters.
