@@ -17,7 +17,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { DbEngine, type CollectionSpec } from './db-engine'
@@ -207,6 +207,27 @@ export class LocalCloud {
     return { cloudID, data: entry.data }
   }
 
+  /** How many times each function's bundle was loaded (a cold start, or a reload after a rebuild). */
+  readonly loads = new Map<string, number>()
+
+  /** The functions of the project (folders of cloudfunctions/ with a built index.js or sources). */
+  functionNames(): string[] {
+    const dir = join(this.root, 'cloudfunctions')
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && (existsSync(join(dir, d.name, 'index.js')) || existsSync(join(dir, d.name, 'src'))))
+      .map((d) => d.name)
+      .sort()
+  }
+
+  /** Forgets loaded function bundles (all, or one) so the next call loads the rebuilt index.js. */
+  reload(name?: string): void {
+    for (const fn of name ? [name] : [...this.modules.keys()]) {
+      const file = join(this.root, 'cloudfunctions', fn, 'index.js')
+      delete require.cache[require.resolve(file)]
+      this.modules.delete(fn)
+    }
+  }
+
   private loadFunction(name: string) {
     let mod = this.modules.get(name)
     if (mod) return mod
@@ -218,6 +239,7 @@ export class LocalCloud {
     mod = require(file) as { main: (event: unknown, context: unknown) => Promise<unknown> }
     if (typeof mod.main !== 'function') throw new CallFunctionError(-501000, `function ${name} exports no main`)
     this.modules.set(name, mod)
+    this.loads.set(name, (this.loads.get(name) ?? 0) + 1)
     return mod
   }
 

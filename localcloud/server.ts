@@ -1,0 +1,123 @@
+/**
+ * `npm start`: the local cloud over HTTP (fastify) and its web console.
+ * - POST /api/functions/:name  — what wx.cloud.callFunction does: the body is the call's `data`,
+ *   the caller is the console's current user (or the `x-openid` header); answers
+ *   { result, requestId, errMsg } or, like the client SDK's failures, { errCode, errMsg }.
+ * - GET /api/state, /api/invocations, /api/collections/:name, /api/outbox — what happened.
+ * - POST /api/pay/:orderId, /api/refunds/:outRefundNo/settle, /api/push, /api/user — what WeChat
+ *   or the user would do: pay (then the payment callback with its retry rules), settle a refund,
+ *   push a customer-service message (5 s / 3 retries), switch the signed-in user.
+ * The console page (localcloud/console.html) only uses these routes.
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CallFunctionError, type LocalCloud } from './index'
+
+export interface ServerOptions {
+  /** The signed-in user at start. */
+  openid?: string
+  logger?: boolean
+}
+
+const MAX_ROWS = 200
+
+/** JSON-safe copies for the console: Buffers become their size, Dates ISO strings. */
+export function safe(value: unknown, depth = 0): unknown {
+  if (depth > 12) return '…'
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `<${value.length} bytes>`
+  if (value instanceof Date) return value.toISOString()
+  if (Array.isArray(value)) return value.map((v) => safe(v, depth + 1))
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value)) out[k] = safe(v, depth + 1)
+    return out
+  }
+  return value
+}
+
+export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): FastifyInstance & { user(): string } {
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024 })
+  let openid = opts.openid ?? 'o-local-user-1'
+  const users = new Set([openid])
+  const html = readFileSync(join(__dirname, 'console.html'), 'utf8')
+
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(html))
+
+  app.get('/api/state', async () => ({
+    env: cloud.env,
+    appid: cloud.appid,
+    user: openid,
+    users: [...users],
+    functions: cloud.functionNames().map((name) => ({ name, permissions: cloud.functionConfig(name).permissions, loads: cloud.loads.get(name) ?? 0 })),
+    collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })),
+  }))
+
+  app.post<{ Body: { openid?: unknown } }>('/api/user', async (req, reply) => {
+    const next = req.body?.openid
+    if (typeof next !== 'string' || !/^[A-Za-z0-9_-]{3,64}$/.test(next)) return reply.code(400).send({ error: 'openid must be 3-64 letters, digits, _ or -' })
+    openid = next
+    users.add(next)
+    return { user: openid }
+  })
+
+  app.post<{ Params: { name: string }; Body: unknown }>('/api/functions/:name', async (req, reply) => {
+    const data = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}
+    const header = req.headers['x-openid']
+    const caller = { openid: typeof header === 'string' && header ? header : openid, clientIp: req.ip }
+    try {
+      return safe(await cloud.callFromClient(req.params.name, data, caller))
+    } catch (e) {
+      if (e instanceof CallFunctionError) return reply.code(e.errCode === -501000 ? 404 : 500).send({ errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` })
+      throw e
+    }
+  })
+
+  app.get<{ Querystring: { limit?: string } }>('/api/invocations', async (req) => {
+    const limit = Math.min(MAX_ROWS, Number(req.query.limit) || 50)
+    return cloud.invocations.slice(-limit).reverse().map((i) => safe(i))
+  })
+
+  app.get<{ Params: { name: string } }>('/api/collections/:name', async (req, reply) => {
+    if (!cloud.db.collectionNames().includes(req.params.name)) return reply.code(404).send({ error: `no collection ${req.params.name}` })
+    const docs = cloud.db.dump(req.params.name)
+    return { total: docs.length, docs: docs.slice(-MAX_ROWS).reverse().map((d) => safe(d)) }
+  })
+
+  app.get('/api/outbox', async () => {
+    const rows = [...cloud.openapi.calls.map((c) => ({ via: 'openapi', ...c })), ...cloud.cloudPay.calls.map((c) => ({ via: 'cloudPay', ...c }))]
+    return rows.sort((a, b) => b.at - a.at).slice(0, MAX_ROWS).map((r) => safe(r))
+  })
+
+  /** The user pays the order in the WeChat Pay sheet; WeChat Pay then calls back (with retries). */
+  app.post<{ Params: { orderId: string } }>('/api/pay/:orderId', async (req, reply) => {
+    try {
+      const transactionId = await cloud.cloudPay.pay(req.params.orderId)
+      await cloud.cloudPay.idle()
+      return { transactionId, order: safe(cloud.db.dump('orders').find((o) => o._id === req.params.orderId) ?? null) }
+    } catch (e) {
+      return reply.code(409).send({ error: e instanceof Error ? e.message : String(e) })
+    }
+  })
+
+  app.post<{ Params: { outRefundNo: string }; Body: { status?: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE' } }>('/api/refunds/:outRefundNo/settle', async (req, reply) => {
+    try {
+      await cloud.cloudPay.settleRefund(req.params.outRefundNo, req.body?.status ?? 'SUCCESS')
+      await cloud.cloudPay.idle()
+      return { settled: req.params.outRefundNo }
+    } catch (e) {
+      return reply.code(409).send({ error: e instanceof Error ? e.message : String(e) })
+    }
+  })
+
+  /** A customer-service message from a user, delivered as message push (5 s wait, 3 retries). */
+  app.post<{ Body: { content?: unknown; openid?: unknown } }>('/api/push', async (req, reply) => {
+    const content = req.body?.content
+    const from = typeof req.body?.openid === 'string' && req.body.openid ? req.body.openid : openid
+    if (typeof content !== 'string' || !content.trim()) return reply.code(400).send({ error: 'content is required' })
+    const delivery = await cloud.push.user(cloud.push.text(from, content))
+    return safe(delivery)
+  })
+
+  return Object.assign(app, { user: () => openid })
+}

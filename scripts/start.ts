@@ -1,0 +1,65 @@
+/**
+ * npm start: builds the functions, opens the local cloud with its database persisted in
+ * .localcloud/ (ignored by git; seeded on first start from database/seed), serves it and the
+ * console on http://localhost:$PORT (3910), and rebuilds and reloads the functions when their
+ * sources change.   PORT=4000 npm start   |   npm start -- --port 4000
+ */
+import { watch } from 'node:fs'
+import { join } from 'node:path'
+import { LocalCloud } from '../localcloud'
+import { createServer } from '../localcloud/server'
+import { buildFunction, functionNames, ROOT } from './build-functions'
+
+/** Values a local environment needs to work at once (the sandbox merchant, templates); real env vars win. */
+export const LOCAL_VARS: Record<string, string> = {
+  PAY_SUB_MCH_ID: '1900000109',
+  SUBSCRIBE_TMPL_PAID: 'local-tmpl-paid',
+  SUBSCRIBE_TMPL_REFUNDED: 'local-tmpl-refunded',
+  MINIPROGRAM_STATE: 'developer',
+}
+
+export function portFrom(argv: string[], env: Record<string, string | undefined>): number {
+  const i = argv.indexOf('--port')
+  const raw = i >= 0 ? argv[i + 1] : env.PORT
+  const n = Number(raw ?? 3910)
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`Not a port: ${raw}`)
+  return n
+}
+
+async function buildAll(): Promise<void> {
+  await Promise.all(functionNames().map((n) => buildFunction(n)))
+}
+
+async function main(): Promise<void> {
+  const port = portFrom(process.argv, process.env)
+  await buildAll()
+  const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))
+  const cloud = new LocalCloud({ dataDir: join(ROOT, '.localcloud'), vars })
+  cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
+  const app = createServer(cloud)
+  await app.listen({ port, host: '127.0.0.1' })
+  console.log(`local cloud: http://localhost:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
+
+  let timer: NodeJS.Timeout | undefined
+  const onChange = () => {
+    clearTimeout(timer)
+    timer = setTimeout(async () => {
+      try {
+        await buildAll()
+        cloud.reload()
+        console.log('functions rebuilt and reloaded')
+      } catch (e) {
+        console.error(`build failed: ${e instanceof Error ? e.message : String(e)}`)
+      }
+    }, 200)
+  }
+  for (const dir of ['server', 'typings']) watch(join(ROOT, dir), { recursive: true }, onChange)
+  for (const fn of functionNames()) watch(join(ROOT, 'cloudfunctions', fn, 'src'), { recursive: true }, onChange)
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e instanceof Error ? e.message : e)
+    process.exit(1)
+  })
+}

@@ -1,0 +1,108 @@
+/**
+ * The `npm start` server (localcloud/server.ts) over real HTTP on a loopback port (fastify's
+ * inject needs an ESM-only dependency jest cannot load on Node 20): functions called as
+ * wx.cloud.callFunction would, the console's views, and the buttons that act as WeChat.
+ */
+import { LocalCloud } from '../../localcloud'
+import { createServer } from '../../localcloud/server'
+import { LOCAL_VARS, portFrom } from '../../scripts/start'
+
+const open: Array<{ close(): Promise<unknown> }> = []
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((a) => a.close()))
+})
+
+async function setup() {
+  const cloud = new LocalCloud({ vars: LOCAL_VARS })
+  cloud.openapi.templates.add(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!).add(LOCAL_VARS.SUBSCRIBE_TMPL_REFUNDED!)
+  const app = createServer(cloud, { openid: 'o-console-1' })
+  open.push(app)
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const post = async (url: string, payload: unknown = {}, headers: Record<string, string> = {}) => {
+    const r = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) })
+    return { status: r.status, body: (await r.json()) as any }
+  }
+  const get = async (url: string) => {
+    const r = await fetch(base + url)
+    return { status: r.status, body: (await r.json()) as any }
+  }
+  const raw = (url: string) => fetch(base + url)
+  return { cloud, app, post, get, raw }
+}
+
+beforeAll(() => {
+  jest.spyOn(console, 'error').mockImplementation(() => {})
+  jest.spyOn(console, 'log').mockImplementation(() => {})
+})
+
+test('a function is called as wx.cloud.callFunction would: the current user, then another one by header', async () => {
+  const { post } = await setup()
+  const login = await post('/api/functions/user', { action: 'login' })
+  expect(login.status).toBe(200)
+  expect(login.body).toMatchObject({ errMsg: 'cloud.callFunction:ok', result: { ok: true } })
+  expect(login.body.requestId).toMatch(/^[0-9a-f]{16}$/)
+  const other = await post('/api/functions/user', { action: 'getProfile' }, { 'x-openid': 'o-console-2' })
+  expect(other.body.result.ok).toBe(false) // o-console-2 never signed in
+  const missing = await post('/api/functions/nope', { action: 'x' })
+  expect(missing.status).toBe(404)
+  expect(missing.body).toMatchObject({ errCode: -501000 })
+})
+
+test('pay a pending order from the console: PAID, the callback invoked, the message in the outbox', async () => {
+  const { post, get, cloud } = await setup()
+  // The user accepted the paid/refunded templates (what requestSubscribeMessage's accept does).
+  for (const t of [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!, LOCAL_VARS.SUBSCRIBE_TMPL_REFUNDED!]) cloud.openapi.grantSubscription('o-console-1', t)
+  await post('/api/functions/pay', { action: 'recordSubscription', answers: { [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!]: 'accept', [LOCAL_VARS.SUBSCRIBE_TMPL_REFUNDED!]: 'accept' } })
+  const created = await post('/api/functions/pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'console-req-1' })
+  const orderId = created.body.result.data.order.orderId as string
+  expect((await get('/api/collections/orders')).body.docs[0]).toMatchObject({ _id: orderId, status: 'UNPAID' })
+  const paid = await post(`/api/pay/${orderId}`)
+  expect(paid.status).toBe(200)
+  expect(paid.body.order).toMatchObject({ status: 'PAID' })
+  const inv = (await get('/api/invocations')).body as Array<{ fn: string; source: string }>
+  expect(inv.some((i) => i.fn === 'payCallback' && i.source === 'wx_pay')).toBe(true)
+  const outbox = (await get('/api/outbox')).body as Array<{ via: string; api: string; ok: boolean }>
+  expect(outbox.map((o) => `${o.via}.${o.api}`)).toEqual(expect.arrayContaining(['cloudPay.unifiedOrder', 'cloudPay.queryOrder', 'openapi.subscribeMessage.send']))
+  // Paying again is refused by the sandbox, as WeChat Pay would.
+  expect((await post(`/api/pay/${orderId}`)).status).toBe(409)
+
+  const refund = await post('/api/functions/pay', { action: 'requestRefund', orderId })
+  expect(refund.body.result.data.order.status).toBe('REFUNDING')
+  expect((await post(`/api/refunds/${orderId}R1/settle`)).status).toBe(200)
+  expect((await get('/api/collections/orders')).body.docs[0].status).toBe('REFUNDED')
+})
+
+test('push a customer-service message as a user; switch user; state and collections', async () => {
+  const { post, get, raw } = await setup()
+  const pushed = await post('/api/push', { content: 'hello', openid: 'o-visitor' })
+  expect(pushed.body).toMatchObject({ target: 'customerService', acked: true })
+  expect(pushed.body.attempts.length).toBeGreaterThanOrEqual(1)
+  const outbox = (await get('/api/outbox')).body as Array<{ api: string; params: { touser?: string } }>
+  expect(outbox.some((o) => o.api === 'customerServiceMessage.send' && o.params.touser === 'o-visitor')).toBe(true)
+  expect((await post('/api/push', { content: ' ' })).status).toBe(400)
+
+  expect((await post('/api/user', { openid: 'o-console-9' })).body).toEqual({ user: 'o-console-9' })
+  expect((await post('/api/user', { openid: 'a"b' })).status).toBe(400)
+  const state = (await get('/api/state')).body
+  expect(state).toMatchObject({ env: 'local-dev', user: 'o-console-9', users: ['o-console-1', 'o-console-9'] })
+  expect(state.functions.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['pay', 'user', 'soter', 'customerService']))
+  expect(state.collections.find((c: { name: string }) => c.name === 'products').count).toBeGreaterThan(0) // seeded
+  expect((await get('/api/collections/nope')).status).toBe(404)
+  const page = await raw('/')
+  expect(page.headers.get('content-type')).toContain('text/html')
+  expect(await page.text()).toContain('id="orders"')
+})
+
+test('reload() makes the next call load the rebuilt bundle; the port comes from --port or PORT', async () => {
+  const cloud = new LocalCloud()
+  await cloud.callFromClient('user', { action: 'login' }, { openid: 'o-reload' })
+  await cloud.callFromClient('user', { action: 'getProfile' }, { openid: 'o-reload' })
+  expect(cloud.loads.get('user')).toBe(1)
+  cloud.reload()
+  await cloud.callFromClient('user', { action: 'getProfile' }, { openid: 'o-reload' })
+  expect(cloud.loads.get('user')).toBe(2)
+  expect(portFrom(['node', 'start', '--port', '4001'], {})).toBe(4001)
+  expect(portFrom([], { PORT: '5000' })).toBe(5000)
+  expect(portFrom([], {})).toBe(3910)
+  expect(() => portFrom([], { PORT: 'x' })).toThrow('Not a port')
+})
