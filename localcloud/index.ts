@@ -17,7 +17,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { listFunctions } from './project'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { DbEngine, type CollectionSpec } from './db-engine'
@@ -210,13 +211,9 @@ export class LocalCloud {
   /** How many times each function's bundle was loaded (a cold start, or a reload after a rebuild). */
   readonly loads = new Map<string, number>()
 
-  /** The functions of the project (folders of cloudfunctions/ with a built index.js or sources). */
+  /** The functions of the project (the ones the build builds). */
   functionNames(): string[] {
-    const dir = join(this.root, 'cloudfunctions')
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && (existsSync(join(dir, d.name, 'index.js')) || existsSync(join(dir, d.name, 'src'))))
-      .map((d) => d.name)
-      .sort()
+    return listFunctions(join(this.root, 'cloudfunctions'))
   }
 
   /** Forgets loaded function bundles (all, or one) so the next call loads the rebuilt index.js. */

@@ -7,16 +7,14 @@
  *   tsx scripts/build-functions.ts [name ...]
  */
 import { build } from 'esbuild'
-import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { listFunctions } from '../localcloud/project'
 
 export const ROOT = resolve(__dirname, '..')
 export const FUNCTIONS_DIR = join(ROOT, 'cloudfunctions')
 
 export function functionNames(): string[] {
-  return readdirSync(FUNCTIONS_DIR)
-    .filter((n) => statSync(join(FUNCTIONS_DIR, n)).isDirectory() && existsSync(join(FUNCTIONS_DIR, n, 'src', 'index.ts')))
-    .sort()
+  return listFunctions(FUNCTIONS_DIR)
 }
 
 export async function buildFunction(name: string): Promise<{ name: string; bytes: number }> {

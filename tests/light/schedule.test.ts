@@ -2,7 +2,8 @@
  * The write queue (one write at a time, ≤ 20 bytes, one retry on 10008), the latest-wins
  * throttle, the per-frame setData batcher and the reconnect backoff, driven by fake timers.
  */
-import { BleWriteError, FrameBatcher, LatestWins, MAX_WRITE, WriteQueue, backoffDelay, type Timers } from '../../miniprogram/pages/light/ble/schedule'
+import { BleError } from '../../miniprogram/pages/light/ble/errors'
+import { FrameBatcher, LatestWins, MAX_WRITE, WriteQueue, backoffDelay, type Timers } from '../../miniprogram/pages/light/ble/schedule'
 
 /** A manual clock: timers run only when the test advances time. */
 function clock(): Timers & { advance(ms: number): void; t: number } {
@@ -91,7 +92,7 @@ describe('WriteQueue', () => {
     const second = q.push(Uint8Array.from([2])).catch((e: unknown) => e)
     q.clear()
     await expect(first).rejects.toMatchObject({ errCode: 10006 })
-    expect(await second).toBeInstanceOf(BleWriteError)
+    expect(await second).toBeInstanceOf(BleError)
     expect(q.attempts).toBe(1)
     expect(d.written).toEqual([])
   })

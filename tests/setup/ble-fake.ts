@@ -53,6 +53,7 @@ export interface Peripheral {
   emptyServices: number
 }
 
+// UUID forms are handled here on their own, not with the page's protocol/uuid.ts: the fake must not share the code it tests.
 const full = (u: string) => (/^[0-9a-f]{4}$/i.test(u) ? `0000${u.toUpperCase()}-0000-1000-8000-00805F9B34FB` : u.toUpperCase())
 const styled = (u: string, style: UuidStyle) => (style === 'short' ? u.toUpperCase() : style === 'full-lower' ? full(u).toLowerCase() : full(u))
 const same = (a: string, b: string) => full(a) === full(b)
@@ -172,6 +173,14 @@ export function installBle(fake: WxFake): BleWorld {
     const p = byId(deviceId)
     if (!p || !p.connected) throw fail(api, 10006, 'no connection')
     return p
+  }
+  /** The characteristic a notify/write call names on a connected peripheral (10006, 10005 otherwise). */
+  const characteristicOf = (api: string, deviceId: string, serviceId: string, characteristicId: string) => {
+    needAdapter(api)
+    const p = connectedPeripheral(api, deviceId)
+    const c = p.gatt.find((x) => same(x.uuid, serviceId))?.characteristics.find((x) => same(x.uuid, characteristicId))
+    if (!c) throw fail(api, 10005, 'no characteristic')
+    return { p, c }
   }
   const disconnect = (p: Peripheral) => {
 
@@ -309,10 +318,7 @@ export function installBle(fake: WxFake): BleWorld {
       return { characteristics: s.characteristics.map((c) => ({ uuid: styled(c.uuid, p.uuidStyle), properties: { ...c.properties } })), errMsg: 'getBLEDeviceCharacteristics:ok' }
     },
     async notifyBLECharacteristicValueChange({ deviceId, serviceId, characteristicId, state }: { deviceId: string; serviceId: string; characteristicId: string; state: boolean }) {
-      needAdapter('notifyBLECharacteristicValueChange')
-      const p = connectedPeripheral('notifyBLECharacteristicValueChange', deviceId)
-      const c = p.gatt.find((x) => same(x.uuid, serviceId))?.characteristics.find((x) => same(x.uuid, characteristicId))
-      if (!c) throw fail('notifyBLECharacteristicValueChange', 10005, 'no characteristic')
+      const { p, c } = characteristicOf('notifyBLECharacteristicValueChange', deviceId, serviceId, characteristicId)
       if (!c.properties.notify && !c.properties.indicate) throw fail('notifyBLECharacteristicValueChange', 10007, 'property not support')
       if (state) p.notifying.add(full(characteristicId))
       else p.notifying.delete(full(characteristicId))
@@ -325,10 +331,7 @@ export function installBle(fake: WxFake): BleWorld {
       valueCb = null
     },
     async writeBLECharacteristicValue({ deviceId, serviceId, characteristicId, value }: { deviceId: string; serviceId: string; characteristicId: string; value: ArrayBuffer }) {
-      needAdapter('writeBLECharacteristicValue')
-      const p = connectedPeripheral('writeBLECharacteristicValue', deviceId)
-      const c = p.gatt.find((x) => same(x.uuid, serviceId))?.characteristics.find((x) => same(x.uuid, characteristicId))
-      if (!c) throw fail('writeBLECharacteristicValue', 10005, 'no characteristic')
+      const { p, c } = characteristicOf('writeBLECharacteristicValue', deviceId, serviceId, characteristicId)
       if (!c.properties.write && !c.properties.writeNoResponse) throw fail('writeBLECharacteristicValue', 10007, 'property not support')
       if (value.byteLength > 20) throw fail('writeBLECharacteristicValue', 10008, 'system error, data length exceeds MTU')
       if (writing) throw fail('writeBLECharacteristicValue', 10008, 'system error, a write is in progress')

@@ -47,3 +47,10 @@ test('tapping the greeting opens the profile page', async () => {
   await settle()
   expect(world.fake.navigations).toEqual(['/pages/profile/index'])
 })
+
+test('each menu row opens its page', async () => {
+  const rows = ['#go-shop', '#go-werun', '#go-rank', '#go-light', '#go-soter', '#go-share']
+  for (const sel of rows) page.querySelector(sel)!.dispatchEvent('tap')
+  await settle()
+  expect(world.fake.navigations.slice(-rows.length)).toEqual(['/pages/pay/index', '/pages/werun/index', '/pages/rank/index', '/pages/light/index', '/pages/soter/index', '/pages/share/index'])
+})

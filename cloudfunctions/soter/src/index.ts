@@ -27,12 +27,13 @@ import {
   deviceKey,
   newToken,
   parseResult,
+  type ChallengeCheck,
   type ChallengeDoc,
 } from '../../../server/soter/challenge'
 
 const PURPOSES = ['CONFIRM_REFUND', 'CONFIRM_IDENTITY'] as const satisfies readonly SoterPurpose[]
 
-type TxOutcome = { kind: 'OK'; proof: string; expiresAt: number } | { kind: 'USED' } | { kind: 'COUNTER' }
+type TxOutcome = { kind: 'OK'; proof: string; expiresAt: number } | { kind: 'CHALLENGE'; check: Exclude<ChallengeCheck, { ok: true }> } | { kind: 'COUNTER' }
 
 export const main = createRouter<SoterContract>('soter', {
   challenge: {
@@ -80,17 +81,19 @@ export const main = createRouter<SoterContract>('soter', {
       const proof = newToken()
       const expiresAt = now + PROOF_TTL_MS
       const outcome = (await db().runTransaction(async (t: Tx): Promise<TxOutcome> => {
+        // The same check again inside the transaction: a concurrent verify may have used it meanwhile.
         const c = ((await t.collection(CHALLENGES).doc(result.raw).get()) as { data: ChallengeDoc | null }).data
-        if (!c || c.usedAt) return { kind: 'USED' }
+        const again = checkChallenge(c, ctx.openid, now)
+        if (!again.ok) return { kind: 'CHALLENGE', check: again }
         const device = ((await t.collection(DEVICES).doc(deviceId).get()) as { data: { counter: number } | null }).data
         if (device && result.counter <= device.counter) return { kind: 'COUNTER' }
         const at = new Date(now)
         await t.collection(CHALLENGES).doc(result.raw).update({ data: { usedAt: at } })
         await t.collection(DEVICES).doc(deviceId).set({ data: { _openid: ctx.openid, counter: result.counter, authMode, updatedAt: at } })
-        await t.collection(PROOFS).doc(proof).set({ data: { _openid: ctx.openid, purpose: c.purpose, subject: c.subject, authMode, expiresAt: new Date(expiresAt), usedAt: null } })
+        await t.collection(PROOFS).doc(proof).set({ data: { _openid: ctx.openid, purpose: c!.purpose, subject: c!.subject, authMode, expiresAt: new Date(expiresAt), usedAt: null } })
         return { kind: 'OK', proof, expiresAt }
       })) as TxOutcome
-      if (outcome.kind === 'USED') return ctx.fail('CHALLENGE_USED', 'This confirmation was already used. Start again.')
+      if (outcome.kind === 'CHALLENGE') return ctx.fail(outcome.check.code, outcome.check.message)
       if (outcome.kind === 'COUNTER') return ctx.fail('COUNTER_REPLAYED', 'This fingerprint or face result was already used on this phone. Start again.')
       return { proof: outcome.proof, purpose: challenge!.purpose, subject: challenge!.subject, expiresAt: outcome.expiresAt }
     },

@@ -11,7 +11,7 @@ interface Data {
 }
 
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; goProfile(): void; goShop(): void; goWerun(): void; goShare(): void; goRank(): void; goLight(): void; goSoter(): void }>({
+Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void }>({
   data: { state: 'IDLE', nickname: '', error: '', attempts: 0, singlePage: false },
 
   onLoad() {
@@ -35,32 +35,10 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
     void session.retry()
   },
 
-  goProfile() {
-    void wx.navigateTo({ url: '/pages/profile/index' })
-  },
-
-  goShop() {
-    void wx.navigateTo({ url: '/pages/pay/index' })
-  },
-
-  goWerun() {
-    void wx.navigateTo({ url: '/pages/werun/index' })
-  },
-
-  goRank() {
-    void wx.navigateTo({ url: '/pages/rank/index' })
-  },
-
-  goLight() {
-    void wx.navigateTo({ url: '/pages/light/index' })
-  },
-
-  goSoter() {
-    void wx.navigateTo({ url: '/pages/soter/index' })
-  },
-
-  goShare() {
-    void wx.navigateTo({ url: '/pages/share/index' })
+  /** Every row of the menu names its page in `data-url`. */
+  go(e) {
+    const url = e.currentTarget.dataset.url
+    if (url) void wx.navigateTo({ url })
   },
 
   onShareAppMessage(e: { from?: string }) {

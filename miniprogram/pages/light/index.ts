@@ -48,7 +48,8 @@ interface Data {
 }
 
 type Dataset<T> = { currentTarget: { dataset: T } }
-type SliderEvent = { detail: { value: number } }
+type SliderControl = 'BRIGHTNESS' | 'WHITE' | 'SPEED' | 'COLOR'
+type SliderEvent = { detail: { value: number }; currentTarget: { dataset: { control?: SliderControl } } }
 
 interface Custom {
   link: LightLink
@@ -66,7 +67,7 @@ interface Custom {
   onLinkState(state: LinkState, detail: { attempt?: number; problem?: { message: string; fix: BleFix } }): void
   onStatus(status: LightStatus): void
   onDevices(list: FoundDevice[]): void
-  slide(key: 'BRIGHTNESS' | 'WHITE' | 'SPEED' | 'COLOR', value: number, done: boolean): void
+  slide(key: SliderControl, value: number, done: boolean): void
   onFix(): Promise<void>
   onScan(): Promise<void>
   onStopScan(): void
@@ -74,13 +75,9 @@ interface Custom {
   onQuickConnect(): Promise<void>
   onDisconnect(): Promise<void>
   onPower(): void
-  onBrightnessChanging(e: SliderEvent): void
-  onBrightnessChange(e: SliderEvent): void
-  onHueChanging(e: SliderEvent): void
-  onHueChange(e: SliderEvent): void
-  onWhiteChanging(e: SliderEvent): void
-  onWhiteChange(e: SliderEvent): void
-  onSpeedChange(e: SliderEvent): void
+  /** A slider moves (bindchanging) / is released (bindchange); `data-control` names what it sets. */
+  onSliding(e: SliderEvent): void
+  onSlid(e: SliderEvent): void
   onSwatch(e: Dataset<{ index?: number }>): void
   onPreset(e: Dataset<{ id?: string }>): void
   onEffect(e: Dataset<{ id?: string }>): void
@@ -299,7 +296,7 @@ Page<Data, Custom>({
   onStatus(status) {
     this.committed = { ...this.committed, on: status.on, mode: status.mode, color: status.color, white: status.white, effect: status.effect ?? this.committed.effect, speed: status.speed }
     this.remember()
-    this.setData({ light: lightView(this.committed), hue: this.data.hue })
+    this.setData({ light: lightView(this.committed) })
   },
 
   apply(change) {
@@ -345,26 +342,13 @@ Page<Data, Custom>({
     }
   },
 
-  onBrightnessChanging(e) {
-    this.slide('BRIGHTNESS', e.detail.value, false)
+  onSliding(e) {
+    const key = e.currentTarget.dataset.control
+    if (key) this.slide(key, e.detail.value, false)
   },
-  onBrightnessChange(e) {
-    this.slide('BRIGHTNESS', e.detail.value, true)
-  },
-  onHueChanging(e) {
-    this.slide('COLOR', e.detail.value, false)
-  },
-  onHueChange(e) {
-    this.slide('COLOR', e.detail.value, true)
-  },
-  onWhiteChanging(e) {
-    this.slide('WHITE', e.detail.value, false)
-  },
-  onWhiteChange(e) {
-    this.slide('WHITE', e.detail.value, true)
-  },
-  onSpeedChange(e) {
-    this.slide('SPEED', e.detail.value, true)
+  onSlid(e) {
+    const key = e.currentTarget.dataset.control
+    if (key) this.slide(key, e.detail.value, true)
   },
 
   onPower() {

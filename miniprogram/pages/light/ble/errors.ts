@@ -4,6 +4,18 @@
  * adapter is opened (wx.getSystemSetting, wx.getAppAuthorizeSetting, wx.getDeviceInfo).
  */
 
+/** A Bluetooth failure of our own making (a timeout guard, a missing service…), in the wx error shape. */
+export class BleError extends Error {
+  constructor(readonly errCode: number, readonly errMsg: string) {
+    super(`${errCode} ${errMsg}`)
+  }
+}
+
+/** The numeric errCode of anything a wx Bluetooth call rejected with, if it has one. */
+export function errCodeOf(e: unknown): number | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as { errCode?: unknown }).errCode === 'number' ? (e as { errCode: number }).errCode : undefined
+}
+
 export type BleFix = 'OPEN_BLUETOOTH_SETTINGS' | 'OPEN_APP_SETTINGS' | 'OPEN_MINIPROGRAM_SETTINGS' | 'RETRY' | 'SCAN' | 'NONE'
 
 export interface BleProblem {
@@ -33,13 +45,13 @@ export const BLE_ERRORS: Record<number, { message: string; fix: BleFix }> = {
 
 /** What a failed wx Bluetooth call means for the user. `e` is what the API rejected with. */
 export function bleProblem(e: unknown): BleProblem {
-  const o = (typeof e === 'object' && e !== null ? e : {}) as { errCode?: unknown; errno?: unknown; errMsg?: unknown }
+  const o = (typeof e === 'object' && e !== null ? e : {}) as { errMsg?: unknown }
   const errMsg = typeof o.errMsg === 'string' ? o.errMsg : ''
   // scope.bluetooth refused (the mini-program's own permission, not the system's).
   if (/auth deny|authorize no response|auth denied/i.test(errMsg)) {
-    return { errCode: typeof o.errCode === 'number' ? o.errCode : 0, message: 'Bluetooth is not allowed for this mini-program. Allow it in the settings.', fix: 'OPEN_MINIPROGRAM_SETTINGS' }
+    return { errCode: errCodeOf(e) ?? 0, message: 'Bluetooth is not allowed for this mini-program. Allow it in the settings.', fix: 'OPEN_MINIPROGRAM_SETTINGS' }
   }
-  const errCode = typeof o.errCode === 'number' ? o.errCode : 10008
+  const errCode = errCodeOf(e) ?? 10008
   const known = BLE_ERRORS[errCode]
   if (known) return { errCode, ...known }
   return { errCode, message: `Bluetooth error ${errCode}${errMsg ? ` (${errMsg})` : ''}. Try again.`, fix: 'RETRY' }

@@ -8,7 +8,7 @@
 import { protocolById, protocolOfDevice, scanServices } from '../protocol/index'
 import type { LightProtocol, LightStatus } from '../protocol/types'
 import { findUuid } from '../protocol/uuid'
-import { bleProblem, type BleProblem } from './errors'
+import { BleError, bleProblem, errCodeOf, type BleProblem } from './errors'
 import { backoffDelay, realTimers, WriteQueue, type Timers } from './schedule'
 import { TIMING } from './timing'
 
@@ -60,8 +60,6 @@ interface Target {
   writeType: 'write' | 'writeNoResponse'
   notify: { serviceId: string; characteristicId: string } | null
 }
-
-const problemError = (errCode: number, errMsg: string) => ({ errCode, errMsg })
 
 export class LightLink {
   private adapterOpen = false
@@ -139,7 +137,7 @@ export class LightLink {
     await this.open()
     await this.stopScan()
     const protocol = protocolById(device.protocolId)
-    if (!protocol) throw problemError(10004, 'unknown protocol')
+    if (!protocol) throw new BleError(10004, 'unknown protocol')
     this.leaving = false
     this.cancelReconnect()
     this.connecting = device
@@ -160,7 +158,7 @@ export class LightLink {
 
   /** Writes frames in order through the queue. */
   async send(frames: Uint8Array[]): Promise<void> {
-    if (!this.target || this.linkState !== 'CONNECTED') throw problemError(10006, 'no connection')
+    if (!this.target || this.linkState !== 'CONNECTED') throw new BleError(10006, 'no connection')
     for (const f of frames) await this.queue.push(f)
   }
 
@@ -205,11 +203,11 @@ export class LightLink {
         services = (await this.wx.getBLEDeviceServices({ deviceId })).services
       }
       const service = findUuid(services, protocol.service)
-      if (!service) throw problemError(10004, `no service ${protocol.service}`)
+      if (!service) throw new BleError(10004, `no service ${protocol.service}`)
       const { characteristics } = await this.wx.getBLEDeviceCharacteristics({ deviceId, serviceId: service.uuid })
       const write = findUuid(characteristics, protocol.write)
-      if (!write) throw problemError(10005, `no characteristic ${protocol.write}`)
-      if (!write.properties.write && !write.properties.writeNoResponse) throw problemError(10007, `${protocol.write} is not writable`)
+      if (!write) throw new BleError(10005, `no characteristic ${protocol.write}`)
+      if (!write.properties.write && !write.properties.writeNoResponse) throw new BleError(10007, `${protocol.write} is not writable`)
       const target: Target = {
         device,
         protocol,
@@ -231,12 +229,12 @@ export class LightLink {
   private async connectWithTimeout(deviceId: string): Promise<void> {
     let guard: unknown = null
     const timedOut = new Promise<never>((_, reject) => {
-      guard = this.timers.setTimeout(() => reject(problemError(10012, 'operate time out')), TIMING.connectTimeoutMs + TIMING.connectGuardMs)
+      guard = this.timers.setTimeout(() => reject(new BleError(10012, 'operate time out')), TIMING.connectTimeoutMs + TIMING.connectGuardMs)
     })
     try {
       await Promise.race([this.wx.createBLEConnection({ deviceId, timeout: TIMING.connectTimeoutMs }), timedOut])
     } catch (e) {
-      if ((e as { errCode?: number }).errCode === 10012) await this.wx.closeBLEConnection({ deviceId }).catch(() => undefined)
+      if (errCodeOf(e) === 10012) await this.wx.closeBLEConnection({ deviceId }).catch(() => undefined)
       throw e
     } finally {
       this.timers.clearTimeout(guard)
@@ -267,13 +265,13 @@ export class LightLink {
 
   private async writeNow(bytes: Uint8Array): Promise<void> {
     const t = this.target
-    if (!t) throw problemError(10006, 'no connection')
+    if (!t) throw new BleError(10006, 'no connection')
     const value = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
     try {
       await this.wx.writeBLECharacteristicValue({ deviceId: t.device.deviceId, serviceId: t.serviceId, characteristicId: t.writeId, value, writeType: t.writeType })
     } catch (e) {
       // Some phones report a drop only through the failing write.
-      if ((e as { errCode?: number }).errCode === 10006) this.lost(t.device.deviceId)
+      if (errCodeOf(e) === 10006) this.lost(t.device.deviceId)
       throw e
     }
   }
@@ -315,7 +313,7 @@ export class LightLink {
     this.attempt++
     if (this.attempt > TIMING.reconnectAttempts) {
       this.target = null
-      this.setState('LOST', { problem: bleProblem(problemError(10006, 'no connection')) })
+      this.setState('LOST', { problem: bleProblem(new BleError(10006, 'no connection')) })
       return
     }
     this.setState('RECONNECTING', { attempt: this.attempt })

@@ -5,6 +5,7 @@
  * - FrameBatcher: merges data patches and applies them at most once per frame.
  * - backoffDelay: reconnect delays.
  */
+import { BleError, errCodeOf } from './errors'
 
 /** BLE 4.0 ATT payload with the default MTU (23 - 3): WeChat documents 20 bytes per write. */
 export const MAX_WRITE = 20
@@ -21,13 +22,6 @@ export const realTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as number),
 }
 
-export class BleWriteError extends Error {
-  constructor(readonly errCode: number, readonly errMsg: string) {
-    super(`${errCode} ${errMsg}`)
-  }
-}
-
-const codeOf = (e: unknown): number | undefined => (typeof e === 'object' && e !== null && typeof (e as { errCode?: unknown }).errCode === 'number' ? (e as { errCode: number }).errCode : undefined)
 
 interface Job {
   bytes: Uint8Array
@@ -60,7 +54,7 @@ export class WriteQueue {
   /** Drops every queued write (the connection is gone); they reject with 10006. */
   clear(): void {
     const dropped = this.jobs.splice(0)
-    for (const j of dropped) j.reject(new BleWriteError(10006, 'no connection'))
+    for (const j of dropped) j.reject(new BleError(10006, 'no connection'))
   }
 
   private async pump(): Promise<void> {
@@ -85,7 +79,7 @@ export class WriteQueue {
     try {
       await this.write(bytes)
     } catch (e) {
-      if (codeOf(e) !== 10008) throw e
+      if (errCodeOf(e) !== 10008) throw e
       // 10008 is "system error", often a busy stack: one more try, then give up.
       this.attempts++
       await this.write(bytes)

@@ -9,7 +9,7 @@
  *   brightness  7E 04 01 II FF FF FF 00 EF   (II 00-64)
  *   speed       7E 04 02 II FF FF FF 00 EF   (II 00-64)
  */
-import { clampByte, scalePct, type LightProtocol } from './types'
+import { clampByte, effectsOf, scalePct, type LightProtocol } from './types'
 
 const frame = (...body: number[]): Uint8Array => Uint8Array.from([0x7e, ...body, 0xef])
 
@@ -29,14 +29,7 @@ export const elkBledom: LightProtocol = {
   service: 'FFF0',
   write: 'FFF3',
   namePrefixes: ['ELK-BLE', 'ELK-BLEDOM', 'ELK-BLEDW'],
-  effects: [
-    { id: 'FADE_7', label: 'Seven-colour fade' },
-    { id: 'JUMP_7', label: 'Seven-colour jump' },
-    { id: 'FLASH_7', label: 'Seven-colour flash' },
-    { id: 'FADE_RED', label: 'Red breathing' },
-    { id: 'FADE_GREEN', label: 'Green breathing' },
-    { id: 'FADE_BLUE', label: 'Blue breathing' },
-  ],
+  effects: effectsOf(ELK_EFFECTS),
   frames(change) {
     switch (change.kind) {
       case 'POWER':

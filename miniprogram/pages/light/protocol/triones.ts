@@ -11,7 +11,7 @@
  * The protocol has no brightness command: brightness scales the colour (or the white
  * intensity) that is sent, which is what the vendor app does too.
  */
-import { clampByte, scalePct, type LightProtocol, type LightStatus, type Rgb } from './types'
+import { clampByte, effectsOf, scalePct, type LightProtocol, type LightStatus, type Rgb } from './types'
 
 export const TRIONES_MODES: Record<string, number> = {
   FADE_7: 0x25,
@@ -70,14 +70,7 @@ export const triones: LightProtocol = {
   write: 'FFD9',
   notify: { service: 'FFD0', characteristic: 'FFD4' },
   namePrefixes: ['Triones', 'LEDBlue', 'LEDBLE'],
-  effects: [
-    { id: 'FADE_7', label: 'Seven-colour fade' },
-    { id: 'JUMP_7', label: 'Seven-colour jump' },
-    { id: 'FLASH_7', label: 'Seven-colour flash' },
-    { id: 'FADE_RED', label: 'Red breathing' },
-    { id: 'FADE_GREEN', label: 'Green breathing' },
-    { id: 'FADE_BLUE', label: 'Blue breathing' },
-  ],
+  effects: effectsOf(TRIONES_MODES),
   statusQuery: Uint8Array.from([0xef, 0x01, 0x77]),
   decodeStatus: decodeTrionesStatus,
   frames(change, state) {

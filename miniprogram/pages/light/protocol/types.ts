@@ -49,6 +49,22 @@ export interface Effect {
   label: string
 }
 
+/** The effects the page offers, in order; a protocol offers those its code table has. */
+export const EFFECT_LABELS: Record<string, string> = {
+  FADE_7: 'Seven-colour fade',
+  JUMP_7: 'Seven-colour jump',
+  FLASH_7: 'Seven-colour flash',
+  FADE_RED: 'Red breathing',
+  FADE_GREEN: 'Green breathing',
+  FADE_BLUE: 'Blue breathing',
+}
+
+export function effectsOf(codes: Record<string, number>): Effect[] {
+  return Object.entries(EFFECT_LABELS)
+    .filter(([id]) => id in codes)
+    .map(([id, label]) => ({ id, label }))
+}
+
 export type ProtocolId = 'ELK_BLEDOM' | 'TRIONES'
 
 export interface LightProtocol {
