@@ -49,7 +49,11 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     appid: cloud.appid,
     user: openid,
     users: [...users],
-    functions: cloud.functionNames().map((name) => ({ name, permissions: cloud.functionConfig(name).permissions, loads: cloud.loads.get(name) ?? 0 })),
+    functions: cloud.functionNames().map((name) => {
+      const runs = cloud.invocations.filter((i) => i.fn === name)
+      const last = runs[runs.length - 1]
+      return { name, permissions: cloud.functionConfig(name).permissions, loads: cloud.loads.get(name) ?? 0, calls: runs.length, failed: runs.filter((i) => i.error).length, lastMs: last ? last.ms : null }
+    }),
     collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })),
   }))
 
@@ -73,9 +77,10 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     }
   })
 
-  app.get<{ Querystring: { limit?: string } }>('/api/invocations', async (req) => {
+  app.get<{ Querystring: { limit?: string; fn?: string } }>('/api/invocations', async (req) => {
     const limit = Math.min(MAX_ROWS, Number(req.query.limit) || 50)
-    return cloud.invocations.slice(-limit).reverse().map((i) => safe(i))
+    const fn = req.query.fn
+    return cloud.invocations.filter((i) => !fn || i.fn === fn).slice(-limit).reverse().map((i) => safe(i))
   })
 
   app.get<{ Params: { name: string } }>('/api/collections/:name', async (req, reply) => {

@@ -1,0 +1,118 @@
+/**
+ * The web console (localcloud/console.html) in a real headless browser: Debian's chromium
+ * (installed by .ci/run) driven by playwright-core. Opens the console, pays a pending order with
+ * the "User pays" button, and sees it become PAID and the paid message appear in the outbox.
+ * The same run takes the README's screenshot (docs/console.png when UPDATE_SCREENSHOT=1,
+ * .reports/console.png always).
+ */
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { LocalCloud } from '../../localcloud'
+import { createServer } from '../../localcloud/server'
+import { LOCAL_VARS } from '../../scripts/start'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const ROOT = join(__dirname, '..', '..')
+
+let browser: Browser
+const open: Array<{ close(): Promise<unknown> }> = []
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`No chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`)
+  jest.spyOn(console, 'error').mockImplementation(() => {})
+  jest.spyOn(console, 'log').mockImplementation(() => {})
+  // The flags this machine needs: no sandbox as root, and no background connections (the network is closed).
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+}, 60_000)
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((a) => a.close()))
+})
+
+async function serve() {
+  const cloud = new LocalCloud({ vars: LOCAL_VARS })
+  cloud.openapi.templates.add(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!).add(LOCAL_VARS.SUBSCRIBE_TMPL_REFUNDED!)
+  const app = createServer(cloud, { openid: 'o-browser-1' })
+  open.push(app)
+  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const call = async (name: string, data: Record<string, unknown>) => {
+    const r = await fetch(`${base}/api/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) })
+    return (await r.json()) as { result: { ok: boolean; data?: any } }
+  }
+  return { cloud, base, call }
+}
+
+test('open the console, pay a pending order: it becomes PAID and the paid message is in the outbox', async () => {
+  const { cloud, base, call } = await serve()
+  // The user signs in, accepts the paid template (requestSubscribeMessage → accept) and orders.
+  await call('user', { action: 'login' })
+  cloud.openapi.grantSubscription('o-browser-1', LOCAL_VARS.SUBSCRIBE_TMPL_PAID!)
+  await call('pay', { action: 'recordSubscription', answers: { [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!]: 'accept' } })
+  const created = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 2, requestId: 'browser-req-1' })
+  expect(created.result.ok).toBe(true)
+  const orderId = created.result.data.order.orderId as string
+
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  const problems: string[] = []
+  page.on('pageerror', (e) => problems.push(e.message))
+  await page.goto(base + '/')
+  const row = page.locator(`#order-${orderId}`)
+  await expect(row.locator('.status').textContent()).resolves.toBe('UNPAID')
+  expect(await page.locator('#env').textContent()).toBe(cloud.env)
+  expect(await page.locator('.outbox-row[data-api="subscribeMessage.send"]').count()).toBe(0)
+
+  await row.locator('button.pay').click()
+  await page.waitForFunction((id) => document.querySelector(`#order-${id} .status`)?.textContent === 'PAID', orderId, { timeout: 10_000 })
+  await page.locator('.outbox-row[data-api="subscribeMessage.send"]').first().waitFor({ timeout: 10_000 })
+  const sent = await page.locator('.outbox-row[data-api="subscribeMessage.send"]').first().textContent()
+  expect(sent).toContain(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!)
+  expect(sent).toContain('o-browser-1')
+  // The page shows what the server holds.
+  expect(cloud.db.dump('orders').find((o) => o._id === orderId)).toMatchObject({ status: 'PAID' })
+  expect(await row.locator('button.pay').count()).toBe(0)
+  // The callback shows among the invocations.
+  await expect(page.locator('#invocations').textContent()).resolves.toContain('payCallback')
+  // Functions with their call counts; the invocations narrowed to one function.
+  await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('2') // recordSubscription, createOrder
+  await page.locator('#fn-filter').selectOption('payCallback')
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('#invocations tr')]
+    return rows.length > 0 && rows.every((r) => r.firstElementChild?.textContent === 'payCallback')
+  })
+  expect(problems).toEqual([])
+  await page.locator('#fn-filter').selectOption('')
+  await page.waitForFunction(() => [...document.querySelectorAll('#invocations tr')].some((r) => r.firstElementChild?.textContent === 'pay'))
+
+  mkdirSync(join(ROOT, '.reports'), { recursive: true })
+  await page.screenshot({ path: join(ROOT, '.reports', 'console.png'), fullPage: false })
+  if (process.env.UPDATE_SCREENSHOT === '1') {
+    mkdirSync(join(ROOT, 'docs'), { recursive: true })
+    await page.screenshot({ path: join(ROOT, 'docs', 'console.png'), fullPage: false })
+  }
+  await page.close()
+}, 60_000)
+
+test('switch user and push a customer-service message from the console', async () => {
+  const { base, cloud } = await serve()
+  const page = await browser.newPage()
+  await page.goto(base + '/')
+  await page.locator('#user').fill('o-browser-2')
+  await page.locator('#switch-user').click()
+  await page.waitForFunction(() => (document.querySelector('#user') as HTMLInputElement).value === 'o-browser-2')
+  await page.locator('#push-content').fill('hello from the console')
+  await page.locator('#push').click()
+  await page.waitForFunction(() => /acknowledged/.test(document.querySelector('#push-result')?.textContent ?? ''), undefined, { timeout: 15_000 })
+  expect(await page.locator('#push-result').textContent()).toMatch(/^customerService: acknowledged after 1 attempt/)
+  // The auto-reply went to the switched user.
+  const replies = cloud.openapi.calls.filter((c) => c.api === 'customerServiceMessage.send')
+  expect(replies.map((c) => (c.params as { touser?: string }).touser)).toContain('o-browser-2')
+  await page.close()
+}, 60_000)
