@@ -84,12 +84,12 @@ test('open the console, pay a pending order: it becomes PAID and the paid messag
   await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('2') // recordSubscription, createOrder
   await page.locator('#fn-filter').selectOption('payCallback')
   await page.waitForFunction(() => {
-    const rows = [...document.querySelectorAll('#invocations tr')]
+    const rows = Array.from(document.querySelectorAll('#invocations tr'))
     return rows.length > 0 && rows.every((r) => r.firstElementChild?.textContent === 'payCallback')
   })
   expect(problems).toEqual([])
   await page.locator('#fn-filter').selectOption('')
-  await page.waitForFunction(() => [...document.querySelectorAll('#invocations tr')].some((r) => r.firstElementChild?.textContent === 'pay'))
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('#invocations tr')).some((r) => r.firstElementChild?.textContent === 'pay'))
 
   mkdirSync(join(ROOT, '.reports'), { recursive: true })
   await page.screenshot({ path: join(ROOT, '.reports', 'console.png'), fullPage: false })
