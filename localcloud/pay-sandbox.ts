@@ -247,17 +247,25 @@ export class PaySandbox extends ApiSandbox {
     return [...this.orders.values()].find((o) => o.prepayId === prepayId)
   }
 
+  /** Is this a payment object WeChat signed for this prepay and this payer? The sheet's errMsg if not. */
+  checkPayment(payment: Record<string, unknown>, openid: string): string | undefined {
+    const o = this.findByPrepay(String(payment.package ?? ''))
+    if (!o) return 'requestPayment:fail prepay_id invalid'
+    const expected = paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
+    if (payment.paySign !== expected) return 'requestPayment:fail 支付验证签名失败'
+    if (o.payer !== openid) return 'requestPayment:fail 此订单不属于当前用户'
+    return undefined
+  }
+
   /**
    * The user confirms the payment sheet of wx.requestPayment. Checks what WeChat checks (a
    * payment object signed for this prepay, the right payer, not expired, not paid), then
    * takes the money and delivers the callback. Resolves after the delivery unless held/delayed.
    */
   async userPays(payment: Record<string, unknown>, openid: string, opts: DeliveryOptions = {}): Promise<{ ok: true; transactionId: string } | { ok: false; errMsg: string }> {
-    const o = this.findByPrepay(String(payment.package ?? ''))
-    if (!o) return { ok: false, errMsg: 'requestPayment:fail prepay_id invalid' }
-    const expected = paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
-    if (payment.paySign !== expected) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
-    if (o.payer !== openid) return { ok: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' }
+    const problem = this.checkPayment(payment, openid)
+    if (problem) return { ok: false, errMsg: problem }
+    const o = this.findByPrepay(String(payment.package))!
     if (o.state === 'SUCCESS' || o.state === 'REFUND') return { ok: false, errMsg: 'requestPayment:fail 该订单已支付' }
     if (o.state === 'CLOSED') return { ok: false, errMsg: 'requestPayment:fail 订单已关闭' }
     if (o.timeExpire !== undefined && this.now() > o.timeExpire) return { ok: false, errMsg: 'requestPayment:fail 订单已过期' }

@@ -12,7 +12,9 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CallFunctionError, type LocalCloud } from './index'
+import { extname } from 'node:path'
+import { CallFunctionError, CloudIdRef, type LocalCloud } from './index'
+import { localOpengid, localPhone, weRunDays } from './open-data'
 
 export interface ServerOptions {
   /** The signed-in user at start. */
@@ -21,6 +23,19 @@ export interface ServerOptions {
 }
 
 const MAX_ROWS = 200
+/** Uploads travel as base64 in JSON (see miniprogram/lib/cloud.ts): 10 MB of file. */
+const UPLOAD_LIMIT = 14 * 1024 * 1024
+const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8' }
+
+/** A top-level `{ $cloudID }` of the local client's body is a CloudID field (wx.cloud.CloudID). */
+export function decodeCloudIds(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(data)) {
+    const id = v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 ? (v as { $cloudID?: unknown }).$cloudID : undefined
+    out[k] = typeof id === 'string' ? new CloudIdRef(id) : v
+  }
+  return out
+}
 
 /** JSON-safe copies for the console: Buffers become their size, Dates ISO strings. */
 export function safe(value: unknown, depth = 0): unknown {
@@ -41,6 +56,17 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   let openid = opts.openid ?? 'o-local-user-1'
   const users = new Set([openid])
   const html = readFileSync(join(__dirname, 'console.html'), 'utf8')
+  /** Who is calling: the `x-openid` header, else the console's current user. */
+  const callerOf = (req: { headers: Record<string, unknown> }): string => {
+    const header = req.headers['x-openid']
+    return typeof header === 'string' && header ? header : openid
+  }
+
+  // Temp URLs of cloud files point at this server once it listens.
+  app.addHook('onListen', async () => {
+    const address = app.server.address()
+    if (address && typeof address === 'object') cloud.storage.baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/storage`
+  })
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(html))
 
@@ -66,9 +92,8 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   })
 
   app.post<{ Params: { name: string }; Body: unknown }>('/api/functions/:name', async (req, reply) => {
-    const data = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {}
-    const header = req.headers['x-openid']
-    const caller = { openid: typeof header === 'string' && header ? header : openid, clientIp: req.ip }
+    const data = req.body && typeof req.body === 'object' ? decodeCloudIds(req.body as Record<string, unknown>) : {}
+    const caller = { openid: callerOf(req), clientIp: req.ip }
     try {
       return safe(await cloud.callFromClient(req.params.name, data, caller))
     } catch (e) {
@@ -122,6 +147,57 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     if (typeof content !== 'string' || !content.trim()) return reply.code(400).send({ error: 'content is required' })
     const delivery = await cloud.push.user(cloud.push.text(from, content))
     return safe(delivery)
+  })
+
+  // ---- DevTools local mode (miniprogram/lib/cloud.ts localCloud) ----
+
+  /** Open data the sandbox signs for the caller (open-data.ts): a CloudID, or a phone code. */
+  app.post<{ Params: { kind: string }; Body: { shareTicket?: unknown } }>('/api/open-data/:kind', async (req, reply) => {
+    const who = callerOf(req)
+    const watermark = { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) }
+    switch (req.params.kind) {
+      case 'werun':
+        return { cloudID: cloud.issueCloudId({ stepInfoList: weRunDays(who, cloud.now()), watermark }, who) }
+      case 'group':
+        return { cloudID: cloud.issueCloudId({ opengid: localOpengid(typeof req.body?.shareTicket === 'string' ? req.body.shareTicket : ''), watermark }, who) }
+      case 'phone':
+        return { code: cloud.openapi.issuePhoneCode({ purePhoneNumber: localPhone(who) }) }
+      default:
+        return reply.code(404).send({ error: `no open data ${req.params.kind}: werun, group or phone` })
+    }
+  })
+
+  app.post<{ Body: { cloudPath?: unknown; base64?: unknown } }>('/api/storage/upload', { bodyLimit: UPLOAD_LIMIT }, async (req, reply) => {
+    const { cloudPath, base64 } = req.body ?? {}
+    if (typeof cloudPath !== 'string' || !cloudPath || cloudPath.endsWith('/') || cloudPath.split('/').includes('..')) {
+      return reply.code(400).send({ errCode: -1, errMsg: 'cloud.uploadFile:fail cloudPath must name a file' })
+    }
+    if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return reply.code(400).send({ errCode: -1, errMsg: 'cloud.uploadFile:fail base64 content expected' })
+    return { fileID: cloud.storage.put(cloudPath, Buffer.from(base64, 'base64')), statusCode: 200, errMsg: 'cloud.uploadFile:ok' }
+  })
+
+  app.post<{ Body: { fileList?: unknown } }>('/api/storage/temp-urls', async (req, reply) => {
+    const list = req.body?.fileList
+    if (!Array.isArray(list) || list.length > 50 || !list.every((f) => typeof f === 'string')) return reply.code(400).send({ errCode: -1, errMsg: 'cloud.getTempFileURL:fail fileList: 1-50 fileIDs' })
+    return {
+      errMsg: 'cloud.getTempFileURL:ok',
+      fileList: (list as string[]).map((fileID) => (cloud.storage.exists(fileID) ? { fileID, tempFileURL: cloud.storage.tempUrl(fileID), status: 0 } : { fileID, tempFileURL: '', status: -1, errMsg: 'file not exist' })),
+    }
+  })
+
+  app.get<{ Params: { '*': string } }>('/storage/*', async (req, reply) => {
+    const content = cloud.storage.get(cloud.storage.fileIdFor(decodeURIComponent(req.params['*'])))
+    if (!content) return reply.code(404).send({ error: 'file not found' })
+    return reply.type(CONTENT_TYPES[extname(req.params['*']).toLowerCase()] ?? 'application/octet-stream').send(content)
+  })
+
+  /** After the console's "User pays": what the payment sheet checks (signature, payer), and paid. */
+  app.post<{ Body: Record<string, unknown> }>('/api/payments/check', async (req) => {
+    const payment = req.body ?? {}
+    const problem = cloud.cloudPay.checkPayment(payment, callerOf(req))
+    if (problem) return { paid: false, errMsg: problem }
+    const order = cloud.cloudPay.findByPrepay(String(payment.package))!
+    return order.state === 'SUCCESS' || order.state === 'REFUND' ? { paid: true } : { paid: false, errMsg: 'requestPayment:fail not paid in the console yet' }
   })
 
   return Object.assign(app, { user: () => openid })

@@ -1,5 +1,6 @@
-import { loadEnvConfig, MISSING_ENV_MESSAGE } from './config/env'
+import { cloudTarget, loadEnvConfig } from './config/env'
 import { markCloudReady } from './lib/call'
+import { localCloud, useCloud, wxCloud } from './lib/cloud'
 import { session } from './lib/session'
 import { recordEntry, SINGLE_PAGE_SCENE, type LaunchOptions } from './lib/share'
 
@@ -16,20 +17,29 @@ App<AppGlobal>({
       this.globalData.singlePage = true
       return
     }
-    const { envId } = loadEnvConfig()
-    if (!wx.cloud) {
-      this.globalData.configError = 'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.'
-      session.notConfigured(this.globalData.configError)
+    const target = cloudTarget(loadEnvConfig(), wx.getAccountInfoSync().miniProgram.envVersion)
+    if (target.kind === 'none') {
+      this.globalData.configError = target.message
+      console.error(target.message)
+      session.notConfigured(target.message)
       return
     }
-    if (!envId) {
-      this.globalData.configError = MISSING_ENV_MESSAGE
-      console.error(MISSING_ENV_MESSAGE)
-      session.notConfigured(MISSING_ENV_MESSAGE)
-      return
+    if (target.kind === 'local') {
+      // DevTools local mode: the npm start server instead of CloudBase (README, "DevTools local mode").
+      console.warn(`Local mode: cloud calls go to ${target.url}`)
+      useCloud(localCloud(target.url))
+      this.globalData.envId = `local:${target.url}`
+    } else {
+      if (!wx.cloud) {
+        this.globalData.configError = 'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.'
+        session.notConfigured(this.globalData.configError)
+        return
+      }
+      if (target.warning) console.warn(target.warning)
+      wx.cloud.init({ env: target.envId, traceUser: true })
+      useCloud(wxCloud)
+      this.globalData.envId = target.envId
     }
-    wx.cloud.init({ env: envId, traceUser: true })
-    this.globalData.envId = envId
     markCloudReady(true)
     void session.ensure()
   },

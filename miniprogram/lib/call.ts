@@ -7,6 +7,7 @@ import type { Functions } from '../../typings/functions'
 import type { CallResult, ClientPayload } from '../../typings/contract'
 import { isEnvelope, transportError } from './transport'
 import { MISSING_ENV_MESSAGE } from '../config/env'
+import { cloud } from './cloud'
 
 let cloudReady = false
 export function markCloudReady(ready: boolean): void {
@@ -20,7 +21,7 @@ export async function call<F extends keyof Functions, A extends keyof Functions[
 ): Promise<CallResult<Functions[F], A>> {
   if (!cloudReady) return { ok: false, error: { code: 'CLOUD_NOT_CONFIGURED', message: MISSING_ENV_MESSAGE } }
   try {
-    const res = await wx.cloud.callFunction({ name: fn, data: { ...(payload as object), action } })
+    const res = await cloud().callFunction(fn, { ...(payload as object), action })
     if (isEnvelope(res.result)) return res.result as CallResult<Functions[F], A>
     return { ok: false, error: { code: 'FUNCTION_FAILED', message: 'The server answered in an unexpected format.' } }
   } catch (e) {

@@ -6,6 +6,7 @@
  */
 import type { ShareVia } from '../../typings/share'
 import { call } from './call'
+import { cloud } from './cloud'
 
 /** A page opened from Moments runs alone: no login, most APIs unavailable (scene 1154). */
 export const SINGLE_PAGE_SCENE = 1154
@@ -71,8 +72,8 @@ export async function recordEntry(o: LaunchOptions, ready: () => Promise<unknown
   if (e.shareTicket) {
     try {
       // It reads the current launch (the typings take no shareTicket); a shareTicket says it is a group card.
-      const info = await new Promise<{ cloudID: string }>((resolve, reject) => wx.getGroupEnterInfo({ success: resolve, fail: reject }))
-      await call('share', 'groupEnter', { groupInfo: wx.cloud.CloudID(info.cloudID), ...(e.shareId ? { shareId: e.shareId } : {}) })
+      const info = await cloud().getGroupEnterInfo()
+      await call('share', 'groupEnter', { groupInfo: cloud().CloudID(info.cloudID), ...(e.shareId ? { shareId: e.shareId } : {}) })
     } catch {
       // No group info (not a group chat, or an old client): nothing to record.
     }

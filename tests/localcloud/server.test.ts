@@ -106,3 +106,21 @@ test('reload() makes the next call load the rebuilt bundle; the port comes from 
   expect(portFrom([], {})).toBe(3910)
   expect(() => portFrom([], { PORT: 'x' })).toThrow('Not a port')
 })
+
+test('local-mode routes refuse bad input and write nothing', async () => {
+  const { post, cloud } = await setup()
+  expect((await post('/api/open-data/contacts')).status).toBe(404)
+  for (const cloudPath of ['', 'dir/', '../outside.png', 'a/../../b.png']) {
+    const r = await post('/api/storage/upload', { cloudPath, base64: 'AAAA' })
+    expect(r.status).toBe(400)
+    expect(r.body.errMsg).toBe('cloud.uploadFile:fail cloudPath must name a file')
+  }
+  expect((await post('/api/storage/upload', { cloudPath: 'ok.png', base64: 'not base64!' })).body.errMsg).toBe('cloud.uploadFile:fail base64 content expected')
+  expect(cloud.storage.exists(cloud.storage.fileIdFor('ok.png'))).toBe(false)
+  expect((await post('/api/storage/temp-urls', { fileList: 'x' })).status).toBe(400)
+  // A CloudID marker the sandbox never issued reaches the function as an expired/unknown CloudID.
+  await post('/api/functions/user', { action: 'login' })
+  const sync = await post('/api/functions/werun', { action: 'sync', weRunData: { $cloudID: 'devtools-made-id' } })
+  expect(sync.body.result).toMatchObject({ ok: false, error: { code: 'CLOUDID_EXPIRED' } })
+  expect(cloud.db.dump('werun_days')).toEqual([])
+})

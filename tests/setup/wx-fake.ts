@@ -15,8 +15,15 @@
  * - wx.requestSubscribeMessage: https://developers.weixin.qq.com/miniprogram/dev/api/open-api/subscribe-message/wx.requestSubscribeMessage.html
  *   resolves `{ errMsg, [tmplId]: 'accept' | 'reject' | 'ban' | 'filter' }`; an accept allows
  *   one send (granted in the openapi sandbox); more than 3 ids here fail with errCode 20003.
+ * - wx.request: https://developers.weixin.qq.com/miniprogram/dev/api/network/request/wx.request.html
+ *   real HTTP (node:http); `success` for every HTTP status with { data, statusCode, header },
+ *   data parsed as JSON when it is JSON (dataType 'json'); object data is sent as JSON; `fail`
+ *   with 'request:fail ...' when nothing answers, 'request:fail timeout' after `timeout` ms.
+ * - wx.getAccountInfoSync: { miniProgram: { appId, envVersion: 'develop' | 'trial' | 'release', version } }.
+ * - wx.getFileSystemManager().readFileSync(path, 'base64'): throws 'readFileSync:fail no such file or directory'.
  */
 import { existsSync, readFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { CallFunctionError, CloudIdRef, type LocalCloud, type Caller } from '../../localcloud'
 import type { DeliveryOptions } from '../../localcloud/pay-sandbox'
 
@@ -65,6 +72,10 @@ export interface WxFake {
   album: string[]
   /** Local storage (wx.getStorageSync / setStorage): values are stored as JSON copies. */
   storage: Record<string, unknown>
+  /** Which version of the mini-program runs (wx.getAccountInfoSync). */
+  envVersion: 'develop' | 'trial' | 'release'
+  /** Every wx.request: method and url. */
+  requests: string[]
   wx: Record<string, unknown>
 }
 
@@ -94,6 +105,8 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     shareMenus: [],
     album: [],
     storage: {},
+    envVersion: 'develop',
+    requests: [],
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -255,6 +268,49 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       const res = await cloud.cloudPay.userPays(params, fake.user.openid ?? '', fake.paymentDelivery)
       if (!res.ok) throw { errMsg: res.errMsg }
       return { errMsg: 'requestPayment:ok' }
+    },
+    getAccountInfoSync() {
+      return { miniProgram: { appId: cloud.appid, envVersion: fake.envVersion, version: '' } }
+    },
+    request({ url, method = 'GET', data, header = {}, timeout = 60_000, success, fail }: {
+      url: string
+      method?: string
+      data?: unknown
+      header?: Record<string, string>
+      timeout?: number
+      success?: (r: { data: unknown; statusCode: number; header: Record<string, unknown>; errMsg: string }) => void
+      fail?: (e: { errMsg: string; errno?: number }) => void
+    }) {
+      fake.requests.push(`${method} ${url}`)
+      const body = data === undefined ? undefined : typeof data === 'string' ? data : JSON.stringify(data)
+      const req = httpRequest(url, { method, headers: { 'content-type': 'application/json', ...header }, timeout }, (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let parsed: unknown = text
+          try {
+            parsed = JSON.parse(text)
+          } catch {
+            // not JSON: data stays the string, as with dataType 'json' in WeChat
+          }
+          success?.({ data: parsed, statusCode: res.statusCode ?? 0, header: res.headers, errMsg: 'request:ok' })
+        })
+      })
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', (e) => fail?.({ errMsg: e.message === 'timeout' ? 'request:fail timeout' : `request:fail ${e.message}`, errno: 600001 }))
+      if (body !== undefined) req.write(body)
+      req.end()
+      return { abort: () => req.destroy() }
+    },
+    getFileSystemManager() {
+      return {
+        readFileSync(filePath: string, encoding?: BufferEncoding) {
+          if (!existsSync(filePath)) throw new Error(`readFileSync:fail no such file or directory, open ${filePath}`)
+          const buf = readFileSync(filePath)
+          return encoding ? buf.toString(encoding) : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)
+        },
+      }
     },
     async requestSubscribeMessage({ tmplIds }: { tmplIds: string[] }) {
       fake.subscribeRequests.push(tmplIds)

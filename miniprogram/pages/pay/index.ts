@@ -8,6 +8,7 @@ import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../.
 import { call } from '../../lib/call'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, subscribeAnswers, subscribeIds, type BuyState } from './logic'
+import { cloud } from '../../lib/cloud'
 
 /** SINGLE_PAGE: opened from Moments (scene 1154), where nothing can be bought. */
 type PageState = 'LOADING' | 'READY' | 'ERROR' | 'SINGLE_PAGE'
@@ -116,7 +117,7 @@ Page<Data, Methods>({
   async pay(order, payment) {
     this.setData({ buy: 'PAYING', order: withDisplay(order) })
     try {
-      await wx.requestPayment({ ...payment })
+      await cloud().requestPayment(payment)
     } catch (err) {
       const { state, message } = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
       this.setData({ buy: state, notice: message })

@@ -4,6 +4,7 @@ import { contactTarget } from '../../lib/contact'
 import { shareCard } from '../../lib/share'
 import { followSession, session, type SessionSnapshot } from '../../lib/session'
 import { avatarCloudPath, nicknameProblem, phoneButtonProblem } from './logic'
+import { cloud } from '../../lib/cloud'
 
 type PageState = 'LOADING' | 'READY' | 'ERROR' | 'NOT_CONFIGURED'
 type Busy = '' | 'avatar' | 'nickname' | 'phone'
@@ -79,7 +80,7 @@ Page<Data, Methods>({
     this.setData({ busy: 'avatar', notice: '' })
     let fileID: string
     try {
-      const up = await wx.cloud.uploadFile({
+      const up = await cloud().uploadFile({
         cloudPath: avatarCloudPath(profile.userId, tempPath, Date.now(), Math.random().toString(36).slice(2, 8)),
         filePath: tempPath,
       })
@@ -115,7 +116,14 @@ Page<Data, Methods>({
     }
     if (this.data.busy) return
     this.setData({ busy: 'phone', notice: '' })
-    const res = await call('user', 'bindPhone', { code })
+    let phoneCode: string
+    try {
+      phoneCode = await cloud().phoneCode(code)
+    } catch {
+      this.done(null, 'Could not reach the server. Check your network and try again.', 'error')
+      return
+    }
+    const res = await call('user', 'bindPhone', { code: phoneCode })
     if (res.ok) this.done(res.data.profile, 'Phone number bound.', 'info')
     else this.done(null, res.error.message, 'error')
   },

@@ -3,6 +3,7 @@ import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
 import { paintPoster, posterLayout, type PosterCtx } from './poster'
+import { cloud } from '../../lib/cloud'
 
 const PAGE_NAMES: Record<string, string> = {
   'pages/index/index': 'Home',
@@ -107,7 +108,7 @@ Page<Data, Methods>({
     canvas.height = layout.height * dpr
     const ctx = canvas.getContext('2d')
     ctx.scale(dpr, dpr)
-    const { fileList } = await wx.cloud.getTempFileURL({ fileList: [fileID] })
+    const fileList = await cloud().getTempFileURL([fileID])
     const url = fileList[0]?.tempFileURL
     if (!url) throw new Error('no url for the code')
     const image = canvas.createImage()

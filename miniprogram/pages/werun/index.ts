@@ -7,6 +7,7 @@ import type { StepDay } from '../../../typings/werun'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
 import { formatSteps, stats, weRunFailure, type WerunState } from './logic'
+import { cloud } from '../../lib/cloud'
 
 interface Data {
   state: WerunState
@@ -78,12 +79,12 @@ Page<Data, Methods>({
     this.setData({ state: 'LOADING', error: '' })
     let cloudID: string
     try {
-      cloudID = (await wx.getWeRunData({})).cloudID
+      cloudID = (await cloud().getWeRunData()).cloudID
     } catch (e) {
       this.fail(String((e as { errMsg?: string }).errMsg ?? ''))
       return
     }
-    const res = await call('werun', 'sync', { weRunData: wx.cloud.CloudID(cloudID) })
+    const res = await call('werun', 'sync', { weRunData: cloud().CloudID(cloudID) })
     if (!res.ok && res.error.code === 'CLOUDID_EXPIRED' && retryExpired) return this.sync(false)
     if (!res.ok) {
       this.setData({ state: 'ERROR', error: res.error.message })

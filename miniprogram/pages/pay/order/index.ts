@@ -6,6 +6,7 @@ import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
 import { formatFen, formatTime, paymentFailure, toRow, type OrderRow } from '../logic'
+import { cloud } from '../../../lib/cloud'
 
 interface Data {
   state: 'LOADING' | 'READY' | 'ERROR'
@@ -74,7 +75,7 @@ Page<Data, Methods>({
       return
     }
     try {
-      await wx.requestPayment({ ...res.data.payment })
+      await cloud().requestPayment(res.data.payment)
     } catch (err) {
       const { message } = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
       this.setData({ busy: '', notice: message, noticeType: 'error' })

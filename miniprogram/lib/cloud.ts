@@ -1,0 +1,132 @@
+/**
+ * The cloud the pages talk to. Two clients with one shape:
+ * - `wxCloud`: the CloudBase environment through `wx.cloud` (every build; the only one outside
+ *   the develop version);
+ * - `localCloud(url)`: DevTools local mode, the `npm start` server over `wx.request` (DevTools
+ *   allows it with "Does not verify valid domain names" on). Open data and payment, which
+ *   WeChat's servers sign for the real cloud only, come from the local cloud's sandbox:
+ *   WeRun and group CloudIDs and the phone-number code are issued by `/api/open-data/*`, and
+ *   the payment is completed in the console ("User pays") while the page waits in a dialog,
+ *   then checked as the payment sheet would (signature, payer, paid).
+ * `app.ts` picks one at launch (config/env.ts `cloudTarget`); pages never call `wx.cloud` directly.
+ */
+import type { ICloudIDLike } from '../../typings/contract'
+import type { PaymentParams } from '../../typings/pay'
+
+export interface TempFile {
+  fileID: string
+  tempFileURL: string
+}
+
+export interface CloudClient {
+  readonly kind: 'cloud' | 'local'
+  /** Resolves `{ result }`; rejects `{ errCode?, errMsg }` as wx.cloud.callFunction does. */
+  callFunction(name: string, data: Record<string, unknown>): Promise<{ result: unknown }>
+  /** What a CloudID field of a call's data must be. */
+  CloudID(cloudID: string): ICloudIDLike
+  uploadFile(o: { cloudPath: string; filePath: string }): Promise<{ fileID: string }>
+  getTempFileURL(fileIDs: string[]): Promise<TempFile[]>
+  /** Resolves when the user paid; rejects `{ errMsg: 'requestPayment:fail ...' }`. */
+  requestPayment(payment: PaymentParams): Promise<void>
+  /** WeRun's CloudID (rejects `{ errMsg: 'getWeRunData:fail ...' }`). */
+  getWeRunData(): Promise<{ cloudID: string }>
+  /** The group card's CloudID for the current launch. */
+  getGroupEnterInfo(): Promise<{ cloudID: string }>
+  /** The code to send for the phone number, from the getPhoneNumber button's code. */
+  phoneCode(buttonCode: string): Promise<string>
+}
+
+export const wxCloud: CloudClient = {
+  kind: 'cloud',
+  callFunction: (name, data) => wx.cloud.callFunction({ name, data }) as Promise<{ result: unknown }>,
+  CloudID: (cloudID) => wx.cloud.CloudID(cloudID),
+  uploadFile: async (o) => ({ fileID: (await wx.cloud.uploadFile(o)).fileID }),
+  getTempFileURL: async (fileList) => (await wx.cloud.getTempFileURL({ fileList })).fileList.map((f: TempFile) => ({ fileID: f.fileID, tempFileURL: f.tempFileURL })),
+  requestPayment: async (payment) => {
+    await wx.requestPayment({ ...payment })
+  },
+  getWeRunData: async () => ({ cloudID: (await wx.getWeRunData({})).cloudID as string }),
+  // The typings take no shareTicket: it reads the current launch.
+  getGroupEnterInfo: () => new Promise((resolve, reject) => wx.getGroupEnterInfo({ success: (r: { cloudID: string }) => resolve({ cloudID: r.cloudID }), fail: reject })),
+  phoneCode: async (code) => code,
+}
+
+/** How a CloudID travels to the local cloud in a JSON body (the server turns it back into a CloudID). */
+export interface LocalCloudIdMarker {
+  $cloudID: string
+}
+
+interface HttpAnswer {
+  statusCode: number
+  data: unknown
+}
+
+/** Requests in local mode give up after this long (the local cloud's own function timeouts are shorter). */
+const LOCAL_TIMEOUT_MS = 30_000
+
+export function localCloud(url: string): CloudClient {
+  const base = url.replace(/\/+$/, '')
+  const unreachable = (errMsg: string) => ({ errCode: -1, errMsg: `request:fail local cloud at ${base} not reachable (is npm start running?): ${errMsg}` })
+  const request = (path: string, data: unknown): Promise<HttpAnswer> =>
+    new Promise((resolve, reject) =>
+      wx.request({
+        url: base + path,
+        method: 'POST',
+        data: data as Record<string, unknown>,
+        header: { 'content-type': 'application/json' },
+        timeout: LOCAL_TIMEOUT_MS,
+        success: (r: HttpAnswer) => resolve({ statusCode: r.statusCode, data: r.data }),
+        fail: (e: { errMsg?: string }) => reject(unreachable(String(e?.errMsg ?? ''))),
+      }),
+    )
+  /** An answer, or a rejection shaped like the SDK's (`{ errCode, errMsg }`). */
+  const ok = async <T>(path: string, data: unknown): Promise<T> => {
+    const r = await request(path, data)
+    const body = (r.data ?? {}) as { errCode?: number; errMsg?: string; error?: string }
+    if (r.statusCode >= 200 && r.statusCode < 300) return r.data as T
+    throw { errCode: body.errCode ?? -1, errMsg: body.errMsg ?? `local cloud ${path}: ${body.error ?? `HTTP ${r.statusCode}`}` }
+  }
+  return {
+    kind: 'local',
+    callFunction: (name, data) => ok(`/api/functions/${encodeURIComponent(name)}`, data),
+    // Opaque to the page, as wx.cloud.CloudID's object is; only the server reads it.
+    CloudID: (cloudID) => ({ $cloudID: cloudID }) satisfies LocalCloudIdMarker as unknown as ICloudIDLike,
+    uploadFile: async ({ cloudPath, filePath }) => {
+      let base64: string
+      try {
+        base64 = wx.getFileSystemManager().readFileSync(filePath, 'base64') as string
+      } catch (e) {
+        throw { errMsg: `cloud.uploadFile:fail ${String((e as { errMsg?: string })?.errMsg ?? e)}` }
+      }
+      return ok<{ fileID: string }>('/api/storage/upload', { cloudPath, base64 })
+    },
+    getTempFileURL: async (fileIDs) => (await ok<{ fileList: TempFile[] }>('/api/storage/temp-urls', { fileList: fileIDs })).fileList,
+    requestPayment: async (payment) => {
+      // The local cloud's payments are the WeChat Pay sandbox's: the money moves in the console.
+      const { confirm } = await wx.showModal({
+        title: 'Local cloud payment',
+        content: `Open the console (${base}) and press "User pays" on this order, then tap Paid.`,
+        confirmText: 'Paid',
+        cancelText: 'Cancel',
+      })
+      if (!confirm) throw { errMsg: 'requestPayment:fail cancel' }
+      // What the sheet would have checked: this payment, signed for this user, and now paid.
+      const r = await ok<{ paid: boolean; errMsg?: string }>('/api/payments/check', payment)
+      if (!r.paid) throw { errMsg: r.errMsg ?? 'requestPayment:fail not paid in the console yet' }
+    },
+    getWeRunData: () => ok('/api/open-data/werun', {}),
+    getGroupEnterInfo: () => ok('/api/open-data/group', { shareTicket: wx.getEnterOptionsSync?.().shareTicket ?? '' }),
+    phoneCode: async () => (await ok<{ code: string }>('/api/open-data/phone', {})).code,
+  }
+}
+
+let current: CloudClient = wxCloud
+
+/** The client every page uses (set once by app.ts at launch). */
+export function cloud(): CloudClient {
+  return current
+}
+
+export function useCloud(client: CloudClient): void {
+  current = client
+}
