@@ -18,29 +18,38 @@ export interface CompiledPackage {
   bytes: number
 }
 
-const ROOT = resolve(__dirname, '..')
+export const ROOT = resolve(__dirname, '..')
+
+/** Files of the repo that are not the mini-program (one list for the offline compile, preview and upload). */
+export const CI_IGNORES = ['node_modules/**/*', 'cloudfunctions/**/*', 'tests/**/*', 'localcloud/**/*', 'server/**/*', 'scripts/**/*']
+
+/** Compile settings shared by the offline compile, preview and upload. */
+export const CI_SETTING = { es6: true, es7: true, minify: true, minifyJS: true, minifyWXML: true, minifyWXSS: true, autoPrefixWXSS: true }
+
+export type MiniprogramCi = typeof import('miniprogram-ci')
+
+export function loadCi(): MiniprogramCi {
+  // Loaded lazily: miniprogram-ci is heavy and only these scripts need it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('miniprogram-ci') as MiniprogramCi
+}
+
+/** The project as miniprogram-ci sees it; `offline` answers the appid question without WeChat's servers. */
+export function ciProject(ci: MiniprogramCi, opts: { appid: string; privateKeyPath: string; offline: boolean }): InstanceType<MiniprogramCi['Project']> {
+  const project = new ci.Project({ appid: opts.appid, type: 'miniProgram', projectPath: ROOT, privateKeyPath: opts.privateKeyPath, ignores: CI_IGNORES })
+  // Offline: without this attr call the project asks WeChat's servers about the appid.
+  if (opts.offline) (project as unknown as { attr: () => Promise<unknown> }).attr = async () => (ci as unknown as { DefaultProjectAttr: unknown }).DefaultProjectAttr
+  return project
+}
 
 export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[]; files: Record<string, number> }> {
-  // Loaded lazily: miniprogram-ci is heavy and only this script needs it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports, @typescript-eslint/consistent-type-imports
-  const ci = require('miniprogram-ci') as typeof import('miniprogram-ci')
+  const ci = loadCi()
   const keyDir = mkdtempSync(join(tmpdir(), 'mpci-'))
   const keyPath = join(keyDir, 'placeholder.key')
   writeFileSync(keyPath, 'not a real key: getCompiledResult does not sign anything\n')
   try {
-    const project = new ci.Project({
-      appid: 'touristappid',
-      type: 'miniProgram',
-      projectPath: ROOT,
-      privateKeyPath: keyPath,
-      ignores: ['node_modules/**/*', 'cloudfunctions/**/*', 'tests/**/*', 'localcloud/**/*', 'server/**/*', 'scripts/**/*'],
-    })
-    // Offline: without this attr call the project asks WeChat's servers about the appid.
-    ;(project as unknown as { attr: () => Promise<unknown> }).attr = async () => (ci as unknown as { DefaultProjectAttr: unknown }).DefaultProjectAttr
-    const result = (await ci.getCompiledResult(
-      { project, setting: { es6: true, es7: true, minify: true, minifyJS: true, minifyWXML: true, minifyWXSS: true, autoPrefixWXSS: true } } as never,
-      join(keyDir, 'out.zip'),
-    )) as unknown as Record<string, string | Buffer>
+    const project = ciProject(ci, { appid: 'touristappid', privateKeyPath: keyPath, offline: true })
+    const result = (await ci.getCompiledResult({ project, setting: CI_SETTING } as never, join(keyDir, 'out.zip'))) as unknown as Record<string, string | Buffer>
     const files: Record<string, number> = {}
     for (const [path, content] of Object.entries(result)) {
       files[path] = typeof content === 'string' ? Buffer.byteLength(content) : content.length

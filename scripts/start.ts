@@ -37,8 +37,11 @@ async function main(): Promise<void> {
   const cloud = new LocalCloud({ dataDir: join(ROOT, '.localcloud'), vars })
   cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
   const app = createServer(cloud)
-  await app.listen({ port, host: '127.0.0.1' })
-  console.log(`local cloud: http://localhost:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
+  // Loopback by default; `--host 0.0.0.0` lets a phone on the same network reach it (local mode on a device).
+  const hi = process.argv.indexOf('--host')
+  const host = (hi >= 0 ? process.argv[hi + 1] : process.env.HOST) || '127.0.0.1'
+  await app.listen({ port, host })
+  console.log(`local cloud: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
 
   let timer: NodeJS.Timeout | undefined
   const onChange = () => {

@@ -1,0 +1,250 @@
+/**
+ * npm run deploy: ships the project to a CloudBase environment.
+ *   TCB_ENV_ID=<env id> npm run deploy             (or: npm run deploy -- --env <id>)
+ *   npm run deploy -- --dry-run                    prints the plan, touches nothing
+ * 1. builds every function (the same build as npm start and npm test);
+ * 2. deploys each with `tcb fn deploy <name> --force` from cloudbaserc.json, then creates its
+ *    timer triggers (`tcb fn trigger create <name>`; flags checked against tcb 2.12 --help);
+ * 3. creates the collections of database/collections.json that are missing, their missing
+ *    indexes, and sets their security rules (CloudBase Manager SDK; ModifySafeRule, AclTag CUSTOM);
+ * 4. prints what only the console can do (message-push routing, the cloudPay sub-merchant, seeds).
+ * Credentials: a `tcb login` for the functions; the database step needs a CAM API key
+ * (TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, which `tcb` uses too). Nothing is committed.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { buildFunction, ROOT } from './build-functions'
+
+// ---- the project's declarations ----
+
+export interface RcFunction {
+  name: string
+  envVariables?: Record<string, string>
+  triggers?: Array<{ name: string; type: string; config: string }>
+}
+export interface CollectionSpec {
+  name: string
+  seed?: string
+  indexes?: Array<{ name: string; keys: Record<string, 1 | -1 | string>; unique?: boolean }>
+  rules: Record<string, unknown>
+}
+export interface Project {
+  functions: RcFunction[]
+  collections: CollectionSpec[]
+}
+
+export function readProject(root = ROOT): Project {
+  const rc = JSON.parse(readFileSync(join(root, 'cloudbaserc.json'), 'utf8')) as { functions: RcFunction[] }
+  const db = JSON.parse(readFileSync(join(root, 'database', 'collections.json'), 'utf8')) as { collections: CollectionSpec[] }
+  return { functions: rc.functions, collections: db.collections }
+}
+
+// ---- the plan ----
+
+export type Step =
+  | { kind: 'build'; functions: string[] }
+  | { kind: 'function'; name: string; triggers: string[] }
+  | { kind: 'collection'; name: string; indexes: CreateIndex[]; rules: string }
+  | { kind: 'manual'; text: string }
+
+/** The Manager SDK's index shape (flexdb CreateIndex). */
+export interface CreateIndex {
+  IndexName: string
+  MgoKeySchema: { MgoIndexKeys: Array<{ Name: string; Direction: string }>; MgoIsUnique: boolean }
+}
+
+export interface Options {
+  envId: string
+  dryRun: boolean
+}
+
+export class DeployError extends Error {}
+
+/** Flags and environment → options, or the one sentence that says what is missing. */
+export function parseOptions(argv: string[], env: Record<string, string | undefined>): Options {
+  const i = argv.indexOf('--env')
+  const envId = (i >= 0 ? argv[i + 1] : env.TCB_ENV_ID)?.trim() ?? ''
+  if (!envId || envId.startsWith('-')) {
+    throw new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.')
+  }
+  if (!/^[a-z0-9][a-z0-9-]{2,62}$/i.test(envId)) throw new DeployError(`"${envId}" is not a CloudBase environment id (letters, digits and -, like prod-1a2b3c).`)
+  return { envId, dryRun: argv.includes('--dry-run') }
+}
+
+export function toCreateIndex(index: NonNullable<CollectionSpec['indexes']>[number]): CreateIndex {
+  return {
+    IndexName: index.name,
+    MgoKeySchema: { MgoIndexKeys: Object.entries(index.keys).map(([Name, d]) => ({ Name, Direction: String(d) })), MgoIsUnique: index.unique === true },
+  }
+}
+
+/** `{{env.X}}` placeholders of cloudbaserc.json that this shell leaves empty (tcb would deploy ''). */
+export function unsetVariables(project: Project, env: Record<string, string | undefined>): string[] {
+  const names = new Set<string>()
+  for (const fn of project.functions) {
+    for (const v of Object.values(fn.envVariables ?? {})) {
+      for (const m of v.matchAll(/\{\{\s*env\.([A-Z0-9_]+)\s*\}\}/g)) if (!env[m[1]!]) names.add(m[1]!)
+    }
+  }
+  return [...names].sort()
+}
+
+export function makePlan(project: Project, opts: Options): Step[] {
+  const steps: Step[] = [{ kind: 'build', functions: project.functions.map((f) => f.name) }]
+  for (const fn of project.functions) steps.push({ kind: 'function', name: fn.name, triggers: (fn.triggers ?? []).map((t) => `${t.name} (${t.config})`) })
+  for (const c of project.collections) steps.push({ kind: 'collection', name: c.name, indexes: (c.indexes ?? []).map(toCreateIndex), rules: JSON.stringify(c.rules) })
+  const console = `https://tcb.cloud.tencent.com/dev?envId=${opts.envId}`
+  steps.push(
+    { kind: 'manual', text: `Message push: in the cloud console (${console}) → 设置 → 消息推送, add a rule for messages of type "all" routed to the function customerService (security mode, JSON).` },
+    { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
+    { kind: 'manual', text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.' },
+  )
+  for (const c of project.collections.filter((c) => c.seed)) {
+    steps.push({ kind: 'manual', text: `Seed ${c.name}: import .deploy/seed/${c.name}.json (JSON Lines, written by this run) in the console → 数据库 → ${c.name} → 导入, once.` })
+  }
+  return steps
+}
+
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case 'build':
+      return `build ${step.functions.length} functions: ${step.functions.join(', ')}`
+    case 'function':
+      return `deploy function ${step.name}${step.triggers.length ? ` + timer ${step.triggers.join(', ')}` : ''}`
+    case 'collection':
+      return `collection ${step.name}: create if missing; indexes ${step.indexes.map((i) => `${i.IndexName}${i.MgoKeySchema.MgoIsUnique ? ' (unique)' : ''}`).join(', ') || '(none)'}; rules ${step.rules}`
+    case 'manual':
+      return `by hand: ${step.text}`
+  }
+}
+
+// ---- doing it ----
+
+/** What deploying needs from CloudBase; the real one is tcb + the Manager SDK, tests pass a fake. */
+export interface CloudBase {
+  /** Throws DeployError when there is no usable login. */
+  checkLogin(): Promise<void>
+  deployFunction(name: string): Promise<void>
+  createTriggers(name: string): Promise<void>
+  ensureCollection(name: string): Promise<'created' | 'exists'>
+  ensureIndex(collection: string, index: CreateIndex): Promise<'created' | 'exists'>
+  setRules(collection: string, rules: string): Promise<void>
+}
+
+export async function execute(steps: Step[], cloud: CloudBase, log: (line: string) => void, build = buildFunction): Promise<string[]> {
+  await cloud.checkLogin()
+  const manual: string[] = []
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'build':
+        await Promise.all(step.functions.map((n) => build(n)))
+        log(`built ${step.functions.length} functions`)
+        break
+      case 'function':
+        await cloud.deployFunction(step.name)
+        if (step.triggers.length) await cloud.createTriggers(step.name)
+        log(`deployed ${step.name}${step.triggers.length ? ' (with timer)' : ''}`)
+        break
+      case 'collection': {
+        const made = await cloud.ensureCollection(step.name)
+        const created: string[] = []
+        for (const index of step.indexes) if ((await cloud.ensureIndex(step.name, index)) === 'created') created.push(index.IndexName)
+        await cloud.setRules(step.name, step.rules)
+        log(`collection ${step.name}: ${made}${created.length ? `, indexes created: ${created.join(', ')}` : ''}, rules set`)
+        break
+      }
+      case 'manual':
+        manual.push(step.text)
+        break
+    }
+  }
+  return manual
+}
+
+/** tcb (node_modules/.bin) for functions and triggers; the Manager SDK for the database. */
+export function realCloudBase(opts: Options, env: Record<string, string | undefined>): CloudBase {
+  const tcbBin = join(ROOT, 'node_modules', '.bin', 'tcb')
+  /** Runs tcb; `-e <env>` is added to the commands that take it (fn ...), not to `env list`. */
+  const tcb = (args: string[]): string => {
+    const r = spawnSync(tcbBin, args[0] === 'fn' ? [...args, '-e', opts.envId] : args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 10 * 60_000 })
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
+    // tcb 2.x exits 0 on some failures (an unhandled rejection), so its words decide too.
+    if (/No valid identity information/i.test(out)) throw new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.')
+    if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|请求超时/.test(out)) throw new DeployError('CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run deploy again.')
+    if (r.error || r.status !== 0 || /CloudBaseError|unhandledRejection/.test(out)) throw new DeployError(`tcb ${args.join(' ')} failed: ${(out.trim().split('\n').filter(Boolean).pop() ?? r.error?.message ?? 'no output').slice(0, 300)}`)
+    return out
+  }
+  type Manager = { database: { createCollectionIfNotExists(n: string): Promise<{ IsCreated: boolean }>; checkIndexExists(c: string, i: string): Promise<{ Exists: boolean }>; updateCollection(c: string, info: { CreateIndexes: CreateIndex[] }): Promise<unknown> }; commonService(s?: string, v?: string): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> } }
+  let manager: Manager | undefined
+  const db = (): Manager => {
+    if (manager) return manager
+    if (!env.TENCENTCLOUD_SECRETID || !env.TENCENTCLOUD_SECRETKEY) {
+      throw new DeployError('The database step needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥) and run npm run deploy again.')
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const CloudBaseManager = require('@cloudbase/manager-node') as new (c: Record<string, string | undefined>) => Manager
+    manager = new CloudBaseManager({ secretId: env.TENCENTCLOUD_SECRETID, secretKey: env.TENCENTCLOUD_SECRETKEY, token: env.TENCENTCLOUD_SESSIONTOKEN, envId: opts.envId })
+    return manager
+  }
+  return {
+    async checkLogin() {
+      if (!existsSync(tcbBin)) throw new DeployError('The CloudBase CLI is missing: run npm ci first.')
+      tcb(['env', 'list'])
+      db()
+    },
+    async deployFunction(name) {
+      tcb(['fn', 'deploy', name, '--force', '--yes'])
+    },
+    async createTriggers(name) {
+      tcb(['fn', 'trigger', 'create', name])
+    },
+    async ensureCollection(name) {
+      return (await db().database.createCollectionIfNotExists(name)).IsCreated ? 'created' : 'exists'
+    },
+    async ensureIndex(collection, index) {
+      if ((await db().database.checkIndexExists(collection, index.IndexName)).Exists) return 'exists'
+      await db().database.updateCollection(collection, { CreateIndexes: [index] })
+      return 'created'
+    },
+    async setRules(collection, rules) {
+      await db().commonService('tcb', '2018-06-08').call({ Action: 'ModifySafeRule', Param: { EnvId: opts.envId, CollectionName: collection, AclTag: 'CUSTOM', Rule: rules } })
+    },
+  }
+}
+
+/** The seed files as JSON Lines, the console's import format. */
+export function writeSeeds(project: Project, root = ROOT): string[] {
+  const out: string[] = []
+  for (const c of project.collections.filter((c) => c.seed)) {
+    const docs = JSON.parse(readFileSync(join(root, 'database', c.seed!), 'utf8')) as unknown[]
+    mkdirSync(join(root, '.deploy', 'seed'), { recursive: true })
+    const file = join(root, '.deploy', 'seed', `${c.name}.json`)
+    writeFileSync(file, docs.map((d) => JSON.stringify(d)).join('\n') + '\n')
+    out.push(file)
+  }
+  return out
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2), process.env)
+  const project = readProject()
+  const steps = makePlan(project, opts)
+  const unset = unsetVariables(project, process.env)
+  console.log(`${opts.dryRun ? 'Plan (dry run, nothing is changed)' : 'Deploying'} to ${opts.envId}:`)
+  steps.forEach((s, i) => console.log(`  ${i + 1}. ${describeStep(s)}`))
+  if (unset.length) console.log(`Note: not set in this shell, so deployed empty: ${unset.join(', ')}.`)
+  if (opts.dryRun) return
+  writeSeeds(project)
+  const manual = await execute(steps, realCloudBase(opts, process.env), (l) => console.log(l))
+  console.log('\nDone. Left to do by hand in the console:')
+  manual.forEach((m) => console.log(`  - ${m}`))
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    // One sentence for what the user can fix; a stack only for our own bugs.
+    console.error(e instanceof DeployError ? e.message : e)
+    process.exit(1)
+  })
+}

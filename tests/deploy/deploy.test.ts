@@ -1,0 +1,124 @@
+/**
+ * npm run deploy (scripts/deploy.ts): the plan it makes from cloudbaserc.json and
+ * database/collections.json, the dry run, the one-sentence refusals, and what it asks of
+ * CloudBase in order (against a recording fake; the real CLI only for the login check).
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DeployError, describeStep, execute, makePlan, parseOptions, readProject, realCloudBase, unsetVariables, type CloudBase, type Step } from '../../scripts/deploy'
+
+const ROOT = join(__dirname, '..', '..')
+const project = readProject(ROOT)
+const opts = { envId: 'prod-1a2b3c', dryRun: false }
+
+function tsx(args: string[], env: Record<string, string>) {
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')), ...env }, encoding: 'utf8', timeout: 120_000 })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+test('no env id: one sentence, no stack trace, exit 1', () => {
+  expect(() => parseOptions([], {})).toThrow(new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'))
+  expect(() => parseOptions(['--env', '--dry-run'], {})).toThrow(DeployError)
+  expect(() => parseOptions(['--env', 'not an id'], {})).toThrow('"not an id" is not a CloudBase environment id')
+  expect(parseOptions(['--env', 'dev-9z', '--dry-run'], { TCB_ENV_ID: 'other-1' })).toEqual({ envId: 'dev-9z', dryRun: true })
+  const r = tsx(['scripts/deploy.ts', '--dry-run'], {})
+  expect(r.status).toBe(1)
+  expect(r.stderr.trim().split('\n')).toEqual(['No CloudBase environment id: set TCB_ENV_ID=<env id> (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'])
+}, 120_000)
+
+test('the plan: build all, every function of cloudbaserc.json with its timers, every collection with indexes and rules, then the manual steps', () => {
+  const steps = makePlan(project, opts)
+  const names = project.functions.map((f) => f.name)
+  expect(steps[0]).toEqual({ kind: 'build', functions: names })
+  expect(steps.filter((s) => s.kind === 'function').map((s) => (s as { name: string }).name)).toEqual(names)
+  const timed = steps.filter((s): s is Extract<Step, { kind: 'function' }> => s.kind === 'function' && s.triggers.length > 0)
+  expect(timed.map((s) => s.name).sort()).toEqual(project.functions.filter((f) => f.triggers?.length).map((f) => f.name).sort())
+  expect(timed.length).toBeGreaterThan(0)
+  const orders = steps.find((s) => s.kind === 'collection' && s.name === 'orders') as Extract<Step, { kind: 'collection' }>
+  expect(orders.indexes.find((i) => i.IndexName === 'outTradeNo_1')).toEqual({ IndexName: 'outTradeNo_1', MgoKeySchema: { MgoIndexKeys: [{ Name: 'outTradeNo', Direction: '1' }], MgoIsUnique: true } })
+  expect(JSON.parse(orders.rules)).toEqual({ read: 'doc._openid == auth.openid', write: false })
+  expect(steps.filter((s) => s.kind === 'collection')).toHaveLength(project.collections.length)
+  const manual = steps.filter((s) => s.kind === 'manual').map((s) => (s as { text: string }).text)
+  expect(manual.some((t) => /消息推送.*customerService/.test(t))).toBe(true)
+  expect(manual.some((t) => /sub-merchant/.test(t))).toBe(true)
+  expect(manual.filter((t) => t.startsWith('Seed '))).toHaveLength(project.collections.filter((c) => c.seed).length)
+})
+
+test('the dry run prints the steps and changes nothing', () => {
+  const r = tsx(['scripts/deploy.ts', '--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c', PAY_SUB_MCH_ID: '1900000109' })
+  expect(r.status).toBe(0)
+  const lines = r.stdout.trim().split('\n')
+  expect(lines[0]).toBe('Plan (dry run, nothing is changed) to prod-1a2b3c:')
+  const steps = makePlan(project, opts)
+  for (const [i, s] of steps.entries()) expect(lines[i + 1]).toBe(`  ${i + 1}. ${describeStep(s)}`)
+  expect(r.stdout).toContain('deploy function payExpire + timer')
+  // The variables the shell leaves empty are named (PAY_SUB_MCH_ID was given, so it is not).
+  const note = lines.find((l) => l.startsWith('Note: not set in this shell'))!
+  expect(note).toContain('SUBSCRIBE_TMPL_PAID')
+  expect(note).not.toContain('PAY_SUB_MCH_ID')
+}, 120_000)
+
+test('unsetVariables reads the {{env.X}} placeholders', () => {
+  const p = { functions: [{ name: 'a', envVariables: { A: '{{env.ONE}}', B: 'fixed', C: '{{ env.TWO }}' } }], collections: [] }
+  expect(unsetVariables(p, { TWO: 'x' })).toEqual(['ONE'])
+})
+
+/** A CloudBase with some things already there, recording what it is asked. */
+function fakeCloud(existing: { collections: string[]; indexes: string[] }, loginOk = true): CloudBase & { calls: string[] } {
+  const calls: string[] = []
+  return {
+    calls,
+    async checkLogin() {
+      calls.push('login')
+      if (!loginOk) throw new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.')
+    },
+    async deployFunction(n) { calls.push(`fn ${n}`) },
+    async createTriggers(n) { calls.push(`trigger ${n}`) },
+    async ensureCollection(n) {
+      calls.push(`collection ${n}`)
+      return existing.collections.includes(n) ? 'exists' : 'created'
+    },
+    async ensureIndex(c, i) {
+      calls.push(`index ${c}.${i.IndexName}`)
+      return existing.indexes.includes(`${c}.${i.IndexName}`) ? 'exists' : 'created'
+    },
+    async setRules(c, r) { calls.push(`rules ${c} ${r}`) },
+  }
+}
+
+test('execute: login first, functions then triggers, collections and only missing indexes, rules; manual steps returned', async () => {
+  const cloud = fakeCloud({ collections: ['orders'], indexes: ['orders.outTradeNo_1'] })
+  const built: string[] = []
+  const log: string[] = []
+  const manual = await execute(makePlan(project, opts), cloud, (l) => log.push(l), async (n) => {
+    built.push(n)
+    return { name: n, bytes: 1 }
+  })
+  expect(cloud.calls[0]).toBe('login')
+  expect(built.sort()).toEqual(project.functions.map((f) => f.name).sort())
+  expect(cloud.calls.indexOf('trigger payExpire')).toBe(cloud.calls.indexOf('fn payExpire') + 1)
+  expect(cloud.calls).not.toContain('trigger user')
+  expect(cloud.calls.filter((c) => c.startsWith('rules '))).toHaveLength(project.collections.length)
+  expect(log).toContain('collection orders: exists, indexes created: requestKey_1, owner_created, status_expires, rules set')
+  expect(log).toContain('collection users: created, indexes created: openids_1, unionid_1, rules set')
+  expect(manual.length).toBeGreaterThanOrEqual(3)
+})
+
+test('execute without a login stops before building or deploying anything', async () => {
+  const cloud = fakeCloud({ collections: [], indexes: [] }, false)
+  const built: string[] = []
+  await expect(execute(makePlan(project, opts), cloud, () => {}, async (n) => {
+    built.push(n)
+    return { name: n, bytes: 1 }
+  })).rejects.toThrow('Not logged in to CloudBase')
+  expect(cloud.calls).toEqual(['login'])
+  expect(built).toEqual([])
+})
+
+test('the real CLI without a login gives the login sentence', async () => {
+  const home = mkdtempSync(join(tmpdir(), 'tcb-home-'))
+  const cloud = realCloudBase(opts, { PATH: process.env.PATH, HOME: home })
+  await expect(cloud.checkLogin()).rejects.toThrow(new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.'))
+}, 120_000)
