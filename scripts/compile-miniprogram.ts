@@ -10,6 +10,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import type * as CiModule from 'miniprogram-ci'
 
 export interface CompiledPackage {
   name: string
@@ -26,7 +27,7 @@ export const CI_IGNORES = ['node_modules/**/*', 'cloudfunctions/**/*', 'tests/**
 /** Compile settings shared by the offline compile, preview and upload. */
 export const CI_SETTING = { es6: true, es7: true, minify: true, minifyJS: true, minifyWXML: true, minifyWXSS: true, autoPrefixWXSS: true }
 
-export type MiniprogramCi = typeof import('miniprogram-ci')
+export type MiniprogramCi = typeof CiModule
 
 export function loadCi(): MiniprogramCi {
   // Loaded lazily: miniprogram-ci is heavy and only these scripts need it.

@@ -32,12 +32,16 @@ export interface CollectionSpec {
 export interface Project {
   functions: RcFunction[]
   collections: CollectionSpec[]
+  /** cloudfunctions/customerService/message-push.json: the console's message-push pairs. */
+  messagePush?: { function: string; pairs: Array<{ msgType: string; event: string }> }
 }
 
 export function readProject(root = ROOT): Project {
   const rc = JSON.parse(readFileSync(join(root, 'cloudbaserc.json'), 'utf8')) as { functions: RcFunction[] }
   const db = JSON.parse(readFileSync(join(root, 'database', 'collections.json'), 'utf8')) as { collections: CollectionSpec[] }
-  return { functions: rc.functions, collections: db.collections }
+  const push = join(root, 'cloudfunctions', 'customerService', 'message-push.json')
+  const messagePush = existsSync(push) ? (JSON.parse(readFileSync(push, 'utf8')) as Project['messagePush']) : undefined
+  return { functions: rc.functions, collections: db.collections, ...(messagePush ? { messagePush } : {}) }
 }
 
 // ---- the plan ----
@@ -95,8 +99,11 @@ export function makePlan(project: Project, opts: Options): Step[] {
   for (const fn of project.functions) steps.push({ kind: 'function', name: fn.name, triggers: (fn.triggers ?? []).map((t) => `${t.name} (${t.config})`) })
   for (const c of project.collections) steps.push({ kind: 'collection', name: c.name, indexes: (c.indexes ?? []).map(toCreateIndex), rules: JSON.stringify(c.rules) })
   const console = `https://tcb.cloud.tencent.com/dev?envId=${opts.envId}`
+  if (project.messagePush) {
+    const pairs = project.messagePush.pairs.map((p) => (p.event ? `${p.msgType}/${p.event}` : p.msgType)).join(', ')
+    steps.push({ kind: 'manual', text: `Message push: in the cloud console (${console}) → 设置 → 其他设置 → 消息推送, push mode cloud function, add ${pairs}, each to ${project.messagePush.function}.` })
+  }
   steps.push(
-    { kind: 'manual', text: `Message push: in the cloud console (${console}) → 设置 → 消息推送, add a rule for messages of type "all" routed to the function customerService (security mode, JSON).` },
     { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
     { kind: 'manual', text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.' },
   )

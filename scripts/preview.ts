@@ -68,7 +68,7 @@ export async function ship(opts: ShipOptions, log: (line: string) => void = cons
   const project = ciProject(ci, { appid: opts.appid, privateKeyPath: opts.privateKeyPath, offline: false })
   if (opts.mode === 'preview') {
     mkdirSync(join(ROOT, '.reports'), { recursive: true })
-    await ci.preview({ project, desc: opts.desc, setting: CI_SETTING, qrcodeFormat: 'image', qrcodeOutputDest: opts.qrPath, onProgressUpdate: () => {} })
+    await ci.preview({ project, version: opts.version, desc: opts.desc, setting: CI_SETTING, qrcodeFormat: 'image', qrcodeOutputDest: opts.qrPath, onProgressUpdate: () => {} })
     log(`Preview ready: scan ${opts.qrPath} with WeChat (the develop version; the code lives about 25 minutes).`)
   } else {
     await ci.upload({ project, version: opts.version, desc: opts.desc, setting: CI_SETTING, onProgressUpdate: () => {} })

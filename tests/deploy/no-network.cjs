@@ -1,5 +1,7 @@
 // Preloaded (NODE_OPTIONS=--require) into a child process: a machine with no network. Every
 // name lookup fails as getaddrinfo does offline (ENOTFOUND), except loopback names.
+/* global require, process */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const dns = require('node:dns')
 const local = (host) => host === 'localhost' || /^127\./.test(host) || host === '::1'
 const fail = (host) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: host })
