@@ -8,6 +8,7 @@
  * key (mp.weixin.qq.com → 开发管理 → 开发设置 → 小程序代码上传), never committed. The project is
  * built by the same ciProject() and settings as the offline compile `npm test` runs.
  */
+import { createPrivateKey } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CI_SETTING, ciProject, loadCi, ROOT } from './compile-miniprogram'
@@ -24,6 +25,16 @@ export interface ShipOptions {
 }
 
 const APPID = /^wx[0-9a-f]{16}$/
+
+/** Does node's crypto read this file as a private key? (The upload key is an RSA key in PEM.) */
+function isPrivateKey(content: Buffer): boolean {
+  try {
+    createPrivateKey(content)
+    return true
+  } catch {
+    return false
+  }
+}
 
 /** The AppID and key from the environment (or the untracked private config), or the one sentence that says what is missing. */
 export function shipOptions(argv: string[], env: Record<string, string | undefined>, root = ROOT): ShipOptions {
@@ -43,7 +54,7 @@ export function shipOptions(argv: string[], env: Record<string, string | undefin
   const keyPath = env.MP_PRIVATE_KEY_PATH?.trim() ?? ''
   if (!keyPath) throw new ShipError(`No upload key: download the code-upload key (开发管理 → 开发设置 → 小程序代码上传) and set MP_PRIVATE_KEY_PATH=/path/to/private.${appid}.key.`)
   if (!existsSync(keyPath)) throw new ShipError(`MP_PRIVATE_KEY_PATH points to ${keyPath}, which does not exist.`)
-  if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(readFileSync(keyPath, 'utf8'))) throw new ShipError(`${keyPath} is not the upload key (a PEM file beginning with -----BEGIN RSA PRIVATE KEY-----).`)
+  if (!isPrivateKey(readFileSync(keyPath))) throw new ShipError(`${keyPath} is not the upload key (a PEM private key, as the admin downloads it).`)
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pkgVersion = (require(join(root, 'package.json')) as { version: string }).version
   const version = flag('--version') ?? pkgVersion

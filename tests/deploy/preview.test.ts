@@ -34,7 +34,7 @@ test('missing or wrong AppID and key: one sentence each', () => {
   expect(() => shipOptions([], { MP_APPID: APPID }, root)).toThrow(`No upload key: download the code-upload key (开发管理 → 开发设置 → 小程序代码上传) and set MP_PRIVATE_KEY_PATH=/path/to/private.${APPID}.key.`)
   expect(() => shipOptions([], { MP_APPID: APPID, MP_PRIVATE_KEY_PATH: '/nowhere/private.key' }, root)).toThrow('MP_PRIVATE_KEY_PATH points to /nowhere/private.key, which does not exist.')
   const notKey = join(root, 'package.json')
-  expect(() => shipOptions([], { MP_APPID: APPID, MP_PRIVATE_KEY_PATH: notKey }, root)).toThrow(`${notKey} is not the upload key (a PEM file beginning with -----BEGIN RSA PRIVATE KEY-----).`)
+  expect(() => shipOptions([], { MP_APPID: APPID, MP_PRIVATE_KEY_PATH: notKey }, root)).toThrow(`${notKey} is not the upload key (a PEM private key, as the admin downloads it).`)
   expect(() => shipOptions(['upload', '--version', 'next'], { MP_APPID: APPID, MP_PRIVATE_KEY_PATH: key }, root)).toThrow('"next" is not a version like 1.2.0.')
   expect(shipOptions(['upload', '--desc', 'fix pay'], { MP_APPID: APPID, MP_PRIVATE_KEY_PATH: key }, root)).toMatchObject({ mode: 'upload', appid: APPID, version: '0.3.1', desc: 'fix pay' })
 })
