@@ -173,7 +173,7 @@ export class PaySandbox extends ApiSandbox {
     const existing = this.orders.get(outTradeNo)
     if (existing) {
       if (existing.totalFee !== p.total_fee || existing.body !== p.body || existing.subMchId !== p.sub_mch_id) return this.bizFail('OUT_TRADE_NO_USED')
-      if (existing.state === 'SUCCESS' || existing.state === 'REFUND') return this.bizFail('ORDERPAID')
+      if (this.isPaid(existing)) return this.bizFail('ORDERPAID')
       if (existing.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
       return this.ok({ appid: existing.appid, sub_appid: existing.appid, sub_mch_id: existing.subMchId, trade_type: 'JSAPI', prepay_id: existing.prepayId, payment: existing.payment })
     }
@@ -203,7 +203,7 @@ export class PaySandbox extends ApiSandbox {
     const o = this.orders.get(String(p.out_trade_no ?? ''))
     if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
     const base = { sub_mch_id: o.subMchId, out_trade_no: o.outTradeNo, total_fee: o.totalFee, trade_state: o.state, trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state] }
-    if (o.state === 'SUCCESS' || o.state === 'REFUND') {
+    if (this.isPaid(o)) {
       return this.ok({ ...base, transaction_id: o.transactionId, time_end: o.timeEnd, cash_fee: o.totalFee, openid: o.payer, trade_type: 'JSAPI', bank_type: 'OTHERS' })
     }
     return this.ok(base)
@@ -212,7 +212,7 @@ export class PaySandbox extends ApiSandbox {
   private closeOrder(p: Record<string, unknown>): Record<string, unknown> {
     const o = this.orders.get(String(p.out_trade_no ?? ''))
     if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
-    if (o.state === 'SUCCESS' || o.state === 'REFUND') return this.bizFail('ORDERPAID', '订单已支付')
+    if (this.isPaid(o)) return this.bizFail('ORDERPAID', '订单已支付')
     if (o.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
     o.state = 'CLOSED'
     return this.ok({ sub_mch_id: o.subMchId })
@@ -223,7 +223,7 @@ export class PaySandbox extends ApiSandbox {
       if (p[k] === undefined || p[k] === '') return this.requestFail(`缺少参数 ${k}`)
     }
     const o = this.orders.get(String(p.out_trade_no ?? ''))
-    if (!o || o.subMchId !== p.sub_mch_id || (o.state !== 'SUCCESS' && o.state !== 'REFUND')) return this.bizFail('ORDERNOTEXIST')
+    if (!o || o.subMchId !== p.sub_mch_id || !this.isPaid(o)) return this.bizFail('ORDERNOTEXIST')
     if (p.total_fee !== o.totalFee || typeof p.refund_fee !== 'number' || !Number.isSafeInteger(p.refund_fee) || p.refund_fee <= 0) return this.bizFail('INVALID_REQUEST')
     const outRefundNo = String(p.out_refund_no)
     const known = o.refunds.get(outRefundNo)
@@ -247,14 +247,19 @@ export class PaySandbox extends ApiSandbox {
     return [...this.orders.values()].find((o) => o.prepayId === prepayId)
   }
 
-  /** Is this a payment object WeChat signed for this prepay and this payer? The sheet's errMsg if not. */
-  checkPayment(payment: Record<string, unknown>, openid: string): string | undefined {
+  /** The order of a payment object WeChat signed for this prepay and this payer, or the sheet's errMsg. */
+  checkPayment(payment: Record<string, unknown>, openid: string): { ok: true; order: SandboxOrder } | { ok: false; errMsg: string } {
     const o = this.findByPrepay(String(payment.package ?? ''))
-    if (!o) return 'requestPayment:fail prepay_id invalid'
+    if (!o) return { ok: false, errMsg: 'requestPayment:fail prepay_id invalid' }
     const expected = paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
-    if (payment.paySign !== expected) return 'requestPayment:fail 支付验证签名失败'
-    if (o.payer !== openid) return 'requestPayment:fail 此订单不属于当前用户'
-    return undefined
+    if (payment.paySign !== expected) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
+    if (o.payer !== openid) return { ok: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' }
+    return { ok: true, order: o }
+  }
+
+  /** The money has been taken (a refund later does not undo that). */
+  isPaid(o: SandboxOrder): boolean {
+    return o.state === 'SUCCESS' || o.state === 'REFUND'
   }
 
   /**
@@ -263,10 +268,10 @@ export class PaySandbox extends ApiSandbox {
    * takes the money and delivers the callback. Resolves after the delivery unless held/delayed.
    */
   async userPays(payment: Record<string, unknown>, openid: string, opts: DeliveryOptions = {}): Promise<{ ok: true; transactionId: string } | { ok: false; errMsg: string }> {
-    const problem = this.checkPayment(payment, openid)
-    if (problem) return { ok: false, errMsg: problem }
-    const o = this.findByPrepay(String(payment.package))!
-    if (o.state === 'SUCCESS' || o.state === 'REFUND') return { ok: false, errMsg: 'requestPayment:fail 该订单已支付' }
+    const checked = this.checkPayment(payment, openid)
+    if (!checked.ok) return checked
+    const o = checked.order
+    if (this.isPaid(o)) return { ok: false, errMsg: 'requestPayment:fail 该订单已支付' }
     if (o.state === 'CLOSED') return { ok: false, errMsg: 'requestPayment:fail 订单已关闭' }
     if (o.timeExpire !== undefined && this.now() > o.timeExpire) return { ok: false, errMsg: 'requestPayment:fail 订单已过期' }
     const transactionId = this.markPaid(o)

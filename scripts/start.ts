@@ -18,6 +18,13 @@ export const LOCAL_VARS: Record<string, string> = {
   MINIPROGRAM_STATE: 'developer',
 }
 
+/** The local cloud as npm start runs it: these variables, and their subscribe templates in the account. */
+export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string): LocalCloud {
+  const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars })
+  cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
+  return cloud
+}
+
 export function portFrom(argv: string[], env: Record<string, string | undefined>): number {
   const i = argv.indexOf('--port')
   const raw = i >= 0 ? argv[i + 1] : env.PORT
@@ -34,8 +41,7 @@ async function main(): Promise<void> {
   const port = portFrom(process.argv, process.env)
   await buildAll()
   const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))
-  const cloud = new LocalCloud({ dataDir: join(ROOT, '.localcloud'), vars })
-  cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
+  const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'))
   const app = createServer(cloud)
   // Loopback by default; `--host 0.0.0.0` lets a phone on the same network reach it (local mode on a device).
   const hi = process.argv.indexOf('--host')

@@ -19,7 +19,6 @@ export interface TempFile {
 }
 
 export interface CloudClient {
-  readonly kind: 'cloud' | 'local'
   /** Resolves `{ result }`; rejects `{ errCode?, errMsg }` as wx.cloud.callFunction does. */
   callFunction(name: string, data: Record<string, unknown>): Promise<{ result: unknown }>
   /** What a CloudID field of a call's data must be. */
@@ -37,7 +36,6 @@ export interface CloudClient {
 }
 
 export const wxCloud: CloudClient = {
-  kind: 'cloud',
   callFunction: (name, data) => wx.cloud.callFunction({ name, data }) as Promise<{ result: unknown }>,
   CloudID: (cloudID) => wx.cloud.CloudID(cloudID),
   uploadFile: async (o) => ({ fileID: (await wx.cloud.uploadFile(o)).fileID }),
@@ -87,7 +85,6 @@ export function localCloud(url: string): CloudClient {
     throw { errCode: body.errCode ?? -1, errMsg: body.errMsg ?? `local cloud ${path}: ${body.error ?? `HTTP ${r.statusCode}`}` }
   }
   return {
-    kind: 'local',
     callFunction: (name, data) => ok(`/api/functions/${encodeURIComponent(name)}`, data),
     // Opaque to the page, as wx.cloud.CloudID's object is; only the server reads it.
     CloudID: (cloudID) => ({ $cloudID: cloudID }) satisfies LocalCloudIdMarker as unknown as ICloudIDLike,

@@ -8,15 +8,13 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser } from 'playwright-core'
-import { LocalCloud } from '../../localcloud'
-import { createServer } from '../../localcloud/server'
 import { LOCAL_VARS } from '../../scripts/start'
+import { closeServers, serve as serveCloud } from './serve'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const ROOT = join(__dirname, '..', '..')
 
 let browser: Browser
-const open: Array<{ close(): Promise<unknown> }> = []
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`No chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`)
@@ -33,16 +31,10 @@ afterAll(async () => {
   await browser?.close()
 })
 
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.close()))
-})
+afterEach(closeServers)
 
 async function serve() {
-  const cloud = new LocalCloud({ vars: LOCAL_VARS })
-  cloud.openapi.templates.add(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!).add(LOCAL_VARS.SUBSCRIBE_TMPL_REFUNDED!)
-  const app = createServer(cloud, { openid: 'o-browser-1' })
-  open.push(app)
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { cloud, base } = await serveCloud('o-browser-1')
   const call = async (name: string, data: Record<string, unknown>) => {
     const r = await fetch(`${base}/api/functions/${name}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(data) })
     return (await r.json()) as { result: { ok: boolean; data?: any } }

@@ -4,20 +4,13 @@
  * wx.cloud.callFunction would, the console's views, and the buttons that act as WeChat.
  */
 import { LocalCloud } from '../../localcloud'
-import { createServer } from '../../localcloud/server'
 import { LOCAL_VARS, portFrom } from '../../scripts/start'
+import { closeServers, serve } from './serve'
 
-const open: Array<{ close(): Promise<unknown> }> = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((a) => a.close()))
-})
+afterEach(closeServers)
 
 async function setup() {
-  const cloud = new LocalCloud({ vars: LOCAL_VARS })
-  cloud.openapi.templates.add(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!).add(LOCAL_VARS.SUBSCRIBE_TMPL_REFUNDED!)
-  const app = createServer(cloud, { openid: 'o-console-1' })
-  open.push(app)
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  const { cloud, app, base } = await serve('o-console-1')
   const post = async (url: string, payload: unknown = {}, headers: Record<string, string> = {}) => {
     const r = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) })
     return { status: r.status, body: (await r.json()) as any }
