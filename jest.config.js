@@ -9,5 +9,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
+  // Console output is held per test and must be asserted (tests/setup/console.ts).
+  setupFilesAfterEnv: ['<rootDir>/tests/setup/console.ts'],
   testTimeout: 20000,
 }

@@ -3,6 +3,7 @@
  *
  * A fresh clone has no env.local.ts: launch must explain what to do, not crash, and call nothing.
  */
+import { takeConsole } from '../setup/console'
 import { createWorld, launchApp, render, settle } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => {
@@ -18,4 +19,6 @@ test('no env id: a clear message on the page and in globalData, no cloud call', 
   await settle()
   expect(page.querySelector('#not-configured')!.dom.textContent).toMatch(/env\.local\.ts/)
   expect(world.fake.calls).toHaveLength(0)
+  // The developer sees the same sentence in DevTools' console.
+  expect(takeConsole('error')).toEqual([app.globalData.configError])
 })

@@ -3,6 +3,7 @@
  * identity, merging, validation, and every WeChat error path the flow can meet.
  */
 import { LocalCloud, type Caller } from '../../localcloud'
+import { takeConsole } from '../setup/console'
 
 let cloud: LocalCloud
 const A: Caller = { openid: 'o-alice' }
@@ -120,22 +121,25 @@ describe('updateProfile', () => {
     expect(writes()).toBe(before)
   })
 
+  // The codes the function expects are answered quietly; WeChat's unexpected answers are logged once.
   test.each([
-    [61010, 'CONTENT_CHECK_UNAVAILABLE'],
-    [40003, 'CONTENT_CHECK_UNAVAILABLE'],
-    [-1, 'WECHAT_BUSY'],
-    [45009, 'WECHAT_BUSY'],
-    [40001, 'INTERNAL'],
-  ])('msgSecCheck errcode %i -> %s, nothing written', async (errcode, code) => {
+    [61010, 'CONTENT_CHECK_UNAVAILABLE', false],
+    [40003, 'CONTENT_CHECK_UNAVAILABLE', false],
+    [-1, 'WECHAT_BUSY', true],
+    [45009, 'WECHAT_BUSY', true],
+    [40001, 'INTERNAL', true],
+  ])('msgSecCheck errcode %i -> %s, nothing written', async (errcode, code, logged) => {
     cloud.openapi.failNext('security.msgSecCheck', errcode)
     const before = writes()
     expect((await user('updateProfile', { nickname: 'Fine' })).error?.code).toBe(code)
     expect(writes()).toBe(before)
+    expect(takeConsole('error').map((l) => JSON.parse(l) as unknown)).toEqual(logged ? [expect.objectContaining({ fn: 'user', action: 'updateProfile', error: expect.objectContaining({ errCode: errcode }) })] : [])
   })
 
   test('a missing openapi permission is reported as PERMISSION_MISSING', async () => {
     cloud.deniedPermissions.add('user:security.msgSecCheck')
     expect((await user('updateProfile', { nickname: 'Fine' })).error?.code).toBe('PERMISSION_MISSING')
+    expect(takeConsole('error')).toEqual([expect.stringContaining('-604101')])
   })
 
   test('an avatar outside the user folder is refused; a missing file is refused', async () => {
@@ -176,17 +180,18 @@ describe('bindPhone', () => {
   })
 
   test.each([
-    [40029, 'PHONE_CODE_INVALID'],
-    [1400001, 'PHONE_QUOTA_EXHAUSTED'],
-    [40013, 'PHONE_NOT_ALLOWED'],
-    [48001, 'PHONE_NOT_ALLOWED'],
-    [45011, 'WECHAT_BUSY'],
-    [-1, 'WECHAT_BUSY'],
-  ])('errcode %i -> %s, nothing written', async (errcode, code) => {
+    [40029, 'PHONE_CODE_INVALID', false],
+    [1400001, 'PHONE_QUOTA_EXHAUSTED', false],
+    [40013, 'PHONE_NOT_ALLOWED', false],
+    [48001, 'PHONE_NOT_ALLOWED', false],
+    [45011, 'WECHAT_BUSY', true],
+    [-1, 'WECHAT_BUSY', true],
+  ])('errcode %i -> %s, nothing written', async (errcode, code, logged) => {
     cloud.openapi.failNext('phonenumber.getPhoneNumber', errcode)
     const before = writes()
     expect((await user('bindPhone', { code: 'whatever' })).error?.code).toBe(code)
     expect(writes()).toBe(before)
+    expect(takeConsole('error').map((l) => JSON.parse(l) as unknown)).toEqual(logged ? [expect.objectContaining({ fn: 'user', action: 'bindPhone', error: expect.objectContaining({ errCode: errcode }) })] : [])
   })
 
   test('a phone issued for another AppID is refused', async () => {
