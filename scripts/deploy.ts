@@ -1,7 +1,11 @@
 /**
  * npm run deploy: ships the project to a CloudBase environment.
  *   TCB_ENV_ID=<env id> npm run deploy             (or: npm run deploy -- --env <id>)
- *   npm run deploy -- --dry-run                    prints the plan, touches nothing
+ *   npm run deploy -- --dry-run                    prints the plan, touches nothing, needs no login
+ * Configuration is read as the CloudBase CLI reads it: `.env`, then `.env.local`, then the shell
+ * (the shell wins); the variables are listed below as required or optional. Before printing a
+ * plan it is going to carry out, it checks the login and that the env id is one of the login's
+ * environments.
  * 1. builds every function (the same build as npm start and npm test);
  * 2. deploys each with `tcb fn deploy <name> --force` from cloudbaserc.json, then creates its
  *    timer triggers (`tcb fn trigger create <name>`; flags checked against tcb 2.12 --help);
@@ -14,7 +18,75 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parseEnv } from 'node:util'
+import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
+
+// ---- configuration ----
+
+export type Env = Record<string, string | undefined>
+
+/**
+ * What `tcb` substitutes for `{{env.X}}`: `.env`, then `.env.local` (the CLI's loadEnvVariables,
+ * @cloudbase/cli 2.12), with the shell's variables over both. Missing files are skipped.
+ */
+export function loadDeployEnv(root: string, shell: Env): Env {
+  const file = (name: string): Env => (existsSync(join(root, name)) ? parseEnv(readFileSync(join(root, name), 'utf8')) : {})
+  return { ...file('.env'), ...file('.env.local'), ...shell }
+}
+
+/**
+ * Every `{{env.X}}` of cloudbaserc.json: required ones break a capability when empty, optional
+ * ones have a default (a test fails when cloudbaserc.json gains a variable this table lacks).
+ */
+export const VARIABLES: Record<string, { required: boolean; what: string }> = {
+  TCB_ENV_ID: { required: true, what: 'the environment id (or --env)' },
+  PAY_SUB_MCH_ID: { required: true, what: 'payments: the merchant bound to the environment; without it createOrder answers PAY_NOT_CONFIGURED' },
+  SUBSCRIBE_TMPL_PAID: { required: true, what: 'the "paid" subscribe-message template; without it no paid message is sent' },
+  SUBSCRIBE_TMPL_REFUNDED: { required: true, what: 'the "refunded" subscribe-message template; without it no refund message is sent' },
+  PAY_CALLBACK_ENV_ID: { required: false, what: 'the full env id of the pay callbacks (default: the environment they run in)' },
+  PAY_BODY_PREFIX: { required: false, what: 'the shop name on the payment sheet' },
+  PAY_ORDER_TTL_MINUTES: { required: false, what: 'minutes an order stays payable (15)' },
+  PAY_REFUND_WINDOW_DAYS: { required: false, what: 'days a refund may be asked for (7)' },
+  PAY_REFUND_REQUIRES_SOTER: { required: false, what: '1: a refund needs a fingerprint or face proof' },
+  MINIPROGRAM_STATE: { required: false, what: 'which version a subscribe message opens: developer, trial or formal (formal)' },
+  WERUN_GOAL: { required: false, what: 'the daily step goal (8000)' },
+  CS_AGENT_OPENIDS: { required: false, what: 'openids of customer-service operators (none)' },
+  CS_HOURS: { required: false, what: 'customer-service hours, e.g. 09:00-18:00 (always open)' },
+  CS_DAYS: { required: false, what: 'customer-service days, e.g. 1-5 (every day)' },
+  CS_CARD_THUMB_FILE_ID: { required: false, what: 'the cover image of order cards in the chat' },
+  CS_WELCOME: { required: false, what: 'the welcome text' },
+  CS_WELCOME_ORDER: { required: false, what: 'the welcome text from an order page' },
+  CS_WELCOME_PROFILE: { required: false, what: 'the welcome text from the profile page' },
+  CS_OUT_OF_HOURS: { required: false, what: 'the out-of-hours text' },
+  CS_ACK: { required: false, what: 'the acknowledgement text' },
+  CS_BUDGET_MS: { required: false, what: 'time budget per message push delivery (3500)' },
+  CS_CALL_TIMEOUT_MS: { required: false, what: 'time limit per WeChat call in customer service (1500)' },
+  CS_PUSH_TOKEN: { required: false, what: 'URL mode only (customerServiceHttp): the message-push Token' },
+  CS_PUSH_AES_KEY: { required: false, what: 'URL mode only: the EncodingAESKey' },
+  CS_PUSH_APPID: { required: false, what: 'URL mode only: your AppID, checked in encrypted messages' },
+  CS_PUSH_MODE: { required: false, what: 'URL mode only: plain, compatible or safe' },
+}
+
+/** The `{{env.X}}` names of cloudbaserc.json (its envId and every function's envVariables). */
+export function placeholders(project: Project): string[] {
+  const names = new Set<string>(['TCB_ENV_ID'])
+  for (const fn of project.functions) {
+    for (const v of Object.values(fn.envVariables ?? {})) for (const m of v.matchAll(/\{\{\s*env\.([A-Z0-9_]+)\s*\}\}/g)) names.add(m[1]!)
+  }
+  return [...names].sort()
+}
+
+/** The variables, required first, each set or not: what the deploy will carry. */
+export function variableReport(project: Project, env: Env): string[] {
+  const names = placeholders(project)
+  const missing = names.filter((n) => VARIABLES[n]?.required && !env[n])
+  const unsetOptional = names.filter((n) => !VARIABLES[n]?.required && !env[n])
+  const lines = [`Variables (from .env, .env.local, then the shell): ${names.length - missing.length - unsetOptional.length} of ${names.length} set.`]
+  for (const n of missing) lines.push(`  required, NOT SET: ${n} — ${VARIABLES[n]!.what}`)
+  if (unsetOptional.length) lines.push(`  optional, not set (defaults apply): ${unsetOptional.join(', ')}`)
+  return lines
+}
 
 // ---- the project's declarations ----
 
@@ -66,13 +138,14 @@ export interface Options {
 export class DeployError extends Error {}
 
 /** Flags and environment → options, or the one sentence that says what is missing. */
-export function parseOptions(argv: string[], env: Record<string, string | undefined>): Options {
+export function parseOptions(argv: string[], env: Env): Options {
   const i = argv.indexOf('--env')
   const envId = (i >= 0 ? argv[i + 1] : env.TCB_ENV_ID)?.trim() ?? ''
   if (!envId || envId.startsWith('-')) {
-    throw new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.')
+    throw new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.')
   }
-  if (!/^[a-z0-9][a-z0-9-]{2,62}$/i.test(envId)) throw new DeployError(`"${envId}" is not a CloudBase environment id (letters, digits and -, like prod-1a2b3c).`)
+  const problem = envIdProblem(envId)
+  if (problem) throw new DeployError(problem)
   return { envId, dryRun: argv.includes('--dry-run') }
 }
 
@@ -81,17 +154,6 @@ export function toCreateIndex(index: NonNullable<CollectionSpec['indexes']>[numb
     IndexName: index.name,
     MgoKeySchema: { MgoIndexKeys: Object.entries(index.keys).map(([Name, d]) => ({ Name, Direction: String(d) })), MgoIsUnique: index.unique === true },
   }
-}
-
-/** `{{env.X}}` placeholders of cloudbaserc.json that this shell leaves empty (tcb would deploy ''). */
-export function unsetVariables(project: Project, env: Record<string, string | undefined>): string[] {
-  const names = new Set<string>()
-  for (const fn of project.functions) {
-    for (const v of Object.values(fn.envVariables ?? {})) {
-      for (const m of v.matchAll(/\{\{\s*env\.([A-Z0-9_]+)\s*\}\}/g)) if (!env[m[1]!]) names.add(m[1]!)
-    }
-  }
-  return [...names].sort()
 }
 
 export function makePlan(project: Project, opts: Options): Step[] {
@@ -169,6 +231,11 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
   return manual
 }
 
+/** The env ids in `tcb env list` output (a table; ids look like prod-8gabc123). */
+export function envIdsIn(output: string): string[] {
+  return [...new Set(output.match(/\b[a-z][a-z0-9-]*-[a-z0-9]{4,}\b/g) ?? [])]
+}
+
 /** tcb (node_modules/.bin) for functions and triggers; the Manager SDK for the database. */
 export function realCloudBase(opts: Options, env: Record<string, string | undefined>): CloudBase {
   const tcbBin = join(ROOT, 'node_modules', '.bin', 'tcb')
@@ -194,11 +261,17 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
     manager = new CloudBaseManager({ secretId: env.TENCENTCLOUD_SECRETID, secretKey: env.TENCENTCLOUD_SECRETKEY, token: env.TENCENTCLOUD_SESSIONTOKEN, envId: opts.envId })
     return manager
   }
+  let checked = false
   return {
     async checkLogin() {
+      if (checked) return
       if (!existsSync(tcbBin)) throw new DeployError('The CloudBase CLI is missing: run npm ci first.')
-      tcb(['env', 'list'])
+      const listed = envIdsIn(tcb(['env', 'list']))
+      if (!listed.includes(opts.envId)) {
+        throw new DeployError(`${opts.envId} is not one of the environments this login can use (${listed.join(', ') || 'none listed'}): check the id in ${ENV_ID_WHERE}, or log in with the account that owns it (npx tcb login).`)
+      }
       db()
+      checked = true
     },
     async deployFunction(name) {
       tcb(['fn', 'deploy', name, '--force', '--yes'])
@@ -234,16 +307,19 @@ export function writeSeeds(project: Project, root = ROOT): string[] {
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions(process.argv.slice(2), process.env)
+  const env = loadDeployEnv(ROOT, process.env)
+  const opts = parseOptions(process.argv.slice(2), env)
   const project = readProject()
   const steps = makePlan(project, opts)
-  const unset = unsetVariables(project, process.env)
+  // A plan is printed as "Deploying" only once the login and the env id are known to work.
+  const cloud = opts.dryRun ? undefined : realCloudBase(opts, env)
+  await cloud?.checkLogin()
   console.log(`${opts.dryRun ? 'Plan (dry run, nothing is changed)' : 'Deploying'} to ${opts.envId}:`)
   steps.forEach((s, i) => console.log(`  ${i + 1}. ${describeStep(s)}`))
-  if (unset.length) console.log(`Note: not set in this shell, so deployed empty: ${unset.join(', ')}.`)
-  if (opts.dryRun) return
+  variableReport(project, env).forEach((l) => console.log(l))
+  if (!cloud) return
   writeSeeds(project)
-  const manual = await execute(steps, realCloudBase(opts, process.env), (l) => console.log(l))
+  const manual = await execute(steps, cloud, (l) => console.log(l))
   console.log('\nDone. Left to do by hand in the console:')
   manual.forEach((m) => console.log(`  - ${m}`))
 }

@@ -10,7 +10,7 @@ import { decodeSessionFrom } from '../../miniprogram/lib/contact'
 import { attrsOf, render, settle } from '../setup/miniprogram'
 import { payPageWorld } from '../pay/page-world'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const USER = { openid: 'o-contact-user' }
 const world = payPageWorld(USER)

@@ -4,10 +4,10 @@
  * CloudBase in order (against a recording fake; the real CLI only for the login check).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DeployError, describeStep, execute, makePlan, parseOptions, readProject, realCloudBase, unsetVariables, type CloudBase, type Step } from '../../scripts/deploy'
+import { DeployError, describeStep, envIdsIn, execute, loadDeployEnv, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Step } from '../../scripts/deploy'
 
 const ROOT = join(__dirname, '..', '..')
 const project = readProject(ROOT)
@@ -19,13 +19,14 @@ function tsx(args: string[], env: Record<string, string>) {
 }
 
 test('no env id: one sentence, no stack trace, exit 1', () => {
-  expect(() => parseOptions([], {})).toThrow(new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'))
+  expect(() => parseOptions([], {})).toThrow(new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'))
   expect(() => parseOptions(['--env', '--dry-run'], {})).toThrow(DeployError)
   expect(() => parseOptions(['--env', 'not an id'], {})).toThrow('"not an id" is not a CloudBase environment id')
-  expect(parseOptions(['--env', 'dev-9z', '--dry-run'], { TCB_ENV_ID: 'other-1' })).toEqual({ envId: 'dev-9z', dryRun: true })
+  expect(() => parseOptions([], { TCB_ENV_ID: 'your-env-id' })).toThrow('"your-env-id" is a placeholder, not your environment id')
+  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', dryRun: true })
   const r = tsx(['scripts/deploy.ts', '--dry-run'], {})
   expect(r.status).toBe(1)
-  expect(r.stderr.trim().split('\n')).toEqual(['No CloudBase environment id: set TCB_ENV_ID=<env id> (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'])
+  expect(r.stderr.trim().split('\n')).toEqual(['No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'])
 }, 120_000)
 
 test('the plan: build all, every function of cloudbaserc.json with its timers, every collection with indexes and rules, then the manual steps', () => {
@@ -54,15 +55,44 @@ test('the dry run prints the steps and changes nothing', () => {
   const steps = makePlan(project, opts)
   for (const [i, s] of steps.entries()) expect(lines[i + 1]).toBe(`  ${i + 1}. ${describeStep(s)}`)
   expect(r.stdout).toContain('deploy function payExpire + timer')
-  // The variables the shell leaves empty are named (PAY_SUB_MCH_ID was given, so it is not).
-  const note = lines.find((l) => l.startsWith('Note: not set in this shell'))!
-  expect(note).toContain('SUBSCRIBE_TMPL_PAID')
-  expect(note).not.toContain('PAY_SUB_MCH_ID')
+  // Required variables left empty are named with what breaks; PAY_SUB_MCH_ID was given.
+  expect(lines).toContain('  required, NOT SET: SUBSCRIBE_TMPL_PAID — the "paid" subscribe-message template; without it no paid message is sent')
+  expect(r.stdout).not.toContain('NOT SET: PAY_SUB_MCH_ID')
+  expect(lines.find((l) => l.startsWith('  optional, not set (defaults apply): '))).toContain('CS_HOURS')
 }, 120_000)
 
-test('unsetVariables reads the {{env.X}} placeholders', () => {
-  const p = { functions: [{ name: 'a', envVariables: { A: '{{env.ONE}}', B: 'fixed', C: '{{ env.TWO }}' } }], collections: [] }
-  expect(unsetVariables(p, { TWO: 'x' })).toEqual(['ONE'])
+test('every {{env.X}} of cloudbaserc.json is classified as required or optional', () => {
+  expect(placeholders(project).filter((n) => !VARIABLES[n])).toEqual([])
+  expect(placeholders(project)).toContain('PAY_SUB_MCH_ID')
+})
+
+test('variableReport: required first with what breaks, then the optional ones left to their defaults', () => {
+  const p = { functions: [{ name: 'a', envVariables: { A: '{{env.PAY_SUB_MCH_ID}}', B: 'fixed', C: '{{ env.CS_HOURS }}', D: '{{env.WERUN_GOAL}}' } }], collections: [] }
+  expect(variableReport(p, { TCB_ENV_ID: 'prod-1a2b3c', WERUN_GOAL: '9000' })).toEqual([
+    'Variables (from .env, .env.local, then the shell): 2 of 4 set.',
+    `  required, NOT SET: PAY_SUB_MCH_ID — ${VARIABLES.PAY_SUB_MCH_ID!.what}`,
+    '  optional, not set (defaults apply): CS_HOURS',
+  ])
+})
+
+test('configuration as the CloudBase CLI reads it: .env, then .env.local, then the shell', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
+  expect(loadDeployEnv(dir, { A: 'shell' })).toEqual({ A: 'shell' })
+  writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\nPAY_SUB_MCH_ID=1\nCS_HOURS="09:00-18:00"\n# a comment\n')
+  writeFileSync(join(dir, '.env.local'), 'PAY_SUB_MCH_ID=2\n')
+  expect(loadDeployEnv(dir, {})).toEqual({ TCB_ENV_ID: 'prod-1a2b3c', PAY_SUB_MCH_ID: '2', CS_HOURS: '09:00-18:00' })
+  expect(loadDeployEnv(dir, { PAY_SUB_MCH_ID: '3' })).toMatchObject({ PAY_SUB_MCH_ID: '3', TCB_ENV_ID: 'prod-1a2b3c' })
+})
+
+test('the env id can come from .env alone (no shell variable, no flag)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
+  writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
+  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', dryRun: true })
+})
+
+test('envIdsIn finds the ids in tcb env list output', () => {
+  const table = ['┌──────────────┬────────┐', '│ 环境 Id       │ 别名    │', '│ prod-8gabc123 │ prod   │', '│ dev-1a2b3c4d  │ dev    │', '└──────────────┴────────┘'].join('\n')
+  expect(envIdsIn(table)).toEqual(['prod-8gabc123', 'dev-1a2b3c4d'])
 })
 
 /** A CloudBase with some things already there, recording what it is asked. */

@@ -12,7 +12,7 @@ import { markCloudReady } from '../../miniprogram/lib/call'
 import { createWorld, render, settle, simulate, type Rendered } from '../setup/miniprogram'
 import { elkPeripheral, hexOf, installBle, trionesPeripheral, type BleWorld, type Peripheral } from '../setup/ble-fake'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const world = createWorld({ openid: 'o-light-page' })
 markCloudReady(true)

@@ -18,7 +18,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-const mockConfig = { envId: 'test-env', localCloud: '' }
+const mockConfig = { envId: 'test-1a2b3c', localCloud: '' }
 jest.mock('../../miniprogram/config/env.local', () => mockConfig, { virtual: true })
 
 const USER = { openid: 'o-local-mode' }
@@ -48,11 +48,11 @@ afterAll(async () => {
 
 describe('cloudTarget: local mode only in the develop version', () => {
   test.each([
-    ['develop', { envId: 'e1', localCloud: 'http://127.0.0.1:3910/' }, { kind: 'local', url: 'http://127.0.0.1:3910' }],
+    ['develop', { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910/' }, { kind: 'local', url: 'http://127.0.0.1:3910' }],
     ['develop', { envId: '', localCloud: 'http://192.168.1.5:3910' }, { kind: 'local', url: 'http://192.168.1.5:3910' }],
-    ['trial', { envId: 'e1', localCloud: 'http://127.0.0.1:3910' }, { kind: 'cloud', envId: 'e1', warning: 'localCloud is ignored in the trial version: only the develop version uses the local cloud.' }],
-    ['release', { envId: 'e1', localCloud: 'http://127.0.0.1:3910' }, { kind: 'cloud', envId: 'e1', warning: 'localCloud is ignored in the release version: only the develop version uses the local cloud.' }],
-    ['develop', { envId: 'e1', localCloud: '' }, { kind: 'cloud', envId: 'e1' }],
+    ['trial', { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' }, { kind: 'cloud', envId: 'prod-8gabc123', warning: 'localCloud is ignored in the trial version: only the develop version uses the local cloud.' }],
+    ['release', { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' }, { kind: 'cloud', envId: 'prod-8gabc123', warning: 'localCloud is ignored in the release version: only the develop version uses the local cloud.' }],
+    ['develop', { envId: 'prod-8gabc123', localCloud: '' }, { kind: 'cloud', envId: 'prod-8gabc123' }],
   ])('%s with %j', (version, cfg, expected) => {
     expect(cloudTarget(cfg, version)).toEqual(expected)
   })
@@ -61,8 +61,17 @@ describe('cloudTarget: local mode only in the develop version', () => {
     expect(cloudTarget({ envId: '', localCloud: 'http://127.0.0.1:3910' }, 'release')).toMatchObject({ kind: 'none', message: expect.stringContaining('No CloudBase environment is configured') })
   })
 
+  test.each([
+    ['your-env-id', /"your-env-id" is a placeholder, not your environment id: copy the real one from 云开发控制台 → 设置 → 环境 ID/],
+    ['<env id>', /is a placeholder/],
+    ['prod', /"prod" is not a CloudBase environment id: it looks like prod-8gabc123/],
+    ['Prod-8gabc123', /is not a CloudBase environment id/],
+  ])('the env id %s is refused at launch with where to find the real one', (envId, message) => {
+    expect(cloudTarget({ envId, localCloud: '' }, 'develop')).toEqual({ kind: 'none', message: expect.stringMatching(message) })
+  })
+
   test('a localCloud that is not a URL is reported', () => {
-    expect(cloudTarget({ envId: 'e1', localCloud: '127.0.0.1:3910' }, 'develop')).toEqual({ kind: 'none', message: 'localCloud must be the npm start URL, like http://127.0.0.1:3910 (got "127.0.0.1:3910").' })
+    expect(cloudTarget({ envId: 'prod-8gabc123', localCloud: '127.0.0.1:3910' }, 'develop')).toEqual({ kind: 'none', message: 'localCloud must be the npm start URL, like http://127.0.0.1:3910 (got "127.0.0.1:3910").' })
   })
 })
 
@@ -201,7 +210,7 @@ test('a release build with localCloud left in the config calls wx.cloud, never t
   const init = jest.spyOn(world.fake.wx.cloud as { init(): void }, 'init')
   launchApp()
   await settle(20)
-  expect(init).toHaveBeenCalledWith({ env: 'test-env', traceUser: true })
+  expect(init).toHaveBeenCalledWith({ env: 'test-1a2b3c', traceUser: true })
   const page = render('pages/profile/index')
   await page.instance.onNicknameSubmit({ detail: { value: { nickname: 'Released' } } })
   await settle(30)

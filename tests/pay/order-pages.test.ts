@@ -7,7 +7,7 @@
 import { render, settle, type Rendered } from '../setup/miniprogram'
 import { payPageWorld } from './page-world'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const USER = { openid: 'o-orders' }
 const world = payPageWorld(USER)

@@ -9,7 +9,7 @@ import { CloudIdRef } from '../../localcloud'
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { stepList } from '../werun/helpers'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const ME = { openid: 'o-rank-me-01' }
 const FRIEND = { openid: 'o-rank-friend' }

@@ -9,7 +9,7 @@ import { fitTitle, posterLayout } from '../../miniprogram/pages/share/poster'
 import { canvases } from '../setup/canvas-fake'
 import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const SHARER = { openid: 'o-share-page' }
 const world = createWorld(SHARER)

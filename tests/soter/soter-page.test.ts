@@ -10,7 +10,7 @@ import { markCloudReady } from '../../miniprogram/lib/call'
 import { SOTER_ERRORS, availableModes, purposeOf, soterFailure } from '../../miniprogram/pages/soter/logic'
 import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED, quietFunctionLogs } from '../pay/helpers'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const USER = { openid: 'o-soter-page' }
 const world = createWorld(USER, { vars: { ...PAY_VARS, PAY_REFUND_REQUIRES_SOTER: '1' } })

@@ -7,7 +7,7 @@
 import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
 import { session } from '../../miniprogram/lib/session'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const world = createWorld({ openid: 'o-home' })
 // Backoff without real waiting (the delays are the session's constructor argument).

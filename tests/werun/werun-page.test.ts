@@ -12,7 +12,7 @@ import { canvases } from '../setup/canvas-fake'
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { stepList } from './helpers'
 
-jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-env' }), { virtual: true })
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
 const USER = { openid: 'o-werun-page' }
 const world = createWorld(USER, { vars: { WERUN_GOAL: '5000' } })

@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process'
+import ts from 'typescript'
+import { configure, ConfigureError, describeConfig, parseEnvLocal, renderEnvLocal, USAGE } from '../../scripts/configure'
+import { cloudTarget } from '../../miniprogram/config/env'
+
+const none = { envId: '', localCloud: '' }
+
+/** What the mini-program gets when it requires the written file (DevTools compiles the TS). */
+function load(text: string): { envId?: string; localCloud?: string } {
+  const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS } }).outputText
+  const module = { exports: {} as Record<string, string> }
+  new Function('module', 'exports', js)(module, module.exports)
+  return module.exports
+}
+
+test('--env writes the id; the app then calls that environment', () => {
+  const cfg = configure(['--env', 'prod-8gabc123'], none)
+  expect(cfg).toEqual({ envId: 'prod-8gabc123', localCloud: '' })
+  const file = renderEnvLocal(cfg)
+  expect(load(file)).toEqual({ envId: 'prod-8gabc123' })
+  expect(cloudTarget({ envId: 'prod-8gabc123', localCloud: '' }, 'develop')).toEqual({ kind: 'cloud', envId: 'prod-8gabc123' })
+  expect(parseEnvLocal(file)).toEqual(cfg)
+  expect(describeConfig(cfg)).toBe('The app now calls CloudBase environment prod-8gabc123.')
+})
+
+test('placeholders and malformed ids are refused with where the id is found', () => {
+  expect(() => configure(['--env', 'your-env-id'], none)).toThrow(new ConfigureError('"your-env-id" is a placeholder, not your environment id: copy the real one from 云开发控制台 → 设置 → 环境 ID (cloud console → Settings → Environment ID).'))
+  expect(() => configure(['--env', 'prod'], none)).toThrow(/"prod" is not a CloudBase environment id: it looks like prod-8gabc123 .* 云开发控制台 → 设置 → 环境 ID/)
+  expect(() => configure(['--env', 'prod 8g'], none)).toThrow(/is not a CloudBase environment id/)
+  expect(() => configure(['--env'], none)).toThrow(/--env needs the environment id/)
+})
+
+test('--local writes the local-mode line (default URL or the one given) and keeps the env id; --cloud turns it off', () => {
+  const local = configure(['--local'], { envId: 'prod-8gabc123', localCloud: '' })
+  expect(local).toEqual({ envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' })
+  expect(load(renderEnvLocal(local))).toEqual({ envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' })
+  expect(configure(['--local', 'http://192.168.1.5:3910/'], none).localCloud).toBe('http://192.168.1.5:3910')
+  expect(() => configure(['--local', '192.168.1.5:3910'], none)).toThrow('--local takes the npm start URL, like http://127.0.0.1:3910 (got "192.168.1.5:3910").')
+  const off = configure(['--cloud'], local)
+  expect(off).toEqual({ envId: 'prod-8gabc123', localCloud: '' })
+  const file = renderEnvLocal(off)
+  expect(load(file)).toEqual({ envId: 'prod-8gabc123' })
+  expect(file).toContain("// export const localCloud = 'http://127.0.0.1:3910'")
+  expect(parseEnvLocal(file)).toEqual(off) // a commented-out line is not a value
+})
+
+test('no flag or --help prints the usage; an unknown flag is named', () => {
+  expect(() => configure([], none)).toThrow(USAGE)
+  expect(() => configure(['--envid', 'x'], none)).toThrow(/^Unknown option --envid\./)
+})
+
+test('the command refuses a placeholder with one sentence and writes nothing', () => {
+  let err: { status: number; stderr: Buffer } | undefined
+  try {
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/configure.ts', '--env', 'your-env-id'], { cwd: `${__dirname}/../..`, stdio: 'pipe' })
+  } catch (e) {
+    err = e as { status: number; stderr: Buffer }
+  }
+  expect(err?.status).toBe(1)
+  expect(err?.stderr.toString().trim().split('\n')).toHaveLength(1)
+})
