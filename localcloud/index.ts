@@ -203,7 +203,9 @@ export class LocalCloud {
 
   resolveCloudId(cloudID: string): { cloudID: string; data?: unknown; errCode?: number; errMsg?: string } {
     const entry = this.cloudIds.get(cloudID)
-    if (!entry) return { cloudID, errCode: -601006, errMsg: 'cloudID not found or expired' }
+    // An id WeChat never issued: its exact code is undocumented; the sandbox answers with the
+    // system parameter error (-601002, 微信后台通用错误：系统参数错误), never with data.
+    if (!entry) return { cloudID, errCode: -601002, errMsg: 'invalid cloudID' }
     if (entry.expires < this.now()) return { cloudID, errCode: -601006, errMsg: 'cloudID expired' }
     return { cloudID, data: entry.data }
   }

@@ -11,6 +11,7 @@
 import * as v from 'valibot'
 import type { Action, Contract, Envelope, RouterErrorCode } from '../typings/contract'
 import { AppError, isSdkError, routerErrorFromSdk } from './errors'
+import { describeIssue } from './validation'
 import { wxContext, type WxContext } from './wx'
 
 export interface Ctx<Err extends string> {
@@ -33,6 +34,9 @@ export interface ActionDef<A extends Action<any, any, string>> {
 
 export type Handlers<C extends Contract> = { [K in keyof C]: ActionDef<C[K]> }
 
+/** Issues reported per call: enough to fix the call, bounded for hostile input. */
+const MAX_ISSUES = 10
+
 /** Keys WeChat itself puts into a client call's event; never part of a payload. */
 const RESERVED_KEYS = new Set(['action', 'userInfo'])
 
@@ -46,11 +50,11 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
       error: { code, message, ...(requestId ? { requestId } : {}), ...(issues ? { issues } : {}) },
     })
     if (typeof event !== 'object' || event === null || typeof (event as { action?: unknown }).action !== 'string') {
-      return fail('INVALID_INPUT', 'The call must carry an "action" string.')
+      return fail('INVALID_INPUT', `The call must carry an "action" string, one of: ${Object.keys(handlers).join(', ')}.`)
     }
     const { action } = event as { action: string }
     if (!Object.prototype.hasOwnProperty.call(handlers, action)) {
-      return fail('UNKNOWN_ACTION', `${functionName} has no action "${action}".`)
+      return fail('UNKNOWN_ACTION', `${functionName} has no action "${action.slice(0, 64)}"; its actions: ${Object.keys(handlers).join(', ')}.`)
     }
     const def = handlers[action] as ActionDef<Action<unknown, unknown, string>>
     const payload: Record<string, unknown> = {}
@@ -58,7 +62,7 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
 
     const parsed = v.safeParse(def.input, payload)
     if (!parsed.success) {
-      const issues = parsed.issues.map((i) => `${v.getDotPath(i) ?? '(payload)'}: ${i.message}`)
+      const issues = parsed.issues.slice(0, MAX_ISSUES).map((i) => describeIssue(i, def.input as Parameters<typeof describeIssue>[1]))
       return fail('INVALID_INPUT', `Invalid input for ${functionName}.${action}: ${issues.join('; ')}`, issues)
     }
     const wx = wxContext()

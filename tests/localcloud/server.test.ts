@@ -111,9 +111,10 @@ test('local-mode routes refuse bad input and write nothing', async () => {
   expect((await post('/api/storage/upload', { cloudPath: 'ok.png', base64: 'not base64!' })).body.errMsg).toBe('cloud.uploadFile:fail base64 content expected')
   expect(cloud.storage.exists(cloud.storage.fileIdFor('ok.png'))).toBe(false)
   expect((await post('/api/storage/temp-urls', { fileList: 'x' })).status).toBe(400)
-  // A CloudID marker the sandbox never issued reaches the function as an expired/unknown CloudID.
+  // A CloudID marker the sandbox never issued reaches the function as an unknown CloudID, told
+  // apart from an expired one (which the page fetches again) and a forged { cloudID, data }.
   await post('/api/functions/user', { action: 'login' })
   const sync = await post('/api/functions/werun', { action: 'sync', weRunData: { $cloudID: 'devtools-made-id' } })
-  expect(sync.body.result).toMatchObject({ ok: false, error: { code: 'CLOUDID_EXPIRED' } })
+  expect(sync.body.result).toMatchObject({ ok: false, error: { code: 'CLOUDID_INVALID', message: expect.stringContaining('WeChat does not know this CloudID (-601002') } })
   expect(cloud.db.dump('werun_days')).toEqual([])
 })

@@ -17,7 +17,7 @@ test('no env id: a clear message on the page and in globalData, no cloud call', 
   const page = render('pages/index/index')
   page.instance.onLoad({})
   await settle()
-  expect(page.querySelector('#not-configured')!.dom.textContent).toMatch(/env\.local\.ts/)
+  expect(page.querySelector('#not-configured')!.dom.textContent).toMatch(/npm run configure -- --env/)
   expect(world.fake.calls).toHaveLength(0)
   // The developer sees the same sentence in DevTools' console.
   expect(takeConsole('error')).toEqual([app.globalData.configError])

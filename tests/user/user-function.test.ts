@@ -80,10 +80,16 @@ describe('login', () => {
 })
 
 describe('router', () => {
-  test('unknown action and missing action are typed errors', async () => {
-    expect((await user('nope')).error?.code).toBe('UNKNOWN_ACTION')
-    const res = (await cloud.callFromClient('user', {}, A)).result as { error: { code: string } }
-    expect(res.error.code).toBe('INVALID_INPUT')
+  test('unknown action and missing action are typed errors that list the actions', async () => {
+    expect((await user('nope')).error).toMatchObject({ code: 'UNKNOWN_ACTION', message: 'user has no action "nope"; its actions: login, getProfile, updateProfile, bindPhone.' })
+    const res = (await cloud.callFromClient('user', {}, A)).result as { error: { code: string; message: string } }
+    expect(res.error).toMatchObject({ code: 'INVALID_INPUT', message: 'The call must carry an "action" string, one of: login, getProfile, updateProfile, bindPhone.' })
+  })
+
+  test('an unknown field is named with the fields the action takes', async () => {
+    const res = await user('updateProfile', { nick: 'Bo' })
+    expect(res.error).toMatchObject({ code: 'INVALID_INPUT', issues: ['unknown field nick; allowed: nickname, avatarFileId'] })
+    expect(res.error?.message).toBe('Invalid input for user.updateProfile: unknown field nick; allowed: nickname, avatarFileId')
   })
 })
 

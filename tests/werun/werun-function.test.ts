@@ -57,6 +57,13 @@ describe('sync', () => {
     expect(cloud.db.dump('werun_days')).toEqual([])
   })
 
+  test('a CloudID WeChat never issued: CLOUDID_INVALID (not "expired"), nothing written', async () => {
+    const w = world()
+    const r = await w.call('sync', { weRunData: new CloudIdRef('made-up-id') })
+    expect(r.error?.code).toBe('CLOUDID_INVALID')
+    expect(w.records()).toEqual([])
+  })
+
   test('a forged { cloudID, data } object is refused: WeChat did not fill it in', async () => {
     const w = world()
     const forged = { cloudID: 'made-up', data: { stepInfoList: stepList(3, () => 99_999) } }

@@ -85,7 +85,7 @@ Page<Data, Methods>({
       return
     }
     const res = await call('werun', 'sync', { weRunData: cloud().CloudID(cloudID) })
-    if (!res.ok && res.error.code === 'CLOUDID_EXPIRED' && retryExpired) return this.sync(false)
+    if (!res.ok && (res.error.code === 'CLOUDID_EXPIRED' || res.error.code === 'CLOUDID_INVALID') && retryExpired) return this.sync(false)
     if (!res.ok) {
       this.setData({ state: 'ERROR', error: res.error.message })
       return
