@@ -102,6 +102,17 @@ export class DbEngine {
     return coll ? [...coll.values()].map(clone) : []
   }
 
+  /** Empties every collection (collections, indexes and rules stay), as a fresh environment has them. */
+  clear(): void {
+    for (const [name, coll] of this.collections) {
+      for (const id of coll.keys()) this.bump(name, id)
+      coll.clear()
+    }
+    this.txs.clear()
+    this.failures = []
+    this.persist()
+  }
+
   /** Writes a document directly (seeding), bypassing the SDK. */
   seed(name: string, docs: Array<Record<string, unknown>>): void {
     const coll = this.requireCollection(name)

@@ -139,16 +139,35 @@ export class LocalCloud {
     this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_pay'))
     this.push = new MessagePush(this)
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
+    this.seedAll()
+    installSdkPatch()
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the SDK patch dispatches to the latest cloud outside invocations
+    lastCloud = this
+  }
+
+  /** The project's collections, and seed data (database/seed/*.json) in the empty ones, as the console's import would. */
+  private seedAll(): void {
     for (const spec of this.collectionSpecs()) {
       this.db.createCollection(spec)
-      // Seed data (database/seed/*.json) goes into an empty collection, as the console's import would.
       if (spec.seed && this.db.dump(spec.name).length === 0) {
         this.db.seed(spec.name, JSON.parse(readFileSync(join(this.root, 'database', spec.seed), 'utf8')) as Array<Record<string, unknown>>)
       }
     }
-    installSdkPatch()
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the SDK patch dispatches to the latest cloud outside invocations
-    lastCloud = this
+  }
+
+  /**
+   * Back to a fresh environment: empty collections with their seed data, no files, no
+   * invocations, nothing in the outbox, and WeChat's memory of users (subscribe acceptances,
+   * phone codes, reply windows, SOTER keys, CloudIDs, sandbox orders) forgotten.
+   */
+  reset(): void {
+    this.db.clear()
+    this.seedAll()
+    this.storage.clear()
+    this.invocations.length = 0
+    this.cloudIds.clear()
+    this.openapi.forgetUsers()
+    this.cloudPay.forgetOrders()
   }
 
   /** database/collections.json: the collections, indexes and rules the project ships. */

@@ -242,6 +242,14 @@ export class PaySandbox extends ApiSandbox {
 
   // ---- what the user and WeChat do ----
 
+  /** Forgets every order, call and delivery (reset). */
+  forgetOrders(): void {
+    this.orders.clear()
+    this.calls.length = 0
+    this.deliveries.length = 0
+    this.held = []
+  }
+
   findByPrepay(pkg: string): SandboxOrder | undefined {
     const prepayId = pkg.replace(/^prepay_id=/, '')
     return [...this.orders.values()].find((o) => o.prepayId === prepayId)

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { KfSandbox } from './kf-sandbox'
 import { SoterSandbox } from './soter-sandbox'
+import { wxacodePng } from './wxacode-png'
 
 export class WxApiError extends Error {
   constructor(readonly errcode: number, readonly errmsg: string) {
@@ -121,8 +122,9 @@ export interface IssuedPhone {
  * - wxacode.getUnlimited: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
  *   scene 1-32 characters of [0-9A-Za-z!#$&'()*+,/:;=?@-._~] (else 40129); page without a
  *   leading slash or query, and with check_path (default true) a page of the published version
- *   (`publishedPages`), else 41030; answers an image buffer (PNG signature + the scene and page,
- *   so tests can read what a scan would open).
+ *   (`publishedPages`), else 41030; `width` 280-1280 (else 47001). Answers a real PNG of that
+ *   width (wxacode-png.ts) whose tEXt chunks carry the scene and page, so tests can read what a
+ *   scan would open.
  */
 export class OpenApiSandbox extends ApiSandbox {
   readonly secCheck: SecCheckRules = { risky: ['违禁', 'forbidden-word'], review: ['待审', 'review-word'] }
@@ -139,6 +141,16 @@ export class OpenApiSandbox extends ApiSandbox {
     const m = this.grants.get(openid) ?? new Map<string, number>()
     m.set(templateId, (m.get(templateId) ?? 0) + 1)
     this.grants.set(openid, m)
+  }
+
+  /** Forgets every user: the outbox, acceptances, phone codes, reply windows and SOTER keys (reset). */
+  forgetUsers(): void {
+    this.calls.length = 0
+    this.grants.clear()
+    this.phoneCodes.clear()
+    this.kf.windows.clear()
+    this.kf.media.clear()
+    this.soter.forget()
   }
 
   grantsLeft(openid: string, templateId: string): number {
@@ -197,7 +209,8 @@ export class OpenApiSandbox extends ApiSandbox {
       if (page.startsWith('/') || page.includes('?')) throw new WxApiError(41030, 'invalid page')
       if (p.check_path !== false && !this.publishedPages.has(page)) throw new WxApiError(41030, 'invalid page')
       if (p.env_version !== undefined && !['release', 'trial', 'develop'].includes(String(p.env_version))) throw new WxApiError(47001, 'data format error: env_version')
-      return { buffer: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from(JSON.stringify({ scene, page }))]), contentType: 'image/png' }
+      if (p.width !== undefined && (typeof p.width !== 'number' || p.width < 280 || p.width > 1280)) throw new WxApiError(47001, 'data format error: width must be 280-1280')
+      return { buffer: wxacodePng(scene, page, typeof p.width === 'number' ? p.width : 430), contentType: 'image/png' }
     })
     this.on('phonenumber.getPhoneNumber', (p, info) => {
       const entry = typeof p.code === 'string' ? this.phoneCodes.get(p.code) : undefined

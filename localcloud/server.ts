@@ -7,12 +7,19 @@
  * - POST /api/pay/:orderId, /api/refunds/:outRefundNo/settle, /api/push, /api/user — what WeChat
  *   or the user would do: pay (then the payment callback with its retry rules), settle a refund,
  *   push a customer-service message (5 s / 3 retries), switch the signed-in user.
+ * - POST /api/soter/confirm/:challenge — the challenge's user confirms on their phone (signed
+ *   by the phone key the sandbox holds for them) and the result goes to soter.verify as the page
+ *   would send it. POST /api/reset — back to a fresh environment (asks for { confirm: true }).
+ * - Local mode: /api/open-data/*, /api/storage/*, /api/payments/check, /api/subscriptions (the
+ *   result of wx.requestSubscribeMessage, which WeChat's servers would learn by themselves) and
+ *   /api/soter/authenticate (what wx.startSoterAuthentication returns on a phone).
  * The console page (localcloud/console.html) only uses these routes.
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
 import { extname, join } from 'node:path'
 import { CallFunctionError, CloudIdRef, type LocalCloud } from './index'
+import { explainErrcode } from './errcodes'
 import { localOpengid, localPhone, weRunDays } from './open-data'
 
 export interface ServerOptions {
@@ -22,6 +29,8 @@ export interface ServerOptions {
 }
 
 const MAX_ROWS = 200
+/** The cpu_id of the phone every local user confirms SOTER on. */
+const LOCAL_PHONE = 'local-phone'
 /** Uploads travel as base64 in JSON (see miniprogram/lib/cloud.ts): 10 MB of file. */
 const UPLOAD_LIMIT = 14 * 1024 * 1024
 const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8' }
@@ -79,11 +88,22 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(html))
 
+  /** Every user the local cloud knows: signed in (users collection), switched to, or seen calling. */
+  const knownUsers = () => {
+    const names = new Map<string, string>()
+    for (const u of cloud.db.dump('users')) {
+      for (const id of Array.isArray(u.openids) ? u.openids : []) if (typeof id === 'string') names.set(id, typeof u.nickname === 'string' ? u.nickname : '')
+    }
+    for (const i of cloud.invocations) if (i.openid && !names.has(i.openid)) names.set(i.openid, '')
+    for (const id of users) if (!names.has(id)) names.set(id, '')
+    return [...names].map(([id, nickname]) => ({ openid: id, nickname })).sort((a, b) => a.openid.localeCompare(b.openid))
+  }
+
   app.get('/api/state', async () => ({
     env: cloud.env,
     appid: cloud.appid,
     user: openid,
-    users: [...users],
+    users: knownUsers(),
     functions: functionStats(),
     collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })),
   }))
@@ -121,7 +141,38 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
 
   app.get('/api/outbox', async () => {
     const rows = [...cloud.openapi.calls.map((c) => ({ via: 'openapi', ...c })), ...cloud.cloudPay.calls.map((c) => ({ via: 'cloudPay', ...c }))]
-    return rows.sort((a, b) => b.at - a.at).slice(0, MAX_ROWS).map((r) => safe(r))
+    return rows
+      .sort((a, b) => b.at - a.at)
+      .slice(0, MAX_ROWS)
+      .map((r) => ({ ...(safe(r) as Record<string, unknown>), ...(r.ok ? {} : { explain: explainErrcode(r.errcode, r.api) ?? 'WeChat refused the call (see the errcode on the API\'s documentation page).' }) }))
+  })
+
+  /** Back to a fresh environment; the console asks the user first and sends { confirm: true }. */
+  app.post<{ Body: { confirm?: unknown } }>('/api/reset', async (req, reply) => {
+    if (req.body?.confirm !== true) return reply.code(400).send({ error: 'send { "confirm": true } to erase the local data' })
+    await cloud.cloudPay.idle()
+    cloud.reset()
+    users.clear()
+    users.add(openid)
+    return { reset: true, collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })) }
+  })
+
+  /** Waiting SOTER challenges (unused, unexpired), newest first. */
+  app.get('/api/soter/challenges', async () =>
+    cloud.db
+      .dump('soter_challenges')
+      .filter((c) => !c.usedAt && c.expiresAt instanceof Date && c.expiresAt.getTime() > cloud.now())
+      .reverse()
+      .map((c) => safe(c)),
+  )
+
+  /** The challenge's user confirms on their phone; the signed result goes to soter.verify as their page would send it. */
+  app.post<{ Params: { challenge: string } }>('/api/soter/confirm/:challenge', async (req, reply) => {
+    const c = cloud.db.dump('soter_challenges').find((d) => d._id === req.params.challenge)
+    if (!c || typeof c._openid !== 'string') return reply.code(404).send({ error: 'no such challenge' })
+    const signed = cloud.openapi.soter.authenticate(c._openid, LOCAL_PHONE, req.params.challenge)
+    const { result } = await cloud.callFromClient('soter', { action: 'verify', ...signed }, { openid: c._openid })
+    return safe(result)
   })
 
   /** The user pays the order in the WeChat Pay sheet; WeChat Pay then calls back (with retries). */
@@ -194,6 +245,47 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     const content = cloud.storage.get(cloud.storage.fileIdFor(decodeURIComponent(req.params['*'])))
     if (!content) return reply.code(404).send({ error: 'file not found' })
     return reply.type(CONTENT_TYPES[extname(req.params['*']).toLowerCase()] ?? 'application/octet-stream').send(content)
+  })
+
+  /**
+   * The result of wx.requestSubscribeMessage in local mode. On WeChat the servers learn the user's
+   * answers themselves; here the client forwards them so subscribeMessage.send behaves the same:
+   * each `accept` of a template the account has allows one send.
+   */
+  app.post<{ Body: { answers?: unknown } }>('/api/subscriptions', async (req, reply) => {
+    const answers = req.body?.answers
+    if (!answers || typeof answers !== 'object' || Array.isArray(answers) || Object.keys(answers).length > 5) {
+      return reply.code(400).send({ errCode: 20003, errMsg: 'requestSubscribeMessage:fail answers must map 1-5 template ids to accept, reject, ban or filter' })
+    }
+    const who = callerOf(req)
+    const granted: string[] = []
+    for (const [tmplId, answer] of Object.entries(answers as Record<string, unknown>)) {
+      if (!['accept', 'reject', 'ban', 'filter'].includes(String(answer))) return reply.code(400).send({ errCode: 20003, errMsg: `requestSubscribeMessage:fail ${tmplId}: ${String(answer)} is not accept, reject, ban or filter` })
+      // wx.requestSubscribeMessage fails for ids that are not the account's templates (20001).
+      if (!cloud.openapi.templates.has(tmplId)) return reply.code(400).send({ errCode: 20001, errMsg: `requestSubscribeMessage:fail ${tmplId} is not one of the account's templates` })
+    }
+    for (const [tmplId, answer] of Object.entries(answers as Record<string, string>)) {
+      if (answer === 'accept') {
+        cloud.openapi.grantSubscription(who, tmplId)
+        granted.push(tmplId)
+      }
+    }
+    return { granted, left: Object.fromEntries(granted.map((t) => [t, cloud.openapi.grantsLeft(who, t)])) }
+  })
+
+  /**
+   * What wx.startSoterAuthentication returns on the caller's phone: resultJSON with the challenge
+   * signed by the phone key the sandbox holds for them (the one soter.verifySignature checks).
+   * The documented limits apply: challenge 1-512 characters (90004), authContent ≤ 42 (90005).
+   */
+  app.post<{ Body: { challenge?: unknown; authContent?: unknown; requestAuthModes?: unknown } }>('/api/soter/authenticate', async (req, reply) => {
+    const { challenge, authContent, requestAuthModes } = req.body ?? {}
+    if (typeof challenge !== 'string' || !challenge || challenge.length > 512) return reply.code(400).send({ errCode: 90004, errMsg: 'startSoterAuthentication:fail challenge is empty or longer than 512 characters' })
+    if (authContent !== undefined && (typeof authContent !== 'string' || Array.from(authContent).length > 42)) return reply.code(400).send({ errCode: 90005, errMsg: 'startSoterAuthentication:fail authContent is longer than 42 characters' })
+    const modes = Array.isArray(requestAuthModes) ? requestAuthModes : []
+    const mode = modes.includes('fingerPrint') ? 'fingerPrint' : modes.includes('facial') ? 'facial' : undefined
+    if (!mode) return reply.code(400).send({ errCode: 90003, errMsg: 'startSoterAuthentication:fail requestAuthModes must include fingerPrint or facial' })
+    return { errCode: 0, errMsg: 'startSoterAuthentication:ok', ...cloud.openapi.soter.authenticate(callerOf(req), LOCAL_PHONE, challenge, mode) }
   })
 
   /** After the console's "User pays": what the payment sheet checks (signature, payer), and paid. */

@@ -60,6 +60,11 @@ export class SoterSandbox {
     return { resultJSON, resultJSONSignature: this.sign(openid, cpuId, resultJSON), authMode: mode }
   }
 
+  /** Forgets every phone (reset). */
+  forget(): void {
+    this.keys.clear()
+  }
+
   /** Signs any JSON with the phone's key (tests: an old counter signed again, a doctored result). */
   sign(openid: string, cpuId: string, json: string): string {
     return sign('sha256', Buffer.from(json, 'utf8'), { key: this.key(openid, cpuId).privateKey, ...PSS }).toString('base64')

@@ -50,6 +50,12 @@ export class LocalStorage {
     return true
   }
 
+  /** Removes every file. */
+  clear(): void {
+    rmSync(this.dir, { recursive: true, force: true })
+    mkdirSync(this.dir, { recursive: true })
+  }
+
   tempUrl(fileId: string): string {
     return `${this.baseUrl}/${encodeURI(this.pathOf(fileId) ?? '')}`
   }

@@ -7,11 +7,15 @@
  *   WeChat's servers sign for the real cloud only, come from the local cloud's sandbox:
  *   WeRun and group CloudIDs and the phone-number code are issued by `/api/open-data/*`, and
  *   the payment is completed in the console ("User pays") while the page waits in a dialog,
- *   then checked as the payment sheet would (signature, payer, paid).
+ *   then checked as the payment sheet would (signature, payer, paid). The answers of
+ *   wx.requestSubscribeMessage are forwarded to the sandbox (WeChat's servers learn them by
+ *   themselves), and SOTER is signed by the phone key the local cloud holds for the user
+ *   (DevTools has no SOTER).
  * `app.ts` picks one at launch (config/env.ts `cloudTarget`); pages never call `wx.cloud` directly.
  */
 import type { ICloudIDLike } from '../../typings/contract'
 import type { PaymentParams } from '../../typings/pay'
+import type { SoterAuthMode } from '../../typings/soter'
 
 export interface TempFile {
   fileID: string
@@ -33,6 +37,19 @@ export interface CloudClient {
   getGroupEnterInfo(): Promise<{ cloudID: string }>
   /** The code to send for the phone number, from the getPhoneNumber button's code. */
   phoneCode(buttonCode: string): Promise<string>
+  /** wx.requestSubscribeMessage's result (rejects as it does). */
+  requestSubscribeMessage(tmplIds: string[]): Promise<Record<string, unknown>>
+  /** The SOTER modes this phone offers (wx.checkIsSupportSoterAuthentication). */
+  soterSupportModes(): Promise<string[]>
+  /** Whether a mode has a fingerprint or face enrolled (wx.checkIsSoterEnrolledInDevice). */
+  soterEnrolled(mode: SoterAuthMode): Promise<boolean>
+  /** wx.startSoterAuthentication (rejects `{ errCode, errMsg }` with 90001-90011 as it does). */
+  startSoterAuthentication(o: { requestAuthModes: SoterAuthMode[]; challenge: string; authContent: string }): Promise<SoterAuthResult>
+}
+
+export interface SoterAuthResult {
+  resultJSON: string
+  resultJSONSignature: string
 }
 
 export const wxCloud: CloudClient = {
@@ -47,6 +64,13 @@ export const wxCloud: CloudClient = {
   // The typings take no shareTicket: it reads the current launch.
   getGroupEnterInfo: () => new Promise((resolve, reject) => wx.getGroupEnterInfo({ success: (r: { cloudID: string }) => resolve({ cloudID: r.cloudID }), fail: reject })),
   phoneCode: async (code) => code,
+  requestSubscribeMessage: async (tmplIds) => (await wx.requestSubscribeMessage({ tmplIds })) as unknown as Record<string, unknown>,
+  soterSupportModes: async () => (await wx.checkIsSupportSoterAuthentication({})).supportMode,
+  soterEnrolled: async (mode) => (await wx.checkIsSoterEnrolledInDevice({ checkAuthMode: mode })).isEnrolled,
+  startSoterAuthentication: async (o) => {
+    const r = await wx.startSoterAuthentication(o)
+    return { resultJSON: r.resultJSON, resultJSONSignature: r.resultJSONSignature }
+  },
 }
 
 /** How a CloudID travels to the local cloud in a JSON body (the server turns it back into a CloudID). */
@@ -114,6 +138,21 @@ export function localCloud(url: string): CloudClient {
     getWeRunData: () => ok('/api/open-data/werun', {}),
     getGroupEnterInfo: () => ok('/api/open-data/group', { shareTicket: wx.getEnterOptionsSync?.().shareTicket ?? '' }),
     phoneCode: async () => (await ok<{ code: string }>('/api/open-data/phone', {})).code,
+    requestSubscribeMessage: async (tmplIds) => {
+      // DevTools answers from its own dialog; the sandbox learns the answers from here.
+      const result = (await wx.requestSubscribeMessage({ tmplIds })) as unknown as Record<string, unknown>
+      const answers = Object.fromEntries(tmplIds.filter((id) => typeof result[id] === 'string').map((id) => [id, result[id]]))
+      if (Object.keys(answers).length) await ok('/api/subscriptions', { answers })
+      return result
+    },
+    // The local cloud is the phone: both modes offered and enrolled.
+    soterSupportModes: async () => ['fingerPrint', 'facial'],
+    soterEnrolled: async () => true,
+    startSoterAuthentication: async (o) => {
+      const { confirm } = await wx.showModal({ title: 'SOTER (local cloud)', content: o.authContent, confirmText: 'Confirm', cancelText: 'Cancel' })
+      if (!confirm) throw { errCode: 90008, errMsg: 'startSoterAuthentication:fail cancel' }
+      return ok<SoterAuthResult>('/api/soter/authenticate', o)
+    },
   }
 }
 

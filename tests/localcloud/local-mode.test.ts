@@ -84,6 +84,7 @@ describe('develop version with localCloud: everything over HTTP', () => {
     world.fake.wx.cloud = undefined
     wx.cloud = undefined
     world.fake.calls.length = 0
+    world.fake.subscribeReachesWeChat = false // DevTools' dialog tells no sandbox
     jest.spyOn(console, 'warn').mockImplementation(() => {})
     launchApp()
     await settle(30)
@@ -177,6 +178,24 @@ describe('develop version with localCloud: everything over HTTP', () => {
     expect(shop.data.buy).toBe('PAID')
     expect(world.cloud.db.dump('orders').find((o) => o._id === order._id)).toMatchObject({ status: 'PAID', paidVia: 'callback' })
     expect(world.fake.requests.filter((r) => r.endsWith('/api/payments/check'))).toHaveLength(2)
+    // The accepts of the tap were forwarded to the sandbox, so the paid message went out.
+    expect(world.fake.requests).toContain(`POST ${base}/api/subscriptions`)
+    expect(world.cloud.openapi.callsTo('subscribeMessage.send')).toEqual([expect.objectContaining({ ok: true, params: expect.objectContaining({ touser: USER.openid }) })])
+  })
+
+  test('SOTER: the local cloud is the phone; the prompt is confirmed in a dialog and verify gives a proof', async () => {
+    world.fake.wx.showModal = async () => ({ confirm: true, cancel: false, errMsg: 'showModal:ok' })
+    wx.showModal = world.fake.wx.showModal
+    const soter = render('pages/soter/index')
+    soter.instance.onLoad({ purpose: 'CONFIRM_IDENTITY' })
+    await settle(30)
+    expect(soter.data.state).toBe('READY')
+    soter.querySelector('#start-fingerPrint')!.dispatchEvent('tap')
+    await settle(60)
+    expect(soter.data.state).toBe('VERIFIED')
+    expect(world.fake.requests).toContain(`POST ${base}/api/soter/authenticate`)
+    expect(world.cloud.openapi.callsTo('soter.verifySignature').at(-1)).toMatchObject({ ok: true })
+    expect(world.cloud.db.dump('soter_proofs').filter((p) => p._openid === USER.openid)).toHaveLength(1)
   })
 
   test('a payment object of another user is refused by the check, as the sheet would', async () => {

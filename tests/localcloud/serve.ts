@@ -5,12 +5,12 @@
  */
 import type { LocalCloud } from '../../localcloud'
 import { createServer } from '../../localcloud/server'
-import { openLocalCloud } from '../../scripts/start'
+import { LOCAL_VARS, openLocalCloud } from '../../scripts/start'
 
 const open: Array<{ close(): Promise<unknown> }> = []
 
-export async function serve(openid: string): Promise<{ cloud: LocalCloud; app: ReturnType<typeof createServer>; base: string }> {
-  const cloud = openLocalCloud()
+export async function serve(openid: string, vars: Record<string, string> = LOCAL_VARS): Promise<{ cloud: LocalCloud; app: ReturnType<typeof createServer>; base: string }> {
+  const cloud = openLocalCloud(vars)
   const app = createServer(cloud, { openid })
   open.push(app)
   const base = await app.listen({ port: 0, host: '127.0.0.1' })

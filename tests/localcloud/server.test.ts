@@ -77,7 +77,8 @@ test('push a customer-service message as a user; switch user; state and collecti
   expect((await post('/api/user', { openid: 'o-console-9' })).body).toEqual({ user: 'o-console-9' })
   expect((await post('/api/user', { openid: 'a"b' })).status).toBe(400)
   const state = (await get('/api/state')).body
-  expect(state).toMatchObject({ env: 'local-dev', user: 'o-console-9', users: ['o-console-1', 'o-console-9'] })
+  // The users the server knows: switched to, or seen writing (the push's sender).
+  expect(state).toMatchObject({ env: 'local-dev', user: 'o-console-9', users: [{ openid: 'o-console-1', nickname: '' }, { openid: 'o-console-9', nickname: '' }, { openid: 'o-visitor', nickname: '' }] })
   expect(state.functions.map((f: { name: string }) => f.name)).toEqual(expect.arrayContaining(['pay', 'user', 'soter', 'customerService']))
   expect(state.collections.find((c: { name: string }) => c.name === 'products').count).toBeGreaterThan(0) // seeded
   expect((await get('/api/collections/nope')).status).toBe(404)

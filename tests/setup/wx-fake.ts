@@ -50,6 +50,11 @@ export interface WxFake {
   /** The user's answer to every template of a requestSubscribeMessage. */
   subscribeAnswer: 'accept' | 'reject' | 'ban' | 'filter'
   subscribeRequests: string[][]
+  /**
+   * Whether WeChat's servers learn the answers (true on a phone). DevTools in local mode answers
+   * from its own dialog and tells no sandbox: false, so only the local client's forwarding counts.
+   */
+  subscribeReachesWeChat: boolean
   /** The user's answer to wx.showModal. */
   modalConfirm: boolean
   /** authSetting: true allowed, false denied, absent never asked (wx.getSetting). */
@@ -94,6 +99,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     paymentDelivery: {},
     subscribeAnswer: 'accept',
     subscribeRequests: [],
+    subscribeReachesWeChat: true,
     modalConfirm: true,
     scopes: {},
     authorizeAnswer: 'allow',
@@ -318,7 +324,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       const res: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' }
       for (const id of tmplIds) {
         res[id] = fake.subscribeAnswer
-        if (fake.subscribeAnswer === 'accept') cloud.openapi.grantSubscription(fake.user.openid ?? '', id)
+        if (fake.subscribeAnswer === 'accept' && fake.subscribeReachesWeChat) cloud.openapi.grantSubscription(fake.user.openid ?? '', id)
       }
       return res
     },

@@ -1,5 +1,6 @@
 /** `share` on the local cloud: intents bound to their sharer, attributed entries, group entries through CloudID, counts. */
 import { CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
+import { pngText } from '../../localcloud/wxacode-png'
 
 const SHARER: Caller = { openid: 'o-sharer' }
 const FRIEND: Caller = { openid: 'o-friend' }
@@ -78,6 +79,7 @@ describe('poster codes', () => {
     expect(String(call!.params.scene).length).toBeLessThanOrEqual(32)
     const image = w.cloud.storage.get(fileID)!
     expect(image.subarray(0, 8).toString('hex')).toBe(PNG)
+    expect(pngText(image)).toEqual({ scene: `s=${shareId}`, page: 'pages/index/index' }) // what a scan opens
     expect(w.cloud.db.dump('shares').find((s) => s._id === shareId)).toMatchObject({ _openid: SHARER.openid, via: 'poster' })
     const again = await w.share('poster', { page: 'pages/index/index' })
     expect(again.data).toEqual({ fileID, shareId, reused: true })

@@ -96,7 +96,7 @@ Page<Data, Methods>({
     let answers: ReturnType<typeof subscribeAnswers> = {}
     if (ids.length) {
       try {
-        answers = subscribeAnswers(ids, (await wx.requestSubscribeMessage({ tmplIds: ids })) as unknown as Record<string, unknown>)
+        answers = subscribeAnswers(ids, await cloud().requestSubscribeMessage(ids))
       } catch {
         answers = {}
       }

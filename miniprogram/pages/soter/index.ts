@@ -6,6 +6,7 @@
  */
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 import { call } from '../../lib/call'
+import { cloud, type SoterAuthResult } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
 import { availableModes, purposeOf, soterFailure, type ModeView, type SoterState } from './logic'
 
@@ -40,7 +41,7 @@ Page<Data, Custom>({
   async check() {
     let supportMode: string[] = []
     try {
-      supportMode = (await wx.checkIsSupportSoterAuthentication({})).supportMode
+      supportMode = await cloud().soterSupportModes()
     } catch (e) {
       this.setData({ state: 'UNSUPPORTED', message: soterFailure(e).message })
       return
@@ -49,7 +50,7 @@ Page<Data, Custom>({
     for (const mode of ['fingerPrint', 'facial'] as const) {
       if (!supportMode.includes(mode)) continue
       try {
-        enrolled[mode] = (await wx.checkIsSoterEnrolledInDevice({ checkAuthMode: mode })).isEnrolled
+        enrolled[mode] = await cloud().soterEnrolled(mode)
       } catch {
         enrolled[mode] = false
       }
@@ -69,9 +70,9 @@ Page<Data, Custom>({
       this.setData({ state: 'ERROR', message: c.error.message })
       return
     }
-    let result: WechatMiniprogram.StartSoterAuthenticationSuccessCallbackResult
+    let result: SoterAuthResult
     try {
-      result = await wx.startSoterAuthentication({ requestAuthModes: [mode], challenge: c.data.challenge, authContent: c.data.authContent })
+      result = await cloud().startSoterAuthentication({ requestAuthModes: [mode], challenge: c.data.challenge, authContent: c.data.authContent })
     } catch (err) {
       const f = soterFailure(err)
       switch (f.fallback) {
