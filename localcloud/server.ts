@@ -140,7 +140,8 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   })
 
   app.get('/api/outbox', async () => {
-    const rows = [...cloud.openapi.calls.map((c) => ({ via: 'openapi', ...c })), ...cloud.cloudPay.calls.map((c) => ({ via: 'cloudPay', ...c }))]
+    // `id` is stable while the outbox grows (the calls are only appended), so the console keeps its rows.
+    const rows = [...cloud.openapi.calls.map((c, i) => ({ id: `openapi-${i}`, via: 'openapi', ...c })), ...cloud.cloudPay.calls.map((c, i) => ({ id: `cloudPay-${i}`, via: 'cloudPay', ...c }))]
     return rows
       .sort((a, b) => b.at - a.at)
       .slice(0, MAX_ROWS)

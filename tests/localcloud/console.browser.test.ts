@@ -48,10 +48,12 @@ async function serve() {
 
 browserTest('open the console, pay a pending order: it becomes PAID and the paid message is in the outbox', async () => {
   const { cloud, base, call } = await serve()
-  // The user signs in, accepts the paid template (requestSubscribeMessage → accept) and orders.
+  // The user signs in, accepts the paid template (requestSubscribeMessage → accept, forwarded by
+  // the local-mode client as DevTools would) and orders.
   await call('user', { action: 'login' })
-  cloud.openapi.grantSubscription('o-browser-1', LOCAL_VARS.SUBSCRIBE_TMPL_PAID!)
-  await call('pay', { action: 'recordSubscription', answers: { [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!]: 'accept' } })
+  const answers = { [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!]: 'accept' }
+  await fetch(`${base}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answers }) })
+  await call('pay', { action: 'recordSubscription', answers })
   const created = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 2, requestId: 'browser-req-1' })
   expect(created.result.ok).toBe(true)
   const orderId = created.result.data.order.orderId as string
@@ -100,9 +102,11 @@ browserTest('switch user and push a customer-service message from the console', 
   const { base, cloud } = await serve()
   const page = await browser.newPage()
   await page.goto(base + '/')
-  await page.locator('#user').fill('o-browser-2')
-  await page.locator('#switch-user').click()
-  await page.waitForFunction(() => (document.querySelector('#user') as HTMLInputElement).value === 'o-browser-2')
+  // The users the server knows are in a drop-down; "New user…" asks for an openid.
+  await expect(page.locator('#user option').allTextContents()).resolves.toEqual(['o-browser-1', 'New user…'])
+  page.once('dialog', (d) => void d.accept('o-browser-2'))
+  await page.locator('#user').selectOption('__new')
+  await page.waitForFunction(() => (document.querySelector('#user') as HTMLSelectElement).value === 'o-browser-2')
   await page.locator('#push-content').fill('hello from the console')
   await page.locator('#push').click()
   await page.waitForFunction(() => /acknowledged/.test(document.querySelector('#push-result')?.textContent ?? ''), undefined, { timeout: 15_000 })
@@ -110,5 +114,67 @@ browserTest('switch user and push a customer-service message from the console', 
   // The auto-reply went to the switched user.
   const replies = cloud.openapi.calls.filter((c) => c.api === 'customerServiceMessage.send')
   expect(replies.map((c) => (c.params as { touser?: string }).touser)).toContain('o-browser-2')
+  await page.close()
+}, 60_000)
+
+browserTest('empty states say what to do; a refresh keeps the scroll position, open rows and the rows themselves', async () => {
+  const { base, call } = await serve()
+  const page = await browser.newPage({ viewport: { width: 1280, height: 700 } })
+  await page.goto(base + '/')
+  await expect(page.locator('#orders tr.empty').textContent()).resolves.toMatch(/^No orders yet\. Open the shop in DevTools local mode/)
+  await expect(page.locator('#invocations tr.empty').textContent()).resolves.toMatch(/^No function calls yet/)
+  await expect(page.locator('#outbox tr.empty').textContent()).resolves.toMatch(/^Nothing sent to WeChat yet/)
+
+  // Enough calls for the invocations panel to scroll.
+  for (let i = 0; i < 40; i++) await call('user', { action: 'getProfile' })
+  await page.locator('#refresh').click()
+  await page.waitForFunction(() => document.querySelectorAll('#invocations tr.invocation').length === 40)
+  const panel = page.locator('#invocations-panel')
+  await panel.evaluate((el) => { el.scrollTop = 400 })
+  // Open one request in full and mark its row, then let a new call arrive and the timer refresh.
+  const row = page.locator('#invocations tr.invocation').nth(20)
+  await row.locator('details').first().evaluate((d) => { (d as HTMLDetailsElement).open = true })
+  await row.evaluate((tr) => { (tr as unknown as { marked: boolean }).marked = true })
+  const topBefore = await row.evaluate((tr) => tr.getBoundingClientRect().top)
+  await call('user', { action: 'login' })
+  await page.waitForFunction(() => document.querySelectorAll('#invocations tr.invocation').length === 41, undefined, { timeout: 10_000 })
+  const kept = page.locator('#invocations tr.invocation').nth(21) // one newer row above it now
+  // What the reader was looking at stays where it was (the panel did not jump back to the top;
+  // the browser keeps the row in place while a new one is added above it).
+  expect(await panel.evaluate((el) => el.scrollTop)).toBeGreaterThanOrEqual(400)
+  expect(Math.abs((await kept.evaluate((tr) => tr.getBoundingClientRect().top)) - topBefore)).toBeLessThanOrEqual(1)
+  expect(await kept.evaluate((tr) => (tr as unknown as { marked?: boolean }).marked === true)).toBe(true)
+  expect(await kept.locator('details').first().evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true)
+  // The request is there in full, not cut to a preview.
+  await expect(kept.locator('details pre.full').first().textContent()).resolves.toContain('"action": "getProfile"')
+  await page.close()
+}, 60_000)
+
+browserTest('an unexplained failure is explained; Reset local data asks first and then empties the data', async () => {
+  const { cloud, base, call } = await serve()
+  await call('user', { action: 'login' })
+  // The page recorded an accept that never reached WeChat: the send fails with 43101.
+  await call('pay', { action: 'recordSubscription', answers: { [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!]: 'accept' } })
+  const created = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'browser-req-9' })
+  await fetch(`${base}/api/pay/${created.result.data.order.orderId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  const page = await browser.newPage()
+  await page.goto(base + '/')
+  const failed = page.locator('.outbox-row[data-api="subscribeMessage.send"]').first()
+  await expect(failed.locator('.bad').textContent()).resolves.toContain('43101')
+  await expect(failed.locator('.explain').textContent()).resolves.toMatch(/has not accepted this template, or used up the acceptance/)
+
+  page.once('dialog', (d) => void d.dismiss())
+  await page.locator('#reset').click()
+  expect(cloud.db.dump('orders')).toHaveLength(1) // dismissed: nothing erased
+  page.once('dialog', (d) => {
+    expect(d.message()).toMatch(/^Erase every collection/)
+    void d.accept()
+  })
+  await page.locator('#reset').click()
+  await page.locator('#orders tr.empty').waitFor({ timeout: 10_000 })
+  await page.locator('#outbox tr.empty').waitFor()
+  expect(cloud.db.dump('orders')).toEqual([])
+  expect(cloud.db.dump('users')).toEqual([])
+  expect(cloud.db.dump('products').length).toBeGreaterThan(0)
   await page.close()
 }, 60_000)
