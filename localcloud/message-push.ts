@@ -4,8 +4,13 @@
  *   cloudfunctions/<fn>/message-push.json, the JSON event as the function's `event`;
  * - to a URL (URL mode): an HTTP request to a function behind CloudBase HTTP access, signed
  *   with the token and, in compatible/safe mode, encrypted with the EncodingAESKey.
- * Either way it waits up to 5 s for 'success' and re-delivers up to 3 times when it does not
- * get it (push document: .../wxcloud/guide/functions/openapi.html; URL mode: message-push.html).
+ * Either way it waits up to 5 s for an answer and re-delivers up to 3 times only when NO answer
+ * came in time. Any answer other than 'success' or an empty string is abnormal data: WeChat does
+ * not push again, and the user sees "该小程序客服暂时无法提供服务，请稍后再试" (recorded as
+ * `userSaw`). Push document: .../wxcloud/guide/functions/openapi.html; URL mode: message-push.html.
+ * Cloud-mode events carry the mini-program's AppID as ToUserName (the document's sample); URL
+ * mode carries the original id (gh_…). The invocation's SOURCE is wx_unknown: WeChat documents
+ * no SOURCE for message push, and the functions must not depend on one.
  * A delivery does not cancel the one before: a slow run keeps running while the retry arrives,
  * as on WeChat. The user's action also opens the reply window in the openapi sandbox.
  */
@@ -30,7 +35,12 @@ export interface PushDelivery {
   target: string | null
   attempts: PushAttempt[]
   acked: boolean
+  /** What the user saw because of an abnormal answer (WeChat's own message), if any. */
+  userSaw?: string
 }
+
+/** What WeChat shows the user when the push target answers anything but 'success' or ''. */
+export const SERVICE_UNAVAILABLE = '该小程序客服暂时无法提供服务，请稍后再试'
 
 export interface PushTiming {
   /** How long WeChat waits for an answer (5 s). */
@@ -95,7 +105,7 @@ export class MessagePush {
   // ---- what users do ----
 
   private base(openid: string): { ToUserName: string; FromUserName: string; CreateTime: number } {
-    return { ToUserName: ORIGINAL_ID, FromUserName: openid, CreateTime: Math.floor(this.cloud.now() / 1000) }
+    return { ToUserName: this.cloud.appid, FromUserName: openid, CreateTime: Math.floor(this.cloud.now() / 1000) }
   }
 
   /** A 64-bit message id, as a decimal string. */
@@ -151,10 +161,14 @@ export class MessagePush {
       let timer: NodeJS.Timeout | undefined
       const waited = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timing.waitMs)))
       const first = await Promise.race([run.then(() => 'answered' as const), waited])
-      if (first === 'timeout') a.timedOut = true
-      else if (acked(a.answer) && !a.error) d.acked = true
-      if (!d.acked && first !== 'timeout') await waited // WeChat retries on its own schedule
       clearTimeout(timer)
+      if (first === 'timeout') {
+        a.timedOut = true
+        continue // no answer in 5 s: WeChat pushes again
+      }
+      if (acked(a.answer) && !a.error) d.acked = true
+      else d.userSaw = SERVICE_UNAVAILABLE // abnormal data: no retry, the user is told
+      break
     }
     return d
   }
@@ -171,13 +185,14 @@ export class MessagePush {
     return this.attempts(
       event,
       target,
-      () => this.cloud.invoke(target!, JSON.parse(payload), { openid: event.FromUserName }, 'wx_msgpush'),
-      (answer) => answer === 'success',
+      () => this.cloud.invoke(target!, JSON.parse(payload), { openid: event.FromUserName }, 'wx_unknown'),
+      (answer) => answer === 'success' || answer === '',
     )
   }
 
   /** The request WeChat sends in URL mode for `event`. */
-  urlRequest(event: PushEvent, s: UrlModeSettings): { query: Record<string, string>; body: string; contentType: string } {
+  urlRequest(pushed: PushEvent, s: UrlModeSettings): { query: Record<string, string>; body: string; contentType: string } {
+    const event = { ...pushed, ToUserName: ORIGINAL_ID } // URL mode: the account's original id
     const timestamp = String(Math.floor(this.cloud.now() / 1000))
     const nonce = String(Number.parseInt(randomBytes(4).toString('hex'), 16))
     const plain = s.format === 'xml' ? toWxXml(event) : toWxJson(event)

@@ -5,9 +5,13 @@
  *   claim the delivery ─▶ log it, open the reply window ─▶ decide the replies (rules.ts)
  *     ─▶ "typing…" ─▶ send each reply once ─▶ done ─▶ 'success'
  *
- * WeChat waits 5 s for 'success' and retries 3 times; retries and concurrent deliveries of the
- * same message meet at the claim (store.ts), so a reply goes out once. Every WeChat call is
- * bounded (send.ts) so the run ends well inside the 5 s.
+ * WeChat waits 5 s for an answer and pushes again (3 times) only when none came. Any answer other
+ * than 'success' (or empty) is abnormal data: the user sees "该小程序客服暂时无法提供服务，请稍后再试".
+ * So the functions always answer 'success'; what happened is the outcome below, for the logs.
+ * Retries and concurrent deliveries of the same message meet at the claim (store.ts), so a reply
+ * goes out once; a delivery that finds another run on the message waits for it (or takes over
+ * when its lease runs out) within the budget. Every WeChat call is bounded (send.ts) so the run
+ * ends well inside the 5 s. Document: .../wxcloud/guide/functions/openapi.html (消息推送).
  */
 import * as v from 'valibot'
 import { decodeSessionFrom } from '../../miniprogram/lib/contact'
@@ -20,8 +24,19 @@ import { planReplies, lintRules, summarize, type OwnOrder, type Plan } from './r
 import { Budget, sendReply, setTyping, type SendOutcome } from './send'
 import * as store from './store'
 
-/** 'success' stops WeChat's retries; 'retry' (anything else) asks for another delivery. */
-export type PushAnswer = 'success' | 'retry'
+/** The only answer the functions give WeChat (anything else shows the user an error). */
+export const PUSH_ANSWER = 'success'
+
+/**
+ * What became of a delivery, for the log: handled (recorded, replies attempted), duplicate (done
+ * before), in-flight (another run still holds it after the wait), failed (the run broke after the
+ * claim; released for a retry WeChat may send on its own), unrecorded (the claim could not be
+ * written: the message is in the log line only).
+ */
+export type PushOutcome = 'handled' | 'duplicate' | 'in-flight' | 'failed' | 'unrecorded'
+
+/** How often a delivery that found another run on its message looks again. */
+const CLAIM_POLL_MS = 200
 
 const str = v.pipe(v.string(), v.minLength(1), v.maxLength(4096))
 const time = v.pipe(v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number))]), v.number(), v.integer(), v.minValue(0))
@@ -99,19 +114,40 @@ async function deliver(openid: string, reply: Reply, budget: Budget, now: number
 }
 
 /**
- * Handles one delivery. Answers 'success' once the message is recorded and its replies were
- * attempted, whatever WeChat said to them (failures are in the log with their errCode);
- * 'retry' while another run holds the message, or when nothing could be recorded.
+ * Handles one delivery and says what became of it (the caller answers 'success' whatever it is:
+ * WeChat pushes again only when no answer came in 5 s). The message is recorded and its replies
+ * attempted once, whatever WeChat said to them (failures are in the log with their errCode). A
+ * run that breaks after its claim releases it and, while the budget lasts, tries once more
+ * itself: WeChat will not push again after an answer, so the retry has to happen here.
  */
-export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'push' | 'url'): Promise<PushAnswer> {
+export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'push' | 'url'): Promise<PushOutcome> {
   const started = Date.now()
   const key = dedupeKey(msg)
-  const claim = await store.claim(key, started)
-  if (!claim.mine) {
-    log({ key, via, duplicate: claim.state })
-    return claim.state === 'DONE' ? 'success' : 'retry'
+  const deadline = started + cfg.budgetMs
+  let outcome: PushOutcome = 'unrecorded'
+  for (let run = 0; run < RUNS; run++) {
+    let claim: store.Claim
+    try {
+      claim = await claimWithin(key, deadline)
+    } catch (e) {
+      log({ key, via, outcome: 'unrecorded', error: errText(e), from: msg.FromUserName, summary: summarize(msg) })
+      return 'unrecorded'
+    }
+    if (!claim.mine) {
+      outcome = claim.state === 'DONE' ? 'duplicate' : 'in-flight'
+      log({ key, via, outcome })
+      return outcome
+    }
+    outcome = await runOnce(msg, key, claim, new Budget(deadline, cfg.callTimeoutMs), cfg, via, started)
+    if (outcome !== 'failed' || Date.now() + cfg.callTimeoutMs >= deadline) return outcome
   }
-  const budget = new Budget(started + cfg.budgetMs, cfg.callTimeoutMs)
+  return outcome
+}
+
+/** Runs of one delivery: the first, and one more after a failure if time allows. */
+const RUNS = 2
+
+async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Claim, { mine: true }>, budget: Budget, cfg: CsConfig, via: 'push' | 'url', started: number): Promise<PushOutcome> {
   const openid = msg.FromUserName
   try {
     const plan = claim.seen.plan ?? (await decide(msg, key, cfg, started))
@@ -138,11 +174,31 @@ export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'pu
       })
     }
     await store.finish(key)
-    log({ key, via, reason: plan.reason, ruleId: plan.ruleId, takeover: claim.takeover, outcomes, ms: Date.now() - started })
-    return 'success'
+    log({ key, via, outcome: 'handled', reason: plan.reason, ruleId: plan.ruleId, takeover: claim.takeover, outcomes, ms: Date.now() - started })
+    return 'handled'
   } catch (e) {
-    log({ key, via, error: errText(e), ms: Date.now() - started })
+    log({ key, via, outcome: 'failed', error: errText(e), ms: Date.now() - started })
     await store.release(key).catch(() => undefined)
-    return 'retry'
+    return 'failed'
+  }
+}
+
+/**
+ * The claim, or the other run's result: while another run holds the message, look again until
+ * it is DONE, its lease expires (then this delivery takes over) or the budget is spent.
+ */
+async function claimWithin(key: string, deadline: number): Promise<store.Claim> {
+  for (;;) {
+    let c: store.Claim
+    try {
+      c = await store.claim(key, Date.now())
+    } catch (e) {
+      // The database failed: try again while the budget lasts.
+      if (Date.now() + CLAIM_POLL_MS >= deadline) throw e
+      await new Promise((r) => setTimeout(r, CLAIM_POLL_MS))
+      continue
+    }
+    if (c.mine || c.state === 'DONE' || Date.now() + CLAIM_POLL_MS >= deadline) return c
+    await new Promise((r) => setTimeout(r, CLAIM_POLL_MS))
   }
 }

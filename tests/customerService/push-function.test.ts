@@ -110,7 +110,7 @@ describe('each message type, answered by the rules', () => {
     const w = csWorld()
     const spy = console.log as jest.Mock
     spy.mockClear()
-    const answer = await w.cloud.invoke('customerService', { ToUserName: 'gh_x', FromUserName: ALICE, CreateTime: 1, MsgType: 'voice', MediaId: 'm', MsgId: '5' }, { openid: ALICE }, 'wx_msgpush')
+    const answer = await w.cloud.invoke('customerService', { ToUserName: 'gh_x', FromUserName: ALICE, CreateTime: 1, MsgType: 'voice', MediaId: 'm', MsgId: '5' }, { openid: ALICE }, 'wx_unknown')
     expect(answer).toBe('success')
     expect(w.cloud.db.dump('cs_seen')).toEqual([])
     expect(w.sends()).toEqual([])
@@ -181,17 +181,21 @@ describe('once, however often WeChat delivers', () => {
     const d = await w.push.user(w.push.text(ALICE, 'refund'))
     await w.push.idle()
     expect(d.attempts[0]!.timedOut).toBe(true)
-    expect(d.attempts.slice(1).some((a) => a.answer === 'retry')).toBe(true) // "still working": WeChat tries again
+    // Retries wait for the first run instead of answering anything but 'success'.
+    const answered = d.attempts.filter((a) => !a.timedOut)
+    expect(answered.length).toBeGreaterThan(0)
+    expect(answered.every((a) => a.answer === 'success')).toBe(true)
     expect(d.acked).toBe(true)
+    expect(d.userSaw).toBeUndefined()
     expect(d.attempts.length).toBeGreaterThan(1)
     expect(w.sent(ALICE)).toHaveLength(1)
   })
 
-  test('a run that fails after claiming hands over: the retry sends the reply, once', async () => {
+  test('a run that fails after claiming tries again itself (WeChat will not): the reply goes out once, one answer', async () => {
     const w = csWorld()
     w.cloud.db.failNext({ collection: 'cs_rules' }) // the first run cannot read the rules
     const d = await w.push.user(w.push.text(ALICE, 'refund'))
-    expect(d.attempts.map((a) => a.answer)).toEqual(['retry', 'success'])
+    expect(d.attempts.map((a) => a.answer)).toEqual(['success'])
     expect(w.sent(ALICE)).toHaveLength(1)
     expect(w.cloud.db.dump('cs_seen')[0]).toMatchObject({ state: 'DONE', attempts: 2, done: [0] })
   })
@@ -204,7 +208,7 @@ describe('once, however often WeChat delivers', () => {
     const ev = w.push.text(ALICE, 'two')
     w.push.act(ev)
     const first = await w.push.deliver(ev)
-    expect(first.attempts.map((a) => a.answer)).toEqual(['retry', 'success'])
+    expect(first.attempts.map((a) => a.answer)).toEqual(['success'])
     expect(w.texts(ALICE)).toEqual(['one', 'two'])
     expect(w.cloud.db.dump('cs_seen')[0]).toMatchObject({ state: 'DONE', attempts: 2, done: [0, 1] })
   })
@@ -263,14 +267,27 @@ describe('WeChat refuses or is slow: recorded, and still "success"', () => {
     expect(w.sent(ALICE)).toHaveLength(1)
   })
 
-  test('the database is down before anything is recorded: WeChat is asked to retry', async () => {
+  test('the database fails before anything is recorded: the claim is tried again within the budget; one answer, "success"', async () => {
     const w = csWorld()
     w.cloud.db.failNext({ collection: 'cs_seen' }) // the claim insert
     w.cloud.db.failNext({ collection: 'cs_seen' }) // and its read-back
     const d = await w.push.user(w.push.text(ALICE, 'refund'))
-    expect(d.attempts[0]!.answer).toBe('retry')
+    expect(d.attempts.map((a) => a.answer)).toEqual(['success'])
     expect(d.acked).toBe(true)
     expect(w.sent(ALICE)).toHaveLength(1)
+  })
+
+  test('the database stays down: still "success" (never an abnormal answer), the message is in the log line', async () => {
+    const w = csWorld({ vars: { CS_BUDGET_MS: '600' }, waitMs: 2000 })
+    w.cloud.db.failNext({ collection: 'cs_seen' }, 50)
+    const logs = jest.spyOn(console, 'log')
+    logs.mockClear()
+    const d = await w.push.user(w.push.text(ALICE, 'refund please'))
+    expect(d.attempts.map((a) => a.answer)).toEqual(['success'])
+    expect(d.userSaw).toBeUndefined()
+    const lines = logs.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>)
+    expect(lines).toContainEqual(expect.objectContaining({ outcome: 'unrecorded', from: ALICE, summary: expect.stringContaining('refund please') }))
+    expect(w.sent(ALICE)).toHaveLength(0)
   })
 })
 

@@ -137,3 +137,16 @@ describe('rejected requests: a status, one log line, nothing handled', () => {
     nothingHandled(w)
   })
 })
+
+describe('the answer to a genuine message is always 200 "success"', () => {
+  test('even when nothing can be recorded: never a 5xx WeChat would treat as abnormal data', async () => {
+    const w = csWorld({ vars: { CS_BUDGET_MS: '600' }, waitMs: 2000 })
+    w.cloud.db.failNext({ collection: 'cs_seen' }, 50)
+    const ev = w.push.text(ALICE, 'hello')
+    w.push.act(ev)
+    const d = await w.push.deliverToUrl(ev, settings('safe', 'xml'))
+    expect(d.attempts.map((a) => a.answer)).toEqual([expect.objectContaining({ status: 200, body: 'success' })])
+    expect(d.userSaw).toBeUndefined()
+    expect(logLines().some((l) => l.includes('"outcome":"unrecorded"'))).toBe(true)
+  })
+})

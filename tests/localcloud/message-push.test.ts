@@ -1,7 +1,7 @@
 /**
  * The local cloud's message push and customer-service sandbox behave as WeChat documents:
- * routing by (MsgType, Event), a 5 s wait (scaled down here) and 3 re-deliveries without
- * 'success'; reply windows, quotas, typing and temp media (kf-sandbox.ts).
+ * routing by (MsgType, Event), a 5 s wait (scaled down here), 3 re-deliveries only when no answer
+ * came, and an abnormal answer shown to the user instead of re-delivered; reply windows, quotas, typing and temp media (kf-sandbox.ts).
  */
 import { join } from 'node:path'
 import { LocalCloud, WxApiError } from '../../localcloud'
@@ -28,14 +28,24 @@ describe('push routing and retries', () => {
     const d = await cloud.push.deliver(cloud.push.text('o-1', 'ok'))
     expect(d).toMatchObject({ target: 'pushprobe', acked: true })
     expect(d.attempts).toHaveLength(1)
-    expect(cloud.invocations[0]).toMatchObject({ fn: 'pushprobe', source: 'wx_msgpush', openid: 'o-1' })
+    expect(cloud.invocations[0]).toMatchObject({ fn: 'pushprobe', source: 'wx_unknown', openid: 'o-1' })
+    expect((cloud.invocations[0]!.event as { ToUserName: string }).ToUserName).toBe(cloud.appid) // cloud mode: the AppID, as documented
   })
 
-  test('never "success": the first delivery and 3 more, then WeChat gives up', async () => {
+  test('an answer other than "success" is abnormal data: no re-delivery, the user sees WeChat\'s error', async () => {
     const cloud = fixture()
     const d = await cloud.push.deliver(cloud.push.text('o-1', 'never'))
     expect(d.acked).toBe(false)
-    expect(d.attempts.map((a) => a.answer)).toEqual(['not-success', 'not-success', 'not-success', 'not-success'])
+    expect(d.attempts.map((a) => a.answer)).toEqual(['not-success'])
+    expect(d.userSaw).toBe('该小程序客服暂时无法提供服务，请稍后再试')
+  })
+
+  test('no answer at all in time: the first delivery and 3 more, then WeChat gives up', async () => {
+    const cloud = fixture()
+    const d = await cloud.push.deliver(cloud.push.text('o-1', 'slow:1000'))
+    expect(d.acked).toBe(false)
+    expect(d.attempts.map((a) => a.timedOut)).toEqual([true, true, true, true])
+    await cloud.push.idle()
   })
 
   test('no answer within the wait: re-delivered while the first run keeps going', async () => {

@@ -3,11 +3,11 @@
  * URL = this function's HTTP access path, with Token, EncodingAESKey and the mode chosen there).
  * Checks signatures, decrypts compatible/safe bodies (server/customerService/urlmode.ts) and
  * hands the message to the same handler as the cloud console's push. Replies go out through
- * customerServiceMessage.send; the HTTP answer is 'success' (retry wanted: 503).
+ * customerServiceMessage.send; the HTTP answer to a genuine message is always 200 'success' (any
+ * other answer is abnormal data for WeChat, which then tells the user the service is unavailable).
  */
-import { errText } from '../../../server/errors'
 import { csConfig, pushUrlConfig } from '../../../server/customerService/config'
-import { handleInbound, parseInbound } from '../../../server/customerService/handle'
+import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
 import { readRequest, text, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
 
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerServiceHttp', ...o }))
@@ -28,13 +28,8 @@ export async function main(event: unknown): Promise<HttpResponse> {
   const parsed = parseInbound(out.event)
   if (!parsed.ok) {
     log({ ignored: parsed.reason, format: out.format })
-    return text(200, 'success')
+    return text(200, PUSH_ANSWER)
   }
-  try {
-    const answer = await handleInbound(parsed.msg, csConfig(process.env), 'url')
-    return answer === 'success' ? text(200, 'success') : text(503, 'retry')
-  } catch (e) {
-    log({ error: errText(e) })
-    return text(503, 'retry')
-  }
+  await handleInbound(parsed.msg, csConfig(process.env), 'url')
+  return text(200, PUSH_ANSWER)
 }
