@@ -136,7 +136,7 @@ export class LocalCloud {
     this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
     this.openapi = new OpenApiSandbox(this.now)
     this.vars = opts.vars ?? {}
-    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_pay'))
+    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_paycallback')) // getWXContext SOURCE 枚举: wx_paycallback 微信支付回调
     this.push = new MessagePush(this)
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
     this.seedAll()
@@ -388,9 +388,14 @@ export class LocalCloud {
   }
 
   /** @internal */
-  async wxPayApi(apiName: string, requestData: Buffer): Promise<Buffer> {
+  async wxPayApi(apiName: string, requestData: Buffer): Promise<Buffer | { errcode: number; errmsg: string }> {
     const store = als.getStore()
     const info = this.callInfo(store)
+    const permission = `cloudPay.${apiName}`
+    if (store && (!this.functionConfig(store.fn).permissions.includes(permission) || this.deniedPermissions.has(`${store.fn}:${permission}`))) {
+      // As for openapi: config.json permissions.openapi must list the cloudPay API (the SDK throws -604101).
+      return { errcode: -604101, errmsg: `function ${store.fn} has no permission for ${permission}` }
+    }
     const params = JSON.parse(requestData.toString('utf8')) as Record<string, unknown>
     try {
       const result = await this.cloudPay.call(apiName, params, info)

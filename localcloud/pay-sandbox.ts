@@ -32,6 +32,8 @@ export interface SandboxRefund {
   status: SandboxRefundStatus
   envId: string
   functionName: string
+  /** Beijing time, yyyy-MM-dd HH:mm:ss, once SUCCESS. */
+  successTime?: string
 }
 
 export interface SandboxOrder {
@@ -86,6 +88,7 @@ const DESC = {
   NOTENOUGH: '基本账户余额不足，请充值后重新发起',
   INVALID_REQUEST: '参数错误:订单金额或退款金额与之前请求不一致，请核实后再试',
   SYSTEMERROR: '系统错误',
+  REFUNDNOTEXIST: '退款订单查询失败',
 } as const
 type BizCode = keyof typeof DESC | 'ERROR'
 
@@ -128,6 +131,7 @@ export class PaySandbox extends ApiSandbox {
     this.on('queryOrder', (p) => this.injected('queryOrder') ?? this.queryOrder(p))
     this.on('closeOrder', (p) => this.injected('closeOrder') ?? this.closeOrder(p))
     this.on('refund', (p) => this.injected('refund') ?? this.refund(p))
+    this.on('queryRefund', (p) => this.injected('queryRefund') ?? this.queryRefund(p))
   }
 
   private business = new Map<string, Array<{ code: BizCode; desc?: string }>>()
@@ -137,7 +141,7 @@ export class PaySandbox extends ApiSandbox {
    * documented description). For transport failures use failNext(api, -501002): the SDK then
    * throws CloudSDKError like a CloudBase error.
    */
-  failNextBusiness(api: 'unifiedOrder' | 'queryOrder' | 'closeOrder' | 'refund', code: BizCode, desc?: string): this {
+  failNextBusiness(api: 'unifiedOrder' | 'queryOrder' | 'closeOrder' | 'refund' | 'queryRefund', code: BizCode, desc?: string): this {
     const q = this.business.get(api) ?? []
     q.push({ code, ...(desc ? { desc } : {}) })
     this.business.set(api, q)
@@ -238,6 +242,39 @@ export class PaySandbox extends ApiSandbox {
     o.state = 'REFUND'
     if (this.refundMode === 'auto') this.track(Promise.resolve().then(() => this.settleRefund(outRefundNo)))
     return answer(r)
+  }
+
+  /**
+   * queryRefund (V2 refundquery, chapter 9_5) by out_refund_no, out_trade_no, transaction_id or
+   * refund_id. WeChat Pay V2 answers indexed fields (refund_status_0, out_refund_no_0, ...);
+   * cloudPay has been seen to pass them on as lists (outRefundNoList, refundStatusList, ... after
+   * the SDK's camelCase: developers.weixin.qq.com community, CloudPay.queryRefund). The sandbox
+   * answers the lists; server/pay/wxpay.ts refundStatusOf reads either form. PROCESSING until
+   * settleRefund; REFUNDNOTEXIST for a refund it never accepted.
+   */
+  private queryRefund(p: Record<string, unknown>): Record<string, unknown> {
+    if (!p.sub_mch_id || !p.nonce_str) return this.requestFail('缺少参数 sub_mch_id / nonce_str')
+    const keys = ['out_refund_no', 'out_trade_no', 'transaction_id', 'refund_id'].filter((k) => typeof p[k] === 'string' && p[k] !== '')
+    if (keys.length === 0) return this.requestFail('缺少参数 out_refund_no、out_trade_no、transaction_id、refund_id 之一')
+    const o = [...this.orders.values()].find((x) =>
+      x.subMchId === p.sub_mch_id &&
+      (x.outTradeNo === p.out_trade_no || (x.transactionId !== undefined && x.transactionId === p.transaction_id) || [...x.refunds.values()].some((r) => r.outRefundNo === p.out_refund_no || r.refundId === p.refund_id)),
+    )
+    const refunds = o ? [...o.refunds.values()].filter((r) => !p.out_refund_no || r.outRefundNo === p.out_refund_no).filter((r) => !p.refund_id || r.refundId === p.refund_id) : []
+    if (!o || refunds.length === 0) return this.bizFail('REFUNDNOTEXIST')
+    return this.ok({
+      sub_mch_id: o.subMchId,
+      transaction_id: o.transactionId,
+      out_trade_no: o.outTradeNo,
+      total_fee: o.totalFee,
+      cash_fee: o.totalFee,
+      refund_count: refunds.length,
+      out_refund_no_list: refunds.map((r) => r.outRefundNo),
+      refund_id_list: refunds.map((r) => r.refundId),
+      refund_fee_list: refunds.map((r) => r.refundFee),
+      refund_status_list: refunds.map((r) => r.status),
+      refund_success_time_list: refunds.map((r) => (r.status === 'SUCCESS' ? (r.successTime ?? '') : '')),
+    })
   }
 
   // ---- what the user and WeChat do ----
@@ -341,6 +378,7 @@ export class PaySandbox extends ApiSandbox {
     if (!o || !r) throw new Error(`sandbox: no refund ${outRefundNo}`)
     r.status = status
     const successTime = new Date(this.now() + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19)
+    if (status === 'SUCCESS') r.successTime = successTime
     const event = {
       returnCode: 'SUCCESS',
       appid: o.appid,

@@ -180,11 +180,24 @@ export interface RefundResult extends PayResultBase {
   refundFee?: number
 }
 
+export interface QueryRefundResult extends PayResultBase {
+  outTradeNo?: string
+  refundCount?: number
+  /** cloudPay's list form (seen in practice). */
+  outRefundNoList?: string[]
+  refundStatusList?: string[]
+  refundFeeList?: Array<number | string>
+  refundIdList?: string[]
+  /** WeChat Pay V2's indexed form (refund_status_0 …), whichever way the SDK camelCases it. */
+  [indexed: string]: unknown
+}
+
 interface CloudPay {
   unifiedOrder(p: UnifiedOrderParams): Promise<UnifiedOrderResult>
   queryOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<QueryOrderResult>
   closeOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<PayResultBase>
   refund(p: RefundParams): Promise<RefundResult>
+  queryRefund(p: { subMchId: string; nonceStr: string; outRefundNo: string }): Promise<QueryRefundResult>
 }
 
 /** cloud.cloudPay, typed (the shipped d.ts has no cloudPay at all). */

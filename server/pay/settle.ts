@@ -12,7 +12,7 @@ import { REFUND_CALLBACK_FUNCTION, type PayConfig } from './config'
 import { next } from './machine'
 import { notify } from './notify'
 import { FULFILMENTS, ORDERS, getOrderDoc, patchIf, recordIncident, transition, type OrderDoc } from './orders'
-import { isTransient, payOutcome, type PayOutcome } from './wxpay'
+import { isTransient, payOutcome, refundStatusOf, type PayOutcome } from './wxpay'
 
 /** A 32-character nonce (nonceStr: at most 32). node:crypto: no dependency needed for random bytes. */
 /** What sending the order messages needs (no merchant settings). */
@@ -176,12 +176,56 @@ export async function submitRefund(order: OrderDoc, cfg: Pick<PayConfig, 'callba
   return { accepted: false, outcome, retryLater: false }
 }
 
-/** Orders the expiry timer looks at: UNPAID past their expiry, REFUNDING not yet accepted. */
-export async function dueOrders(now: number, limit: number): Promise<{ expired: OrderDoc[]; refunds: OrderDoc[] }> {
+/** How long an accepted refund may stay REFUNDING before the timer asks WeChat Pay about it. */
+export const REFUND_CONFIRM_AFTER_MS = 5 * 60_000
+
+/**
+ * Orders the expiry timer looks at: UNPAID past their expiry, REFUNDING not yet accepted (to
+ * resubmit), and REFUNDING accepted more than REFUND_CONFIRM_AFTER_MS ago (to confirm by query,
+ * whatever the refund callback did or did not say).
+ */
+export async function dueOrders(now: number, limit: number): Promise<{ expired: OrderDoc[]; refunds: OrderDoc[]; unconfirmed: OrderDoc[] }> {
   const database = db()
   const _ = database.command
   const coll = database.collection(ORDERS)
   const expired = ((await coll.where({ status: 'UNPAID', expiresAt: _.lt(new Date(now)) }).orderBy('expiresAt', 'asc').limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
   const refunds = ((await coll.where({ status: 'REFUNDING', 'refund.acceptedAt': _.exists(false), 'refund.requestedAt': _.lt(new Date(now - 60_000)) }).limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
-  return { expired, refunds }
+  const unconfirmed = ((await coll.where({ status: 'REFUNDING', 'refund.acceptedAt': _.lt(new Date(now - REFUND_CONFIRM_AFTER_MS)) }).limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
+  return { expired, refunds, unconfirmed }
+}
+
+export type RefundCheck = 'REFUNDED' | 'FAILED' | 'PROCESSING' | 'UNKNOWN' | 'NOT_REFUNDING'
+
+/**
+ * Asks WeChat Pay (queryRefund) how a REFUNDING order's refund stands and settles it: SUCCESS
+ * (with the amount asked for) -> REFUNDED and the "refunded" message; CHANGE / REFUNDCLOSE ->
+ * REFUND_FAILED and an incident for a person; PROCESSING -> nothing yet. A notification never
+ * decides this on its own: it only makes the question come sooner. Throws when the query
+ * itself fails (the caller decides whether to retry).
+ */
+export async function confirmRefund(order: OrderDoc, cfg: NoticeConfig, by: string): Promise<RefundCheck> {
+  const refund = order.refund
+  if (order.status !== 'REFUNDING' || !refund) return 'NOT_REFUNDING'
+  const q = await cloudPay().queryRefund({ subMchId: order.unified.subMchId, nonceStr: nonce(), outRefundNo: refund.outRefundNo })
+  if (!payOutcome(q).ok) return 'UNKNOWN' // REFUNDNOTEXIST before acceptance: the timer resubmits it
+  const state = refundStatusOf(q as Record<string, unknown>, refund.outRefundNo)
+  const key = `${refund.outRefundNo}:${state?.status ?? 'UNREADABLE'}`
+  if (!state) {
+    await recordIncident('REFUND_QUERY_UNREADABLE', key, { outRefundNo: refund.outRefundNo, refundCount: q.refundCount })
+    return 'UNKNOWN'
+  }
+  if (state.status === 'PROCESSING') return 'PROCESSING'
+  if (state.status === 'SUCCESS') {
+    if (state.refundFee !== undefined && state.refundFee !== refund.refundFen) {
+      await recordIncident('REFUND_AMOUNT_MISMATCH', key, { outRefundNo: refund.outRefundNo, refundFee: state.refundFee, expectedFen: refund.refundFen })
+      return 'UNKNOWN'
+    }
+    if (await transition(order._id, 'REFUND_SUCCEEDED', { refund: { ...refund, refundedAt: new Date() } }, by)) await notify(order, 'refunded', cfg, refund.refundFen)
+    return 'REFUNDED'
+  }
+  // CHANGE (the money could not go back: card closed, ...) or REFUNDCLOSE: a person must act.
+  if (await transition(order._id, 'REFUND_FAILED', { refund: { ...refund, lastError: state.status } }, by)) {
+    await recordIncident('REFUND_' + state.status, key, { outRefundNo: refund.outRefundNo, orderId: order._id })
+  }
+  return 'FAILED'
 }

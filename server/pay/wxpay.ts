@@ -25,6 +25,7 @@ export type WxPayBizCode =
   | 'FREQUENCY_LIMITED'
   | 'INVALID_REQUEST'
   | 'NOAUTH'
+  | 'REFUNDNOTEXIST'
   | 'UNKNOWN'
 
 export type PayOutcome =
@@ -39,6 +40,7 @@ const DESCRIPTIONS: Array<[RegExp, WxPayBizCode]> = [
   [/商户订单号重复|out_trade_no.*(used|duplicate)/i, 'OUT_TRADE_NO_USED'],
   [/订单已支付|order.*(already )?paid/i, 'ORDERPAID'],
   [/订单已关闭|order.*closed/i, 'ORDERCLOSED'],
+  [/退款订单查询失败|refund.*not ?exist/i, 'REFUNDNOTEXIST'],
   [/订单.*不存在|order.*not ?exist/i, 'ORDERNOTEXIST'],
   [/余额不足|not ?enough|insufficient/i, 'NOTENOUGH'],
   [/超过退款期限|overdue/i, 'TRADE_OVERDUE'],
@@ -70,4 +72,31 @@ export function payOutcome(res: PayResultBase | null | undefined): PayOutcome {
 /** Failures worth the same request again later (same outTradeNo / outRefundNo). */
 export function isTransient(o: PayOutcome): boolean {
   return !o.ok && (o.code === 'SYSTEMERROR' || o.code === 'BIZERR_NEED_RETRY' || o.code === 'FREQUENCY_LIMITED')
+}
+
+export type RefundState = 'SUCCESS' | 'PROCESSING' | 'CHANGE' | 'REFUNDCLOSE'
+const REFUND_STATES = new Set<string>(['SUCCESS', 'PROCESSING', 'CHANGE', 'REFUNDCLOSE'])
+
+/**
+ * The state and amount of one refund in a queryRefund answer, whichever form it comes in:
+ * cloudPay's lists (outRefundNoList[i] / refundStatusList[i] / refundFeeList[i]) or WeChat Pay
+ * V2's indexed fields (out_refund_no_$n … camelCased as outRefundNo0 or outRefundNo_0). Undefined
+ * when the answer does not name this refund with a known state: then nothing is concluded.
+ */
+export function refundStatusOf(q: Record<string, unknown>, outRefundNo: string): { status: RefundState; refundFee?: number } | undefined {
+  const list = (k: string) => (Array.isArray(q[k]) ? (q[k] as unknown[]) : [])
+  const nos = list('outRefundNoList')
+  const i = nos.findIndex((n) => n === outRefundNo)
+  if (i >= 0) return pick(list('refundStatusList')[i], list('refundFeeList')[i])
+  for (const [k, v] of Object.entries(q)) {
+    const m = /^outRefundNo_?(\d+)$/.exec(k)
+    if (m && v === outRefundNo) return pick(q[`refundStatus${m[1]}`] ?? q[`refundStatus_${m[1]}`], q[`refundFee${m[1]}`] ?? q[`refundFee_${m[1]}`])
+  }
+  return undefined
+}
+
+function pick(status: unknown, fee: unknown): { status: RefundState; refundFee?: number } | undefined {
+  if (typeof status !== 'string' || !REFUND_STATES.has(status)) return undefined
+  const n = typeof fee === 'number' ? fee : typeof fee === 'string' && /^\d+$/.test(fee) ? Number(fee) : undefined
+  return { status: status as RefundState, ...(n !== undefined ? { refundFee: n } : {}) }
 }

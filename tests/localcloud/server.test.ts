@@ -53,7 +53,7 @@ test('pay a pending order from the console: PAID, the callback invoked, the mess
   expect(paid.status).toBe(200)
   expect(paid.body.order).toMatchObject({ status: 'PAID' })
   const inv = (await get('/api/invocations')).body as Array<{ fn: string; source: string }>
-  expect(inv.some((i) => i.fn === 'payCallback' && i.source === 'wx_pay')).toBe(true)
+  expect(inv.some((i) => i.fn === 'payCallback' && i.source === 'wx_paycallback')).toBe(true)
   const outbox = (await get('/api/outbox')).body as Array<{ via: string; api: string; ok: boolean }>
   expect(outbox.map((o) => `${o.via}.${o.api}`)).toEqual(expect.arrayContaining(['cloudPay.unifiedOrder', 'cloudPay.queryOrder', 'openapi.subscribeMessage.send']))
   // Paying again is refused by the sandbox, as WeChat Pay would.

@@ -67,7 +67,8 @@ export function age(cloud: LocalCloud, orderId: string, ms: number): void {
   for (const k of ['createdAt', 'expiresAt', 'paidAt'] as const) {
     if (doc[k] instanceof Date) doc[k] = new Date((doc[k] as Date).getTime() - ms)
   }
-  const refund = doc.refund as { requestedAt?: Date } | undefined
+  const refund = doc.refund as { requestedAt?: Date; acceptedAt?: Date } | undefined
   if (refund?.requestedAt instanceof Date) refund.requestedAt = new Date(refund.requestedAt.getTime() - ms)
+  if (refund?.acceptedAt instanceof Date) refund.acceptedAt = new Date(refund.acceptedAt.getTime() - ms)
   cloud.db.seed('orders', [doc])
 }

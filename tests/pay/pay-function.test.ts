@@ -190,6 +190,18 @@ describe('payment callback', () => {
     expect(w.incidents()).toEqual([expect.objectContaining({ kind: 'AMOUNT_MISMATCH', details: expect.objectContaining({ totalFee: 1, expectedFee: 1800 }) })])
   })
 
+  test('a totalFee written as text ("1800", as WeChat Pay V2 writes every field) is read as the number it is', async () => {
+    const w = payWorld()
+    await w.subscribe()
+    const id = (await w.buy()).data.order.orderId
+    await w.cloud.cloudPay.pay(id, { hold: true }) // paid at WeChat Pay; its own callback held back
+    const o = w.cloud.cloudPay.orders.get(id)!
+    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o, { totalFee: '1800', cashFee: '1800' }))
+    expect(w.cloud.cloudPay.deliveries.at(-1)!.acked).toBe(true)
+    expect(w.order(id)!.status).toBe('PAID')
+    expect(w.incidents()).toEqual([])
+  })
+
   test('unknown outTradeNo: recorded once however often it is re-delivered, acknowledged', async () => {
     const w = payWorld()
     const event = { returnCode: 'SUCCESS', resultCode: 'SUCCESS', outTradeNo: 'NO_SUCH_ORDER_1', transactionId: '4200000000000000000000000002', totalFee: 100, subMchId: '1900000109', timeEnd: '20261121120000' }
@@ -567,6 +579,6 @@ describe('malformed input: typed error, nothing written', () => {
     await w.cloud.cloudPay.deliverRaw('refund', 'payRefundCallback', { returnCode: 'SUCCESS', reqInfo: 'not-json' })
     expect(w.cloud.cloudPay.deliveries.every((d) => d.acked)).toBe(true)
     expect(w.cloud.db.dump('orders')).toHaveLength(0)
-    expect(w.incidents().map((i) => i.kind).sort()).toEqual(['MALFORMED', 'REFUND_MALFORMED', 'RESULT_FAIL'])
+    expect(w.incidents().map((i) => i.kind).sort()).toEqual(['MALFORMED', 'REFUND_NOTIFY_UNREADABLE', 'RESULT_FAIL'])
   })
 })

@@ -27,7 +27,7 @@ export interface PayNotification {
   errCodeDes?: string
   outTradeNo?: string
   transactionId?: string
-  totalFee?: number
+  totalFee?: number | string
   cashFee?: number
   subMchId?: string
   timeEnd?: string
@@ -44,6 +44,12 @@ function evidence(ev: Partial<PayNotification>): Record<string, unknown> {
   return { returnCode, returnMsg, resultCode, errCodeDes, outTradeNo, transactionId, totalFee, cashFee, subMchId, timeEnd }
 }
 
+/** An amount in fen as a number or the decimal string WeChat Pay writes; anything else is undefined. */
+export function fen(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined
+}
+
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
   // A call from the mini-program is not WeChat Pay (and would be refused by the query below anyway).
   const wx = wxContext()
@@ -58,14 +64,16 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
       await recordIncident('RESULT_FAIL', key, evidence(ev))
       return ACK
     }
-    if (typeof ev.outTradeNo !== 'string' || typeof ev.transactionId !== 'string' || !Number.isSafeInteger(ev.totalFee)) {
+    // WeChat Pay V2 sends every field as XML text; CloudBase may pass total_fee on as "36" or 36.
+    const totalFee = fen(ev.totalFee)
+    if (typeof ev.outTradeNo !== 'string' || typeof ev.transactionId !== 'string' || totalFee === undefined) {
       await recordIncident('MALFORMED', key, evidence(ev))
       return ACK
     }
     const paid: PaidEvidence = {
       transactionId: ev.transactionId,
       timeEnd: String(ev.timeEnd ?? ''),
-      totalFee: ev.totalFee as number,
+      totalFee,
       ...(ev.subMchId ? { subMchId: ev.subMchId } : {}),
       via: 'callback',
     }

@@ -1,11 +1,13 @@
 /**
  * Cloud function `payExpire`: a timer (cron in cloudbaserc.json, every 5 minutes). Closes
  * UNPAID orders past their expiry with cloudPay.closeOrder (an order paid meanwhile is
- * reconciled to PAID instead), and resubmits refunds WeChat Pay has not accepted yet (same
- * outRefundNo, so never a second refund). Timer event: `{ Type: 'Timer', TriggerName, Time }`.
+ * reconciled to PAID instead), resubmits refunds WeChat Pay has not accepted yet (same
+ * outRefundNo, so never a second refund), and confirms by queryRefund the refunds still
+ * REFUNDING five minutes after acceptance (the refund callback may never come, or not be
+ * readable). Timer event: `{ Type: 'Timer', TriggerName, Time }`.
  */
 import { payConfig } from '../../../server/pay/config'
-import { closeExpired, dueOrders, submitRefund } from '../../../server/pay/settle'
+import { closeExpired, confirmRefund, dueOrders, submitRefund } from '../../../server/pay/settle'
 import { errText } from '../../../server/errors'
 import { runningEnv, wxContext } from '../../../server/wx'
 
@@ -14,6 +16,8 @@ export interface ExpireReport {
   paid: number
   unchanged: number
   refundsResubmitted: number
+  refundsConfirmed: number
+  refundsFailed: number
   errors: number
   skipped?: string
 }
@@ -21,7 +25,7 @@ export interface ExpireReport {
 const BATCH = 100
 
 export async function main(): Promise<ExpireReport> {
-  const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, errors: 0 }
+  const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, refundsConfirmed: 0, refundsFailed: 0, errors: 0 }
   const wx = wxContext()
   if (wx.OPENID || wx.SOURCE === 'wx_client') return { ...report, skipped: 'not callable from the mini-program' }
   const cfg = payConfig(process.env, runningEnv())
@@ -29,7 +33,7 @@ export async function main(): Promise<ExpireReport> {
     console.error(JSON.stringify({ fn: 'payExpire', skipped: cfg.message }))
     return { ...report, skipped: cfg.message }
   }
-  const { expired, refunds } = await dueOrders(Date.now(), BATCH)
+  const { expired, refunds, unconfirmed } = await dueOrders(Date.now(), BATCH)
   for (const order of expired) {
     try {
       const r = await closeExpired(order, cfg)
@@ -48,6 +52,16 @@ export async function main(): Promise<ExpireReport> {
     } catch (e) {
       report.errors++
       console.error(JSON.stringify({ fn: 'payExpire', refund: order._id, error: errText(e) }))
+    }
+  }
+  for (const order of unconfirmed) {
+    try {
+      const r = await confirmRefund(order, cfg, 'timer')
+      if (r === 'REFUNDED') report.refundsConfirmed++
+      else if (r === 'FAILED') report.refundsFailed++
+    } catch (e) {
+      report.errors++
+      console.error(JSON.stringify({ fn: 'payExpire', confirm: order._id, error: errText(e) }))
     }
   }
   console.log(JSON.stringify({ fn: 'payExpire', ...report }))

@@ -1,83 +1,77 @@
 /**
  * Cloud function `payRefundCallback`: the WeChat Pay refund-result callback (the
  * `functionName` given to cloudPay.refund). Same return protocol as the payment callback
- * (`{ errcode: 0, errmsg: '' }` or WeChat re-delivers). The refund notification's `req_info`
- * (WeChat Pay V2 "退款结果通知") is delivered by CloudBase already decrypted, as `reqInfo`
- * in camelCase (transactionId, outTradeNo, refundId, outRefundNo, totalFee, refundFee,
- * refundStatus SUCCESS | CHANGE | REFUNDCLOSE, successTime, ...). A JSON string is accepted too.
+ * (`{ errcode: 0, errmsg: '' }`, else WeChat Pay re-delivers).
+ *
+ * What the notification looks like inside CloudBase is not documented: WeChat Pay V2's "退款结果
+ * 通知" carries `req_info` encrypted with the merchant key (AES-256-ECB), which a cloudPay
+ * sub-merchant does not hold; CloudBase may hand it on decrypted (`reqInfo` in camelCase, or
+ * snake_case, or a JSON string) or not at all. So the notification is only a hint: whatever
+ * refund it names is confirmed with WeChat Pay (queryRefund, server/pay/settle.ts confirmRefund),
+ * and nothing is believed from it. When it names nothing readable, the payExpire timer confirms
+ * every refund still REFUNDING five minutes after WeChat Pay accepted it.
  */
 import { subscribeConfig } from '../../../server/pay/config'
-import { notify } from '../../../server/pay/notify'
-import { getOrderDoc, recordIncident, transition } from '../../../server/pay/orders'
+import { getOrderDoc, recordIncident } from '../../../server/pay/orders'
+import { confirmRefund } from '../../../server/pay/settle'
 import { errText } from '../../../server/errors'
 import { wxContext } from '../../../server/wx'
 
-export interface RefundInfo {
-  transactionId?: string
-  outTradeNo?: string
-  refundId?: string
-  outRefundNo?: string
-  totalFee?: number
-  refundFee?: number
-  settlementRefundFee?: number
-  refundStatus?: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE'
-  successTime?: string
-}
-
 const ACK = { errcode: 0, errmsg: '' } as const
 
-function readInfo(ev: Record<string, unknown>): RefundInfo | null {
-  const raw = ev.reqInfo
-  if (raw && typeof raw === 'object') return raw as RefundInfo
-  if (typeof raw === 'string') {
+/** The order and refund a notification names, from any of the shapes it may arrive in. */
+export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; outRefundNo?: string; claimed?: string } {
+  let info: Record<string, unknown> = ev
+  const raw = ev.reqInfo ?? ev.req_info
+  if (raw && typeof raw === 'object') info = raw as Record<string, unknown>
+  else if (typeof raw === 'string' && raw.trimStart().startsWith('{')) {
     try {
       const parsed = JSON.parse(raw) as unknown
-      return parsed && typeof parsed === 'object' ? (parsed as RefundInfo) : null
+      if (parsed && typeof parsed === 'object') info = parsed as Record<string, unknown>
     } catch {
-      return null
+      // not JSON: an encrypted req_info
     }
   }
-  return null
+  const str = (...keys: string[]) => {
+    for (const k of keys) if (typeof info[k] === 'string' && /^[A-Za-z0-9_\-|*@]{1,64}$/.test(info[k] as string)) return info[k] as string
+    return undefined
+  }
+  const outTradeNo = str('outTradeNo', 'out_trade_no')
+  const outRefundNo = str('outRefundNo', 'out_refund_no')
+  const claimed = str('refundStatus', 'refund_status')
+  return { ...(outTradeNo ? { outTradeNo } : {}), ...(outRefundNo ? { outRefundNo } : {}), ...(claimed ? { claimed } : {}) }
 }
 
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
   const wx = wxContext()
-  if (wx.OPENID || wx.SOURCE === 'wx_client') {
+  // A call from the mini-program is not WeChat Pay. (Even so, it could only make us ask WeChat Pay.)
+  if (wx.SOURCE === 'wx_client') {
     console.error(JSON.stringify({ fn: 'payRefundCallback', refused: 'called from a client', openid: wx.OPENID }))
     return { errcode: 403, errmsg: 'not a WeChat Pay notification' }
   }
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
-  const info = readInfo(ev)
+  const ids = refundIds(ev)
   try {
-    if (ev.returnCode !== 'SUCCESS' || !info || typeof info.outTradeNo !== 'string' || typeof info.outRefundNo !== 'string') {
-      await recordIncident('REFUND_MALFORMED', `${String(info?.outRefundNo ?? ev.nonceStr ?? 'unknown')}`, { returnCode: ev.returnCode, info })
+    // Our outRefundNo is `${orderId}R${attempt}`: the order can be found from either id.
+    const orderId = ids.outTradeNo ?? ids.outRefundNo?.replace(/R\d+$/, '')
+    if (!orderId) {
+      await recordIncident('REFUND_NOTIFY_UNREADABLE', String(ev.nonceStr ?? ev.nonce_str ?? 'unknown').slice(0, 40), { returnCode: ev.returnCode, reqInfo: typeof (ev.reqInfo ?? ev.req_info) })
+      return ACK // the timer confirms open refunds by query
+    }
+    const order = await getOrderDoc(orderId)
+    if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo)) {
+      await recordIncident('REFUND_UNKNOWN', `${orderId}:${ids.outRefundNo ?? ''}`, { ...ids })
       return ACK
     }
-    const key = `${info.outRefundNo}:${info.refundStatus ?? ''}`
-    const order = await getOrderDoc(info.outTradeNo)
-    if (!order || !order.refund || order.refund.outRefundNo !== info.outRefundNo) {
-      await recordIncident('REFUND_UNKNOWN', key, { ...info })
-      return ACK
+    const result = await confirmRefund(order, subscribeConfig(process.env), 'refund-callback')
+    if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN')) {
+      // The notification says more than WeChat Pay confirms: believed by nobody, kept for review.
+      await recordIncident('UNCONFIRMED_REFUND_CALLBACK', `${order.refund.outRefundNo}:${ids.claimed}`, { ...ids, queried: result })
     }
-    if (info.refundStatus === 'SUCCESS') {
-      if (info.refundFee !== order.refund.refundFen) {
-        await recordIncident('REFUND_AMOUNT_MISMATCH', key, { ...info, expectedFen: order.refund.refundFen })
-        return ACK
-      }
-      const refund = { ...order.refund, refundedAt: new Date(), ...(info.refundId ? { refundId: info.refundId } : {}) }
-      if (await transition(order._id, 'REFUND_SUCCEEDED', { refund }, 'refund-callback')) {
-        await notify(order, 'refunded', subscribeConfig(process.env), order.refund.refundFen)
-      } else if (order.status !== 'REFUNDED') {
-        await recordIncident('REFUND_STATE_MISMATCH', key, { ...info, status: order.status })
-      }
-      return ACK
-    }
-    // CHANGE (the money could not go back: card closed, ...) or REFUNDCLOSE: a person must act.
-    await transition(order._id, 'REFUND_FAILED', { refund: { ...order.refund, lastError: String(info.refundStatus) } }, 'refund-callback')
-    await recordIncident('REFUND_' + String(info.refundStatus), key, { ...info })
     return ACK
   } catch (e) {
-    console.error(JSON.stringify({ fn: 'payRefundCallback', outRefundNo: info?.outRefundNo, error: errText(e) }))
-    return { errcode: 500, errmsg: 'could not record the refund result; please retry' }
+    // The query failed: a non-zero answer makes WeChat Pay deliver the notification again.
+    console.error(JSON.stringify({ fn: 'payRefundCallback', outRefundNo: ids.outRefundNo, error: errText(e) }))
+    return { errcode: 500, errmsg: 'could not confirm the refund; please retry' }
   }
 }
