@@ -37,6 +37,8 @@ export interface Caller {
   unionid?: string
   appid?: string
   clientIp?: string
+  /** A phone on an IPv6-only network has this instead of clientIp. */
+  clientIpv6?: string
 }
 
 export interface LocalCloudOptions {
@@ -273,6 +275,7 @@ export class LocalCloud {
     if (caller.openid || caller.appid) wx.WX_APPID = caller.appid ?? this.appid
     if (caller.unionid) wx.WX_UNIONID = caller.unionid
     if (caller.clientIp) wx.WX_CLIENTIP = caller.clientIp
+    if (caller.clientIpv6) wx.WX_CLIENTIPV6 = caller.clientIpv6
     const openDataKeys = (event as { __openDataKeys?: string[] } | null)?.__openDataKeys
     if (openDataKeys) {
       wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })

@@ -17,7 +17,11 @@
  * - paySign: MD5 over `appId, nonceStr, package, signType, timeStamp` + key, uppercase hex
  *   (wx.requestPayment / WeChat Pay V2 signing), so a tampered payment is refused by the fake
  *   wx.requestPayment.
- * Not reproduced: the 5-minute minimum between unifiedOrder and closeOrder, coupons, bills.
+ * - Limits of V2 unifiedorder / closeorder: body at most 128 bytes; time_expire yyyyMMddHHmmss and
+ *   more than 1 minute away; a prepay_id lives 2 hours (a payment with an older one fails; the
+ *   same out_trade_no ordered again after that gets a new prepay); closeorder in the first 5
+ *   minutes after ordering is refused ("订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟").
+ * Not reproduced: coupons, bills.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { ApiSandbox, type CallInfo } from './sandbox'
@@ -47,6 +51,10 @@ export interface SandboxOrder {
   payer: string
   appid: string
   prepayId: string
+  /** When the prepay was issued (it lives 2 hours). */
+  prepayAt: number
+  /** When the order was first placed (closeOrder is refused for 5 minutes). */
+  orderedAt: number
   payment: Record<string, string>
   state: SandboxTradeState
   timeExpire?: number
@@ -96,6 +104,13 @@ type BizCode = keyof typeof DESC | 'ERROR'
  * Beijing-time yyyyMMddHHmmss, as WeChat Pay writes time_end. Written apart from
  * server/pay/money.ts on purpose: the sandbox stands for WeChat and must not share the code it checks.
  */
+/** V2 unifiedorder: body String(128), in bytes. */
+const BODY_MAX_BYTES = 128
+/** A prepay_id is valid for 2 hours. */
+const PREPAY_TTL_MS = 2 * 3600_000
+/** closeorder is refused in the first 5 minutes after ordering. */
+const CLOSE_AFTER_MS = 5 * 60_000
+
 function payTime(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14)
 }
@@ -172,6 +187,12 @@ export class PaySandbox extends ApiSandbox {
     if (String(p.nonce_str).length > 32) return this.requestFail('nonce_str参数长度有误')
     if (typeof p.total_fee !== 'number' || !Number.isSafeInteger(p.total_fee) || p.total_fee <= 0) return this.requestFail('total_fee参数格式校验错误')
     if (p.trade_type !== 'JSAPI') return this.requestFail('trade_type参数格式校验错误')
+    if (Buffer.byteLength(String(p.body), 'utf8') > BODY_MAX_BYTES) return this.requestFail('body参数长度有误')
+    if (p.time_expire !== undefined) {
+      const at = typeof p.time_expire === 'string' ? parsePayTime(p.time_expire) : NaN
+      if (!Number.isFinite(at)) return this.requestFail('time_expire参数格式校验错误')
+      if (at - this.now() <= 60_000) return this.requestFail('time_expire时间过短，最短失效时间间隔必须大于1分钟')
+    }
     if (!this.merchants.has(String(p.sub_mch_id))) return this.requestFail('sub_mch_id与sub_appid不匹配')
     if (!info.openid) return this.bizFail('ERROR', 'JSAPI支付必须传openid')
     const existing = this.orders.get(outTradeNo)
@@ -179,11 +200,10 @@ export class PaySandbox extends ApiSandbox {
       if (existing.totalFee !== p.total_fee || existing.body !== p.body || existing.subMchId !== p.sub_mch_id) return this.bizFail('OUT_TRADE_NO_USED')
       if (this.isPaid(existing)) return this.bizFail('ORDERPAID')
       if (existing.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
+      if (this.now() - existing.prepayAt >= PREPAY_TTL_MS) this.issuePrepay(existing, info.appid) // re-entry after 2 h: a new prepay
       return this.ok({ appid: existing.appid, sub_appid: existing.appid, sub_mch_id: existing.subMchId, trade_type: 'JSAPI', prepay_id: existing.prepayId, payment: existing.payment })
     }
-    const prepayId = `wx${payTime(this.now())}${randomBytes(9).toString('hex')}`
-    const unsigned = { appId: info.appid, timeStamp: String(Math.floor(this.now() / 1000)), nonceStr: randomBytes(16).toString('hex'), package: `prepay_id=${prepayId}`, signType: 'MD5' }
-    const payment = { ...unsigned, paySign: paySign(unsigned) }
+    const { prepayId, payment } = this.newPrepay(info.appid)
     const expire = typeof p.time_expire === 'string' ? parsePayTime(p.time_expire) : NaN
     this.orders.set(outTradeNo, {
       outTradeNo,
@@ -195,12 +215,25 @@ export class PaySandbox extends ApiSandbox {
       payer: info.openid,
       appid: info.appid,
       prepayId,
+      prepayAt: this.now(),
+      orderedAt: this.now(),
       payment,
       state: 'NOTPAY',
       ...(Number.isFinite(expire) ? { timeExpire: expire } : {}),
       refunds: new Map(),
     })
     return this.ok({ appid: info.appid, sub_appid: info.appid, sub_mch_id: p.sub_mch_id, trade_type: 'JSAPI', prepay_id: prepayId, payment })
+  }
+
+  private newPrepay(appid: string): { prepayId: string; payment: Record<string, string> } {
+    const prepayId = `wx${payTime(this.now())}${randomBytes(9).toString('hex')}`
+    const unsigned = { appId: appid, timeStamp: String(Math.floor(this.now() / 1000)), nonceStr: randomBytes(16).toString('hex'), package: `prepay_id=${prepayId}`, signType: 'MD5' }
+    return { prepayId, payment: { ...unsigned, paySign: paySign(unsigned) } }
+  }
+
+  private issuePrepay(o: SandboxOrder, appid: string): void {
+    const { prepayId, payment } = this.newPrepay(appid)
+    Object.assign(o, { prepayId, payment, prepayAt: this.now() })
   }
 
   private queryOrder(p: Record<string, unknown>): Record<string, unknown> {
@@ -218,6 +251,7 @@ export class PaySandbox extends ApiSandbox {
     if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
     if (this.isPaid(o)) return this.bizFail('ORDERPAID', '订单已支付')
     if (o.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
+    if (this.now() - o.orderedAt < CLOSE_AFTER_MS) return this.bizFail('SYSTEMERROR', '订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟')
     o.state = 'CLOSED'
     return this.ok({ sub_mch_id: o.subMchId })
   }
@@ -296,6 +330,7 @@ export class PaySandbox extends ApiSandbox {
   checkPayment(payment: Record<string, unknown>, openid: string): { ok: true; order: SandboxOrder } | { ok: false; errMsg: string } {
     const o = this.findByPrepay(String(payment.package ?? ''))
     if (!o) return { ok: false, errMsg: 'requestPayment:fail prepay_id invalid' }
+    if (this.now() - o.prepayAt >= PREPAY_TTL_MS) return { ok: false, errMsg: 'requestPayment:fail prepay_id expired' }
     const expected = paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
     if (payment.paySign !== expected) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
     if (o.payer !== openid) return { ok: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' }

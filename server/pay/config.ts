@@ -6,7 +6,8 @@
  *                           The FULL id (e.g. "prod-8gabc123"), not the alias: a short id is the
  *                           top reason callbacks never arrive.
  *   PAY_BODY_PREFIX         "shop name" part of the order body ("<shop>-<product>")
- *   PAY_ORDER_TTL_MINUTES   how long an order can be paid (default 15)
+ *   PAY_ORDER_TTL_MINUTES   how long an order can be paid: 5-120 (default 15). WeChat Pay refuses to
+ *                           close an order in its first 5 minutes, and a prepay lives 2 hours.
  *   PAY_REFUND_WINDOW_DAYS  how long after payment the owner may ask for a refund (default 7)
  *   SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED   subscribe-message template ids
  *   MINIPROGRAM_STATE       developer | trial | formal: which version a message opens (default formal)
@@ -34,6 +35,10 @@ function positiveNumber(raw: string | undefined, fallback: number): number {
   return Number.isFinite(n) && n > 0 ? n : fallback
 }
 
+const DEFAULT_TTL_MINUTES = 15
+const MIN_TTL_MINUTES = 5
+const MAX_TTL_MINUTES = 120
+
 /** An env id as CloudBase prints it: name, dash, suffix (e.g. "prod-8gabc123"). */
 export const FULL_ENV_ID = /^[a-z][a-z0-9-]*-[a-z0-9]+$/
 
@@ -53,12 +58,16 @@ export function payConfig(env: Record<string, string | undefined>, runningEnv: s
   if (runningEnv && callbackEnvId !== runningEnv) {
     return { ok: false, message: `Payments are not set up: PAY_CALLBACK_ENV_ID "${callbackEnvId}" is not the environment the orders live in ("${runningEnv}"); its callbacks could not find them.` }
   }
+  const ttl = env.PAY_ORDER_TTL_MINUTES === undefined || env.PAY_ORDER_TTL_MINUTES === '' ? DEFAULT_TTL_MINUTES : Number(env.PAY_ORDER_TTL_MINUTES)
+  if (!Number.isInteger(ttl) || ttl < MIN_TTL_MINUTES || ttl > MAX_TTL_MINUTES) {
+    return { ok: false, message: `Payments are not set up: PAY_ORDER_TTL_MINUTES must be a whole number from ${MIN_TTL_MINUTES} to ${MAX_TTL_MINUTES} (WeChat Pay cannot close an order in its first 5 minutes, and a prepay lives 2 hours).` }
+  }
   return {
     ok: true,
     subMchId,
     callbackEnvId,
     bodyPrefix: (env.PAY_BODY_PREFIX ?? '').trim() || 'CloudBase Kit',
-    orderTtlMs: positiveNumber(env.PAY_ORDER_TTL_MINUTES, 15) * 60_000,
+    orderTtlMs: ttl * 60_000,
     refundWindowMs: refundWindowMs(env),
     ...subscribeConfig(env),
   }

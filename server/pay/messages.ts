@@ -22,6 +22,19 @@ export function fitThing(s: string, max = 20): string {
   return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`
 }
 
+/** At most `maxBytes` of UTF-8, cut between characters (WeChat Pay counts the body in bytes). */
+export function fitUtf8(s: string, maxBytes: number): string {
+  let out = ''
+  let bytes = 0
+  for (const ch of s) {
+    const n = Buffer.byteLength(ch, 'utf8')
+    if (bytes + n > maxBytes) break
+    out += ch
+    bytes += n
+  }
+  return out
+}
+
 export function fitCharacterString(s: string): string {
   return s.replace(/[^\x21-\x7e]/g, '').slice(0, 32)
 }

@@ -18,10 +18,10 @@ const ORDER = {
   trade_type: 'JSAPI',
 }
 
-function sandbox(answers: unknown[] = []) {
+function sandbox(answers: unknown[] = [], now: () => number = Date.now) {
   const received: Array<{ fn: string; event: Record<string, unknown> }> = []
   const queue = [...answers]
-  const sb = new PaySandbox(Date.now, 'env-1', async (fn, event) => {
+  const sb = new PaySandbox(now, 'env-1', async (fn, event) => {
     received.push({ fn, event })
     const next = queue.length ? queue.shift() : { errcode: 0, errmsg: '' }
     if (next instanceof Error) throw next
@@ -76,11 +76,37 @@ test('queryOrder, closeOrder and refund answer by the order state', async () => 
   expect(await sb.call('queryOrder', q, INFO)).toMatchObject({ trade_state: 'REFUND' })
 })
 
-test('closing an unpaid order, then paying it, is refused', async () => {
-  const { sb } = sandbox()
+test('closing an unpaid order: refused in its first 5 minutes, then closed, and paying it is refused', async () => {
+  let now = Date.parse('2026-11-21T10:00:00Z')
+  const { sb } = sandbox([], () => now)
   const res = (await sb.call('unifiedOrder', ORDER, INFO)) as Record<string, any>
-  expect(await sb.call('closeOrder', { sub_mch_id: ORDER.sub_mch_id, out_trade_no: ORDER.out_trade_no, nonce_str: 'x' }, INFO)).toMatchObject({ result_code: 'SUCCESS' })
+  const close = () => sb.call('closeOrder', { sub_mch_id: ORDER.sub_mch_id, out_trade_no: ORDER.out_trade_no, nonce_str: 'x' }, INFO)
+  expect(await close()).toMatchObject({ result_code: 'FAIL', err_code_des: '订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟' })
+  now += 5 * 60_000
+  expect(await close()).toMatchObject({ result_code: 'SUCCESS' })
   expect(await sb.userPays(res.payment, 'o-payer')).toEqual({ ok: false, errMsg: 'requestPayment:fail 订单已关闭' })
+})
+
+test('unifiedOrder limits: body at most 128 bytes, time_expire well formed and more than 1 minute away', async () => {
+  const now = Date.parse('2026-11-21T10:00:00Z')
+  const { sb } = sandbox([], () => now)
+  const order = (extra: Record<string, unknown>) => sb.call('unifiedOrder', { ...ORDER, out_trade_no: `T${Math.random().toString().slice(2, 18)}`, ...extra }, INFO)
+  expect(await order({ body: '咖'.repeat(43) })).toEqual({ return_code: 'FAIL', return_msg: 'body参数长度有误' }) // 129 bytes
+  expect(await order({ body: '咖'.repeat(42) })).toMatchObject({ result_code: 'SUCCESS' }) // 126 bytes
+  expect(await order({ time_expire: '2026-11-21 18:30' })).toEqual({ return_code: 'FAIL', return_msg: 'time_expire参数格式校验错误' })
+  expect(await order({ time_expire: '20261121180030' })).toEqual({ return_code: 'FAIL', return_msg: 'time_expire时间过短，最短失效时间间隔必须大于1分钟' }) // 30 s (Beijing time)
+  expect(await order({ time_expire: '20261121180200' })).toMatchObject({ result_code: 'SUCCESS' })
+})
+
+test('a prepay lives 2 hours: paying with an older one fails; ordering again gives a new one', async () => {
+  let now = Date.parse('2026-11-21T10:00:00Z')
+  const { sb } = sandbox([], () => now)
+  const first = (await sb.call('unifiedOrder', ORDER, INFO)) as Record<string, any>
+  now += 2 * 3600_000
+  expect(await sb.userPays(first.payment, 'o-payer')).toEqual({ ok: false, errMsg: 'requestPayment:fail prepay_id expired' })
+  const again = (await sb.call('unifiedOrder', ORDER, INFO)) as Record<string, any>
+  expect(again.prepay_id).not.toBe(first.prepay_id)
+  expect(await sb.userPays(again.payment, 'o-payer')).toMatchObject({ ok: true })
 })
 
 test('userPays checks the signature, the payer and the expiry like WeChat', async () => {
@@ -93,8 +119,10 @@ test('userPays checks the signature, the payer and the expiry like WeChat', asyn
   expect(received).toHaveLength(1)
   expect(received[0]!.event).toMatchObject({ returnCode: 'SUCCESS', resultCode: 'SUCCESS', outTradeNo: ORDER.out_trade_no, totalFee: 1800, subMchId: '1900000109' })
 
-  const { sb: sb2 } = sandbox()
-  const late = (await sb2.call('unifiedOrder', { ...ORDER, time_expire: '20200101000000' }, INFO)) as Record<string, any>
+  let now = Date.parse('2026-11-21T10:00:00Z')
+  const { sb: sb2 } = sandbox([], () => now)
+  const late = (await sb2.call('unifiedOrder', { ...ORDER, time_expire: '20261121180200' }, INFO)) as Record<string, any> // 2 min (Beijing time)
+  now += 3 * 60_000
   expect(await sb2.userPays(late.payment, 'o-payer')).toEqual({ ok: false, errMsg: 'requestPayment:fail 订单已过期' })
 })
 

@@ -71,4 +71,10 @@ export function age(cloud: LocalCloud, orderId: string, ms: number): void {
   if (refund?.requestedAt instanceof Date) refund.requestedAt = new Date(refund.requestedAt.getTime() - ms)
   if (refund?.acceptedAt instanceof Date) refund.acceptedAt = new Date(refund.acceptedAt.getTime() - ms)
   cloud.db.seed('orders', [doc])
+  // WeChat Pay's side of the same order ages with it (closeOrder's 5 minutes, the prepay's 2 hours).
+  const placed = cloud.cloudPay.orders.get(orderId)
+  if (placed) {
+    placed.orderedAt -= ms
+    placed.prepayAt -= ms
+  }
 }

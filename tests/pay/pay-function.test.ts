@@ -344,6 +344,30 @@ describe('client says paid, callback late', () => {
   })
 })
 
+describe('what WeChat Pay limits', () => {
+  test('an IPv6-only phone: spbillCreateIp is its CLIENTIPV6, not a made-up address', async () => {
+    const w = payWorld()
+    expect((await w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'req-ipv6-0001' }, { openid: 'o-v6', clientIpv6: '240e:3b4:0:1::2' })).ok).toBe(true)
+    expect(w.cloud.cloudPay.callsTo('unifiedOrder').at(-1)!.params.spbill_create_ip).toBe('240e:3b4:0:1::2')
+  })
+
+  test('the order body stays within 128 bytes whatever the shop and product names', async () => {
+    const w = payWorld({ vars: { ...PAY_VARS, PAY_BODY_PREFIX: '😀'.repeat(30) } })
+    expect((await w.buy()).ok).toBe(true)
+    const body = String(w.cloud.cloudPay.callsTo('unifiedOrder').at(-1)!.params.body)
+    expect(Buffer.byteLength(body, 'utf8')).toBeLessThanOrEqual(128)
+    expect(body.startsWith('😀')).toBe(true)
+  })
+
+  test.each(['4', '121', '1.5', 'x'])('PAY_ORDER_TTL_MINUTES=%s is refused with the reason (5-120)', async (ttl) => {
+    const w = payWorld({ vars: { ...PAY_VARS, PAY_ORDER_TTL_MINUTES: ttl } })
+    const res = await w.buy()
+    expect(res.error?.code).toBe('PAY_NOT_CONFIGURED')
+    expect(res.error?.message).toContain('PAY_ORDER_TTL_MINUTES must be a whole number from 5 to 120')
+    expect(w.cloud.cloudPay.callsTo('unifiedOrder')).toHaveLength(0)
+  })
+})
+
 describe('expiry', () => {
   test('the timer closes expired UNPAID orders at WeChat Pay, then here', async () => {
     const w = payWorld()

@@ -14,7 +14,7 @@ import { cloudPay, runningEnv, type UnifiedOrderParams } from '../../../server/w
 import { PAY_CALLBACK_FUNCTION, payConfig, refundRequiresSoter, refundWindowMs, subscribeConfig, type PayConfig } from '../../../server/pay/config'
 import { useProof } from '../../../server/soter/proof'
 import { orderTotal, refundAmount, wxPayTime } from '../../../server/pay/money'
-import { fitThing } from '../../../server/pay/messages'
+import { fitThing, fitUtf8 } from '../../../server/pay/messages'
 import { addCredits } from '../../../server/pay/notify'
 import { ORDERS, PRODUCTS, getOwnOrder, patchIf, toView, transition, type OrderDoc, type ProductDoc, type RefundRecord } from '../../../server/pay/orders'
 import { nonce, reconcile, submitRefund } from '../../../server/pay/settle'
@@ -37,8 +37,8 @@ function newOutTradeNo(now: number): string {
   return `${wxPayTime(now)}${tail}`
 }
 
-/** The order body WeChat shows the payer: "<shop>-<product>" (body: String(128); kept short for multi-byte text). */
-const orderBody = (prefix: string, title: string) => fitThing(`${prefix}-${title}`, 40)
+/** The order body WeChat shows the payer: "<shop>-<product>", at most 40 characters and 128 UTF-8 bytes (V2 body: String(128)). */
+const orderBody = (prefix: string, title: string) => fitUtf8(fitThing(`${prefix}-${title}`, 40), 128)
 
 function toProduct(p: ProductDoc): Product {
   return { productId: p._id, title: p.title, description: p.description, priceFen: p.priceFen, maxQuantity: p.maxQuantity }
@@ -115,7 +115,8 @@ export const main = createRouter<PayContract>('pay', {
       const unified: UnifiedOrderParams = {
         body: orderBody(cfg.bodyPrefix, product.title),
         outTradeNo,
-        spbillCreateIp: ctx.wx.CLIENTIP || '127.0.0.1',
+        // V2 spbill_create_ip takes IPv4 or IPv6: a phone on an IPv6-only network has only CLIENTIPV6.
+        spbillCreateIp: ctx.wx.CLIENTIP || ctx.wx.CLIENTIPV6 || '127.0.0.1',
         subMchId: cfg.subMchId,
         totalFee,
         envId: cfg.callbackEnvId,
