@@ -282,6 +282,7 @@ export class LocalCloud {
       delete (event as { __openDataKeys?: string[] }).__openDataKeys
     }
     const env = { ...envVariables, ...wx, WX_CONTEXT_KEYS: Object.keys(wx).join(','), TCB_ENV: this.env, SCF_NAMESPACE: this.env, TCB_SOURCE: source }
+    if (source === 'wx_client' && caller.openid) this.openapi.userVisited(caller.openid)
     const record: Invocation = { id: requestId, fn: name, source, event, ...(caller.openid ? { openid: caller.openid } : {}), startedAt: this.now(), ms: 0 }
     this.invocations.push(record)
     const t0 = performance.now()

@@ -9,6 +9,11 @@ import { KfSandbox } from './kf-sandbox'
 import { SoterSandbox } from './soter-sandbox'
 import { wxacodePng } from './wxacode-png'
 
+/** msgSecCheck: content at most 2500 characters. */
+const SEC_CHECK_MAX_CHARS = 2500
+/** msgSecCheck needs a visit in the last 2 hours (61010). */
+const VISIT_WINDOW_MS = 2 * 3600_000
+
 export class WxApiError extends Error {
   constructor(readonly errcode: number, readonly errmsg: string) {
     super(`${errcode} ${errmsg}`)
@@ -110,7 +115,10 @@ export interface IssuedPhone {
  * The default openapi handlers. Each follows its documentation page:
  * - security.msgSecCheck (v2): https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/sec-center/sec-check/msgSecCheck.html
  *   `result.suggest` risky/review when the content holds a configured word, else pass.
- *   Missing/empty openid -> 40003; version other than 2 -> 47001 (v1 is withdrawn).
+ *   Missing/empty openid -> 40003; version other than 2 -> 47001 (v1 is withdrawn); scene not
+ *   1-4 (资料, 评论, 论坛, 社交日志) or content over 2500 characters -> 47001; a user who has not
+ *   used the mini-program in the last 2 hours -> 61010 (用户访问记录超时). Visits are what the
+ *   local cloud sees: calls from the mini-program (`userVisited`).
  * - phonenumber.getPhoneNumber: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
  *   codes come from `issuePhoneCode` (what the getPhoneNumber button hands the page): single use,
  *   valid 5 minutes; an unknown, used or expired code -> 40029 "invalid code".
@@ -120,7 +128,8 @@ export interface IssuedPhone {
  *   data breaking the keyword rules (thing ≤ 20 chars, character_string ≤ 32, amount a
  *   number, time a date) -> 47003; miniprogram_state not developer/trial/formal -> 47003.
  * - wxacode.getUnlimited: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
- *   scene 1-32 characters of [0-9A-Za-z!#$&'()*+,/:;=?@-._~] (else 40129); page without a
+ *   scene empty or over 32 characters -> 40169 ("invalid length for scene"); other characters than
+ *   [0-9A-Za-z!#$&'()*+,/:;=?@-._~] -> 40129 ("invalid scene"); page without a
  *   leading slash or query, and with check_path (default true) a page of the published version
  *   (`publishedPages`), else 41030; `width` 280-1280 (else 47001). Answers a real PNG of that
  *   width (wxacode-png.ts) whose tEXt chunks carry the scene and page, so tests can read what a
@@ -133,6 +142,14 @@ export class OpenApiSandbox extends ApiSandbox {
   readonly publishedPages = new Set<string>()
   /** Templates added to the account (公共模板库 → 我的模板). */
   readonly templates = new Set<string>()
+  /** openid -> when the user last used the mini-program (a call from it). */
+  private visits = new Map<string, number>()
+
+  /** The user used the mini-program now (the local cloud calls this for every call from it). */
+  userVisited(openid: string): void {
+    this.visits.set(openid, this.now())
+  }
+
   /** openid -> template -> sends the user allowed. */
   private grants = new Map<string, Map<string, number>>()
 
@@ -147,6 +164,7 @@ export class OpenApiSandbox extends ApiSandbox {
   forgetUsers(): void {
     this.calls.length = 0
     this.grants.clear()
+    this.visits.clear()
     this.phoneCodes.clear()
     this.kf.windows.clear()
     this.kf.media.clear()
@@ -169,7 +187,11 @@ export class OpenApiSandbox extends ApiSandbox {
     this.on('security.msgSecCheck', (p) => {
       if (typeof p.openid !== 'string' || !p.openid) throw new WxApiError(40003, 'invalid openid')
       if (p.version !== 2) throw new WxApiError(47001, 'data format error: version must be 2')
+      if (![1, 2, 3, 4].includes(p.scene as number)) throw new WxApiError(47001, 'data format error: scene must be 1, 2, 3 or 4')
       const content = String(p.content ?? '')
+      if (Array.from(content).length > SEC_CHECK_MAX_CHARS) throw new WxApiError(47001, 'data format error: content over 2500 characters')
+      const visited = this.visits.get(p.openid)
+      if (visited === undefined || now() - visited > VISIT_WINDOW_MS) throw new WxApiError(61010, 'user access record timeout (the user has not used the mini-program in the last 2 hours)')
       const suggest = this.secCheck.risky.some((w) => content.includes(w)) ? 'risky' : this.secCheck.review.some((w) => content.includes(w)) ? 'review' : 'pass'
       const label = suggest === 'pass' ? 100 : 20003
       return {
@@ -204,7 +226,8 @@ export class OpenApiSandbox extends ApiSandbox {
     })
     this.on('wxacode.getUnlimited', (p) => {
       const scene = typeof p.scene === 'string' ? p.scene : ''
-      if (!/^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$/.test(scene)) throw new WxApiError(40129, 'invalid scene')
+      if (scene.length === 0 || scene.length > 32) throw new WxApiError(40169, 'invalid length for scene, or the data is not json string')
+      if (!/^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]+$/.test(scene)) throw new WxApiError(40129, 'invalid scene')
       const page = typeof p.page === 'string' ? p.page : 'pages/index/index'
       if (page.startsWith('/') || page.includes('?')) throw new WxApiError(41030, 'invalid page')
       if (p.check_path !== false && !this.publishedPages.has(page)) throw new WxApiError(41030, 'invalid page')

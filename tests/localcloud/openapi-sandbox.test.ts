@@ -1,0 +1,42 @@
+/**
+ * The openapi sandbox refuses what WeChat refuses (sandbox.ts names the documents):
+ * getUnlimited's scene length (40169) apart from its characters (40129); msgSecCheck's scene,
+ * content length and the 2-hour visit rule (61010).
+ */
+import { LocalCloud, WxApiError } from '../../localcloud'
+
+const info = { fn: 'test', appid: 'wx' }
+const code = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof WxApiError ? e.errcode : -999))
+
+test('wxacode.getUnlimited: empty or over 32 characters is 40169; a character WeChat refuses is 40129', async () => {
+  const cloud = new LocalCloud()
+  const get = (scene: string) => code(cloud.openapi.call('wxacode.getUnlimited', { scene, page: 'pages/index/index', check_path: false }, info))
+  expect(await get('')).toBe(40169)
+  expect(await get('s='.padEnd(33, 'x'))).toBe(40169)
+  expect(await get('s=中文')).toBe(40129)
+  expect(await get('s='.padEnd(32, 'x'))).toBe(0)
+})
+
+describe('security.msgSecCheck', () => {
+  const check = (cloud: LocalCloud, p: Record<string, unknown>) => code(cloud.openapi.call('security.msgSecCheck', { version: 2, openid: 'o-1', scene: 1, content: 'hello', ...p }, info))
+
+  test('needs a visit to the mini-program in the last 2 hours (61010)', async () => {
+    let now = Date.parse('2026-11-21T10:00:00Z')
+    const cloud = new LocalCloud({ now: () => now })
+    expect(await check(cloud, {})).toBe(61010) // never seen
+    await cloud.callFromClient('user', { action: 'login' }, { openid: 'o-1' })
+    expect(await check(cloud, {})).toBe(0)
+    now += 2 * 3600_000 + 1
+    expect(await check(cloud, {})).toBe(61010)
+  })
+
+  test('scene 1-4 and content up to 2500 characters', async () => {
+    const cloud = new LocalCloud()
+    cloud.openapi.userVisited('o-1')
+    expect(await check(cloud, { scene: 5 })).toBe(47001)
+    expect(await check(cloud, { scene: '1' })).toBe(47001)
+    expect(await check(cloud, { content: '字'.repeat(2501) })).toBe(47001)
+    expect(await check(cloud, { content: '字'.repeat(2500), scene: 4 })).toBe(0)
+  })
+
+})
