@@ -136,8 +136,9 @@ export class MessagePush {
     return this.deliver(event)
   }
 
+  /** The user acts now (WeChat's window opens at the action, whatever CreateTime the event carries). */
   act(event: PushEvent): void {
-    this.cloud.openapi.kf.userAction(event.FromUserName, event.MsgType === 'event' ? 'enter' : 'message', event.CreateTime * 1000)
+    this.cloud.openapi.kf.userAction(event.FromUserName, event.MsgType === 'event' ? 'enter' : 'message', this.cloud.now())
   }
 
   // ---- delivery ----

@@ -85,7 +85,9 @@ async function ownOrder(openid: string, orderId: string): Promise<OwnOrder | nul
 async function decide(msg: InboundMessage, key: string, cfg: CsConfig, now: number): Promise<Plan> {
   const openid = msg.FromUserName
   await store.logMessage({ _id: `in:${key}`, openid, dir: 'in', at: new Date(msg.CreateTime * 1000), by: 'user', kind: msg.MsgType === 'event' ? msg.Event : msg.MsgType, summary: summarize(msg) })
-  const conv = await store.recordUserAction(openid, msg.MsgType === 'event' ? 'enter' : 'message', msg.CreateTime * 1000, summarize(msg), now)
+  // The window opens when the message arrives, not at its CreateTime: that is the sender's clock
+  // (the documented sample carries a 2012 time), and entering allows only 1 minute.
+  const conv = await store.recordUserAction(openid, msg.MsgType === 'event' ? 'enter' : 'message', now, summarize(msg), now)
   const from = msg.MsgType === 'event' ? decodeSessionFrom(msg.SessionFrom) : null
   const [rules, order] = await Promise.all([
     msg.MsgType === 'event' ? Promise.resolve([]) : store.loadRules(),
@@ -152,8 +154,11 @@ async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Cl
   try {
     const plan = claim.seen.plan ?? (await decide(msg, key, cfg, started))
     const todo = plan.replies.map((r, i) => ({ r, i })).filter(({ i }) => !claim.seen.done.includes(i))
-    // Before the first send (a send ends "typing…"; shown after it, it would linger).
-    if (todo.length > 0 && msg.MsgType !== 'event') await setTyping(openid, 'Typing', budget).catch((e: unknown) => log({ key, typing: errText(e) }))
+    // Before the first send (a send ends "typing…"; shown after it, it would linger), and only
+    // when a send is still allowed: "typing…" with no reply after it would mislead the user.
+    if (todo.length > 0 && msg.MsgType !== 'event' && (await store.canSend(openid, started))) {
+      await setTyping(openid, 'Typing', budget).catch((e: unknown) => log({ key, typing: errText(e) }))
+    }
     const outcomes: Array<SendOutcome & { index: number }> = []
     for (const { r, i } of todo) {
       // Marked before sending: a run that dies mid-send loses that reply rather than doubling it.

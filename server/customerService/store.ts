@@ -141,6 +141,12 @@ export async function recordUserAction(openid: string, action: UserAction, actio
   })) as ConversationDoc
 }
 
+/** Whether the window allows a send now (nothing is taken). */
+export async function canSend(openid: string, now: number): Promise<boolean> {
+  const c = await getConversation(openid)
+  return !!c && c.sendsLeft > 0 && toMillis(c.windowUntil) > now
+}
+
 /** Takes one send from the window; false when none is left (nothing is sent then). */
 export async function takeSend(openid: string, now: number): Promise<boolean> {
   const _ = db().command

@@ -312,3 +312,13 @@ test('"typing…" goes out before the reply, so the reply ends it', async () => 
   await w.push.user(w.push.text(ALICE, 'refund again'))
   expect(w.cloud.openapi.callsTo('customerServiceMessage.setTyping').map((c) => c.ok)).toEqual([true, true])
 })
+
+test("the documented sample event (CreateTime in 2016): the window counts from its arrival, so typing is followed by the reply", async () => {
+  const w = csWorld()
+  // receive.html's sample text message, as WeChat documents it, sent by ALICE.
+  const sample = { ToUserName: w.cloud.appid, FromUserName: ALICE, CreateTime: 1482048670, MsgType: 'text', Content: 'refund', MsgId: '1234567890123456' }
+  const d = await w.push.user(sample)
+  expect(d.acked).toBe(true)
+  const apis = w.cloud.openapi.calls.filter((c) => c.api.startsWith('customerServiceMessage.')).map((c) => [c.api, c.ok])
+  expect(apis).toEqual([['customerServiceMessage.setTyping', true], ['customerServiceMessage.send', true]])
+})
