@@ -25,6 +25,10 @@ module.exports = tseslint.config(
     files: ['miniprogram/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+typings/', allowTypeImports: true, message: 'typings/ is outside miniprogramRoot: import types only.' }] }],
+      // DevTools' own TypeScript plugin may be older than 4.5, which added `import { a, type B }`
+      // (scripts/check-syntax.ts parses with 4.4): separate `import type` lines instead.
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports' }],
+      'no-restricted-syntax': ['error', { selector: "ImportSpecifier[importKind='type']", message: 'Use a separate `import type { … }` line: inline type specifiers need TypeScript 4.5, newer than older DevTools plugins.' }],
     },
   },
   {

@@ -2,7 +2,8 @@ import { cloudTarget, loadEnvConfig } from './config/env'
 import { markCloudReady } from './lib/call'
 import { localCloud, useCloud, wxCloud } from './lib/cloud'
 import { session } from './lib/session'
-import { recordEntry, SINGLE_PAGE_SCENE, type LaunchOptions } from './lib/share'
+import { recordEntry, SINGLE_PAGE_SCENE } from './lib/share'
+import type { LaunchOptions } from './lib/share'
 
 export interface AppGlobal {
   globalData: { envId: string; configError: string; singlePage: boolean }

@@ -2,7 +2,8 @@
  * `npm test`: every check, in order, each with its own output, then a short summary a newcomer
  * can read. Stops at the first failing step (its output above says why).
  *   1. lockfile   scripts/check-lockfile.ts (every current npm installs it)
- *   2. typecheck  tsc on functions, server, tests (strict) and on the mini-program
+ *   2. typecheck  tsc on functions, server, tests (strict) and on the mini-program, whose syntax
+ *                 must also parse with the TypeScript of older DevTools plugins (check-syntax.ts)
  *   3. lint       eslint
  *   4. build      the cloud functions
  *   5. jest       writes .reports/jest-results.json (read by .ci/run for its totals line)
@@ -49,7 +50,7 @@ export function summarize(jest: JestReport, size: SizeReport, browser: BrowserCh
     `  sizes      all within size-budgets.json: main package ${main ? `${kb(main.bytes)} of ${kb(main.budget)}` : 'n/a'}` +
       (sub ? `; fullest subpackage ${sub.name} ${kb(sub.bytes)} of ${kb(sub.budget)}` : '') +
       (fn ? `; fullest function ${fn.name} ${kb(fn.bytes)} of ${kb(fn.budget)}` : ''),
-    '  also       lockfile, typecheck, lint, function build, official offline compile',
+    '  also       lockfile, mini-program syntax (TypeScript 4.4), typecheck, lint, function build, official offline compile',
   ]
   const files = [...new Set(skipped.map((s) => s.file))]
   for (const file of files) {
@@ -70,6 +71,7 @@ const tsx = (script: string) => [process.execPath, '--import', 'tsx', join(ROOT,
 const STEPS: Step[] = [
   { name: 'lockfile', cmd: tsx('check-lockfile.ts') },
   { name: 'typecheck', cmd: [process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'] },
+  { name: 'mini-program syntax', cmd: tsx('check-syntax.ts') },
   { name: 'typecheck (mini-program)', cmd: [process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'miniprogram/tsconfig.json'] },
   { name: 'lint', cmd: [process.execPath, join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'] },
   { name: 'build', cmd: tsx('build-functions.ts') },

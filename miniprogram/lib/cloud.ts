@@ -111,7 +111,10 @@ export function localCloud(url: string): CloudClient {
   return {
     callFunction: (name, data) => ok(`/api/functions/${encodeURIComponent(name)}`, data),
     // Opaque to the page, as wx.cloud.CloudID's object is; only the server reads it.
-    CloudID: (cloudID) => ({ $cloudID: cloudID }) satisfies LocalCloudIdMarker as unknown as ICloudIDLike,
+    CloudID: (cloudID) => {
+      const marker: LocalCloudIdMarker = { $cloudID: cloudID }
+      return marker as unknown as ICloudIDLike
+    },
     uploadFile: async ({ cloudPath, filePath }) => {
       let base64: string
       try {

@@ -28,7 +28,7 @@ test('a green run: tests, the fullest package and function against their budgets
     'npm test passed in 1 min 5 s',
     '  tests      450 passed in 41 files',
     '  sizes      all within size-budgets.json: main package 60.0 KB of 120.0 KB; fullest subpackage light 150.0 KB of 200.0 KB; fullest function pay 90.0 KB of 100.0 KB',
-    '  also       lockfile, typecheck, lint, function build, official offline compile',
+    '  also       lockfile, mini-program syntax (TypeScript 4.4), typecheck, lint, function build, official offline compile',
   ])
 })
 

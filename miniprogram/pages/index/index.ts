@@ -1,4 +1,5 @@
-import { followSession, session, type SessionSnapshot, type SessionState } from '../../lib/session'
+import { followSession, session } from '../../lib/session'
+import type { SessionSnapshot, SessionState } from '../../lib/session'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 
 interface Data {

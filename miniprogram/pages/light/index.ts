@@ -8,9 +8,12 @@
  */
 import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
 import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
-import { bleProblem, checkSystem, type BleFix } from './ble/errors'
-import { LightLink, signalBars, type FoundDevice, type LinkState } from './ble/link'
-import { parseRemembered, STORAGE_KEY, type Remembered } from './ble/remember'
+import { bleProblem, checkSystem } from './ble/errors'
+import type { BleFix } from './ble/errors'
+import { LightLink, signalBars } from './ble/link'
+import type { FoundDevice, LinkState } from './ble/link'
+import { parseRemembered, STORAGE_KEY } from './ble/remember'
+import type { Remembered } from './ble/remember'
 import { FrameBatcher, LatestWins } from './ble/schedule'
 import { shareCard } from '../../lib/share'
 

@@ -7,7 +7,8 @@
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
-import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, subscribeAnswers, subscribeIds, type BuyState } from './logic'
+import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, subscribeAnswers, subscribeIds } from './logic'
+import type { BuyState } from './logic'
 import { cloud } from '../../lib/cloud'
 
 /** SINGLE_PAGE: opened from Moments (scene 1154), where nothing can be bought. */

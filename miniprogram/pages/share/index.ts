@@ -2,7 +2,8 @@
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
-import { paintPoster, posterLayout, type PosterCtx } from './poster'
+import { paintPoster, posterLayout } from './poster'
+import type { PosterCtx } from './poster'
 import { cloud } from '../../lib/cloud'
 
 const PAGE_NAMES: Record<string, string> = {

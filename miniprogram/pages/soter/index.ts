@@ -6,9 +6,11 @@
  */
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 import { call } from '../../lib/call'
-import { cloud, type SoterAuthResult } from '../../lib/cloud'
+import { cloud } from '../../lib/cloud'
+import type { SoterAuthResult } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
-import { availableModes, purposeOf, soterFailure, type ModeView, type SoterState } from './logic'
+import { availableModes, purposeOf, soterFailure } from './logic'
+import type { ModeView, SoterState } from './logic'
 
 interface Data {
   state: SoterState

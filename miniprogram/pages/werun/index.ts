@@ -6,7 +6,8 @@
 import type { StepDay } from '../../../typings/werun'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
-import { formatSteps, stats, weRunFailure, type WerunState } from './logic'
+import { formatSteps, stats, weRunFailure } from './logic'
+import type { WerunState } from './logic'
 import { cloud } from '../../lib/cloud'
 
 interface Data {

@@ -8,8 +8,10 @@
 import { protocolById, protocolOfDevice, scanServices } from '../protocol/index'
 import type { LightProtocol, LightStatus } from '../protocol/types'
 import { findUuid } from '../protocol/uuid'
-import { BleError, bleProblem, errCodeOf, type BleProblem } from './errors'
-import { backoffDelay, realTimers, WriteQueue, type Timers } from './schedule'
+import { BleError, bleProblem, errCodeOf } from './errors'
+import type { BleProblem } from './errors'
+import { backoffDelay, realTimers, WriteQueue } from './schedule'
+import type { Timers } from './schedule'
 import { TIMING } from './timing'
 
 export interface FoundDevice {

@@ -9,7 +9,8 @@
  *   brightness  7E 04 01 II FF FF FF 00 EF   (II 00-64)
  *   speed       7E 04 02 II FF FF FF 00 EF   (II 00-64)
  */
-import { clampByte, effectsOf, scalePct, type LightProtocol } from './types'
+import { clampByte, effectsOf, scalePct } from './types'
+import type { LightProtocol } from './types'
 
 const frame = (...body: number[]): Uint8Array => Uint8Array.from([0x7e, ...body, 0xef])
 

@@ -11,7 +11,8 @@
  * The protocol has no brightness command: brightness scales the colour (or the white
  * intensity) that is sent, which is what the vendor app does too.
  */
-import { clampByte, effectsOf, scalePct, type LightProtocol, type LightStatus, type Rgb } from './types'
+import { clampByte, effectsOf, scalePct } from './types'
+import type { LightProtocol, LightStatus, Rgb } from './types'
 
 export const TRIONES_MODES: Record<string, number> = {
   FADE_7: 0x25,

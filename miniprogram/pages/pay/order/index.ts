@@ -5,7 +5,8 @@
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
-import { formatFen, formatTime, paymentFailure, toRow, type OrderRow } from '../logic'
+import { formatFen, formatTime, paymentFailure, toRow } from '../logic'
+import type { OrderRow } from '../logic'
 import { cloud } from '../../../lib/cloud'
 
 interface Data {

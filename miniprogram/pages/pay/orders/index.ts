@@ -1,7 +1,8 @@
 /** My orders: newest first, paged ("Load more"), each row opens the order. */
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
-import { toRow, type OrderRow } from '../logic'
+import { toRow } from '../logic'
+import type { OrderRow } from '../logic'
 
 interface Data {
   state: 'LOADING' | 'READY' | 'ERROR'

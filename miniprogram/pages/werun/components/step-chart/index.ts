@@ -5,8 +5,10 @@
  * changed: the geometry's inputs are compared with what was last drawn.
  */
 import type { StepDay } from '../../../../../typings/werun'
-import { isEmpty, layout, type ChartMode } from './geometry'
-import { paint, type Ctx2D } from './paint'
+import { isEmpty, layout } from './geometry'
+import type { ChartMode } from './geometry'
+import { paint } from './paint'
+import type { Ctx2D } from './paint'
 
 interface CanvasNode {
   width: number
