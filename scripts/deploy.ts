@@ -12,6 +12,13 @@
  * 3. creates the collections of database/collections.json that are missing, their missing
  *    indexes, and sets their security rules (CloudBase Manager SDK; ModifySafeRule, AclTag CUSTOM);
  * 4. prints what only the console can do (message-push routing, the cloudPay sub-merchant, seeds).
+ * Cloud-call permissions: a function's config.json `permissions.openapi` is documented as applied
+ * when the function is uploaded from DevTools (CloudBase FAQ on -604101); nothing documents
+ * `tcb fn deploy` or the Manager SDK reading it. So each function that has permissions is, after
+ * `tcb fn deploy` (runtime, timeout, variables, triggers), uploaded again through the channel
+ * DevTools uses: miniprogram-ci `cloud.uploadFunction` with the code-upload key (MP_APPID,
+ * MP_PRIVATE_KEY_PATH), which zips the folder with its config.json. Without the key deploy stops
+ * and says so, unless `--no-permissions` (then it lists the functions to upload from DevTools).
  * Credentials: a `tcb login` for the functions; the database step needs a CAM API key
  * (TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, which `tcb` uses too). Nothing is committed.
  */
@@ -21,6 +28,8 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
+import { ciProject, loadCi } from './compile-miniprogram'
+import { ShipError, shipFailure, shipOptions } from './preview'
 
 // ---- configuration ----
 
@@ -92,6 +101,8 @@ export function variableReport(project: Project, env: Env): string[] {
 
 export interface RcFunction {
   name: string
+  /** config.json permissions.openapi (read by readProject). */
+  permissions?: string[]
   envVariables?: Record<string, string>
   triggers?: Array<{ name: string; type: string; config: string }>
 }
@@ -113,14 +124,19 @@ export function readProject(root = ROOT): Project {
   const db = JSON.parse(readFileSync(join(root, 'database', 'collections.json'), 'utf8')) as { collections: CollectionSpec[] }
   const push = join(root, 'cloudfunctions', 'customerService', 'message-push.json')
   const messagePush = existsSync(push) ? (JSON.parse(readFileSync(push, 'utf8')) as Project['messagePush']) : undefined
-  return { functions: rc.functions, collections: db.collections, ...(messagePush ? { messagePush } : {}) }
+  const functions = rc.functions.map((f) => {
+    const cfg = join(root, 'cloudfunctions', f.name, 'config.json')
+    const permissions = existsSync(cfg) ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? []) : []
+    return { ...f, permissions }
+  })
+  return { functions, collections: db.collections, ...(messagePush ? { messagePush } : {}) }
 }
 
 // ---- the plan ----
 
 export type Step =
   | { kind: 'build'; functions: string[] }
-  | { kind: 'function'; name: string; triggers: string[] }
+  | { kind: 'function'; name: string; triggers: string[]; permissions: string[]; permissionsVia: PermissionsVia }
   | { kind: 'collection'; name: string; indexes: CreateIndex[]; rules: string }
   | { kind: 'manual'; text: string }
 
@@ -130,9 +146,21 @@ export interface CreateIndex {
   MgoKeySchema: { MgoIndexKeys: Array<{ Name: string; Direction: string }>; MgoIsUnique: boolean }
 }
 
+/** How a function's config.json permissions reach CloudBase. */
+export type PermissionsVia = 'none-needed' | 'miniprogram-ci' | 'by-hand'
+
+export interface UploadKey {
+  appid: string
+  privateKeyPath: string
+}
+
 export interface Options {
   envId: string
   dryRun: boolean
+  /** The code-upload key, when MP_APPID and MP_PRIVATE_KEY_PATH name a usable one. */
+  uploadKey?: UploadKey
+  /** --no-permissions: deploy without the key; the plan lists the functions to upload from DevTools. */
+  skipPermissions: boolean
 }
 
 export class DeployError extends Error {}
@@ -146,7 +174,27 @@ export function parseOptions(argv: string[], env: Env): Options {
   }
   const problem = envIdProblem(envId)
   if (problem) throw new DeployError(problem)
-  return { envId, dryRun: argv.includes('--dry-run') }
+  let uploadKey: UploadKey | undefined
+  let keyProblem: string | undefined
+  try {
+    const ship = shipOptions(['preview'], env)
+    uploadKey = { appid: ship.appid, privateKeyPath: ship.privateKeyPath }
+  } catch (e) {
+    if (!(e instanceof ShipError)) throw e
+    keyProblem = e.message
+  }
+  const skipPermissions = argv.includes('--no-permissions')
+  const dryRun = argv.includes('--dry-run')
+  if (!uploadKey && !skipPermissions && !dryRun) {
+    throw new DeployError(`Cloud-call permissions (config.json permissions.openapi) are applied only by an upload through DevTools' channel, which needs the code-upload key: ${keyProblem} Or run npm run deploy -- --no-permissions and then upload each function that calls WeChat from DevTools (right-click → 上传并部署：云端安装依赖); without that its WeChat calls fail with -604101.`)
+  }
+  return { envId, dryRun, skipPermissions, ...(uploadKey ? { uploadKey } : {}) }
+}
+
+/** How `fn`'s permissions will be applied with these options. */
+export function permissionsVia(fn: Pick<RcFunction, 'permissions'>, opts: Pick<Options, 'uploadKey'>): PermissionsVia {
+  if (!fn.permissions?.length) return 'none-needed'
+  return opts.uploadKey ? 'miniprogram-ci' : 'by-hand'
 }
 
 export function toCreateIndex(index: NonNullable<CollectionSpec['indexes']>[number]): CreateIndex {
@@ -158,8 +206,14 @@ export function toCreateIndex(index: NonNullable<CollectionSpec['indexes']>[numb
 
 export function makePlan(project: Project, opts: Options): Step[] {
   const steps: Step[] = [{ kind: 'build', functions: project.functions.map((f) => f.name) }]
-  for (const fn of project.functions) steps.push({ kind: 'function', name: fn.name, triggers: (fn.triggers ?? []).map((t) => `${t.name} (${t.config})`) })
+  for (const fn of project.functions) {
+    steps.push({ kind: 'function', name: fn.name, triggers: (fn.triggers ?? []).map((t) => `${t.name} (${t.config})`), permissions: fn.permissions ?? [], permissionsVia: permissionsVia(fn, opts) })
+  }
+  const byHand = project.functions.filter((f) => permissionsVia(f, opts) === 'by-hand').map((f) => f.name)
   for (const c of project.collections) steps.push({ kind: 'collection', name: c.name, indexes: (c.indexes ?? []).map(toCreateIndex), rules: JSON.stringify(c.rules) })
+  if (byHand.length) {
+    steps.push({ kind: 'manual', text: `Cloud-call permissions: upload ${byHand.join(', ')} from DevTools (right-click the folder → 上传并部署：云端安装依赖) so their config.json permissions apply; until then their WeChat calls fail with -604101.` })
+  }
   const console = `https://tcb.cloud.tencent.com/dev?envId=${opts.envId}`
   if (project.messagePush) {
     const pairs = project.messagePush.pairs.map((p) => (p.event ? `${p.msgType}/${p.event}` : p.msgType)).join(', ')
@@ -179,8 +233,15 @@ export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'build':
       return `build ${step.functions.length} functions: ${step.functions.join(', ')}`
-    case 'function':
-      return `deploy function ${step.name}${step.triggers.length ? ` + timer ${step.triggers.join(', ')}` : ''}`
+    case 'function': {
+      const perms =
+        step.permissionsVia === 'none-needed'
+          ? 'no cloud-call permissions needed'
+          : step.permissionsVia === 'miniprogram-ci'
+            ? `permissions ${step.permissions.join(', ')} applied by uploading it again with miniprogram-ci (DevTools' channel)`
+            : `permissions ${step.permissions.join(', ')} NOT applied (no upload key): upload it from DevTools`
+      return `deploy function ${step.name}${step.triggers.length ? ` + timer ${step.triggers.join(', ')}` : ''}; ${perms}`
+    }
     case 'collection':
       return `collection ${step.name}: create if missing; indexes ${step.indexes.map((i) => `${i.IndexName}${i.MgoKeySchema.MgoIsUnique ? ' (unique)' : ''}`).join(', ') || '(none)'}; rules ${step.rules}`
     case 'manual':
@@ -195,6 +256,8 @@ export interface CloudBase {
   /** Throws DeployError when there is no usable login. */
   checkLogin(): Promise<void>
   deployFunction(name: string): Promise<void>
+  /** Uploads the function folder (config.json included) through DevTools' channel, which applies its permissions. */
+  uploadWithPermissions(name: string): Promise<void>
   createTriggers(name: string): Promise<void>
   ensureCollection(name: string): Promise<'created' | 'exists'>
   ensureIndex(collection: string, index: CreateIndex): Promise<'created' | 'exists'>
@@ -212,8 +275,9 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
         break
       case 'function':
         await cloud.deployFunction(step.name)
+        if (step.permissionsVia === 'miniprogram-ci') await cloud.uploadWithPermissions(step.name)
         if (step.triggers.length) await cloud.createTriggers(step.name)
-        log(`deployed ${step.name}${step.triggers.length ? ' (with timer)' : ''}`)
+        log(`deployed ${step.name}${step.triggers.length ? ' (with timer)' : ''}${step.permissionsVia === 'miniprogram-ci' ? ', permissions applied' : step.permissionsVia === 'by-hand' ? ', permissions NOT applied' : ''}`)
         break
       case 'collection': {
         const made = await cloud.ensureCollection(step.name)
@@ -275,6 +339,16 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
     },
     async deployFunction(name) {
       tcb(['fn', 'deploy', name, '--force', '--yes'])
+    },
+    async uploadWithPermissions(name) {
+      if (!opts.uploadKey) throw new DeployError(`No upload key to apply ${name}'s permissions.`)
+      const ci = loadCi()
+      const project = ciProject(ci, { ...opts.uploadKey, offline: false })
+      try {
+        await ci.cloud.uploadFunction({ project, env: opts.envId, name, path: join(ROOT, 'cloudfunctions', name), remoteNpmInstall: true })
+      } catch (e) {
+        throw new DeployError(`Uploading ${name} with its permissions failed: ${shipFailure(e)}`)
+      }
     },
     async createTriggers(name) {
       tcb(['fn', 'trigger', 'create', name])

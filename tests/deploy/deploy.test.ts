@@ -4,14 +4,19 @@
  * CloudBase in order (against a recording fake; the real CLI only for the login check).
  */
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DeployError, describeStep, envIdsIn, execute, loadDeployEnv, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Step } from '../../scripts/deploy'
+import { DeployError, describeStep, envIdsIn, execute, loadDeployEnv, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Options, type Step } from '../../scripts/deploy'
 
 const ROOT = join(__dirname, '..', '..')
 const project = readProject(ROOT)
-const opts = { envId: 'prod-1a2b3c', dryRun: false }
+const keyDir = mkdtempSync(join(tmpdir(), 'deploy-key-'))
+const KEY_PATH = join(keyDir, 'private.wx0123456789abcdef.key')
+writeFileSync(KEY_PATH, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }))
+const KEY_ENV = { MP_APPID: 'wx0123456789abcdef', MP_PRIVATE_KEY_PATH: KEY_PATH }
+const opts: Options = { envId: 'prod-1a2b3c', dryRun: false, skipPermissions: false, uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH } }
 
 function tsx(args: string[], env: Record<string, string>) {
   const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')), ...env }, encoding: 'utf8', timeout: 120_000 })
@@ -23,7 +28,7 @@ test('no env id: one sentence, no stack trace, exit 1', () => {
   expect(() => parseOptions(['--env', '--dry-run'], {})).toThrow(DeployError)
   expect(() => parseOptions(['--env', 'not an id'], {})).toThrow('"not an id" is not a CloudBase environment id')
   expect(() => parseOptions([], { TCB_ENV_ID: 'your-env-id' })).toThrow('"your-env-id" is a placeholder, not your environment id')
-  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', dryRun: true })
+  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', dryRun: true, skipPermissions: false })
   const r = tsx(['scripts/deploy.ts', '--dry-run'], {})
   expect(r.status).toBe(1)
   expect(r.stderr.trim().split('\n')).toEqual(['No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'])
@@ -52,8 +57,11 @@ test('the dry run prints the steps and changes nothing', () => {
   expect(r.status).toBe(0)
   const lines = r.stdout.trim().split('\n')
   expect(lines[0]).toBe('Plan (dry run, nothing is changed) to prod-1a2b3c:')
-  const steps = makePlan(project, opts)
+  const steps = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c' }))
   for (const [i, s] of steps.entries()) expect(lines[i + 1]).toBe(`  ${i + 1}. ${describeStep(s)}`)
+  // How each function's cloud-call permissions would be applied (no upload key in this shell).
+  expect(lines).toContain(`  ${steps.findIndex((s) => s.kind === 'function' && s.name === 'user') + 1}. deploy function user; permissions security.msgSecCheck, phonenumber.getPhoneNumber NOT applied (no upload key): upload it from DevTools`)
+  expect(r.stdout).toContain('deploy function werun; no cloud-call permissions needed')
   expect(r.stdout).toContain('deploy function payExpire + timer')
   // Required variables left empty are named with what breaks; PAY_SUB_MCH_ID was given.
   expect(lines).toContain('  required, NOT SET: SUBSCRIBE_TMPL_PAID — the "paid" subscribe-message template; without it no paid message is sent')
@@ -87,7 +95,7 @@ test('configuration as the CloudBase CLI reads it: .env, then .env.local, then t
 test('the env id can come from .env alone (no shell variable, no flag)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
   writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
-  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', dryRun: true })
+  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', dryRun: true, skipPermissions: false })
 })
 
 test('envIdsIn finds the ids in tcb env list output', () => {
@@ -105,6 +113,7 @@ function fakeCloud(existing: { collections: string[]; indexes: string[] }, login
       if (!loginOk) throw new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.')
     },
     async deployFunction(n) { calls.push(`fn ${n}`) },
+    async uploadWithPermissions(n) { calls.push(`upload ${n}`) },
     async createTriggers(n) { calls.push(`trigger ${n}`) },
     async ensureCollection(n) {
       calls.push(`collection ${n}`)
@@ -128,12 +137,39 @@ test('execute: login first, functions then triggers, collections and only missin
   })
   expect(cloud.calls[0]).toBe('login')
   expect(built.sort()).toEqual(project.functions.map((f) => f.name).sort())
-  expect(cloud.calls.indexOf('trigger payExpire')).toBe(cloud.calls.indexOf('fn payExpire') + 1)
+  expect(cloud.calls.indexOf('trigger payExpire')).toBeGreaterThan(cloud.calls.indexOf('fn payExpire'))
   expect(cloud.calls).not.toContain('trigger user')
   expect(cloud.calls.filter((c) => c.startsWith('rules '))).toHaveLength(project.collections.length)
   expect(log).toContain('collection orders: exists, indexes created: requestKey_1, owner_created, status_expires, rules set')
   expect(log).toContain('collection users: created, indexes created: openids_1, unionid_1, rules set')
   expect(manual.length).toBeGreaterThanOrEqual(3)
+})
+
+test('cloud-call permissions: without the upload key deploy stops with the way out; --no-permissions lists the functions for DevTools', () => {
+  expect(() => parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c' })).toThrow(/^Cloud-call permissions \(config\.json permissions\.openapi\) are applied only by an upload through DevTools' channel, which needs the code-upload key: No AppID: set MP_APPID/)
+  const skip = parseOptions(['--no-permissions'], { TCB_ENV_ID: 'prod-1a2b3c' })
+  const plan = makePlan(project, skip)
+  const fn = (name: string) => plan.find((s): s is Extract<Step, { kind: 'function' }> => s.kind === 'function' && s.name === name)!
+  expect(fn('pay').permissionsVia).toBe('by-hand')
+  expect(fn('werun').permissionsVia).toBe('none-needed')
+  const manual = plan.filter((s): s is Extract<Step, { kind: 'manual' }> => s.kind === 'manual').map((s) => s.text)
+  const needing = project.functions.filter((f) => f.permissions?.length).map((f) => f.name)
+  expect(needing).toEqual(expect.arrayContaining(['pay', 'user', 'share', 'soter', 'customerService']))
+  expect(manual[0]).toMatch(new RegExp(`^Cloud-call permissions: upload ${needing.join(', ')} from DevTools`))
+})
+
+test('with the upload key every function that calls WeChat is uploaded again through DevTools\' channel, after tcb and before its timer', async () => {
+  const withKey = parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c', ...KEY_ENV })
+  expect(withKey.uploadKey).toEqual({ appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH })
+  const plan = makePlan(project, withKey)
+  expect(plan.filter((s) => s.kind === 'manual' && /Cloud-call permissions/.test(s.text))).toEqual([])
+  const cloud = fakeCloud({ collections: [], indexes: [] })
+  await execute(plan, cloud, () => {}, async (n) => ({ name: n, bytes: 1 }))
+  const at = (c: string) => cloud.calls.indexOf(c)
+  expect(at('upload pay')).toBe(at('fn pay') + 1)
+  expect(at('trigger payExpire')).toBe(at('upload payExpire') + 1)
+  expect(cloud.calls).not.toContain('upload werun') // no permissions to apply
+  expect(cloud.calls.filter((c) => c.startsWith('upload ')).sort()).toEqual(project.functions.filter((f) => f.permissions?.length).map((f) => `upload ${f.name}`).sort())
 })
 
 test('execute without a login stops before building or deploying anything', async () => {
