@@ -122,7 +122,49 @@ describe('before scanning', () => {
 })
 
 describe('scan and connect', () => {
-  test('lists only lights (by service), strongest first, then connects to the one picked', async () => {
+  test('real adverts: the scan has no service filter; lights that advertise HID 1812 or nothing are found by name, other devices are not listed', async () => {
+    ble.add(elkPeripheral({ deviceId: 'AA:00:00:00:00:02', name: 'Mi Smart Band', advertised: ['FEE0'], gatt: [{ uuid: 'FEE0', characteristics: [] }], foundAfterMs: 2 }))
+    ble.add(elkPeripheral({ deviceId: 'AA:00:00:00:00:03', name: '', advertised: [], foundAfterMs: 3 }))
+    const calls: Array<Record<string, unknown>> = []
+    const start = world.fake.wx.startBluetoothDevicesDiscovery as (o: Record<string, unknown>) => Promise<unknown>
+    world.fake.wx.startBluetoothDevicesDiscovery = (o: Record<string, unknown>) => {
+      calls.push(o)
+      return start(o)
+    }
+    wx.startBluetoothDevicesDiscovery = world.fake.wx.startBluetoothDevicesDiscovery
+    const p = await open()
+    tap(p, '#scan')
+    await until(() => p.data.devices.length === 2, 'two lights')
+    await settle(5)
+    expect(calls).toHaveLength(1)
+    expect(calls[0]).not.toHaveProperty('services')
+    expect(p.data.devices.map((d: { name: string }) => d.name).sort()).toEqual(['ELK-BLEDOM', 'Triones-0004BB'])
+    expect(elk.advertised).toEqual(['1812'])
+    expect(tri.advertised).toEqual([])
+  })
+
+  test('named like a light but without its service: refused after connecting (10004), nothing left open', async () => {
+    elk.gatt = [{ uuid: 'FFE0', characteristics: [] }]
+    const p = await open()
+    tap(p, '#scan')
+    await until(() => p.data.devices.length > 0, 'a device')
+    await settle(5)
+    p.querySelectorAll('.device').find((n) => n.dom.textContent?.includes('ELK-BLEDOM'))!.dispatchEvent('tap')
+    await until(() => p.data.state === 'IDLE' && !!p.data.message, 'the problem')
+    expect(text(p, '#message')).toContain('does not offer the light service')
+    expect(elk.connected).toBe(false)
+  })
+
+  test('an ELK-BLEDOB strip gets its own power frames, chosen after connecting', async () => {
+    elk.name = 'ELK-BLEDOB'
+    const p = await open()
+    await connectTo(p, elk)
+    p.querySelector('#power')!.dispatchEvent('change', { detail: { value: false } })
+    await until(() => elk.received.length === 1, 'power frame')
+    expect(frames(elk)).toEqual(['7E 07 04 00 00 00 02 01 EF'])
+  })
+
+  test('lists only lights, strongest first, then connects to the one picked', async () => {
     const p = await open()
     tap(p, '#scan')
     await settle(2)
@@ -186,16 +228,16 @@ describe('control', () => {
     const spy = jest.spyOn(p.instance, 'setData')
     p.querySelector('#power')!.dispatchEvent('change', { detail: { value: false } })
     await until(() => elk.received.length === 1, 'power frame')
-    expect(frames(elk)).toEqual(['7E 04 04 00 FF FF FF 00 EF'])
+    expect(frames(elk)).toEqual(['7E 04 04 00 00 00 FF 00 EF'])
     expect(spy).toHaveBeenCalledTimes(1)
     tap(p, '#swatch-5') // blue, while off: power on first
     await until(() => elk.received.length === 3, 'colour frames')
-    expect(frames(elk).slice(1)).toEqual(['7E 04 04 01 FF FF FF 00 EF', '7E 07 05 03 00 00 FF 00 EF'])
+    expect(frames(elk).slice(1)).toEqual(['7E 04 04 F0 00 01 FF 00 EF', '7E 07 05 03 00 00 FF 00 EF'])
     expect(p.data.light.colorHex).toBe('#0000ff')
     tap(p, '#preset-READING')
     tap(p, '#effect-FLASH_7')
     await until(() => elk.received.length === 7, 'preset and effect frames')
-    expect(frames(elk).slice(3)).toEqual(['7E 05 05 01 64 FF FF 08 EF', '7E 04 01 64 FF FF FF 00 EF', '7E 05 03 95 03 FF FF 00 EF', '7E 04 02 32 FF FF FF 00 EF'])
+    expect(frames(elk).slice(3)).toEqual(['7E 07 05 03 FF FF FF 00 EF', '7E 04 01 64 FF FF FF 00 EF', '7E 05 03 95 03 FF FF 00 EF', '7E 04 02 32 FF FF FF 00 EF'])
     expect(spy).toHaveBeenCalledTimes(4)
     expect(p.data.light.mode).toBe('EFFECT')
     spy.mockRestore()

@@ -1,11 +1,13 @@
 /**
  * The light codecs against the byte sequences in the protocols' public descriptions:
- * ELK-BLEDOM: opengatt/registry services/led-elk/README.md ("For example" lines);
+ * ELK-BLEDOM: opengatt/registry services/led-elk/README.md ("For example" lines), with the power
+ * frames per firmware family that public integrations record by device name (Home Assistant's
+ * elkbledom models table);
  * Triones: madhead/saberlight protocols/Triones/protocol.md (example tables).
  */
-import { elkBledom } from '../../miniprogram/pages/light/protocol/elk'
+import { elkBledom, elkVariant } from '../../miniprogram/pages/light/protocol/elk'
 import { decodeTrionesStatus, triones, trionesSpeed } from '../../miniprogram/pages/light/protocol/triones'
-import { DEFAULT_STATE, PROTOCOLS, applyChange, framesFor, hueColor, hex, protocolOfDevice, scanServices } from '../../miniprogram/pages/light/protocol/index'
+import { DEFAULT_STATE, PROTOCOLS, applyChange, confirmProtocol, framesFor, hueColor, hex, protocolOfDevice } from '../../miniprogram/pages/light/protocol/index'
 import type { LightChange, LightState } from '../../miniprogram/pages/light/protocol/types'
 import { fullUuid, sameUuid, findUuid } from '../../miniprogram/pages/light/protocol/uuid'
 
@@ -17,17 +19,32 @@ const tri = (change: LightChange, before: Partial<LightState> = {}) => out(trion
 
 describe('ELK-BLEDOM frames', () => {
   test.each([
-    ['off', { kind: 'POWER', on: false }, '7E 04 04 00 FF FF FF 00 EF'],
-    ['on', { kind: 'POWER', on: true }, '7E 04 04 01 FF FF FF 00 EF'],
+    ['off (most ELK-BLEDOM firmware)', { kind: 'POWER', on: false }, '7E 04 04 00 00 00 FF 00 EF'],
+    ['on (most ELK-BLEDOM firmware)', { kind: 'POWER', on: true }, '7E 04 04 F0 00 01 FF 00 EF'],
     ['yellow', { kind: 'COLOR', color: { r: 255, g: 255, b: 0 } }, '7E 07 05 03 FF FF 00 00 EF'],
     ['blue', { kind: 'COLOR', color: { r: 0, g: 0, b: 255 } }, '7E 07 05 03 00 00 FF 00 EF'],
-    ['30% white', { kind: 'WHITE', white: 30 }, '7E 05 05 01 1E FF FF 08 EF'],
-    ['90% white', { kind: 'WHITE', white: 90 }, '7E 05 05 01 5A FF FF 08 EF'],
+    // White as equal RGB: the dedicated white frame does nothing on RGB-only strips.
+    ['30% white', { kind: 'WHITE', white: 30 }, '7E 07 05 03 4D 4D 4D 00 EF'],
+    ['90% white', { kind: 'WHITE', white: 90 }, '7E 07 05 03 E6 E6 E6 00 EF'],
     ['brightness 10%', { kind: 'BRIGHTNESS', brightness: 10 }, '7E 04 01 0A FF FF FF 00 EF'],
     ['brightness 100%', { kind: 'BRIGHTNESS', brightness: 100 }, '7E 04 01 64 FF FF FF 00 EF'],
     ['speed 10%', { kind: 'SPEED', speed: 10 }, '7E 04 02 0A FF FF FF 00 EF'],
   ] as Array<[string, LightChange, string]>)('%s', (_name, change, expected) => {
     expect(elk(change)).toEqual([bytes(expected)])
+  })
+
+  test.each([
+    ['ELK-BLEDOM', 'ELK_04', '7E 04 04 F0 00 01 FF 00 EF', '7E 04 04 00 00 00 FF 00 EF'],
+    ['ELK-BLEDOB', 'ELK_07', '7E 07 04 FF 00 01 02 01 EF', '7E 07 04 00 00 00 02 01 EF'],
+    ['ELK-BLE', 'ELK_00', '7E 00 04 F0 00 01 FF 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
+    ['ELK-BULB2', 'ELK_00', '7E 00 04 F0 00 01 FF 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
+    ['elk-bledom 01', 'ELK_04', '7E 04 04 F0 00 01 FF 00 EF', '7E 04 04 00 00 00 FF 00 EF'],
+  ])('power frames follow the firmware family of %s (%s), chosen after connecting', (name, variant, on, off) => {
+    expect(elkVariant(name)).toBe(variant)
+    const p = elkBledom.forDevice!(name)
+    expect(p.variant).toBe(variant)
+    expect(out(p.frames({ kind: 'POWER', on: true }, state()))).toEqual([bytes(on)])
+    expect(out(p.frames({ kind: 'POWER', on: false }, state()))).toEqual([bytes(off)])
   })
 
   test('an effect selects the preset (seven-colour flash is 95/03) and then sets its speed', () => {
@@ -98,7 +115,7 @@ describe('frames for a user change', () => {
     const off = state({ on: false })
     const { after, frames } = framesFor(elkBledom, off, { kind: 'COLOR', color: { r: 0, g: 0, b: 255 } })
     expect(after.on).toBe(true)
-    expect(out(frames)).toEqual([bytes('7E 04 04 01 FF FF FF 00 EF'), bytes('7E 07 05 03 00 00 FF 00 EF')])
+    expect(out(frames)).toEqual([bytes('7E 04 04 F0 00 01 FF 00 EF'), bytes('7E 07 05 03 00 00 FF 00 EF')])
     expect(out(framesFor(triones, state(), { kind: 'POWER', on: false }).frames)).toEqual([bytes('CC 24 33')])
     // Brightness does not light an off light.
     expect(out(framesFor(elkBledom, off, { kind: 'BRIGHTNESS', brightness: 40 }).frames)).toEqual([bytes('7E 04 01 28 FF FF FF 00 EF')])
@@ -128,11 +145,22 @@ describe('UUIDs', () => {
     expect(findUuid([{ uuid: '0000fff3-0000-1000-8000-00805f9b34fb' }], 'FFF3')?.uuid).toBe('0000fff3-0000-1000-8000-00805f9b34fb')
   })
 
-  test('the scan asks for both services in 128-bit form; devices map to their protocol', () => {
-    expect(scanServices()).toEqual(['0000FFF0-0000-1000-8000-00805F9B34FB', '0000FFD5-0000-1000-8000-00805F9B34FB'])
+  test('found devices are lights by advertised service or, as real ones advertise, by name', () => {
     expect(protocolOfDevice({ advertisServiceUUIDs: ['0000ffd5-0000-1000-8000-00805f9b34fb'] })?.id).toBe('TRIONES')
-    expect(protocolOfDevice({ advertisServiceUUIDs: [], name: 'ELK-BLEDOM' })?.id).toBe('ELK_BLEDOM')
+    expect(protocolOfDevice({ advertisServiceUUIDs: ['00001812-0000-1000-8000-00805F9B34FB'], name: 'ELK-BLEDOM' })?.id).toBe('ELK_BLEDOM')
+    expect(protocolOfDevice({ advertisServiceUUIDs: [], localName: 'Triones-0004BB' })?.id).toBe('TRIONES')
+    expect(protocolOfDevice({ name: 'QHM-A1B2' })?.id).toBe('TRIONES')
+    expect(protocolOfDevice({ name: 'MELK-OA10' })?.id).toBe('ELK_BLEDOM')
     expect(protocolOfDevice({ advertisServiceUUIDs: ['180D'], name: 'Heart' })).toBeUndefined()
+    expect(protocolOfDevice({ advertisServiceUUIDs: ['1812'], name: '' })).toBeUndefined()
+  })
+
+  test('after connecting the GATT services decide: the guess if it is there, another of ours if not, none otherwise', () => {
+    const elkGatt = [{ uuid: '00001800-0000-1000-8000-00805F9B34FB' }, { uuid: '0000FFF0-0000-1000-8000-00805F9B34FB' }]
+    expect(confirmProtocol(elkBledom, elkGatt, 'ELK-BLEDOB')).toMatchObject({ id: 'ELK_BLEDOM', variant: 'ELK_07' })
+    // Named like a Triones (LEDBLE), built like an ELK strip.
+    expect(confirmProtocol(triones, elkGatt, 'LEDBLE-1234')).toMatchObject({ id: 'ELK_BLEDOM', variant: 'ELK_04' })
+    expect(confirmProtocol(elkBledom, [{ uuid: 'FFE0' }], 'ELK-BLEDOM')).toBeUndefined()
   })
 })
 

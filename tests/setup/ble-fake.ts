@@ -65,7 +65,9 @@ export function elkPeripheral(over: Partial<Peripheral> = {}): Peripheral {
     deviceId: 'BE:FF:20:00:0A:01',
     name: 'ELK-BLEDOM',
     rssi: -58,
-    advertised: ['FFF0'],
+    // What real ELK-BLEDOM strips advertise: the HID service, not FFF0 (public scans, e.g. Home
+    // Assistant's integrations, find them by name).
+    advertised: ['1812'],
     gatt: [
       { uuid: 'FFF0', characteristics: [{ uuid: 'FFF3', properties: prop({ write: true, writeNoResponse: true }) }, { uuid: 'FFF4', properties: prop({ read: true, notify: true }) }] },
       { uuid: '180A', characteristics: [{ uuid: '2A29', properties: prop({ read: true }) }] },
@@ -89,7 +91,7 @@ export function trionesPeripheral(over: Partial<Peripheral> = {}): Peripheral {
     deviceId: '53:02:02:00:04:BB',
     name: 'Triones-0004BB',
     rssi: -72,
-    advertised: ['FFD5'],
+    advertised: [], // Triones lights advertise no service at all
     gatt: [
       { uuid: 'FFD5', characteristics: [{ uuid: 'FFD9', properties: prop({ write: true, writeNoResponse: true }) }] },
       { uuid: 'FFD0', characteristics: [{ uuid: 'FFD4', properties: prop({ notify: true }) }] },
@@ -343,7 +345,7 @@ export function installBle(fake: WxFake): BleWorld {
         if (!p.connected) throw fail('writeBLECharacteristicValue', 10006, 'no connection')
         const bytes = [...new Uint8Array(value)]
         p.received.push(bytes)
-        if (p.advertised.some((a) => same(a, 'FFD5'))) trionesReceives(p, bytes)
+        if (p.gatt.some((s) => same(s.uuid, 'FFD5'))) trionesReceives(p, bytes) // a Triones light by its GATT, not by what it advertises
       } finally {
         writing = false
       }

@@ -271,7 +271,7 @@ Page<Data, Custom>({
       case 'CONNECTED': {
         const protocol = this.link.protocol!
         const d = this.link.device!
-        this.remembered = { deviceId: d.deviceId, name: d.name, protocolId: d.protocolId, state: this.committed, at: Date.now() }
+        this.remembered = { deviceId: d.deviceId, name: d.name, protocolId: protocol.id, state: this.committed, at: Date.now() }
         this.remember()
         this.setData({
           state: 'CONNECTED',

@@ -5,7 +5,7 @@
  * in 16- or 128-bit form), turn on notifications where the protocol has them, write through one
  * queue, and come back after a drop with backoff. The page only maps its events to setData.
  */
-import { protocolById, protocolOfDevice, scanServices } from '../protocol/index'
+import { confirmProtocol, protocolById, protocolOfDevice } from '../protocol/index'
 import type { LightProtocol, LightStatus } from '../protocol/types'
 import { findUuid } from '../protocol/uuid'
 import { BleError, bleProblem, errCodeOf } from './errors'
@@ -114,8 +114,10 @@ export class LightLink {
     if (this.scanning) return
     this.found.clear()
     this.wx.onBluetoothDeviceFound(this.onFound)
+    // No `services` filter: it reports only devices that advertise those UUIDs, and real lights
+    // do not (ELK strips advertise HID 1812, Triones nothing); onFound keeps lights by name.
     // allowDuplicatesKey: keep reporting a device so its signal strength stays current.
-    await this.wx.startBluetoothDevicesDiscovery({ services: scanServices(), allowDuplicatesKey: true, interval: 0, powerLevel: 'high' })
+    await this.wx.startBluetoothDevicesDiscovery({ allowDuplicatesKey: true, interval: 0, powerLevel: 'high' })
     this.scanning = true
     this.scanTimer = this.timers.setTimeout(() => void this.stopScan(), TIMING.scanMs)
   }
@@ -195,7 +197,7 @@ export class LightLink {
     this.events.state(state, detail)
   }
 
-  private async establish(device: FoundDevice, protocol: LightProtocol): Promise<Target> {
+  private async establish(device: FoundDevice, guess: LightProtocol): Promise<Target> {
     const { deviceId } = device
     await this.connectWithTimeout(deviceId)
     try {
@@ -204,6 +206,9 @@ export class LightLink {
         await new Promise((r) => this.timers.setTimeout(() => r(undefined), TIMING.servicesRetryMs))
         services = (await this.wx.getBLEDeviceServices({ deviceId })).services
       }
+      // The scan only guessed from the name: the services decide, and the name picks the firmware variant.
+      const protocol = confirmProtocol(guess, services, device.name)
+      if (!protocol) throw new BleError(10004, `no light service (${guess.service}) on ${device.name}`)
       const service = findUuid(services, protocol.service)
       if (!service) throw new BleError(10004, `no service ${protocol.service}`)
       const { characteristics } = await this.wx.getBLEDeviceCharacteristics({ deviceId, serviceId: service.uuid })

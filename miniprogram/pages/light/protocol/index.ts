@@ -2,7 +2,7 @@
 import { elkBledom } from './elk'
 import { triones } from './triones'
 import type { LightChange, LightProtocol, LightState, ProtocolId } from './types'
-import { fullUuid, sameUuid } from './uuid'
+import { sameUuid } from './uuid'
 
 export const PROTOCOLS: readonly LightProtocol[] = [elkBledom, triones]
 
@@ -10,18 +10,27 @@ export function protocolById(id: string): LightProtocol | undefined {
   return PROTOCOLS.find((p) => p.id === id)
 }
 
-/** 128-bit service UUIDs for startBluetoothDevicesDiscovery({ services }). */
-export function scanServices(): string[] {
-  return PROTOCOLS.map((p) => fullUuid(p.service))
-}
-
-/** Which protocol a found device speaks, from its advertised services (then its name). */
+/**
+ * Which protocol a found device probably speaks: by an advertised service, else by its name.
+ * Only a guess: startBluetoothDevicesDiscovery runs without a service filter (real lights do
+ * not advertise their GATT service), and `confirmProtocol` decides after connecting.
+ */
 export function protocolOfDevice(device: { advertisServiceUUIDs?: string[]; name?: string; localName?: string }): LightProtocol | undefined {
   const advertised = device.advertisServiceUUIDs ?? []
   const byService = PROTOCOLS.find((p) => advertised.some((u) => sameUuid(u, p.service)))
   if (byService) return byService
-  const name = device.name || device.localName || ''
-  return PROTOCOLS.find((p) => p.namePrefixes.some((prefix) => name.startsWith(prefix)))
+  const name = (device.name || device.localName || '').toUpperCase()
+  return PROTOCOLS.find((p) => p.namePrefixes.some((prefix) => name.startsWith(prefix.toUpperCase())))
+}
+
+/**
+ * The protocol of a connected device, from the GATT services it really has (the guess first),
+ * specialised for its name (firmware variants); undefined when none of ours is there.
+ */
+export function confirmProtocol(guess: LightProtocol, services: ReadonlyArray<{ uuid: string }>, name: string): LightProtocol | undefined {
+  const has = (p: LightProtocol) => services.some((s) => sameUuid(s.uuid, p.service))
+  const found = has(guess) ? guess : PROTOCOLS.find(has)
+  return found ? (found.forDevice?.(name) ?? found) : undefined
 }
 
 export const DEFAULT_STATE: LightState = { on: true, mode: 'COLOR', color: { r: 255, g: 255, b: 255 }, brightness: 100, white: 100, effect: 'FADE_7', speed: 50 }

@@ -70,7 +70,7 @@ export const triones: LightProtocol = {
   service: 'FFD5',
   write: 'FFD9',
   notify: { service: 'FFD0', characteristic: 'FFD4' },
-  namePrefixes: ['Triones', 'LEDBlue', 'LEDBLE'],
+  namePrefixes: ['Triones', 'QHM-', 'LEDBlue', 'LEDBLE'],
   effects: effectsOf(TRIONES_MODES),
   statusQuery: Uint8Array.from([0xef, 0x01, 0x77]),
   decodeStatus: decodeTrionesStatus,

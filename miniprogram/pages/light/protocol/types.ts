@@ -75,8 +75,15 @@ export interface LightProtocol {
   write: string
   /** Where status notifications come from, when the protocol has them. */
   notify?: { service: string; characteristic: string }
-  /** Device names these lights advertise (shown as a hint only; the scan filters by service). */
+  /**
+   * Name prefixes these lights advertise. Real lights often advertise no service at all (ELK
+   * strips advertise HID 1812, Triones none), so the unfiltered scan finds them by name.
+   */
   namePrefixes: string[]
+  /** The firmware variant these frames are for, when the family has several. */
+  variant?: string
+  /** The protocol for one device, chosen after connecting from the name it gave. */
+  forDevice?(name: string): LightProtocol
   effects: Effect[]
   /** The frames that apply `change`; `after` is the state once it is applied (applyChange). */
   frames(change: LightChange, after: LightState): Uint8Array[]
