@@ -1,6 +1,7 @@
 import { cloudTarget, loadEnvConfig } from './config/env'
 import { markCloudReady } from './lib/call'
 import { localCloud, useCloud, wxCloud } from './lib/cloud'
+import { installPrivacy } from './lib/privacy'
 import { session } from './lib/session'
 import { recordEntry, SINGLE_PAGE_SCENE } from './lib/share'
 import type { LaunchOptions } from './lib/share'
@@ -13,6 +14,8 @@ App<AppGlobal>({
   globalData: { envId: '', configError: '', singlePage: false },
 
   onLaunch(options: LaunchOptions) {
+    // One privacy listener for the app, answered by the popup of the page on screen (lib/privacy.ts).
+    installPrivacy()
     // Opened from Moments: the page runs alone, without login or cloud calls.
     if (options?.scene === SINGLE_PAGE_SCENE) {
       this.globalData.singlePage = true

@@ -220,6 +220,7 @@ export function installBle(fake: WxFake): BleWorld {
     },
     async openBluetoothAdapter() {
       world.log.push('openBluetoothAdapter')
+      await fake.guardPrivacy('openBluetoothAdapter')
       if (fake.scopes['scope.bluetooth'] === undefined) fake.scopes['scope.bluetooth'] = fake.authorizeAnswer === 'allow'
       if (!fake.scopes['scope.bluetooth']) throw { errno: 103, errMsg: 'openBluetoothAdapter:fail auth deny' }
       if (!world.bluetoothEnabled) throw fail('openBluetoothAdapter', 10001, 'not available')

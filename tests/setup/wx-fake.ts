@@ -8,7 +8,13 @@
  *   carry 'request:fail' in errMsg).
  * - wx.cloud.uploadFile: resolves { fileID, statusCode, errMsg: 'cloud.uploadFile:ok' }.
  * - wx.cloud.CloudID(id): a special object; only top-level ones are replaced server-side.
- * - wx.onNeedPrivacyAuthorization(listener): the latest listener is called with `resolve`.
+ * - Privacy (framework/user-privacy/PrivacyAuthorize.html): an API of the privacy guidelines
+ *   (用户隐私保护指引) that the mini-program did not declare fails with errno 112; while the user
+ *   has not agreed, calling one fires the latest wx.onNeedPrivacyAuthorization listener with
+ *   `resolve` and the call waits: 'agree' lets it run, 'disagree' fails it with errno 104, and
+ *   with no listener it waits for ever. wx.getPrivacySetting answers { needAuthorization };
+ *   wx.requirePrivacyAuthorize asks the same way. Guarded here: getWeRunData,
+ *   saveImageToPhotosAlbum, openBluetoothAdapter (ble-fake.ts) and chooseAvatar (button).
  * - wx.requestPayment: https://developers.weixin.qq.com/miniprogram/dev/api/payment/wx.requestPayment.html
  *   the WeChat Pay sandbox checks the payment object (signature, payer, expiry) and takes the
  *   money; `payment = 'cancel'` rejects with `requestPayment:fail cancel` (the user closed the sheet).
@@ -38,6 +44,10 @@ export interface WxFake {
   failNextUpload(errMsg: string): void
   /** Fires the registered onNeedPrivacyAuthorization listener; resolves with what the page answered. */
   needPrivacy(): Promise<{ buttonId?: string; event: string }[]>
+  /** The user's privacy state: agreed to the guidelines yet, and the APIs the guidelines declare. */
+  privacy: { agreed: boolean; declared: Set<string> }
+  /** Runs a privacy-guarded API as WeChat does (errno 112 undeclared; asks the user; 104 declined). */
+  guardPrivacy(api: string): Promise<void>
   navigations: string[]
   /** The `events` each wx.navigateTo passed (the opener side of the page's event channel), by url. */
   navigationEvents: Record<string, Record<string, (...args: unknown[]) => void>>
@@ -113,6 +123,14 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     storage: {},
     envVersion: 'develop',
     requests: [],
+    // A user who agreed already, to guidelines that declare every API the project uses; privacy
+    // tests start from `agreed: false`.
+    privacy: { agreed: true, declared: new Set(['getWeRunData', 'saveImageToPhotosAlbum', 'openBluetoothAdapter', 'chooseAvatar', 'getPhoneNumber']) },
+    async guardPrivacy(api) {
+      if (!fake.privacy.declared.has(api)) throw { errno: 112, errMsg: `${api}:fail api scope is not declared in the privacy agreement` }
+      if (fake.privacy.agreed) return
+      await askPrivacy(api)
+    },
     failNextCalls(n, error) {
       for (let i = 0; i < n; i++) failures.push(error)
     },
@@ -127,6 +145,18 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     },
     wx: {},
   }
+  /** The privacy popup's answer decides: agree lets the call run, disagree fails it (104); no listener: it waits. */
+  const askPrivacy = (api: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (!privacyListener) return // WeChat waits for a listener that never comes
+      privacyListener((r) => {
+        if (r.event === 'agree') {
+          fake.privacy.agreed = true
+          resolve()
+        } else if (r.event === 'disagree') reject({ errno: 104, errMsg: `${api}:fail privacy permission is not authorized` })
+        // 'exposureAuthorization' only reports that the popup is shown
+      })
+    })
   /** Asks for a scope the way WeChat does: once; a denial sticks. */
   const ask = async (scope: string): Promise<boolean> => {
     if (fake.scopes[scope] === undefined) fake.scopes[scope] = fake.authorizeAnswer === 'allow'
@@ -168,6 +198,14 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     onNeedPrivacyAuthorization(listener: typeof privacyListener) {
       privacyListener = listener
     },
+    // Callback style, as the base library has them (no Promise form in the typings).
+    getPrivacySetting({ success }: { success?: (r: unknown) => void }) {
+      setTimeout(() => success?.({ needAuthorization: !fake.privacy.agreed, privacyContractName: '《CloudBase Kit 小程序隐私保护指引》', errMsg: 'getPrivacySetting:ok' }))
+    },
+    requirePrivacyAuthorize({ success, fail }: { success?: (r: unknown) => void; fail?: (e: unknown) => void }) {
+      if (fake.privacy.agreed) return void setTimeout(() => success?.({ errMsg: 'requirePrivacyAuthorize:ok' }))
+      askPrivacy('requirePrivacyAuthorize').then(() => success?.({ errMsg: 'requirePrivacyAuthorize:ok' }), fail)
+    },
     openPrivacyContract() {},
     navigateTo({ url, events }: { url: string; events?: Record<string, (...args: unknown[]) => void> }) {
       fake.navigations.push(url)
@@ -195,6 +233,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     // wx.getWeRunData (open-api/werun/wx.getWeRunData.html): needs scope.werun (asked on first
     // use); the CloudID decrypts to the last days' { stepInfoList, watermark } for 5 minutes.
     async getWeRunData() {
+      await fake.guardPrivacy('getWeRunData')
       if (!(await ask('scope.werun'))) throw { errMsg: 'getWeRunData:fail auth deny' }
       if (!fake.weRunSteps) throw { errMsg: 'getWeRunData:fail werun not opened' }
       const data = { stepInfoList: fake.weRunSteps, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }
@@ -222,6 +261,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       return { errMsg: 'canvasToTempFilePath:ok', tempFilePath: `wxfile://tmp/canvas-${canvas.width}x${canvas.height}.png` }
     },
     async saveImageToPhotosAlbum({ filePath }: { filePath: string }) {
+      await fake.guardPrivacy('saveImageToPhotosAlbum')
       if (!(await ask('scope.writePhotosAlbum'))) throw { errMsg: 'saveImageToPhotosAlbum:fail auth deny' }
       fake.album.push(filePath)
       return { errMsg: 'saveImageToPhotosAlbum:ok' }

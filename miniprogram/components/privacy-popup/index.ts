@@ -1,43 +1,76 @@
 /**
- * Shows WeChat's privacy authorisation when a privacy-guarded API needs it
- * (chooseAvatar, getPhoneNumber, nickname input ...): wx.onNeedPrivacyAuthorization hands us
- * a `resolve`; the agree button (open-type="agreePrivacyAuthorization") and the decline button
- * answer it. Put one <privacy-popup /> on each page that uses such APIs.
+ * WeChat's privacy authorisation for the page it is on (lib/privacy.ts routes each request to
+ * the popup of the page on screen): the agree button (open-type="agreePrivacyAuthorization") and
+ * the decline button answer the request. Put one <privacy-popup /> on every page that uses a
+ * privacy-guarded API.
  */
-type Resolve = (r: { buttonId?: string; event: 'agree' | 'disagree' | 'exposureAuthorization' }) => void
+import { installPrivacy, showingPopup } from '../../lib/privacy'
+import type { PrivacyPopup, PrivacyResolve } from '../../lib/privacy'
 
-let pendingResolve: Resolve | null = null
+/** Per popup instance (by its token): its registration and the request it is showing. */
+const popups = new Map<number, { popup: PrivacyPopup; pending: PrivacyResolve | null }>()
+let seq = 0
+
+type Self = { data: { token: number }; setData(d: Record<string, unknown>): void }
+
+function entry(self: Self): { popup: PrivacyPopup; pending: PrivacyResolve | null } {
+  let e = popups.get(self.data.token)
+  if (!e) {
+    const created: { popup: PrivacyPopup; pending: PrivacyResolve | null } = {
+      pending: null,
+      popup: {
+        ask: (resolve) => {
+          created.pending = resolve
+          self.setData({ visible: true })
+          resolve({ event: 'exposureAuthorization' })
+        },
+      },
+    }
+    popups.set(self.data.token, (e = created))
+  }
+  return e
+}
 
 Component({
   properties: {
     /** What the user is about to do, shown in the text ("changing your avatar"). */
     feature: { type: String, value: '' },
   },
-  data: { visible: false },
+  data: { visible: false, token: 0 },
   lifetimes: {
     attached() {
-      // One listener per page instance; WeChat calls the latest one registered.
-      if (wx.onNeedPrivacyAuthorization) {
-        wx.onNeedPrivacyAuthorization((resolve) => {
-          // The typings declare the argument as GeneralCallbackResult; it is the documented resolve function.
-          pendingResolve = resolve as unknown as Resolve
-          this.setData({ visible: true })
-          pendingResolve({ event: 'exposureAuthorization' })
-        })
-      }
+      installPrivacy() // app.ts installs it at launch; a page opened on its own still gets it
+      this.setData({ token: ++seq })
+      showingPopup(entry(this).popup)
+    },
+    detached() {
+      const e = popups.get(this.data.token)
+      if (e) showingPopup(null, e.popup)
+      popups.delete(this.data.token)
+    },
+  },
+  pageLifetimes: {
+    show() {
+      showingPopup(entry(this).popup)
+    },
+    hide() {
+      const e = popups.get(this.data.token)
+      if (e) showingPopup(null, e.popup)
     },
   },
   methods: {
-    onAgree() {
-      pendingResolve?.({ buttonId: 'privacy-agree', event: 'agree' })
-      pendingResolve = null
+    answer(a: { buttonId?: string; event: 'agree' | 'disagree' }) {
+      const e = popups.get(this.data.token)
+      e?.pending?.(a)
+      if (e) e.pending = null
       this.setData({ visible: false })
+    },
+    onAgree() {
+      this.answer({ buttonId: 'privacy-agree', event: 'agree' })
       this.triggerEvent('agree')
     },
     onDisagree() {
-      pendingResolve?.({ event: 'disagree' })
-      pendingResolve = null
-      this.setData({ visible: false })
+      this.answer({ event: 'disagree' })
       this.triggerEvent('disagree')
     },
     openContract() {

@@ -6,6 +6,7 @@
  * state are remembered for a one-tap reconnect; leaving the page closes the connection and the
  * adapter. Connection logic: ble/link.ts; bytes: protocol/.
  */
+import { ensurePrivacy, privacyMessage } from '../../lib/privacy'
 import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
 import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
 import { bleProblem, checkSystem } from './ble/errors'
@@ -170,6 +171,8 @@ Page<Data, Custom>({
       locationAuthorized: auth.locationAuthorized,
     })
     if (!check.ok) return this.block(check.message, check.fix)
+    // The adapter is privacy-guarded: ask first, in this page's popup.
+    if (!(await ensurePrivacy())) return this.block(privacyMessage('declined', 'using Bluetooth'), 'RETRY')
     try {
       await this.link.open()
     } catch (e) {
@@ -211,6 +214,10 @@ Page<Data, Custom>({
   },
 
   async onScan() {
+    if (!(await ensurePrivacy())) {
+      this.setData({ message: privacyMessage('declined', 'using Bluetooth'), fix: 'SCAN' })
+      return
+    }
     try {
       await this.link.startScan()
     } catch (e) {

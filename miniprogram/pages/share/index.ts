@@ -1,4 +1,5 @@
 /** My shares: what I offered to share and how many people came in through each (typings/share.ts). */
+import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
@@ -124,13 +125,19 @@ Page<Data, Methods>({
 
   async onSavePoster() {
     if (!this.canvas) return
+    if (!(await ensurePrivacy())) {
+      this.setData({ posterError: privacyMessage('declined', 'saving the poster to your album') })
+      return
+    }
     try {
       const { tempFilePath } = await wx.canvasToTempFilePath({ canvas: this.canvas as unknown as WechatMiniprogram.Canvas })
       await wx.saveImageToPhotosAlbum({ filePath: tempFilePath })
       this.setData({ poster: 'SAVED', posterError: '' })
     } catch (e) {
       const msg = String((e as { errMsg?: string }).errMsg ?? '')
-      if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: 'Saving needs access to your album. Allow it in Settings.' })
+      const errno = privacyErrno(e)
+      if (errno) this.setData({ posterError: privacyMessage(errno, 'saving the poster to your album') })
+      else if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: 'Saving needs access to your album. Allow it in Settings.' })
       else if (/cancel/i.test(msg)) this.setData({ posterError: '' })
       else this.setData({ posterError: 'Could not save the poster. Please try again.' })
     }

@@ -4,6 +4,7 @@
  * shows the chart and stats for 7 or 31 days. One setData per user action.
  */
 import type { StepDay } from '../../../typings/werun'
+import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
 import { formatSteps, stats, weRunFailure } from './logic'
@@ -78,11 +79,17 @@ Page<Data, Methods>({
 
   async sync(retryExpired = true) {
     this.setData({ state: 'LOADING', error: '' })
+    if (!(await ensurePrivacy())) {
+      this.setData({ state: 'ERROR', error: privacyMessage('declined', 'reading your WeRun steps') })
+      return
+    }
     let cloudID: string
     try {
       cloudID = (await cloud().getWeRunData()).cloudID
     } catch (e) {
-      this.fail(String((e as { errMsg?: string }).errMsg ?? ''))
+      const errno = privacyErrno(e)
+      if (errno) this.setData({ state: 'ERROR', error: privacyMessage(errno, 'reading your WeRun steps') })
+      else this.fail(String((e as { errMsg?: string }).errMsg ?? ''))
       return
     }
     const res = await call('werun', 'sync', { weRunData: cloud().CloudID(cloudID) })

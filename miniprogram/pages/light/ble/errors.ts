@@ -47,6 +47,10 @@ export const BLE_ERRORS: Record<number, { message: string; fix: BleFix }> = {
 export function bleProblem(e: unknown): BleProblem {
   const o = (typeof e === 'object' && e !== null ? e : {}) as { errMsg?: unknown }
   const errMsg = typeof o.errMsg === 'string' ? o.errMsg : ''
+  // Privacy (framework/user-privacy): 104 not agreed, 112 not declared in the guidelines.
+  const errno = (o as { errno?: unknown }).errno
+  if (errno === 104) return { errCode: 104, message: 'You have not agreed to the privacy guidelines, so using Bluetooth is not possible. Tap again to read and agree.', fix: 'SCAN' }
+  if (errno === 112) return { errCode: 112, message: 'This mini-program has not declared Bluetooth in its privacy guidelines, so WeChat refuses it (errno 112).', fix: 'NONE' }
   // scope.bluetooth refused (the mini-program's own permission, not the system's).
   if (/auth deny|authorize no response|auth denied/i.test(errMsg)) {
     return { errCode: errCodeOf(e) ?? 0, message: 'Bluetooth is not allowed for this mini-program. Allow it in the settings.', fix: 'OPEN_MINIPROGRAM_SETTINGS' }
