@@ -7,20 +7,15 @@
  * page; declining is told apart from an API the guidelines do not declare (errno 112).
  * WeChat's behaviour is the fake's (tests/setup/wx-fake.ts, PrivacyAuthorize.html).
  */
-import { markCloudReady } from '../../miniprogram/lib/call'
-import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
+import { render, settle } from '../setup/miniprogram'
+import { popupVisible, privacyWorld } from './helpers'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
-const world = createWorld({ openid: 'o-privacy' })
-markCloudReady(true)
+const world = privacyWorld()
 
-const visible = (p: Rendered) => p.querySelector('#privacy')!.data.visible as boolean
+const visible = popupVisible
 
-beforeEach(() => {
-  world.fake.privacy.agreed = false
-  world.fake.scopes = { 'scope.werun': true, 'scope.bluetooth': true, 'scope.writePhotosAlbum': true }
-})
 
 describe('share poster', () => {
   test('saving to the album asks first; declining says so and saves nothing', async () => {

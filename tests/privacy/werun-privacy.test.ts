@@ -7,21 +7,18 @@
  * page; declining is told apart from an API the guidelines do not declare (errno 112).
  * WeChat's behaviour is the fake's (tests/setup/wx-fake.ts, PrivacyAuthorize.html).
  */
-import { markCloudReady } from '../../miniprogram/lib/call'
-import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
+import { render, settle, type Rendered } from '../setup/miniprogram'
+import { popupVisible, privacyWorld } from './helpers'
 import { stepList } from '../werun/helpers'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
-const world = createWorld({ openid: 'o-privacy' })
-markCloudReady(true)
+const world = privacyWorld()
 
-const visible = (p: Rendered) => p.querySelector('#privacy')!.data.visible as boolean
+const visible = popupVisible
 const pageLife = (p: Rendered, name: 'show' | 'hide') => (p as unknown as { triggerPageLifeTime(n: string): void }).triggerPageLifeTime(name)
 
 beforeEach(() => {
-  world.fake.privacy.agreed = false
-  world.fake.scopes = { 'scope.werun': true, 'scope.bluetooth': true, 'scope.writePhotosAlbum': true }
   world.fake.weRunSteps = stepList(31, () => 4000)
 })
 
