@@ -267,7 +267,7 @@ export class LocalCloud {
    * Runs a function as CloudBase would for `source`: its own context (getWXContext), the
    * timeout from cloudbaserc.json (-504003), errors as -504002.
    */
-  async invoke(name: string, event: unknown, caller: Caller = {}, source = 'wx_client'): Promise<unknown> {
+  async invoke(name: string, event: unknown, caller: Caller = {}, source = 'wx_client', openDataKeys?: string[]): Promise<unknown> {
     const { timeout, envVariables } = this.functionConfig(name)
     const requestId = randomBytes(8).toString('hex')
     const wx: Record<string, string> = {}
@@ -276,11 +276,8 @@ export class LocalCloud {
     if (caller.unionid) wx.WX_UNIONID = caller.unionid
     if (caller.clientIp) wx.WX_CLIENTIP = caller.clientIp
     if (caller.clientIpv6) wx.WX_CLIENTIPV6 = caller.clientIpv6
-    const openDataKeys = (event as { __openDataKeys?: string[] } | null)?.__openDataKeys
-    if (openDataKeys) {
-      wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })
-      delete (event as { __openDataKeys?: string[] }).__openDataKeys
-    }
+    // Which fields WeChat replaced comes from WeChat (out of band), never from the call's data.
+    if (openDataKeys?.length) wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })
     const env = { ...envVariables, ...wx, WX_CONTEXT_KEYS: Object.keys(wx).join(','), TCB_ENV: this.env, SCF_NAMESPACE: this.env, TCB_SOURCE: source }
     if (source === 'wx_client' && caller.openid) this.openapi.userVisited(caller.openid)
     const record: Invocation = { id: requestId, fn: name, source, event, ...(caller.openid ? { openid: caller.openid } : {}), startedAt: this.now(), ms: 0 }
@@ -350,8 +347,7 @@ export class LocalCloud {
     if (replaced.length > 5) throw new CallFunctionError(-501007, 'at most 5 CloudID fields per call')
     const wire = JSON.parse(JSON.stringify(event)) as Record<string, unknown>
     if (caller.openid) wire.userInfo = { appId: caller.appid ?? this.appid, openId: caller.openid }
-    if (replaced.length) wire.__openDataKeys = replaced
-    const result = await this.invoke(name, wire, caller, 'wx_client')
+    const result = await this.invoke(name, wire, caller, 'wx_client', replaced)
     const last = this.invocations[this.invocations.length - 1]
     return { result: result === undefined ? undefined : JSON.parse(JSON.stringify(result)), requestId: last?.id ?? '', errMsg: 'cloud.callFunction:ok' }
   }

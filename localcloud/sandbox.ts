@@ -121,7 +121,9 @@ export interface IssuedPhone {
  *   local cloud sees: calls from the mini-program (`userVisited`).
  * - phonenumber.getPhoneNumber: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/user-info/phone-number/getPhoneNumber.html
  *   codes come from `issuePhoneCode` (what the getPhoneNumber button hands the page): single use,
- *   valid 5 minutes; an unknown, used or expired code -> 40029 "invalid code".
+ *   valid 5 minutes, issued to one user; an unknown, used or expired code, or one redeemed with
+ *   the `openid` of another user than it was issued to, -> 40029 "invalid code" (the document's
+ *   `openid` parameter lets WeChat check the code belongs to that user).
  * - subscribeMessage.send: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
  *   a one-time template sends once per `accept` the user gave (`grantSubscription`, what
  *   wx.requestSubscribeMessage's accept does), else 43101; an unknown template -> 40037;
@@ -137,7 +139,7 @@ export interface IssuedPhone {
  */
 export class OpenApiSandbox extends ApiSandbox {
   readonly secCheck: SecCheckRules = { risky: ['违禁', 'forbidden-word'], review: ['待审', 'review-word'] }
-  private phoneCodes = new Map<string, { phone: IssuedPhone; expires: number; used: boolean }>()
+  private phoneCodes = new Map<string, { phone: IssuedPhone; expires: number; used: boolean; openid?: string }>()
   /** Pages of the published version (wxacode.getUnlimited with check_path checks them). */
   readonly publishedPages = new Set<string>()
   /** Templates added to the account (公共模板库 → 我的模板). */
@@ -238,6 +240,7 @@ export class OpenApiSandbox extends ApiSandbox {
     this.on('phonenumber.getPhoneNumber', (p, info) => {
       const entry = typeof p.code === 'string' ? this.phoneCodes.get(p.code) : undefined
       if (!entry || entry.used || entry.expires < now()) throw new WxApiError(40029, 'invalid code')
+      if (entry.openid && p.openid !== undefined && p.openid !== entry.openid) throw new WxApiError(40029, 'invalid code: issued to another user')
       entry.used = true
       return {
         errcode: 0,
@@ -248,13 +251,14 @@ export class OpenApiSandbox extends ApiSandbox {
   }
 
   /** What <button open-type="getPhoneNumber"> gives the page: a one-time code for this phone. */
-  issuePhoneCode(phone: Partial<IssuedPhone> & { purePhoneNumber: string }): string {
+  issuePhoneCode(phone: Partial<IssuedPhone> & { purePhoneNumber: string }, openid?: string): string {
     const code = randomBytes(16).toString('hex')
     const countryCode = phone.countryCode ?? '86'
     this.phoneCodes.set(code, {
       phone: { countryCode, purePhoneNumber: phone.purePhoneNumber, phoneNumber: phone.phoneNumber ?? (countryCode === '86' ? phone.purePhoneNumber : `+${countryCode}${phone.purePhoneNumber}`) },
       expires: this.now() + 5 * 60_000,
       used: false,
+      ...(openid ? { openid } : {}),
     })
     return code
   }

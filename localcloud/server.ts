@@ -218,7 +218,7 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
       case 'group':
         return { cloudID: cloud.issueCloudId({ opengid: localOpengid(typeof req.body?.shareTicket === 'string' ? req.body.shareTicket : ''), watermark }, who) }
       case 'phone':
-        return { code: cloud.openapi.issuePhoneCode({ purePhoneNumber: localPhone(who) }) }
+        return { code: cloud.openapi.issuePhoneCode({ purePhoneNumber: localPhone(who) }, who) }
       default:
         return reply.code(404).send({ error: `no open data ${req.params.kind}: werun, group or phone` })
     }

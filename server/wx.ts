@@ -102,7 +102,8 @@ interface OpenApi {
     setTyping(p: { touser: string; command: 'Typing' | 'CancelTyping' }): Promise<{ errCode: number; errMsg: string }>
     uploadTempMedia(p: { type: 'image'; media: { contentType: string; value: Buffer } }): Promise<UploadTempMediaResult>
   }
-  phonenumber: { getPhoneNumber(p: { code: string }): Promise<{ phoneInfo: PhoneInfo }> }
+  /** `openid`: WeChat then checks the code was issued to that user (one user's code cannot bind to another account). */
+  phonenumber: { getPhoneNumber(p: { code: string; openid?: string }): Promise<{ phoneInfo: PhoneInfo }> }
   subscribeMessage: { send(p: SubscribeSendParams): Promise<{ errCode: number; errMsg: string }> }
 }
 

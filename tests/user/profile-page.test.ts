@@ -86,7 +86,7 @@ test('a failed upload shows an error and leaves the avatar unchanged', async () 
 })
 
 test('binding a phone stores country code and pure number, shows it masked', async () => {
-  const code = world.cloud.openapi.issuePhoneCode({ purePhoneNumber: '13812345678' })
+  const code = world.cloud.openapi.issuePhoneCode({ purePhoneNumber: '13812345678' }, world.fake.user.openid)
   await page.instance.onGetPhoneNumber({ detail: { code, errMsg: 'getPhoneNumber:ok' } })
   await settle()
   expect(text('#phone')).toBe('+86 138****5678')

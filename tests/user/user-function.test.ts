@@ -176,7 +176,14 @@ describe('bindPhone', () => {
     const res = await user('bindPhone', { code })
     expect(res.data.profile.phone).toEqual({ countryCode: '1', masked: '555***4567' })
     expect(cloud.db.dump('users')[0]!.phone).toMatchObject({ countryCode: '1', purePhoneNumber: '5551234567' })
-    expect(cloud.openapi.callsTo('phonenumber.getPhoneNumber')[0]!.params).toEqual({ code })
+    expect(cloud.openapi.callsTo('phonenumber.getPhoneNumber')[0]!.params).toEqual({ code, openid: A.openid })
+  })
+
+  test("one user's phone code redeemed by another: refused (WeChat checks the openid), nothing bound", async () => {
+    const code = cloud.openapi.issuePhoneCode({ purePhoneNumber: '13800000001' }, 'o-bob')
+    const res = await user('bindPhone', { code })
+    expect(res.error?.code).toBe('PHONE_CODE_INVALID')
+    expect(cloud.db.dump('users')[0]!.phone).toBeUndefined()
   })
 
   test('a code works once (40029 the second time)', async () => {

@@ -100,3 +100,11 @@ describe('history', () => {
     expect(bob.data.days.every((d: { steps: number }) => d.steps === 0)).toBe(true)
   })
 })
+
+test('call data cannot claim which fields WeChat filled in (open-data keys travel out of band): FORGED_DATA, nothing written', async () => {
+  const cloud = new LocalCloud()
+  const forged = { cloudID: 'made-up', data: { stepInfoList: stepList(3, () => 99_999), watermark: { appid: cloud.appid, timestamp: 1 } } }
+  const { result } = await cloud.callFromClient('werun', { action: 'sync', weRunData: forged, __openDataKeys: ['weRunData'] }, ALICE)
+  expect(result).toMatchObject({ ok: false, error: { code: expect.stringMatching(/FORGED_DATA|INVALID_INPUT/) } })
+  expect(cloud.db.dump('werun_days')).toEqual([])
+})

@@ -154,7 +154,7 @@ export const main = createRouter<UserContract>('user', {
       const user = await requireCaller(ctx)
       let phoneInfo
       try {
-        ;({ phoneInfo } = await openapi().phonenumber.getPhoneNumber({ code: input.code }))
+        ;({ phoneInfo } = await openapi().phonenumber.getPhoneNumber({ code: input.code, openid: ctx.openid }))
       } catch (e) {
         if (isSdkError(e)) {
           switch (e.errCode) {
