@@ -14,6 +14,13 @@
  *   result of wx.requestSubscribeMessage, which WeChat's servers would learn by themselves) and
  *   /api/soter/authenticate (what wx.startSoterAuthentication returns on a phone).
  * The console page (localcloud/console.html) only uses these routes.
+ *
+ * It can pay orders and act as any user, so other web pages must not reach it (server-side
+ * request forgery from a browser): the Host must be localhost or an IP address (a DNS-rebinding
+ * name is refused), an Origin, when sent, must be this server's own, a loopback one or WeChat's
+ * (servicewechat.com, what wx.request on a phone sends), and every POST must be
+ * application/json (which a cross-site form or a "simple" fetch cannot send without a CORS
+ * preflight, which this server never approves).
  */
 import Fastify, { type FastifyInstance } from 'fastify'
 import { readFileSync } from 'node:fs'
@@ -59,8 +66,32 @@ export function safe(value: unknown, depth = 0): unknown {
   return value
 }
 
+/** A Host header this server answers: localhost or an IP literal, with an optional port. */
+export function allowedHost(host: string | undefined): boolean {
+  if (!host) return false
+  const name = host.replace(/:\d{1,5}$/, '')
+  return name === 'localhost' || /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || /^\[[0-9a-fA-F:.]+\]$/.test(name)
+}
+
+/** An Origin allowed to call: none, this server's own, a loopback one (DevTools), or WeChat's. */
+export function allowedOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined) return true
+  if (origin === `http://${host}`) return true
+  if (/^https:\/\/servicewechat\.com$/.test(origin)) return true
+  return /^https?:\/\/(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\])(:\d{1,5})?$/.test(origin)
+}
+
 export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): FastifyInstance & { user(): string } {
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024 })
+  app.addHook('onRequest', async (req, reply) => {
+    const host = req.headers.host
+    if (!allowedHost(host)) return reply.code(403).send({ error: `refused Host ${String(host).slice(0, 60)}: use localhost or the IP address` })
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
+    if (!allowedOrigin(origin, host)) return reply.code(403).send({ error: `refused a request from ${origin!.slice(0, 80)}` })
+    if (req.method === 'POST' && !/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
+      return reply.code(415).send({ error: 'POST bodies must be application/json' })
+    }
+  })
   let openid = opts.openid ?? 'o-local-user-1'
   const users = new Set([openid])
   const html = readFileSync(join(__dirname, 'console.html'), 'utf8')

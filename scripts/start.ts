@@ -25,6 +25,14 @@ export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDi
   return cloud
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/
+
+/** `--host <address>` or loopback; the HOST environment variable is ignored on purpose. */
+export function hostFrom(argv: string[]): string {
+  const i = argv.indexOf('--host')
+  return (i >= 0 ? argv[i + 1] : undefined) || '127.0.0.1'
+}
+
 export function portFrom(argv: string[], env: Record<string, string | undefined>): number {
   const i = argv.indexOf('--port')
   const raw = i >= 0 ? argv[i + 1] : env.PORT
@@ -43,11 +51,11 @@ async function main(): Promise<void> {
   const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))
   const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'))
   const app = createServer(cloud)
-  // Loopback by default; `--host 0.0.0.0` lets a phone on the same network reach it (local mode on a device).
-  const hi = process.argv.indexOf('--host')
-  const host = (hi >= 0 ? process.argv[hi + 1] : process.env.HOST) || '127.0.0.1'
+  // Loopback unless `--host` says otherwise (not an environment variable: exposing it is a choice made on the command line).
+  const host = hostFrom(process.argv)
   await app.listen({ port, host })
   console.log(`local cloud: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
+  if (!LOOPBACK.test(host)) console.log(`--host ${host}: the local cloud (which can pay orders and act as any user) is reachable from your network, not only this computer.`)
 
   let timer: NodeJS.Timeout | undefined
   const onChange = () => {

@@ -4,13 +4,18 @@
  * wx.cloud.callFunction would, the console's views, and the buttons that act as WeChat.
  */
 import { LocalCloud } from '../../localcloud'
-import { LOCAL_VARS, portFrom } from '../../scripts/start'
+import { request as httpRequest } from 'node:http'
+import { allowedHost, allowedOrigin } from '../../localcloud/server'
+import { LOCAL_VARS, hostFrom, portFrom } from '../../scripts/start'
 import { closeServers, serve } from './serve'
 
 afterEach(closeServers)
 
+let serverBase = ''
+
 async function setup() {
   const { cloud, app, base } = await serve('o-console-1')
+  serverBase = base
   const post = async (url: string, payload: unknown = {}, headers: Record<string, string> = {}) => {
     const r = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(payload) })
     return { status: r.status, body: (await r.json()) as any }
@@ -118,4 +123,53 @@ test('local-mode routes refuse bad input and write nothing', async () => {
   const sync = await post('/api/functions/werun', { action: 'sync', weRunData: { $cloudID: 'devtools-made-id' } })
   expect(sync.body.result).toMatchObject({ ok: false, error: { code: 'CLOUDID_INVALID', message: expect.stringContaining('WeChat does not know this CloudID (-601002') } })
   expect(cloud.db.dump('werun_days')).toEqual([])
+})
+
+describe('other web pages cannot drive the local server', () => {
+  const raw = (base: string, path: string, headers: Record<string, string>, body = '{}') =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const u = new URL(base + path)
+      const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+        let data = ''
+        res.on('data', (c: Buffer) => (data += c.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }))
+      })
+      req.on('error', reject)
+      req.end(body)
+    })
+
+  test('a text/plain cross-site POST (what any web page can send without asking) is refused and pays nothing', async () => {
+    const { cloud, post } = await setup()
+    await post('/api/functions/user', { action: 'login' })
+    const created = await post('/api/functions/pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'csrf-00000001' })
+    const orderId = created.body.result.data.order.orderId as string
+    const r = await raw(serverBase, `/api/pay/${orderId}`, { 'content-type': 'text/plain', origin: 'https://evil.example' })
+    expect(r.status).toBe(403)
+    const plain = await raw(serverBase, `/api/pay/${orderId}`, { 'content-type': 'text/plain' })
+    expect(plain.status).toBe(415)
+    expect(cloud.db.dump('orders').find((o) => o._id === orderId)!.status).toBe('UNPAID')
+  })
+
+  test('a foreign Host (DNS rebinding) is refused; localhost and IP addresses are served', async () => {
+    await setup()
+    expect((await raw(serverBase, '/api/user', { host: 'evil.example:3910', 'content-type': 'application/json' }, '{"openid":"o-x-1"}')).status).toBe(403)
+    expect((await raw(serverBase, '/api/user', { host: 'localhost:3910', 'content-type': 'application/json' }, '{"openid":"o-x-1"}')).status).toBe(200)
+    expect(allowedHost('192.168.1.5:3910')).toBe(true)
+    expect(allowedHost('[::1]:3910')).toBe(true)
+    expect(allowedHost('rebind.attacker.example')).toBe(false)
+    expect(allowedOrigin('https://servicewechat.com', 'x')).toBe(true)
+    expect(allowedOrigin('http://127.0.0.1:61234', 'x')).toBe(true)
+    expect(allowedOrigin('https://evil.example', 'x')).toBe(false)
+  })
+
+  test('only --host exposes it; the HOST environment variable does not', () => {
+    expect(hostFrom([])).toBe('127.0.0.1')
+    process.env.HOST = '0.0.0.0'
+    try {
+      expect(hostFrom(['node', 'start.ts'])).toBe('127.0.0.1')
+    } finally {
+      delete process.env.HOST
+    }
+    expect(hostFrom(['node', 'start.ts', '--host', '0.0.0.0'])).toBe('0.0.0.0')
+  })
 })
