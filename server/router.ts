@@ -11,6 +11,7 @@
 import * as v from 'valibot'
 import type { Action, Contract, Envelope, RouterErrorCode } from '../typings/contract'
 import { AppError, isSdkError, routerErrorFromSdk } from './errors'
+import { clip, eventBytes, MAX_EVENT_BYTES } from './input'
 import { describeIssue } from './validation'
 import { wxContext, type WxContext } from './wx'
 
@@ -42,19 +43,23 @@ const RESERVED_KEYS = new Set(['action', 'userInfo'])
 
 export type Main = (event: unknown, context?: { request_id?: string; requestId?: string }) => Promise<Envelope<unknown, string>>
 
-export function createRouter<C extends Contract>(functionName: string, handlers: Handlers<C>): Main {
+export function createRouter<C extends Contract>(functionName: string, handlers: Handlers<C>, opts: { maxEventBytes?: number } = {}): Main {
+  const maxBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES
   return async function main(event, context) {
     const requestId = context?.request_id ?? context?.requestId ?? ''
     const fail = (code: RouterErrorCode, message: string, issues?: string[]): Envelope<never, string> => ({
       ok: false,
       error: { code, message, ...(requestId ? { requestId } : {}), ...(issues ? { issues } : {}) },
     })
+    // Size first: nothing parses or validates an oversized event (bounded time and memory).
+    const bytes = eventBytes(event)
+    if (bytes > maxBytes) return fail('INVALID_INPUT', `The call is too large (${Number.isFinite(bytes) ? `${Math.ceil(bytes / 1024)} KB` : 'not plain JSON'}; at most ${Math.floor(maxBytes / 1024)} KB).`)
     if (typeof event !== 'object' || event === null || typeof (event as { action?: unknown }).action !== 'string') {
       return fail('INVALID_INPUT', `The call must carry an "action" string, one of: ${Object.keys(handlers).join(', ')}.`)
     }
     const { action } = event as { action: string }
     if (!Object.prototype.hasOwnProperty.call(handlers, action)) {
-      return fail('UNKNOWN_ACTION', `${functionName} has no action "${action.slice(0, 64)}"; its actions: ${Object.keys(handlers).join(', ')}.`)
+      return fail('UNKNOWN_ACTION', `${functionName} has no action "${clip(action, 40)}"; its actions: ${Object.keys(handlers).join(', ')}.`)
     }
     const def = handlers[action] as ActionDef<Action<unknown, unknown, string>>
     const payload: Record<string, unknown> = {}

@@ -5,6 +5,7 @@
  * ("nickname must not be empty") are kept as they are.
  */
 import * as v from 'valibot'
+import { clip } from './input'
 
 type AnySchema = v.GenericSchema<unknown, unknown> & { entries?: Record<string, AnySchema>; wrapped?: AnySchema; pipe?: AnySchema[]; type?: string; expects?: string }
 type Issue = v.BaseIssue<unknown>
@@ -47,11 +48,11 @@ const LIMITS: Record<string, (expected: string) => string> = {
 
 /** One issue as "<field>: <what is wrong and what is expected>". */
 export function describeIssue(issue: Issue, root: AnySchema): string {
-  const path = v.getDotPath(issue)
+  const path = v.getDotPath(issue)?.slice(0, 60) ?? null
   const last = issue.path?.[issue.path.length - 1] as { origin?: string; key?: unknown } | undefined
   if (last?.origin === 'key' && issue.expected === 'never') {
     const allowed = Object.keys(parentObject(root, issue)?.entries ?? {})
-    return `unknown field ${path}${allowed.length ? `; allowed: ${allowed.join(', ')}` : '; this call takes no fields'}`
+    return `unknown field ${clip(String(path), 40)}${allowed.length ? `; allowed: ${allowed.join(', ')}` : '; this call takes no fields'}`
   }
   const field = path ?? '(payload)'
   if (!GENERIC.test(issue.message)) return `${field}: ${issue.message}`
@@ -60,9 +61,9 @@ export function describeIssue(issue: Issue, root: AnySchema): string {
     return `missing field ${field}${expects ? ` (expected ${readable(expects)})` : ''}`
   }
   if (issue.kind === 'schema' && issue.received === 'undefined') return `missing field ${field} (expected ${readable(issue.expected)})`
-  if (issue.kind === 'schema') return `${field}: expected ${readable(issue.expected)}, got ${issue.received}`
+  if (issue.kind === 'schema') return `${field}: expected ${readable(issue.expected)}, got ${clip(issue.received, 40)}`
   const limit = LIMITS[issue.type]
-  return `${field}: must be ${limit ? limit(issue.expected ?? '') : readable(issue.expected)}, got ${issue.received}`
+  return `${field}: must be ${limit ? limit(issue.expected ?? '') : readable(issue.expected)}, got ${clip(issue.received, 40)}`
 }
 
 /** `("a" | "b")` → `one of "a", "b"`; `string` → `a string`. */

@@ -13,6 +13,7 @@
  * when its lease runs out) within the budget. Every WeChat call is bounded (send.ts) so the run
  * ends well inside the 5 s. Document: .../wxcloud/guide/functions/openapi.html (消息推送).
  */
+import { scalar } from '../input'
 import * as v from 'valibot'
 import { decodeSessionFrom } from '../../miniprogram/lib/contact'
 import type { InboundMessage, Reply } from '../../typings/customerService'
@@ -66,7 +67,7 @@ export function parseInbound(event: unknown): Parsed {
   const r = v.safeParse(InboundSchema, event)
   if (r.success) return { ok: true, msg: r.output as InboundMessage }
   const e = (event ?? {}) as { MsgType?: unknown; Event?: unknown }
-  return { ok: false, reason: `unsupported or malformed push (MsgType=${String(e.MsgType)}, Event=${String(e.Event ?? '')}): ${r.issues.map((i) => `${v.getDotPath(i) ?? ''} ${i.message}`).join('; ')}` }
+  return { ok: false, reason: `unsupported or malformed push (MsgType=${scalar(e.MsgType, 32)}, Event=${scalar(e.Event, 32)}): ${r.issues.slice(0, 5).map((i) => `${v.getDotPath(i)?.slice(0, 40) ?? ''} ${i.message.slice(0, 80)}`).join('; ')}` }
 }
 
 /** A message once per MsgId; an event once per sender + CreateTime (receive.html's advice). */

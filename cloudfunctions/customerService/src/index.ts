@@ -9,6 +9,7 @@
  * - an hourly timer that removes expired de-duplication records and media ids.
  * Push document: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/functions/openapi.html
  */
+import { eventBytes, MAX_PUSH_BYTES, scalar } from '../../../server/input'
 import type { CustomerServiceContract } from '../../../typings/customerService'
 import { createRouter } from '../../../server/router'
 import { errText } from '../../../server/errors'
@@ -35,12 +36,16 @@ export async function main(event: unknown, context?: { request_id?: string }): P
   if (ev.Type === 'Timer') {
     try {
       const removed = await cleanup(Date.now())
-      log({ timer: String(ev.TriggerName ?? ''), removed })
+      log({ timer: scalar(ev.TriggerName, 32), removed })
       return { removed }
     } catch (e) {
-      log({ timer: String(ev.TriggerName ?? ''), error: errText(e) })
+      log({ timer: scalar(ev.TriggerName, 32), error: errText(e) })
       throw e
     }
+  }
+  if (eventBytes(event) > MAX_PUSH_BYTES) {
+    log({ ignored: 'push too large' })
+    return PUSH_ANSWER
   }
   const parsed = parseInbound(event)
   if (!parsed.ok) {

@@ -13,6 +13,7 @@
  * (same transaction id, same amount). A duplicate of an already recorded payment is answered
  * without asking again.
  */
+import { eventBytes, MAX_NOTIFICATION_BYTES, scalar } from '../../../server/input'
 import { subscribeConfig } from '../../../server/pay/config'
 import { getOrderDoc, recordIncident } from '../../../server/pay/orders'
 import { afterConfirm, confirmPaid, nonce, type PaidEvidence } from '../../../server/pay/settle'
@@ -57,9 +58,11 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     console.error(JSON.stringify({ fn: 'payCallback', refused: 'called from a client', openid: wx.OPENID }))
     return { errcode: 403, errmsg: 'not a WeChat Pay notification' }
   }
+  if (eventBytes(event) > MAX_NOTIFICATION_BYTES) return { errcode: 413, errmsg: 'notification too large' } // not WeChat Pay's
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Partial<PayNotification>
   try {
-    const key = `${String(ev.outTradeNo)}:${String(ev.transactionId ?? ev.timeEnd ?? '')}`
+    // Only primitives become text: a hostile object must not make every delivery fail.
+    const key = `${scalar(ev.outTradeNo, 40)}:${scalar(ev.transactionId ?? ev.timeEnd, 40)}`
     if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS') {
       await recordIncident('RESULT_FAIL', key, evidence(ev))
       return ACK
@@ -72,7 +75,7 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     }
     const paid: PaidEvidence = {
       transactionId: ev.transactionId,
-      timeEnd: String(ev.timeEnd ?? ''),
+      timeEnd: scalar(ev.timeEnd, 20),
       totalFee,
       ...(ev.subMchId ? { subMchId: ev.subMchId } : {}),
       via: 'callback',

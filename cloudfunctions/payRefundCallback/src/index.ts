@@ -11,6 +11,7 @@
  * and nothing is believed from it. When it names nothing readable, the payExpire timer confirms
  * every refund still REFUNDING five minutes after WeChat Pay accepted it.
  */
+import { eventBytes, MAX_NOTIFICATION_BYTES, scalar } from '../../../server/input'
 import { subscribeConfig } from '../../../server/pay/config'
 import { getOrderDoc, recordIncident } from '../../../server/pay/orders'
 import { confirmRefund } from '../../../server/pay/settle'
@@ -49,13 +50,14 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     console.error(JSON.stringify({ fn: 'payRefundCallback', refused: 'called from a client', openid: wx.OPENID }))
     return { errcode: 403, errmsg: 'not a WeChat Pay notification' }
   }
+  if (eventBytes(event) > MAX_NOTIFICATION_BYTES) return { errcode: 413, errmsg: 'notification too large' } // not WeChat Pay's
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
   const ids = refundIds(ev)
   try {
     // Our outRefundNo is `${orderId}R${attempt}`: the order can be found from either id.
     const orderId = ids.outTradeNo ?? ids.outRefundNo?.replace(/R\d+$/, '')
     if (!orderId) {
-      await recordIncident('REFUND_NOTIFY_UNREADABLE', String(ev.nonceStr ?? ev.nonce_str ?? 'unknown').slice(0, 40), { returnCode: ev.returnCode, reqInfo: typeof (ev.reqInfo ?? ev.req_info) })
+      await recordIncident('REFUND_NOTIFY_UNREADABLE', scalar(ev.nonceStr ?? ev.nonce_str, 40) || 'unknown', { returnCode: ev.returnCode, reqInfo: typeof (ev.reqInfo ?? ev.req_info) })
       return ACK // the timer confirms open refunds by query
     }
     const order = await getOrderDoc(orderId)

@@ -7,8 +7,17 @@ import * as v from 'valibot'
 
 export const empty = v.strictObject({})
 
+/**
+ * Control characters, format characters other than the zero-width joiner (which emoji
+ * sequences need; bidi overrides are format characters) and lone surrogates (ill-formed UTF-16).
+ */
+const UNSHOWABLE = /[\p{Cc}\p{Cs}]|(?!\u200D)\p{Cf}/u
+
 export const nickname = v.pipe(
   v.string('nickname must be a string'),
+  // Length before anything that walks the text (trim, graphemes): bounded cost for any input.
+  v.maxLength(400, 'nickname must be at most 20 characters'),
+  v.check((s) => !UNSHOWABLE.test(s), 'nickname has invisible or broken characters'),
   v.trim(),
   v.minGraphemes(1, 'nickname must not be empty'),
   v.maxGraphemes(20, 'nickname must be at most 20 characters'),
