@@ -20,6 +20,25 @@ export const CONVERSATIONS = 'cs_conversations'
 export const MESSAGES = 'cs_messages'
 export const RULES = 'cs_rules'
 export const MEDIA = 'cs_media'
+/** URL-mode request nonces, remembered while their timestamp is acceptable (replay protection). */
+export const NONCES = 'cs_push_nonces'
+
+/**
+ * Remembers a URL-mode request's timestamp and nonce; false when they were seen already (a
+ * replay). The document's _id is the pair, so of two concurrent copies one insert wins.
+ */
+export async function firstUseOfNonce(timestamp: string, nonce: string, now: number, windowMs: number): Promise<boolean> {
+  const _id = `${timestamp}:${nonce}`.slice(0, 100)
+  const _ = db().command
+  await db().collection(NONCES).where({ expireAt: _.lt(new Date(now)) }).remove()
+  try {
+    await db().collection(NONCES).add({ data: { _id, expireAt: new Date(now + 2 * windowMs) } })
+    return true
+  } catch (e) {
+    if (await getDoc(NONCES, _id)) return false
+    throw e
+  }
+}
 
 /** How long a delivery is remembered: far beyond WeChat's retries (3 within ~15 s). */
 export const SEEN_TTL_MS = 24 * 3_600_000

@@ -8,7 +8,9 @@
  */
 import { csConfig, pushUrlConfig } from '../../../server/customerService/config'
 import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
-import { readRequest, text, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
+import { readRequest, text, TIMESTAMP_WINDOW_S, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
+import { firstUseOfNonce } from '../../../server/customerService/store'
+import { scalar } from '../../../server/input'
 
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerServiceHttp', ...o }))
 
@@ -21,10 +23,15 @@ export async function main(event: unknown): Promise<HttpResponse> {
   const req = (typeof event === 'object' && event !== null ? event : {}) as HttpRequest
   const out = readRequest(req, conf.cfg)
   if (out.kind === 'reject') {
-    log({ rejected: out.code, detail: out.detail, method: req.httpMethod, path: req.path })
+    log({ rejected: out.code, detail: out.detail.slice(0, 200), method: scalar(req.httpMethod, 10), path: scalar(req.path, 100) })
     return text(out.status, out.code)
   }
   if (out.kind === 'echo') return text(200, out.echostr)
+  // A captured request sent again (same timestamp and nonce) is answered and not handled.
+  if (!(await firstUseOfNonce(out.timestamp, out.nonce, Date.now(), TIMESTAMP_WINDOW_S * 1000))) {
+    log({ rejected: 'REPLAYED', timestamp: out.timestamp, nonce: out.nonce.slice(0, 40) })
+    return text(200, PUSH_ANSWER)
+  }
   const parsed = parseInbound(out.event)
   if (!parsed.ok) {
     log({ ignored: parsed.reason, format: out.format })
