@@ -13,16 +13,23 @@ export function beijingDate(ms: number): string {
  * The days of a WeRun payload: one per date (a repeated date keeps its largest count), steps
  * clamped to whole non-negative numbers, oldest first. Entries with a broken timestamp are dropped.
  */
-export function toDays(data: WeRunData): StepDay[] {
+export function toDays(data: WeRunData, now = Date.now()): StepDay[] {
+  // WeChat gives the last 31 days ending today (Beijing): a day after today, or older than that
+  // window, is not WeRun's (and would let one sync write any number of records).
+  const window = new Set(lastDates(WERUN_DAYS, now))
   const byDate = new Map<string, number>()
   for (const e of Array.isArray(data.stepInfoList) ? data.stepInfoList : []) {
     if (!Number.isFinite(e?.timestamp) || e.timestamp <= 0) continue
     const steps = Math.max(0, Math.min(1_000_000, Math.floor(Number(e.step) || 0)))
     const date = beijingDate(e.timestamp * 1000)
+    if (!window.has(date)) continue
     byDate.set(date, Math.max(steps, byDate.get(date) ?? 0))
   }
   return [...byDate.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([date, steps]) => ({ date, steps }))
 }
+
+/** How many days wx.getWeRunData covers. */
+export const WERUN_DAYS = 31
 
 /** The `n` dates ending with today's (Beijing), oldest first. */
 export function lastDates(n: number, now: number): string[] {

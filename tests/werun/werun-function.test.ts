@@ -16,11 +16,14 @@ function world() {
 describe('days (pure)', () => {
   test('timestamps become Beijing dates; duplicates keep the larger count; junk is dropped', () => {
     const midnight = Date.parse('2026-11-20T00:00:00+08:00') / 1000 // 2026-11-19T16:00Z
-    expect(toDays({ stepInfoList: [{ timestamp: midnight, step: 5 }, { timestamp: midnight, step: 9.7 }, { timestamp: -1, step: 3 }, { timestamp: midnight + 86_400, step: -4 }] })).toEqual([
+    const now = Date.parse('2026-11-21T12:00:00+08:00')
+    expect(toDays({ stepInfoList: [{ timestamp: midnight, step: 5 }, { timestamp: midnight, step: 9.7 }, { timestamp: -1, step: 3 }, { timestamp: midnight + 86_400, step: -4 }] }, now)).toEqual([
       { date: '2026-11-20', steps: 9 },
       { date: '2026-11-21', steps: 0 },
     ])
     expect(beijingDate(Date.parse('2026-11-20T16:30:00Z'))).toBe('2026-11-21')
+    // Days after today, or before the 31 days WeRun covers, are not WeRun's.
+    expect(toDays({ stepInfoList: [{ timestamp: midnight + 2 * 86_400, step: 99_999 }, { timestamp: midnight - 30 * 86_400, step: 1 }, { timestamp: midnight - 29 * 86_400, step: 2 }] }, now)).toEqual([{ date: '2026-10-22', steps: 2 }])
     expect(lastDates(3, Date.parse('2026-11-21T03:00:00Z'))).toEqual(['2026-11-19', '2026-11-20', '2026-11-21'])
   })
 })

@@ -46,7 +46,7 @@ export const main = createRouter<WerunContract>('werun', {
       const data: WeRunData = parsed.output
       if (data.watermark && ctx.wx.APPID && data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The WeRun data belongs to another mini-program.')
 
-      const days = toDays(data)
+      const days = toDays(data, Date.now())
       const openid = ctx.openid
       const _ = db().command
       const stored = days.length
