@@ -36,6 +36,29 @@ export interface Tx {
       get(): Promise<unknown>
       update(o: { data: Record<string, unknown> }): Promise<unknown>
       set(o: { data: Record<string, unknown> }): Promise<unknown>
+      remove(): Promise<unknown>
+    }
+  }
+}
+
+/** A transaction that lost to concurrent ones too often (CloudBase's DATABASE_TRANSACTION_CONFLICT). */
+export function isTxConflict(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'DATABASE_TRANSACTION_CONFLICT'
+}
+
+/**
+ * runTransaction for a contended document (many requests of one user at once): the SDK retries a
+ * conflict at once and only 3 times; this backs off a little between runs (jittered) so the
+ * contenders go one after the other. Still conflicting after `attempts`: the conflict is thrown
+ * (the router answers WECHAT_BUSY).
+ */
+export async function transact<T>(fn: (t: Tx) => Promise<T>, attempts = 12): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return (await db().runTransaction(fn as never, 0)) as T
+    } catch (e) {
+      if (!isTxConflict(e) || i >= attempts) throw e
+      await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * i)))
     }
   }
 }

@@ -10,7 +10,8 @@
  */
 import * as v from 'valibot'
 import type { Action, Contract, Envelope, RouterErrorCode } from '../typings/contract'
-import { AppError, isSdkError, routerErrorFromSdk } from './errors'
+import { AppError, errText, isSdkError, routerErrorFromSdk } from './errors'
+import { isTxConflict } from './db'
 import { clip, eventBytes, MAX_EVENT_BYTES } from './input'
 import { describeIssue } from './validation'
 import { wxContext, type WxContext } from './wx'
@@ -90,7 +91,7 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
       if (e instanceof AppError) {
         return fail(e.code as RouterErrorCode, e.message, e.issues)
       }
-      const mapped = isSdkError(e) ? routerErrorFromSdk(e) : undefined
+      const mapped = isSdkError(e) ? routerErrorFromSdk(e) : isTxConflict(e) ? new AppError('WECHAT_BUSY', 'Too many requests at once. Please try again in a moment.') : undefined
       console.error(JSON.stringify({ fn: functionName, action, requestId, error: describe(e) }))
       if (mapped) return fail(mapped.code as RouterErrorCode, mapped.message)
       return fail('INTERNAL', `Something went wrong in ${functionName}.${action}. Please try again.`)
@@ -101,5 +102,5 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
 function describe(e: unknown): unknown {
   if (isSdkError(e)) return { errCode: e.errCode, errMsg: e.errMsg }
   if (e instanceof Error) return { name: e.name, message: e.message }
-  return String(e)
+  return errText(e)
 }

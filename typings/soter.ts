@@ -20,9 +20,11 @@ export type SoterVerifyError =
 export type SoterContract = {
   /**
    * A fresh challenge (32 letters and digits: quotes break some Android clients) bound to the
-   * caller and `purpose`, single use, valid 5 minutes, and the prompt to show (≤ 42 chars).
+   * caller and `purpose` (and, when given, the `authMode` the page will use: verify then refuses
+   * another), single use, valid 5 minutes, and the prompt to show (≤ 42 chars). At most 5 wait
+   * per user, counted atomically.
    */
-  challenge: Action<{ purpose: SoterPurpose; subject?: string }, { challenge: string; authContent: string; expiresAt: number }, 'TOO_MANY_CHALLENGES'>
+  challenge: Action<{ purpose: SoterPurpose; subject?: string; authMode?: SoterAuthMode }, { challenge: string; authContent: string; expiresAt: number }, 'TOO_MANY_CHALLENGES'>
   /**
    * Checks a startSoterAuthentication result with WeChat, that it signs this user's unused,
    * unexpired challenge and that the device's counter grew; then burns the challenge and

@@ -63,11 +63,21 @@ export function deviceKey(openid: string, cpuId: string): string {
   return createHash('sha256').update(`${openid}\n${cpuId}`).digest('hex').slice(0, 40)
 }
 
+/** Per user: the challenges still waiting (the cap is counted here, inside a transaction). */
+export const OPEN = 'soter_open'
+
+export interface OpenDoc {
+  _id: string // = openid
+  open: Array<{ challenge: string; purpose: SoterPurpose; subject: string; expiresAt: number }>
+}
+
 export interface ChallengeDoc {
   _id: string
   _openid: string
   purpose: SoterPurpose
   subject: string
+  /** The mode the page asked for, when it said; verify refuses another. */
+  authMode?: string
   createdAt: Date
   expiresAt: Date
   usedAt: Date | null

@@ -149,3 +149,26 @@ test('without the openapi permission the router explains it (and logs one line)'
   expect(log).toHaveBeenCalledWith(expect.stringContaining('-604101'))
   log.mockRestore()
 })
+
+test('30 concurrent challenge requests make at most 5 waiting challenges (the cap is counted atomically)', async () => {
+  const w = world()
+  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` })))
+  expect(results.filter((r) => r.ok)).toHaveLength(5)
+  expect(results.filter((r) => !r.ok).every((r) => r.error?.code === 'TOO_MANY_CHALLENGES')).toBe(true)
+  expect(w.writes().challenges).toHaveLength(5)
+  // Verifying one frees its place.
+  const first = results.find((r) => r.ok)!
+  expect((await w.soter('verify', w.authenticate(first.data.challenge))).ok).toBe(true)
+  expect((await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' })).ok).toBe(true)
+})
+
+test('the mode the page asked for is the one the result may claim', async () => {
+  const w = world()
+  const c = await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY', authMode: 'facial' })
+  const asFingerprint = await w.soter('verify', w.authenticate(c.data.challenge)) // authMode fingerPrint
+  expect(asFingerprint).toMatchObject({ ok: false, error: { code: 'CHALLENGE_INVALID', message: 'This confirmation was started for face. Start again.' } })
+  expect(w.writes().proofs).toEqual([])
+  const asFace = await w.soter('verify', { ...w.authenticate(c.data.challenge), authMode: 'facial' })
+  expect(asFace).toMatchObject({ ok: true })
+  expect(w.writes().proofs[0]).toMatchObject({ authMode: 'facial' })
+})

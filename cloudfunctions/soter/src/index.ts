@@ -10,9 +10,9 @@
  * write nothing. Contract: typings/soter.ts.
  */
 import * as v from 'valibot'
-import type { SoterContract, SoterPurpose } from '../../../typings/soter'
+import type { SoterAuthMode, SoterContract, SoterPurpose } from '../../../typings/soter'
 import { createRouter } from '../../../server/router'
-import { db, getDoc, type Tx } from '../../../server/db'
+import { db, getDoc, transact, type Tx } from '../../../server/db'
 import { openapi } from '../../../server/wx'
 import {
   AUTH_CONTENT,
@@ -20,6 +20,7 @@ import {
   CHALLENGE_TTL_MS,
   DEVICES,
   MAX_OPEN_CHALLENGES,
+  OPEN,
   PROOFS,
   PROOF_TTL_MS,
   TOKEN,
@@ -29,9 +30,11 @@ import {
   parseResult,
   type ChallengeCheck,
   type ChallengeDoc,
+  type OpenDoc,
 } from '../../../server/soter/challenge'
 
 const PURPOSES = ['CONFIRM_REFUND', 'CONFIRM_IDENTITY'] as const satisfies readonly SoterPurpose[]
+const MODES = ['fingerPrint', 'facial'] as const satisfies readonly SoterAuthMode[]
 
 type TxOutcome = { kind: 'OK'; proof: string; expiresAt: number } | { kind: 'CHALLENGE'; check: Exclude<ChallengeCheck, { ok: true }> } | { kind: 'COUNTER' }
 
@@ -40,29 +43,36 @@ export const main = createRouter<SoterContract>('soter', {
     input: v.strictObject({
       purpose: v.picklist(PURPOSES, 'purpose must be CONFIRM_REFUND or CONFIRM_IDENTITY'),
       subject: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'subject must be 1-64 letters, digits, _ or -'))),
+      authMode: v.optional(v.picklist(MODES, 'authMode must be fingerPrint or facial')),
     }),
-    async handle({ purpose, subject }, ctx) {
-      const _ = db().command
+    async handle({ purpose, subject = '', authMode }, ctx) {
       const now = Date.now()
-      const mine = db().collection(CHALLENGES)
-      // A new challenge replaces the user's unused one for the same purpose and subject (a
-      // cancelled or abandoned check), so retries never pile up; expired ones go too.
-      await mine.where(_.or([{ _openid: ctx.openid, purpose, subject: subject ?? '', usedAt: null }, { _openid: ctx.openid, expiresAt: _.lte(new Date(now)) }])).remove()
-      const open = await mine.where({ _openid: ctx.openid, usedAt: null, expiresAt: _.gt(new Date(now)) }).count()
-      if ((open as { total: number }).total >= MAX_OPEN_CHALLENGES) {
-        return ctx.fail('TOO_MANY_CHALLENGES', 'Too many confirmations are waiting. Finish one, or wait a few minutes, and try again.')
-      }
       const challenge = newToken()
       const expiresAt = now + CHALLENGE_TTL_MS
-      const doc: Omit<ChallengeDoc, '_id'> = { _openid: ctx.openid, purpose, subject: subject ?? '', createdAt: new Date(now), expiresAt: new Date(expiresAt), usedAt: null }
-      await db().collection(CHALLENGES).doc(challenge).set({ data: doc })
+      const doc: Omit<ChallengeDoc, '_id'> = { _openid: ctx.openid, purpose, subject, ...(authMode ? { authMode } : {}), createdAt: new Date(now), expiresAt: new Date(expiresAt), usedAt: null }
+      // Count and insert in one transaction on the user's open list: concurrent requests
+      // conflict there and are run again one after the other, so the cap holds. A new challenge
+      // replaces the user's waiting one for the same purpose and subject (a cancelled check).
+      const full = await transact(async (t: Tx): Promise<boolean> => {
+        const ref = t.collection(OPEN).doc(ctx.openid)
+        const cur = ((await ref.get()) as { data: OpenDoc | null }).data
+        const live = (cur?.open ?? []).filter((o) => o.expiresAt > now)
+        const replaced = live.filter((o) => o.purpose === purpose && o.subject === subject)
+        const keep = live.filter((o) => !replaced.includes(o))
+        if (keep.length >= MAX_OPEN_CHALLENGES) return true
+        for (const r of replaced) await t.collection(CHALLENGES).doc(r.challenge).remove()
+        await ref.set({ data: { open: [...keep, { challenge, purpose, subject, expiresAt }] } })
+        await t.collection(CHALLENGES).doc(challenge).set({ data: doc })
+        return false
+      })
+      if (full) return ctx.fail('TOO_MANY_CHALLENGES', 'Too many confirmations are waiting. Finish one, or wait a few minutes, and try again.')
       return { challenge, authContent: AUTH_CONTENT[purpose], expiresAt }
     },
   },
 
   verify: {
     input: v.strictObject({
-      authMode: v.picklist(['fingerPrint', 'facial'] as const, 'authMode must be fingerPrint or facial'),
+      authMode: v.picklist(MODES, 'authMode must be fingerPrint or facial'),
       resultJSON: v.pipe(v.string(), v.minLength(2), v.maxLength(4096)),
       resultJSONSignature: v.pipe(v.string(), v.minLength(16), v.maxLength(2048)),
     }),
@@ -73,6 +83,8 @@ export const main = createRouter<SoterContract>('soter', {
       const challenge = await getDoc<ChallengeDoc>(CHALLENGES, result.raw)
       const check = checkChallenge(challenge, ctx.openid, now)
       if (!check.ok) return ctx.fail(check.code, check.message)
+      // The mode the page asked for is the one the proof may claim.
+      if (challenge!.authMode && challenge!.authMode !== authMode) return ctx.fail('CHALLENGE_INVALID', `This confirmation was started for ${challenge!.authMode === 'facial' ? 'face' : 'fingerprint'}. Start again.`)
 
       const { isOk } = await openapi().soter.verifySignature({ openid: ctx.openid, jsonString: resultJSON, jsonSignature: resultJSONSignature })
       if (!isOk) return ctx.fail('SIGNATURE_INVALID', 'WeChat could not confirm the fingerprint or face result. Try again.')
@@ -89,6 +101,10 @@ export const main = createRouter<SoterContract>('soter', {
         if (device && result.counter <= device.counter) return { kind: 'COUNTER' }
         const at = new Date(now)
         await t.collection(CHALLENGES).doc(result.raw).update({ data: { usedAt: at } })
+        // No longer waiting: it leaves the user's open list (the cap counts only waiting ones).
+        const openRef = t.collection(OPEN).doc(ctx.openid)
+        const open = ((await openRef.get()) as { data: OpenDoc | null }).data
+        if (open) await openRef.set({ data: { open: open.open.filter((o) => o.challenge !== result.raw) } })
         await t.collection(DEVICES).doc(deviceId).set({ data: { _openid: ctx.openid, counter: result.counter, authMode, updatedAt: at } })
         await t.collection(PROOFS).doc(proof).set({ data: { _openid: ctx.openid, purpose: c!.purpose, subject: c!.subject, authMode, expiresAt: new Date(expiresAt), usedAt: null } })
         return { kind: 'OK', proof, expiresAt }

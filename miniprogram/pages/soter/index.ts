@@ -67,7 +67,7 @@ Page<Data, Custom>({
     const mode = e.currentTarget.dataset.mode
     if (!mode || this.data.state === 'AUTHENTICATING' || this.data.state === 'VERIFYING') return
     this.setData({ state: 'AUTHENTICATING', message: '' })
-    const c = await call('soter', 'challenge', { purpose: this.data.purpose, ...(this.subject ? { subject: this.subject } : {}) })
+    const c = await call('soter', 'challenge', { purpose: this.data.purpose, authMode: mode, ...(this.subject ? { subject: this.subject } : {}) })
     if (!c.ok) {
       this.setData({ state: 'ERROR', message: c.error.message })
       return
