@@ -69,6 +69,8 @@ test('payment callbacks fed objects that refuse to become text: acknowledged or 
   expect(refund).toEqual({ errcode: 0, errmsg: '' })
   expect(await cloud.invoke('payCallback', { returnCode: 'SUCCESS', pad: 'x'.repeat(20_000) }, {}, 'wx_paycallback')).toEqual({ errcode: 413, errmsg: 'notification too large' })
   expect(cloud.db.dump('orders')).toEqual([])
+  expect(cloud.db.dump('pay_incidents')).toEqual([])
+  expect(takeConsole('error')).toEqual([expect.stringContaining('"unconfirmed":"malformed notification"'), expect.stringContaining('"unconfirmed":"no readable refund')])
 })
 
 test('the push handler with a hostile or oversized event answers success and sends nothing', async () => {

@@ -9,9 +9,10 @@
  * and non-zero only when nothing could be recorded, so WeChat tries again.
  *
  * Any deployed function can also be called by a mini-program with any data, so the event is
- * not proof: before the PAID transition the payment is confirmed with cloudPay.queryOrder
- * (same transaction id, same amount). A duplicate of an already recorded payment is answered
- * without asking again.
+ * not proof: every notification is confirmed with cloudPay.queryOrder (same transaction id)
+ * before anything is written, and what WeChat Pay answers (amount, time) is the evidence. An
+ * unconfirmed notification is a log line, not an incident. A duplicate of an already recorded
+ * payment is answered without asking again.
  */
 import { eventBytes, MAX_NOTIFICATION_BYTES, scalar } from '../../../server/input'
 import { subscribeConfig } from '../../../server/pay/config'
@@ -39,11 +40,6 @@ export interface PayNotification {
 
 const ACK = { errcode: 0, errmsg: '' } as const
 
-/** The fields kept in an incident (no nonce or sign). */
-function evidence(ev: Partial<PayNotification>): Record<string, unknown> {
-  const { returnCode, returnMsg, resultCode, errCodeDes, outTradeNo, transactionId, totalFee, cashFee, subMchId, timeEnd } = ev
-  return { returnCode, returnMsg, resultCode, errCodeDes, outTradeNo, transactionId, totalFee, cashFee, subMchId, timeEnd }
-}
 
 /** An amount in fen as a number or the decimal string WeChat Pay writes; anything else is undefined. */
 export function fen(v: unknown): number | undefined {
@@ -60,48 +56,41 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   }
   if (eventBytes(event) > MAX_NOTIFICATION_BYTES) return { errcode: 413, errmsg: 'notification too large' } // not WeChat Pay's
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Partial<PayNotification>
+  // Only primitives become text: a hostile object must not make every delivery fail.
+  const outTradeNo = typeof ev.outTradeNo === 'string' && /^[A-Za-z0-9_\-|*]{1,32}$/.test(ev.outTradeNo) ? ev.outTradeNo : ''
+  const transactionId = typeof ev.transactionId === 'string' && /^\d{1,32}$/.test(ev.transactionId) ? ev.transactionId : ''
+  // Nothing a notification says is written down until WeChat Pay confirms it: a forged or odd
+  // one costs a log line and a query, never a database write (no incident floods).
+  const unconfirmed = (why: string, extra: Record<string, unknown> = {}) => {
+    console.error(JSON.stringify({ fn: 'payCallback', unconfirmed: why, outTradeNo, transactionId, ...extra }))
+    return ACK
+  }
   try {
-    // Only primitives become text: a hostile object must not make every delivery fail.
-    const key = `${scalar(ev.outTradeNo, 40)}:${scalar(ev.transactionId ?? ev.timeEnd, 40)}`
-    if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS') {
-      await recordIncident('RESULT_FAIL', key, evidence(ev))
-      return ACK
-    }
+    if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS') return unconfirmed('not a success notification (WeChat Pay sends those only)', { returnCode: scalar(ev.returnCode, 16), resultCode: scalar(ev.resultCode, 16) })
     // WeChat Pay V2 sends every field as XML text; CloudBase may pass total_fee on as "36" or 36.
-    const totalFee = fen(ev.totalFee)
-    if (typeof ev.outTradeNo !== 'string' || typeof ev.transactionId !== 'string' || totalFee === undefined) {
-      await recordIncident('MALFORMED', key, evidence(ev))
-      return ACK
-    }
-    const paid: PaidEvidence = {
-      transactionId: ev.transactionId,
-      timeEnd: scalar(ev.timeEnd, 20),
-      totalFee,
-      ...(ev.subMchId ? { subMchId: ev.subMchId } : {}),
-      via: 'callback',
-    }
-    const evidenceKey = { ...paid, outTradeNo: ev.outTradeNo }
-    const order = await getOrderDoc(ev.outTradeNo)
+    if (!outTradeNo || !transactionId || fen(ev.totalFee) === undefined) return unconfirmed('malformed notification')
+    const order = await getOrderDoc(outTradeNo)
+    if (order && order.transactionId === transactionId) return ACK // a duplicate of what is recorded
+    const cfg = subscribeConfig(process.env)
+    const subMchId = order?.unified.subMchId ?? (process.env.PAY_SUB_MCH_ID ?? '').trim()
+    if (!subMchId) return unconfirmed('no merchant to ask')
+    // Confirm with WeChat Pay before believing anything; its answer, not the notification, is the evidence.
+    // A failed query throws: answer non-zero, WeChat Pay delivers again.
+    const q = await cloudPay().queryOrder({ subMchId, outTradeNo, nonceStr: nonce() })
+    const paidThere = payOutcome(q).ok && (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') && q.transactionId === transactionId
+    if (!paidThere) return unconfirmed('WeChat Pay does not confirm this payment', { queried: { tradeState: q.tradeState, transactionId: q.transactionId } })
+    const paid: PaidEvidence = { transactionId, timeEnd: scalar(q.timeEnd, 20), totalFee: Number(q.totalFee), subMchId, via: 'callback' }
     if (!order) {
-      await recordIncident('UNKNOWN_ORDER', key, evidence(ev))
+      // Paid at WeChat Pay for an order this database does not have: a person must look.
+      await recordIncident('UNKNOWN_ORDER', `${outTradeNo}:${transactionId}`, { outTradeNo, transactionId, totalFee: paid.totalFee })
       return ACK
     }
-    if (order.transactionId === ev.transactionId) return ACK // a duplicate of what is recorded
-    if (order.status === 'UNPAID' && paid.totalFee === order.totalFee && (!paid.subMchId || paid.subMchId === order.unified.subMchId)) {
-      // Confirm with WeChat Pay before believing it. A failed query throws: answer non-zero, WeChat retries.
-      const q = await cloudPay().queryOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
-      const confirmed = payOutcome(q).ok && (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') && q.transactionId === paid.transactionId && Number(q.totalFee) === paid.totalFee
-      if (!confirmed) {
-        await recordIncident('UNCONFIRMED_CALLBACK', key, { ...evidence(ev), queried: { tradeState: q.tradeState, transactionId: q.transactionId, totalFee: q.totalFee } })
-        return ACK
-      }
-    }
-    // Amount / merchant mismatches and other states are decided and recorded by confirmPaid.
-    const res = await confirmPaid(ev.outTradeNo, paid)
-    await afterConfirm(res, evidenceKey, subscribeConfig(process.env))
+    // Amount / merchant mismatches and other states are decided and recorded by confirmPaid, on confirmed facts.
+    const res = await confirmPaid(outTradeNo, paid)
+    await afterConfirm(res, { ...paid, outTradeNo }, cfg)
     return ACK
   } catch (e) {
-    console.error(JSON.stringify({ fn: 'payCallback', outTradeNo: ev.outTradeNo, error: errText(e) }))
+    console.error(JSON.stringify({ fn: 'payCallback', outTradeNo, error: errText(e) }))
     return { errcode: 500, errmsg: 'could not record the notification; please retry' }
   }
 }

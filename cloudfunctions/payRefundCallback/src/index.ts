@@ -13,7 +13,7 @@
  */
 import { eventBytes, MAX_NOTIFICATION_BYTES, scalar } from '../../../server/input'
 import { subscribeConfig } from '../../../server/pay/config'
-import { getOrderDoc, recordIncident } from '../../../server/pay/orders'
+import { getOrderDoc } from '../../../server/pay/orders'
 import { confirmRefund } from '../../../server/pay/settle'
 import { errText } from '../../../server/errors'
 import { wxContext } from '../../../server/wx'
@@ -56,20 +56,16 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   try {
     // Our outRefundNo is `${orderId}R${attempt}`: the order can be found from either id.
     const orderId = ids.outTradeNo ?? ids.outRefundNo?.replace(/R\d+$/, '')
-    if (!orderId) {
-      await recordIncident('REFUND_NOTIFY_UNREADABLE', scalar(ev.nonceStr ?? ev.nonce_str, 40) || 'unknown', { returnCode: ev.returnCode, reqInfo: typeof (ev.reqInfo ?? ev.req_info) })
-      return ACK // the timer confirms open refunds by query
-    }
-    const order = await getOrderDoc(orderId)
-    if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo)) {
-      await recordIncident('REFUND_UNKNOWN', `${orderId}:${ids.outRefundNo ?? ''}`, { ...ids })
+    // What a notification says is a log line until WeChat Pay confirms it (no incident floods).
+    const unconfirmed = (why: string) => {
+      console.error(JSON.stringify({ fn: 'payRefundCallback', unconfirmed: why, ...ids, nonceStr: scalar(ev.nonceStr ?? ev.nonce_str, 40) }))
       return ACK
     }
+    if (!orderId) return unconfirmed('no readable refund in the notification; the timer confirms open refunds by query')
+    const order = await getOrderDoc(orderId)
+    if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo)) return unconfirmed('no such refund here')
     const result = await confirmRefund(order, subscribeConfig(process.env), 'refund-callback')
-    if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN')) {
-      // The notification says more than WeChat Pay confirms: believed by nobody, kept for review.
-      await recordIncident('UNCONFIRMED_REFUND_CALLBACK', `${order.refund.outRefundNo}:${ids.claimed}`, { ...ids, queried: result })
-    }
+    if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN')) return unconfirmed(`says ${ids.claimed}, WeChat Pay says ${result}`)
     return ACK
   } catch (e) {
     // The query failed: a non-zero answer makes WeChat Pay deliver the notification again.
