@@ -57,6 +57,7 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   PAY_BODY_PREFIX: { required: false, what: 'the shop name on the payment sheet' },
   PAY_ORDER_TTL_MINUTES: { required: false, what: 'minutes an order stays payable (15)' },
   PAY_REFUND_WINDOW_DAYS: { required: false, what: 'days a refund may be asked for (7)' },
+  PAY_MAX_OPEN_ORDERS: { required: false, what: 'unpaid orders one user may have waiting (5)' },
   PAY_REFUND_REQUIRES_SOTER: { required: false, what: '1: a refund needs a fingerprint or face proof' },
   MINIPROGRAM_STATE: { required: false, what: 'which version a subscribe message opens: developer, trial or formal (formal)' },
   WERUN_GOAL: { required: false, what: 'the daily step goal (8000)' },

@@ -77,6 +77,7 @@ export type PayErrorCode =
   | 'ORDER_EXPIRED' // too late to pay: start a new order
   | 'ORDER_CLOSED'
   | 'ORDER_ALREADY_PAID'
+  | 'TOO_MANY_OPEN_ORDERS' // more unpaid orders waiting than PAY_MAX_OPEN_ORDERS (default 5)
 
 export type RefundErrorCode =
   | 'ORDER_NOT_FOUND'

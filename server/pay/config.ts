@@ -9,6 +9,7 @@
  *   PAY_ORDER_TTL_MINUTES   how long an order can be paid: 5-120 (default 15). WeChat Pay refuses to
  *                           close an order in its first 5 minutes, and a prepay lives 2 hours.
  *   PAY_REFUND_WINDOW_DAYS  how long after payment the owner may ask for a refund (default 7)
+ *   PAY_MAX_OPEN_ORDERS     unpaid orders one user may have waiting (default 5, at most 50)
  *   SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED   subscribe-message template ids
  *   MINIPROGRAM_STATE       developer | trial | formal: which version a message opens (default formal)
  */
@@ -23,6 +24,8 @@ export interface PayConfig {
   callbackEnvId: string
   bodyPrefix: string
   orderTtlMs: number
+  /** Unpaid orders one user may have waiting at once. */
+  maxOpenOrders: number
   refundWindowMs: number
   templates: SubscribeTemplates | null
   miniprogramState: 'developer' | 'trial' | 'formal'
@@ -68,6 +71,7 @@ export function payConfig(env: Record<string, string | undefined>, runningEnv: s
     callbackEnvId,
     bodyPrefix: (env.PAY_BODY_PREFIX ?? '').trim() || 'CloudBase Kit',
     orderTtlMs: ttl * 60_000,
+    maxOpenOrders: Math.min(50, Math.floor(positiveNumber(env.PAY_MAX_OPEN_ORDERS, 5))),
     refundWindowMs: refundWindowMs(env),
     ...subscribeConfig(env),
   }

@@ -66,6 +66,8 @@ export interface OrderDoc {
   unified: UnifiedOrderParams
   prepayId?: string
   payment?: PaymentParams
+  /** While one call asks WeChat Pay for the prepay, the others wait for it (concurrent duplicates). */
+  prepayLeaseUntil?: Date
   transactionId?: string
   timeEnd?: string
   paidAt?: Date

@@ -631,3 +631,30 @@ describe('malformed input: typed error, nothing written', () => {
     expect(w.incidents()).toEqual([]) // unconfirmed notifications are log lines
   })
 })
+
+describe('many at once', () => {
+  test('50 concurrent duplicates of one buy tap: one order, one unifiedOrder call, the same payment for all', async () => {
+    const w = payWorld()
+    const results = await Promise.all(Array.from({ length: 50 }, () => w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'tap-concurrent-0001' })))
+    expect(results.every((r) => r.ok)).toBe(true)
+    expect(new Set(results.map((r) => r.data.order.orderId)).size).toBe(1)
+    expect(new Set(results.map((r) => r.data.payment.paySign)).size).toBe(1)
+    expect(w.cloud.cloudPay.callsTo('unifiedOrder')).toHaveLength(1)
+    expect(w.cloud.db.dump('orders')).toHaveLength(1)
+  })
+
+  test('at most PAY_MAX_OPEN_ORDERS unpaid orders per user (5 by default): the next is refused with the reason, nothing written', async () => {
+    const w = payWorld()
+    for (let i = 0; i < 5; i++) expect((await w.buy()).ok).toBe(true)
+    const before = w.writes()
+    const sixth = await w.buy()
+    expect(sixth.error).toMatchObject({ code: 'TOO_MANY_OPEN_ORDERS', message: 'You have 5 unpaid orders. Pay or wait for one to expire, then try again.' })
+    expect(w.writes()).toBe(before)
+    expect(w.cloud.cloudPay.callsTo('unifiedOrder')).toHaveLength(5)
+    // Another user is not affected; a configured cap applies.
+    expect((await w.buy('coffee', 1, BOB)).ok).toBe(true)
+    const small = payWorld({ vars: { ...PAY_VARS, PAY_MAX_OPEN_ORDERS: '1' } })
+    expect((await small.buy()).ok).toBe(true)
+    expect((await small.buy()).error?.code).toBe('TOO_MANY_OPEN_ORDERS')
+  })
+})

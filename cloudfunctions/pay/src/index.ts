@@ -51,6 +51,31 @@ async function findByRequestKey(requestKey: string): Promise<OrderDoc | null> {
 
 type PayCtx = Ctx<PayContract['createOrder']['err']>
 
+/** How long a prepay lease lasts (longer than one unifiedOrder call), and how often waiters look. */
+const PREPAY_LEASE_MS = 8_000
+const PREPAY_POLL_MS = 150
+
+async function takePrepayLease(orderId: string): Promise<boolean> {
+  const _ = db().command
+  const now = new Date()
+  const res = (await db()
+    .collection(ORDERS)
+    .where(_.and([{ _id: orderId, status: 'UNPAID' }, _.or([{ prepayLeaseUntil: _.exists(false) }, { prepayLeaseUntil: _.lt(now) }])]))
+    .update({ data: { prepayLeaseUntil: new Date(now.getTime() + PREPAY_LEASE_MS) } })) as { stats: { updated: number } }
+  return res.stats.updated === 1
+}
+
+/** The order once the lease holder stored its payment (or gave up), within the lease. */
+async function waitForPayment(orderId: string): Promise<OrderDoc | null> {
+  const until = Date.now() + PREPAY_LEASE_MS
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, PREPAY_POLL_MS))
+    const o = await getDoc<OrderDoc>(ORDERS, orderId)
+    if (!o || o.payment || o.status !== 'UNPAID' || !o.prepayLeaseUntil || o.prepayLeaseUntil.getTime() < Date.now()) return o
+  }
+  return null
+}
+
 /**
  * The payment of an UNPAID order: the stored one, or a (re)call of unifiedOrder with the
  * stored, identical parameters (WeChat Pay answers the same prepay for the same request).
@@ -61,12 +86,19 @@ async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ 
   if (Date.now() >= order.expiresAt.getTime()) return ctx.fail('ORDER_EXPIRED', 'This order expired before it was paid. Please place a new one.')
   if (order.payment) return { order: view(order), payment: order.payment }
 
+  // One unifiedOrder per order: the call that takes the lease asks WeChat Pay; concurrent
+  // duplicates of the same request (a double tap, retries) wait for its payment instead.
+  if (!(await takePrepayLease(order._id))) {
+    const waited = await waitForPayment(order._id)
+    if (waited?.payment) return { order: view(waited), payment: waited.payment }
+    return ctx.fail('PAY_UNAVAILABLE', 'WeChat Pay is slow to answer this order. Please try again in a moment.')
+  }
   const res = await cloudPay().unifiedOrder(order.unified)
   const outcome = payOutcome(res)
   if (outcome.ok && res.prepayId && res.payment) {
     const { timeStamp, nonceStr, signType, paySign } = res.payment
     const payment: PaymentParams = { timeStamp, nonceStr, package: res.payment.package, signType, paySign }
-    await patchIf(order._id, 'UNPAID', { prepayId: res.prepayId, payment })
+    await patchIf(order._id, 'UNPAID', { prepayId: res.prepayId, payment, prepayLeaseUntil: new Date(0) })
     return { order: view({ ...order, prepayId: res.prepayId, payment }), payment }
   }
   if (!outcome.ok && outcome.code === 'ORDERPAID') {
@@ -77,6 +109,7 @@ async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ 
     await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'client')
     return ctx.fail('ORDER_CLOSED', 'This order was closed. Please place a new one.')
   }
+  await patchIf(order._id, 'UNPAID', { prepayLeaseUntil: new Date(0) }) // the next try may ask again at once
   console.error(JSON.stringify({ fn: 'pay', where: 'unifiedOrder', order: order._id, outcome }))
   return ctx.fail('PAY_UNAVAILABLE', `WeChat Pay could not take this order right now (${outcome.ok ? 'no payment returned' : outcome.message}). Please try again.`)
 }
@@ -106,6 +139,11 @@ export const main = createRouter<PayContract>('pay', {
 
       const product = await getDoc<ProductDoc>(PRODUCTS, productId)
       if (!product || !product.active) return ctx.fail('PRODUCT_NOT_FOUND', 'This product is no longer on sale.')
+      // A cap on orders waiting to be paid per user (each holds a prepay at WeChat Pay). A soft
+      // cap: counted before the insert, so a burst of simultaneous taps may pass it by a few.
+      const _ = db().command
+      const open = (await db().collection(ORDERS).where({ _openid: ctx.openid, status: 'UNPAID', expiresAt: _.gt(new Date()) }).count()) as { total: number }
+      if (open.total >= cfg.maxOpenOrders) return ctx.fail('TOO_MANY_OPEN_ORDERS', `You have ${open.total} unpaid orders. Pay or wait for one to expire, then try again.`)
       if (quantity > product.maxQuantity) return ctx.fail('QUANTITY_TOO_LARGE', `At most ${product.maxQuantity} per order.`)
 
       const now = Date.now()
