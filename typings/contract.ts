@@ -34,6 +34,7 @@ export type TransportErrorCode =
   | 'FUNCTION_NOT_FOUND' // -501000 / not deployed in this environment
   | 'FUNCTION_FAILED' // the function threw or returned something that is not an envelope
   | 'CLOUD_NOT_CONFIGURED' // no env id configured: see README "Configure"
+  | 'LOCAL_CLOUD_DOWN' // DevTools local mode: the npm start server does not answer
 
 export interface ErrorBody<C extends string> {
   code: C

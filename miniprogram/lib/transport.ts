@@ -13,7 +13,7 @@ export function transportError(e: unknown): ErrorBody<TransportErrorCode> {
     return { code: 'FUNCTION_NOT_FOUND', message: 'This feature is not deployed in the current cloud environment.' }
   }
   if (errCode === -504002) return { code: 'FUNCTION_FAILED', message: 'The server hit an error. Please try again.' }
-  if (/local cloud at .* not reachable/.test(errMsg)) return { code: 'NETWORK', message: 'The local cloud is not answering. Is `npm start` running?' }
+  if (/local cloud at .* not reachable/.test(errMsg)) return { code: 'LOCAL_CLOUD_DOWN', message: 'The local cloud is not answering. Is `npm start` running?' }
   if (/request:fail|network|ERR_|offline/i.test(errMsg) || errCode === -1) {
     return { code: 'NETWORK', message: 'Network unavailable. Check your connection and try again.' }
   }

@@ -89,6 +89,11 @@ export interface WxFake {
   storage: Record<string, unknown>
   /** Which version of the mini-program runs (wx.getAccountInfoSync). */
   envVersion: 'develop' | 'trial' | 'release'
+  /**
+   * WeChat's language (wx.getAppBaseInfo().language: zh_CN, zh_HK, zh_TW, en, …). The page tests
+   * run in English ('en'), so their expectations read as the README; the i18n tests switch it.
+   */
+  language: string
   /** Every wx.request: method and url. */
   requests: string[]
   wx: Record<string, unknown>
@@ -122,6 +127,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     album: [],
     storage: {},
     envVersion: 'develop',
+    language: 'en',
     requests: [],
     // A user who agreed already, to guidelines that declare every API the project uses; privacy
     // tests start from `agreed: false`.
@@ -265,6 +271,9 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       if (!(await ask('scope.writePhotosAlbum'))) throw { errMsg: 'saveImageToPhotosAlbum:fail auth deny' }
       fake.album.push(filePath)
       return { errMsg: 'saveImageToPhotosAlbum:ok' }
+    },
+    getAppBaseInfo() {
+      return { SDKVersion: '3.7.0', language: fake.language, version: '8.0.50', theme: 'light', enableDebug: false, host: { appId: '' } }
     },
     // Storage (storage/wx.setStorageSync.html): a missing key reads as ''; values are copied.
     getStorageSync(key: string) {

@@ -4,6 +4,7 @@
  * WeChat's payment sheet, and then CONFIRMS with the server: the sheet's success proves
  * nothing, getOrder asks WeChat Pay when the callback has not arrived yet.
  */
+import { errorText } from '../../lib/i18n'
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
@@ -71,7 +72,7 @@ Page<Data, Methods>({
   async load() {
     const res = await call('pay', 'listProducts', {})
     if (!res.ok) {
-      this.setData({ state: 'ERROR', error: res.error.message })
+      this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
     this.templates = res.data.templates
@@ -108,7 +109,7 @@ Page<Data, Methods>({
       Object.keys(answers).length ? call('pay', 'recordSubscription', { answers }) : Promise.resolve(null),
     ])
     if (!created.ok) {
-      this.setData({ buy: 'FAILED', notice: created.error.message })
+      this.setData({ buy: 'FAILED', notice: errorText(created.error) })
       return
     }
     this.pending = null
@@ -146,7 +147,7 @@ Page<Data, Methods>({
     if (!order || this.data.buy === 'PAYING' || this.data.buy === 'CONFIRMING') return
     const res = await call('pay', 'payOrder', { orderId: order.orderId })
     if (!res.ok) {
-      this.setData({ buy: 'FAILED', notice: res.error.message })
+      this.setData({ buy: 'FAILED', notice: errorText(res.error) })
       return
     }
     await this.pay(res.data.order, res.data.payment)

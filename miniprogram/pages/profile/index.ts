@@ -1,3 +1,4 @@
+import { errorText } from '../../lib/i18n'
 import type { UserProfile } from '../../../typings/user'
 import { call } from '../../lib/call'
 import { contactTarget } from '../../lib/contact'
@@ -92,7 +93,7 @@ Page<Data, Methods>({
     }
     const res = await call('user', 'updateProfile', { avatarFileId: fileID })
     if (res.ok) this.done(res.data.profile, 'Photo updated.', 'info')
-    else this.done(null, res.error.message, 'error')
+    else this.done(null, errorText(res.error), 'error')
   },
 
   async onNicknameSubmit(e) {
@@ -106,7 +107,7 @@ Page<Data, Methods>({
     this.setData({ busy: 'nickname', notice: '' })
     const res = await call('user', 'updateProfile', { nickname: raw.trim() })
     if (res.ok) this.done(res.data.profile, 'Nickname saved.', 'info')
-    else this.done(null, res.error.message, 'error')
+    else this.done(null, errorText(res.error), 'error')
   },
 
   async onGetPhoneNumber(e) {
@@ -126,7 +127,7 @@ Page<Data, Methods>({
     }
     const res = await call('user', 'bindPhone', { code: phoneCode })
     if (res.ok) this.done(res.data.profile, 'Phone number bound.', 'info')
-    else this.done(null, res.error.message, 'error')
+    else this.done(null, errorText(res.error), 'error')
   },
 
   /** A profile is personal: the card invites to the home page. */

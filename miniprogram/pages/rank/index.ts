@@ -2,6 +2,7 @@
  * Step rank: opt in or out, today or the last 7 days, everyone or one of the user's WeChat
  * groups (typings/rank.ts). One setData per tap.
  */
+import { errorText } from '../../lib/i18n'
 import type { RankPeriod, RankRow } from '../../../typings/rank'
 import { call } from '../../lib/call'
 import { shareCard } from '../../lib/share'
@@ -40,7 +41,7 @@ Page<Data, Methods>({
   async start() {
     const res = await call('rank', 'status', {})
     if (!res.ok) {
-      this.setData({ state: 'ERROR', error: res.error.message })
+      this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
     if (!res.data.optedIn) this.setData({ state: 'READY', optedIn: false, groups: res.data.groups })
@@ -50,7 +51,7 @@ Page<Data, Methods>({
   async board(period, scope, patch = {}) {
     const res = await call('rank', 'board', { period, ...(scope ? { opengid: scope } : {}) })
     if (!res.ok) {
-      this.setData({ ...patch, state: 'ERROR', busy: false, error: res.error.code === 'NOT_A_MEMBER' ? 'You are not in this group any more.' : res.error.message })
+      this.setData({ ...patch, state: 'ERROR', busy: false, error: errorText(res.error) })
       return
     }
     const { rows, me } = res.data
@@ -66,7 +67,7 @@ Page<Data, Methods>({
     if (this.data.busy) return
     this.setData({ busy: true })
     const res = await call('rank', 'optIn', {})
-    if (!res.ok) this.setData({ busy: false, state: 'ERROR', error: res.error.message })
+    if (!res.ok) this.setData({ busy: false, state: 'ERROR', error: errorText(res.error) })
     else await this.board(this.data.period, this.data.scope, { optedIn: true })
   },
 
@@ -76,7 +77,7 @@ Page<Data, Methods>({
     if (!ok.confirm) return
     this.setData({ busy: true })
     const res = await call('rank', 'optOut', {})
-    if (!res.ok) this.setData({ busy: false, state: 'ERROR', error: res.error.message })
+    if (!res.ok) this.setData({ busy: false, state: 'ERROR', error: errorText(res.error) })
     else this.setData({ busy: false, optedIn: false, rows: [], me: null, meShown: false })
   },
 

@@ -1,4 +1,5 @@
 /** My shares: what I offered to share and how many people came in through each (typings/share.ts). */
+import { errorText } from '../../lib/i18n'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
@@ -68,7 +69,7 @@ Page<Data, Methods>({
   async load() {
     const res = await call('share', 'myShares', { limit: 30 })
     if (!res.ok) {
-      this.setData({ state: 'ERROR', error: res.error.message })
+      this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
     const shares = res.data.shares.map((s) => ({ ...s, pageName: PAGE_NAMES[s.page] ?? s.page, when: when(s.createdAt), viaText: VIA[s.via] }))
@@ -85,7 +86,7 @@ Page<Data, Methods>({
     this.setData({ poster: 'MAKING', posterError: '' })
     const res = await call('share', 'poster', { page: 'pages/index/index' })
     if (!res.ok) {
-      this.setData({ poster: 'FAILED', posterError: res.error.message })
+      this.setData({ poster: 'FAILED', posterError: errorText(res.error) })
       return
     }
     try {

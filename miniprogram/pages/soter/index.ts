@@ -4,6 +4,7 @@
  * to it, and the proof it returns is handed to the page that opened this one (event channel
  * `soterProof`), e.g. the order page's refund. Every errCode has a message and a next step.
  */
+import { errorText } from '../../lib/i18n'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
@@ -69,7 +70,7 @@ Page<Data, Custom>({
     this.setData({ state: 'AUTHENTICATING', message: '' })
     const c = await call('soter', 'challenge', { purpose: this.data.purpose, authMode: mode, ...(this.subject ? { subject: this.subject } : {}) })
     if (!c.ok) {
-      this.setData({ state: 'ERROR', message: c.error.message })
+      this.setData({ state: 'ERROR', message: errorText(c.error) })
       return
     }
     let result: SoterAuthResult
@@ -103,7 +104,7 @@ Page<Data, Custom>({
     this.setData({ state: 'VERIFYING' })
     const v = await call('soter', 'verify', { authMode: mode, resultJSON: result.resultJSON, resultJSONSignature: result.resultJSONSignature })
     if (!v.ok) {
-      this.setData({ state: 'ERROR', message: v.error.message })
+      this.setData({ state: 'ERROR', message: errorText(v.error) })
       return
     }
     this.setData({ state: 'VERIFIED', verifiedMode: mode === 'facial' ? 'Face' : 'Fingerprint', message: '' })

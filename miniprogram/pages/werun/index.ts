@@ -3,6 +3,7 @@
  * wx.getWeRunData, sends its CloudID to `werun.sync` (fetching again once if it expired), and
  * shows the chart and stats for 7 or 31 days. One setData per user action.
  */
+import { errorText } from '../../lib/i18n'
 import type { StepDay } from '../../../typings/werun'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import { call } from '../../lib/call'
@@ -95,7 +96,7 @@ Page<Data, Methods>({
     const res = await call('werun', 'sync', { weRunData: cloud().CloudID(cloudID) })
     if (!res.ok && (res.error.code === 'CLOUDID_EXPIRED' || res.error.code === 'CLOUDID_INVALID') && retryExpired) return this.sync(false)
     if (!res.ok) {
-      this.setData({ state: 'ERROR', error: res.error.message })
+      this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
     await this.load(this.data.range)
@@ -104,7 +105,7 @@ Page<Data, Methods>({
   async load(range, patch = {}) {
     const res = await call('werun', 'history', { range })
     if (!res.ok) {
-      this.setData({ state: 'ERROR', error: res.error.message })
+      this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
     const { days, today, goal } = res.data

@@ -2,6 +2,7 @@
  * One order: status, amount, times, fulfilment and refund. An unpaid order can be paid from
  * here until it expires; a paid one can be refunded within the refund window.
  */
+import { errorText } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
@@ -47,7 +48,7 @@ Page<Data, Methods>({
       return
     }
     const res = await call('pay', 'getOrder', { orderId: this.orderId })
-    if (!res.ok) this.setData({ state: 'ERROR', error: res.error.code === 'ORDER_NOT_FOUND' ? 'This order does not exist or is not yours.' : res.error.message })
+    if (!res.ok) this.setData({ state: 'ERROR', error: errorText(res.error) })
     else this.show(res.data.order)
   },
 
@@ -72,7 +73,7 @@ Page<Data, Methods>({
     this.setData({ busy: 'pay', notice: '' })
     const res = await call('pay', 'payOrder', { orderId: this.orderId })
     if (!res.ok) {
-      this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
+      this.setData({ busy: '', notice: errorText(res.error), noticeType: 'error' })
       return
     }
     try {
@@ -85,7 +86,7 @@ Page<Data, Methods>({
     // Confirm with the server (it asks WeChat Pay if the callback is late).
     const after = await call('pay', 'getOrder', { orderId: this.orderId })
     if (after.ok) this.show(after.data.order, after.data.order.status === 'PAID' ? 'Paid. Thank you!' : 'Confirming your payment… pull down to refresh.', 'info')
-    else this.setData({ busy: '', notice: after.error.message, noticeType: 'error' })
+    else this.setData({ busy: '', notice: errorText(after.error), noticeType: 'error' })
   },
 
   async onRefund() {
@@ -108,14 +109,14 @@ Page<Data, Methods>({
       return
     }
     if (res.error.code === 'SOTER_REQUIRED' && !soterProof) {
-      this.setData({ busy: '', notice: res.error.message, noticeType: 'info' })
+      this.setData({ busy: '', notice: errorText(res.error), noticeType: 'info' })
       void wx.navigateTo({
         url: `/pages/soter/index?purpose=CONFIRM_REFUND&subject=${encodeURIComponent(this.orderId)}&back=1`,
         events: { soterProof: (p: { proof?: string }) => void (p?.proof && this.refund(p.proof)) },
       })
       return
     }
-    this.setData({ busy: '', notice: res.error.message, noticeType: 'error' })
+    this.setData({ busy: '', notice: errorText(res.error), noticeType: 'error' })
   },
 
   /** Back from the chat by tapping a mini-program card: open the page it names (unless it is this one). */

@@ -1,4 +1,5 @@
 /** My orders: newest first, paged ("Load more"), each row opens the order. */
+import { errorText } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { toRow } from '../logic'
@@ -32,7 +33,7 @@ Page<Data, Methods>({
   async load(before) {
     const res = await call('pay', 'listOrders', before === undefined ? { limit: PAGE } : { limit: PAGE, before })
     if (!res.ok) {
-      this.setData({ state: before === undefined ? 'ERROR' : 'READY', error: res.error.message, loadingMore: false })
+      this.setData({ state: before === undefined ? 'ERROR' : 'READY', error: errorText(res.error), loadingMore: false })
       return
     }
     const rows = res.data.orders.map(toRow)

@@ -1,0 +1,64 @@
+/**
+ * The pages' language: Chinese first, English for a WeChat set to English, or what the user chose
+ * on the profile page (kept in storage). Small on purpose (a lookup in two tables): an i18n
+ * framework would cost more than the main package can spare.
+ * Error codes become words here: a page shows `errorText(res.error)`; the server's `message` is
+ * for logs, and only a last fallback for a code this version does not know.
+ */
+import { en } from '../locales/en'
+import type { ErrorCode, Locale, Messages } from '../locales/messages'
+import { zh_CN } from '../locales/zh_CN'
+
+export const LOCALES: Record<Locale, Messages> = { zh_CN, en }
+export const LOCALE_KEY = 'locale'
+
+let chosen: Locale | null = null
+
+/** The language WeChat runs in, as a locale of ours: English for any English, else Chinese. */
+export function localeOfWeChat(language: string | undefined): Locale {
+  return /^en/i.test(language ?? '') ? 'en' : 'zh_CN'
+}
+
+export function locale(): Locale {
+  if (chosen) return chosen
+  try {
+    const stored = wx.getStorageSync(LOCALE_KEY) as unknown
+    if (stored === 'zh_CN' || stored === 'en') return (chosen = stored)
+  } catch {
+    // no storage: fall back to WeChat's language
+  }
+  let language: string | undefined
+  try {
+    language = wx.getAppBaseInfo ? wx.getAppBaseInfo().language : undefined
+  } catch {
+    language = undefined
+  }
+  return (chosen = localeOfWeChat(language))
+}
+
+/** The user's choice (the profile page's switch), remembered across launches. */
+export function setLocale(l: Locale): void {
+  chosen = l
+  try {
+    wx.setStorageSync(LOCALE_KEY, l)
+  } catch {
+    // the choice holds for this launch
+  }
+}
+
+/** Forget the decision (tests; a language change in WeChat is seen on the next launch). */
+export function resetLocale(): void {
+  chosen = null
+}
+
+export function messages(): Messages {
+  return LOCALES[locale()]
+}
+
+/** The sentence for an error, in the user's language; the server's message only for an unknown code. */
+export function errorText(error: { code: string; message?: string }): string {
+  const known = (messages().errors as Record<string, string>)[error.code]
+  return known ?? error.message ?? messages().errors.INTERNAL
+}
+
+export type { ErrorCode, Locale, Messages }
