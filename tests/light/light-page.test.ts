@@ -143,17 +143,6 @@ describe('scan and connect', () => {
     expect(tri.advertised).toEqual([])
   })
 
-  test('named like a light but without its service: refused after connecting (10004), nothing left open', async () => {
-    elk.gatt = [{ uuid: 'FFE0', characteristics: [] }]
-    const p = await open()
-    tap(p, '#scan')
-    await until(() => p.data.devices.length > 0, 'a device')
-    await settle(5)
-    p.querySelectorAll('.device').find((n) => n.dom.textContent?.includes('ELK-BLEDOM'))!.dispatchEvent('tap')
-    await until(() => p.data.state === 'IDLE' && !!p.data.message, 'the problem')
-    expect(text(p, '#message')).toContain('does not offer the light service')
-    expect(elk.connected).toBe(false)
-  })
 
   test('an ELK-BLEDOB strip gets its own power frames, chosen after connecting', async () => {
     elk.name = 'ELK-BLEDOB'
@@ -193,17 +182,21 @@ describe('scan and connect', () => {
     expect(tri.notifying.has('0000FFD4-0000-1000-8000-00805F9B34FB')).toBe(true)
   })
 
-  test('a device without the write characteristic: 10005 explained, nothing left open', async () => {
-    elk.gatt = [{ uuid: 'FFF0', characteristics: [] }]
+  test.each([
+    ['named like a light but without its service: refused after connecting (10004)', [{ uuid: 'FFE0', characteristics: [] }], 'does not offer the light service'],
+    ['a device without the write characteristic: 10005 explained', [{ uuid: 'FFF0', characteristics: [] }], 'lacks the control characteristic'],
+  ])('%s, nothing left open', async (_name, gatt, message) => {
+    elk.gatt = gatt
     const p = await open()
     tap(p, '#scan')
     await until(() => p.data.devices.length > 0, 'a device')
     await settle(5)
-    p.querySelectorAll('.device')[0]!.dispatchEvent('tap')
+    p.querySelectorAll('.device').find((n) => n.dom.textContent?.includes('ELK-BLEDOM'))!.dispatchEvent('tap')
     await until(() => p.data.state === 'IDLE' && !!p.data.message, 'the problem')
-    expect(text(p, '#message')).toContain('lacks the control characteristic')
+    expect(text(p, '#message')).toContain(message)
     expect(elk.connected).toBe(false)
   })
+
 
   test('a light that never answers: the connection times out with 10012 and is cancelled', async () => {
     const p = await open()
