@@ -243,7 +243,9 @@ describe('control', () => {
     const slider = p.querySelector('#brightness-slider')!
     for (let v = 100; v >= 41; v--) slider.dispatchEvent('changing', { detail: { value: v } })
     expect(spy).toHaveBeenCalledTimes(0) // the label waits for the frame
-    await simulate.sleep(30)
+    // One frame later (waited for, not slept: a loaded machine may take longer than a frame).
+    await until(() => spy.mock.calls.length > 0, 'the frame')
+    await simulate.sleep(5)
     expect(spy).toHaveBeenCalledTimes(1)
     expect(p.data.light.brightness).toBe(41)
     slider.dispatchEvent('change', { detail: { value: 40 } })

@@ -33,6 +33,7 @@ describe('WeRun', () => {
     await settle(10)
     expect(visible(page)).toBe(true)
     expect(page.data.state).toBe('LOADING')
+    expect(page.querySelector('#privacy')!.dom.textContent).toContain('Before reading your WeRun steps, please read and agree to the privacy guidelines')
     page.querySelector('#privacy')!.querySelector('#privacy-agree')!.dispatchEvent('agreeprivacyauthorization')
     await settle(40)
     expect(world.fake.privacy.agreed).toBe(true)

@@ -59,3 +59,28 @@ test('not in the rank yet: an invitation; joining shows the board with my row hi
   const board = (await world.cloud.callFromClient('rank', { action: 'board', period: 'today' }, FRIEND)).result as { data: { rows: Array<{ nickname: string }> } }
   expect(board.data.rows.map((r) => r.nickname)).toEqual(['Friend'])
 })
+
+test('tied users both show (each row its own key), with their avatars; no avatar shows a placeholder', async () => {
+  const TIE = { openid: 'o-rank-tie-01' }
+  const call = (fn: string, action: string, data: Record<string, unknown>, u = TIE) => world.cloud.callFromClient(fn, { action, ...data }, u)
+  const login = (await call('user', 'login', {})).result as { data: { profile: { userId: string } } }
+  const avatar = world.cloud.storage.put(`avatars/${login.data.profile.userId}/tie.png`, Buffer.from('89504e470d0a1a0a', 'hex'))
+  await call('user', 'updateProfile', { nickname: 'Tie', avatarFileId: avatar })
+  await call('werun', 'sync', { weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 6000 : 500)) })) })
+  await call('rank', 'optIn', {})
+  await call('rank', 'optIn', {}, ME)
+
+  const page = render('pages/rank/index')
+  page.instance.onLoad()
+  await settle(30)
+  const rows = page.data.rows as Array<{ rank: number; nickname: string; key: string; avatar: string }>
+  expect(rows.map((r) => `${r.rank} ${r.nickname}`)).toEqual(['1 Friend', '1 Tie', '3 Me'])
+  expect(new Set(rows.map((r) => r.key)).size).toBe(3)
+  expect(page.querySelectorAll('.entry')).toHaveLength(3)
+  const tie = rows.find((r) => r.nickname === 'Tie')!
+  expect(tie.avatar).toBe(world.cloud.storage.tempUrl(avatar))
+  expect(page.querySelector(`#row-${rows.indexOf(tie)}`)!.dom.querySelector('wx-image')).toBeTruthy()
+  const meRow = page.querySelector(`#row-${rows.findIndex((r) => r.nickname === 'Me')}`)!.dom
+  expect(meRow.querySelector('wx-image')).toBeNull()
+  expect(Array.from(meRow.querySelectorAll('*')).some((e) => /\bplaceholder\b/.test(String(e.className)))).toBe(true)
+})

@@ -5,7 +5,14 @@
 import { errorText } from '../../lib/i18n'
 import type { RankPeriod, RankRow } from '../../../typings/rank'
 import { call } from '../../lib/call'
+import { cloud } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
+
+/** A board row as shown: a unique key (tied users share a rank) and the avatar's URL. */
+export interface RowView extends RankRow {
+  key: string
+  avatar: string
+}
 
 interface Data {
   state: 'LOADING' | 'READY' | 'ERROR'
@@ -16,8 +23,8 @@ interface Data {
   /** '' = everyone; else an opengid. */
   scope: string
   groups: string[]
-  rows: RankRow[]
-  me: RankRow | null
+  rows: RowView[]
+  me: RowView | null
   meShown: boolean
 }
 
@@ -29,6 +36,17 @@ interface Methods {
   onOptOut(): Promise<void>
   onPeriod(e: { currentTarget: { dataset: { period?: string } } }): void
   onScope(e: { currentTarget: { dataset: { scope?: string } } }): void
+}
+
+/** fileID → temporary URL for the avatars that exist (at most 50 per call, as getTempFileURL allows). */
+async function avatarUrls(fileIds: string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(fileIds.filter((id) => id.startsWith('cloud://')))].slice(0, 50)
+  if (!ids.length) return new Map()
+  try {
+    return new Map((await cloud().getTempFileURL(ids)).filter((f) => f.tempFileURL).map((f) => [f.fileID, f.tempFileURL]))
+  } catch {
+    return new Map()
+  }
 }
 
 Page<Data, Methods>({
@@ -55,7 +73,10 @@ Page<Data, Methods>({
       return
     }
     const { rows, me } = res.data
-    this.setData({ ...patch, state: 'READY', busy: false, period, scope, rows, me, meShown: rows.some((r) => r.me) })
+    // Avatars are cloud files: one getTempFileURL for the board (a missing one shows the initial instead).
+    const urls = await avatarUrls([...rows, ...(me ? [me] : [])].map((r) => r.avatarFileId))
+    const view = (r: RankRow, i: number): RowView => ({ ...r, key: `${r.rank}-${i}`, avatar: urls.get(r.avatarFileId) ?? '' })
+    this.setData({ ...patch, state: 'READY', busy: false, period, scope, rows: rows.map(view), me: me ? view(me, -1) : null, meShown: rows.some((r) => r.me) })
   },
 
   onRetry() {
