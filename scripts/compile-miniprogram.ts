@@ -44,13 +44,12 @@ export function ciProject(ci: MiniprogramCi, opts: { appid: string; privateKeyPa
 }
 
 export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[]; files: Record<string, number> }> {
-  const ci = loadCi()
+  const ci = await quietly(async () => loadCi())
   const keyDir = mkdtempSync(join(tmpdir(), 'mpci-'))
   const keyPath = join(keyDir, 'placeholder.key')
   writeFileSync(keyPath, 'not a real key: getCompiledResult does not sign anything\n')
   try {
-    const project = ciProject(ci, { appid: 'touristappid', privateKeyPath: keyPath, offline: true })
-    const result = (await ci.getCompiledResult({ project, setting: CI_SETTING } as never, join(keyDir, 'out.zip'))) as unknown as Record<string, string | Buffer>
+    const result = (await quietly(async () => ci.getCompiledResult({ project: ciProject(ci, { appid: 'touristappid', privateKeyPath: keyPath, offline: true }), setting: CI_SETTING } as never, join(keyDir, 'out.zip')))) as unknown as Record<string, string | Buffer>
     const files: Record<string, number> = {}
     for (const [path, content] of Object.entries(result)) {
       files[path] = typeof content === 'string' ? Buffer.byteLength(content) : content.length
@@ -58,6 +57,27 @@ export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[
     return { packages: groupByPackage(files), files }
   } finally {
     rmSync(keyDir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Runs `work` with miniprogram-ci's progress lines held back: it logs every compile stage and,
+ * offline, a failed fetch of WeChat's extension list that does not affect the result. The held
+ * lines are printed only when the compile fails, where they help.
+ */
+export async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const held: string[] = []
+  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const
+  const saved = methods.map((m) => console[m])
+  for (const m of methods) console[m] = (...args: unknown[]) => void held.push(args.map(String).join(' '))
+  try {
+    return await work()
+  } catch (err) {
+    methods.forEach((m, i) => (console[m] = saved[i]!))
+    for (const line of held) console.error(line)
+    throw err
+  } finally {
+    methods.forEach((m, i) => (console[m] = saved[i]!))
   }
 }
 

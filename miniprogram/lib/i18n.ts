@@ -6,7 +6,7 @@
  * for logs, and only a last fallback for a code this version does not know.
  */
 import { en } from '../locales/en'
-import type { ErrorCode, Locale, Messages } from '../locales/messages'
+import type { ErrorCode, Locale, Messages, PageTexts } from '../locales/messages'
 import { zh_CN } from '../locales/zh_CN'
 
 export const LOCALES: Record<Locale, Messages> = { zh_CN, en }
@@ -55,10 +55,15 @@ export function messages(): Messages {
   return LOCALES[locale()]
 }
 
+/** A text with `{name}` placeholders filled in. */
+export function fmt(text: string, values: Record<string, string | number>): string {
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m))
+}
+
 /** The sentence for an error, in the user's language; the server's message only for an unknown code. */
 export function errorText(error: { code: string; message?: string }): string {
   const known = (messages().errors as Record<string, string>)[error.code]
   return known ?? error.message ?? messages().errors.INTERNAL
 }
 
-export type { ErrorCode, Locale, Messages }
+export type { ErrorCode, Locale, Messages, PageTexts }

@@ -1,8 +1,33 @@
 /** English (for a WeChat set to English, or chosen on the profile page). */
 import type { Messages } from './messages'
 
+/** The pages' texts in English (their keys are every locale's keys). */
+export const enPages = {
+  index: {
+    navTitle: 'CloudBase Kit',
+    title: 'CloudBase Kit',
+    intro: 'Login, pay, messages, share, WeRun, rank, Bluetooth and biometrics on CloudBase.',
+    singlePage: 'You are viewing this page from Moments.',
+    singlePageHint: 'Tap "Open the mini-program" at the bottom to sign in and use everything.',
+    signingIn: 'Signing in…',
+    attempt: '(attempt {n})',
+    retry: 'Try again',
+    hello: 'Hello, {name}',
+    welcome: 'Welcome! Set up your profile',
+    shop: 'Shop (WeChat Pay)',
+    werun: 'My steps (WeRun)',
+    rank: 'Step rank',
+    light: 'Bluetooth light',
+    soter: 'Fingerprint / face check (SOTER)',
+    shares: 'My shares',
+    shareTitle: 'CloudBase Kit: sign in, pay, WeRun and more',
+    timelineTitle: 'CloudBase Kit: a mini-program starter on CloudBase',
+  },
+}
+
 export const en: Messages = {
   languageName: 'English',
+  pages: enPages,
   errors: {
     INVALID_INPUT: 'Something in the request is not right. Please check it and try again.',
     UNKNOWN_ACTION: 'This version cannot do that. Please update the mini-program.',

@@ -5,6 +5,7 @@
  */
 import type { Functions } from '../../typings/functions'
 import type { RouterErrorCode, TransportErrorCode } from '../../typings/contract'
+import type { enPages } from './en'
 
 type ActionErrors<C> = { [A in keyof C]: C[A] extends { err: infer E } ? E : never }[keyof C]
 
@@ -18,4 +19,9 @@ export interface Messages {
   languageName: string
   /** One sentence per error code: what happened and what to do. */
   errors: Record<ErrorCode, string>
+  /** Each page's texts; English defines the keys, every locale has them all. */
+  pages: PageTexts
 }
+
+/** The pages' texts: the keys of the English table, each a string (`{name}` marks a value). */
+export type PageTexts = { [P in keyof typeof enPages]: { [K in keyof (typeof enPages)[P]]: string } }

@@ -3,6 +3,28 @@ import type { Messages } from './messages'
 
 export const zh_CN: Messages = {
   languageName: '简体中文',
+  pages: {
+    index: {
+      navTitle: '云开发示例',
+      title: '云开发示例',
+      intro: '基于云开发的登录、支付、消息、分享、微信运动、排行榜、蓝牙与生物认证。',
+      singlePage: '你正在朋友圈中浏览此页面。',
+      singlePageHint: '点击底部“前往小程序”即可登录并使用全部功能。',
+      signingIn: '正在登录…',
+      attempt: '（第 {n} 次尝试）',
+      retry: '重试',
+      hello: '你好，{name}',
+      welcome: '欢迎！完善你的资料',
+      shop: '商店（微信支付）',
+      werun: '我的步数（微信运动）',
+      rank: '步数排行榜',
+      light: '蓝牙灯',
+      soter: '指纹 / 面容验证（SOTER）',
+      shares: '我的分享',
+      shareTitle: '云开发示例：登录、支付、微信运动等',
+      timelineTitle: '云开发示例：基于云开发的小程序模板',
+    },
+  },
   errors: {
     INVALID_INPUT: '提交的内容有误，请检查后再试。',
     UNKNOWN_ACTION: '当前版本不支持此操作，请更新小程序后再试。',

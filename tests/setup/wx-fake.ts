@@ -94,6 +94,8 @@ export interface WxFake {
    * run in English ('en'), so their expectations read as the README; the i18n tests switch it.
    */
   language: string
+  /** The last wx.setNavigationBarTitle. */
+  navigationTitle: string
   /** Every wx.request: method and url. */
   requests: string[]
   wx: Record<string, unknown>
@@ -128,6 +130,7 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     storage: {},
     envVersion: 'develop',
     language: 'en',
+    navigationTitle: '',
     requests: [],
     // A user who agreed already, to guidelines that declare every API the project uses; privacy
     // tests start from `agreed: false`.
@@ -271,6 +274,10 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       if (!(await ask('scope.writePhotosAlbum'))) throw { errMsg: 'saveImageToPhotosAlbum:fail auth deny' }
       fake.album.push(filePath)
       return { errMsg: 'saveImageToPhotosAlbum:ok' }
+    },
+    async setNavigationBarTitle({ title }: { title: string }) {
+      fake.navigationTitle = title
+      return { errMsg: 'setNavigationBarTitle:ok' }
     },
     getAppBaseInfo() {
       return { SDKVersion: '3.7.0', language: fake.language, version: '8.0.50', theme: 'light', enableDebug: false, host: { appId: '' } }

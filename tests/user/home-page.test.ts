@@ -27,7 +27,7 @@ beforeAll(async () => {
 test('three network failures: three attempts, then a visible error with a retry button', () => {
   expect(logins()).toBe(3)
   expect(page.data.state).toBe('FAILED')
-  expect(page.querySelector('#failed')!.dom.textContent).toContain('Network unavailable')
+  expect(page.querySelector('#failed')!.dom.textContent).toContain('Could not reach the server. Check your network and try again.')
   expect(page.querySelector('#retry')).not.toBeNull()
   expect(world.cloud.db.dump('users')).toHaveLength(0)
 })

@@ -1,25 +1,33 @@
+import { errorText, fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import { followSession, session } from '../../lib/session'
 import type { SessionSnapshot, SessionState } from '../../lib/session'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 
 interface Data {
+  /** The page's texts in the user's language. */
+  t: PageTexts['index']
   state: SessionState
-  nickname: string
+  /** "Hello, …" or the welcome, in the user's language. */
+  greeting: string
+  /** "(attempt n)" from the second attempt on. */
+  attemptText: string
   error: string
-  attempts: number
   /** Opened from Moments (scene 1154): no login; ask to open the full mini-program. */
   singlePage: boolean
 }
 
-
 Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void }>({
-  data: { state: 'IDLE', nickname: '', error: '', attempts: 0, singlePage: false },
+  data: { t: messages().pages.index, state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false },
 
   onLoad() {
+    const t = messages().pages.index
+    void wx.setNavigationBarTitle({ title: t.navTitle })
     if (inSinglePageMode()) {
-      this.setData({ singlePage: true })
+      this.setData({ t, singlePage: true })
       return
     }
+    this.setData({ t })
     void wx.showShareMenu({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
     this.unfollow = followSession((s) => this.render(s))
   },
@@ -29,7 +37,15 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
   },
 
   render(s: SessionSnapshot) {
-    this.setData({ state: s.state, nickname: s.profile?.nickname ?? '', error: s.error?.message ?? '', attempts: s.attempts })
+    const t = this.data.t
+    const nickname = s.profile?.nickname ?? ''
+    this.setData({
+      state: s.state,
+      greeting: nickname ? fmt(t.hello, { name: nickname }) : t.welcome,
+      attemptText: s.attempts > 1 ? fmt(t.attempt, { n: s.attempts }) : '',
+      // Not configured: the setup sentence for the developer; otherwise the code in the user's words.
+      error: s.error ? (s.state === 'NOT_CONFIGURED' ? s.error.message : errorText(s.error)) : '',
+    })
   },
 
   onRetry() {
@@ -43,10 +59,10 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
   },
 
   onShareAppMessage(e: { from?: string }) {
-    return shareCard('pages/index/index', 'CloudBase Kit: sign in, pay, WeRun and more', { from: e?.from })
+    return shareCard('pages/index/index', this.data.t.shareTitle, { from: e?.from })
   },
 
   onShareTimeline() {
-    return timelineCard('pages/index/index', 'CloudBase Kit: a mini-program starter on CloudBase')
+    return timelineCard('pages/index/index', this.data.t.timelineTitle)
   },
 })
