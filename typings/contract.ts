@@ -87,3 +87,10 @@ export type ClientPayload<T> = {
 export interface ICloudIDLike {
   readonly cloudID?: string
 }
+
+/**
+ * The languages of the kit: Chinese (the default) and English. A user's language lives on the
+ * user's record (sent at login and by the profile page's switch); server text that the user sees
+ * (customer-service replies, payment body, SOTER prompt, catalogue) follows it.
+ */
+export type Locale = 'zh_CN' | 'en'

@@ -1,4 +1,4 @@
-import type { Action } from './contract'
+import type { Action, Locale } from './contract'
 
 /** What a page may know about the signed-in user. Never carries openid/unionid or keys. */
 export interface UserProfile {
@@ -12,6 +12,8 @@ export interface UserProfile {
   /** Milliseconds since epoch (server time). */
   createdAt: number
   lastLoginAt: number
+  /** The language the user reads: from WeChat's at login, or the profile page's switch. */
+  language: Locale
 }
 
 export type NicknameErrorCode =
@@ -28,12 +30,12 @@ export type PhoneErrorCode =
 /** A type alias (not an interface) so it satisfies `Contract` without widening its keys. */
 export type UserContract = {
   /** Log in (create on first visit). Identity comes from getWXContext, never from the payload. */
-  login: Action<Record<string, never>, { profile: UserProfile; isNew: boolean }, 'USER_BLOCKED'>
+  login: Action<{ language?: Locale }, { profile: UserProfile; isNew: boolean }, 'USER_BLOCKED'>
   /** Read the current profile. */
   getProfile: Action<Record<string, never>, { profile: UserProfile }, 'NOT_REGISTERED'>
   /** Change nickname and/or avatar. The nickname is checked with msgSecCheck v2 before anything is written. */
   updateProfile: Action<
-    { nickname?: string; avatarFileId?: string },
+    { nickname?: string; avatarFileId?: string; language?: Locale },
     { profile: UserProfile },
     NicknameErrorCode | 'NOT_REGISTERED' | 'AVATAR_NOT_OWNED' | 'AVATAR_NOT_FOUND' | 'NOTHING_TO_UPDATE'
   >

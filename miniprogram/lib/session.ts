@@ -7,6 +7,7 @@ import type { UserProfile } from '../../typings/user'
 import type { ErrorBody } from '../../typings/contract'
 import { call } from './call'
 import { isRetryable } from './transport'
+import { locale } from './i18n'
 
 export type SessionState = 'IDLE' | 'LOGGING_IN' | 'READY' | 'FAILED' | 'NOT_CONFIGURED'
 
@@ -79,7 +80,7 @@ export class Session {
       const delay = this.delays[i] ?? 0
       if (delay > 0) await new Promise((r) => setTimeout(r, delay))
       this.set({ attempts: i + 1 })
-      const res = await call('user', 'login', {})
+      const res = await call('user', 'login', { language: locale() })
       if (res.ok) {
         this.set({ state: 'READY', profile: res.data.profile, isNew: res.data.isNew, error: null })
         return this.snap

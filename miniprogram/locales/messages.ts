@@ -12,7 +12,7 @@ type ActionErrors<C> = { [A in keyof C]: C[A] extends { err: infer E } ? E : nev
 /** Every error code a page can meet. */
 export type ErrorCode = { [F in keyof Functions]: ActionErrors<Functions[F]> }[keyof Functions] | RouterErrorCode | TransportErrorCode
 
-export type Locale = 'zh_CN' | 'en'
+export type { Locale } from '../../typings/contract'
 
 export interface Messages {
   /** The name of the language, in itself (the switch on the profile page shows it). */

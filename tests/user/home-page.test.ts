@@ -6,6 +6,7 @@
  */
 import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
 import { session } from '../../miniprogram/lib/session'
+import { resetLocale, setLocale } from '../../miniprogram/lib/i18n'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
@@ -53,4 +54,24 @@ test('each menu row opens its page', async () => {
   for (const sel of rows) page.querySelector(sel)!.dispatchEvent('tap')
   await settle()
   expect(world.fake.navigations.slice(-rows.length)).toEqual(['/pages/pay/index', '/pages/werun/index', '/pages/rank/index', '/pages/light/index', '/pages/soter/index', '/pages/share/index'])
+})
+
+test('back from a language switch on the profile page: the home page shows the new language in one setData', async () => {
+  setLocale('zh_CN')
+  const setData = jest.spyOn(page.instance, 'setData')
+  page.instance.onShow()
+  await settle()
+  expect(setData).toHaveBeenCalledTimes(1)
+  expect(page.querySelector('#signed-in')!.dom.textContent).toContain('欢迎！完善你的资料')
+  expect(page.querySelector('#go-shop')!.dom.textContent).toContain('商店（微信支付）')
+  expect(world.fake.navigationTitle).toBe('云开发示例')
+  // Shown again without a change: nothing to set.
+  page.instance.onShow()
+  expect(setData).toHaveBeenCalledTimes(1)
+  setData.mockRestore()
+})
+
+afterAll(() => {
+  wx.removeStorageSync('locale')
+  resetLocale()
 })

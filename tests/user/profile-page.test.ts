@@ -7,6 +7,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { locale, resetLocale } from '../../miniprogram/lib/i18n'
 import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
@@ -37,6 +38,10 @@ test('launch signs in once and the page shows the empty profile', () => {
   expect(page.querySelector('#avatar-empty')).not.toBeNull()
   expect(text('#phone')).toBe('Not bound')
   expect(world.cloud.db.dump('users')).toHaveLength(1)
+  // This WeChat is set to English: the login says so and the record keeps it.
+  expect(logins[0]!.data).toMatchObject({ language: 'en' })
+  expect(world.cloud.db.dump('users')[0]!.language).toBe('en')
+  expect(world.fake.navigationTitle).toBe('Profile')
 })
 
 test('saving a nickname goes through msgSecCheck and the database', async () => {
@@ -124,4 +129,35 @@ test('privacy: the popup appears when WeChat asks, and agreeing resolves with th
   await settle()
   expect(answers).toEqual([{ event: 'exposureAuthorization' }, { buttonId: 'privacy-agree', event: 'agree' }])
   expect(popup.data.visible).toBe(false)
+})
+
+test('the language switch: the page turns Chinese at once, the choice is remembered and sent to the server', async () => {
+  const zh = page.querySelector('#language-zh_CN')!
+  expect(zh.dom.textContent!.trim()).toBe('简体中文')
+  expect(page.querySelector('#language-en')!.dom.className).toContain('selected')
+  zh.dispatchEvent('tap')
+  await settle()
+  expect(text('#notice')).toBe('语言已切换。')
+  expect(world.fake.navigationTitle).toBe('个人资料')
+  expect(text('#save-nickname')).toBe('保存昵称')
+  expect(page.querySelector('#language-zh_CN')!.dom.className).toContain('selected')
+  expect(world.cloud.db.dump('users')[0]!.language).toBe('zh_CN')
+  expect(wx.getStorageSync('locale')).toBe('zh_CN')
+  // Remembered: a new launch (no decision in memory) reads the stored choice over WeChat's English.
+  resetLocale()
+  expect(locale()).toBe('zh_CN')
+  // The privacy popup speaks the same language.
+  await world.fake.needPrivacy()
+  await settle()
+  expect(page.querySelector('#privacy')!.dom.textContent).toContain('在编辑个人资料前，请阅读并同意本小程序的隐私保护指引。')
+  // Tapping the language already on does nothing.
+  const calls = world.fake.calls.length
+  zh.dispatchEvent('tap')
+  await settle()
+  expect(world.fake.calls.length).toBe(calls)
+})
+
+afterAll(() => {
+  wx.removeStorageSync('locale')
+  resetLocale()
 })

@@ -79,6 +79,29 @@ describe('login', () => {
   })
 })
 
+describe('language', () => {
+  test('Chinese unless the login says English; the latest login or profile switch wins; anything else is refused', async () => {
+    expect((await user('login')).data.profile.language).toBe('zh_CN')
+    expect(cloud.db.dump('users')[0]!.language).toBe('zh_CN')
+    expect((await user('login', { language: 'en' })).data.profile.language).toBe('en')
+    expect((await user('updateProfile', { language: 'zh_CN' })).data.profile.language).toBe('zh_CN')
+    expect(cloud.db.dump('users')[0]!.language).toBe('zh_CN')
+    const before = writes()
+    for (const language of ['fr', 'zh', 'EN', 7, '']) {
+      const res = await user('updateProfile', { language })
+      expect(res.error?.code).toBe('INVALID_INPUT')
+      expect(res.error?.message).toMatch(/language must be zh_CN or en/)
+    }
+    expect((await user('login', { language: 'de' })).error?.code).toBe('INVALID_INPUT')
+    expect(writes()).toBe(before)
+  })
+
+  test('a record from before languages reads as Chinese', async () => {
+    cloud.db.seed('users', [{ _id: 'u-old', openids: ['o-alice'], status: 'ACTIVE', nickname: 'Old', avatarFileId: '', loginCount: 1, createdAt: new Date(0), lastLoginAt: new Date(0) }])
+    expect((await user('getProfile')).data.profile).toMatchObject({ nickname: 'Old', language: 'zh_CN' })
+  })
+})
+
 describe('router', () => {
   test('unknown action and missing action are typed errors that list the actions', async () => {
     expect((await user('nope')).error).toMatchObject({ code: 'UNKNOWN_ACTION', message: 'user has no action "nope"; its actions: login, getProfile, updateProfile, bindPhone.' })
@@ -88,8 +111,8 @@ describe('router', () => {
 
   test('an unknown field is named with the fields the action takes', async () => {
     const res = await user('updateProfile', { nick: 'Bo' })
-    expect(res.error).toMatchObject({ code: 'INVALID_INPUT', issues: ['unknown field nick; allowed: nickname, avatarFileId'] })
-    expect(res.error?.message).toBe('Invalid input for user.updateProfile: unknown field nick; allowed: nickname, avatarFileId')
+    expect(res.error).toMatchObject({ code: 'INVALID_INPUT', issues: ['unknown field nick; allowed: nickname, avatarFileId, language'] })
+    expect(res.error?.message).toBe('Invalid input for user.updateProfile: unknown field nick; allowed: nickname, avatarFileId, language')
   })
 })
 
@@ -104,7 +127,7 @@ describe('updateProfile', () => {
     [{ nickname: 'x'.repeat(21) }, 'nickname: nickname must be at most 20 characters'],
     [{ nickname: 42 }, 'nickname: nickname must be a string'],
     [{ avatarFileId: 'https://evil.example/a.png' }, 'avatarFileId: avatarFileId must be a cloud:// fileID'],
-    [{}, '(payload): give a nickname or an avatarFileId'],
+    [{}, '(payload): give a nickname, an avatarFileId or a language'],
   ])('bad input %j is refused and writes nothing', async (payload, issue) => {
     const before = writes()
     const res = await user('updateProfile', payload)

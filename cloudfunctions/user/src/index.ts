@@ -3,13 +3,14 @@
  * Contract: typings/user.ts. Collection: `users` (client access: none; only this function).
  */
 import type { DB } from 'wx-server-sdk'
+import type { Locale } from '../../../typings/contract'
 import type { UserContract, UserProfile } from '../../../typings/user'
 import { createRouter, type Ctx } from '../../../server/router'
 import { db, findDocs, getDoc } from '../../../server/db'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi, type Suggest } from '../../../server/wx'
 import * as schema from './schemas'
-import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from './profile'
+import { isOwnAvatar, languageOf, toProfile, userIdFor, type UserDoc } from './profile'
 
 const USERS = 'users'
 
@@ -42,7 +43,7 @@ async function reload(id: string): Promise<UserProfile> {
 }
 
 /** Records a login on an existing record, merging a unionid it did not have yet. */
-async function touchLogin(user: UserDoc, openid: string, unionid?: string): Promise<void> {
+async function touchLogin(user: UserDoc, openid: string, unionid?: string, language?: Locale): Promise<void> {
   const database = db()
   const _ = database.command
   const patch: Record<string, unknown> = {
@@ -51,6 +52,7 @@ async function touchLogin(user: UserDoc, openid: string, unionid?: string): Prom
     openids: _.addToSet(openid),
   }
   if (unionid && !user.unionid) patch.unionid = unionid
+  if (language && language !== user.language) patch.language = language
   await database.collection(USERS).doc(user._id).update({ data: patch })
 }
 
@@ -62,13 +64,13 @@ const SEC_CHECK_MESSAGES: Record<Suggest, string | null> = {
 
 export const main = createRouter<UserContract>('user', {
   login: {
-    input: schema.empty,
-    async handle(_input, ctx) {
+    input: schema.login,
+    async handle(input, ctx) {
       const { UNIONID, APPID } = ctx.wx
       const existing = await findCaller(ctx.openid, UNIONID)
       if (existing) {
         if (existing.status === 'BLOCKED') ctx.fail('USER_BLOCKED', 'This account has been suspended. Contact customer service.')
-        await touchLogin(existing, ctx.openid, UNIONID)
+        await touchLogin(existing, ctx.openid, UNIONID, input.language)
         return { profile: await reload(existing._id), isNew: false }
       }
       const database = db()
@@ -81,6 +83,7 @@ export const main = createRouter<UserContract>('user', {
         status: 'ACTIVE',
         nickname: '',
         avatarFileId: '',
+        language: input.language ?? 'zh_CN',
         loginCount: 1,
         createdAt: database.serverDate(),
         lastLoginAt: database.serverDate(),
@@ -93,7 +96,7 @@ export const main = createRouter<UserContract>('user', {
         // error is not reliably coded, so decide by reading, not by errCode.
         const raced = await getById(id)
         if (!raced) throw e
-        await touchLogin(raced, ctx.openid, UNIONID)
+        await touchLogin(raced, ctx.openid, UNIONID, input.language)
         return { profile: await reload(id), isNew: false }
       }
     },
@@ -141,6 +144,7 @@ export const main = createRouter<UserContract>('user', {
         }
         patch.avatarFileId = input.avatarFileId
       }
+      if (input.language !== undefined && input.language !== languageOf(user)) patch.language = input.language
       if (Object.keys(patch).length === 0) return { profile: toProfile(user) }
       patch.updatedAt = db().serverDate()
       await db().collection(USERS).doc(user._id).update({ data: patch })

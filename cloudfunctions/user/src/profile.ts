@@ -1,5 +1,6 @@
 /** Pure logic of the user capability: ids, profile projection, phone masking, avatar ownership. */
 import { createHash } from 'node:crypto'
+import type { Locale } from '../../../typings/contract'
 import type { UserProfile } from '../../../typings/user'
 import { toMillis } from '../../../server/db'
 
@@ -19,6 +20,13 @@ export interface UserDoc {
   createdAt: Date
   lastLoginAt: Date
   loginCount: number
+  /** Absent on records from before languages: Chinese. */
+  language?: Locale
+}
+
+/** The language of a user's record: Chinese unless the user reads English. */
+export function languageOf(doc: { language?: unknown } | null | undefined): Locale {
+  return doc?.language === 'en' ? 'en' : 'zh_CN'
 }
 
 /** Deterministic id from the user's primary key, so two concurrent first logins create one record. */
@@ -40,6 +48,7 @@ export function toProfile(doc: UserDoc): UserProfile {
     phone: doc.phone ? { countryCode: doc.phone.countryCode, masked: maskPhone(doc.phone.purePhoneNumber) } : null,
     createdAt: toMillis(doc.createdAt),
     lastLoginAt: toMillis(doc.lastLoginAt),
+    language: languageOf(doc),
   }
 }
 

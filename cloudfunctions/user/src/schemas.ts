@@ -7,6 +7,11 @@ import * as v from 'valibot'
 
 export const empty = v.strictObject({})
 
+/** The languages the kit speaks (typings/contract.ts `Locale`). */
+export const language = v.picklist(['zh_CN', 'en'] as const, 'language must be zh_CN or en')
+
+export const login = v.strictObject({ language: v.optional(language) })
+
 /**
  * Control characters, format characters other than the zero-width joiner (which emoji
  * sequences need; bidi overrides are format characters) and lone surrogates (ill-formed UTF-16).
@@ -27,8 +32,9 @@ export const updateProfile = v.pipe(
   v.strictObject({
     nickname: v.optional(nickname),
     avatarFileId: v.optional(v.pipe(v.string(), v.startsWith('cloud://', 'avatarFileId must be a cloud:// fileID'), v.maxLength(512))),
+    language: v.optional(language),
   }),
-  v.check((p) => p.nickname !== undefined || p.avatarFileId !== undefined, 'give a nickname or an avatarFileId'),
+  v.check((p) => p.nickname !== undefined || p.avatarFileId !== undefined || p.language !== undefined, 'give a nickname, an avatarFileId or a language'),
 )
 
 export const bindPhone = v.strictObject({

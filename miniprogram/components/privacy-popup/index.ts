@@ -4,6 +4,8 @@
  * the decline button answer the request. Put one <privacy-popup /> on every page that uses a
  * privacy-guarded API.
  */
+import { fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import { installPrivacy, showingPopup } from '../../lib/privacy'
 import type { PrivacyPopup, PrivacyResolve } from '../../lib/privacy'
 
@@ -11,7 +13,17 @@ import type { PrivacyPopup, PrivacyResolve } from '../../lib/privacy'
 const popups = new Map<number, { popup: PrivacyPopup; pending: PrivacyResolve | null }>()
 let seq = 0
 
-type Self = { data: { token: number }; setData(d: Record<string, unknown>): void }
+type PopupTexts = PageTexts['privacyPopup']
+const PURPOSES = ['profile', 'werun', 'bluetooth', 'album'] as const
+
+/** The popup's texts in the user's language, the body naming what the user is about to do. */
+function texts(purpose: string): { t: PopupTexts; body: string } {
+  const t = messages().pages.privacyPopup
+  const feature = (PURPOSES as readonly string[]).includes(purpose) ? t[purpose as (typeof PURPOSES)[number]] : t.anyFeature
+  return { t, body: fmt(t.body, { feature }) }
+}
+
+type Self = { data: { token: number; purpose: string }; setData(d: Record<string, unknown>): void }
 
 function entry(self: Self): { popup: PrivacyPopup; pending: PrivacyResolve | null } {
   let e = popups.get(self.data.token)
@@ -21,7 +33,8 @@ function entry(self: Self): { popup: PrivacyPopup; pending: PrivacyResolve | nul
       popup: {
         ask: (resolve) => {
           created.pending = resolve
-          self.setData({ visible: true })
+          // Texts read when shown: the user may have switched language since the page opened.
+          self.setData({ visible: true, ...texts(self.data.purpose) })
           resolve({ event: 'exposureAuthorization' })
         },
       },
@@ -33,14 +46,19 @@ function entry(self: Self): { popup: PrivacyPopup; pending: PrivacyResolve | nul
 
 Component({
   properties: {
-    /** What the user is about to do, shown in the text ("changing your avatar"). */
-    feature: { type: String, value: '' },
+    /** What the user is about to do: a key of the popup's texts ('profile', 'werun', 'bluetooth', 'album'). */
+    purpose: { type: String, value: '' },
   },
-  data: { visible: false, token: 0 },
+  data: { visible: false, token: 0, t: messages().pages.privacyPopup, body: '' },
+  observers: {
+    purpose(purpose: string) {
+      this.setData(texts(purpose))
+    },
+  },
   lifetimes: {
     attached() {
       installPrivacy() // app.ts installs it at launch; a page opened on its own still gets it
-      this.setData({ token: ++seq })
+      this.setData({ token: ++seq, ...texts(this.data.purpose) })
       showingPopup(entry(this).popup)
     },
     detached() {

@@ -1,5 +1,5 @@
-import { errorText, fmt, messages } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, locale, messages } from '../../lib/i18n'
+import type { Locale, PageTexts } from '../../lib/i18n'
 import { followSession, session } from '../../lib/session'
 import type { SessionSnapshot, SessionState } from '../../lib/session'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
@@ -7,6 +7,8 @@ import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 interface Data {
   /** The page's texts in the user's language. */
   t: PageTexts['index']
+  /** The locale `t` is in. */
+  lang: Locale | ''
   state: SessionState
   /** "Hello, …" or the welcome, in the user's language. */
   greeting: string
@@ -17,19 +19,42 @@ interface Data {
   singlePage: boolean
 }
 
-Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void }>({
-  data: { t: messages().pages.index, state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false },
+/** What the page shows of the session, in the language of `t`. */
+function sessionTexts(s: SessionSnapshot, t: PageTexts['index']): Pick<Data, 'state' | 'greeting' | 'attemptText' | 'error'> {
+  const nickname = s.profile?.nickname ?? ''
+  return {
+    state: s.state,
+    greeting: nickname ? fmt(t.hello, { name: nickname }) : t.welcome,
+    attemptText: s.attempts > 1 ? fmt(t.attempt, { n: s.attempts }) : '',
+    // Not configured: the setup sentence for the developer; otherwise the code in the user's words.
+    error: s.error ? (s.state === 'NOT_CONFIGURED' ? s.error.message : errorText(s.error)) : '',
+  }
+}
+
+Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void }>({
+  data: { t: messages().pages.index, lang: '', state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false },
 
   onLoad() {
     const t = messages().pages.index
     void wx.setNavigationBarTitle({ title: t.navTitle })
+    const lang = locale()
     if (inSinglePageMode()) {
-      this.setData({ t, singlePage: true })
+      this.setData({ t, lang, singlePage: true })
       return
     }
-    this.setData({ t })
+    this.setData({ t, lang })
     void wx.showShareMenu({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
     this.unfollow = followSession((s) => this.render(s))
+  },
+
+  /** Back from the profile page after a language switch: the new table, in one setData. */
+  onShow() {
+    // By the locale's name: setData copies, so the table in data is never the table itself.
+    const lang = locale()
+    if (lang === this.data.lang) return
+    const t = messages().pages.index
+    void wx.setNavigationBarTitle({ title: t.navTitle })
+    this.setData(this.data.singlePage ? { t, lang } : { t, lang, ...sessionTexts(session.snapshot, t) })
   },
 
   onUnload() {
@@ -37,15 +62,7 @@ Page<Data, { unfollow?: () => void; render(s: SessionSnapshot): void; onRetry():
   },
 
   render(s: SessionSnapshot) {
-    const t = this.data.t
-    const nickname = s.profile?.nickname ?? ''
-    this.setData({
-      state: s.state,
-      greeting: nickname ? fmt(t.hello, { name: nickname }) : t.welcome,
-      attemptText: s.attempts > 1 ? fmt(t.attempt, { n: s.attempts }) : '',
-      // Not configured: the setup sentence for the developer; otherwise the code in the user's words.
-      error: s.error ? (s.state === 'NOT_CONFIGURED' ? s.error.message : errorText(s.error)) : '',
-    })
+    this.setData(sessionTexts(s, this.data.t))
   },
 
   onRetry() {
