@@ -29,6 +29,8 @@ export async function buildFunction(name: string): Promise<{ name: string; bytes
     external: ['wx-server-sdk'],
     minifySyntax: true,
     legalComments: 'none',
+    // Chinese text as UTF-8 (3 bytes a character) rather than esbuild's default \uXXXX escapes (6).
+    charset: 'utf8',
     metafile: true,
     logLevel: 'warning',
     banner: { js: `// Built by scripts/build-functions.ts from cloudfunctions/${name}/src. Do not edit.` },

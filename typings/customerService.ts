@@ -1,4 +1,4 @@
-import type { Action } from './contract'
+import type { Action, Locale } from './contract'
 
 /**
  * Customer-service messages (客服消息). WeChat pushes what a user does in the customer-service
@@ -51,6 +51,11 @@ export interface AutoReplyRule {
   active: boolean
   /** Lower runs first; the first rule that matches answers. */
   priority: number
+  /**
+   * The language of the replies (keep a rule per language, with that language's keywords). A
+   * card rule with a language answers only users whose record has it; none: everyone.
+   */
+  language?: Locale
   match:
     | { kind: 'keyword'; words: string[] } // any word contained (case-insensitive)
     | { kind: 'regex'; pattern: string; flags?: string }

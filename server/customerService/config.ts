@@ -3,6 +3,8 @@
  * `envVariables`, values from your untracked .env at deploy). Everything has a working
  * default except the operator list and the URL-mode secrets.
  */
+import type { Locale } from '../../typings/contract'
+
 export interface OpeningHours {
   /** ISO weekdays (1 = Monday … 7 = Sunday) when people answer. */
   days: number[]
@@ -24,7 +26,8 @@ export interface CsTexts {
 export interface CsConfig {
   agents: ReadonlySet<string>
   hours: OpeningHours | null
-  texts: CsTexts
+  /** The automatic texts in each language; a user gets those of the language on the user's record. */
+  texts: Record<Locale, CsTexts>
   /** Cover image (cloud storage fileID) for the order card sent with an order welcome. */
   cardThumbFileId: string | null
   /** What the handler may spend on WeChat calls in one delivery (WeChat waits 5 s). */
@@ -33,12 +36,30 @@ export interface CsConfig {
   callTimeoutMs: number
 }
 
-export const DEFAULT_TEXTS: CsTexts = {
-  welcome: 'Hi! How can we help? Send us a message and we will answer here.',
-  welcomeOrder: 'Hi! You came from your order "{title}" ({state}). Tell us what you need and we will look into it.',
-  welcomeProfile: 'Hi! Questions about your account or phone number? Send us a message.',
-  outOfHours: 'Thanks for your message. We answer {hours}; a person will reply then.',
-  ack: 'Thanks! A person will reply here shortly.',
+export const DEFAULT_TEXTS: Record<Locale, CsTexts> = {
+  zh_CN: {
+    welcome: '你好！有什么可以帮你？在这里留言，我们会在这里回复。',
+    welcomeOrder: '你好！你从订单“{title}”（{state}）进入客服。请告诉我们需要什么帮助，我们会尽快处理。',
+    welcomeProfile: '你好！账号或手机号有疑问？请在这里留言。',
+    outOfHours: '感谢留言。我们的服务时间是{hours}，届时会有人工回复你。',
+    ack: '收到！稍后会有人工在这里回复你。',
+  },
+  en: {
+    welcome: 'Hi! How can we help? Send us a message and we will answer here.',
+    welcomeOrder: 'Hi! You came from your order "{title}" ({state}). Tell us what you need and we will look into it.',
+    welcomeProfile: 'Hi! Questions about your account or phone number? Send us a message.',
+    outOfHours: 'Thanks for your message. We answer {hours}; a person will reply then.',
+    ack: 'Thanks! A person will reply here shortly.',
+  },
+}
+
+/** The variable that replaces each text: as named for Chinese (the default language), with _EN for English. */
+const TEXT_VARIABLES: Record<keyof CsTexts, string> = {
+  welcome: 'CS_WELCOME',
+  welcomeOrder: 'CS_WELCOME_ORDER',
+  welcomeProfile: 'CS_WELCOME_PROFILE',
+  outOfHours: 'CS_OUT_OF_HOURS',
+  ack: 'CS_ACK',
 }
 
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/
@@ -69,17 +90,15 @@ function intIn(raw: string | undefined, min: number, max: number, fallback: numb
 
 export function csConfig(env: Record<string, string | undefined>): CsConfig {
   const agents = new Set((env.CS_AGENT_OPENIDS ?? '').split(',').map((s) => s.trim()).filter(Boolean))
-  const text = (k: string, d: string) => (env[k] ?? '').trim() || d
+  const texts = (locale: Locale, suffix: string): CsTexts => {
+    const out = { ...DEFAULT_TEXTS[locale] }
+    for (const k of Object.keys(TEXT_VARIABLES) as Array<keyof CsTexts>) out[k] = (env[TEXT_VARIABLES[k] + suffix] ?? '').trim() || out[k]
+    return out
+  }
   return {
     agents,
     hours: parseHours(env.CS_HOURS, env.CS_DAYS),
-    texts: {
-      welcome: text('CS_WELCOME', DEFAULT_TEXTS.welcome),
-      welcomeOrder: text('CS_WELCOME_ORDER', DEFAULT_TEXTS.welcomeOrder),
-      welcomeProfile: text('CS_WELCOME_PROFILE', DEFAULT_TEXTS.welcomeProfile),
-      outOfHours: text('CS_OUT_OF_HOURS', DEFAULT_TEXTS.outOfHours),
-      ack: text('CS_ACK', DEFAULT_TEXTS.ack),
-    },
+    texts: { zh_CN: texts('zh_CN', ''), en: texts('en', '_EN') },
     cardThumbFileId: (env.CS_CARD_THUMB_FILE_ID ?? '').trim() || null,
     budgetMs: intIn(env.CS_BUDGET_MS, 500, 4500, 3500),
     callTimeoutMs: intIn(env.CS_CALL_TIMEOUT_MS, 200, 4000, 1500),

@@ -20,6 +20,7 @@ import type { InboundMessage, Reply } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'
 import { getDoc } from '../db'
 import { errText } from '../errors'
+import { userLanguage } from '../locale'
 import type { CsConfig } from './config'
 import { planReplies, lintRules, summarize, type OwnOrder, type Plan } from './rules'
 import { Budget, sendReply, setTyping, type SendOutcome } from './send'
@@ -90,13 +91,14 @@ async function decide(msg: InboundMessage, key: string, cfg: CsConfig, now: numb
   // (the documented sample carries a 2012 time), and entering allows only 1 minute.
   const conv = await store.recordUserAction(openid, msg.MsgType === 'event' ? 'enter' : 'message', now, summarize(msg), now)
   const from = msg.MsgType === 'event' ? decodeSessionFrom(msg.SessionFrom) : null
-  const [rules, order] = await Promise.all([
+  const [rules, order, language] = await Promise.all([
     msg.MsgType === 'event' ? Promise.resolve([]) : store.loadRules(),
     from?.page === 'order' ? ownOrder(openid, from.orderId) : Promise.resolve(null),
+    userLanguage(openid),
   ])
   const problems = lintRules(rules)
   if (problems.length) log({ warn: 'auto-reply rules that can never answer', problems })
-  const plan = planReplies(msg, { rules, cfg, now, auto: store.autoState(conv), from, order })
+  const plan = planReplies(msg, { rules, cfg, now, auto: store.autoState(conv), from, order, language })
   await store.savePlan(key, plan)
   // Remember which automatic text went out, so it is not repeated (rules.ts REPEAT_GAP_MS).
   const stamp: Record<string, unknown> = {}

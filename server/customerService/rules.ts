@@ -3,6 +3,7 @@
  * opening hours. The handler (handle.ts) only feeds them the message, the rules from the
  * database, the user's own order and the time, and sends what they return.
  */
+import type { Locale } from '../../typings/contract'
 import type { AutoReplyRule, InboundMessage, Reply, SessionFrom } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'
 import type { CsConfig, OpeningHours } from './config'
@@ -36,14 +37,19 @@ export interface OwnOrder {
 /** Entering the chat allows 2 sends (send.html); a user message allows 5. */
 export const SENDS_PER_ENTER = 2
 
-const STATE_WORDS: Record<OrderStatus, string> = {
-  UNPAID: 'waiting for payment',
-  PAID: 'paid',
-  CLOSED: 'closed',
-  REFUNDING: 'refund in progress',
-  REFUNDED: 'refunded',
-  REFUND_FAILED: 'refund needs our attention',
+const STATE_WORDS: Record<Locale, Record<OrderStatus, string>> = {
+  zh_CN: { UNPAID: '待支付', PAID: '已支付', CLOSED: '已关闭', REFUNDING: '退款中', REFUNDED: '已退款', REFUND_FAILED: '退款待人工处理' },
+  en: {
+    UNPAID: 'waiting for payment',
+    PAID: 'paid',
+    CLOSED: 'closed',
+    REFUNDING: 'refund in progress',
+    REFUNDED: 'refunded',
+    REFUND_FAILED: 'refund needs our attention',
+  },
 }
+
+const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m)
 
 const BEIJING_MS = 8 * 3_600_000
 const MAX_MATCH_CHARS = 2000
@@ -56,16 +62,21 @@ export function isOpen(hours: OpeningHours | null, ms: number): boolean {
   return hours.days.includes(weekday) && minute >= hours.start && minute < hours.end
 }
 
-const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']
+/** How opening hours read in each language. */
+const HOURS_WORDS: Record<Locale, { days: string[]; always: string; everyDay: string; through: string; list: string; format: string }> = {
+  zh_CN: { days: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'], always: '全天', everyDay: '每天', through: '至', list: '、', format: '{days} {start}–{end}（北京时间）' },
+  en: { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], always: 'at any time', everyDay: 'every day', through: '–', list: ', ', format: '{days} {start}–{end} (Beijing time)' },
+}
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
 
-/** "Mon–Fri 09:00–18:00 (Beijing time)". */
-export function hoursText(hours: OpeningHours | null): string {
-  if (!hours) return 'at any time'
+/** "周一至周五 09:00–18:00（北京时间）" / "Mon–Fri 09:00–18:00 (Beijing time)". */
+export function hoursText(hours: OpeningHours | null, language: Locale): string {
+  const w = HOURS_WORDS[language]
+  if (!hours) return w.always
   const ds = [...hours.days].sort((a, b) => a - b)
   const contiguous = ds.every((d, i) => i === 0 || d === ds[i - 1]! + 1)
-  const days = ds.length === 7 ? 'every day' : contiguous && ds.length > 2 ? `${DAY_NAMES[ds[0]! - 1]}–${DAY_NAMES[ds[ds.length - 1]! - 1]}` : ds.map((d) => DAY_NAMES[d - 1]).join(', ')
-  return `${days} ${hhmm(hours.start)}–${hhmm(hours.end)} (Beijing time)`
+  const days = ds.length === 7 ? w.everyDay : contiguous && ds.length > 2 ? `${w.days[ds[0]! - 1]}${w.through}${w.days[ds[ds.length - 1]! - 1]}` : ds.map((d) => w.days[d - 1]).join(w.list)
+  return fill(w.format, { days, start: hhmm(hours.start), end: hhmm(hours.end) })
 }
 
 function compile(rule: AutoReplyRule): RegExp | null {
@@ -78,8 +89,12 @@ function compile(rule: AutoReplyRule): RegExp | null {
   }
 }
 
-/** The first active rule, by priority, that matches the message. */
-export function matchRule(rules: readonly AutoReplyRule[], msg: InboundMessage): AutoReplyRule | null {
+/**
+ * The first active rule, by priority, that matches the message. A text matches by its words, so
+ * the rule that matched (and the language of its replies) follows the language the user wrote
+ * in; a card carries no words, so a card rule with a language answers only users of that language.
+ */
+export function matchRule(rules: readonly AutoReplyRule[], msg: InboundMessage, language: Locale): AutoReplyRule | null {
   const sorted = rules.filter((r) => r.active && r.replies.length > 0).sort((a, b) => a.priority - b.priority || a._id.localeCompare(b._id))
   for (const rule of sorted) {
     const m = rule.match
@@ -87,7 +102,7 @@ export function matchRule(rules: readonly AutoReplyRule[], msg: InboundMessage):
       const text = msg.Content.slice(0, MAX_MATCH_CHARS)
       if (m.kind === 'keyword' && m.words.some((w) => w && text.toLowerCase().includes(w.toLowerCase()))) return rule
       if (m.kind === 'regex' && compile(rule)?.test(text)) return rule
-    } else if (msg.MsgType === 'miniprogrampage' && m.kind === 'card' && msg.PagePath.replace(/^\//, '').startsWith(m.pagePrefix.replace(/^\//, ''))) {
+    } else if (msg.MsgType === 'miniprogrampage' && m.kind === 'card' && (!rule.language || rule.language === language) && msg.PagePath.replace(/^\//, '').startsWith(m.pagePrefix.replace(/^\//, ''))) {
       return rule
     }
   }
@@ -104,21 +119,21 @@ export function lintRules(rules: readonly AutoReplyRule[]): string[] {
   return problems
 }
 
-const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m)
 
 export function orderPagePath(orderId: string): string {
   return `pages/pay/order/index?id=${encodeURIComponent(orderId)}`
 }
 
 /** The welcome for the page the user came from. An order is mentioned only when it is the sender's own. */
-export function welcomeReplies(from: SessionFrom | null, order: OwnOrder | null, cfg: CsConfig): Reply[] {
+export function welcomeReplies(from: SessionFrom | null, order: OwnOrder | null, cfg: CsConfig, language: Locale): Reply[] {
+  const texts = cfg.texts[language]
   if (from?.page === 'order' && order) {
-    const replies: Reply[] = [{ type: 'text', content: fill(cfg.texts.welcomeOrder, { title: order.title, state: STATE_WORDS[order.status] }) }]
+    const replies: Reply[] = [{ type: 'text', content: fill(texts.welcomeOrder, { title: order.title, state: STATE_WORDS[language][order.status] }) }]
     if (cfg.cardThumbFileId) replies.push({ type: 'miniprogrampage', title: order.title, pagepath: orderPagePath(order.orderId), thumbFileId: cfg.cardThumbFileId })
     return replies
   }
-  if (from?.page === 'profile') return [{ type: 'text', content: cfg.texts.welcomeProfile }]
-  return [{ type: 'text', content: cfg.texts.welcome }]
+  if (from?.page === 'profile') return [{ type: 'text', content: texts.welcomeProfile }]
+  return [{ type: 'text', content: texts.welcome }]
 }
 
 const recent = (at: number | undefined, now: number, gap: number) => at !== undefined && now - at < gap
@@ -129,26 +144,27 @@ const recent = (at: number | undefined, now: number, gap: number) => at !== unde
  *   same SessionFrom), plus the hours when closed, within the 2 sends entering allows;
  * - a message: the first matching rule, at any hour; else the out-of-hours text when closed or
  *   an acknowledgement when open, each at most once per 30 minutes.
+ * Automatic texts are in `language` (the user's record); a rule answers in its own.
  */
 export function planReplies(
   msg: InboundMessage,
-  input: { rules: readonly AutoReplyRule[]; cfg: CsConfig; now: number; auto: AutoState; from: SessionFrom | null; order: OwnOrder | null },
+  input: { rules: readonly AutoReplyRule[]; cfg: CsConfig; now: number; auto: AutoState; from: SessionFrom | null; order: OwnOrder | null; language: Locale },
 ): Plan {
-  const { cfg, now, auto } = input
+  const { cfg, now, auto, language } = input
   const open = isOpen(cfg.hours, now)
-  const closedText = fill(cfg.texts.outOfHours, { hours: hoursText(cfg.hours) })
+  const closedText = fill(cfg.texts[language].outOfHours, { hours: hoursText(cfg.hours, language) })
   if (msg.MsgType === 'event') {
     if (recent(auto.welcomeAt, now, REPEAT_GAP_MS.welcome) && auto.welcomeFrom === (msg.SessionFrom ?? '')) return { reason: 'repeat-suppressed', replies: [] }
-    const replies = welcomeReplies(input.from, input.order, cfg)
+    const replies = welcomeReplies(input.from, input.order, cfg, language)
     if (!open && replies.length < SENDS_PER_ENTER) replies.push({ type: 'text', content: closedText })
     return { reason: 'welcome', replies: replies.slice(0, SENDS_PER_ENTER) }
   }
-  const rule = matchRule(input.rules, msg)
+  const rule = matchRule(input.rules, msg, language)
   if (rule) return { reason: 'rule', ruleId: rule._id, replies: rule.replies }
   if (!open) {
     return recent(auto.outOfHoursAt, now, REPEAT_GAP_MS.outOfHours) ? { reason: 'repeat-suppressed', replies: [] } : { reason: 'out-of-hours', replies: [{ type: 'text', content: closedText }] }
   }
-  return recent(auto.ackAt, now, REPEAT_GAP_MS.ack) ? { reason: 'repeat-suppressed', replies: [] } : { reason: 'ack', replies: [{ type: 'text', content: cfg.texts.ack }] }
+  return recent(auto.ackAt, now, REPEAT_GAP_MS.ack) ? { reason: 'repeat-suppressed', replies: [] } : { reason: 'ack', replies: [{ type: 'text', content: cfg.texts[language].ack }] }
 }
 
 /** One line for the log and the operators' inbox. */

@@ -58,7 +58,7 @@ describe('agentReply', () => {
     expect(r.ok).toBe(true)
     expect(r.data.entry).toMatchObject({ dir: 'out', by: 'agent', status: 'SENT', summary: 'Sorry! A new voucher is on its way.' })
     expect(r.data.conversation).toMatchObject({ waiting: false, sendsLeft: 3 })
-    expect(w.texts(ALICE)).toEqual(['Thanks! A person will reply here shortly.', 'Sorry! A new voucher is on its way.'])
+    expect(w.texts(ALICE)).toEqual(['收到！稍后会有人工在这里回复你。', 'Sorry! A new voucher is on its way.'])
     expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000010')).toMatchObject({ agent: AGENT.openid })
   })
 

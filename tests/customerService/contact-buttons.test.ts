@@ -49,7 +49,7 @@ test('what the button hands WeChat makes the welcome about this order (the whole
   const d = await push.user(push.enter(USER.openid, sessionFrom))
   expect(d.acked).toBe(true)
   const [welcome] = world.cloud.openapi.callsTo('customerServiceMessage.send').filter((c) => c.params.touser === USER.openid)
-  expect(welcome!.params).toMatchObject({ msgtype: 'text', text: { content: 'Hi! You came from your order "Coffee voucher" (paid). Tell us what you need and we will look into it.' } })
+  expect(welcome!.params).toMatchObject({ msgtype: 'text', text: { content: '你好！你从订单“Coffee voucher”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。' } })
 })
 
 test('back from the chat through a card: bindcontact opens the page it names, not the one already open', async () => {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeSessionFrom, encodeSessionFrom } from '../../miniprogram/lib/contact'
-import { csConfig, parseHours, pushUrlConfig } from '../../server/customerService/config'
+import { DEFAULT_TEXTS, csConfig, parseHours, pushUrlConfig } from '../../server/customerService/config'
 import { hoursText, isOpen, lintRules, matchRule, planReplies, welcomeReplies, type AutoState } from '../../server/customerService/rules'
 import { CLAIM_LEASE_MS } from '../../server/customerService/store'
 import { openWindow, windowOpen } from '../../server/customerService/window'
@@ -34,8 +34,12 @@ describe('opening hours', () => {
     expect(isOpen(null, 0)).toBe(true)
   })
   test('reads as text for the out-of-hours reply', () => {
-    expect(hoursText(hours)).toBe('Mon–Fri 09:00–18:00 (Beijing time)')
-    expect(hoursText(parseHours('10:00-12:00', '6,7'))).toBe('Sat, Sun 10:00–12:00 (Beijing time)')
+    expect(hoursText(hours, 'en')).toBe('Mon–Fri 09:00–18:00 (Beijing time)')
+    expect(hoursText(hours, 'zh_CN')).toBe('周一至周五 09:00–18:00（北京时间）')
+    expect(hoursText(parseHours('00:00-23:59', '1-7'), 'zh_CN')).toBe('每天 00:00–23:59（北京时间）')
+    expect(hoursText(null, 'zh_CN')).toBe('全天')
+    expect(hoursText(parseHours('10:00-12:00', '6,7'), 'en')).toBe('Sat, Sun 10:00–12:00 (Beijing time)')
+    expect(hoursText(parseHours('10:00-12:00', '6,7'), 'zh_CN')).toBe('周六、周日 10:00–12:00（北京时间）')
   })
 })
 
@@ -48,23 +52,36 @@ describe('auto-reply rules', () => {
     rule({ _id: 'card', match: { kind: 'card', pagePrefix: '/pages/pay/order/index' } }),
   ]
   test('the first active rule by priority answers; keywords ignore case; a broken pattern never matches', () => {
-    expect(matchRule(rules, text('REFUND 42'))?._id).toBe('early')
-    expect(matchRule(rules, text('refund 42'))?._id).toBe('early') // the g flag is dropped: no state between calls
-    expect(matchRule(rules, text('I want a Refund'))?._id).toBe('late')
-    expect(matchRule(rules, text('hello'))).toBeNull()
+    expect(matchRule(rules, text('REFUND 42'), 'en')?._id).toBe('early')
+    expect(matchRule(rules, text('refund 42'), 'en')?._id).toBe('early') // the g flag is dropped: no state between calls
+    expect(matchRule(rules, text('I want a Refund'), 'en')?._id).toBe('late')
+    expect(matchRule(rules, text('hello'), 'en')).toBeNull()
     expect(lintRules(rules)).toEqual(['broken: invalid pattern "(["'])
   })
   test('a card the user sends matches by page path, with or without a leading slash', () => {
     const card = (PagePath: string): InboundMessage => ({ ...base, MsgType: 'miniprogrampage', Title: 't', AppId: 'wx', PagePath, MsgId: '2' })
-    expect(matchRule(rules, card('pages/pay/order/index?id=1'))?._id).toBe('card')
-    expect(matchRule(rules, card('pages/profile/index'))).toBeNull()
+    expect(matchRule(rules, card('pages/pay/order/index?id=1'), 'en')?._id).toBe('card')
+    expect(matchRule(rules, card('pages/profile/index'), 'en')).toBeNull()
   })
   test('the seeded rules are valid and answer what they say', () => {
     const seed = JSON.parse(readFileSync(join(__dirname, '../../database/seed/cs_rules.json'), 'utf8')) as AutoReplyRule[]
     expect(lintRules(seed)).toEqual([])
-    expect(matchRule(seed, text('我要退款'))?._id).toBe('refund')
-    expect(matchRule(seed, text('can I get my money back?'))?._id).toBe('refund')
-    expect(matchRule(seed, text('refunded?'))).toBeNull() // word boundary: not the refund rule
+    // A text: the rule of the language it is written in, whatever the user's record says.
+    const zhRefund = matchRule(seed, text('我要退款'), 'en')!
+    expect(zhRefund._id).toBe('refund-zh')
+    expect(zhRefund.replies[0]).toMatchObject({ type: 'text', content: expect.stringContaining('我的订单') })
+    expect(matchRule(seed, text('can I get my money back?'), 'zh_CN')?._id).toBe('refund-en')
+    expect(matchRule(seed, text('refunded?'), 'en')).toBeNull() // word boundary: not the refund rule
+    expect(matchRule(seed, text('人工客服在吗'), 'zh_CN')?._id).toBe('hours-zh')
+    // A card has no words: the rule of the user's language.
+    const order = { ...base, MsgType: 'miniprogrampage', Title: 't', AppId: 'wx', PagePath: 'pages/pay/order/index?id=1', MsgId: '3' } as const
+    expect(matchRule(seed, order, 'zh_CN')?._id).toBe('order-card-zh')
+    expect(matchRule(seed, order, 'en')?._id).toBe('order-card-en')
+    // Every active rule says which language it answers in, and both languages have the same topics.
+    const active = seed.filter((r) => r.active)
+    expect(active.every((r) => r.language === 'zh_CN' || r.language === 'en')).toBe(true)
+    const topics = (l: string) => active.filter((r) => r.language === l).map((r) => r._id.replace(/-(zh|en)$/, '')).sort()
+    expect(topics('zh_CN')).toEqual(topics('en'))
   })
 })
 
@@ -73,10 +90,10 @@ describe('what to answer', () => {
   const open = beijing('2026-11-23T10:00:00')
   const closed = beijing('2026-11-23T20:00:00')
   const plan = (msg: InboundMessage, now: number, auto: AutoState = {}, extra: Partial<Parameters<typeof planReplies>[1]> = {}) =>
-    planReplies(msg, { rules: [], cfg, now, auto, from: null, order: null, ...extra })
+    planReplies(msg, { rules: [], cfg, now, auto, from: null, order: null, language: 'en', ...extra })
 
   test('no rule: an acknowledgement in hours, the hours when closed, each once per 30 minutes', () => {
-    expect(plan(text('hi'), open)).toEqual({ reason: 'ack', replies: [{ type: 'text', content: cfg.texts.ack }] })
+    expect(plan(text('hi'), open)).toEqual({ reason: 'ack', replies: [{ type: 'text', content: cfg.texts.en.ack }] })
     const night = plan(text('hi'), closed)
     expect(night.reason).toBe('out-of-hours')
     expect(night.replies[0]).toEqual({ type: 'text', content: 'Thanks for your message. We answer Mon–Fri 09:00–18:00 (Beijing time); a person will reply then.' })
@@ -95,11 +112,19 @@ describe('what to answer', () => {
       { type: 'miniprogrampage', title: 'Coffee voucher', pagepath: 'pages/pay/order/index?id=20261121abc', thumbFileId: 'cloud://env/cs/card.png' },
     ])
     const foreign = plan(enter('order:20261121abc'), open, {}, { from, order: null })
-    expect(foreign.replies).toEqual([{ type: 'text', content: cfg.texts.welcome }])
-    expect(welcomeReplies(decodeSessionFrom('profile'), null, cfg)).toEqual([{ type: 'text', content: cfg.texts.welcomeProfile }])
+    expect(foreign.replies).toEqual([{ type: 'text', content: cfg.texts.en.welcome }])
+    expect(welcomeReplies(decodeSessionFrom('profile'), null, cfg, 'en')).toEqual([{ type: 'text', content: cfg.texts.en.welcomeProfile }])
+  })
+  test('a user whose record is Chinese (the default) gets the automatic texts in Chinese', () => {
+    const zh = { language: 'zh_CN' } as const
+    expect(plan(text('hi'), open, {}, zh).replies).toEqual([{ type: 'text', content: '收到！稍后会有人工在这里回复你。' }])
+    expect(plan(text('hi'), closed, {}, zh).replies).toEqual([{ type: 'text', content: '感谢留言。我们的服务时间是周一至周五 09:00–18:00（北京时间），届时会有人工回复你。' }])
+    const own = plan(enter('order:x1'), open, {}, { ...zh, from: decodeSessionFrom('order:x1'), order: { orderId: 'x1', title: '咖啡券', status: 'REFUNDING' } })
+    expect(own.replies[0]).toEqual({ type: 'text', content: '你好！你从订单“咖啡券”（退款中）进入客服。请告诉我们需要什么帮助，我们会尽快处理。' })
+    expect(plan(enter('profile'), open, {}, { ...zh, from: decodeSessionFrom('profile') }).replies).toEqual([{ type: 'text', content: DEFAULT_TEXTS.zh_CN.welcomeProfile }])
   })
   test('entering the chat allows 2 sends: closed adds the hours only when there is room', () => {
-    expect(plan(enter(), closed).replies.map((r) => r.type === 'text' && r.content)).toEqual([cfg.texts.welcome, expect.stringContaining('We answer Mon–Fri')])
+    expect(plan(enter(), closed).replies.map((r) => r.type === 'text' && r.content)).toEqual([cfg.texts.en.welcome, expect.stringContaining('We answer Mon–Fri')])
     const own = plan(enter('order:x1'), closed, {}, { from: decodeSessionFrom('order:x1'), order: { orderId: 'x1', title: 'T', status: 'UNPAID' } })
     expect(own.replies.map((r) => r.type)).toEqual(['text', 'miniprogrampage'])
   })
@@ -138,11 +163,14 @@ describe('SessionFrom', () => {
 
 describe('configuration', () => {
   test('operators, limits and texts from the environment, with defaults', () => {
-    const c = csConfig({ CS_AGENT_OPENIDS: ' a1 , b2,', CS_BUDGET_MS: '99999', CS_CALL_TIMEOUT_MS: '800', CS_ACK: 'ok!' })
+    const c = csConfig({ CS_AGENT_OPENIDS: ' a1 , b2,', CS_BUDGET_MS: '99999', CS_CALL_TIMEOUT_MS: '800', CS_ACK: '好的！', CS_WELCOME_EN: ' Hello there ' })
     expect([...c.agents]).toEqual(['a1', 'b2'])
     expect(c.budgetMs).toBe(3500) // out of range: the default
     expect(c.callTimeoutMs).toBe(800)
-    expect(c.texts.ack).toBe('ok!')
+    expect(c.texts.zh_CN.ack).toBe('好的！') // the unsuffixed variable is the default language's
+    expect(c.texts.en.ack).toBe(DEFAULT_TEXTS.en.ack)
+    expect(c.texts.en.welcome).toBe('Hello there')
+    expect(c.texts.zh_CN.welcome).toBe(DEFAULT_TEXTS.zh_CN.welcome)
     expect(c.hours).toBeNull()
   })
   test('URL mode needs a token; compatible and safe mode need the key and the appid', () => {

@@ -86,9 +86,9 @@ describe('each message type, answered by the rules', () => {
   test('miniprogrampage from the user: the card rule; image from the user: the acknowledgement', async () => {
     const w = csWorld()
     await w.push.user(w.push.card(ALICE, { title: 'Coffee voucher', pagePath: `pages/pay/order/index?id=${ORDER_ID}` }))
-    expect(w.texts(ALICE)).toEqual([expect.stringContaining('we have the order you sent')])
+    expect(w.texts(ALICE)).toEqual([expect.stringContaining('已收到你发送的订单')])
     await w.push.user(w.push.image(BOB))
-    expect(w.texts(BOB)).toEqual(['Thanks! A person will reply here shortly.'])
+    expect(w.texts(BOB)).toEqual(['收到！稍后会有人工在这里回复你。'])
     expect(w.log(BOB)[0]).toMatchObject({ dir: 'in', kind: 'image', summary: '[image]' })
   })
 
@@ -96,14 +96,14 @@ describe('each message type, answered by the rules', () => {
     const w = csWorld()
     await w.push.user(w.push.text(ALICE, 'hello'))
     await w.push.user(w.push.text(ALICE, 'anyone?'))
-    expect(w.texts(ALICE)).toEqual(['Thanks! A person will reply here shortly.'])
+    expect(w.texts(ALICE)).toEqual(['收到！稍后会有人工在这里回复你。'])
 
     // Open only on a day that is neither today nor tomorrow (Beijing): closed now, even across midnight.
     const today = new Date(Date.now() + 8 * 3_600_000).getUTCDay() || 7
     const openDay = ((today + 2 - 1) % 7) + 1
     const closed = csWorld({ vars: { CS_HOURS: '09:00-18:00', CS_DAYS: String(openDay) } })
     await closed.push.user(closed.push.text(ALICE, 'hello'))
-    expect(closed.texts(ALICE)).toEqual([expect.stringMatching(/^Thanks for your message\. We answer \w{3} 09:00–18:00 \(Beijing time\); a person will reply then\.$/)])
+    expect(closed.texts(ALICE)).toEqual([expect.stringMatching(/^感谢留言。我们的服务时间是周[一二三四五六日] 09:00–18:00（北京时间），届时会有人工回复你。$/)])
   })
 
   test('an unknown message type is acknowledged and logged, nothing else', async () => {
@@ -123,7 +123,7 @@ describe('the welcome reads SessionFrom', () => {
     const w = csWorld({ vars: { CS_CARD_THUMB_FILE_ID: '' } })
     seedOrder(w)
     await w.push.user(w.push.enter(ALICE, `order:${ORDER_ID}`))
-    expect(w.texts(ALICE)).toEqual(['Hi! You came from your order "Coffee voucher" (paid). Tell us what you need and we will look into it.'])
+    expect(w.texts(ALICE)).toEqual(['你好！你从订单“Coffee voucher”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。'])
 
     const w2 = csWorld({ vars: { CS_CARD_THUMB_FILE_ID: 'cloud://local-dev.local-local-dev/cs/card.png' } })
     expect(w2.putImage('cs/card.png')).toBe('cloud://local-dev.local-local-dev/cs/card.png')
@@ -138,15 +138,15 @@ describe('the welcome reads SessionFrom', () => {
     const w = csWorld()
     seedOrder(w, BOB)
     await w.push.user(w.push.enter(ALICE, `order:${ORDER_ID}`))
-    expect(w.texts(ALICE)).toEqual(['Hi! How can we help? Send us a message and we will answer here.'])
+    expect(w.texts(ALICE)).toEqual(['你好！有什么可以帮你？在这里留言，我们会在这里回复。'])
   })
 
   test('from the profile page, and from nowhere; not repeated within 10 minutes', async () => {
     const w = csWorld()
     await w.push.user(w.push.enter(ALICE, 'profile'))
     await w.push.user(w.push.enter(BOB))
-    expect(w.texts(ALICE)).toEqual(['Hi! Questions about your account or phone number? Send us a message.'])
-    expect(w.texts(BOB)).toEqual(['Hi! How can we help? Send us a message and we will answer here.'])
+    expect(w.texts(ALICE)).toEqual(['你好！账号或手机号有疑问？请在这里留言。'])
+    expect(w.texts(BOB)).toEqual(['你好！有什么可以帮你？在这里留言，我们会在这里回复。'])
     const again = w.push.enter(ALICE, 'profile')
     again.CreateTime += 1 // a second entry, not a retry
     await w.push.user(again)
@@ -321,4 +321,21 @@ test("the documented sample event (CreateTime in 2016): the window counts from i
   expect(d.acked).toBe(true)
   const apis = w.cloud.openapi.calls.filter((c) => c.api.startsWith('customerServiceMessage.')).map((c) => [c.api, c.ok])
   expect(apis).toEqual([['customerServiceMessage.setTyping', true], ['customerServiceMessage.send', true]])
+})
+
+describe('language: Chinese first, English for users whose record says so', () => {
+  test('a Chinese message gets the Chinese rule; an English user gets English automatic texts and card rule; the words decide a text', async () => {
+    const w = csWorld()
+    w.cloud.db.seed('users', [{ _id: 'u-bob', openids: [BOB], language: 'en', status: 'ACTIVE', nickname: '', avatarFileId: '', loginCount: 1, createdAt: new Date(0), lastLoginAt: new Date(0) }])
+    await w.push.user(w.push.text(ALICE, '我要退款'))
+    expect(w.texts(ALICE)).toEqual(['支付后 7 天内可自助退款：打开“我的订单”，选择订单并点击“申请退款”，款项将原路退回。'])
+    await w.push.user(w.push.text(BOB, 'hello'))
+    await w.push.user(w.push.card(BOB, { title: 'Coffee voucher', pagePath: `pages/pay/order/index?id=${ORDER_ID}` }))
+    await w.push.user(w.push.text(BOB, '怎么退款？'))
+    expect(w.texts(BOB)).toEqual([
+      'Thanks! A person will reply here shortly.',
+      expect.stringContaining('we have the order you sent'),
+      expect.stringContaining('支付后 7 天内可自助退款'),
+    ])
+  })
 })

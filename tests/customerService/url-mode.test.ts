@@ -64,7 +64,7 @@ describe('each mode and format', () => {
     const ev = w.push.enter(ALICE, 'profile')
     w.push.act(ev)
     await w.push.deliverToUrl(ev, settings('safe', 'json'))
-    expect(w.texts(ALICE)).toEqual(['Hi! Questions about your account or phone number? Send us a message.'])
+    expect(w.texts(ALICE)).toEqual(['你好！账号或手机号有疑问？请在这里留言。'])
   })
 
   test('the same message by URL mode and by the console push is answered once (same MsgId)', async () => {

@@ -10,7 +10,8 @@ import { db, findDocs, getDoc } from '../../../server/db'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi, type Suggest } from '../../../server/wx'
 import * as schema from './schemas'
-import { isOwnAvatar, languageOf, toProfile, userIdFor, type UserDoc } from './profile'
+import { languageOf } from '../../../server/locale'
+import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from './profile'
 
 const USERS = 'users'
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import type { Locale } from '../../../typings/contract'
 import type { UserProfile } from '../../../typings/user'
 import { toMillis } from '../../../server/db'
+import { languageOf } from '../../../server/locale'
 
 export type UserStatus = 'ACTIVE' | 'BLOCKED'
 
@@ -24,10 +25,6 @@ export interface UserDoc {
   language?: Locale
 }
 
-/** The language of a user's record: Chinese unless the user reads English. */
-export function languageOf(doc: { language?: unknown } | null | undefined): Locale {
-  return doc?.language === 'en' ? 'en' : 'zh_CN'
-}
 
 /** Deterministic id from the user's primary key, so two concurrent first logins create one record. */
 export function userIdFor(primaryKey: string): string {
