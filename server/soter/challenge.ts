@@ -2,6 +2,7 @@
  * SOTER server logic that does not touch the SDK: challenges, the resultJSON parser, prompts,
  * device keys, and proof checks. Flow: https://developers.weixin.qq.com/miniprogram/dev/framework/open-ability/bio-auth.html
  */
+import type { Locale } from '../../typings/contract'
 import { createHash, randomInt } from 'node:crypto'
 import type { SoterPurpose } from '../../typings/soter'
 
@@ -29,10 +30,13 @@ export function newToken(length = 32): string {
 
 export const TOKEN = /^[A-Za-z0-9]{32}$/
 
-/** The prompt in the system dialog: at most 42 characters (else 90005). */
-export const AUTH_CONTENT: Record<SoterPurpose, string> = {
-  CONFIRM_REFUND: 'Confirm the refund with your fingerprint',
-  CONFIRM_IDENTITY: 'Confirm it is you',
+/**
+ * The prompt in WeChat's system dialog, in the user's language: at most 42 characters (else
+ * 90005). Worded for either mode (fingerprint or face).
+ */
+export const AUTH_CONTENT: Record<Locale, Record<SoterPurpose, string>> = {
+  zh_CN: { CONFIRM_REFUND: '请验证身份以确认退款', CONFIRM_IDENTITY: '请验证是否为本人操作' },
+  en: { CONFIRM_REFUND: 'Confirm the refund: verify it is you', CONFIRM_IDENTITY: 'Confirm it is you' },
 }
 
 /** What startSoterAuthentication's resultJSON holds (fields per wx.startSoterAuthentication.html). */

@@ -78,3 +78,13 @@ test('my place below the shown rows is counted, not guessed', async () => {
   expect(board.data.me).toMatchObject({ rank: 4, steps: 100, me: true })
   expect((await w.rank('board', { period: 'today' }, U('nobody'))).data.me).toBeNull()
 })
+
+test('a user without a nickname shows on the board as 微信用户, WeChat\'s own default name', async () => {
+  const w = await world({ [ANN.openid!]: 3000 })
+  const nameless: Caller = { openid: 'o-nameless-000' }
+  await w.call('user', 'login', {}, nameless)
+  await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(1, () => 4000) })) }, nameless)
+  await w.rank('optIn', {}, ANN)
+  await w.rank('optIn', {}, nameless)
+  expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.微信用户:4000', '2.ann:3000*'])
+})

@@ -30,8 +30,9 @@ test('happy path: a plain alphanumeric challenge, the signature checked by WeCha
   const c = await w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: 'order123' })
   expect(c.ok).toBe(true)
   expect(c.data.challenge).toMatch(/^[A-Za-z0-9]{32}$/)
-  expect(c.data.authContent).toBe(AUTH_CONTENT.CONFIRM_REFUND)
-  expect(c.data.authContent.length).toBeLessThanOrEqual(42)
+  // No language on record: the Chinese prompt; every prompt fits the dialog's 42 characters.
+  expect(c.data.authContent).toBe('请验证身份以确认退款')
+  for (const texts of Object.values(AUTH_CONTENT)) for (const t of Object.values(texts)) expect(t.length).toBeLessThanOrEqual(42)
   expect(c.data.expiresAt - Date.now()).toBeGreaterThan(4 * 60_000)
   const v = await w.soter('verify', w.authenticate(c.data.challenge))
   expect(v).toMatchObject({ ok: true, data: { purpose: 'CONFIRM_REFUND', subject: 'order123' } })
@@ -171,4 +172,11 @@ test('the mode the page asked for is the one the result may claim', async () => 
   const asFace = await w.soter('verify', { ...w.authenticate(c.data.challenge), authMode: 'facial' })
   expect(asFace).toMatchObject({ ok: true })
   expect(w.writes().proofs[0]).toMatchObject({ authMode: 'facial' })
+})
+
+test('the prompt follows the language on the user record', async () => {
+  const w = world()
+  w.cloud.db.seed('users', [{ _id: 'u-ben', openids: [BEN.openid], language: 'en', status: 'ACTIVE', nickname: '', avatarFileId: '', loginCount: 1, createdAt: new Date(0), lastLoginAt: new Date(0) }])
+  expect((await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' }, BEN)).data.authContent).toBe('Confirm it is you')
+  expect((await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' }, ANN)).data.authContent).toBe('请验证是否为本人操作')
 })

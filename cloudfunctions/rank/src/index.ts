@@ -38,12 +38,15 @@ export function rankRows(sums: Sum[]): Array<Sum & { rank: number }> {
   })
 }
 
+export const DEFAULT_NICKNAME = '微信用户'
+
 export const main = createRouter<RankContract>('rank', {
   optIn: {
     input: empty,
     async handle(_input, ctx) {
       const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1))
-      const member: Omit<MemberDoc, '_id'> = { nickname: user?.nickname || 'WeChat user', avatarFileId: user?.avatarFileId ?? '', joinedAt: new Date() }
+      // Without a nickname: WeChat's own default name, 微信用户, as other mini-programs show it.
+      const member: Omit<MemberDoc, '_id'> = { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '', joinedAt: new Date() }
       await db().collection(MEMBERS).doc(ctx.openid).set({ data: member })
       await db().collection(DAYS).where({ _openid: ctx.openid }).update({ data: { ranked: true } })
       return { optedIn: true as const }

@@ -14,6 +14,7 @@ import type { SoterAuthMode, SoterContract, SoterPurpose } from '../../../typing
 import { createRouter } from '../../../server/router'
 import { db, getDoc, transact, type Tx } from '../../../server/db'
 import { openapi } from '../../../server/wx'
+import { DEFAULT_LOCALE, userLanguage } from '../../../server/locale'
 import {
   AUTH_CONTENT,
   CHALLENGES,
@@ -47,6 +48,8 @@ export const main = createRouter<SoterContract>('soter', {
     }),
     async handle({ purpose, subject = '', authMode }, ctx) {
       const now = Date.now()
+      // Read while the transaction runs; a failed read is not worth failing the check: Chinese.
+      const language = userLanguage(ctx.openid).catch(() => DEFAULT_LOCALE)
       const challenge = newToken()
       const expiresAt = now + CHALLENGE_TTL_MS
       const doc: Omit<ChallengeDoc, '_id'> = { _openid: ctx.openid, purpose, subject, ...(authMode ? { authMode } : {}), createdAt: new Date(now), expiresAt: new Date(expiresAt), usedAt: null }
@@ -66,7 +69,7 @@ export const main = createRouter<SoterContract>('soter', {
         return false
       })
       if (full) return ctx.fail('TOO_MANY_CHALLENGES', 'Too many confirmations are waiting. Finish one, or wait a few minutes, and try again.')
-      return { challenge, authContent: AUTH_CONTENT[purpose], expiresAt }
+      return { challenge, authContent: AUTH_CONTENT[await language][purpose], expiresAt }
     },
   },
 
