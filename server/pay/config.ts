@@ -69,7 +69,7 @@ export function payConfig(env: Record<string, string | undefined>, runningEnv: s
     ok: true,
     subMchId,
     callbackEnvId,
-    bodyPrefix: (env.PAY_BODY_PREFIX ?? '').trim() || 'CloudBase Kit',
+    bodyPrefix: (env.PAY_BODY_PREFIX ?? '').trim() || '云开发示例',
     orderTtlMs: ttl * 60_000,
     maxOpenOrders: Math.min(50, Math.floor(positiveNumber(env.PAY_MAX_OPEN_ORDERS, 5))),
     refundWindowMs: refundWindowMs(env),

@@ -18,8 +18,11 @@ export const SUBSCRIPTIONS = 'subscriptions'
 
 export interface ProductDoc {
   _id: string
+  /** In Chinese, the default language. */
   title: string
   description: string
+  /** The English title and description, for users whose language is English (absent: the Chinese). */
+  en?: { title: string; description: string }
   priceFen: number
   maxQuantity: number
   active: boolean

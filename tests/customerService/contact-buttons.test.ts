@@ -31,7 +31,7 @@ test('the order page: a contact button whose session-from names the order, with 
   expect(attrs).toMatchObject({
     openType: 'contact',
     showMessageCard: true,
-    sendMessageTitle: 'Coffee voucher',
+    sendMessageTitle: '咖啡券',
     sendMessagePath: `/pages/pay/order/index?id=${id}`,
   })
   expect(decodeSessionFrom(String(attrs.sessionFrom))).toEqual({ page: 'order', orderId: id })
@@ -49,7 +49,7 @@ test('what the button hands WeChat makes the welcome about this order (the whole
   const d = await push.user(push.enter(USER.openid, sessionFrom))
   expect(d.acked).toBe(true)
   const [welcome] = world.cloud.openapi.callsTo('customerServiceMessage.send').filter((c) => c.params.touser === USER.openid)
-  expect(welcome!.params).toMatchObject({ msgtype: 'text', text: { content: '你好！你从订单“Coffee voucher”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。' } })
+  expect(welcome!.params).toMatchObject({ msgtype: 'text', text: { content: '你好！你从订单“咖啡券”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。' } })
 })
 
 test('back from the chat through a card: bindcontact opens the page it names, not the one already open', async () => {

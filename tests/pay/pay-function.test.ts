@@ -12,8 +12,18 @@ describe('catalogue and createOrder', () => {
     const res = await w.pay('listProducts')
     expect(res.ok).toBe(true)
     expect(res.data.products.map((p: { productId: string }) => p.productId)).toEqual(['coffee', 'vip-month', 'sticker-pack'])
-    expect(res.data.products[0]).toEqual({ productId: 'coffee', title: 'Coffee voucher', description: 'One cup of house coffee.', priceFen: 1800, maxQuantity: 10 })
+    expect(res.data.products[0]).toEqual({ productId: 'coffee', title: '咖啡券', description: '一杯招牌咖啡。', priceFen: 1800, maxQuantity: 10 })
     expect(res.data.templates).toEqual({ paid: TMPL_PAID, refunded: TMPL_REFUNDED })
+  })
+
+  test('an English-language user reads the catalogue, the payment body and the order in English', async () => {
+    const w = payWorld()
+    await w.cloud.callFromClient('user', { action: 'login', language: 'en' }, { openid: 'o-alice' })
+    const res = await w.pay('listProducts')
+    expect(res.data.products[0]).toMatchObject({ title: 'Coffee voucher', description: 'One cup of house coffee.' })
+    const bought = await w.buy('coffee', 1)
+    expect(bought.data.order.title).toBe('Coffee voucher')
+    expect(w.cloud.cloudPay.callsTo('unifiedOrder')[0]!.params.body).toBe('云开发示例-Coffee voucher')
   })
 
   test('prices come from the catalogue; unifiedOrder gets the documented parameters', async () => {
@@ -27,7 +37,7 @@ describe('catalogue and createOrder', () => {
     expect(Object.keys(payment).sort()).toEqual(['nonceStr', 'package', 'paySign', 'signType', 'timeStamp'])
     const [call] = w.cloud.cloudPay.callsTo('unifiedOrder')
     expect(call!.params).toMatchObject({
-      body: 'CloudBase Kit-Coffee voucher',
+      body: '云开发示例-咖啡券',
       out_trade_no: order.orderId,
       spbill_create_ip: '10.1.2.3',
       sub_mch_id: '1900000109',
@@ -153,7 +163,7 @@ describe('payment callback', () => {
     expect(w.cloud.db.dump('fulfilments')).toEqual([expect.objectContaining({ _id: id, productId: 'coffee', quantity: 2, _openid: 'o-alice' })])
     const [send] = w.sends()
     expect(send).toMatchObject({ ok: true, params: { touser: 'o-alice', template_id: TMPL_PAID, page: `pages/pay/order/index?id=${id}`, miniprogram_state: 'developer' } })
-    expect(send!.params.data).toMatchObject({ amount3: { value: '36.00元' }, thing2: { value: 'Coffee voucher' } })
+    expect(send!.params.data).toMatchObject({ amount3: { value: '36.00元' }, thing2: { value: '咖啡券' } })
     expect(w.order(id)!.notices.paid.status).toBe('SENT')
     const view = await w.pay('getOrder', { orderId: id })
     expect(view.data.order).toMatchObject({ status: 'PAID', canPay: false, canRefund: true })

@@ -5,6 +5,8 @@
  * Collections: products (read), orders, fulfilments, subscriptions (client access: none;
  * orders readable by their owner).
  */
+import type { Locale } from '../../../typings/contract'
+import { userLanguage } from '../../../server/locale'
 import { randomBytes } from 'node:crypto'
 import type { OrderView, PayContract, PaymentParams, Product } from '../../../typings/pay'
 import { createRouter, type Ctx } from '../../../server/router'
@@ -40,8 +42,10 @@ function newOutTradeNo(now: number): string {
 /** The order body WeChat shows the payer: "<shop>-<product>", at most 40 characters and 128 UTF-8 bytes (V2 body: String(128)). */
 const orderBody = (prefix: string, title: string) => fitUtf8(fitThing(`${prefix}-${title}`, 40), 128)
 
-function toProduct(p: ProductDoc): Product {
-  return { productId: p._id, title: p.title, description: p.description, priceFen: p.priceFen, maxQuantity: p.maxQuantity }
+/** A product as the user reads it: in English for an English-language user when the catalogue has it. */
+function toProduct(p: ProductDoc, language: Locale): Product {
+  const text = language === 'en' && p.en ? p.en : p
+  return { productId: p._id, title: text.title, description: text.description, priceFen: p.priceFen, maxQuantity: p.maxQuantity }
 }
 
 async function findByRequestKey(requestKey: string): Promise<OrderDoc | null> {
@@ -117,9 +121,12 @@ async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ 
 export const main = createRouter<PayContract>('pay', {
   listProducts: {
     input: schema.empty,
-    async handle() {
-      const docs = await findDocs<ProductDoc>(db().collection(PRODUCTS).where({ active: true }).orderBy('sort', 'asc').limit(100))
-      return { products: docs.map(toProduct), templates: subscribeConfig(process.env).templates }
+    async handle(_input, ctx) {
+      const [docs, language] = await Promise.all([
+        findDocs<ProductDoc>(db().collection(PRODUCTS).where({ active: true }).orderBy('sort', 'asc').limit(100)),
+        userLanguage(ctx.openid),
+      ])
+      return { products: docs.map((p) => toProduct(p, language)), templates: subscribeConfig(process.env).templates }
     },
   },
 
@@ -137,7 +144,7 @@ export const main = createRouter<PayContract>('pay', {
       const existing = await findByRequestKey(requestKey)
       if (existing) return resume(existing)
 
-      const product = await getDoc<ProductDoc>(PRODUCTS, productId)
+      const [product, language] = await Promise.all([getDoc<ProductDoc>(PRODUCTS, productId), userLanguage(ctx.openid)])
       if (!product || !product.active) return ctx.fail('PRODUCT_NOT_FOUND', 'This product is no longer on sale.')
       // A cap on orders waiting to be paid per user (each holds a prepay at WeChat Pay). A soft
       // cap: counted before the insert, so a burst of simultaneous taps may pass it by a few.
@@ -148,10 +155,12 @@ export const main = createRouter<PayContract>('pay', {
 
       const now = Date.now()
       const totalFee = orderTotal(product.priceFen, quantity)
+      // The title in the payer's language: on the payment sheet, in My orders, in the messages.
+      const title = toProduct(product, language).title
       const outTradeNo = newOutTradeNo(now)
       const expiresAt = now + cfg.orderTtlMs
       const unified: UnifiedOrderParams = {
-        body: orderBody(cfg.bodyPrefix, product.title),
+        body: orderBody(cfg.bodyPrefix, title),
         outTradeNo,
         // V2 spbill_create_ip takes IPv4 or IPv6: a phone on an IPv6-only network has only CLIENTIPV6.
         spbillCreateIp: ctx.wx.CLIENTIP || ctx.wx.CLIENTIPV6 || '127.0.0.1',
@@ -169,7 +178,7 @@ export const main = createRouter<PayContract>('pay', {
         outTradeNo,
         requestKey,
         productId,
-        title: product.title,
+        title,
         unitPriceFen: product.priceFen,
         quantity,
         totalFee,
