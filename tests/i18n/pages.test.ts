@@ -1,8 +1,9 @@
 /**
  * @jest-environment jsdom
  *
- * A page in a Chinese WeChat turns an error code into a Chinese sentence from the locale table,
- * not the server's English message (#17: error codes mapped on the client).
+ * Pages in a Chinese WeChat: an error code becomes a Chinese sentence from the locale table, not
+ * the server's English message (#17: error codes mapped on the client); the pay pages' titles,
+ * texts and catalogue are Chinese; empty states offer the next step.
  */
 import { resetLocale } from '../../miniprogram/lib/i18n'
 import { render, settle } from '../setup/miniprogram'
@@ -27,4 +28,32 @@ test('an order that is not yours: the Chinese sentence of ORDER_NOT_FOUND, point
   await settle(20)
   expect(page.data.state).toBe('ERROR')
   expect(page.data.error).toBe('订单不存在或不属于你，可在“我的订单”中查看。')
+})
+
+test('the shop in a Chinese WeChat: Chinese title, catalogue from the server in Chinese, a spoken label on each price button', async () => {
+  world.fake.language = 'zh_CN'
+  resetLocale()
+  const page = render('pages/pay/index')
+  page.instance.onLoad({})
+  await settle(20)
+  expect(world.fake.navigationTitle).toBe('商店')
+  expect(page.querySelector('.product .title')!.dom.textContent!.trim()).toBe('咖啡券')
+  const buy = page.querySelector('#buy-coffee')!
+  expect(buy.dom.textContent!.trim()).toBe('¥18.00')
+  expect(page.data.products[0].label).toBe('购买咖啡券，¥18.00')
+  expect(page.querySelector('#my-orders')!.dom.textContent).toContain('我的订单')
+})
+
+test('My orders, empty, in Chinese: says so and offers the shop as the next step', async () => {
+  world.fake.language = 'zh_CN'
+  resetLocale()
+  const page = render('pages/pay/orders/index')
+  page.instance.onLoad({})
+  page.instance.onShow()
+  await settle(20)
+  expect(world.fake.navigationTitle).toBe('我的订单')
+  expect(page.querySelector('#empty')!.dom.textContent).toContain('还没有订单。')
+  page.querySelector('#go-shop')!.dispatchEvent('tap')
+  await settle()
+  expect(world.fake.navigations.at(-1)).toBe('/pages/pay/index')
 })

@@ -4,11 +4,12 @@
  * WeChat's payment sheet, and then CONFIRMS with the server: the sheet's success proves
  * nothing, getOrder asks WeChat Pay when the callback has not arrived yet.
  */
-import { errorText } from '../../lib/i18n'
+import { errorText, fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
-import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, subscribeAnswers, subscribeIds } from './logic'
+import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, paymentFailureText, subscribeAnswers, subscribeIds } from './logic'
 import type { BuyState } from './logic'
 import { cloud } from '../../lib/cloud'
 
@@ -17,16 +18,20 @@ type PageState = 'LOADING' | 'READY' | 'ERROR' | 'SINGLE_PAGE'
 
 interface ProductRow extends Product {
   price: string
+  /** What a screen reader says for the buy button (its visible text is only the price). */
+  label: string
 }
 
 interface Data {
+  /** The shop's texts in the user's language. */
+  t: PageTexts['pay']
   state: PageState
   error: string
   products: ProductRow[]
   buy: BuyState
   buyingId: string
   notice: string
-  order: (OrderView & { total: string; expires: string }) | null
+  order: (OrderView & { total: string; payableText: string }) | null
 }
 
 interface Methods {
@@ -44,29 +49,32 @@ interface Methods {
   confirm(orderId: string): Promise<void>
 }
 
-const withDisplay = (o: OrderView) => ({ ...o, total: formatFen(o.totalFen), expires: formatTime(o.expiresAt) })
+const withDisplay = (o: OrderView, t: PageTexts['pay']) => ({ ...o, total: formatFen(o.totalFen), payableText: fmt(t.payableUntil, { time: formatTime(o.expiresAt) }) })
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 Page<Data, Methods>({
-  data: { state: 'LOADING', error: '', products: [], buy: 'IDLE', buyingId: '', notice: '', order: null },
+  data: { t: messages().pages.pay, state: 'LOADING', error: '', products: [], buy: 'IDLE', buyingId: '', notice: '', order: null },
   templates: null,
   pending: null,
 
   onLoad() {
+    const t = messages().pages.pay
+    void wx.setNavigationBarTitle({ title: t.shopNavTitle })
     if (inSinglePageMode()) {
-      this.setData({ state: 'SINGLE_PAGE' })
+      this.setData({ t, state: 'SINGLE_PAGE' })
       return
     }
+    this.setData({ t })
     void wx.showShareMenu({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
     void this.load()
   },
 
   onShareAppMessage(e: { from?: string }) {
-    return shareCard('pages/pay/index', 'The CloudBase Kit shop: pay with WeChat Pay', { from: e?.from })
+    return shareCard('pages/pay/index', this.data.t.shareTitle, { from: e?.from })
   },
 
   onShareTimeline() {
-    return timelineCard('pages/pay/index', 'The CloudBase Kit shop')
+    return timelineCard('pages/pay/index', this.data.t.timelineTitle)
   },
 
   async load() {
@@ -76,7 +84,11 @@ Page<Data, Methods>({
       return
     }
     this.templates = res.data.templates
-    const products = res.data.products.map((p) => ({ ...p, price: formatFen(p.priceFen) }))
+    const t = this.data.t
+    const products = res.data.products.map((p) => {
+      const price = formatFen(p.priceFen)
+      return { ...p, price, label: fmt(t.buyLabel, { title: p.title, price }) }
+    })
     this.setData({ state: 'READY', error: '', products })
   },
 
@@ -117,29 +129,32 @@ Page<Data, Methods>({
   },
 
   async pay(order, payment) {
-    this.setData({ buy: 'PAYING', order: withDisplay(order) })
+    const t = this.data.t
+    this.setData({ buy: 'PAYING', order: withDisplay(order, t) })
     try {
       await cloud().requestPayment(payment)
     } catch (err) {
-      const { state, message } = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
-      this.setData({ buy: state, notice: message })
+      const failure = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
+      this.setData({ buy: failure.state, notice: paymentFailureText(failure, t) })
       return
     }
     await this.confirm(order.orderId)
   },
 
   async confirm(orderId) {
-    this.setData({ buy: 'CONFIRMING', notice: 'Confirming your payment…' })
+    const t = this.data.t
+    this.setData({ buy: 'CONFIRMING', notice: t.confirming })
     for (const delay of CONFIRM_DELAYS) {
       if (delay) await sleep(delay)
       const res = await call('pay', 'getOrder', { orderId })
       if (res.ok && res.data.order.status !== 'UNPAID') {
         const paid = res.data.order.status === 'PAID'
-        this.setData({ buy: paid ? 'PAID' : 'FAILED', order: withDisplay(res.data.order), notice: paid ? 'Paid. Thank you!' : `Order ${res.data.order.status.toLowerCase()}.` })
+        const order = res.data.order
+        this.setData({ buy: paid ? 'PAID' : 'FAILED', order: withDisplay(order, t), notice: paid ? t.paidThanks : fmt(t.orderEnded, { status: t[order.status] }) })
         return
       }
     }
-    this.setData({ notice: 'WeChat has not confirmed the payment yet. Check again in a moment; you will not be charged twice.' })
+    this.setData({ notice: t.notConfirmed })
   },
 
   async onContinue() {

@@ -27,15 +27,6 @@ export function formatTime(ms: number | null): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`
 }
 
-export const STATUS_LABEL: Record<OrderStatus, string> = {
-  UNPAID: 'Awaiting payment',
-  PAID: 'Paid',
-  CLOSED: 'Closed',
-  REFUNDING: 'Refund in progress',
-  REFUNDED: 'Refunded',
-  REFUND_FAILED: 'Refund failed: contact us',
-}
-
 /** An order as a list row / detail card shows it. */
 export interface OrderRow extends OrderView {
   statusLabel: string
@@ -45,8 +36,9 @@ export interface OrderRow extends OrderView {
   expires: string
 }
 
-export function toRow(o: OrderView): OrderRow {
-  return { ...o, statusLabel: STATUS_LABEL[o.status], total: formatFen(o.totalFen), created: formatTime(o.createdAt), paid: formatTime(o.paidAt), expires: formatTime(o.expiresAt) }
+/** The order's texts: its status label in the user's language (the pay texts carry one per status). */
+export function toRow(o: OrderView, labels: Record<OrderStatus, string>): OrderRow {
+  return { ...o, statusLabel: labels[o.status], total: formatFen(o.totalFen), created: formatTime(o.createdAt), paid: formatTime(o.paidAt), expires: formatTime(o.expiresAt) }
 }
 
 /** One id per buy tap: the server turns the same id into the same order (a double tap makes one). */
@@ -58,10 +50,15 @@ export function newRequestId(now: number, random: () => number = Math.random): s
  * wx.requestPayment failures (https://developers.weixin.qq.com/miniprogram/dev/api/payment/wx.requestPayment.html):
  * `requestPayment:fail cancel` when the user closes the sheet; anything else is a failure.
  */
-export function paymentFailure(errMsg: string): { state: 'CANCELLED' | 'FAILED'; message: string } {
-  if (/cancel/i.test(errMsg)) return { state: 'CANCELLED', message: 'Payment cancelled. You can continue paying until the order expires.' }
-  const detail = errMsg.replace(/^requestPayment:fail\s*/, '')
-  return { state: 'FAILED', message: `Payment did not go through${detail ? ` (${detail})` : ''}. You can try again.` }
+export function paymentFailure(errMsg: string): { state: 'CANCELLED' | 'FAILED'; detail: string } {
+  if (/cancel/i.test(errMsg)) return { state: 'CANCELLED', detail: '' }
+  return { state: 'FAILED', detail: errMsg.replace(/^requestPayment:fail\s*/, '') }
+}
+
+/** What to tell the user when the payment sheet did not pay, in the language of `t`. */
+export function paymentFailureText(f: { state: 'CANCELLED' | 'FAILED'; detail: string }, t: { payCancelled: string; payFailed: string; payFailedPlain: string }): string {
+  if (f.state === 'CANCELLED') return t.payCancelled
+  return f.detail ? t.payFailed.replace('{detail}', f.detail) : t.payFailedPlain
 }
 
 /** At most 3 template ids per requestSubscribeMessage (newer clients allow 5; older ones 3). */

@@ -2,18 +2,24 @@
  * One order: status, amount, times, fulfilment and refund. An unpaid order can be paid from
  * here until it expires; a paid one can be refunded within the refund window.
  */
-import { errorText } from '../../../lib/i18n'
+import { errorText, fmt, messages } from '../../../lib/i18n'
+import type { PageTexts } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
-import { formatFen, formatTime, paymentFailure, toRow } from '../logic'
+import { formatFen, formatTime, paymentFailure, paymentFailureText, toRow } from '../logic'
 import type { OrderRow } from '../logic'
 import { cloud } from '../../../lib/cloud'
 
+/** The order as the page shows it: the row plus the sentences built from its times and amounts. */
+type OrderDetail = OrderRow & { refundableText: string; refundText: string; fulfilled: string; payText: string }
+
 interface Data {
+  /** The pay pages' texts in the user's language. */
+  t: PageTexts['pay']
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
-  order: (OrderRow & { refundable: string; refundTotal: string; refunded: string; fulfilled: string }) | null
+  order: OrderDetail | null
   busy: '' | 'pay' | 'refund'
   notice: string
   noticeType: '' | 'info' | 'error'
@@ -33,18 +39,20 @@ interface Methods {
 }
 
 Page<Data, Methods>({
-  data: { state: 'LOADING', error: '', order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
+  data: { t: messages().pages.pay, state: 'LOADING', error: '', order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
   orderId: '',
 
   onLoad(query: Record<string, string | undefined>) {
     this.orderId = decodeURIComponent(query.id ?? '')
-    this.setData({ contact: { sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }), path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}` } })
+    const t = messages().pages.pay
+    void wx.setNavigationBarTitle({ title: t.orderNavTitle })
+    this.setData({ t, contact: { sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }), path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}` } })
     void this.load()
   },
 
   async load() {
     if (!this.orderId) {
-      this.setData({ state: 'ERROR', error: 'No order was given.' })
+      this.setData({ state: 'ERROR', error: this.data.t.noOrder })
       return
     }
     const res = await call('pay', 'getOrder', { orderId: this.orderId })
@@ -53,12 +61,15 @@ Page<Data, Methods>({
   },
 
   show(o, notice = '', noticeType) {
-    const order = {
-      ...toRow(o),
-      refundable: formatTime(o.refundableUntil),
-      refundTotal: o.refund ? formatFen(o.refund.refundFen) : '',
-      refunded: o.refund ? formatTime(o.refund.refundedAt) : '',
+    const t = this.data.t
+    const row = toRow(o, t)
+    const refundAmount = o.refund ? formatFen(o.refund.refundFen) : ''
+    const order: OrderDetail = {
+      ...row,
+      refundableText: fmt(t.refundableUntil, { time: formatTime(o.refundableUntil) }),
+      refundText: !o.refund ? '' : o.refund.refundedAt ? fmt(t.refundedOn, { amount: refundAmount, time: formatTime(o.refund.refundedAt) }) : fmt(t.refundInProgress, { amount: refundAmount }),
       fulfilled: formatTime(o.fulfilledAt),
+      payText: fmt(t.payAmount, { amount: row.total }),
     }
     this.setData({ state: 'READY', error: '', order, busy: '', notice, noticeType: noticeType ?? '' })
   },
@@ -79,20 +90,22 @@ Page<Data, Methods>({
     try {
       await cloud().requestPayment(res.data.payment)
     } catch (err) {
-      const { message } = paymentFailure(String((err as { errMsg?: string }).errMsg ?? ''))
-      this.setData({ busy: '', notice: message, noticeType: 'error' })
+      const notice = paymentFailureText(paymentFailure(String((err as { errMsg?: string }).errMsg ?? '')), this.data.t)
+      this.setData({ busy: '', notice, noticeType: 'error' })
       return
     }
     // Confirm with the server (it asks WeChat Pay if the callback is late).
     const after = await call('pay', 'getOrder', { orderId: this.orderId })
-    if (after.ok) this.show(after.data.order, after.data.order.status === 'PAID' ? 'Paid. Thank you!' : 'Confirming your payment… pull down to refresh.', 'info')
+    const t = this.data.t
+    if (after.ok) this.show(after.data.order, after.data.order.status === 'PAID' ? t.paidThanks : t.confirmingPull, 'info')
     else this.setData({ busy: '', notice: errorText(after.error), noticeType: 'error' })
   },
 
   async onRefund() {
     const order = this.data.order
     if (this.data.busy || !order?.canRefund) return
-    const ok = await wx.showModal({ title: 'Request a refund?', content: `${order.total} goes back to where you paid from.`, confirmText: 'Refund' })
+    const t = this.data.t
+    const ok = await wx.showModal({ title: t.refundAsk, content: fmt(t.refundAskContent, { amount: order.total }), confirmText: t.refundConfirm })
     if (!ok.confirm) return
     await this.refund()
   },
@@ -105,7 +118,7 @@ Page<Data, Methods>({
     this.setData({ busy: 'refund', notice: '' })
     const res = await call('pay', 'requestRefund', { orderId: this.orderId, ...(soterProof ? { soterProof } : {}) })
     if (res.ok) {
-      this.show(res.data.order, 'Refund requested. WeChat will notify you when the money is back.', 'info')
+      this.show(res.data.order, this.data.t.refundRequested, 'info')
       return
     }
     if (res.error.code === 'SOTER_REQUIRED' && !soterProof) {
@@ -131,6 +144,6 @@ Page<Data, Methods>({
 
   /** Orders are personal: the card invites to the shop. */
   onShareAppMessage(e: { from?: string }) {
-    return shareCard('pages/pay/index', 'The CloudBase Kit shop: pay with WeChat Pay', { from: e?.from })
+    return shareCard('pages/pay/index', this.data.t.shareTitle, { from: e?.from })
   },
 })

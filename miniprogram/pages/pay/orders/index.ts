@@ -1,11 +1,14 @@
 /** My orders: newest first, paged ("Load more"), each row opens the order. */
-import { errorText } from '../../../lib/i18n'
+import { errorText, messages } from '../../../lib/i18n'
+import type { PageTexts } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { toRow } from '../logic'
 import type { OrderRow } from '../logic'
 
 interface Data {
+  /** The pay pages' texts in the user's language. */
+  t: PageTexts['pay']
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   orders: OrderRow[]
@@ -18,12 +21,19 @@ interface Methods {
   onRetry(): void
   onMore(): void
   onOpen(e: { currentTarget: { dataset: { id?: string } } }): void
+  onShop(): void
 }
 
 const PAGE = 20
 
 Page<Data, Methods>({
-  data: { state: 'LOADING', error: '', orders: [], more: false, loadingMore: false },
+  data: { t: messages().pages.pay, state: 'LOADING', error: '', orders: [], more: false, loadingMore: false },
+
+  onLoad() {
+    const t = messages().pages.pay
+    void wx.setNavigationBarTitle({ title: t.ordersNavTitle })
+    this.setData({ t })
+  },
 
   onShow() {
     // Back from an order page: its status may have changed.
@@ -36,7 +46,8 @@ Page<Data, Methods>({
       this.setData({ state: before === undefined ? 'ERROR' : 'READY', error: errorText(res.error), loadingMore: false })
       return
     }
-    const rows = res.data.orders.map(toRow)
+    const t = this.data.t
+    const rows = res.data.orders.map((o) => toRow(o, t))
     if (before === undefined) this.setData({ state: 'READY', error: '', orders: rows, more: res.data.more })
     else {
       // Append only the new rows (setData by path), not the whole list.
@@ -64,8 +75,13 @@ Page<Data, Methods>({
     if (id) void wx.navigateTo({ url: `/pages/pay/order/index?id=${id}` })
   },
 
+  /** The empty list's next step. */
+  onShop() {
+    void wx.navigateTo({ url: '/pages/pay/index' })
+  },
+
   /** Orders are personal: the card invites to the shop. */
   onShareAppMessage(e: { from?: string }) {
-    return shareCard('pages/pay/index', 'The CloudBase Kit shop: pay with WeChat Pay', { from: e?.from })
+    return shareCard('pages/pay/index', this.data.t.shareTitle, { from: e?.from })
   },
 })
