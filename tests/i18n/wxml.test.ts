@@ -13,7 +13,6 @@ const NOT_YET = new Set([
   'pages/light/index.wxml',
   'pages/rank/index.wxml',
   'pages/share/index.wxml',
-  'pages/soter/index.wxml',
   'pages/werun/components/step-chart/index.wxml',
   'pages/werun/index.wxml',
 ])

@@ -7,6 +7,7 @@
  */
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { markCloudReady } from '../../miniprogram/lib/call'
+import { LOCALES } from '../../miniprogram/lib/i18n'
 import { SOTER_ERRORS, availableModes, purposeOf, soterFailure } from '../../miniprogram/pages/soter/logic'
 import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED, quietFunctionLogs } from '../pay/helpers'
 
@@ -51,6 +52,9 @@ describe('what the phone can do', () => {
     const p = await openSoter()
     expect(p.data.state).toBe('UNSUPPORTED')
     expect(text(p, '#fallback')).toContain('contact customer service')
+    // The next step: a contact button, not a retry that cannot help.
+    expect(p.querySelector('#contact')).toBeTruthy()
+    expect(p.querySelector('#retry')).toBeFalsy()
     world.fake.soter.supportMode = ['fingerPrint']
     world.fake.soter.enrolled = {}
     const q = await openSoter()
@@ -153,12 +157,22 @@ test('refund with SOTER: the order page asks, the SOTER page confirms, the proof
 test('logic: purposes, modes and unknown codes', () => {
   expect(purposeOf('CONFIRM_REFUND')).toBe('CONFIRM_REFUND')
   expect(purposeOf('DROP TABLE')).toBe('CONFIRM_IDENTITY')
-  expect(availableModes(['speech', 'facial', 'fingerPrint'], { facial: true })).toEqual([
+  const t = LOCALES.en.pages.soter
+  expect(availableModes(['speech', 'facial', 'fingerPrint'], { facial: true }, t)).toEqual([
     { mode: 'fingerPrint', label: 'Fingerprint', enrolled: false },
     { mode: 'facial', label: 'Face', enrolled: true },
   ])
   expect(Object.keys(SOTER_ERRORS).map(Number)).toEqual(Array.from({ length: 11 }, (_, i) => 90001 + i))
-  expect(soterFailure({ errCode: 12345, errMsg: 'x' })).toMatchObject({ fallback: 'RETRY', message: expect.stringContaining('12345') })
-  expect(soterFailure({ errMsg: 'startSoterAuthentication:fail cancel' }).fallback).toBe('RETRY')
-  expect(soterFailure({ errCode: 1, errMsg: 'startSoterAuthentication:fail user cancel' }).fallback).toBe('STAY')
+  expect(soterFailure({ errCode: 12345, errMsg: 'x' }, t)).toMatchObject({ fallback: 'RETRY', message: expect.stringContaining('12345') })
+  expect(soterFailure({ errMsg: 'startSoterAuthentication:fail cancel' }, t).fallback).toBe('RETRY')
+  expect(soterFailure({ errCode: 1, errMsg: 'startSoterAuthentication:fail user cancel' }, t).fallback).toBe('STAY')
+  // Every documented code has a sentence in both languages (only the cancel is silent).
+  for (const locale of Object.values(LOCALES)) {
+    for (const code of Object.keys(SOTER_ERRORS)) {
+      const { message } = soterFailure({ errCode: Number(code) }, locale.pages.soter)
+      if (code === '90008') expect(message).toBe('')
+      else expect(message.length).toBeGreaterThan(4)
+    }
+  }
+  expect(soterFailure({ errCode: 90010 }, LOCALES.zh_CN.pages.soter).message).toContain('锁定')
 })

@@ -4,7 +4,8 @@
  * to it, and the proof it returns is handed to the page that opened this one (event channel
  * `soterProof`), e.g. the order page's refund. Every errCode has a message and a next step.
  */
-import { errorText } from '../../lib/i18n'
+import { errorText, fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
@@ -13,10 +14,18 @@ import { shareCard } from '../../lib/share'
 import { availableModes, purposeOf, soterFailure } from './logic'
 import type { ModeView, SoterState } from './logic'
 
+/** A method as the page shows it: its button text, or the note that it is not set up. */
+interface ModeRow extends ModeView {
+  useText: string
+  notSetText: string
+}
+
 interface Data {
+  /** The page's texts in the user's language. */
+  t: PageTexts['soter']
   state: SoterState
   message: string
-  modes: ModeView[]
+  modes: ModeRow[]
   purpose: SoterPurpose
   verifiedMode: string
 }
@@ -27,26 +36,35 @@ interface Custom {
   check(): Promise<void>
   onStart(e: { currentTarget: { dataset: { mode?: SoterAuthMode } } }): Promise<void>
   onRetry(): void
+  rows(modes: ModeView[]): ModeRow[]
 }
 
 Page<Data, Custom>({
-  data: { state: 'CHECKING', message: '', modes: [], purpose: 'CONFIRM_IDENTITY', verifiedMode: '' },
+  data: { t: messages().pages.soter, state: 'CHECKING', message: '', modes: [], purpose: 'CONFIRM_IDENTITY', verifiedMode: '' },
   subject: '',
   back: false,
 
   onLoad(query: Record<string, string | undefined>) {
     this.subject = /^[A-Za-z0-9_-]{1,64}$/.test(query.subject ?? '') ? query.subject! : ''
     this.back = query.back === '1'
-    this.setData({ purpose: purposeOf(query.purpose) })
+    const t = messages().pages.soter
+    void wx.setNavigationBarTitle({ title: t.navTitle })
+    this.setData({ t, purpose: purposeOf(query.purpose) })
     void this.check()
   },
 
+  rows(modes) {
+    const t = this.data.t
+    return modes.map((m) => ({ ...m, useText: fmt(t.use, { mode: m.label }), notSetText: fmt(t.notSetUp, { mode: m.label }) }))
+  },
+
   async check() {
+    const t = this.data.t
     let supportMode: string[] = []
     try {
       supportMode = await cloud().soterSupportModes()
     } catch (e) {
-      this.setData({ state: 'UNSUPPORTED', message: soterFailure(e).message })
+      this.setData({ state: 'UNSUPPORTED', message: soterFailure(e, t).message })
       return
     }
     const enrolled: Partial<Record<SoterAuthMode, boolean>> = {}
@@ -58,9 +76,9 @@ Page<Data, Custom>({
         enrolled[mode] = false
       }
     }
-    const modes = availableModes(supportMode, enrolled)
-    if (!modes.length) this.setData({ state: 'UNSUPPORTED', modes, message: 'This phone has no fingerprint or face unlock that WeChat can use.' })
-    else if (!modes.some((m) => m.enrolled)) this.setData({ state: 'NOT_ENROLLED', modes, message: 'Set up a fingerprint or face in the system settings (Security), then come back.' })
+    const modes = this.rows(availableModes(supportMode, enrolled, t))
+    if (!modes.length) this.setData({ state: 'UNSUPPORTED', modes, message: t.noMethod })
+    else if (!modes.some((m) => m.enrolled)) this.setData({ state: 'NOT_ENROLLED', modes, message: t.notEnrolled })
     else this.setData({ state: 'READY', modes, message: '' })
   },
 
@@ -77,7 +95,7 @@ Page<Data, Custom>({
     try {
       result = await cloud().startSoterAuthentication({ requestAuthModes: [mode], challenge: c.data.challenge, authContent: c.data.authContent })
     } catch (err) {
-      const f = soterFailure(err)
+      const f = soterFailure(err, this.data.t)
       switch (f.fallback) {
         case 'STAY':
           this.setData({ state: 'READY', message: f.message })
@@ -107,7 +125,8 @@ Page<Data, Custom>({
       this.setData({ state: 'ERROR', message: errorText(v.error) })
       return
     }
-    this.setData({ state: 'VERIFIED', verifiedMode: mode === 'facial' ? 'Face' : 'Fingerprint', message: '' })
+    const t = this.data.t
+    this.setData({ state: 'VERIFIED', verifiedMode: fmt(t.verified, { mode: t[mode] }), message: '' })
     const page = this as unknown as { getOpenerEventChannel?: () => WechatMiniprogram.EventChannel }
     const channel = typeof page.getOpenerEventChannel === 'function' ? page.getOpenerEventChannel() : undefined
     channel?.emit('soterProof', v.data)
@@ -119,6 +138,6 @@ Page<Data, Custom>({
   },
 
   onShareAppMessage() {
-    return shareCard('pages/index/index', 'CloudBase Kit: sign in, pay, WeRun and more')
+    return shareCard('pages/index/index', messages().pages.index.shareTitle)
   },
 })

@@ -11,7 +11,11 @@ export type SoterState = 'CHECKING' | 'READY' | 'UNSUPPORTED' | 'NOT_ENROLLED' |
 /** What the page does after a failure. */
 export type SoterFallback = 'STAY' | 'RETRY' | 'LOCKED' | 'ENROLL' | 'UNSUPPORTED' | 'DROP_MODE'
 
-export const MODE_LABEL: Record<SoterAuthMode, string> = { fingerPrint: 'Fingerprint', facial: 'Face' }
+/** The words the logic needs, from the locale table (pages.soter): mode names and one sentence per errCode. */
+export type SoterTexts = Record<SoterAuthMode, string> & Record<SoterErrorKey | 'eOther', string>
+
+/** The documented errCodes of wx.startSoterAuthentication, as keys of the locale table (90008, a cancel, says nothing). */
+export type SoterErrorKey = 'e90001' | 'e90002' | 'e90003' | 'e90004' | 'e90005' | 'e90006' | 'e90007' | 'e90009' | 'e90010' | 'e90011'
 
 export interface ModeView {
   mode: SoterAuthMode
@@ -19,32 +23,36 @@ export interface ModeView {
   enrolled: boolean
 }
 
-/** Supported methods we can use, in a stable order, with their enrolment. */
-export function availableModes(supportMode: readonly string[], enrolled: Partial<Record<SoterAuthMode, boolean>>): ModeView[] {
-  return (['fingerPrint', 'facial'] as const).filter((m) => supportMode.includes(m)).map((mode) => ({ mode, label: MODE_LABEL[mode], enrolled: !!enrolled[mode] }))
+/** Supported methods we can use, in a stable order, with their enrolment and their names in `t`. */
+export function availableModes(supportMode: readonly string[], enrolled: Partial<Record<SoterAuthMode, boolean>>, t: Record<SoterAuthMode, string>): ModeView[] {
+  return (['fingerPrint', 'facial'] as const).filter((m) => supportMode.includes(m)).map((mode) => ({ mode, label: t[mode], enrolled: !!enrolled[mode] }))
 }
 
-export const SOTER_ERRORS: Record<number, { message: string; fallback: SoterFallback }> = {
-  90001: { message: 'This phone cannot do fingerprint or face checks for WeChat.', fallback: 'UNSUPPORTED' },
-  90002: { message: 'WeChat is not allowed to use fingerprint or face on this phone. Allow it in the system settings, then try again.', fallback: 'RETRY' },
-  90003: { message: 'This phone does not support that method. Use another one.', fallback: 'DROP_MODE' },
-  90004: { message: 'The check could not start (the challenge was refused). Try again.', fallback: 'RETRY' },
-  90005: { message: 'The check could not start (the prompt was too long). Try again.', fallback: 'RETRY' },
-  90006: { message: 'The fingerprint or face check failed on this phone. Try again.', fallback: 'RETRY' },
-  90007: { message: 'The fingerprint or face check had an internal error. Try again.', fallback: 'RETRY' },
-  90008: { message: '', fallback: 'STAY' },
-  90009: { message: 'Not recognised. Try again.', fallback: 'STAY' },
-  90010: { message: 'Too many failed attempts: fingerprint and face are locked for now. Unlock your phone with its passcode, then try again.', fallback: 'LOCKED' },
-  90011: { message: 'Nothing is set up for this method. Add a fingerprint or face in the system settings (Security), then come back.', fallback: 'ENROLL' },
+/** What the page does after each documented errCode (its sentence is `t['e' + code]`). */
+export const SOTER_ERRORS: Record<number, SoterFallback> = {
+  90001: 'UNSUPPORTED',
+  90002: 'RETRY',
+  90003: 'DROP_MODE',
+  90004: 'RETRY',
+  90005: 'RETRY',
+  90006: 'RETRY',
+  90007: 'RETRY',
+  90008: 'STAY', // the user cancelled: no message
+  90009: 'STAY',
+  90010: 'LOCKED',
+  90011: 'ENROLL',
 }
 
-export function soterFailure(e: unknown): { errCode: number; message: string; fallback: SoterFallback } {
+const CANCEL = 90008
+const INTERNAL = 90007
+
+export function soterFailure(e: unknown, t: SoterTexts): { errCode: number; message: string; fallback: SoterFallback } {
   const o = (typeof e === 'object' && e !== null ? e : {}) as { errCode?: unknown; errMsg?: unknown }
-  const errCode = typeof o.errCode === 'number' ? o.errCode : 90007
+  const errCode = typeof o.errCode === 'number' ? o.errCode : INTERNAL
   const known = SOTER_ERRORS[errCode]
-  if (known) return { errCode, ...known }
-  if (typeof o.errMsg === 'string' && /cancel/i.test(o.errMsg)) return { errCode, ...SOTER_ERRORS[90008]! }
-  return { errCode, message: `The fingerprint or face check failed (${errCode}). Try again.`, fallback: 'RETRY' }
+  if (errCode === CANCEL || (!known && typeof o.errMsg === 'string' && /cancel/i.test(o.errMsg))) return { errCode, fallback: 'STAY', message: '' }
+  if (known) return { errCode, fallback: known, message: t[`e${errCode}` as SoterErrorKey] }
+  return { errCode, message: t.eOther.replace('{code}', String(errCode)), fallback: 'RETRY' }
 }
 
 const PURPOSES: readonly SoterPurpose[] = ['CONFIRM_REFUND', 'CONFIRM_IDENTITY']
