@@ -5,6 +5,7 @@
  * setData each, leaving with a confirmation.
  */
 import { markCloudReady } from '../../miniprogram/lib/call'
+import { resetLocale } from '../../miniprogram/lib/i18n'
 import { CloudIdRef } from '../../localcloud'
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { stepList } from '../werun/helpers'
@@ -83,4 +84,38 @@ test('tied users both show (each row its own key), with their avatars; no avatar
   const meRow = page.querySelector(`#row-${rows.findIndex((r) => r.nickname === 'Me')}`)!.dom
   expect(meRow.querySelector('wx-image')).toBeNull()
   expect(Array.from(meRow.querySelectorAll('*')).some((e) => /\bplaceholder\b/.test(String(e.className)))).toBe(true)
+})
+
+test('an empty board offers the way to get steps: WeRun', async () => {
+  const page = render('pages/rank/index')
+  page.instance.setData({ state: 'READY', optedIn: true, rows: [], me: null })
+  await settle()
+  expect(page.querySelector('#empty')!.dom.textContent).toContain('Sync your WeRun steps first')
+  page.querySelector('#go-werun')!.dispatchEvent('tap')
+  await settle()
+  expect(world.fake.navigations.at(-1)).toBe('/pages/werun/index')
+})
+
+test('in Chinese: the title, the periods, and my row below the board marked 我', async () => {
+  world.fake.language = 'zh_CN'
+  resetLocale()
+  const LATE = { openid: 'o-rank-late-01' }
+  await world.cloud.callFromClient('user', { action: 'login' }, LATE)
+  await world.cloud.callFromClient('user', { action: 'updateProfile', nickname: '小明' }, LATE)
+  await world.cloud.callFromClient('werun', { action: 'sync', weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(1, () => 10) })) }, LATE)
+  await world.cloud.callFromClient('rank', { action: 'optIn' }, LATE)
+  world.fake.user = LATE
+  try {
+    const page = render('pages/rank/index')
+    page.instance.onLoad()
+    await settle(30)
+    expect(world.fake.navigationTitle).toBe('步数排行榜')
+    expect(page.querySelector('#period-week')!.dom.textContent!.trim()).toBe('近 7 天')
+    const mine = (page.data.rows as Array<{ me: boolean; name: string; label: string }>).find((r) => r.me) ?? page.data.me
+    expect(mine.label).toMatch(/^第 \d+ 名：小明/)
+  } finally {
+    world.fake.user = ME
+    world.fake.language = 'en'
+    resetLocale()
+  }
 })

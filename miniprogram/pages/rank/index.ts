@@ -2,7 +2,8 @@
  * Step rank: opt in or out, today or the last 7 days, everyone or one of the user's WeChat
  * groups (typings/rank.ts). One setData per tap.
  */
-import { errorText } from '../../lib/i18n'
+import { errorText, fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import type { RankPeriod, RankRow } from '../../../typings/rank'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
@@ -12,9 +13,21 @@ import { shareCard } from '../../lib/share'
 export interface RowView extends RankRow {
   key: string
   avatar: string
+  /** The name as shown ("… (you)" on my own row below the board). */
+  name: string
+  /** What a screen reader says for the row. */
+  label: string
+}
+
+/** A group the user can rank within: its opengid and its label ("Group 1"). */
+interface GroupView {
+  id: string
+  label: string
 }
 
 interface Data {
+  /** The page's texts in the user's language. */
+  t: PageTexts['rank']
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   optedIn: boolean
@@ -22,7 +35,7 @@ interface Data {
   period: RankPeriod
   /** '' = everyone; else an opengid. */
   scope: string
-  groups: string[]
+  groups: GroupView[]
   rows: RowView[]
   me: RowView | null
   meShown: boolean
@@ -36,6 +49,8 @@ interface Methods {
   onOptOut(): Promise<void>
   onPeriod(e: { currentTarget: { dataset: { period?: string } } }): void
   onScope(e: { currentTarget: { dataset: { scope?: string } } }): void
+  onWerun(): void
+  groupViews(ids: string[]): GroupView[]
 }
 
 /** fileID → temporary URL for the avatars that exist (at most 50 per call, as getTempFileURL allows). */
@@ -50,10 +65,17 @@ async function avatarUrls(fileIds: string[]): Promise<Map<string, string>> {
 }
 
 Page<Data, Methods>({
-  data: { state: 'LOADING', error: '', optedIn: false, busy: false, period: 'today', scope: '', groups: [], rows: [], me: null, meShown: false },
+  data: { t: messages().pages.rank, state: 'LOADING', error: '', optedIn: false, busy: false, period: 'today', scope: '', groups: [], rows: [], me: null, meShown: false },
 
   onLoad() {
+    const t = messages().pages.rank
+    void wx.setNavigationBarTitle({ title: t.navTitle })
+    this.setData({ t })
     void this.start()
+  },
+
+  groupViews(ids) {
+    return ids.map((id, i) => ({ id, label: fmt(this.data.t.group, { n: i + 1 }) }))
   },
 
   async start() {
@@ -62,8 +84,9 @@ Page<Data, Methods>({
       this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
-    if (!res.data.optedIn) this.setData({ state: 'READY', optedIn: false, groups: res.data.groups })
-    else await this.board(this.data.period, this.data.scope, { optedIn: true, groups: res.data.groups })
+    const groups = this.groupViews(res.data.groups)
+    if (!res.data.optedIn) this.setData({ state: 'READY', optedIn: false, groups })
+    else await this.board(this.data.period, this.data.scope, { optedIn: true, groups })
   },
 
   async board(period, scope, patch = {}) {
@@ -75,7 +98,11 @@ Page<Data, Methods>({
     const { rows, me } = res.data
     // Avatars are cloud files: one getTempFileURL for the board (a missing one shows the initial instead).
     const urls = await avatarUrls([...rows, ...(me ? [me] : [])].map((r) => r.avatarFileId))
-    const view = (r: RankRow, i: number): RowView => ({ ...r, key: `${r.rank}-${i}`, avatar: urls.get(r.avatarFileId) ?? '' })
+    const t = this.data.t
+    const view = (r: RankRow, i: number): RowView => {
+      const name = i < 0 ? fmt(t.you, { name: r.nickname }) : r.nickname
+      return { ...r, key: `${r.rank}-${i}`, avatar: urls.get(r.avatarFileId) ?? '', name, label: fmt(t.rowLabel, { rank: r.rank, name, steps: r.steps }) }
+    }
     this.setData({ ...patch, state: 'READY', busy: false, period, scope, rows: rows.map(view), me: me ? view(me, -1) : null, meShown: rows.some((r) => r.me) })
   },
 
@@ -94,7 +121,8 @@ Page<Data, Methods>({
 
   async onOptOut() {
     if (this.data.busy) return
-    const ok = await wx.showModal({ title: 'Leave the rank?', content: 'You disappear from every rank at once. You can join again later.', confirmText: 'Leave' })
+    const t = this.data.t
+    const ok = await wx.showModal({ title: t.leaveAsk, content: t.leaveAskContent, confirmText: t.leaveConfirm })
     if (!ok.confirm) return
     this.setData({ busy: true })
     const res = await call('rank', 'optOut', {})
@@ -112,7 +140,12 @@ Page<Data, Methods>({
     if (scope !== this.data.scope) void this.board(this.data.period, scope)
   },
 
+  /** The empty board's next step: steps come from WeRun. */
+  onWerun() {
+    void wx.navigateTo({ url: '/pages/werun/index' })
+  },
+
   onShareAppMessage(e: { from?: string }) {
-    return shareCard('pages/rank/index', 'Who walked the most today?', { from: e?.from })
+    return shareCard('pages/rank/index', this.data.t.shareTitle, { from: e?.from })
   },
 })
