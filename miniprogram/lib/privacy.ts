@@ -11,6 +11,8 @@
  * Every such API must also be declared in the mini-program's 用户隐私保护指引 (mp admin → 设置 →
  * 服务内容声明), or it fails with errno 112 whatever the user answers (README lists them).
  */
+import { fmt, messages } from './i18n'
+
 export type PrivacyAnswer = { buttonId?: string; event: 'agree' | 'disagree' | 'exposureAuthorization' }
 export type PrivacyResolve = (answer: PrivacyAnswer) => void
 
@@ -67,8 +69,11 @@ export function privacyErrno(e: unknown): 104 | 112 | undefined {
   return errno === 104 || errno === 112 ? errno : undefined
 }
 
-/** What the page says when privacy stands in the way of `feature` ("reading your steps"). */
-export function privacyMessage(errnoOrDeclined: 104 | 112 | 'declined', feature: string): string {
-  if (errnoOrDeclined === 112) return `This mini-program has not declared ${feature} in its privacy guidelines, so WeChat refuses it (errno 112). The developer must add it under 用户隐私保护指引.`
-  return `You have not agreed to the privacy guidelines, so ${feature} is not possible. Tap again to read and agree.`
+/** What the user was about to do, as the privacy popup's texts name it. */
+export type PrivacyPurpose = 'profile' | 'werun' | 'bluetooth' | 'album'
+
+/** What the page says, in the user's language, when privacy stands in the way of `purpose`. */
+export function privacyMessage(errnoOrDeclined: 104 | 112 | 'declined', purpose: PrivacyPurpose): string {
+  const t = messages().pages.privacyPopup
+  return fmt(errnoOrDeclined === 112 ? t.undeclared : t.declined, { feature: t[purpose] })
 }

@@ -12,8 +12,6 @@ const ROOT = join(__dirname, '..', '..', 'miniprogram')
 const NOT_YET = new Set([
   'pages/light/index.wxml',
   'pages/share/index.wxml',
-  'pages/werun/components/step-chart/index.wxml',
-  'pages/werun/index.wxml',
 ])
 
 const TEXT_ATTRS = ['placeholder', 'aria-label', 'send-message-title', 'feature', 'title', 'confirm-text', 'cancel-text']

@@ -56,7 +56,7 @@ describe('stats', () => {
   })
   test('failures: a denial leads to settings; WeRun not enabled says where to turn it on', () => {
     expect(weRunFailure('getWeRunData:fail auth deny').state).toBe('DENIED')
-    expect(weRunFailure('getWeRunData:fail werun not opened').message).toMatch(/WeRun is not enabled/)
+    expect(weRunFailure('getWeRunData:fail werun not opened').problem).toBe('NOT_ENABLED')
     expect(weRunFailure('getWeRunData:fail system error').state).toBe('ERROR')
   })
 })

@@ -57,6 +57,10 @@ test('first visit: asks for WeRun, then syncs and shows the week, today highligh
   const barColours = fills.flatMap((o, i) => (o[0] === 'fillRect' ? [fills[i - 1]![1]] : []))
   expect(barColours.at(-1)).toBe(COLORS.today)
   expect(barColours.slice(0, -1)).not.toContain(COLORS.today)
+  // The canvas says nothing to a screen reader: the chart carries its data in words.
+  const chartBox = p.querySelector('#chart')!
+  expect(chartBox.data.summary).toBe(`7 days of steps: 30,000 in all, 4,286 a day on average, best day ${text(p, '#best')}; goal 5,000 steps.`)
+  expect(text(p, '.legend')).toBe('Goal 5,000 steps · today highlighted')
 })
 
 test('31 days with one setData; bars to line without asking the server', async () => {

@@ -7,19 +7,19 @@
 import { fmt, messages } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import { installPrivacy, showingPopup } from '../../lib/privacy'
-import type { PrivacyPopup, PrivacyResolve } from '../../lib/privacy'
+import type { PrivacyPopup, PrivacyPurpose, PrivacyResolve } from '../../lib/privacy'
 
 /** Per popup instance (by its token): its registration and the request it is showing. */
 const popups = new Map<number, { popup: PrivacyPopup; pending: PrivacyResolve | null }>()
 let seq = 0
 
 type PopupTexts = PageTexts['privacyPopup']
-const PURPOSES = ['profile', 'werun', 'bluetooth', 'album'] as const
+const PURPOSES: readonly PrivacyPurpose[] = ['profile', 'werun', 'bluetooth', 'album']
 
 /** The popup's texts in the user's language, the body naming what the user is about to do. */
 function texts(purpose: string): { t: PopupTexts; body: string } {
   const t = messages().pages.privacyPopup
-  const feature = (PURPOSES as readonly string[]).includes(purpose) ? t[purpose as (typeof PURPOSES)[number]] : t.anyFeature
+  const feature = (PURPOSES as readonly string[]).includes(purpose) ? t[purpose as PrivacyPurpose] : t.anyFeature
   return { t, body: fmt(t.body, { feature }) }
 }
 

@@ -172,7 +172,7 @@ Page<Data, Custom>({
     })
     if (!check.ok) return this.block(check.message, check.fix)
     // The adapter is privacy-guarded: ask first, in this page's popup.
-    if (!(await ensurePrivacy())) return this.block(privacyMessage('declined', 'using Bluetooth'), 'RETRY')
+    if (!(await ensurePrivacy())) return this.block(privacyMessage('declined', 'bluetooth'), 'RETRY')
     try {
       await this.link.open()
     } catch (e) {
@@ -215,7 +215,7 @@ Page<Data, Custom>({
 
   async onScan() {
     if (!(await ensurePrivacy())) {
-      this.setData({ message: privacyMessage('declined', 'using Bluetooth'), fix: 'SCAN' })
+      this.setData({ message: privacyMessage('declined', 'bluetooth'), fix: 'SCAN' })
       return
     }
     try {

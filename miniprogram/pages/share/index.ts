@@ -127,7 +127,7 @@ Page<Data, Methods>({
   async onSavePoster() {
     if (!this.canvas) return
     if (!(await ensurePrivacy())) {
-      this.setData({ posterError: privacyMessage('declined', 'saving the poster to your album') })
+      this.setData({ posterError: privacyMessage('declined', 'album') })
       return
     }
     try {
@@ -137,7 +137,7 @@ Page<Data, Methods>({
     } catch (e) {
       const msg = String((e as { errMsg?: string }).errMsg ?? '')
       const errno = privacyErrno(e)
-      if (errno) this.setData({ posterError: privacyMessage(errno, 'saving the poster to your album') })
+      if (errno) this.setData({ posterError: privacyMessage(errno, 'album') })
       else if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: 'Saving needs access to your album. Allow it in Settings.' })
       else if (/cancel/i.test(msg)) this.setData({ posterError: '' })
       else this.setData({ posterError: 'Could not save the poster. Please try again.' })

@@ -3,7 +3,8 @@
  * wx.getWeRunData, sends its CloudID to `werun.sync` (fetching again once if it expired), and
  * shows the chart and stats for 7 or 31 days. One setData per user action.
  */
-import { errorText } from '../../lib/i18n'
+import { errorText, fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import type { StepDay } from '../../../typings/werun'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import { call } from '../../lib/call'
@@ -13,6 +14,8 @@ import type { WerunState } from './logic'
 import { cloud } from '../../lib/cloud'
 
 interface Data {
+  /** The page's texts in the user's language. */
+  t: PageTexts['werun']
   state: WerunState
   error: string
   range: 7 | 31
@@ -21,6 +24,9 @@ interface Data {
   today: string
   goal: number
   goalText: string
+  /** The legend under the chart, and the chart's content in words for screen readers. */
+  legend: string
+  summary: string
   stats: { total: string; average: string; best: string; streak: number }
 }
 
@@ -39,9 +45,12 @@ interface Methods {
 const SCOPE = 'scope.werun'
 
 Page<Data, Methods>({
-  data: { state: 'CHECKING', error: '', range: 7, mode: 'bar', days: [], today: '', goal: 0, goalText: '', stats: { total: '0', average: '0', best: '-', streak: 0 } },
+  data: { t: messages().pages.werun, legend: '', summary: '', state: 'CHECKING', error: '', range: 7, mode: 'bar', days: [], today: '', goal: 0, goalText: '', stats: { total: '0', average: '0', best: '-', streak: 0 } },
 
   onLoad() {
+    const t = messages().pages.werun
+    void wx.setNavigationBarTitle({ title: t.navTitle })
+    this.setData({ t })
     void this.start()
   },
 
@@ -75,13 +84,13 @@ Page<Data, Methods>({
 
   fail(errMsg) {
     const f = weRunFailure(errMsg)
-    this.setData({ state: f.state, error: f.message })
+    this.setData({ state: f.state, error: this.data.t[f.problem] })
   },
 
   async sync(retryExpired = true) {
     this.setData({ state: 'LOADING', error: '' })
     if (!(await ensurePrivacy())) {
-      this.setData({ state: 'ERROR', error: privacyMessage('declined', 'reading your WeRun steps') })
+      this.setData({ state: 'ERROR', error: privacyMessage('declined', 'werun') })
       return
     }
     let cloudID: string
@@ -89,7 +98,7 @@ Page<Data, Methods>({
       cloudID = (await cloud().getWeRunData()).cloudID
     } catch (e) {
       const errno = privacyErrno(e)
-      if (errno) this.setData({ state: 'ERROR', error: privacyMessage(errno, 'reading your WeRun steps') })
+      if (errno) this.setData({ state: 'ERROR', error: privacyMessage(errno, 'werun') })
       else this.fail(String((e as { errMsg?: string }).errMsg ?? ''))
       return
     }
@@ -110,6 +119,9 @@ Page<Data, Methods>({
     }
     const { days, today, goal } = res.data
     const s = stats(days, goal, today)
+    const t = this.data.t
+    const shown = { total: formatSteps(s.total), average: formatSteps(s.average), best: s.best ? `${formatSteps(s.best.steps)} (${s.best.date.slice(5)})` : t.none, streak: s.streak }
+    const goalText = formatSteps(goal)
     this.setData({
       ...patch,
       state: 'READY',
@@ -117,8 +129,10 @@ Page<Data, Methods>({
       days,
       today,
       goal,
-      goalText: formatSteps(goal),
-      stats: { total: formatSteps(s.total), average: formatSteps(s.average), best: s.best ? `${formatSteps(s.best.steps)} (${s.best.date.slice(5)})` : '-', streak: s.streak },
+      goalText,
+      legend: fmt(t.legend, { goal: goalText }),
+      summary: s.total > 0 ? fmt(t.chartSummary, { days: days.length, total: shown.total, average: shown.average, best: shown.best, goal: goalText }) : t.chartEmpty,
+      stats: shown,
     })
   },
 
@@ -134,7 +148,8 @@ Page<Data, Methods>({
 
   onShareAppMessage(e: { from?: string }) {
     const today = this.data.days[this.data.days.length - 1]
-    const title = today && today.steps > 0 ? `I walked ${formatSteps(today.steps)} steps today` : 'Track your WeRun steps'
+    const t = this.data.t
+    const title = today && today.steps > 0 ? fmt(t.shareToday, { steps: formatSteps(today.steps) }) : t.shareTitle
     return shareCard('pages/werun/index', title, { from: e?.from })
   },
 })

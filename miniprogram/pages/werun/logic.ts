@@ -30,13 +30,12 @@ export function formatSteps(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 }
 
+/** Why steps could not be read; each is a sentence of the locale table (pages.werun). */
+export type WerunProblem = 'DENIED' | 'NOT_ENABLED' | 'READ_FAILED'
+
 /** What a failed wx.getWeRunData / wx.authorize means for the page. */
-export function weRunFailure(errMsg: string): { state: 'DENIED' | 'ERROR'; message: string } {
-  if (/auth den|auth deny|authorize:fail|scope unauthorized|permission/i.test(errMsg)) {
-    return { state: 'DENIED', message: 'WeRun access is off. Allow it in Settings to see your steps.' }
-  }
-  if (/not (open|enabled)|未开通|werun/i.test(errMsg)) {
-    return { state: 'ERROR', message: 'WeRun is not enabled in your WeChat (Me → Settings → General → Discover Management → WeRun).' }
-  }
-  return { state: 'ERROR', message: 'Could not read your steps from WeChat. Please try again.' }
+export function weRunFailure(errMsg: string): { state: 'DENIED' | 'ERROR'; problem: WerunProblem } {
+  if (/auth den|auth deny|authorize:fail|scope unauthorized|permission/i.test(errMsg)) return { state: 'DENIED', problem: 'DENIED' }
+  if (/not (open|enabled)|未开通|werun/i.test(errMsg)) return { state: 'ERROR', problem: 'NOT_ENABLED' }
+  return { state: 'ERROR', problem: 'READ_FAILED' }
 }

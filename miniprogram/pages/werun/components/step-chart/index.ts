@@ -23,6 +23,10 @@ Component({
     mode: { type: String, value: 'bar' },
     today: { type: String, value: '' },
     height: { type: Number, value: 200 },
+    /** The chart in words, for screen readers (the canvas itself says nothing). */
+    summary: { type: String, value: '' },
+    /** Shown over an empty chart, in the user's language. */
+    emptyText: { type: String, value: '' },
   },
   data: { empty: true },
   observers: {
