@@ -1,5 +1,6 @@
 /** My shares: what I offered to share and how many people came in through each (typings/share.ts). */
-import { errorText } from '../../lib/i18n'
+import { errorText, fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
@@ -8,13 +9,15 @@ import { paintPoster, posterLayout } from './poster'
 import type { PosterCtx } from './poster'
 import { cloud } from '../../lib/cloud'
 
-const PAGE_NAMES: Record<string, string> = {
-  'pages/index/index': 'Home',
-  'pages/pay/index': 'Shop',
-  'pages/werun/index': 'WeRun',
-  'pages/share/index': 'My shares',
+type ShareTexts = PageTexts['share']
+
+/** The pages a share can open, by the key of their name in the texts. */
+const PAGE_NAMES: Record<string, 'home' | 'shop' | 'werun' | 'mine'> = {
+  'pages/index/index': 'home',
+  'pages/pay/index': 'shop',
+  'pages/werun/index': 'werun',
+  'pages/share/index': 'mine',
 }
-const VIA: Record<ShareView['via'], string> = { menu: 'from the menu', button: 'from a button', timeline: 'to Moments', poster: 'as a poster' }
 
 function when(ms: number): string {
   const d = new Date(ms + 8 * 3_600_000) // Beijing
@@ -26,6 +29,12 @@ interface Row extends ShareView {
   pageName: string
   when: string
   viaText: string
+  countsText: string
+}
+
+function toRow(s: ShareView, t: ShareTexts): Row {
+  const name = PAGE_NAMES[s.page]
+  return { ...s, pageName: name ? t[name] : s.page, when: when(s.createdAt), viaText: t[s.via], countsText: fmt(t.counts, { entries: s.entries, newUsers: s.newUsers }) }
 }
 
 /** IDLE: none yet; MAKING: code and drawing; READY: drawn; SAVED; DENIED: album access refused; FAILED. */
@@ -38,9 +47,9 @@ interface CanvasNode {
   createImage(): { src: string; onload: (() => void) | null; onerror: ((e: unknown) => void) | null }
 }
 
-const POSTER_TITLE = 'CloudBase Kit: sign in, pay, WeRun and more'
-
 interface Data {
+  /** The page's texts in the user's language. */
+  t: ShareTexts
   poster: PosterState
   posterError: string
   state: 'LOADING' | 'READY' | 'ERROR'
@@ -60,7 +69,13 @@ interface Methods {
 }
 
 Page<Data, Methods>({
-  data: { poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
+  data: { t: messages().pages.share, poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
+
+  onLoad() {
+    const t = messages().pages.share
+    void wx.setNavigationBarTitle({ title: t.navTitle })
+    this.setData({ t })
+  },
 
   onShow() {
     void this.load()
@@ -72,7 +87,8 @@ Page<Data, Methods>({
       this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
     }
-    const shares = res.data.shares.map((s) => ({ ...s, pageName: PAGE_NAMES[s.page] ?? s.page, when: when(s.createdAt), viaText: VIA[s.via] }))
+    const t = this.data.t
+    const shares = res.data.shares.map((s) => toRow(s, t))
     this.setData({ state: 'READY', error: '', shares, totals: res.data.totals })
   },
 
@@ -93,13 +109,13 @@ Page<Data, Methods>({
       await this.drawPoster(res.data.fileID)
       this.setData({ poster: 'READY' })
     } catch {
-      this.setData({ poster: 'FAILED', posterError: 'Could not draw the poster. Please try again.' })
+      this.setData({ poster: 'FAILED', posterError: this.data.t.drawFailed })
     }
   },
 
   /** The code image (a temp URL of its cloud file) drawn with the title on the 2d canvas. */
   async drawPoster(fileID) {
-    const layout = posterLayout(POSTER_TITLE)
+    const layout = posterLayout(this.data.t.posterTitle, this.data.t.posterHint)
     const canvas = await new Promise<CanvasNode>((resolve, reject) =>
       this.createSelectorQuery()
         .select('#poster')
@@ -138,9 +154,9 @@ Page<Data, Methods>({
       const msg = String((e as { errMsg?: string }).errMsg ?? '')
       const errno = privacyErrno(e)
       if (errno) this.setData({ posterError: privacyMessage(errno, 'album') })
-      else if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: 'Saving needs access to your album. Allow it in Settings.' })
+      else if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: this.data.t.albumDenied })
       else if (/cancel/i.test(msg)) this.setData({ posterError: '' })
-      else this.setData({ posterError: 'Could not save the poster. Please try again.' })
+      else this.setData({ posterError: this.data.t.saveFailed })
     }
   },
 
@@ -158,6 +174,6 @@ Page<Data, Methods>({
   },
 
   onShareAppMessage(e: { from?: string }) {
-    return shareCard('pages/index/index', 'CloudBase Kit: sign in, pay, WeRun and more', { from: e?.from })
+    return shareCard('pages/index/index', messages().pages.index.shareTitle, { from: e?.from })
   },
 })

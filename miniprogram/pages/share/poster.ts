@@ -26,14 +26,15 @@ export function fitTitle(title: string, max = 24): string {
   return out
 }
 
-export function posterLayout(title: string): PosterLayout {
+/** The poster's title and the hint under the code, in the user's language. */
+export function posterLayout(title: string, hint: string): PosterLayout {
   const size = 200
   return {
     width: POSTER.width,
     height: POSTER.height,
     title: { text: fitTitle(title), x: POSTER.width / 2, y: 40 },
     code: { x: (POSTER.width - size) / 2, y: 90, size },
-    hint: { text: 'Scan to open the mini-program', x: POSTER.width / 2, y: 330 },
+    hint: { text: hint, x: POSTER.width / 2, y: 330 },
   }
 }
 
