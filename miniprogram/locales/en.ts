@@ -211,7 +211,7 @@ export const enPages = {
     button: 'from a button',
     timeline: 'to Moments',
     poster: 'as a poster',
-    posterTitle: 'CloudBase Kit: sign in, pay, WeRun and more',
+    posterTitle: 'CloudBase Kit for WeChat',
     posterHint: 'Scan to open the mini-program',
     drawFailed: 'Could not draw the poster. Please try again.',
     albumDenied: 'Saving needs access to your album. Allow it in Settings.',

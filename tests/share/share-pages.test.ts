@@ -117,7 +117,7 @@ describe('the share poster', () => {
     expect(String(code!.params.scene)).toMatch(/^s=[a-z0-9]{12}$/)
     const canvas = canvases.at(-1)!
     expect([canvas.width, canvas.height]).toEqual([600, 840]) // 300 × 420 at pixel ratio 2
-    const layout = posterLayout('CloudBase Kit: sign in, pay, WeRun and more', 'Scan to open the mini-program')
+    const layout = posterLayout(LOCALES.en.pages.share.posterTitle, LOCALES.en.pages.share.posterHint)
     expect(canvas.ctx.calls('fillText').map((c) => c[0])).toEqual([layout.title.text, layout.hint.text])
     expect(canvas.ctx.calls('drawImage')[0]!.slice(1)).toEqual([layout.code.x, layout.code.y, layout.code.size, layout.code.size])
 
