@@ -29,7 +29,7 @@ let installed = false
 export function installPrivacy(): void {
   if (installed || !wx.onNeedPrivacyAuthorization) return
   installed = true
-  wx.onNeedPrivacyAuthorization((resolve) => {
+  wx.onNeedPrivacyAuthorization((resolve: unknown) => {
     // The typings declare the argument as GeneralCallbackResult; it is the documented resolve function.
     const answer = resolve as unknown as PrivacyResolve
     if (current) current.ask(answer)

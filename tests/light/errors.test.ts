@@ -1,14 +1,17 @@
 /** Bluetooth errCodes and the system checks before scanning (pure). */
 import { BLE_ERRORS, bleProblem, checkSystem, type SystemFacts } from '../../miniprogram/pages/light/ble/errors'
+import { LOCALES } from '../../miniprogram/lib/i18n'
 
-test('every errCode of the reference (10000-10013, -1) has its own message and a next step', () => {
+const en = LOCALES.en.pages.light
+
+test.each(Object.entries(LOCALES))('every errCode of the reference (10000-10013, -1) has its own message and a next step (%s)', (_name, locale) => {
   const codes = [-1, ...Array.from({ length: 14 }, (_, i) => 10000 + i)]
   const messages = new Set<string>()
   for (const code of codes) {
-    const p = bleProblem({ errCode: code, errMsg: `x:fail ${code}` })
+    const p = bleProblem({ errCode: code, errMsg: `x:fail ${code}` }, locale.pages.light)
     expect(p.errCode).toBe(code)
-    expect(p.message.length).toBeGreaterThan(10)
-    expect(p.message).not.toMatch(/error \d+/i)
+    expect(p.message.length).toBeGreaterThan(5)
+    expect(p.message).not.toMatch(/error \d+|错误 \d+/i)
     messages.add(p.message)
   }
   // -1 and 10010 both mean "already connected"; the others are distinct.
@@ -21,7 +24,10 @@ test('every errCode of the reference (10000-10013, -1) has its own message and a
 
 test('scope.bluetooth refused, unknown codes and non-errors', () => {
   expect(bleProblem({ errno: 103, errMsg: 'openBluetoothAdapter:fail auth deny' })).toMatchObject({ fix: 'OPEN_MINIPROGRAM_SETTINGS' })
-  expect(bleProblem({ errCode: 10099, errMsg: 'x:fail odd' }).message).toBe('Bluetooth error 10099 (x:fail odd). Try again.')
+  expect(bleProblem({ errCode: 10099, errMsg: 'x:fail odd' }, en).message).toBe('Bluetooth error 10099 (x:fail odd). Try again.')
+  expect(bleProblem({ errCode: 10099 }, en).message).toBe('Bluetooth error 10099. Try again.')
+  // Without a language of its own (no WeChat here), Chinese: the default.
+  expect(bleProblem({ errCode: 10012 }).message).toBe('连接超时。请靠近灯后重试。')
   expect(bleProblem(new Error('boom')).errCode).toBe(10008)
 })
 

@@ -233,6 +233,11 @@ describe('control', () => {
     expect(frames(elk).slice(3)).toEqual(['7E 07 05 03 FF FF FF 00 EF', '7E 04 01 64 FF FF FF 00 EF', '7E 05 03 95 03 FF FF 00 EF', '7E 04 02 32 FF FF FF 00 EF'])
     expect(spy).toHaveBeenCalledTimes(4)
     expect(p.data.light.mode).toBe('EFFECT')
+    // The running effect by its name; swatches, presets and effects named for people and screen readers.
+    expect(p.querySelector('#mode')!.dom.textContent!.trim()).toBe('Seven-colour flash')
+    expect(p.data.swatches[5].label).toBe('Colour 6 of 8')
+    expect(p.querySelector('#preset-READING')!.dom.textContent!.trim()).toBe('Reading')
+    expect(p.data.effects.map((e: { label: string }) => e.label)).toContain('Red breathing')
     spy.mockRestore()
   })
 

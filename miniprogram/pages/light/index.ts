@@ -7,6 +7,8 @@
  * adapter. Connection logic: ble/link.ts; bytes: protocol/.
  */
 import { ensurePrivacy, privacyMessage } from '../../lib/privacy'
+import { fmt, messages } from '../../lib/i18n'
+import type { PageTexts } from '../../lib/i18n'
 import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
 import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
 import { bleProblem, checkSystem } from './ble/errors'
@@ -30,25 +32,33 @@ interface DeviceView {
   bars: number
   protocolId: FoundDevice['protocolId']
   protocolLabel: string
+  /** "<protocol> · <rssi> dBm". */
+  signalText: string
 }
 
 interface LightView extends LightState {
   colorHex: string
+  /** The running effect's name in the user's language ('' when no effect runs). */
+  effectLabel: string
 }
 
 interface Data {
+  /** The page's texts in the user's language. */
+  t: PageTexts['light']
   state: LightPageState
   message: string
   fix: BleFix
   devices: DeviceView[]
-  last: { name: string; protocolLabel: string } | null
+  last: { name: string; protocolLabel: string; usedText: string } | null
   device: { name: string; protocolLabel: string } | null
   attempt: number
   light: LightView
   hue: number
   effects: Array<{ id: string; label: string }>
   presets: Array<{ id: string; label: string }>
-  swatches: Array<{ hex: string; r: number; g: number; b: number }>
+  swatches: Array<{ hex: string; r: number; g: number; b: number; label: string }>
+  /** "Connecting to <name>…" and "Reconnecting (attempt n)…", in the user's language. */
+  connectingText: string
 }
 
 type Dataset<T> = { currentTarget: { dataset: T } }
@@ -98,14 +108,30 @@ const SWATCHES: Rgb[] = [
   { r: 255, g: 255, b: 255 },
 ]
 
-const lightView = (s: LightState): LightView => ({ ...s, color: { ...s.color }, colorHex: hex(s.color) })
-const label = (protocolId: string) => protocolById(protocolId)?.label ?? 'Light'
-const deviceView = (d: FoundDevice): DeviceView => ({ ...d, bars: signalBars(d.rssi), protocolLabel: label(d.protocolId) })
+const texts = () => messages().pages.light
+const lightView = (s: LightState): LightView => ({
+  ...s,
+  color: { ...s.color },
+  colorHex: hex(s.color),
+  effectLabel: s.mode === 'EFFECT' && s.effect ? ((texts() as Record<string, string>)[`effect${s.effect}`] ?? s.effect) : '',
+})
+const label = (protocolId: string) => protocolById(protocolId)?.label ?? texts().unknownLight
+const deviceView = (d: FoundDevice, t: PageTexts['light']): DeviceView => {
+  const protocolLabel = label(d.protocolId)
+  return { ...d, bars: signalBars(d.rssi), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
+}
+const lastView = (name: string, protocolLabel: string, t: PageTexts['light']) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
+/** Effects and presets are named in the texts by their id. */
+const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: PageTexts['light']) =>
+  items.map(({ id }) => ({ id, label: (t as Record<string, string>)[prefix + id] ?? id }))
+const swatchViews = (t: PageTexts['light']) => SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
 /** Errors after which a remembered device is looked for by scanning instead. */
 const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])
 
 Page<Data, Custom>({
   data: {
+    t: texts(),
+    connectingText: '',
     state: 'CHECKING',
     message: '',
     fix: 'NONE',
@@ -116,8 +142,8 @@ Page<Data, Custom>({
     light: lightView(DEFAULT_STATE),
     hue: 0,
     effects: [],
-    presets: PRESETS.map(({ id, label }) => ({ id, label })),
-    swatches: SWATCHES.map((c) => ({ ...c, hex: hex(c) })),
+    presets: named(PRESETS, 'preset', texts()),
+    swatches: swatchViews(texts()),
   },
 
   // Per-page objects, created in onLoad (WeChat copies option fields onto each page instance).
@@ -129,6 +155,9 @@ Page<Data, Custom>({
   autoConnectId: '',
 
   onLoad() {
+    const t = texts()
+    void wx.setNavigationBarTitle({ title: t.navTitle })
+    this.setData({ t, presets: named(PRESETS, 'preset', t), swatches: swatchViews(t) })
     this.batch = new FrameBatcher((patch) => this.setData(patch))
     this.throttle = new LatestWins<LightChange>(WRITE_INTERVAL_MS, (_key, change) => this.apply(change))
     this.link = new LightLink(wx, {
@@ -139,7 +168,7 @@ Page<Data, Custom>({
       state: (state, detail) => this.onLinkState(state, detail),
       status: (status) => this.onStatus(status),
       adapter: (available) => {
-        if (!available && this.data.state !== 'BLOCKED') this.block('Bluetooth was turned off. Turn it on to control your light.', 'OPEN_BLUETOOTH_SETTINGS')
+        if (!available && this.data.state !== 'BLOCKED') this.block(this.data.t.bluetoothTurnedOff, 'OPEN_BLUETOOTH_SETTINGS')
       },
     })
     this.remembered = parseRemembered(wx.getStorageSync(STORAGE_KEY))
@@ -184,7 +213,7 @@ Page<Data, Custom>({
       state: 'IDLE',
       message: '',
       fix: 'NONE',
-      last: last ? { name: last.name, protocolLabel: label(last.protocolId) } : null,
+      last: last ? lastView(last.name, label(last.protocolId), this.data.t) : null,
       light: lightView(this.committed),
     })
   },
@@ -242,7 +271,7 @@ Page<Data, Custom>({
       return
     }
     // Found devices arrive many times a second: one setData per frame at most.
-    this.batch.set({ devices: list.map(deviceView) })
+    this.batch.set({ devices: list.map((d) => deviceView(d, this.data.t)) })
   },
 
   onPick(e) {
@@ -272,9 +301,11 @@ Page<Data, Custom>({
   onLinkState(state, detail) {
     const device = this.link.device
     switch (state) {
-      case 'CONNECTING':
-        this.setData({ state: 'CONNECTING', message: '', fix: 'NONE', device: device ? { name: device.name, protocolLabel: label(device.protocolId) } : this.data.device })
+      case 'CONNECTING': {
+        const shown = device ? { name: device.name, protocolLabel: label(device.protocolId) } : this.data.device
+        this.setData({ state: 'CONNECTING', message: '', fix: 'NONE', device: shown, connectingText: fmt(this.data.t.connecting, { name: shown?.name ?? '' }) })
         return
+      }
       case 'CONNECTED': {
         const protocol = this.link.protocol!
         const d = this.link.device!
@@ -286,17 +317,17 @@ Page<Data, Custom>({
           fix: 'NONE',
           attempt: 0,
           device: { name: d.name, protocolLabel: protocol.label },
-          last: { name: d.name, protocolLabel: protocol.label },
-          effects: protocol.effects.map(({ id, label }) => ({ id, label })),
+          last: lastView(d.name, protocol.label, this.data.t),
+          effects: named(protocol.effects, 'effect', this.data.t),
           light: lightView(this.committed),
         })
         return
       }
       case 'RECONNECTING':
-        this.setData({ state: 'RECONNECTING', attempt: detail.attempt ?? 1, message: `Connection lost. Reconnecting (attempt ${detail.attempt ?? 1})…` })
+        this.setData({ state: 'RECONNECTING', attempt: detail.attempt ?? 1, message: fmt(this.data.t.reconnecting, { n: detail.attempt ?? 1 }) })
         return
       case 'LOST':
-        this.setData({ state: 'LOST', message: 'The light is out of reach. Bring the phone closer and tap Reconnect.', fix: 'RETRY' })
+        this.setData({ state: 'LOST', message: this.data.t.outOfReach, fix: 'RETRY' })
         return
       case 'DISCONNECTED':
         this.setData({ state: 'IDLE', message: detail.problem?.message ?? '', fix: detail.problem?.fix ?? 'NONE', device: null })
@@ -395,6 +426,6 @@ Page<Data, Custom>({
 
   /** A light is personal: the card opens the home page. */
   onShareAppMessage() {
-    return shareCard('pages/index/index', 'CloudBase Kit: Bluetooth lights, pay, WeRun and more')
+    return shareCard('pages/index/index', this.data.t.shareTitle)
   },
 })

@@ -66,17 +66,17 @@ export function framesFor(protocol: LightProtocol, before: LightState, change: L
   return { after, frames }
 }
 
+/** A one-tap setting; the page names it from its texts (`preset<ID>`). */
 export interface Preset {
   id: string
-  label: string
   changes: LightChange[]
 }
 
 export const PRESETS: readonly Preset[] = [
-  { id: 'READING', label: 'Reading', changes: [{ kind: 'WHITE', white: 100 }, { kind: 'BRIGHTNESS', brightness: 100 }] },
-  { id: 'WARM', label: 'Warm', changes: [{ kind: 'COLOR', color: { r: 255, g: 147, b: 41 } }, { kind: 'BRIGHTNESS', brightness: 70 }] },
-  { id: 'NIGHT', label: 'Night', changes: [{ kind: 'COLOR', color: { r: 255, g: 40, b: 0 } }, { kind: 'BRIGHTNESS', brightness: 10 }] },
-  { id: 'PARTY', label: 'Party', changes: [{ kind: 'EFFECT', effect: 'FLASH_7', speed: 80 }] },
+  { id: 'READING', changes: [{ kind: 'WHITE', white: 100 }, { kind: 'BRIGHTNESS', brightness: 100 }] },
+  { id: 'WARM', changes: [{ kind: 'COLOR', color: { r: 255, g: 147, b: 41 } }, { kind: 'BRIGHTNESS', brightness: 70 }] },
+  { id: 'NIGHT', changes: [{ kind: 'COLOR', color: { r: 255, g: 40, b: 0 } }, { kind: 'BRIGHTNESS', brightness: 10 }] },
+  { id: 'PARTY', changes: [{ kind: 'EFFECT', effect: 'FLASH_7', speed: 80 }] },
 ]
 
 /** A fully saturated colour for a hue in degrees (the page's colour slider), HSV with S = V = 1. */

@@ -44,25 +44,16 @@ export interface LightStatus {
   speed: number
 }
 
+/** An effect a light offers; the page names it from its texts (`effect<ID>`). */
 export interface Effect {
   id: string
-  label: string
 }
 
 /** The effects the page offers, in order; a protocol offers those its code table has. */
-export const EFFECT_LABELS: Record<string, string> = {
-  FADE_7: 'Seven-colour fade',
-  JUMP_7: 'Seven-colour jump',
-  FLASH_7: 'Seven-colour flash',
-  FADE_RED: 'Red breathing',
-  FADE_GREEN: 'Green breathing',
-  FADE_BLUE: 'Blue breathing',
-}
+export const EFFECT_IDS = ['FADE_7', 'JUMP_7', 'FLASH_7', 'FADE_RED', 'FADE_GREEN', 'FADE_BLUE'] as const
 
 export function effectsOf(codes: Record<string, number>): Effect[] {
-  return Object.entries(EFFECT_LABELS)
-    .filter(([id]) => id in codes)
-    .map(([id, label]) => ({ id, label }))
+  return EFFECT_IDS.filter((id) => id in codes).map((id) => ({ id }))
 }
 
 export type ProtocolId = 'ELK_BLEDOM' | 'TRIONES'
