@@ -1,3 +1,4 @@
+import { messages } from './lib/i18n'
 import { cloudTarget, loadEnvConfig } from './config/env'
 import { markCloudReady } from './lib/call'
 import { localCloud, useCloud, wxCloud } from './lib/cloud'
@@ -35,7 +36,8 @@ App<AppGlobal>({
       this.globalData.envId = `local:${target.url}`
     } else {
       if (!wx.cloud) {
-        this.globalData.configError = 'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.'
+        // The user can act on this one (update WeChat): in the user's language.
+        this.globalData.configError = messages().pages.index.wechatTooOld
         session.notConfigured(this.globalData.configError)
         return
       }

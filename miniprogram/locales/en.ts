@@ -22,6 +22,7 @@ export const enPages = {
     shares: 'My shares',
     shareTitle: 'CloudBase Kit: sign in, pay, WeRun and more',
     timelineTitle: 'CloudBase Kit: a mini-program starter on CloudBase',
+    wechatTooOld: 'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.',
   },
   profile: {
     navTitle: 'Profile',

@@ -23,6 +23,7 @@ export const zh_CN: Messages = {
       shares: '我的分享',
       shareTitle: '云开发示例：登录、支付、微信运动等',
       timelineTitle: '云开发示例：基于云开发的小程序模板',
+      wechatTooOld: '当前微信版本过低，无法使用云开发（需要基础库 2.2.3 及以上），请更新微信。',
     },
     profile: {
       navTitle: '个人资料',
