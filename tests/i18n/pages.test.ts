@@ -28,6 +28,11 @@ test('an order that is not yours: the Chinese sentence of ORDER_NOT_FOUND, point
   await settle(20)
   expect(page.data.state).toBe('ERROR')
   expect(page.data.error).toBe('订单不存在或不属于你，可在“我的订单”中查看。')
+  // Retrying cannot help: the next step is My orders, not Try again.
+  expect(page.querySelector('#retry')).toBeFalsy()
+  page.querySelector('#go-orders')!.dispatchEvent('tap')
+  await settle()
+  expect(world.fake.navigations.at(-1)).toBe('/pages/pay/orders/index')
 })
 
 test('the shop in a Chinese WeChat: Chinese title, catalogue from the server in Chinese, a spoken label on each price button', async () => {

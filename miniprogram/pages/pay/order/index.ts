@@ -19,6 +19,8 @@ interface Data {
   t: PageTexts['pay']
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
+  /** The error cannot be retried away (no such order of yours): offer My orders instead of Try again. */
+  errorFinal: boolean
   order: OrderDetail | null
   busy: '' | 'pay' | 'refund'
   notice: string
@@ -36,10 +38,14 @@ interface Methods {
   onRefund(): Promise<void>
   refund(soterProof?: string): Promise<void>
   onContact(e: { detail: { path?: string; query?: Record<string, unknown> } }): void
+  onOrders(): void
 }
 
+/** Errors a retry cannot fix: the next step is the list of the user's orders. */
+const FINAL = new Set<string>(['ORDER_NOT_FOUND', 'INVALID_INPUT'])
+
 Page<Data, Methods>({
-  data: { t: messages().pages.pay, state: 'LOADING', error: '', order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
+  data: { t: messages().pages.pay, state: 'LOADING', error: '', errorFinal: false, order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
   orderId: '',
 
   onLoad(query: Record<string, string | undefined>) {
@@ -52,11 +58,11 @@ Page<Data, Methods>({
 
   async load() {
     if (!this.orderId) {
-      this.setData({ state: 'ERROR', error: this.data.t.noOrder })
+      this.setData({ state: 'ERROR', error: this.data.t.noOrder, errorFinal: true })
       return
     }
     const res = await call('pay', 'getOrder', { orderId: this.orderId })
-    if (!res.ok) this.setData({ state: 'ERROR', error: errorText(res.error) })
+    if (!res.ok) this.setData({ state: 'ERROR', error: errorText(res.error), errorFinal: FINAL.has(res.error.code) })
     else this.show(res.data.order)
   },
 
@@ -136,6 +142,10 @@ Page<Data, Methods>({
   onContact(e) {
     const url = contactTarget(e.detail, this.data.contact.path)
     if (url) void wx.navigateTo({ url })
+  },
+
+  onOrders() {
+    void wx.navigateTo({ url: '/pages/pay/orders/index' })
   },
 
   onPullDownRefresh() {
