@@ -70,14 +70,15 @@ export async function quietly<T>(work: () => Promise<T>): Promise<T> {
   const methods = ['log', 'info', 'warn', 'error', 'debug'] as const
   const saved = methods.map((m) => console[m])
   for (const m of methods) console[m] = (...args: unknown[]) => void held.push(args.map(String).join(' '))
+  let failed = false
   try {
     return await work()
   } catch (err) {
-    methods.forEach((m, i) => (console[m] = saved[i]!))
-    for (const line of held) console.error(line)
+    failed = true
     throw err
   } finally {
     methods.forEach((m, i) => (console[m] = saved[i]!))
+    if (failed) for (const line of held) console.error(line)
   }
 }
 

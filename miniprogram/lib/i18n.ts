@@ -55,10 +55,7 @@ export function messages(): Messages {
   return LOCALES[locale()]
 }
 
-/** A text with `{name}` placeholders filled in. */
-export function fmt(text: string, values: Record<string, string | number>): string {
-  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m))
-}
+export { fmt } from './template'
 
 /** The sentence for an error, in the user's language; the server's message only for an unknown code. */
 export function errorText(error: { code: string; message?: string }): string {

@@ -3,6 +3,7 @@
  * opening hours. The handler (handle.ts) only feeds them the message, the rules from the
  * database, the user's own order and the time, and sends what they return.
  */
+import { fmt } from '../../miniprogram/lib/template'
 import type { Locale } from '../../typings/contract'
 import type { AutoReplyRule, InboundMessage, Reply, SessionFrom } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'
@@ -49,7 +50,6 @@ const STATE_WORDS: Record<Locale, Record<OrderStatus, string>> = {
   },
 }
 
-const fill = (template: string, values: Record<string, string>) => template.replace(/\{(\w+)\}/g, (m, k: string) => values[k] ?? m)
 
 const BEIJING_MS = 8 * 3_600_000
 const MAX_MATCH_CHARS = 2000
@@ -76,7 +76,7 @@ export function hoursText(hours: OpeningHours | null, language: Locale): string 
   const ds = [...hours.days].sort((a, b) => a - b)
   const contiguous = ds.every((d, i) => i === 0 || d === ds[i - 1]! + 1)
   const days = ds.length === 7 ? w.everyDay : contiguous && ds.length > 2 ? `${w.days[ds[0]! - 1]}${w.through}${w.days[ds[ds.length - 1]! - 1]}` : ds.map((d) => w.days[d - 1]).join(w.list)
-  return fill(w.format, { days, start: hhmm(hours.start), end: hhmm(hours.end) })
+  return fmt(w.format, { days, start: hhmm(hours.start), end: hhmm(hours.end) })
 }
 
 function compile(rule: AutoReplyRule): RegExp | null {
@@ -128,7 +128,7 @@ export function orderPagePath(orderId: string): string {
 export function welcomeReplies(from: SessionFrom | null, order: OwnOrder | null, cfg: CsConfig, language: Locale): Reply[] {
   const texts = cfg.texts[language]
   if (from?.page === 'order' && order) {
-    const replies: Reply[] = [{ type: 'text', content: fill(texts.welcomeOrder, { title: order.title, state: STATE_WORDS[language][order.status] }) }]
+    const replies: Reply[] = [{ type: 'text', content: fmt(texts.welcomeOrder, { title: order.title, state: STATE_WORDS[language][order.status] }) }]
     if (cfg.cardThumbFileId) replies.push({ type: 'miniprogrampage', title: order.title, pagepath: orderPagePath(order.orderId), thumbFileId: cfg.cardThumbFileId })
     return replies
   }
@@ -152,7 +152,7 @@ export function planReplies(
 ): Plan {
   const { cfg, now, auto, language } = input
   const open = isOpen(cfg.hours, now)
-  const closedText = fill(cfg.texts[language].outOfHours, { hours: hoursText(cfg.hours, language) })
+  const closedText = fmt(cfg.texts[language].outOfHours, { hours: hoursText(cfg.hours, language) })
   if (msg.MsgType === 'event') {
     if (recent(auto.welcomeAt, now, REPEAT_GAP_MS.welcome) && auto.welcomeFrom === (msg.SessionFrom ?? '')) return { reason: 'repeat-suppressed', replies: [] }
     const replies = welcomeReplies(input.from, input.order, cfg, language)

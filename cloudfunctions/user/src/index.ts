@@ -10,7 +10,7 @@ import { db, findDocs, getDoc } from '../../../server/db'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi, type Suggest } from '../../../server/wx'
 import * as schema from './schemas'
-import { languageOf } from '../../../server/locale'
+import { DEFAULT_LOCALE, languageOf } from '../../../server/locale'
 import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from './profile'
 
 const USERS = 'users'
@@ -84,7 +84,7 @@ export const main = createRouter<UserContract>('user', {
         status: 'ACTIVE',
         nickname: '',
         avatarFileId: '',
-        language: input.language ?? 'zh_CN',
+        language: input.language ?? DEFAULT_LOCALE,
         loginCount: 1,
         createdAt: database.serverDate(),
         lastLoginAt: database.serverDate(),

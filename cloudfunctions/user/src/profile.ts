@@ -25,7 +25,6 @@ export interface UserDoc {
   language?: Locale
 }
 
-
 /** Deterministic id from the user's primary key, so two concurrent first logins create one record. */
 export function userIdFor(primaryKey: string): string {
   return 'u' + createHash('sha256').update(primaryKey).digest('hex').slice(0, 24)

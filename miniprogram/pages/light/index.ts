@@ -109,11 +109,13 @@ const SWATCHES: Rgb[] = [
 ]
 
 const texts = () => messages().pages.light
+/** Effects and presets are named in the texts by their id (`effectFADE_7`, `presetWARM`); an unknown id shows as itself. */
+const nameOf = (prefix: 'effect' | 'preset', id: string, t: PageTexts['light']) => (t as Record<string, string>)[prefix + id] ?? id
 const lightView = (s: LightState): LightView => ({
   ...s,
   color: { ...s.color },
   colorHex: hex(s.color),
-  effectLabel: s.mode === 'EFFECT' && s.effect ? ((texts() as Record<string, string>)[`effect${s.effect}`] ?? s.effect) : '',
+  effectLabel: s.mode === 'EFFECT' && s.effect ? nameOf('effect', s.effect, texts()) : '',
 })
 const label = (protocolId: string) => protocolById(protocolId)?.label ?? texts().unknownLight
 const deviceView = (d: FoundDevice, t: PageTexts['light']): DeviceView => {
@@ -121,9 +123,7 @@ const deviceView = (d: FoundDevice, t: PageTexts['light']): DeviceView => {
   return { ...d, bars: signalBars(d.rssi), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
 }
 const lastView = (name: string, protocolLabel: string, t: PageTexts['light']) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
-/** Effects and presets are named in the texts by their id. */
-const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: PageTexts['light']) =>
-  items.map(({ id }) => ({ id, label: (t as Record<string, string>)[prefix + id] ?? id }))
+const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: PageTexts['light']) => items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
 const swatchViews = (t: PageTexts['light']) => SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
 /** Errors after which a remembered device is looked for by scanning instead. */
 const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])

@@ -2,6 +2,7 @@
  * Pure helpers of the pay pages: money and time display, status labels, the buy flow's
  * states, and what to tell the user for each wx.requestPayment / requestSubscribeMessage result.
  */
+import { fmt } from '../../lib/template'
 import type { OrderStatus, OrderView, SubscribeAnswer, SubscribeTemplates } from '../../../typings/pay'
 
 /** The buy flow on the shop page. */
@@ -58,7 +59,7 @@ export function paymentFailure(errMsg: string): { state: 'CANCELLED' | 'FAILED';
 /** What to tell the user when the payment sheet did not pay, in the language of `t`. */
 export function paymentFailureText(f: { state: 'CANCELLED' | 'FAILED'; detail: string }, t: { payCancelled: string; payFailed: string; payFailedPlain: string }): string {
   if (f.state === 'CANCELLED') return t.payCancelled
-  return f.detail ? t.payFailed.replace('{detail}', f.detail) : t.payFailedPlain
+  return f.detail ? fmt(t.payFailed, { detail: f.detail }) : t.payFailedPlain
 }
 
 /** At most 3 template ids per requestSubscribeMessage (newer clients allow 5; older ones 3). */

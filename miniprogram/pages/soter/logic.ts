@@ -4,6 +4,7 @@
  * Codes 90001-90011 (open-api/soter/wx.startSoterAuthentication.html "错误码"; 90006 is not
  * documented and gets the generic message).
  */
+import { fmt } from '../../lib/template'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 
 export type SoterState = 'CHECKING' | 'READY' | 'UNSUPPORTED' | 'NOT_ENROLLED' | 'AUTHENTICATING' | 'VERIFYING' | 'VERIFIED' | 'LOCKED' | 'ERROR'
@@ -52,7 +53,7 @@ export function soterFailure(e: unknown, t: SoterTexts): { errCode: number; mess
   const known = SOTER_ERRORS[errCode]
   if (errCode === CANCEL || (!known && typeof o.errMsg === 'string' && /cancel/i.test(o.errMsg))) return { errCode, fallback: 'STAY', message: '' }
   if (known) return { errCode, fallback: known, message: t[`e${errCode}` as SoterErrorKey] }
-  return { errCode, message: t.eOther.replace('{code}', String(errCode)), fallback: 'RETRY' }
+  return { errCode, message: fmt(t.eOther, { code: errCode }), fallback: 'RETRY' }
 }
 
 const PURPOSES: readonly SoterPurpose[] = ['CONFIRM_REFUND', 'CONFIRM_IDENTITY']
