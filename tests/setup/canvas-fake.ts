@@ -103,3 +103,8 @@ SelectorQuery.prototype.exec = function (this: any, callback?: (res: unknown[]) 
     callback?.(res)
   })
 }
+
+/** The canvas a page drew on, by the exparser node of its <canvas> (the gallery replays its calls on a real canvas). */
+export function canvasOf(node: object): FakeCanvas | undefined {
+  return byElement.get(node)
+}

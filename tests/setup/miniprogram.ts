@@ -4,14 +4,15 @@
  * `getCurrentPages` shims (simulate has none), and a `wx` whose cloud is a LocalCloud.
  * Use in a test file with `@jest-environment jsdom`.
  */
-import { join, resolve } from 'node:path'
+import { readdirSync } from 'node:fs'
+import { join, relative, resolve, sep } from 'node:path'
 import { LocalCloud, type Caller, type LocalCloudOptions } from '../../localcloud'
 import { createWxFake, type WxFake } from './wx-fake'
 import './canvas-fake'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const simulate = require('miniprogram-simulate') as {
-  load(path: string, options?: Record<string, unknown>): string
+  load(path: string, tagOrOptions?: string | Record<string, unknown>, options?: Record<string, unknown>): string
   render(id: string, props?: Record<string, unknown>): Rendered
   sleep(ms: number): Promise<void>
 }
@@ -78,10 +79,64 @@ export function launchApp(): Record<string, any> {
 
 const loaded = new Map<string, string>()
 
+/**
+ * WeUI's components, which the app takes from WeChat's extended library (`useExtendedLib.weui`:
+ * `weui-miniprogram/<name>/<name>` in usingComponents, no package in the project), loaded here
+ * from the same npm package. Each is loaded once per test file and handed to every page by id:
+ * its code is a webpack bundle whose shared runtime (_commons) stays in the module cache, so a
+ * second load would not call Component() again.
+ */
+const WEUI_DIST = resolve(__dirname, '../../node_modules/weui-miniprogram/miniprogram_dist')
+const WEUI_USED = ['cells', 'cell', 'loading']
+const fromRoot = (abs: string): string => relative(MINIPROGRAM, abs).split(sep).join('/')
+let sharedIds: Record<string, string> | undefined
+
+/**
+ * The official compiler (wcc) compiles every WXML file under rootPath at once and skips
+ * node_modules: the list is given whole, WeUI's files included, so they go through wcc too.
+ */
+function wxmlList(): string[] {
+  const list: string[] = []
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name))
+      else if (e.name.endsWith('.wxml')) list.push(fromRoot(join(dir, e.name)))
+    }
+  }
+  walk(MINIPROGRAM)
+  for (const name of WEUI_USED) list.push(fromRoot(join(WEUI_DIST, name, `${name}.wxml`)))
+  return list
+}
+
+function loadOptions(usingComponents: Record<string, string>): Record<string, unknown> {
+  return { rootPath: MINIPROGRAM, compiler: 'official', compilerOptions: { wxmlList: wxmlList() }, usingComponents }
+}
+
+/** The project's shared components by the tag every page gives them. */
+const SHARED: Record<string, string> = { 'kit-state': 'components/state/index', 'privacy-popup': 'components/privacy-popup/index' }
+
+/**
+ * Tag → registered id of each shared component (WeUI's and the project's), loaded once per test
+ * file: simulate runs a component's code with require(), and under Jest a second require of the
+ * same file returns the cached module without calling Component() again. simulate keeps a
+ * usingComponents value that names no file as the id of a registered component.
+ */
+function shared(): Record<string, string> {
+  if (!sharedIds) {
+    const ids: Record<string, string> = {}
+    // cells before cell (cell.json names cells); WeUI before the project's (kit-state uses mp-loading).
+    for (const name of WEUI_USED) ids[`mp-${name}`] = simulate.load(join(WEUI_DIST, name, name), `mp-${name}`, loadOptions({ ...ids }))
+    for (const [tag, path] of Object.entries(SHARED)) ids[tag] = simulate.load(join(MINIPROGRAM, path), tag, loadOptions({ ...ids }))
+    sharedIds = ids
+  }
+  return sharedIds
+}
+
 /** Loads (once per path and file: simulate cannot load a path twice) and renders a page or component. */
 export function render(path: string, props?: Record<string, unknown>): Rendered {
-  let id = loaded.get(path)
-  if (!id) loaded.set(path, (id = simulate.load(join(MINIPROGRAM, path), { rootPath: MINIPROGRAM, compiler: 'official' })))
+  const sharedTag = Object.keys(SHARED).find((tag) => SHARED[tag] === path)
+  let id = sharedTag ? shared()[sharedTag] : loaded.get(path)
+  if (!id) loaded.set(path, (id = simulate.load(join(MINIPROGRAM, path), loadOptions({ ...shared() }))))
   // simulate installs its own partial `wx` when loading: put the fake's APIs back on top.
   if (currentFake) g.wx = Object.assign(g.wx ?? {}, currentFake.wx)
   const comp = simulate.render(id, props)
