@@ -12,7 +12,14 @@
  * - `add` generates a 32-hex `_id`; a duplicate `_id` or unique-index key fails with
  *   DATABASE_REQUEST_FAILED (message "E11000 duplicate key", not a reliable code);
  * - `{ $tcb_server_date: { offset } }` anywhere in written data becomes the server's Date;
- * - `get` returns at most 1000 documents (the SDK asks 100 by default);
+ * - `get` returns at most 1000 documents (the SDK asks 100 by default and clamps a larger
+ *   `limit` to 1000 itself: Collection.get / Collection.limit, "云函数端默认 100 条、上限 1000 条");
+ * - an aggregation without a `limit` stage returns at most 20 rows, and at most 10000 with one
+ *   (CloudBase answers aggregate().end() with 20 rows by default; see AGGREGATE_* below), so
+ *   code that relied on "everything" shows its bug here as it would on CloudBase;
+ * - performance at 100k documents: `_id` lookups are direct, the first field of each declared
+ *   index and every unique index are hash maps, and the file is written at most every
+ *   PERSIST_DEBOUNCE_MS (and on flush(), close and process exit), not on every write;
  * - transactions: document operations only; reads and writes are isolated in the
  *   transaction and checked at commit; a document changed by someone else since the
  *   transaction read or wrote it makes the commit fail with DATABASE_TRANSACTION_CONFLICT,
@@ -66,6 +73,24 @@ interface Tx {
 }
 
 const MAX_LIMIT = 1000
+/**
+ * CloudBase's aggregation caps from a function: without a `limit` stage, 20 rows; with one, at
+ * most 10000. The documents (Aggregate.limit, Aggregate.end) do not state the default; WeChat's
+ * developer community measured it (developers.weixin.qq.com/community/develop/article/doc/000624c67c8b48611dba2b12058c13
+ * and /doc/0006ee7caecd8020df7b559b451800): at least as strict as the service, as a sandbox must be.
+ */
+export const AGGREGATE_DEFAULT_ROWS = 20
+export const AGGREGATE_MAX_ROWS = 10000
+/** Writes within this many ms share one file write. */
+export const PERSIST_DEBOUNCE_MS = 200
+
+/** Engines with a file, flushed when the process exits. */
+const fileEngines = new Set<DbEngine>()
+let exitHook = false
+
+type Scalar = string | number | boolean
+const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
+const scalarKey = (v: Scalar) => `${typeof v}:${String(v)}`
 
 export class DbEngine {
   private collections = new Map<string, Map<string, Doc>>()
@@ -75,9 +100,29 @@ export class DbEngine {
   private seq = 0
   /** Every request served, for the console and for tests that count writes. */
   readonly log: Array<{ action: string; collection?: string; at: number; ok: boolean }> = []
+  /** How many times the file was written (tests check that writes are batched). */
+  fileWrites = 0
+  /** collection -> field (first of a declared index) -> value key -> ids. */
+  private eqIndexes = new Map<string, Map<string, Map<string, Set<string>>>>()
+  /** collection -> unique index name -> key -> id. */
+  private uniqueIndexes = new Map<string, Map<string, Map<string, string>>>()
+  /** Insertion order of each document, so indexed reads keep the collection's natural order. */
+  private order = new Map<string, number>()
+  private ordSeq = 0
+  private persistTimer: ReturnType<typeof setTimeout> | undefined
+  private dirty = false
 
   constructor(private readonly opts: { file?: string; now?: () => number } = {}) {
     if (opts.file && existsSync(opts.file)) this.load(opts.file)
+    if (opts.file) {
+      fileEngines.add(this)
+      if (!exitHook) {
+        exitHook = true
+        process.on('exit', () => {
+          for (const e of fileEngines) e.flush()
+        })
+      }
+    }
   }
 
   now(): number {
@@ -89,6 +134,7 @@ export class DbEngine {
   createCollection(spec: CollectionSpec): void {
     if (!this.collections.has(spec.name)) this.collections.set(spec.name, new Map())
     this.specs.set(spec.name, spec)
+    this.reindex(spec.name)
     this.persist()
   }
 
@@ -107,7 +153,9 @@ export class DbEngine {
     for (const [name, coll] of this.collections) {
       for (const id of coll.keys()) this.bump(name, id)
       coll.clear()
+      this.reindex(name)
     }
+    this.order.clear()
     this.txs.clear()
     this.failures = []
     this.persist()
@@ -119,7 +167,7 @@ export class DbEngine {
     for (const d of docs) {
       const doc = { ...d, _id: typeof d._id === 'string' ? d._id : newId() } as Doc
       this.checkUnique(name, doc, coll)
-      coll.set(doc._id, doc)
+      this.put(name, doc._id, doc)
       this.bump(name, doc._id)
     }
     this.persist()
@@ -138,7 +186,27 @@ export class DbEngine {
 
   // ---- the wire protocol ----
 
+  /**
+   * Network time per request (ms), 0 by default. With it set, `roundTrips` counts the waits a
+   * caller makes: a request that starts while another is in flight rides the same trip (as
+   * Promise.all does), one that starts after the others answered is a new trip.
+   */
+  latencyMs = 0
+  roundTrips = 0
+  private inFlight = 0
+
   async handle(action: string, params: Params = {}): Promise<DbResponse> {
+    if (this.inFlight === 0) this.roundTrips += 1
+    this.inFlight += 1
+    try {
+      if (this.latencyMs) await new Promise((r) => setTimeout(r, this.latencyMs))
+      return this.answer(action, params)
+    } finally {
+      this.inFlight -= 1
+    }
+  }
+
+  private answer(action: string, params: Params): DbResponse {
     const requestId = `local-db-${++this.seq}`
     const collection = typeof params.collectionName === 'string' ? params.collectionName : undefined
     const injected = this.failures.findIndex((f) => (!f.action || f.action === action) && (!f.collection || f.collection === collection))
@@ -200,6 +268,32 @@ export class DbEngine {
 
   // ---- reads ----
 
+  /**
+   * The documents a query can match: by `_id` directly, by the first field of a declared index
+   * when the query asks it for a value (or `$in` values), else all; in the collection's order.
+   */
+  private candidates(name: string, query: Record<string, unknown>, tx?: Tx): Doc[] {
+    const base = this.requireCollection(name)
+    if (tx) return this.view(name, tx)
+    const id = query._id
+    if (typeof id === 'string') {
+      const doc = base.get(id)
+      return doc ? [doc] : []
+    }
+    const fields = this.eqIndexes.get(name)
+    if (fields) {
+      for (const [field, index] of fields) {
+        const want = query[field]
+        const values = isScalar(want) ? [want] : want && typeof want === 'object' && Array.isArray((want as { $in?: unknown }).$in) && ((want as { $in: unknown[] }).$in).every(isScalar) ? ((want as { $in: Scalar[] }).$in) : isScalar((want as { $eq?: unknown } | undefined)?.$eq) ? [(want as { $eq: Scalar }).$eq] : null
+        if (!values) continue
+        const ids = new Set<string>()
+        for (const v of values) for (const i of index.get(scalarKey(v)) ?? []) ids.add(i)
+        return [...ids].sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0)).map((i) => base.get(i)!).filter(Boolean)
+      }
+    }
+    return [...base.values()]
+  }
+
   private view(name: string, tx?: Tx): Doc[] {
     const base = this.requireCollection(name)
     if (!tx) return [...base.values()]
@@ -216,8 +310,9 @@ export class DbEngine {
   private matching(p: Params): Doc[] {
     const name = String(p.collectionName)
     const tx = this.txFor(p)
-    const query = decode(p.query) ?? {}
-    const docs = this.view(name, tx).filter((d) => new Query(query as Record<string, unknown>).test(d))
+    const query = (decode(p.query) ?? {}) as Record<string, unknown>
+    const q = new Query(query)
+    const docs = this.candidates(name, query, tx).filter((d) => q.test(d))
     if (tx) for (const d of docs) this.markSeen(tx, name, d._id)
     return docs
   }
@@ -227,7 +322,7 @@ export class DbEngine {
     if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
     const name = String(p.collectionName)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
-    const source = this.view(name, tx)
+    const source = this.candidates(name, query, tx)
     const order = decode(p.order) as Record<string, 1 | -1> | undefined
     const projection = decode(p.projection) as Record<string, 0 | 1> | undefined
     let cursor = new Query(query).find<Doc>(source, projection && Object.keys(projection).length ? projection : undefined)
@@ -246,8 +341,13 @@ export class DbEngine {
   private aggregate(p: Params): Doc[] {
     const name = String(p.collectionName)
     const stages = (Array.isArray(p.stages) ? p.stages : []) as Array<{ stageKey: string; stageValue: string }>
-    const pipeline = stages.map((s) => ({ [s.stageKey]: decode(s.stageValue) }))
-    return new Aggregator(pipeline as Record<string, unknown>[]).run(this.view(name)).map((d) => clone(d as Doc))
+    const pipeline = stages.map((s) => ({ [s.stageKey]: decode(s.stageValue) })) as Record<string, unknown>[]
+    // A leading $match narrows the documents through the indexes, as the database would.
+    const first = pipeline[0]?.$match as Record<string, unknown> | undefined
+    const source = first && typeof first === 'object' ? this.candidates(name, first) : this.view(name)
+    const rows = new Aggregator(pipeline).run(source)
+    const cap = pipeline.some((s) => '$limit' in s) ? AGGREGATE_MAX_ROWS : AGGREGATE_DEFAULT_ROWS
+    return rows.slice(0, cap).map((d) => clone(d as Doc))
   }
 
   // ---- writes ----
@@ -271,7 +371,7 @@ export class DbEngine {
       } else {
         if (coll.has(doc._id)) throw duplicate(name, '_id_')
         this.checkUnique(name, doc, coll)
-        coll.set(doc._id, doc)
+        this.put(name, doc._id, doc)
         this.bump(name, doc._id)
       }
       ids.push(doc._id)
@@ -293,7 +393,7 @@ export class DbEngine {
     if (!replace) assertNoIdChange(modifier)
 
     const q = new Query(query)
-    let targets = this.view(name, tx).filter((d) => q.test(d))
+    let targets = this.candidates(name, query, tx).filter((d) => q.test(d))
     if (p.multi === false) targets = targets.slice(0, 1)
 
     let updated = 0
@@ -326,7 +426,7 @@ export class DbEngine {
       if (tx) this.stage(tx, name, id, doc)
       else {
         this.checkUnique(name, doc, coll, id)
-        coll.set(id, doc)
+        this.put(name, id, doc)
         this.bump(name, id)
       }
     }
@@ -340,16 +440,17 @@ export class DbEngine {
     const name = String(p.collectionName)
     const tx = this.txFor(p)
     if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
-    const coll = this.requireCollection(name)
-    const q = new Query((decode(p.query) ?? {}) as Record<string, unknown>)
-    let targets = this.view(name, tx).filter((d) => q.test(d))
+    this.requireCollection(name)
+    const query = (decode(p.query) ?? {}) as Record<string, unknown>
+    const q = new Query(query)
+    let targets = this.candidates(name, query, tx).filter((d) => q.test(d))
     if (p.multi === false) targets = targets.slice(0, 1)
     for (const d of targets) {
       if (tx) {
         this.markSeen(tx, name, d._id)
         this.stage(tx, name, d._id, null)
       } else {
-        coll.delete(d._id)
+        this.del(name, d._id)
         this.bump(name, d._id)
       }
     }
@@ -394,10 +495,10 @@ export class DbEngine {
       for (const [id, doc] of writes) if (doc) this.checkUnique(name, doc, coll, id)
     }
     for (const [name, writes] of tx.writes) {
-      const coll = this.requireCollection(name)
+      this.requireCollection(name)
       for (const [id, doc] of writes) {
-        if (doc) coll.set(id, doc)
-        else coll.delete(id)
+        if (doc) this.put(name, id, doc)
+        else this.del(name, id)
         this.bump(name, id)
       }
     }
@@ -417,16 +518,82 @@ export class DbEngine {
     this.versions.set(key, (this.versions.get(key) ?? 0) + 1)
   }
 
-  private checkUnique(name: string, doc: Doc, coll: Map<string, Doc>, selfId: string = doc._id): void {
+  private checkUnique(name: string, doc: Doc, _coll: Map<string, Doc>, selfId: string = doc._id): void {
     for (const index of this.specs.get(name)?.indexes ?? []) {
       if (!index.unique) continue
-      const fields = Object.keys(index.keys)
-      const key = fields.map((f) => getPath(doc, f))
-      if (key.some((k) => k === undefined)) continue
-      for (const other of coll.values()) {
-        if (other._id === selfId) continue
-        if (fields.every((f, i) => deepEqual(getPath(other, f), key[i]))) throw duplicate(name, index.name)
+      const key = uniqueKey(index, doc)
+      if (key === undefined) continue
+      const holder = this.uniqueIndexes.get(name)?.get(index.name)?.get(key)
+      if (holder !== undefined && holder !== selfId) throw duplicate(name, index.name)
+    }
+  }
+
+  /** Stores a document and keeps the indexes in step. */
+  private put(name: string, id: string, doc: Doc): void {
+    const coll = this.requireCollection(name)
+    const before = coll.get(id)
+    if (before) this.unindex(name, before)
+    else this.order.set(`${name}\u0000${id}`, ++this.ordSeq)
+    coll.set(id, doc)
+    this.index(name, doc)
+  }
+
+  private del(name: string, id: string): void {
+    const coll = this.requireCollection(name)
+    const before = coll.get(id)
+    if (!before) return
+    this.unindex(name, before)
+    coll.delete(id)
+    this.order.delete(`${name}\u0000${id}`)
+  }
+
+  /** Rebuilds a collection's indexes from its spec and documents. */
+  private reindex(name: string): void {
+    const spec = this.specs.get(name)
+    const fields = new Map<string, Map<string, Set<string>>>()
+    const uniques = new Map<string, Map<string, string>>()
+    for (const index of spec?.indexes ?? []) {
+      const first = Object.keys(index.keys)[0]
+      if (first && first !== '_id' && !fields.has(first)) fields.set(first, new Map())
+      if (index.unique) uniques.set(index.name, new Map())
+    }
+    this.eqIndexes.set(name, fields)
+    this.uniqueIndexes.set(name, uniques)
+    for (const doc of this.collections.get(name)?.values() ?? []) {
+      if (!this.order.has(`${name}\u0000${doc._id}`)) this.order.set(`${name}\u0000${doc._id}`, ++this.ordSeq)
+      this.index(name, doc)
+    }
+  }
+
+  private index(name: string, doc: Doc): void {
+    for (const [field, index] of this.eqIndexes.get(name) ?? []) {
+      for (const v of fieldValues(doc, field)) {
+        const k = scalarKey(v)
+        let ids = index.get(k)
+        if (!ids) index.set(k, (ids = new Set()))
+        ids.add(doc._id)
       }
+    }
+    for (const spec of this.specs.get(name)?.indexes ?? []) {
+      if (!spec.unique) continue
+      const key = uniqueKey(spec, doc)
+      if (key !== undefined) this.uniqueIndexes.get(name)?.get(spec.name)?.set(key, doc._id)
+    }
+  }
+
+  private unindex(name: string, doc: Doc): void {
+    for (const [field, index] of this.eqIndexes.get(name) ?? []) {
+      for (const v of fieldValues(doc, field)) {
+        const ids = index.get(scalarKey(v))
+        ids?.delete(doc._id)
+        if (ids && !ids.size) index.delete(scalarKey(v))
+      }
+    }
+    for (const spec of this.specs.get(name)?.indexes ?? []) {
+      if (!spec.unique) continue
+      const key = uniqueKey(spec, doc)
+      const map = this.uniqueIndexes.get(name)?.get(spec.name)
+      if (key !== undefined && map?.get(key) === doc._id) map.delete(key)
     }
   }
 
@@ -435,9 +602,23 @@ export class DbEngine {
     return walk(value, this.now()) as Record<string, unknown>
   }
 
+  /** Marks the file stale and writes it within PERSIST_DEBOUNCE_MS (one write for a burst). */
   private persist(): void {
+    if (!this.opts.file) return
+    this.dirty = true
+    if (this.persistTimer) return
+    this.persistTimer = setTimeout(() => this.flush(), PERSIST_DEBOUNCE_MS)
+    this.persistTimer.unref?.()
+  }
+
+  /** Writes the file now if anything changed since the last write. */
+  flush(): void {
+    if (this.persistTimer) clearTimeout(this.persistTimer)
+    this.persistTimer = undefined
     const file = this.opts.file
-    if (!file) return
+    if (!file || !this.dirty) return
+    this.dirty = false
+    this.fileWrites += 1
     mkdirSync(dirname(file), { recursive: true })
     const out = {
       collections: Object.fromEntries([...this.collections].map(([n, m]) => [n, [...m.values()]])),
@@ -455,6 +636,7 @@ export class DbEngine {
     for (const spec of parsed.specs ?? []) this.specs.set(spec.name, spec)
     for (const [name, docs] of Object.entries(parsed.collections ?? {})) {
       this.collections.set(name, new Map(docs.map((d) => [d._id, walk(d, 0) as Doc])))
+      this.reindex(name)
     }
   }
 }
@@ -493,6 +675,21 @@ function assertNoIdChange(modifier: Record<string, unknown>): void {
 
 function duplicate(coll: string, index: string): DbError {
   return new DbError('DATABASE_REQUEST_FAILED', `E11000 duplicate key error collection: ${coll} index: ${index}`)
+}
+
+/** A unique index's key for a document (undefined when a field is missing: not indexed, as in MongoDB's sparse behaviour the engine had). */
+function uniqueKey(index: IndexSpec, doc: Doc): string | undefined {
+  const values = Object.keys(index.keys).map((f) => getPath(doc, f))
+  if (values.some((v) => v === undefined)) return undefined
+  return EJSON.stringify(values, { relaxed: false })
+}
+
+/** The scalar values a field holds (an array's elements count, as MongoDB matches them). */
+function fieldValues(doc: Doc, field: string): Scalar[] {
+  const v = getPath(doc, field)
+  if (isScalar(v)) return [v]
+  if (Array.isArray(v)) return v.filter(isScalar)
+  return []
 }
 
 function getPath(doc: Record<string, unknown>, path: string): unknown {

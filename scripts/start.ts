@@ -57,6 +57,14 @@ async function main(): Promise<void> {
   console.log(`local cloud: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
   if (!LOOPBACK.test(host)) console.log(`--host ${host}: the local cloud (which can pay orders and act as any user) is reachable from your network, not only this computer.`)
 
+  // Ctrl+C ends the process without its 'exit' event: write the data the debounce still holds.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      cloud.db.flush()
+      process.exit(0)
+    })
+  }
+
   let timer: NodeJS.Timeout | undefined
   const onChange = () => {
     clearTimeout(timer)

@@ -22,6 +22,10 @@ export type RankContract = {
   /** Leave every rank at once. */
   optOut: Action<Record<string, never>, { optedIn: false }, never>
   status: Action<Record<string, never>, { optedIn: boolean; groups: string[] }, never>
-  /** The board of all opted-in users, or of one group the caller belongs to. */
-  board: Action<{ period: RankPeriod; opengid?: string; limit?: number }, { rows: RankRow[]; me: RankRow | null; period: RankPeriod; dates: string[] }, 'NOT_A_MEMBER'>
+  /**
+   * The board of all opted-in users, or of one group the caller belongs to, with what the page
+   * needs besides (whether the caller opted in, their groups), so the page makes one call.
+   * Precomputed (server/rank/board.ts): at most two database round trips for any caller.
+   */
+  board: Action<{ period: RankPeriod; opengid?: string; limit?: number }, { rows: RankRow[]; me: RankRow | null; period: RankPeriod; dates: string[]; optedIn: boolean; groups: string[] }, 'NOT_A_MEMBER'>
 }

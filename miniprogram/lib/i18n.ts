@@ -57,6 +57,19 @@ export function messages(): Messages {
 
 export { fmt } from './template'
 
+/** Keys of a page's texts that hold a string (the navigation title is one of them). */
+type TextKey<K extends keyof PageTexts> = { [P in keyof PageTexts[K]]: PageTexts[K][P] extends string ? P : never }[keyof PageTexts[K]]
+
+/**
+ * A page's texts in the user's language, with the navigation bar titled from them (WeChat shows
+ * the page JSON's Chinese title until this runs). Called on load and after a language switch.
+ */
+export function pageTexts<K extends keyof PageTexts>(page: K, titleKey: TextKey<K>): PageTexts[K] {
+  const t = messages().pages[page]
+  void wx.setNavigationBarTitle({ title: t[titleKey] as string })
+  return t
+}
+
 /** The sentence for an error, in the user's language; the server's message only for an unknown code. */
 export function errorText(error: { code: string; message?: string }): string {
   const known = (messages().errors as Record<string, string>)[error.code]

@@ -118,6 +118,9 @@ export async function reconcile(order: OrderDoc, cfg: NoticeConfig, via: 'query'
     await afterConfirm(await confirmPaid(order._id, ev), { ...ev, outTradeNo: order._id }, cfg)
   } else if (q.tradeState === 'CLOSED' || q.tradeState === 'REVOKED') {
     await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, via)
+  } else {
+    // NOTPAY, USERPAYING…: nothing changed here, so the order as read is still the order.
+    return order
   }
   return (await getOrderDoc(order._id)) ?? order
 }

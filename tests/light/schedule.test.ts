@@ -3,7 +3,7 @@
  * throttle, the per-frame setData batcher and the reconnect backoff, driven by fake timers.
  */
 import { BleError } from '../../miniprogram/pages/light/ble/errors'
-import { FrameBatcher, LatestWins, MAX_WRITE, WriteQueue, backoffDelay, type Timers } from '../../miniprogram/pages/light/ble/schedule'
+import { FrameBatcher, LatestWins, MAX_WRITE, SCAN_INTERVAL_MS, Sampler, WriteQueue, backoffDelay, listPatch, type Timers } from '../../miniprogram/pages/light/ble/schedule'
 
 /** A manual clock: timers run only when the test advances time. */
 function clock(): Timers & { advance(ms: number): void; t: number } {
@@ -161,6 +161,55 @@ describe('FrameBatcher', () => {
     b.cancel()
     c.advance(100)
     expect(applied).toHaveLength(2)
+  })
+})
+
+describe('within WeChat\'s 20 setData a second', () => {
+  test('a patch every millisecond for 2 s: at most 20 setData a second, the last value always lands', () => {
+    const c = clock()
+    const applied: Array<Record<string, unknown>> = []
+    const at: number[] = []
+    const b = new FrameBatcher<Record<string, unknown>>((p) => (applied.push(p), at.push(c.t)), c)
+    for (let ms = 0; ms < 2000; ms++) {
+      b.set({ 'light.brightness': ms })
+      c.advance(1)
+    }
+    c.advance(100)
+    // The most setData in any one second.
+    const busiest = Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length))
+    expect(busiest).toBeLessThanOrEqual(20)
+    expect(busiest).toBeGreaterThanOrEqual(18) // and not slower than it needs to be
+    expect(applied.at(-1)).toEqual({ 'light.brightness': 1999 })
+  })
+
+  test('a newer whole list wins over row paths that were waiting, and a newer row over an older list', () => {
+    const c = clock()
+    const applied: Array<Record<string, unknown>> = []
+    const b = new FrameBatcher<Record<string, unknown>>((p) => applied.push(p), c)
+    b.set({ 'devices[1]': 'old row' })
+    b.set({ devices: ['a'] })
+    b.set({ 'devices[0]': 'new a' })
+    c.advance(20)
+    expect(applied).toEqual([{ devices: ['a'], 'devices[0]': 'new a' }])
+    expect(Object.keys(applied[0]!)).toEqual(['devices', 'devices[0]'])
+  })
+
+  test('scan results: sampled 4 times a second; only changed rows are sent, a shorter list whole', () => {
+    const c = clock()
+    const seen: number[][] = []
+    const s = new Sampler<number[]>((v) => seen.push(v), SCAN_INTERVAL_MS, c)
+    for (let ms = 0; ms < 1000; ms += 5) {
+      s.push([ms])
+      c.advance(5)
+    }
+    c.advance(SCAN_INTERVAL_MS)
+    expect(seen.length).toBeLessThanOrEqual(5) // at 0, 250, 500, 750, then the last at 1000
+    expect(seen.at(-1)).toEqual([995])
+    const same = (a: { id: string; rssi: number }, b: { id: string; rssi: number }) => a.id === b.id && a.rssi === b.rssi
+    const before = [{ id: 'A', rssi: -50 }, { id: 'B', rssi: -60 }]
+    expect(listPatch('devices', before, [{ id: 'A', rssi: -50 }, { id: 'B', rssi: -58 }, { id: 'C', rssi: -70 }], same)).toEqual({ 'devices[1]': { id: 'B', rssi: -58 }, 'devices[2]': { id: 'C', rssi: -70 } })
+    expect(listPatch('devices', before, before, same)).toEqual({})
+    expect(listPatch('devices', before, [{ id: 'B', rssi: -58 }], same)).toEqual({ devices: [{ id: 'B', rssi: -58 }] })
   })
 })
 

@@ -146,6 +146,78 @@ test('persists to a file and loads it back', async () => {
   const first = new LocalCloud({ dataDir: dir })
   await sdk.database().collection('users').add({ data: { _id: 'p1', when: new Date(5) } })
   expect(first.db.dump('users')).toHaveLength(1)
+  first.db.flush() // written within PERSIST_DEBOUNCE_MS anyway, and when the process exits
   const second = new LocalCloud({ dataDir: dir })
   expect(second.db.dump('users')).toEqual([{ _id: 'p1', when: new Date(5) }])
+})
+
+describe("CloudBase's caps from a function (db-engine.ts names the documents)", () => {
+  beforeEach(() => {
+    cloud.db.createCollection({ name: 'steps', indexes: [{ name: 'owner_date', keys: { owner: 1, date: -1 } }] })
+    cloud.db.seed('steps', Array.from({ length: 150 }, (_v, i) => ({ _id: `s${i}`, owner: `u${i % 30}`, date: `2026-11-${String((i % 5) + 1).padStart(2, '0')}`, steps: 1000 + i })))
+  })
+
+  test('get() without limit answers 100 documents; a limit above 1000 is answered with 1000 at most', async () => {
+    expect((await db.collection('steps').get()).data).toHaveLength(100)
+    cloud.db.seed('steps', Array.from({ length: 1000 }, (_v, i) => ({ _id: `t${i}`, owner: 'many', date: '2026-11-01', steps: i })))
+    expect((await db.collection('steps').limit(5000).get()).data).toHaveLength(1000)
+  })
+
+  test('an aggregation without limit answers 20 rows: a count that relied on "everything" is wrong, one that pages is right', async () => {
+    const $ = _.aggregate
+    const naive = await db.collection('steps').aggregate().group({ _id: '$owner', total: $.sum('$steps') }).end()
+    expect(naive.list).toHaveLength(20) // 30 owners: 10 silently missing, as on CloudBase
+    const paged: unknown[] = []
+    for (let skip = 0; ; skip += 20) {
+      const page = await db.collection('steps').aggregate().group({ _id: '$owner', total: $.sum('$steps') }).sort({ _id: 1 }).skip(skip).limit(20).end()
+      paged.push(...page.list)
+      if (page.list.length < 20) break
+    }
+    expect(paged).toHaveLength(30)
+    const limited = await db.collection('steps').aggregate().match({ owner: 'u1' }).limit(100).end()
+    expect(limited.list).toHaveLength(5)
+  })
+
+  test('with a limit stage an aggregation answers at most 10000 rows', async () => {
+    cloud.db.seed('steps', Array.from({ length: 10_050 }, (_v, i) => ({ _id: `b${i}`, owner: 'bulk', date: '2026-11-02', steps: i })))
+    const r = await db.collection('steps').aggregate().match({ owner: 'bulk' }).limit(20_000).end()
+    expect(r.list).toHaveLength(10_000)
+  })
+})
+
+describe('indexes and batched file writes', () => {
+  test('an indexed field finds documents after they change, by value, by $in and inside arrays', async () => {
+    cloud.db.createCollection({ name: 'people', indexes: [{ name: 'tag_1', keys: { tags: 1 } }, { name: 'city_1', keys: { city: 1 } }] })
+    await db.collection('people').add({ data: { _id: 'p1', city: 'Shenzhen', tags: ['a', 'b'] } })
+    await db.collection('people').add({ data: { _id: 'p2', city: 'Beijing', tags: ['b'] } })
+    expect((await db.collection('people').where({ tags: 'b' }).get()).data.map((d: { _id: string }) => d._id)).toEqual(['p1', 'p2'])
+    await db.collection('people').doc('p1').update({ data: { city: 'Guangzhou' } })
+    expect((await db.collection('people').where({ city: 'Shenzhen' }).get()).data).toEqual([])
+    expect((await db.collection('people').where({ city: _.in(['Guangzhou', 'Beijing']) }).get()).data.map((d: { _id: string }) => d._id)).toEqual(['p1', 'p2'])
+    await db.collection('people').doc('p2').remove()
+    expect((await db.collection('people').where({ tags: 'b' }).get()).data.map((d: { _id: string }) => d._id)).toEqual(['p1'])
+  })
+
+  test('a unique index still refuses a duplicate after updates and removals free and take keys', async () => {
+    await db.collection('items').add({ data: { _id: 'a', sku: 'S1' } })
+    await db.collection('items').doc('a').update({ data: { sku: 'S2' } })
+    await db.collection('items').add({ data: { _id: 'b', sku: 'S1' } }) // S1 is free again
+    await expect(db.collection('items').add({ data: { _id: 'c', sku: 'S2' } })).rejects.toThrow(/duplicate key/)
+    await db.collection('items').doc('a').remove()
+    await db.collection('items').add({ data: { _id: 'c', sku: 'S2' } })
+    expect(cloud.db.dump('items').map((d) => d._id).sort()).toEqual(['b', 'c'])
+  })
+
+  test('a burst of writes is one file write', async () => {
+    const { mkdtempSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const { tmpdir } = await import('node:os')
+    const local = new LocalCloud({ dataDir: mkdtempSync(join(tmpdir(), 'lc-burst-')) })
+    const before = local.db.fileWrites
+    for (let i = 0; i < 50; i++) await sdk.database().collection('users').add({ data: { n: i } })
+    local.db.flush()
+    expect(local.db.fileWrites - before).toBe(1)
+    local.db.flush() // nothing new: no write
+    expect(local.db.fileWrites - before).toBe(1)
+  })
 })

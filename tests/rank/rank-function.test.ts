@@ -1,6 +1,7 @@
 /** `rank` on the local cloud: boards by aggregation, ties, opt-out, groups, a user in two groups. */
 import { CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
 import { stepList } from '../werun/helpers'
+import { takeConsole } from '../setup/console'
 
 const U = (name: string): Caller => ({ openid: `o-${name}-000` })
 const ANN = U('ann')
@@ -37,10 +38,65 @@ test('everyone who opted in, by today\'s steps; equal steps share a rank; only n
   const before = w.cloud.db.log.length
   const week = await w.rank('board', { period: 'week' }, BEN)
   expect(view(week.data.rows)).toEqual(['1.ann:10000', '1.cat:10000', '3.ben:8000*'])
-  // Computed in the database: the board touches werun_days only through aggregations, never a read of its documents.
-  const touched = w.cloud.db.log.slice(before).filter((l) => l.collection === 'werun_days').map((l) => l.action)
-  expect(touched.length).toBeGreaterThan(0)
-  expect(new Set(touched)).toEqual(new Set(['database.aggregateDocuments']))
+  expect(week.data).toMatchObject({ optedIn: true, groups: [] })
+  // Precomputed: the board reads its rows, the member and their groups; never the days.
+  const touched = new Set(w.cloud.db.log.slice(before).map((l) => l.collection))
+  expect(touched).toEqual(new Set(['rank_boards', 'rank_members', 'group_members']))
+})
+
+/** Database round trips of one board call (each request waits 2 ms, so parallel reads share a trip). */
+async function boardTrips(w: Awaited<ReturnType<typeof world>>, data: Record<string, unknown>, caller: Caller) {
+  w.cloud.db.latencyMs = 2
+  const start = w.cloud.db.roundTrips
+  const res = await w.rank('board', data, caller)
+  w.cloud.db.latencyMs = 0
+  return { res, trips: w.cloud.db.roundTrips - start }
+}
+
+test('at most two database round trips for any caller: on the board, below it, in a group, not opted in', async () => {
+  const w = await world({ [ANN.openid!]: 100, [BEN.openid!]: 900, [CAT.openid!]: 800, [DAN.openid!]: 700 })
+  for (const u of [ANN, BEN, CAT]) await w.rank('optIn', {}, u)
+  await w.join(ANN, 'G-trips-00001')
+  const onBoard = await boardTrips(w, { period: 'today' }, BEN)
+  expect(onBoard.trips).toBe(1)
+  const below = await boardTrips(w, { period: 'today', limit: 1 }, ANN)
+  expect(below.res.data.me).toMatchObject({ rank: 3, steps: 100 })
+  expect(below.trips).toBe(2)
+  expect((await boardTrips(w, { period: 'week', opengid: 'G-trips-00001' }, ANN)).trips).toBe(1)
+  const outsider = await boardTrips(w, { period: 'today' }, DAN)
+  expect(outsider.res.data).toMatchObject({ optedIn: false, me: null })
+  expect(outsider.trips).toBe(1)
+})
+
+test('a sync shows on the board at once; the timer writes every member\'s rows and then only what changed', async () => {
+  const w = await world({ [ANN.openid!]: 3000, [BEN.openid!]: 4000 })
+  for (const u of [ANN, BEN]) await w.rank('optIn', {}, u)
+  await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 8000 : 1000)) })) }, ANN)
+  expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*', '2.ben:4000'])
+  // Lost rows (a new day's key, or a write that failed) come back from the timer.
+  w.cloud.db.seed('rank_boards', []) // (the collection exists)
+  for (const r of w.cloud.db.dump('rank_boards').filter((r) => r.openid === BEN.openid)) await w.cloud.db.handle('database.removeDocument', { collectionName: 'rank_boards', query: JSON.stringify({ _id: r._id }), queryType: 'DOC', multi: false })
+  expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*'])
+  // One pass over both members (a page, within the budget): only BEN's two rows were written, ANN's were current.
+  expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ members: 2, written: 2, done: true })
+  expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*', '2.ben:4000'])
+  // Right after a full pass the timer rests.
+  expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ members: 0, written: 0, done: true })
+  expect(takeConsole().map((l) => JSON.parse(l))).toEqual([
+    { fn: 'rank', timer: 'boards', members: 2, written: 2, done: true },
+    { fn: 'rank', timer: 'boards', members: 0, written: 0, done: true },
+  ])
+  // A client cannot run the timer by sending its event.
+  expect((await w.cloud.callFromClient('rank', { Type: 'Timer', TriggerName: 'boards' }, ANN)).result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+})
+
+test('ties: equal steps share a rank, the next skips, and rows are ordered the same way every time', async () => {
+  const w = await world({ [ANN.openid!]: 5000, [BEN.openid!]: 5000, [CAT.openid!]: 5000, [DAN.openid!]: 4000 })
+  for (const u of [ANN, BEN, CAT, DAN]) await w.rank('optIn', {}, u)
+  const a = await w.rank('board', { period: 'today' }, DAN)
+  const b = await w.rank('board', { period: 'today' }, ANN)
+  expect(a.data.rows.map((r: { rank: number; steps: number }) => `${r.rank}:${r.steps}`)).toEqual(['1:5000', '1:5000', '1:5000', '4:4000'])
+  expect(a.data.rows.map((r: { nickname: string }) => r.nickname)).toEqual(b.data.rows.map((r: { nickname: string }) => r.nickname))
 })
 
 test('opting out removes the user from every board at once; syncing later keeps them out', async () => {

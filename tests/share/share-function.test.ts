@@ -23,7 +23,7 @@ test('an intent binds the share id to the caller, once; another user cannot take
   expect(w.cloud.db.dump('shares')).toEqual([expect.objectContaining({ _id: 'abc12345xyz', _openid: SHARER.openid })])
 })
 
-test('entries are attributed once per person, new and returning users told apart, the sharer not counted; counts by aggregation', async () => {
+test('entries are attributed once per person, new and returning users told apart, the sharer not counted; counts from counters', async () => {
   const w = world()
   await w.share('recordIntent', { shareId: 'share00001', page: 'pages/index/index', via: 'button' })
   await new Promise((r) => setTimeout(r, 5)) // newest first needs distinct times
@@ -44,8 +44,27 @@ test('entries are attributed once per person, new and returning users told apart
     ['share00001', 2, 1],
   ])
   expect(mine.data.totals).toEqual({ shares: 2, entries: 2, newUsers: 1 })
-  expect(w.cloud.db.log.some((l) => l.action === 'database.aggregateDocuments' && l.collection === 'share_entries')).toBe(true)
   expect((await w.share('myShares', {}, FRIEND)).data.shares).toEqual([])
+})
+
+test('counts are counters: the same friend entering 6 times at once counts once; reading never walks the entries; one round trip', async () => {
+  const w = world()
+  await w.share('recordIntent', { shareId: 'share00003', page: 'pages/index/index', via: 'menu' })
+  await w.call('user', 'login', {}, FRIEND)
+  const answers = await Promise.all(Array.from({ length: 6 }, () => w.share('recordEntry', { shareId: 'share00003', scene: 1007, page: 'pages/index/index' }, FRIEND)))
+  expect(answers.filter((a) => a.data?.attributed)).toHaveLength(1)
+  expect(w.cloud.db.dump('share_entries')).toHaveLength(1)
+  expect(w.cloud.db.dump('shares')[0]).toMatchObject({ entries: 1, newUsers: 1 })
+  expect(w.cloud.db.dump('share_totals')).toEqual([{ _id: SHARER.openid, entries: 1, newUsers: 1 }])
+  // Reading: no aggregation and no read of share_entries, whatever their number; one round trip.
+  const from = w.cloud.db.log.length
+  w.cloud.db.latencyMs = 2
+  const trips = w.cloud.db.roundTrips
+  const mine = await w.share('myShares', {})
+  w.cloud.db.latencyMs = 0
+  expect(mine.data.totals).toEqual({ shares: 1, entries: 1, newUsers: 1 })
+  expect(w.cloud.db.roundTrips - trips).toBe(1)
+  expect(w.cloud.db.log.slice(from).filter((l) => l.collection === 'share_entries' || l.action === 'database.aggregateDocuments')).toEqual([])
 })
 
 test('a group entry with a genuine CloudID records membership; a forged object and an expired id are refused', async () => {

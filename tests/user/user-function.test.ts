@@ -19,6 +19,26 @@ beforeEach(() => {
 })
 
 describe('login', () => {
+  test('two database round trips at most: first login, later logins, with a unionid; the answer is the stored record', async () => {
+    cloud.db.latencyMs = 2 // parallel requests share a trip (db-engine.ts)
+    const trips = async (caller: Caller) => {
+      const before = cloud.db.roundTrips
+      const res = await user('login', {}, caller)
+      return { res, trips: cloud.db.roundTrips - before }
+    }
+    const first = await trips(A)
+    const again = await trips(A)
+    const withUnion = await trips({ openid: 'o-union', unionid: 'U-union' })
+    const unionAgain = await trips({ openid: 'o-union', unionid: 'U-union' })
+    cloud.db.latencyMs = 0
+    expect([first.trips, again.trips, withUnion.trips, unionAgain.trips]).toEqual([2, 2, 2, 2])
+    // Built from what was written, not re-read: it matches the record.
+    const stored = cloud.db.dump('users').find((d) => d._id === again.res.data.profile.userId)!
+    expect(again.res.data.profile).toMatchObject({ nickname: stored.nickname, language: stored.language ?? 'zh_CN' })
+    expect(stored.loginCount).toBe(2)
+    expect(Math.abs(again.res.data.profile.lastLoginAt - (stored.lastLoginAt as Date).getTime())).toBeLessThan(1000)
+  })
+
   test('creates the user once, then records later logins', async () => {
     const first = await user('login')
     expect(first).toMatchObject({ ok: true, data: { isNew: true, profile: { nickname: '', phone: null } } })

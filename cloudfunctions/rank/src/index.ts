@@ -1,54 +1,48 @@
 /**
- * Cloud function `rank`: opt-in / opt-out and step boards (typings/rank.ts).
- * Boards are computed in the database: an aggregation over werun_days matching the period's
- * dates and `ranked: true` (index date + ranked), grouped by user, sorted and limited; only the
- * top rows' profiles are read. Opting out clears `ranked` on all the user's days and removes the
- * profile, so the user leaves every board at once (a row without a profile is never shown).
+ * Cloud function `rank`: opt-in / opt-out and step boards (typings/rank.ts), and the timer that
+ * keeps the precomputed boards (server/rank/board.ts) up to date.
+ * A board is one indexed read of `rank_boards` (scope, period, today's key, steps desc) plus,
+ * for a caller below the shown rows, one indexed count: two database round trips at most, at
+ * any number of users. The caller's own rows are written at once by werun.sync and optIn, so a
+ * user sees their change without waiting for the timer.
  */
 import * as v from 'valibot'
 import type { RankContract, RankRow } from '../../../typings/rank'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc } from '../../../server/db'
-import { lastDates } from '../../../server/werun/days'
-
-export const MEMBERS = 'rank_members'
-const DAYS = 'werun_days'
-const GROUPS = 'group_members'
-
-interface MemberDoc {
-  _id: string // openid
-  nickname: string
-  avatarFileId: string
-  joinedAt: Date
-}
-
-interface Sum {
-  _id: string
-  steps: number
-}
+import { errText } from '../../../server/errors'
+import { scalar } from '../../../server/input'
+import { wxContext } from '../../../server/wx'
+import { beijingDate, lastDates } from '../../../server/werun/days'
+import { ALL, BOARDS, DAYS, MEMBERS, PERIOD_DAYS, boardId, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
+import { countAhead, groupsOf, readBoard, recomputeBoards, removeRows, writeOwnRows } from '../../../server/rank/store'
 
 const empty = v.strictObject({})
 
-/** Competition ranking: equal steps share a rank, the next one skips (1, 2, 2, 4). */
-export function rankRows(sums: Sum[]): Array<Sum & { rank: number }> {
-  let rank = 0
-  return sums.map((s, i) => {
-    if (i === 0 || sums[i - 1]!.steps !== s.steps) rank = i + 1
-    return { ...s, rank }
-  })
-}
-
 export const DEFAULT_NICKNAME = '微信用户'
+/** Rows of a board by default. */
+const DEFAULT_ROWS = 50
+/** The timer's share of the function's 10 s: the rest is margin for the last page's writes. */
+export const TIMER_BUDGET_MS = 6000
 
-export const main = createRouter<RankContract>('rank', {
+export { rankRows }
+
+const router = createRouter<RankContract>('rank', {
   optIn: {
     input: empty,
     async handle(_input, ctx) {
-      const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1))
+      const now = Date.now()
+      const _ = db().command
+      const [[user], days, groups] = await Promise.all([
+        findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1)),
+        findDocs<{ date: string; steps: number }>(db().collection(DAYS).where({ _openid: ctx.openid, date: _.in(lastDates(PERIOD_DAYS.week, now)) }).limit(PERIOD_DAYS.week)),
+        groupsOf(ctx.openid),
+      ])
       // Without a nickname: WeChat's own default name, 微信用户, as other mini-programs show it.
-      const member: Omit<MemberDoc, '_id'> = { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '', joinedAt: new Date() }
-      await db().collection(MEMBERS).doc(ctx.openid).set({ data: member })
-      await db().collection(DAYS).where({ _openid: ctx.openid }).update({ data: { ranked: true } })
+      const member: MemberDoc = { _id: ctx.openid, nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '', joinedAt: new Date(now) }
+      const { _id, ...data } = member
+      await db().collection(MEMBERS).doc(_id).set({ data })
+      await writeOwnRows(ctx.openid, member, groups, days, now)
       return { optedIn: true as const }
     },
   },
@@ -57,7 +51,7 @@ export const main = createRouter<RankContract>('rank', {
     input: empty,
     async handle(_input, ctx) {
       await db().collection(MEMBERS).doc(ctx.openid).remove()
-      await db().collection(DAYS).where({ _openid: ctx.openid }).update({ data: { ranked: false } })
+      await removeRows(ctx.openid)
       return { optedIn: false as const }
     },
   },
@@ -65,8 +59,8 @@ export const main = createRouter<RankContract>('rank', {
   status: {
     input: empty,
     async handle(_input, ctx) {
-      const [member, groups] = await Promise.all([getDoc<MemberDoc>(MEMBERS, ctx.openid), findDocs<{ opengid: string }>(db().collection(GROUPS).where({ openid: ctx.openid }).limit(50))])
-      return { optedIn: !!member, groups: groups.map((g) => g.opengid) }
+      const [member, groups] = await Promise.all([getDoc<MemberDoc>(MEMBERS, ctx.openid), groupsOf(ctx.openid)])
+      return { optedIn: !!member, groups }
     },
   },
 
@@ -77,38 +71,43 @@ export const main = createRouter<RankContract>('rank', {
       limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
     }),
     async handle({ period, opengid, limit }, ctx) {
-      const _ = db().command
-      const $ = _.aggregate
-      const dates = lastDates(period === 'today' ? 1 : 7, Date.now())
-      const match: Record<string, unknown> = { date: _.in(dates), ranked: true }
-      if (opengid) {
-        const members = await findDocs<{ openid: string }>(db().collection(GROUPS).where({ opengid }).limit(1000))
-        if (!members.some((m) => m.openid === ctx.openid)) return ctx.fail('NOT_A_MEMBER', 'You can see the rank of groups you opened the app from.')
-        match._openid = _.in(members.map((m) => m.openid))
-      }
-      const top = (await db()
-        .collection(DAYS)
-        .aggregate()
-        .match(match)
-        .group({ _id: '$_openid', steps: $.sum('$steps') })
-        .sort({ steps: -1, _id: 1 })
-        .limit(limit ?? 50)
-        .end()) as unknown as { list: Sum[] }
-      const profiles = top.list.length ? await findDocs<MemberDoc>(db().collection(MEMBERS).where({ _id: _.in(top.list.map((s) => s._id)) }).limit(100)) : []
-      const byId = new Map(profiles.map((p) => [p._id, p]))
-      const shown = top.list.filter((s) => byId.has(s._id)) // opted out meanwhile: never shown
-      const toRow = (s: Sum & { rank: number }): RankRow => ({ rank: s.rank, nickname: byId.get(s._id)!.nickname, avatarFileId: byId.get(s._id)!.avatarFileId, steps: s.steps, me: s._id === ctx.openid })
-      const rows = rankRows(shown).map(toRow)
+      const now = Date.now()
+      const key = beijingDate(now)
+      const scope = opengid ?? ALL
+      // Round trip 1: four independent reads at once.
+      const [top, member, groups, mine] = await Promise.all([
+        readBoard(scope, period, key, limit ?? DEFAULT_ROWS),
+        getDoc<MemberDoc>(MEMBERS, ctx.openid),
+        groupsOf(ctx.openid),
+        getDoc<BoardDoc>(BOARDS, boardId(scope, period, key, ctx.openid)),
+      ])
+      if (opengid && !groups.includes(opengid)) return ctx.fail('NOT_A_MEMBER', 'You can see the rank of groups you opened the app from.')
+      const toRow = (r: BoardDoc & { rank: number }): RankRow => ({ rank: r.rank, nickname: r.nickname, avatarFileId: r.avatarFileId, steps: r.steps, me: r.openid === ctx.openid })
+      const rows = rankRows(top).map(toRow)
       let me = rows.find((r) => r.me) ?? null
-      const member = me ? null : await getDoc<MemberDoc>(MEMBERS, ctx.openid)
-      if (member) {
-        // Below the shown rows: my sum, and how many sums beat it (counted in the database too).
-        const mine = (await db().collection(DAYS).aggregate().match({ ...match, _openid: ctx.openid }).group({ _id: '$_openid', steps: $.sum('$steps') }).end()) as unknown as { list: Sum[] }
-        const steps = mine.list[0]?.steps ?? 0
-        const ahead = (await db().collection(DAYS).aggregate().match(match).group({ _id: '$_openid', steps: $.sum('$steps') }).match({ steps: _.gt(steps) }).count('n').end()) as unknown as { list: Array<{ n: number }> }
-        me = { rank: (ahead.list[0]?.n ?? 0) + 1, nickname: member.nickname, avatarFileId: member.avatarFileId, steps, me: true }
+      if (!me && member && mine) {
+        // Round trip 2, only below the shown rows: how many have more steps.
+        me = { rank: (await countAhead(scope, period, key, mine.steps)) + 1, nickname: mine.nickname, avatarFileId: mine.avatarFileId, steps: mine.steps, me: true }
       }
-      return { rows, me, period, dates }
+      return { rows, me, period, dates: lastDates(PERIOD_DAYS[period], now), optedIn: !!member, groups }
     },
   },
 })
+
+const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'rank', ...o }))
+
+export async function main(event: unknown, context?: { request_id?: string }): Promise<unknown> {
+  const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
+  // The timer (cloudbaserc.json, every minute): never from a client, which can send any event.
+  if (typeof ev.action !== 'string' && ev.Type === 'Timer' && wxContext().SOURCE !== 'wx_client') {
+    try {
+      const r = await recomputeBoards(Date.now(), TIMER_BUDGET_MS)
+      log({ timer: scalar(ev.TriggerName, 32), ...r })
+      return r
+    } catch (e) {
+      log({ timer: scalar(ev.TriggerName, 32), error: errText(e) })
+      throw e
+    }
+  }
+  return router(event, context)
+}

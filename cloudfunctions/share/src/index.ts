@@ -2,13 +2,19 @@
  * Cloud function `share`: share intents (the page's share id bound to the caller), entries from
  * shared cards (once per person and share, the sharer's own opens not counted, new users told
  * apart by their login count), group membership from group cards (CloudID checked through
- * OPEN_DATA_INFO), and the caller's shares with their counts (an aggregation over entries).
- * Contract: typings/share.ts. Collections: shares, share_entries, group_members.
+ * OPEN_DATA_INFO), and the caller's shares with their counts. Counts are counters kept when an
+ * entry is recorded (in one transaction with the entry, so a repeated entry never counts twice):
+ * `entries` / `newUsers` on each share and the sharer's totals in share_totals; reading them is
+ * one round trip at any number of entries.
+ * Contract: typings/share.ts. Collections: shares, share_entries, share_totals, group_members.
  */
 import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
 import { createRouter } from '../../../server/router'
-import { db, findDocs, getDoc, toMillis } from '../../../server/db'
+import { db, findDocs, getDoc, toMillis, transact, type Tx } from '../../../server/db'
+import { PERIOD_DAYS, MEMBERS, type MemberDoc } from '../../../server/rank/board'
+import { writeOwnRows } from '../../../server/rank/store'
+import { lastDates } from '../../../server/werun/days'
 import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
@@ -18,6 +24,7 @@ const SHARES = 'shares'
 const ENTRIES = 'share_entries'
 const GROUPS = 'group_members'
 const POSTERS = 'share_posters'
+const TOTALS = 'share_totals'
 
 /** The code opens this version of the mini-program (MINIPROGRAM_STATE, as for subscribe messages). */
 function envVersion(): 'release' | 'trial' | 'develop' {
@@ -33,6 +40,14 @@ interface ShareDoc {
   page: string
   via: ShareView['via']
   createdAt: Date
+  /** Counters kept by recordEntry (absent until the first entry). */
+  entries?: number
+  newUsers?: number
+}
+
+interface TotalsDoc {
+  entries: number
+  newUsers: number
 }
 
 const shareId = v.pipe(v.string(), v.regex(/^[a-z0-9]{8,16}$/, 'shareId must be 8-16 lowercase letters or digits'))
@@ -42,6 +57,16 @@ async function isNewUser(openid: string): Promise<boolean> {
   // The app records an entry after login: a user on their first login is new to the app.
   const [user] = await findDocs<{ loginCount?: number }>(db().collection('users').where({ openids: openid }).limit(1))
   return !user || (user.loginCount ?? 0) <= 1
+}
+
+/** A ranked user who enters a group appears on its board at once (server/rank/board.ts). */
+async function rankInGroup(openid: string, opengid: string): Promise<void> {
+  const _ = db().command
+  const now = Date.now()
+  const member = await getDoc<MemberDoc>(MEMBERS, openid)
+  if (!member) return
+  const days = await findDocs<{ date: string; steps: number }>(db().collection('werun_days').where({ _openid: openid, date: _.in(lastDates(PERIOD_DAYS.week, now)) }).limit(PERIOD_DAYS.week))
+  await writeOwnRows(openid, member, [opengid], days, now)
 }
 
 export const main = createRouter<ShareContract>('share', {
@@ -64,18 +89,25 @@ export const main = createRouter<ShareContract>('share', {
   recordEntry: {
     input: v.strictObject({ shareId, scene: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(9999)), page }),
     async handle(input, ctx) {
-      const share = await getDoc<ShareDoc>(SHARES, input.shareId)
+      const [share, newUser] = await Promise.all([getDoc<ShareDoc>(SHARES, input.shareId), isNewUser(ctx.openid)])
       if (!share || share._openid === ctx.openid) return { attributed: false, newUser: false }
-      const newUser = await isNewUser(ctx.openid)
-      try {
-        await db()
-          .collection(ENTRIES)
-          .add({ data: { _id: `${input.shareId}:${ctx.openid}`, shareId: input.shareId, sharer: share._openid, openid: ctx.openid, scene: input.scene, page: input.page, newUser, at: new Date() } })
-        return { attributed: true, newUser }
-      } catch (e) {
-        if (await getDoc(ENTRIES, `${input.shareId}:${ctx.openid}`)) return { attributed: false, newUser: false } // came in this way before
-        throw e
-      }
+      const entryId = `${input.shareId}:${ctx.openid}`
+      // The entry and both counters in one transaction: a repeated or concurrent entry of the
+      // same person finds the entry there and counts nothing.
+      const attributed = await transact(async (t: Tx): Promise<boolean> => {
+        const entry = t.collection(ENTRIES).doc(entryId)
+        if (((await entry.get()) as { data: unknown }).data) return false // came in this way before
+        const shareRef = t.collection(SHARES).doc(input.shareId)
+        const totalsRef = t.collection(TOTALS).doc(share._openid)
+        const cur = ((await shareRef.get()) as { data: ShareDoc | null }).data
+        const totals = ((await totalsRef.get()) as { data: TotalsDoc | null }).data
+        const add = newUser ? 1 : 0
+        await entry.set({ data: { shareId: input.shareId, sharer: share._openid, openid: ctx.openid, scene: input.scene, page: input.page, newUser, at: new Date() } })
+        await shareRef.update({ data: { entries: (cur?.entries ?? 0) + 1, newUsers: (cur?.newUsers ?? 0) + add } })
+        await totalsRef.set({ data: { entries: (totals?.entries ?? 0) + 1, newUsers: (totals?.newUsers ?? 0) + add } })
+        return true
+      })
+      return attributed ? { attributed: true, newUser } : { attributed: false, newUser: false }
     },
   },
 
@@ -93,6 +125,7 @@ export const main = createRouter<ShareContract>('share', {
       if (od.data.watermark && ctx.wx.APPID && od.data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The group data belongs to another mini-program.')
       try {
         await db().collection(GROUPS).add({ data: { _id: `${opengid}:${ctx.openid}`, opengid, openid: ctx.openid, joinedAt: new Date() } })
+        await rankInGroup(ctx.openid, opengid)
         return { opengid, firstTime: true }
       } catch (e) {
         if (await getDoc(GROUPS, `${opengid}:${ctx.openid}`)) return { opengid, firstTime: false }
@@ -131,19 +164,14 @@ export const main = createRouter<ShareContract>('share', {
   myShares: {
     input: v.strictObject({ limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50))) }),
     async handle({ limit }, ctx) {
-      const shares = await findDocs<ShareDoc>(db().collection(SHARES).where({ _openid: ctx.openid }).orderBy('createdAt', 'desc').limit(limit ?? 20))
-      // Counted in the database (index sharer + shareId), not by loading every entry.
-      const $ = db().command.aggregate
-      const agg = (await db()
-        .collection(ENTRIES)
-        .aggregate()
-        .match({ sharer: ctx.openid })
-        .group({ _id: '$shareId', entries: $.sum(1), newUsers: $.sum($.cond([$.eq(['$newUser', true]), 1, 0])) })
-        .end()) as unknown as { list: Array<{ _id: string; entries: number; newUsers: number }> }
-      const counts = new Map(agg.list.map((r) => [r._id, r]))
-      const views: ShareView[] = shares.map((s) => ({ shareId: s._id, page: s.page, via: s.via, createdAt: toMillis(s.createdAt), entries: counts.get(s._id)?.entries ?? 0, newUsers: counts.get(s._id)?.newUsers ?? 0 }))
-      const totals = agg.list.reduce((t, r) => ({ shares: t.shares, entries: t.entries + r.entries, newUsers: t.newUsers + r.newUsers }), { shares: shares.length, entries: 0, newUsers: 0 })
-      return { shares: views, totals }
+      // One round trip: the newest shares with their counters, the sharer's totals, the number of shares.
+      const [shares, totals, count] = await Promise.all([
+        findDocs<ShareDoc>(db().collection(SHARES).where({ _openid: ctx.openid }).orderBy('createdAt', 'desc').limit(limit ?? 20)),
+        getDoc<TotalsDoc>(TOTALS, ctx.openid),
+        db().collection(SHARES).where({ _openid: ctx.openid }).count() as Promise<{ total: number }>,
+      ])
+      const views: ShareView[] = shares.map((s) => ({ shareId: s._id, page: s.page, via: s.via, createdAt: toMillis(s.createdAt), entries: s.entries ?? 0, newUsers: s.newUsers ?? 0 }))
+      return { shares: views, totals: { shares: count.total, entries: totals?.entries ?? 0, newUsers: totals?.newUsers ?? 0 } }
     },
   },
 })

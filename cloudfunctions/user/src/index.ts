@@ -24,11 +24,9 @@ const getById = (id: string) => getDoc<UserDoc>(USERS, id)
 
 /** The caller's record: by UNIONID when WeChat gives one, else by OPENID. */
 async function findCaller(openid: string, unionid?: string): Promise<UserDoc | null> {
-  if (unionid) {
-    const byUnion = await findOne({ unionid })
-    if (byUnion) return byUnion
-  }
-  return findOne({ openids: openid })
+  // Both lookups at once (one round trip): the unionid record wins when there is one.
+  const [byUnion, byOpenid] = await Promise.all([unionid ? findOne({ unionid }) : Promise.resolve(null), findOne({ openids: openid })])
+  return byUnion ?? byOpenid
 }
 
 async function requireCaller(ctx: Ctx<'NOT_REGISTERED' | string>): Promise<UserDoc> {
@@ -43,8 +41,12 @@ async function reload(id: string): Promise<UserProfile> {
   return toProfile(doc)
 }
 
-/** Records a login on an existing record, merging a unionid it did not have yet. */
-async function touchLogin(user: UserDoc, openid: string, unionid?: string, language?: Locale): Promise<void> {
+/**
+ * Records a login on an existing record, merging a unionid it did not have yet, and answers the
+ * record as it now is, without reading it again (login's second and last round trip). The login
+ * time is the function's clock, which the database's serverDate matches within the call.
+ */
+async function touchLogin(user: UserDoc, openid: string, unionid?: string, language?: Locale): Promise<UserDoc> {
   const database = db()
   const _ = database.command
   const patch: Record<string, unknown> = {
@@ -55,6 +57,14 @@ async function touchLogin(user: UserDoc, openid: string, unionid?: string, langu
   if (unionid && !user.unionid) patch.unionid = unionid
   if (language && language !== user.language) patch.language = language
   await database.collection(USERS).doc(user._id).update({ data: patch })
+  return {
+    ...user,
+    openids: user.openids.includes(openid) ? user.openids : [...user.openids, openid],
+    ...(patch.unionid ? { unionid } : {}),
+    ...(patch.language ? { language } : {}),
+    loginCount: (user.loginCount ?? 0) + 1,
+    lastLoginAt: new Date(),
+  }
 }
 
 const SEC_CHECK_MESSAGES: Record<Suggest, string | null> = {
@@ -71,8 +81,7 @@ export const main = createRouter<UserContract>('user', {
       const existing = await findCaller(ctx.openid, UNIONID)
       if (existing) {
         if (existing.status === 'BLOCKED') ctx.fail('USER_BLOCKED', 'This account has been suspended. Contact customer service.')
-        await touchLogin(existing, ctx.openid, UNIONID, input.language)
-        return { profile: await reload(existing._id), isNew: false }
+        return { profile: toProfile(await touchLogin(existing, ctx.openid, UNIONID, input.language)), isNew: false }
       }
       const database = db()
       const id = userIdFor(UNIONID || ctx.openid)
@@ -91,14 +100,15 @@ export const main = createRouter<UserContract>('user', {
       }
       try {
         await database.collection(USERS).add({ data: doc })
-        return { profile: await reload(id), isNew: true }
+        // The record as written (serverDate times are the call's, within the call's duration).
+        const now = new Date()
+        return { profile: toProfile({ ...(doc as unknown as UserDoc), createdAt: now, lastLoginAt: now }), isNew: true }
       } catch (e) {
         // A concurrent first login created the same deterministic id. The duplicate-key
         // error is not reliably coded, so decide by reading, not by errCode.
         const raced = await getById(id)
         if (!raced) throw e
-        await touchLogin(raced, ctx.openid, UNIONID, input.language)
-        return { profile: await reload(id), isNew: false }
+        return { profile: toProfile(await touchLogin(raced, ctx.openid, UNIONID, input.language)), isNew: false }
       }
     },
   },

@@ -10,6 +10,8 @@ import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { openData, openDataInput } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
+import { MEMBERS, WRITE_CONCURRENCY, inBatches, type MemberDoc } from '../../../server/rank/board'
+import { groupsOf, writeOwnRows } from '../../../server/rank/store'
 
 export const DAYS = 'werun_days'
 export const SYNCS = 'werun_syncs'
@@ -46,20 +48,27 @@ export const main = createRouter<WerunContract>('werun', {
       const data: WeRunData = parsed.output
       if (data.watermark && ctx.wx.APPID && data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The WeRun data belongs to another mini-program.')
 
-      const days = toDays(data, Date.now())
+      const nowMs = Date.now()
+      const days = toDays(data, nowMs)
       const openid = ctx.openid
       const _ = db().command
-      const stored = days.length
-        ? await findDocs<DayDoc>(db().collection(DAYS).where({ _openid: openid, date: _.in(days.map((d) => d.date)) }).limit(100))
-        : []
+      // Independent reads at once: the stored days, and whether (and where) the user is ranked.
+      const [stored, member, groups] = await Promise.all([
+        days.length ? findDocs<DayDoc>(db().collection(DAYS).where({ _openid: openid, date: _.in(days.map((d) => d.date)) }).limit(100)) : Promise.resolve([] as DayDoc[]),
+        getDoc<MemberDoc>(MEMBERS, openid),
+        groupsOf(openid),
+      ])
       const have = new Map(stored.map((d) => [d.date, d.steps]))
       const changed = days.filter((d) => have.get(d.date) !== d.steps)
-      const now = new Date()
-      // Opted-in users' days take part in the ranks (cloudfunctions/rank): `ranked` is stored with each day.
-      const ranked = !!(await getDoc('rank_members', openid))
-      // `set` on a deterministic id is an upsert: a retried sync writes the same record.
-      await Promise.all(changed.map((d) => db().collection(DAYS).doc(`${openid}:${d.date}`).set({ data: { _openid: openid, date: d.date, steps: d.steps, ranked, updatedAt: now } })))
-      await db().collection(SYNCS).doc(openid).set({ data: { syncedAt: now, days: days.length } })
+      const now = new Date(nowMs)
+      // `set` on a deterministic id is an upsert: a retried sync writes the same record. At most
+      // WRITE_CONCURRENCY at once: a first sync has 31 days, CloudBase limits concurrent requests.
+      await inBatches(changed, WRITE_CONCURRENCY, async (d) => db().collection(DAYS).doc(`${openid}:${d.date}`).set({ data: { _openid: openid, date: d.date, steps: d.steps, updatedAt: now } }))
+      await Promise.all([
+        db().collection(SYNCS).doc(openid).set({ data: { syncedAt: now, days: days.length } }),
+        // A ranked user's own board rows at once (the timer does everyone else's), also on a new day with no new steps.
+        writeOwnRows(openid, member, groups, days, nowMs),
+      ])
       return { days: days.length, changed: changed.length }
     },
   },

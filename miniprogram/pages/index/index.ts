@@ -1,4 +1,4 @@
-import { errorText, fmt, locale, messages } from '../../lib/i18n'
+import { errorText, fmt, locale, messages, pageTexts } from '../../lib/i18n'
 import type { Locale, PageTexts } from '../../lib/i18n'
 import { followSession, session } from '../../lib/session'
 import type { SessionSnapshot, SessionState } from '../../lib/session'
@@ -35,8 +35,7 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
   data: { t: messages().pages.index, lang: '', state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false },
 
   onLoad() {
-    const t = messages().pages.index
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('index', 'navTitle')
     const lang = locale()
     if (inSinglePageMode()) {
       this.setData({ t, lang, singlePage: true })
@@ -52,8 +51,7 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
     // By the locale's name: setData copies, so the table in data is never the table itself.
     const lang = locale()
     if (lang === this.data.lang) return
-    const t = messages().pages.index
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('index', 'navTitle')
     this.setData(this.data.singlePage ? { t, lang } : { t, lang, ...sessionTexts(session.snapshot, t) })
   },
 

@@ -7,7 +7,7 @@
  * adapter. Connection logic: ble/link.ts; bytes: protocol/.
  */
 import { ensurePrivacy, privacyMessage } from '../../lib/privacy'
-import { fmt, messages } from '../../lib/i18n'
+import { fmt, messages, pageTexts } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
 import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
@@ -17,7 +17,7 @@ import { LightLink, signalBars } from './ble/link'
 import type { FoundDevice, LinkState } from './ble/link'
 import { parseRemembered, STORAGE_KEY } from './ble/remember'
 import type { Remembered } from './ble/remember'
-import { FrameBatcher, LatestWins } from './ble/schedule'
+import { FrameBatcher, LatestWins, SCAN_INTERVAL_MS, Sampler, listPatch } from './ble/schedule'
 import { shareCard } from '../../lib/share'
 
 export type LightPageState = 'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
@@ -68,6 +68,11 @@ type SliderEvent = { detail: { value: number }; currentTarget: { dataset: { cont
 interface Custom {
   link: LightLink
   batch: FrameBatcher<Record<string, unknown>>
+  /** Scan results, handed on at most every SCAN_INTERVAL_MS. */
+  scan: Sampler<FoundDevice[]>
+  /** The device rows sent to the batcher last (the next scan result is diffed against them). */
+  shown: DeviceView[]
+  showDevices(list: FoundDevice[]): void
   throttle: LatestWins<LightChange>
   committed: LightState
   remembered: Remembered | null
@@ -149,16 +154,19 @@ Page<Data, Custom>({
   // Per-page objects, created in onLoad (WeChat copies option fields onto each page instance).
   link: null as unknown as LightLink,
   batch: null as unknown as FrameBatcher<Record<string, unknown>>,
+  scan: null as unknown as Sampler<FoundDevice[]>,
+  shown: [],
   throttle: null as unknown as LatestWins<LightChange>,
   committed: DEFAULT_STATE,
   remembered: null,
   autoConnectId: '',
 
   onLoad() {
-    const t = texts()
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('light', 'navTitle')
     this.setData({ t, presets: named(PRESETS, 'preset', t), swatches: swatchViews(t) })
     this.batch = new FrameBatcher((patch) => this.setData(patch))
+    this.scan = new Sampler((list) => this.showDevices(list), SCAN_INTERVAL_MS)
+    this.shown = []
     this.throttle = new LatestWins<LightChange>(WRITE_INTERVAL_MS, (_key, change) => this.apply(change))
     this.link = new LightLink(wx, {
       devices: (list) => this.onDevices(list),
@@ -184,6 +192,7 @@ Page<Data, Custom>({
 
   onUnload() {
     this.throttle.cancel()
+    this.scan.cancel()
     this.batch.cancel()
     void this.link.close()
   },
@@ -255,6 +264,8 @@ Page<Data, Custom>({
       this.setData({ message: p.message, fix: p.fix })
       return
     }
+    this.scan.cancel()
+    this.shown = []
     this.setData({ state: 'SCANNING', devices: [], message: '', fix: 'NONE' })
   },
 
@@ -270,8 +281,15 @@ Page<Data, Custom>({
       this.connect(wanted).catch(() => undefined)
       return
     }
-    // Found devices arrive many times a second: one setData per frame at most.
-    this.batch.set({ devices: list.map((d) => deviceView(d, this.data.t)) })
+    // Adverts arrive many times a second: sampled 4 times a second, only changed rows sent.
+    this.scan.push(list)
+  },
+
+  showDevices(list) {
+    const views = list.map((d) => deviceView(d, this.data.t))
+    const patch = listPatch('devices', this.shown, views, (a, b) => a.deviceId === b.deviceId && a.signalText === b.signalText && a.bars === b.bars && a.name === b.name)
+    this.shown = views
+    if (Object.keys(patch).length) this.batch.set(patch)
   },
 
   onPick(e) {
@@ -294,6 +312,7 @@ Page<Data, Custom>({
 
   /** Rejects like the wx call that failed; onLinkState has already shown the problem. */
   async connect(device) {
+    this.scan.cancel()
     this.batch.flush()
     await this.link.connect(device)
   },
@@ -337,7 +356,8 @@ Page<Data, Custom>({
   onStatus(status) {
     this.committed = { ...this.committed, on: status.on, mode: status.mode, color: status.color, white: status.white, effect: status.effect ?? this.committed.effect, speed: status.speed }
     this.remember()
-    this.setData({ light: lightView(this.committed) })
+    // The light's own notifications come at its pace, not the user's: through the batcher.
+    this.batch.set({ light: lightView(this.committed) })
   },
 
   apply(change) {

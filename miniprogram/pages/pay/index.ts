@@ -4,7 +4,7 @@
  * WeChat's payment sheet, and then CONFIRMS with the server: the sheet's success proves
  * nothing, getOrder asks WeChat Pay when the callback has not arrived yet.
  */
-import { errorText, fmt, messages } from '../../lib/i18n'
+import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
@@ -58,8 +58,7 @@ Page<Data, Methods>({
   pending: null,
 
   onLoad() {
-    const t = messages().pages.pay
-    void wx.setNavigationBarTitle({ title: t.shopNavTitle })
+    const t = pageTexts('pay', 'shopNavTitle')
     if (inSinglePageMode()) {
       this.setData({ t, state: 'SINGLE_PAGE' })
       return

@@ -1,4 +1,4 @@
-import { LOCALES, errorText, fmt, locale, messages, setLocale } from '../../lib/i18n'
+import { LOCALES, errorText, fmt, locale, messages, setLocale, pageTexts } from '../../lib/i18n'
 import type { Locale, PageTexts } from '../../lib/i18n'
 import type { UserProfile } from '../../../typings/user'
 import { call } from '../../lib/call'
@@ -61,8 +61,7 @@ Page<Data, Methods>({
   data: { t: messages().pages.profile, languages: [], state: 'LOADING', error: '', profile: null, busy: '', notice: '', noticeType: '' },
 
   onLoad() {
-    const t = messages().pages.profile
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('profile', 'navTitle')
     this.setData({ t, languages: languageChoices() })
     this.unfollow = followSession((s) => this.render(s))
   },
@@ -163,8 +162,7 @@ Page<Data, Methods>({
     const chosen = e.currentTarget.dataset.locale
     if ((chosen !== 'zh_CN' && chosen !== 'en') || chosen === locale() || this.data.busy) return
     setLocale(chosen)
-    const t = messages().pages.profile
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('profile', 'navTitle')
     this.setData({ t, languages: languageChoices(), busy: 'language', notice: '' })
     const res = await call('user', 'updateProfile', { language: chosen })
     if (res.ok) this.done(res.data.profile, t.languageSaved, 'info')

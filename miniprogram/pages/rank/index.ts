@@ -2,7 +2,7 @@
  * Step rank: opt in or out, today or the last 7 days, everyone or one of the user's WeChat
  * groups (typings/rank.ts). One setData per tap.
  */
-import { errorText, fmt, messages } from '../../lib/i18n'
+import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import type { RankPeriod, RankRow } from '../../../typings/rank'
 import { call } from '../../lib/call'
@@ -68,8 +68,7 @@ Page<Data, Methods>({
   data: { t: messages().pages.rank, state: 'LOADING', error: '', optedIn: false, busy: false, period: 'today', scope: '', groups: [], rows: [], me: null, meShown: false },
 
   onLoad() {
-    const t = messages().pages.rank
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('rank', 'navTitle')
     this.setData({ t })
     void this.start()
   },
@@ -78,15 +77,9 @@ Page<Data, Methods>({
     return ids.map((id, i) => ({ id, label: fmt(this.data.t.group, { n: i + 1 }) }))
   },
 
+  /** One call: the board answers whether the user opted in and their groups too. */
   async start() {
-    const res = await call('rank', 'status', {})
-    if (!res.ok) {
-      this.setData({ state: 'ERROR', error: errorText(res.error) })
-      return
-    }
-    const groups = this.groupViews(res.data.groups)
-    if (!res.data.optedIn) this.setData({ state: 'READY', optedIn: false, groups })
-    else await this.board(this.data.period, this.data.scope, { optedIn: true, groups })
+    await this.board(this.data.period, this.data.scope)
   },
 
   async board(period, scope, patch = {}) {
@@ -95,7 +88,11 @@ Page<Data, Methods>({
       this.setData({ ...patch, state: 'ERROR', busy: false, error: errorText(res.error) })
       return
     }
-    const { rows, me } = res.data
+    const { rows, me, optedIn, groups } = res.data
+    if (!optedIn) {
+      this.setData({ ...patch, state: 'READY', busy: false, optedIn: false, groups: this.groupViews(groups), rows: [], me: null, meShown: false })
+      return
+    }
     // Avatars are cloud files: one getTempFileURL for the board (a missing one shows the initial instead).
     const urls = await avatarUrls([...rows, ...(me ? [me] : [])].map((r) => r.avatarFileId))
     const t = this.data.t
@@ -103,7 +100,7 @@ Page<Data, Methods>({
       const name = i < 0 ? fmt(t.you, { name: r.nickname }) : r.nickname
       return { ...r, key: `${r.rank}-${i}`, avatar: urls.get(r.avatarFileId) ?? '', name, label: fmt(t.rowLabel, { rank: r.rank, name, steps: r.steps }) }
     }
-    this.setData({ ...patch, state: 'READY', busy: false, period, scope, rows: rows.map(view), me: me ? view(me, -1) : null, meShown: rows.some((r) => r.me) })
+    this.setData({ ...patch, state: 'READY', busy: false, optedIn: true, groups: this.groupViews(groups), period, scope, rows: rows.map(view), me: me ? view(me, -1) : null, meShown: rows.some((r) => r.me) })
   },
 
   onRetry() {
@@ -116,7 +113,7 @@ Page<Data, Methods>({
     this.setData({ busy: true })
     const res = await call('rank', 'optIn', {})
     if (!res.ok) this.setData({ busy: false, state: 'ERROR', error: errorText(res.error) })
-    else await this.board(this.data.period, this.data.scope, { optedIn: true })
+    else await this.board(this.data.period, this.data.scope)
   },
 
   async onOptOut() {

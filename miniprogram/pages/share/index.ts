@@ -1,5 +1,5 @@
 /** My shares: what I offered to share and how many people came in through each (typings/share.ts). */
-import { errorText, fmt, messages } from '../../lib/i18n'
+import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import type { ShareView } from '../../../typings/share'
@@ -72,8 +72,7 @@ Page<Data, Methods>({
   data: { t: messages().pages.share, poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
 
   onLoad() {
-    const t = messages().pages.share
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('share', 'navTitle')
     this.setData({ t })
   },
 

@@ -4,7 +4,7 @@
  * to it, and the proof it returns is handed to the page that opened this one (event channel
  * `soterProof`), e.g. the order page's refund. Every errCode has a message and a next step.
  */
-import { errorText, fmt, messages } from '../../lib/i18n'
+import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 import { call } from '../../lib/call'
@@ -47,8 +47,7 @@ Page<Data, Custom>({
   onLoad(query: Record<string, string | undefined>) {
     this.subject = /^[A-Za-z0-9_-]{1,64}$/.test(query.subject ?? '') ? query.subject! : ''
     this.back = query.back === '1'
-    const t = messages().pages.soter
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('soter', 'navTitle')
     this.setData({ t, purpose: purposeOf(query.purpose) })
     void this.check()
   },

@@ -3,7 +3,7 @@
  * wx.getWeRunData, sends its CloudID to `werun.sync` (fetching again once if it expired), and
  * shows the chart and stats for 7 or 31 days. One setData per user action.
  */
-import { errorText, fmt, messages } from '../../lib/i18n'
+import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
 import type { PageTexts } from '../../lib/i18n'
 import type { StepDay } from '../../../typings/werun'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
@@ -48,8 +48,7 @@ Page<Data, Methods>({
   data: { t: messages().pages.werun, legend: '', summary: '', state: 'CHECKING', error: '', range: 7, mode: 'bar', days: [], today: '', goal: 0, goalText: '', stats: { total: '0', average: '0', best: '-', streak: 0 } },
 
   onLoad() {
-    const t = messages().pages.werun
-    void wx.setNavigationBarTitle({ title: t.navTitle })
+    const t = pageTexts('werun', 'navTitle')
     this.setData({ t })
     void this.start()
   },

@@ -142,20 +142,41 @@ export class LatestWins<T> {
 
 /** ~60 fps: a frame of user input. */
 export const FRAME_MS = 16
+/**
+ * WeChat advises at most 20 setData a second (性能优化: setData 的频率): every patch the page
+ * makes outside a user action goes through one batcher that applies at most once per this.
+ */
+export const SETDATA_INTERVAL_MS = 50
+/** Scan results (many adverts a second) reach the batcher at most 4 times a second. */
+export const SCAN_INTERVAL_MS = 250
 
-/** Collects setData patches and applies them together, at most once per frame. */
+/**
+ * Collects setData patches and applies them together: the first after a frame, then never
+ * sooner than `intervalMs` after the previous one, so the rate stays ≤ 1000 / intervalMs.
+ */
 export class FrameBatcher<P extends Record<string, unknown>> {
   private pending: Partial<P> | null = null
   private handle: unknown = null
+  private last = -Infinity
 
   constructor(
     private readonly apply: (patch: Partial<P>) => void,
     private readonly timers: Timers = realTimers,
+    private readonly intervalMs: number = SETDATA_INTERVAL_MS,
   ) {}
 
   set(patch: Partial<P>): void {
-    this.pending = { ...(this.pending ?? {}), ...patch }
-    if (this.handle === null) this.handle = this.timers.setTimeout(() => this.flush(), FRAME_MS)
+    // A key set again moves to the end, and a whole value drops the paths into it that wait
+    // (`devices` after `devices[1]`): setData applies keys in order, the newest must win.
+    const pending: Record<string, unknown> = { ...(this.pending ?? {}) }
+    for (const [k, v] of Object.entries(patch)) {
+      for (const old of Object.keys(pending)) if (old === k || old.startsWith(`${k}[`) || old.startsWith(`${k}.`)) delete pending[old]
+      pending[k] = v
+    }
+    this.pending = pending as Partial<P>
+    if (this.handle !== null) return
+    const wait = Math.max(FRAME_MS, this.last + this.intervalMs - this.timers.now())
+    this.handle = this.timers.setTimeout(() => this.flush(), wait)
   }
 
   flush(): void {
@@ -163,13 +184,66 @@ export class FrameBatcher<P extends Record<string, unknown>> {
     this.handle = null
     const patch = this.pending
     this.pending = null
-    if (patch) this.apply(patch)
+    if (patch) {
+      this.last = this.timers.now()
+      this.apply(patch)
+    }
   }
 
   cancel(): void {
     if (this.handle !== null) this.timers.clearTimeout(this.handle)
     this.handle = null
     this.pending = null
+  }
+}
+
+/**
+ * The patch that turns the list shown into `next`: only the rows that changed
+ * (`devices[i]`), or the whole list when it got shorter. Empty when nothing changed.
+ */
+export function listPatch<T>(key: string, shown: readonly T[], next: readonly T[], same: (a: T, b: T) => boolean): Record<string, unknown> {
+  if (next.length < shown.length) return { [key]: next }
+  const patch: Record<string, unknown> = {}
+  next.forEach((row, i) => {
+    const before = shown[i]
+    if (before === undefined || !same(before, row)) patch[`${key}[${i}]`] = row
+  })
+  return patch
+}
+
+/** Keeps the latest value and hands it on at most once per `intervalMs` (the first at once). */
+export class Sampler<T> {
+  private latest: { value: T } | null = null
+  private handle: unknown = null
+  private last = -Infinity
+
+  constructor(
+    private readonly emit: (value: T) => void,
+    private readonly intervalMs: number,
+    private readonly timers: Timers = realTimers,
+  ) {}
+
+  push(value: T): void {
+    this.latest = { value }
+    if (this.handle !== null) return
+    const wait = Math.max(0, this.last + this.intervalMs - this.timers.now())
+    if (wait === 0) this.fire()
+    else this.handle = this.timers.setTimeout(() => this.fire(), wait)
+  }
+
+  private fire(): void {
+    this.handle = null
+    const l = this.latest
+    this.latest = null
+    if (!l) return
+    this.last = this.timers.now()
+    this.emit(l.value)
+  }
+
+  cancel(): void {
+    if (this.handle !== null) this.timers.clearTimeout(this.handle)
+    this.handle = null
+    this.latest = null
   }
 }
 

@@ -2,7 +2,7 @@
  * One order: status, amount, times, fulfilment and refund. An unpaid order can be paid from
  * here until it expires; a paid one can be refunded within the refund window.
  */
-import { errorText, fmt, messages } from '../../../lib/i18n'
+import { errorText, fmt, messages, pageTexts } from '../../../lib/i18n'
 import type { PageTexts } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
@@ -50,8 +50,7 @@ Page<Data, Methods>({
 
   onLoad(query: Record<string, string | undefined>) {
     this.orderId = decodeURIComponent(query.id ?? '')
-    const t = messages().pages.pay
-    void wx.setNavigationBarTitle({ title: t.orderNavTitle })
+    const t = pageTexts('pay', 'orderNavTitle')
     this.setData({ t, contact: { sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }), path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}` } })
     void this.load()
   },

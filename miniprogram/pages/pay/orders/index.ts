@@ -1,5 +1,5 @@
 /** My orders: newest first, paged ("Load more"), each row opens the order. */
-import { errorText, messages } from '../../../lib/i18n'
+import { errorText, messages, pageTexts } from '../../../lib/i18n'
 import type { PageTexts } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
@@ -30,8 +30,7 @@ Page<Data, Methods>({
   data: { t: messages().pages.pay, state: 'LOADING', error: '', orders: [], more: false, loadingMore: false },
 
   onLoad() {
-    const t = messages().pages.pay
-    void wx.setNavigationBarTitle({ title: t.ordersNavTitle })
+    const t = pageTexts('pay', 'ordersNavTitle')
     this.setData({ t })
   },
 

@@ -1,0 +1,84 @@
+/**
+ * Precomputed step boards (#18). A board row is a document of `rank_boards`:
+ *   _id `<scope>|<period>|<key>|<openid>`, scope `all` or a group's opengid, period `today` or
+ *   `week`, key the Beijing date the board is for, the member's steps, name and avatar.
+ * Index `scope_period_key_steps` (scope, period, key, steps desc) answers a board with one read
+ * and "my place" with one count, whatever the number of users.
+ *
+ * Who writes them:
+ * - `werun.sync` and `rank.optIn`: the caller's own rows at once (the user sees their change);
+ * - `rank.optOut`: removes the caller's rows;
+ * - the `rank` timer: every opted-in member's rows for today's key, a page of members at a time
+ *   within a time budget, continuing from a cursor on the next tick (recomputeBoards).
+ * Pure parts (totals, ids, rows) are plain functions; the rest only reads and writes.
+ */
+import type { RankPeriod } from '../../typings/rank'
+import { lastDates } from '../werun/days'
+
+export const BOARDS = 'rank_boards'
+export const MEMBERS = 'rank_members'
+export const GROUPS = 'group_members'
+export const DAYS = 'werun_days'
+/** The board of everyone who opted in (an opengid is 8-64 characters, so never this). */
+export const ALL = 'all'
+export const PERIODS: readonly RankPeriod[] = ['today', 'week']
+export const PERIOD_DAYS: Record<RankPeriod, number> = { today: 1, week: 7 }
+/** Writes in flight at once (CloudBase limits a function's concurrent database requests). */
+export const WRITE_CONCURRENCY = 10
+/** Groups of one user that take part in boards (the most group_members a user's query reads). */
+export const MAX_GROUPS = 50
+
+export interface MemberDoc {
+  _id: string // openid
+  nickname: string
+  avatarFileId: string
+  joinedAt: Date
+}
+
+export interface BoardDoc {
+  _id: string
+  scope: string
+  period: RankPeriod
+  key: string
+  openid: string
+  steps: number
+  nickname: string
+  avatarFileId: string
+}
+
+export const boardId = (scope: string, period: RankPeriod, key: string, openid: string): string => `${scope}|${period}|${key}|${openid}`
+
+/** Steps of today and of the 7 days ending today (Beijing dates), from a user's days. */
+export function periodTotals(days: ReadonlyArray<{ date: string; steps: number }>, now: number): Record<RankPeriod, number> {
+  const out = {} as Record<RankPeriod, number>
+  for (const period of PERIODS) {
+    const dates = new Set(lastDates(PERIOD_DAYS[period], now))
+    out[period] = days.reduce((sum, d) => (dates.has(d.date) ? sum + d.steps : sum), 0)
+  }
+  return out
+}
+
+/** A member's rows on every board they belong to: everyone's and each of their groups'. */
+export function memberRows(openid: string, member: Pick<MemberDoc, 'nickname' | 'avatarFileId'>, groups: readonly string[], totals: Record<RankPeriod, number>, key: string): BoardDoc[] {
+  const scopes = [ALL, ...new Set(groups)].slice(0, 1 + MAX_GROUPS)
+  return scopes.flatMap((scope) => PERIODS.map((period) => ({ _id: boardId(scope, period, key, openid), scope, period, key, openid, steps: totals[period], nickname: member.nickname, avatarFileId: member.avatarFileId })))
+}
+
+/** Competition ranking over rows sorted by steps: equal steps share a rank, the next skips (1, 2, 2, 4). */
+export function rankRows<T extends { steps: number }>(sorted: readonly T[]): Array<T & { rank: number }> {
+  let rank = 0
+  return sorted.map((s, i) => {
+    if (i === 0 || sorted[i - 1]!.steps !== s.steps) rank = i + 1
+    return { ...s, rank }
+  })
+}
+
+/** Runs `fn` over `items`, at most `size` at a time. */
+export async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn))
+}
+
+/** Whether a stored row already says what `next` says (the timer writes only what changed). */
+export function sameRow(stored: Partial<BoardDoc> | undefined, next: BoardDoc): boolean {
+  return !!stored && stored.steps === next.steps && stored.nickname === next.nickname && stored.avatarFileId === next.avatarFileId
+}
