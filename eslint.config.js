@@ -3,7 +3,7 @@ const js = require('@eslint/js')
 const tseslint = require('typescript-eslint')
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/**', 'cloudfunctions/*/index.js', '.localcloud/**', '.reports/**', 'coverage/**', 'tests/fixtures/**'] },
+  { ignores: ['node_modules/**', 'cloudfunctions/*/index.js', 'cloudfunctions/*/bundle.js', '.localcloud/**', '.reports/**', 'coverage/**', 'tests/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

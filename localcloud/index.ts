@@ -20,7 +20,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { listFunctions } from './project'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { DbEngine, type CollectionSpec } from './db-engine'
 import { MessagePush } from './message-push'
 import { PaySandbox } from './pay-sandbox'
@@ -242,8 +242,9 @@ export class LocalCloud {
   /** Forgets loaded function bundles (all, or one) so the next call loads the rebuilt index.js. */
   reload(name?: string): void {
     for (const fn of name ? [name] : [...this.modules.keys()]) {
-      const file = join(this.root, 'cloudfunctions', fn, 'index.js')
-      delete require.cache[require.resolve(file)]
+      // index.js and the bundle it loads (scripts/build-functions.ts).
+      const dir = join(this.root, 'cloudfunctions', fn) + sep
+      for (const key of Object.keys(require.cache)) if (key.startsWith(dir) && !key.includes(`${sep}node_modules${sep}`)) delete require.cache[key]
       this.modules.delete(fn)
     }
   }

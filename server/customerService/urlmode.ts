@@ -20,7 +20,7 @@
  * remembers timestamp + nonce for the window (the database, shared by every instance), so a
  * captured request cannot be replayed. DTDs are refused in the prolog; parse errors are 400s.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser'
+import { parsePushXml } from './xml'
 import type { PushUrlConfig } from './config'
 import { PushCryptoError, aesKey, decryptMessage, sameSignature, sha1Signature } from './wxcrypt'
 
@@ -73,21 +73,9 @@ const STATUS: Record<RejectCode, number> = {
 const reject = (code: RejectCode, detail: string): UrlOutcome => ({ kind: 'reject', status: STATUS[code], code, detail })
 
 // Values stay strings (MsgId is a 64-bit integer); entities inside CDATA are left alone.
-const xml = new XMLParser({ parseTagValue: false, parseAttributeValue: false, ignoreAttributes: true, processEntities: true, trimValues: false })
-
-/** The `<xml>` root's children, or null when the text is not well-formed or carries a DTD. */
+/** The `<xml>` root's children, or null when the text is not well-formed or carries a DTD (./xml.ts). */
 export function parseXml(body: string): Record<string, unknown> | null {
-  // A DOCTYPE can declare entities (billion laughs); WeChat never sends one. Only the prolog (the
-  // text before the root element) is looked at: a message may well contain "<!DOCTYPE" as text.
-  const root = body.search(/<[A-Za-z_]/)
-  if (/<!DOCTYPE|<!ENTITY/i.test(root < 0 ? body : body.slice(0, root))) return null
-  try {
-    if (XMLValidator.validate(body) !== true) return null
-    const doc = xml.parse(body) as { xml?: unknown }
-    return doc.xml && typeof doc.xml === 'object' && !Array.isArray(doc.xml) ? (doc.xml as Record<string, unknown>) : null
-  } catch {
-    return null // deeply nested or hostile input the parser gives up on: malformed, not a crash
-  }
+  return parsePushXml(body)
 }
 
 /** JSON, with MsgId kept exact: a 64-bit integer does not survive JSON.parse as a number. */
