@@ -89,6 +89,44 @@ const fileEngines = new Set<DbEngine>()
 let exitHook = false
 
 type Scalar = string | number | boolean
+
+/**
+ * A compound index (equality fields, then one ordered field), as CloudBase keeps it: per value of
+ * the equality fields, the documents in the order of the last field. Answers "the first n by
+ * steps" and "how many above x" without looking at the rest.
+ */
+interface SortedIndex {
+  name: string
+  eqFields: string[]
+  sortField: string
+  /** group key -> entries ascending by (value, _id). */
+  groups: Map<string, Array<{ v: number | string; id: string }>>
+  /** Documents this index cannot place (array or missing fields, odd values): always candidates. */
+  loose: Set<string>
+}
+
+function cmp(a: { v: number | string; id: string }, b: { v: number | string; id: string }): number {
+  if (a.v !== b.v) {
+    if (typeof a.v !== typeof b.v) return typeof a.v === 'number' ? -1 : 1
+    return a.v < b.v ? -1 : 1
+  }
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
+
+/** First position whose entry is not before `e` (binary search). */
+function lowerBound(list: Array<{ v: number | string; id: string }>, e: { v: number | string; id: string }): number {
+  let lo = 0
+  let hi = list.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (cmp(list[mid]!, e) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte'])
+
 const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
 const scalarKey = (v: Scalar) => `${typeof v}:${String(v)}`
 
@@ -104,6 +142,8 @@ export class DbEngine {
   fileWrites = 0
   /** collection -> field (first of a declared index) -> value key -> ids. */
   private eqIndexes = new Map<string, Map<string, Map<string, Set<string>>>>()
+  /** collection -> compound indexes with an ordered last field. */
+  private sortedIndexes = new Map<string, SortedIndex[]>()
   /** collection -> unique index name -> key -> id. */
   private uniqueIndexes = new Map<string, Map<string, Map<string, string>>>()
   /** Insertion order of each document, so indexed reads keep the collection's natural order. */
@@ -167,9 +207,11 @@ export class DbEngine {
     for (const d of docs) {
       const doc = { ...d, _id: typeof d._id === 'string' ? d._id : newId() } as Doc
       this.checkUnique(name, doc, coll)
-      this.put(name, doc._id, doc)
+      this.put(name, doc._id, doc, true)
       this.bump(name, doc._id)
     }
+    // Sorted indexes are rebuilt once for a bulk load (one sort, not an insertion per document).
+    this.reindex(name)
     this.persist()
   }
 
@@ -248,7 +290,7 @@ export class DbEngine {
       case 'database.getDocument':
         return { list: this.find(p).map((d) => EJSON.stringify(d, { relaxed: false })) }
       case 'database.calculateDocument':
-        return { total: this.matching(p).length }
+        return { total: this.count(p) }
       case 'database.insertDocument':
         return { insertedIds: this.insert(p) }
       case 'database.modifyDocument':
@@ -294,6 +336,72 @@ export class DbEngine {
     return [...base.values()]
   }
 
+  /**
+   * A sorted index whose equality fields the query gives as scalars: the matching group's
+   * entries (ascending), narrowed by a range on the ordered field, plus the loose documents.
+   */
+  private sortedSlice(name: string, query: Record<string, unknown>, sortField?: string): { ix: SortedIndex; entries: Array<{ v: number | string; id: string }>; exact: boolean } | null {
+    for (const ix of this.sortedIndexes.get(name) ?? []) {
+      if (sortField !== undefined && ix.sortField !== sortField) continue
+      const eq = ix.eqFields.map((f) => query[f])
+      if (!eq.every(isScalar)) continue
+      let entries = ix.groups.get(JSON.stringify(eq.map((x) => scalarKey(x as Scalar)))) ?? []
+      const cond = query[ix.sortField]
+      let exact = Object.keys(query).every((k) => ix.eqFields.includes(k) || k === ix.sortField)
+      if (cond !== undefined) {
+        const ops = cond && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof Date) ? Object.entries(cond as Record<string, unknown>).map(([op, v]) => [op, v instanceof Date ? v.getTime() : v] as [string, unknown]) : null
+        if (!ops || !ops.every(([op, v]) => RANGE_OPS.has(op) && (typeof v === 'number' || typeof v === 'string'))) {
+          exact = false
+        } else {
+          for (const [op, v] of ops as Array<[string, number | string]>) {
+            const lowest = { v, id: '' }
+            const start = lowerBound(entries, lowest)
+            let end = start
+            while (end < entries.length && entries[end]!.v === v) end++
+            if (op === '$gt') entries = entries.slice(end)
+            else if (op === '$gte') entries = entries.slice(start)
+            else if (op === '$lt') entries = entries.slice(0, start)
+            else entries = entries.slice(0, end)
+          }
+        }
+      }
+      return { ix, entries, exact: exact && ix.loose.size === 0 }
+    }
+    return null
+  }
+
+  /**
+   * find() through a sorted index when the query fixes its equality fields and sorts by its
+   * ordered field first: documents are taken in index order until the page is full and the
+   * last value's ties are all in, then sorted and cut as usual.
+   */
+  private findOrdered(name: string, query: Record<string, unknown>, order: Record<string, 1 | -1>, offset: number, limit: number): Doc[] | null {
+    const [first, dir] = Object.entries(order)[0] ?? []
+    if (!first) return null
+    const slice = this.sortedSlice(name, query, first)
+    if (!slice) return null
+    const coll = this.requireCollection(name)
+    const q = new Query(query)
+    const picked: Doc[] = [...slice.ix.loose].map((id) => coll.get(id)!).filter((d) => d && q.test(d))
+    const want = offset + limit
+    let count = 0
+    let lastV: number | string | undefined
+    const entries = slice.entries
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[dir === -1 ? entries.length - 1 - k : k]!
+      if (count >= want && e.v !== lastV) break
+      const doc = coll.get(e.id)
+      if (!doc || !q.test(doc)) continue
+      picked.push(doc)
+      count++
+      lastV = e.v
+    }
+    // In the collection's natural order first, so ties the order leaves open come out as a full scan gives them.
+    const ord = (d: Doc) => this.order.get(`${name}\u0000${d._id}`) ?? 0
+    picked.sort((a, b) => ord(a) - ord(b))
+    return new Query({}).find<Doc>(picked).sort(order).skip(offset).limit(limit).all()
+  }
+
   private view(name: string, tx?: Tx): Doc[] {
     const base = this.requireCollection(name)
     if (!tx) return [...base.values()]
@@ -317,14 +425,29 @@ export class DbEngine {
     return docs
   }
 
+  /** count(): a sorted index answers "how many above x" by position when the query is only that. */
+  private count(p: Params): number {
+    if (!this.txFor(p)) {
+      const query = (decode(p.query) ?? {}) as Record<string, unknown>
+      const slice = this.sortedSlice(String(p.collectionName), query)
+      if (slice?.exact) return slice.entries.length
+    }
+    return this.matching(p).length
+  }
+
   private find(p: Params): Doc[] {
     const tx = this.txFor(p)
     if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
     const name = String(p.collectionName)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
-    const source = this.candidates(name, query, tx)
     const order = decode(p.order) as Record<string, 1 | -1> | undefined
     const projection = decode(p.projection) as Record<string, 0 | 1> | undefined
+    const wantsProjection = projection && Object.keys(projection).length
+    if (!tx && order && Object.keys(order).length && !wantsProjection) {
+      const ordered = this.findOrdered(name, query, order, Number(p.offset ?? 0), Math.min(Number(p.limit ?? MAX_LIMIT), MAX_LIMIT))
+      if (ordered) return ordered.map(clone)
+    }
+    const source = this.candidates(name, query, tx)
     let cursor = new Query(query).find<Doc>(source, projection && Object.keys(projection).length ? projection : undefined)
     if (order && Object.keys(order).length) cursor = cursor.sort(order)
     const offset = Number(p.offset ?? 0)
@@ -529,13 +652,13 @@ export class DbEngine {
   }
 
   /** Stores a document and keeps the indexes in step. */
-  private put(name: string, id: string, doc: Doc): void {
+  private put(name: string, id: string, doc: Doc, bulk = false): void {
     const coll = this.requireCollection(name)
     const before = coll.get(id)
-    if (before) this.unindex(name, before)
+    if (before) this.unindex(name, before, bulk)
     else this.order.set(`${name}\u0000${id}`, ++this.ordSeq)
     coll.set(id, doc)
-    this.index(name, doc)
+    this.index(name, doc, bulk ? 'skip' : 'insert')
   }
 
   private del(name: string, id: string): void {
@@ -559,13 +682,47 @@ export class DbEngine {
     }
     this.eqIndexes.set(name, fields)
     this.uniqueIndexes.set(name, uniques)
+    this.sortedIndexes.set(
+      name,
+      (spec?.indexes ?? [])
+        .filter((i) => !i.unique && Object.keys(i.keys).length >= 2)
+        .map((i) => {
+          const keys = Object.keys(i.keys)
+          return { name: i.name, eqFields: keys.slice(0, -1), sortField: keys.at(-1)!, groups: new Map(), loose: new Set<string>() }
+        }),
+    )
     for (const doc of this.collections.get(name)?.values() ?? []) {
       if (!this.order.has(`${name}\u0000${doc._id}`)) this.order.set(`${name}\u0000${doc._id}`, ++this.ordSeq)
-      this.index(name, doc)
+      this.index(name, doc, 'push')
     }
+    for (const ix of this.sortedIndexes.get(name) ?? []) for (const list of ix.groups.values()) list.sort(cmp)
   }
 
-  private index(name: string, doc: Doc): void {
+  /** Where a document sits in a sorted index: its group and entry, or null when it is loose. */
+  private placeIn(ix: SortedIndex, doc: Doc): { group: string; entry: { v: number | string; id: string } } | null {
+    const eq = ix.eqFields.map((f) => getPath(doc, f))
+    const raw = getPath(doc, ix.sortField)
+    const v = raw instanceof Date ? raw.getTime() : raw // dates order as their instants
+    if (!eq.every(isScalar) || (typeof v !== 'number' && typeof v !== 'string')) return null
+    return { group: JSON.stringify(eq.map((x) => scalarKey(x as Scalar))), entry: { v, id: doc._id } }
+  }
+
+  /**
+   * Adds a document to the indexes. Sorted indexes: 'insert' in place, 'push' at the end (reindex
+   * sorts once after a bulk load), 'skip' (a bulk load that reindexes afterwards).
+   */
+  private index(name: string, doc: Doc, sorted: 'insert' | 'push' | 'skip' = 'insert'): void {
+    for (const ix of sorted === 'skip' ? [] : (this.sortedIndexes.get(name) ?? [])) {
+      const at = this.placeIn(ix, doc)
+      if (!at) {
+        ix.loose.add(doc._id)
+        continue
+      }
+      let list = ix.groups.get(at.group)
+      if (!list) ix.groups.set(at.group, (list = []))
+      if (sorted === 'push') list.push(at.entry)
+      else list.splice(lowerBound(list, at.entry), 0, at.entry)
+    }
     for (const [field, index] of this.eqIndexes.get(name) ?? []) {
       for (const v of fieldValues(doc, field)) {
         const k = scalarKey(v)
@@ -581,7 +738,17 @@ export class DbEngine {
     }
   }
 
-  private unindex(name: string, doc: Doc): void {
+  private unindex(name: string, doc: Doc, bulk = false): void {
+    for (const ix of this.sortedIndexes.get(name) ?? []) {
+      if (bulk) continue
+      ix.loose.delete(doc._id)
+      const at = this.placeIn(ix, doc)
+      const list = at && ix.groups.get(at.group)
+      if (!at || !list) continue
+      const i = lowerBound(list, at.entry)
+      if (list[i] && cmp(list[i]!, at.entry) === 0) list.splice(i, 1)
+      if (!list.length) ix.groups.delete(at.group)
+    }
     for (const [field, index] of this.eqIndexes.get(name) ?? []) {
       for (const v of fieldValues(doc, field)) {
         const ids = index.get(scalarKey(v))

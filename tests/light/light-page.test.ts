@@ -11,6 +11,7 @@ import { STORAGE_KEY } from '../../miniprogram/pages/light/ble/remember'
 import { markCloudReady } from '../../miniprogram/lib/call'
 import { createWorld, render, settle, simulate, type Rendered } from '../setup/miniprogram'
 import { elkPeripheral, hexOf, installBle, trionesPeripheral, type BleWorld, type Peripheral } from '../setup/ble-fake'
+import { lightSetDataPerSecond } from '../bench/light-setdata'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
@@ -379,3 +380,10 @@ describe('the remembered light', () => {
     expect(p.querySelector('#last')).toBeFalsy()
   })
 })
+
+test('within WeChat\'s 20 setData a second: a 2 ms slider drag and 600 adverts a second while scanning', async () => {
+  const rates = await lightSetDataPerSecond(world)
+  expect(rates.slider).toBeLessThanOrEqual(20)
+  expect(rates.scan).toBeLessThanOrEqual(20)
+  expect(rates.slider).toBeGreaterThan(5) // the label still follows the finger
+}, 30_000)

@@ -112,6 +112,11 @@ export interface BleWorld {
   locationAuthorized: 'authorized' | 'denied' | 'not determined'
   /** ms a write takes. */
   writeMs: number
+  /**
+   * With allowDuplicatesKey: every peripheral advertises again this often (ms), its RSSI
+   * wandering by a few dBm, as phones report a busy room; 0: twice only.
+   */
+  advertEveryMs: number
   adapterOpen: boolean
   discovering: boolean
   /** errCodes the next writes fail with, in order. */
@@ -139,6 +144,7 @@ export function installBle(fake: WxFake): BleWorld {
     peripherals: [],
     platform: 'android',
     bluetoothEnabled: true,
+    advertEveryMs: 0,
     locationEnabled: true,
     bluetoothAuthorized: 'authorized',
     locationAuthorized: 'authorized',
@@ -229,7 +235,7 @@ export function installBle(fake: WxFake): BleWorld {
     },
     async closeBluetoothAdapter() {
       world.log.push('closeBluetoothAdapter')
-      for (const t of scanTimers) clearTimeout(t)
+      for (const t of scanTimers) clearTimeout(t) // clears the intervals too (one id space in Node)
       scanTimers = []
       world.discovering = false
       for (const p of world.peripherals) if (p.connected) disconnect(p)
@@ -261,6 +267,10 @@ export function installBle(fake: WxFake): BleWorld {
         }
         scanTimers.push(setTimeout(() => report(p.rssi), p.foundAfterMs))
         if (allowDuplicatesKey) scanTimers.push(setTimeout(() => report(p.rssi + 2), p.foundAfterMs + 10))
+        if (allowDuplicatesKey && world.advertEveryMs > 0) {
+          let n = 0
+          scanTimers.push(setInterval(() => report(p.rssi + ((n++ % 5) - 2)), world.advertEveryMs) as unknown as ReturnType<typeof setTimeout>)
+        }
       }
       return { errMsg: 'startBluetoothDevicesDiscovery:ok' }
     },

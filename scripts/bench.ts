@@ -1,0 +1,196 @@
+/**
+ * `npm run bench`: how the kit behaves at 1k, 10k and 100k users (a benchmark, not a test: its
+ * figures depend on the machine). Seeds a fresh local cloud per size, runs the functions
+ * unchanged through the real wx-server-sdk, and writes `.reports/bench.json`, then prints it.
+ *
+ *   rankBoardRoundTrips   most database round trips of one rank.board over callers (top, below the
+ *                         shown rows, a group, not opted in), each request given 1 ms of "network"
+ *                         so that parallel reads share a trip (localcloud/db-engine.ts)
+ *   rankBoardMs           median ms of rank.board, by size (users = members = board rows / 2)
+ *   mySharesMs            median ms of share.myShares for a sharer, by size (entries)
+ *   werunSyncMs           median ms of werun.sync (31 days) for a ranked user, by size (werun_days)
+ *   loginRoundTrips       most round trips of user.login (first, again, with a unionid)
+ *   lightSetDataPerSecond the light page's busiest second (tests/bench/light-setdata.ts)
+ *   functionBundleBytes   each bundle.js
+ *   coldStartOverSdkMs    median ms to load each function in a fresh Node, beyond require('wx-server-sdk')
+ * Seeding writes the database directly (as an import would); everything measured goes through
+ * the functions. The local engine keeps CloudBase's indexes in memory (no file) here.
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { join, resolve } from 'node:path'
+import { CloudIdRef, LocalCloud, type Caller } from '../localcloud'
+import { ALL, boardId } from '../server/rank/board'
+import { beijingDate, lastDates } from '../server/werun/days'
+import { buildFunction, functionNames } from './build-functions'
+
+const ROOT = resolve(__dirname, '..')
+const SIZES = { '1k': 1_000, '10k': 10_000, '100k': 100_000 } as const
+type Size = keyof typeof SIZES
+/** Calls timed per figure (the median is reported). */
+const RUNS = 15
+/** Simulated network time per database request while counting round trips (ms). */
+const TRIP_LATENCY_MS = 1
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return Math.round(s[Math.floor(s.length / 2)]! * 100) / 100
+}
+const openid = (i: number) => `o-bench-${String(i).padStart(6, '0')}`
+
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t = performance.now()
+  await f()
+  return performance.now() - t
+}
+
+/** Users, WeRun days, rank members with their board rows, a group, shares and entries: n of each. */
+function seed(cloud: LocalCloud, n: number): void {
+  const now = Date.now()
+  const today = beijingDate(now)
+  const week = lastDates(7, now)
+  const users = []
+  const days = []
+  const members = []
+  const rows = []
+  for (let i = 0; i < n; i++) {
+    const id = openid(i)
+    const steps = (i * 7919) % 20_000
+    users.push({ _id: `u${i}`, openids: [id], status: 'ACTIVE', nickname: `用户${i}`, avatarFileId: '', language: 'zh_CN', loginCount: 3, createdAt: new Date(now), lastLoginAt: new Date(now) })
+    days.push({ _id: `${id}:${week[i % 7]}`, _openid: id, date: week[i % 7], steps, updatedAt: new Date(now) })
+    members.push({ _id: id, nickname: `用户${i}`, avatarFileId: '', joinedAt: new Date(now) })
+    for (const period of ['today', 'week'] as const) {
+      rows.push({ _id: boardId(ALL, period, today, id), scope: ALL, period, key: today, openid: id, steps: period === 'today' ? (week[i % 7] === today ? steps : 0) : steps, nickname: `用户${i}`, avatarFileId: '' })
+    }
+  }
+  cloud.db.seed('users', users)
+  cloud.db.seed('werun_days', days)
+  cloud.db.seed('rank_members', members)
+  cloud.db.seed('rank_boards', rows)
+  // One group of 200 (the first users), whose board rows exist too.
+  const group = 'G-bench-group-1'
+  const inGroup = Array.from({ length: Math.min(200, n) }, (_v, i) => i)
+  cloud.db.seed('group_members', inGroup.map((i) => ({ _id: `${group}:${openid(i)}`, opengid: group, openid: openid(i), joinedAt: new Date(now) })))
+  cloud.db.seed('rank_boards', inGroup.map((i) => ({ _id: boardId(group, 'week', today, openid(i)), scope: group, period: 'week', key: today, openid: openid(i), steps: (i * 7919) % 20_000, nickname: `用户${i}`, avatarFileId: '' })))
+  // Shares: one per 10 users; user 0 shared 50 times; n entries spread over the shares.
+  const shares = Array.from({ length: Math.max(50, n / 10) }, (_v, i) => ({ _id: `share${String(i).padStart(7, '0')}`, _openid: i < 50 ? openid(0) : openid(i), page: 'pages/index/index', via: 'menu', createdAt: new Date(now - i * 1000), entries: 0, newUsers: 0 }))
+  const entries = Array.from({ length: n }, (_v, i) => ({ _id: `${shares[i % shares.length]!._id}:${openid(i)}`, shareId: shares[i % shares.length]!._id, sharer: shares[i % shares.length]!._openid, openid: openid(i), scene: 1007, page: 'pages/index/index', newUser: i % 3 === 0, at: new Date(now) }))
+  const byId = new Map(shares.map((s) => [s._id, s]))
+  for (const e of entries) {
+    const s = byId.get(e.shareId)!
+    s.entries += 1
+    s.newUsers += e.newUser ? 1 : 0
+  }
+  cloud.db.seed('shares', shares)
+  cloud.db.seed('share_entries', entries)
+  const mine = shares.filter((s) => s._openid === openid(0))
+  cloud.db.seed('share_totals', [{ _id: openid(0), entries: mine.reduce((t, s) => t + s.entries, 0), newUsers: mine.reduce((t, s) => t + s.newUsers, 0) }])
+}
+
+async function call(cloud: LocalCloud, fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<{ ok: boolean; data?: any; error?: { code: string } }> {
+  return (await cloud.callFromClient(fn, { action, ...data }, caller)).result as { ok: boolean; data?: any }
+}
+
+async function trips(cloud: LocalCloud, f: () => Promise<unknown>): Promise<number> {
+  cloud.db.latencyMs = TRIP_LATENCY_MS
+  const before = cloud.db.roundTrips
+  await f()
+  cloud.db.latencyMs = 0
+  return cloud.db.roundTrips - before
+}
+
+async function atSize(n: number): Promise<{ boardMs: number; boardTrips: number; sharesMs: number; syncMs: number }> {
+  const cloud = new LocalCloud()
+  seed(cloud, n)
+  const top = { openid: openid(Array.from({ length: n }, (_v, i) => i).sort((a, b) => ((b * 7919) % 20_000) - ((a * 7919) % 20_000))[0]!) }
+  const low = { openid: openid(n - 1) }
+  const outsider = { openid: 'o-bench-outsider' }
+  const boardTrips = Math.max(
+    await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week' }, top)),
+    await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week' }, low)),
+    await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week', opengid: 'G-bench-group-1' }, { openid: openid(0) })),
+    await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'today' }, outsider)),
+  )
+  const board: number[] = []
+  for (let r = 0; r < RUNS; r++) board.push(await timed(() => call(cloud, 'rank', 'board', { period: r % 2 ? 'week' : 'today' }, r % 3 ? low : top)))
+  const shares: number[] = []
+  for (let r = 0; r < RUNS; r++) shares.push(await timed(() => call(cloud, 'share', 'myShares', {}, { openid: openid(0) })))
+  const sync: number[] = []
+  for (let r = 0; r < RUNS; r++) {
+    const who = { openid: openid((r * 37) % n) }
+    const list = Array.from({ length: 31 }, (_v, d) => ({ timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000), step: 1000 + r * 10 + d }))
+    const cloudID = new CloudIdRef(cloud.issueCloudId({ stepInfoList: list }))
+    sync.push(await timed(() => call(cloud, 'werun', 'sync', { weRunData: cloudID }, who)))
+  }
+  return { boardMs: median(board), boardTrips, sharesMs: median(shares), syncMs: median(sync) }
+}
+
+async function loginTrips(): Promise<number> {
+  const cloud = new LocalCloud()
+  const a = { openid: 'o-bench-login' }
+  const u = { openid: 'o-bench-union', unionid: 'U-bench-union' }
+  return Math.max(
+    await trips(cloud, () => call(cloud, 'user', 'login', {}, a)),
+    await trips(cloud, () => call(cloud, 'user', 'login', {}, a)),
+    await trips(cloud, () => call(cloud, 'user', 'login', {}, u)),
+    await trips(cloud, () => call(cloud, 'user', 'login', {}, u)),
+  )
+}
+
+function lightRates(): { slider: number; scan: number } {
+  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--testMatch', '**/tests/bench/*.bench.ts', '--silent'], { cwd: ROOT, encoding: 'utf8' })
+  if (run.status !== 0) throw new Error(`the light bench failed:\n${run.stderr.slice(-2000)}`)
+  return JSON.parse(readFileSync(join(ROOT, '.reports', 'bench-light.json'), 'utf8')) as { slider: number; scan: number }
+}
+
+function coldStart(name: string): number {
+  const index = join(ROOT, 'cloudfunctions', name, 'index.js')
+  const script = `const t0 = performance.now(); require('wx-server-sdk'); const t1 = performance.now(); require(${JSON.stringify(index)}); process.stdout.write(String(performance.now() - t1))`
+  const runs: number[] = []
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })
+    if (r.status !== 0) throw new Error(`${name} did not load: ${r.stderr}`)
+    runs.push(Number(r.stdout))
+  }
+  return median(runs)
+}
+
+async function main(): Promise<void> {
+  const per: Record<Size, Awaited<ReturnType<typeof atSize>>> = {} as never
+  for (const [label, n] of Object.entries(SIZES) as Array<[Size, number]>) {
+    process.stderr.write(`bench: ${label} …\n`)
+    per[label] = await atSize(n)
+  }
+  const functionBundleBytes: Record<string, number> = {}
+  const coldStartOverSdkMs: Record<string, number> = {}
+  for (const name of functionNames()) {
+    functionBundleBytes[name] = (await buildFunction(name)).bytes
+    coldStartOverSdkMs[name] = coldStart(name)
+  }
+  const by = <K extends keyof (typeof per)['1k']>(k: K) => Object.fromEntries(Object.keys(SIZES).map((s) => [s, per[s as Size][k]])) as Record<Size, number>
+  const report = {
+    date: new Date().toISOString(),
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+    rankBoardRoundTrips: Math.max(...Object.values(per).map((p) => p.boardTrips)),
+    rankBoardMs: by('boardMs'),
+    mySharesMs: by('sharesMs'),
+    werunSyncMs: by('syncMs'),
+    loginRoundTrips: await loginTrips(),
+    lightSetDataPerSecond: lightRates(),
+    functionBundleBytes,
+    coldStartOverSdkMs,
+  }
+  mkdirSync(join(ROOT, '.reports'), { recursive: true })
+  writeFileSync(join(ROOT, '.reports', 'bench.json'), JSON.stringify(report, null, 2) + '\n')
+  const row = (k: string, v: unknown) => `  ${k.padEnd(24)} ${typeof v === 'object' ? Object.entries(v as Record<string, unknown>).map(([a, b]) => `${a} ${b}`).join(' · ') : String(v)}`
+  console.log(`bench (${report.machine}, ${report.date.slice(0, 10)}) → .reports/bench.json`)
+  for (const [k, v] of Object.entries(report)) if (k !== 'date' && k !== 'machine') console.log(row(k, v))
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((e) => {
+    console.error(e instanceof Error ? e.message : e)
+    process.exit(1)
+  })
