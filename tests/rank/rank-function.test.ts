@@ -144,3 +144,21 @@ test('a user without a nickname shows on the board as 微信用户, WeChat\'s ow
   await w.rank('optIn', {}, nameless)
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.微信用户:4000', '2.ann:3000*'])
 })
+
+test('the timer continues from its cursor: a pass cut short by its budget resumes where it stopped, then rows of old days are removed', async () => {
+  const cloud = new LocalCloud()
+  const id = (i: number) => `o-page-${String(i).padStart(4, '0')}`
+  const now = Date.now()
+  const today = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10)
+  cloud.db.seed('rank_members', Array.from({ length: 450 }, (_v, i) => ({ _id: id(i), nickname: `n${i}`, avatarFileId: '', joinedAt: new Date(now) })))
+  cloud.db.seed('werun_days', Array.from({ length: 450 }, (_v, i) => ({ _id: `${id(i)}:${today}`, _openid: id(i), date: today, steps: i * 10 })))
+  cloud.db.seed('rank_boards', [{ _id: `all|today|2020-01-01|${id(1)}`, scope: 'all', period: 'today', key: '2020-01-01', openid: id(1), steps: 5, nickname: 'old', avatarFileId: '' }])
+  // An earlier tick got through the first 200 members of today's pass.
+  cloud.db.seed('rank_jobs', [{ _id: 'boards', key: today, after: id(199) }])
+  expect(await cloud.runTimer('rank', 'boards')).toEqual({ members: 250, written: 500, done: true })
+  const rows = cloud.db.dump('rank_boards')
+  expect(rows.filter((r) => r.key === today)).toHaveLength(500) // members 200..449, today and week
+  expect(rows.some((r) => r.openid === id(199) && r.key === today)).toBe(false) // before the cursor: done earlier
+  expect(rows.some((r) => r.key === '2020-01-01')).toBe(false) // old days removed at the end of the pass
+  expect(takeConsole()).toHaveLength(1)
+})
