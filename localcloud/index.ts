@@ -16,6 +16,8 @@
  * invocations of different users never see each other's context.
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
+import { EventEmitter } from 'node:events'
+import { PassThrough } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { listFunctions } from './project'
@@ -23,6 +25,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { DbEngine, type CollectionSpec } from './db-engine'
 import { MessagePush } from './message-push'
+import { OaSandbox } from './oa-sandbox'
 import { PaySandbox } from './pay-sandbox'
 import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
 import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
@@ -121,6 +124,8 @@ export class LocalCloud {
   readonly openapi: OpenApiSandbox
   readonly cloudPay: PaySandbox
   readonly storage: LocalStorage
+  /** The official account's API (tokens, card ticket, card codes) that functions reach over HTTPS. */
+  readonly oa: OaSandbox
   /** WeChat's message push (cloud console routing and URL mode), with its 5 s wait and 3 retries. */
   readonly push: MessagePush
   readonly invocations: Invocation[] = []
@@ -138,11 +143,15 @@ export class LocalCloud {
     this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
     this.openapi = new OpenApiSandbox(this.now)
     this.vars = opts.vars ?? {}
+    this.oa = new OaSandbox(this.now)
+    this.oa.configure(this.vars)
     this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_paycallback')) // getWXContext SOURCE 枚举: wx_paycallback 微信支付回调
     this.push = new MessagePush(this)
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
     this.seedAll()
+    this.loadSandboxCards()
     installSdkPatch()
+    installHttpsPatch()
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the SDK patch dispatches to the latest cloud outside invocations
     lastCloud = this
   }
@@ -155,6 +164,14 @@ export class LocalCloud {
         this.db.seed(spec.name, JSON.parse(readFileSync(join(this.root, 'database', spec.seed), 'utf8')) as Array<Record<string, unknown>>)
       }
     }
+  }
+
+  /** The catalogue's cards exist at the sandbox's WeChat (approved unless `localSandbox.approved` is false). */
+  private loadSandboxCards(): void {
+    const file = join(this.root, 'database', 'seed', 'cards.json')
+    if (!existsSync(file)) return
+    const cards = JSON.parse(readFileSync(file, 'utf8')) as Array<{ cardId: string; title: string; bindOpenid?: boolean; localSandbox?: { approved?: boolean } }>
+    for (const c of cards) this.oa.cards.set(c.cardId, { cardId: c.cardId, title: c.title, approved: c.localSandbox?.approved !== false, ...(c.bindOpenid ? { bindOpenid: true } : {}) })
   }
 
   /**
@@ -170,6 +187,7 @@ export class LocalCloud {
     this.cloudIds.clear()
     this.openapi.forgetUsers()
     this.cloudPay.forgetOrders()
+    this.oa.forget()
   }
 
   /** database/collections.json: the collections, indexes and rules the project ships. */
@@ -179,7 +197,8 @@ export class LocalCloud {
     return (JSON.parse(readFileSync(file, 'utf8')) as { collections: CollectionSpec[] }).collections
   }
 
-  private readonly vars: Record<string, string>
+  /** The functions' environment variables (cloudbaserc.json `envVariables` resolved from these). */
+  readonly vars: Record<string, string>
   private configs = new Map<string, FunctionConfig>()
 
   /**
@@ -417,6 +436,52 @@ function current(): LocalCloud {
 }
 
 let patched = false
+let httpsPatched = false
+
+/**
+ * Functions reach the official account's API (api.weixin.qq.com) over HTTPS themselves
+ * (server/http.ts): those requests go to the local cloud's OaSandbox; any other host is left alone.
+ */
+function installHttpsPatch(): void {
+  if (httpsPatched) return
+  httpsPatched = true
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const https = require('node:https') as { request: (...args: unknown[]) => unknown }
+  const original = https.request
+  https.request = function (this: unknown, ...args: unknown[]) {
+    const [first, second, third] = args
+    const target = typeof first === 'string' ? new URL(first) : first instanceof URL ? first : null
+    if (!target || target.hostname !== 'api.weixin.qq.com') return original.apply(this, args)
+    const callback = (typeof second === 'function' ? second : third) as ((res: NodeJS.ReadableStream & { statusCode: number }) => void) | undefined
+    return sandboxRequest(target, callback)
+  }
+}
+
+function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { statusCode: number }) => void): EventEmitter {
+  const req = new EventEmitter() as EventEmitter & { end(body?: Buffer | string): void; destroy(): void; write(c: Buffer | string): void }
+  const chunks: Buffer[] = []
+  let destroyed = false
+  req.write = (c) => void chunks.push(Buffer.from(c))
+  req.destroy = () => void (destroyed = true)
+  req.end = (body) => {
+    if (body) chunks.push(Buffer.from(body))
+    setImmediate(() => {
+      if (destroyed) return
+      let answer: Record<string, unknown>
+      try {
+        const text = Buffer.concat(chunks).toString('utf8')
+        answer = current().oa.handle(target.pathname, target.searchParams, text ? (JSON.parse(text) as Record<string, unknown>) : null)
+      } catch (e) {
+        req.emit('error', e instanceof Error ? e : new Error(String(e)))
+        return
+      }
+      const res = Object.assign(new PassThrough(), { statusCode: 200 })
+      callback?.(res)
+      res.end(JSON.stringify(answer))
+    })
+  }
+  return req
+}
 
 /** Replaces the network layer of the @cloudbase/node-sdk that wx-server-sdk loads (once per module registry). */
 function installSdkPatch(): void {

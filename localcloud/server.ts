@@ -207,6 +207,33 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     return safe(result)
   })
 
+  /**
+   * wx.addCard in DevTools local mode: the sandbox's WeChat checks each cardExt (signature over an
+   * issued api_ticket, nonce, bind_openid) and issues the codes, answering as wx.addCard does.
+   */
+  app.post<{ Body: { cardList?: unknown } }>('/api/cards/add', async (req, reply) => {
+    const list = Array.isArray(req.body?.cardList) ? (req.body.cardList as Array<{ cardId?: unknown; cardExt?: unknown }>).slice(0, 10) : []
+    if (!list.length) return reply.code(400).send({ errCode: -1, errMsg: 'addCard:fail cardList is empty' })
+    const out = []
+    for (const c of list) {
+      const r = cloud.oa.addCard(callerOf(req), String(c.cardId ?? ''), String(c.cardExt ?? ''))
+      if ('errcode' in r) return reply.code(400).send({ errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` })
+      out.push(r)
+    }
+    return { errMsg: 'addCard:ok', cardList: out }
+  })
+
+  /** The cards the sandbox's WeChat has issued (for the console). */
+  app.get('/api/cards', async () => [...cloud.oa.codes.values()].map((c) => ({ code: c.code, cardId: c.cardId, title: cloud.oa.cards.get(c.cardId)?.title ?? '', openid: c.openid, status: c.status, addedAt: c.addedAt, consumedAt: c.consumedAt })))
+
+  /** An operator scans the user's code: card.redeem as the first openid of CARD_OPERATOR_OPENIDS. */
+  app.post<{ Body: { code?: unknown } }>('/api/cards/redeem', async (req, reply) => {
+    const operator = (cloud.vars.CARD_OPERATOR_OPENIDS ?? '').split(',').map((s) => s.trim()).find(Boolean)
+    if (!operator) return reply.code(400).send({ error: 'set CARD_OPERATOR_OPENIDS to redeem from the console' })
+    const { result } = await cloud.callFromClient('card', { action: 'redeem', code: String(req.body?.code ?? '') }, { openid: operator })
+    return safe(result)
+  })
+
   /** The user pays the order in the WeChat Pay sheet; WeChat Pay then calls back (with retries). */
   app.post<{ Params: { orderId: string } }>('/api/pay/:orderId', async (req, reply) => {
     try {

@@ -16,6 +16,11 @@ export const LOCAL_VARS: Record<string, string> = {
   SUBSCRIBE_TMPL_PAID: 'local-tmpl-paid',
   SUBSCRIBE_TMPL_REFUNDED: 'local-tmpl-refunded',
   MINIPROGRAM_STATE: 'developer',
+  // The sandbox's official account (localcloud/oa-sandbox.ts); a real one is set on the deployed function.
+  OA_APPID: 'wx0000000000oalocal',
+  OA_APPSECRET: 'local-oa-secret-not-a-real-one',
+  // Every local user may redeem (the console's user picker chooses who acts).
+  CARD_OPERATOR_OPENIDS: 'o-local-operator',
 }
 
 /** The local cloud as npm start runs it: these variables, and their subscribe templates in the account. */

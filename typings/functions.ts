@@ -1,3 +1,4 @@
+import type { CardContract } from './card'
 import type { CustomerServiceContract } from './customerService'
 import type { PayContract } from './pay'
 import type { RankContract } from './rank'
@@ -15,6 +16,7 @@ export interface Functions {
   share: ShareContract
   rank: RankContract
   soter: SoterContract
+  card: CardContract
 }
 
 export type FunctionName = keyof Functions

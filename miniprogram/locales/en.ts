@@ -362,5 +362,13 @@ export const en: Messages = {
     QUOTA_USED: 'The replies allowed for this message are used up.',
     SEND_FAILED: 'The message could not be sent. Please try again.',
     DUPLICATE_REQUEST: 'This request was already handled.',
+    CARD_NOT_FOUND: 'This card is no longer offered.',
+    CARDS_NOT_CONFIGURED: 'Cards are not set up for this mini-program yet.',
+    CARD_WECHAT_ERROR: 'WeChat could not handle the card just now. Please try again.',
+    CARD_CODE_INVALID: 'This code is not a valid card code.',
+    CARD_NOT_YOURS: 'This card belongs to someone else.',
+    NOT_OPERATOR: 'Only staff can redeem cards.',
+    CARD_ALREADY_REDEEMED: 'This card has already been redeemed.',
+    CARD_UNAVAILABLE: 'This card cannot be redeemed: it was deleted, given away or has expired.',
   },
 }

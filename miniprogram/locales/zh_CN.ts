@@ -359,5 +359,13 @@ export const zh_CN: Messages = {
     QUOTA_USED: '本次回复次数已用完。',
     SEND_FAILED: '消息发送失败，请重试。',
     DUPLICATE_REQUEST: '该请求已处理。',
+    CARD_NOT_FOUND: '该卡券已不再提供。',
+    CARDS_NOT_CONFIGURED: '本小程序尚未开通卡券。',
+    CARD_WECHAT_ERROR: '微信暂时无法处理卡券，请稍后再试。',
+    CARD_CODE_INVALID: '这不是有效的卡券码。',
+    CARD_NOT_YOURS: '该卡券属于其他用户。',
+    NOT_OPERATOR: '只有店员可以核销卡券。',
+    CARD_ALREADY_REDEEMED: '该卡券已核销过。',
+    CARD_UNAVAILABLE: '该卡券无法核销：已删除、转赠中或已过期。',
   },
 }

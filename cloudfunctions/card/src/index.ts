@@ -1,0 +1,207 @@
+/**
+ * Cloud function `card`: WeChat cards (typings/card.ts). The card APIs are the official
+ * account's (OA_APPID / OA_APPSECRET in the function's environment), reached through the shared
+ * token and ticket cache (server/wechat/credentials.ts) and the one HTTPS client (server/http.ts).
+ * - listCards: the catalogue (collection `cards`: our key, WeChat's card_id, titles);
+ * - signCardExt: a fresh cardExt for wx.addCard (server/card/sign.ts), `outer_str` naming our card;
+ * - recordAdded: each encrypted code from wx.addCard decrypted (card/code/decrypt) and checked with
+ *   card/code/get to be the caller's card before it is stored in `user_cards`;
+ * - myCards; redeem (operators in CARD_OPERATOR_OPENIDS): card/code/get, then card/code/consume;
+ *   a second redeem of a code is CARD_ALREADY_REDEEMED, whoever tries it.
+ * Card error codes: https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Card_coupons_error_code.html
+ */
+import * as v from 'valibot'
+import type { CardContract, CardOffer, MyCard } from '../../../typings/card'
+import type { Locale } from '../../../typings/contract'
+import { createRouter, type Ctx } from '../../../server/router'
+import { db, findDocs, getDoc, toMillis } from '../../../server/db'
+import { HttpError } from '../../../server/http'
+import { userLanguage } from '../../../server/locale'
+import { cardExt, cardNonce } from '../../../server/card/sign'
+import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaConfig } from '../../../server/wechat/credentials'
+
+export const CARDS = 'cards'
+export const USER_CARDS = 'user_cards'
+/** What one wx.addCard can return (it adds a list; WeChat's page shows a few at most). */
+const MAX_ADDED = 10
+
+interface OfferDoc {
+  _id: string
+  cardId: string
+  title: string
+  description: string
+  en?: { title: string; description: string }
+  /** bind_openid cards: the cardExt names the caller (only they can take it). */
+  bindOpenid?: boolean
+  active: boolean
+  sort: number
+}
+
+interface UserCardDoc {
+  _id: string // `${cardId}:${code}`
+  _openid: string
+  cardKey: string
+  cardId: string
+  code: string
+  status: MyCard['status']
+  addedAt: Date
+  redeemedAt: Date | null
+  redeemedBy?: string
+}
+
+interface WxAnswer {
+  errcode?: number
+  errmsg?: string
+}
+
+const ERR_CODE_INVALID = 40056
+const ERR_CONSUMED = 40099
+const ERR_UNAVAILABLE = 40127
+
+function operators(env: NodeJS.ProcessEnv = process.env): Set<string> {
+  return new Set((env.CARD_OPERATOR_OPENIDS ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+}
+
+const titled = (o: OfferDoc, lang: Locale): Pick<CardOffer, 'title' | 'description'> => (lang === 'en' && o.en ? o.en : { title: o.title, description: o.description })
+
+function view(d: UserCardDoc, offer: OfferDoc | undefined, lang: Locale): MyCard {
+  return { cardKey: d.cardKey, cardId: d.cardId, code: d.code, title: offer ? titled(offer, lang).title : d.cardKey, status: d.status, addedAt: toMillis(d.addedAt), redeemedAt: d.redeemedAt ? toMillis(d.redeemedAt) : null }
+}
+
+async function offers(): Promise<OfferDoc[]> {
+  return findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))
+}
+
+type CardCtx = Ctx<'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR' | string>
+
+function requireOa(ctx: CardCtx): OaConfig {
+  const cfg = oaConfig()
+  if (!cfg) return ctx.fail('CARDS_NOT_CONFIGURED', 'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (README, "Cards").')
+  return cfg
+}
+
+/** A failure talking to WeChat as the action's error (the errcode for the logs; no secret in it). */
+function wechatFailed(ctx: CardCtx, e: unknown): never {
+  if (e instanceof WeChatApiError) return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${e.errcode}: ${e.errmsg}`)
+  if (e instanceof HttpError) return ctx.fail('CARD_WECHAT_ERROR', `WeChat could not be reached (${e.code}).`)
+  throw e
+}
+
+async function post<T extends WxAnswer>(ctx: CardCtx, cfg: OaConfig, path: string, body: Record<string, unknown>): Promise<T> {
+  try {
+    return await oaPost<T>(cfg, path, body)
+  } catch (e) {
+    return wechatFailed(ctx, e)
+  }
+}
+
+async function mine(openid: string): Promise<UserCardDoc[]> {
+  return findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))
+}
+
+export const main = createRouter<CardContract>('card', {
+  listCards: {
+    input: v.strictObject({}),
+    async handle(_input, ctx) {
+      const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
+      return { cards: list.map((o) => ({ cardKey: o._id, cardId: o.cardId, ...titled(o, lang) })), operator: operators().has(ctx.openid) }
+    },
+  },
+
+  signCardExt: {
+    input: v.strictObject({ cardKey: v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,32}$/, 'cardKey must be a catalogue key')) }),
+    async handle({ cardKey }, ctx) {
+      const offer = await getDoc<OfferDoc>(CARDS, cardKey)
+      if (!offer || !offer.active) return ctx.fail('CARD_NOT_FOUND', `No card ${cardKey} is offered.`)
+      const cfg = requireOa(ctx)
+      let apiTicket: string
+      try {
+        apiTicket = await cardTicket(cfg)
+      } catch (e) {
+        return wechatFailed(ctx, e)
+      }
+      const ext = cardExt({ apiTicket, cardId: offer.cardId, timestamp: Math.floor(Date.now() / 1000), nonceStr: cardNonce(), ...(offer.bindOpenid ? { openid: ctx.openid } : {}), outerStr: `kit.${cardKey}` })
+      return { cardId: offer.cardId, cardExt: ext }
+    },
+  },
+
+  recordAdded: {
+    input: v.strictObject({
+      cardList: v.pipe(
+        // wx.addCard's cardList entries as WeChat answers them (cardExt echoed back, not used).
+        v.array(v.strictObject({ cardId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)), code: v.pipe(v.string(), v.minLength(1), v.maxLength(512)), isSuccess: v.boolean(), cardExt: v.optional(v.pipe(v.string(), v.maxLength(2048))) })),
+        v.maxLength(MAX_ADDED),
+      ),
+    }),
+    async handle({ cardList }, ctx) {
+      const added = cardList.filter((c) => c.isSuccess)
+      if (!added.length) return { recorded: 0, cards: [] }
+      const cfg = requireOa(ctx)
+      const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
+      const byCardId = new Map(list.map((o) => [o.cardId, o]))
+      const docs: UserCardDoc[] = []
+      for (const c of added) {
+        const plain = await post<WxAnswer & { code?: string }>(ctx, cfg, '/card/code/decrypt', { encrypt_code: c.code })
+        if (plain.errcode || !plain.code) return ctx.fail('CARD_CODE_INVALID', `card/code/decrypt answered ${plain.errcode ?? 'no code'}.`)
+        // Bound to the caller: WeChat says whose card this code is.
+        const info = await post<WxAnswer & { openid?: string; card?: { card_id?: string } }>(ctx, cfg, '/card/code/get', { card_id: c.cardId, code: plain.code, check_consume: false })
+        if (info.errcode) return ctx.fail('CARD_CODE_INVALID', `card/code/get answered ${info.errcode}.`)
+        if (info.openid !== ctx.openid || info.card?.card_id !== c.cardId) return ctx.fail('CARD_NOT_YOURS', 'WeChat says this card is not the caller\'s.')
+        const offer = byCardId.get(c.cardId)
+        const doc: UserCardDoc = { _id: `${c.cardId}:${plain.code}`, _openid: ctx.openid, cardKey: offer?._id ?? c.cardId, cardId: c.cardId, code: plain.code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+        // Created once: a repeated record (a retry) keeps the first, and its redeemed state.
+        const prior = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
+        if (!prior) {
+          const { _id, ...data } = doc
+          await db().collection(USER_CARDS).doc(_id).set({ data })
+        }
+        docs.push(prior ?? doc)
+      }
+      return { recorded: docs.length, cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
+    },
+  },
+
+  myCards: {
+    input: v.strictObject({}),
+    async handle(_input, ctx) {
+      const [docs, list, lang] = await Promise.all([mine(ctx.openid), offers(), userLanguage(ctx.openid)])
+      const byCardId = new Map(list.map((o) => [o.cardId, o]))
+      return { cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
+    },
+  },
+
+  redeem: {
+    input: v.strictObject({ code: v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{6,32}$/, 'code must be the letters and digits of a card code')) }),
+    async handle({ code }, ctx) {
+      if (!operators().has(ctx.openid)) return ctx.fail('NOT_OPERATOR', 'Only operators (CARD_OPERATOR_OPENIDS) can redeem.')
+      const [recorded] = await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ code }).limit(1))
+      if (recorded?.status === 'REDEEMED') return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${toMillis(recorded.redeemedAt)}.`)
+      const cfg = requireOa(ctx)
+      // The document asks to check a code before consuming it.
+      const info = await post<WxAnswer & { openid?: string; card?: { card_id?: string }; can_consume?: boolean; user_card_status?: string }>(ctx, cfg, '/card/code/get', { code, ...(recorded ? { card_id: recorded.cardId } : {}), check_consume: true })
+      const refused = async (errcode: number | undefined): Promise<never> => {
+        if (errcode === ERR_CONSUMED) {
+          if (recorded) await db().collection(USER_CARDS).doc(recorded._id).update({ data: { status: 'REDEEMED', redeemedAt: recorded.redeemedAt ?? new Date() } })
+          return ctx.fail('CARD_ALREADY_REDEEMED', 'WeChat says this code was consumed (40099).')
+        }
+        if (errcode === ERR_UNAVAILABLE) return ctx.fail('CARD_UNAVAILABLE', 'WeChat says the card was deleted or is being given away (40127).')
+        if (errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', 'WeChat does not know this code (40056).')
+        return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${errcode}.`)
+      }
+      if (info.errcode) return refused(info.errcode)
+      if (info.can_consume === false || (info.user_card_status && info.user_card_status !== 'NORMAL')) return ctx.fail('CARD_UNAVAILABLE', `The card is ${info.user_card_status ?? 'not consumable'}.`)
+      const cardId = info.card?.card_id ?? recorded?.cardId ?? ''
+      const done = await post<WxAnswer>(ctx, cfg, '/card/code/consume', { code, card_id: cardId })
+      if (done.errcode) return refused(done.errcode)
+      const now = new Date()
+      const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
+      const offer = list.find((o) => o.cardId === cardId)
+      const doc: UserCardDoc = recorded
+        ? { ...recorded, status: 'REDEEMED', redeemedAt: now, redeemedBy: ctx.openid }
+        : { _id: `${cardId}:${code}`, _openid: info.openid ?? '', cardKey: offer?._id ?? cardId, cardId, code, status: 'REDEEMED', addedAt: now, redeemedAt: now, redeemedBy: ctx.openid }
+      const { _id, ...data } = doc
+      await db().collection(USER_CARDS).doc(_id).set({ data })
+      return { card: view(doc, offer, lang) }
+    },
+  },
+})

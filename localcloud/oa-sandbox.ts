@@ -1,0 +1,194 @@
+/**
+ * The official account's API at api.weixin.qq.com, as the card function meets it: what the local
+ * cloud answers when a function's HTTPS request goes there (localcloud/index.ts routes it).
+ * Documents followed, each check answered as WeChat answers it:
+ * - cgi-bin/token (Get_access_token.html): grant_type must be client_credential (40002), the
+ *   AppID must be the account's (40013 invalid appid), the secret too (40125 invalid appsecret);
+ *   a token lasts 7200 s; a new token does not end the previous one at once (5 minutes overlap).
+ * - Global errors: 40001 invalid credential (a token that was never issued, or replaced more than
+ *   5 minutes ago), 42001 access_token expired, 40014 invalid access_token (malformed).
+ * - cgi-bin/ticket/getticket?type=wx_card: the card api_ticket, 7200 s.
+ * - card/code/decrypt, card/code/get, card/code/consume (Managing_Coupons_Vouchers_and_Cards,
+ *   Card_coupons_error_code.html): 40056 invalid code, 40099 code consumed (get with
+ *   check_consume, and consume), 40127 deleted or being given away.
+ * - wx.addCard's cardExt (附录4-卡券扩展字段及签名生成算法): the signature over the sorted values of
+ *   the api_ticket, timestamp, card_id, nonce_str (and code / openid) must match a ticket issued
+ *   and still valid; a nonce is used once; a card not yet approved cannot be added; a bind_openid
+ *   card needs the openid of the user adding it. Failures answer 40080 (invalid CardExt).
+ * Counts every request per API (`calls`), so tests see one token refresh for a burst of callers.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+
+export interface SandboxCard {
+  cardId: string
+  title: string
+  /** false: still in WeChat's review (wx.addCard fails). */
+  approved: boolean
+  bindOpenid?: boolean
+}
+
+export interface IssuedCode {
+  code: string
+  cardId: string
+  openid: string
+  /** What wx.addCard hands the page (card/code/decrypt turns it back). */
+  encrypted: string
+  status: 'NORMAL' | 'CONSUMED' | 'DELETE'
+  outerStr: string
+  addedAt: number
+  consumedAt: number | null
+}
+
+type Answer = Record<string, unknown>
+
+const TTL_S = 7200
+/** How long a replaced token still works (Get_access_token.html: 5 minutes). */
+const OVERLAP_MS = 5 * 60_000
+const err = (errcode: number, errmsg: string): Answer => ({ errcode, errmsg })
+
+export class OaSandbox {
+  appid = ''
+  secret = ''
+  /** Requests per API path (cgi-bin/token, card/code/get…). */
+  readonly calls = new Map<string, number>()
+  readonly cards = new Map<string, SandboxCard>()
+  readonly codes = new Map<string, IssuedCode>()
+  private tokens = new Map<string, { expires: number; replacedAt: number | null }>()
+  private tickets = new Map<string, number>()
+  private nonces = new Set<string>()
+
+  constructor(private readonly now: () => number) {}
+
+  configure(vars: Record<string, string>): void {
+    this.appid = (vars.OA_APPID ?? '').trim()
+    this.secret = (vars.OA_APPSECRET ?? '').trim()
+  }
+
+  callsTo(path: string): number {
+    return this.calls.get(path) ?? 0
+  }
+
+  /** Every issued token expires now (the next call answers 42001). */
+  expireTokens(): void {
+    for (const t of this.tokens.values()) t.expires = this.now() - 1
+  }
+
+  /** Every issued token is revoked (the next call answers 40001, as after a secret reset). */
+  revokeTokens(): void {
+    this.tokens.clear()
+  }
+
+  forget(): void {
+    this.tokens.clear()
+    this.tickets.clear()
+    this.nonces.clear()
+    this.codes.clear()
+    this.calls.clear()
+  }
+
+  /** An HTTPS request from a function: path without the host, its query and JSON body. */
+  handle(path: string, query: URLSearchParams, body: Answer | null): Answer {
+    this.calls.set(path, (this.calls.get(path) ?? 0) + 1)
+    if (path === '/cgi-bin/token') return this.token(query)
+    const auth = this.checkToken(query.get('access_token'))
+    if (auth) return auth
+    switch (path) {
+      case '/cgi-bin/ticket/getticket':
+        return this.ticket(query)
+      case '/card/code/decrypt':
+        return this.decrypt(body)
+      case '/card/code/get':
+        return this.get(body)
+      case '/card/code/consume':
+        return this.consume(body)
+      default:
+        return err(48001, `api unauthorized (the local sandbox does not serve ${path})`)
+    }
+  }
+
+  private token(q: URLSearchParams): Answer {
+    if (q.get('grant_type') !== 'client_credential') return err(40002, 'invalid grant_type')
+    if (!this.appid || q.get('appid') !== this.appid) return err(40013, 'invalid appid')
+    if (q.get('secret') !== this.secret) return err(40125, 'invalid appsecret')
+    const now = this.now()
+    for (const t of this.tokens.values()) if (t.replacedAt === null) t.replacedAt = now
+    const token = `LOCAL_TOKEN_${randomBytes(24).toString('hex')}`
+    this.tokens.set(token, { expires: now + TTL_S * 1000, replacedAt: null })
+    return { access_token: token, expires_in: TTL_S }
+  }
+
+  private checkToken(token: string | null): Answer | null {
+    if (!token || !/^[A-Za-z0-9_-]{16,512}$/.test(token)) return err(40014, 'invalid access_token')
+    const t = this.tokens.get(token)
+    const now = this.now()
+    if (!t || (t.replacedAt !== null && now - t.replacedAt > OVERLAP_MS)) return err(40001, 'invalid credential, access_token is invalid or not latest')
+    if (t.expires <= now) return err(42001, 'access_token expired')
+    return null
+  }
+
+  private ticket(q: URLSearchParams): Answer {
+    if (q.get('type') !== 'wx_card') return err(40097, 'invalid args (type must be wx_card here)')
+    const ticket = `LOCAL_TICKET_${randomBytes(24).toString('hex')}`
+    this.tickets.set(ticket, this.now() + TTL_S * 1000)
+    return { errcode: 0, errmsg: 'ok', ticket, expires_in: TTL_S }
+  }
+
+  private decrypt(body: Answer | null): Answer {
+    const enc = typeof body?.encrypt_code === 'string' ? body.encrypt_code : ''
+    const found = [...this.codes.values()].find((c) => c.encrypted === enc)
+    return found ? { errcode: 0, errmsg: 'ok', code: found.code } : err(40056, 'invalid serial code')
+  }
+
+  private get(body: Answer | null): Answer {
+    const c = this.codes.get(String(body?.code ?? ''))
+    if (!c || (typeof body?.card_id === 'string' && body.card_id !== c.cardId)) return err(40056, 'invalid serial code')
+    if (body?.check_consume === true) {
+      if (c.status === 'CONSUMED') return err(40099, 'invalid code, this code has consumed.')
+      if (c.status === 'DELETE') return err(40127, 'invalid user-card status! Hint: the card was given to user, but may be deleted or set unavailable !')
+    }
+    return { errcode: 0, errmsg: 'ok', card: { card_id: c.cardId, begin_time: Math.floor(c.addedAt / 1000), end_time: Math.floor(c.addedAt / 1000) + 30 * 86400 }, openid: c.openid, can_consume: c.status === 'NORMAL', user_card_status: c.status, outer_str: c.outerStr }
+  }
+
+  private consume(body: Answer | null): Answer {
+    const c = this.codes.get(String(body?.code ?? ''))
+    if (!c || (typeof body?.card_id === 'string' && body.card_id && body.card_id !== c.cardId)) return err(40056, 'invalid serial code')
+    if (c.status === 'CONSUMED') return err(40099, 'invalid code, this code has consumed.')
+    if (c.status === 'DELETE') return err(40127, 'invalid user-card status')
+    c.status = 'CONSUMED'
+    c.consumedAt = this.now()
+    return { errcode: 0, errmsg: 'ok', card: { card_id: c.cardId }, openid: c.openid }
+  }
+
+  /**
+   * What WeChat does when the user taps Add in wx.addCard: checks the cardExt against an issued
+   * ticket and issues the card's code. Answers the entry of wx.addCard's cardList, or the errcode.
+   */
+  addCard(openid: string, cardId: string, cardExtJson: string): { cardId: string; code: string; isSuccess: boolean; cardExt: string } | { errcode: number; errmsg: string } {
+    const card = this.cards.get(cardId)
+    if (!card) return err(40073, 'invalid card id') as { errcode: number; errmsg: string }
+    if (!card.approved) return err(40078, 'invalid card status: the card is not approved yet') as { errcode: number; errmsg: string }
+    let ext: Record<string, unknown>
+    try {
+      ext = JSON.parse(cardExtJson) as Record<string, unknown>
+    } catch {
+      return err(40080, 'invalid cardext: not JSON') as { errcode: number; errmsg: string }
+    }
+    const timestamp = ext.timestamp
+    const nonce = typeof ext.nonce_str === 'string' ? ext.nonce_str : ''
+    if (typeof timestamp !== 'number' && typeof timestamp !== 'string') return err(40080, 'invalid cardext: no timestamp') as { errcode: number; errmsg: string }
+    if (nonce.length > 32) return err(40080, 'invalid cardext: nonce_str longer than 32') as { errcode: number; errmsg: string }
+    if (card.bindOpenid && ext.openid !== openid) return err(40080, 'invalid cardext: a bind_openid card needs the openid of the user adding it') as { errcode: number; errmsg: string }
+    if (!card.bindOpenid && ext.openid !== undefined) return err(40080, 'invalid cardext: openid given for a card without bind_openid') as { errcode: number; errmsg: string }
+    const now = this.now()
+    const signedWith = [...this.tickets.entries()].filter(([, exp]) => exp > now).map(([t]) => t)
+    const values = (ticket: string) => [ticket, String(timestamp), cardId, nonce, ...(typeof ext.code === 'string' ? [ext.code] : []), ...(typeof ext.openid === 'string' ? [ext.openid] : [])].sort().join('')
+    const ok = signedWith.some((t) => createHash('sha1').update(values(t)).digest('hex') === ext.signature)
+    if (!ok) return err(40080, 'invalid cardext: signature mismatch') as { errcode: number; errmsg: string }
+    if (nonce && this.nonces.has(nonce)) return err(40080, 'invalid cardext: nonce_str used before') as { errcode: number; errmsg: string }
+    if (nonce) this.nonces.add(nonce)
+    const code = String(100_000_000_000 + Math.floor(Math.random() * 900_000_000_000))
+    const encrypted = randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')
+    this.codes.set(code, { code, cardId, openid, encrypted, status: 'NORMAL', outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '', addedAt: now, consumedAt: null })
+    return { cardId, code: encrypted, isSuccess: true, cardExt: cardExtJson }
+  }
+}
