@@ -465,7 +465,8 @@ function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { 
   req.destroy = () => void (destroyed = true)
   req.end = (body) => {
     if (body) chunks.push(Buffer.from(body))
-    setImmediate(() => {
+    // A macrotask, as a network answer is (setTimeout: jsdom test environments have no setImmediate).
+    setTimeout(() => {
       if (destroyed) return
       let answer: Record<string, unknown>
       try {
@@ -478,7 +479,7 @@ function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { 
       const res = Object.assign(new PassThrough(), { statusCode: 200 })
       callback?.(res)
       res.end(JSON.stringify(answer))
-    })
+    }, 0)
   }
   return req
 }

@@ -1,10 +1,12 @@
-import { messages } from './lib/i18n'
+import { locale, messages } from './lib/i18n'
 import { cloudTarget, loadEnvConfig } from './config/env'
 import { markCloudReady } from './lib/call'
 import { localCloud, useCloud, wxCloud } from './lib/cloud'
 import { installPrivacy } from './lib/privacy'
 import { session } from './lib/session'
 import { recordEntry, SINGLE_PAGE_SCENE } from './lib/share'
+import { partnerEntry, setOpener } from './lib/partner'
+import { PARTNERS } from './config/partners'
 import type { LaunchOptions } from './lib/share'
 
 export interface AppGlobal {
@@ -50,9 +52,17 @@ App<AppGlobal>({
     void session.ensure()
   },
 
-  /** Every (re)entry: a shared card or code is attributed, a group card records the group. */
+  /**
+   * Every (re)entry: a shared card or code is attributed, a group card records the group; opened
+   * by another mini-program, its extraData.sid is attributed the same way, extraData.page is
+   * opened when it is one of ours, and the home page offers the way back.
+   */
   onShow(options: LaunchOptions) {
     if (this.globalData.singlePage || !this.globalData.envId || !options) return
-    void recordEntry(options, () => session.ensure())
+    const partner = partnerEntry(options, PARTNERS, locale())
+    setOpener(partner)
+    const attributed = partner?.shareId ? { ...options, query: { ...(options.query ?? {}), sid: partner.shareId } } : options
+    void recordEntry(attributed, () => session.ensure())
+    if (partner?.page && partner.page !== options.path.replace(/^\//, '')) void wx.reLaunch({ url: `/${partner.page}` })
   },
 })

@@ -16,6 +16,7 @@
 import type { ICloudIDLike } from '../../typings/contract'
 import type { PaymentParams } from '../../typings/pay'
 import type { SoterAuthMode } from '../../typings/soter'
+import type { AddedCard } from '../../typings/card'
 
 export interface TempFile {
   fileID: string
@@ -45,6 +46,10 @@ export interface CloudClient {
   soterEnrolled(mode: SoterAuthMode): Promise<boolean>
   /** wx.startSoterAuthentication (rejects `{ errCode, errMsg }` with 90001-90011 as it does). */
   startSoterAuthentication(o: { requestAuthModes: SoterAuthMode[]; challenge: string; authContent: string }): Promise<SoterAuthResult>
+  /** wx.addCard: the added cards, codes encrypted (rejects `{ errCode?, errMsg }`, 'addCard:fail cancel' when the user closes it). */
+  addCard(cardList: Array<{ cardId: string; cardExt: string }>): Promise<AddedCard[]>
+  /** wx.openCard: shows the cards in WeChat's card package (codes decrypted). */
+  openCard(cardList: Array<{ cardId: string; code: string }>): Promise<void>
 }
 
 export interface SoterAuthResult {
@@ -70,6 +75,10 @@ export const wxCloud: CloudClient = {
   startSoterAuthentication: async (o) => {
     const r = await wx.startSoterAuthentication(o)
     return { resultJSON: r.resultJSON, resultJSONSignature: r.resultJSONSignature }
+  },
+  addCard: async (cardList) => ((await wx.addCard({ cardList })) as unknown as { cardList: AddedCard[] }).cardList,
+  openCard: async (cardList) => {
+    await wx.openCard({ cardList })
   },
 }
 
@@ -155,6 +164,12 @@ export function localCloud(url: string): CloudClient {
       const { confirm } = await wx.showModal({ title: 'SOTER (local cloud)', content: o.authContent, confirmText: 'Confirm', cancelText: 'Cancel' })
       if (!confirm) throw { errCode: 90008, errMsg: 'startSoterAuthentication:fail cancel' }
       return ok<SoterAuthResult>('/api/soter/authenticate', o)
+    },
+    // The sandbox's WeChat checks the cardExt and issues the codes (the console lists and redeems them).
+    addCard: async (cardList) => (await ok<{ cardList: AddedCard[] }>('/api/cards/add', { cardList })).cardList,
+    openCard: async (cardList) => {
+      // DevTools has no card package: the card's code is what the package would show.
+      await wx.showModal({ title: 'Card (local cloud)', content: cardList.map((c) => `${c.cardId}: ${c.code}`).join('\n'), showCancel: false })
     },
   }
 }

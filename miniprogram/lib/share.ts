@@ -11,7 +11,8 @@ import { cloud } from './cloud'
 /** A page opened from Moments runs alone: no login, most APIs unavailable (scene 1154). */
 export const SINGLE_PAGE_SCENE = 1154
 /** Scenes of an entry from a shared card or a mini-program code (scene.html). */
-export const SHARE_SCENES = new Set([1007, 1008, 1044, 1047, 1048, 1049, 1154])
+/** Entries that can carry a share: cards, codes, Moments, and another mini-program (1037, extraData.sid). */
+export const SHARE_SCENES = new Set([1007, 1008, 1037, 1044, 1047, 1048, 1049, 1154])
 
 export function newShareId(): string {
   let id = ''
@@ -52,6 +53,8 @@ export interface LaunchOptions {
   scene: number
   query?: Record<string, string | undefined>
   shareTicket?: string
+  /** Set when another mini-program (or an official account) opened this one. */
+  referrerInfo?: { appId?: string; extraData?: Record<string, unknown> }
 }
 
 /** The share behind an app launch or show: its id (card `sid`, or code `scene` = "s=<id>"), and the group ticket. */

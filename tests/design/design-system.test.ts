@@ -31,7 +31,7 @@ test('every WeUI component a page or component names exists in weui-miniprogram'
 })
 
 test('every page uses the design system: kit-state or WeUI components in its JSON', () => {
-  expect(PAGES.length).toBe(10)
+  expect(PAGES.length).toBe(11)
   for (const page of PAGES) {
     const using = Object.values(json(join(ROOT, `${page}.json`)).usingComponents ?? {})
     expect([page, using.some((p) => p === '/components/state/index' || p.startsWith('weui-miniprogram/'))]).toEqual([page, true])

@@ -39,7 +39,7 @@ const CHINESE_NAME = '简体中文'
 /** The narrowest screen the overflow check lays pages out on (px). */
 const NARROW_PX = 320
 
-const world = createWorld(USERS.zh_CN, { vars: { ...PAY_VARS, WERUN_GOAL: '8000', PAY_REFUND_REQUIRES_SOTER: '0' } })
+const world = createWorld(USERS.zh_CN, { vars: { ...PAY_VARS, WERUN_GOAL: '8000', PAY_REFUND_REQUIRES_SOTER: '0', OA_APPID: 'wx0000000000oagall', OA_APPSECRET: 'gallery-secret', CARD_OPERATOR_OPENIDS: 'o-gallery-en' } })
 world.cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
 quietFunctionLogs()
 beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {})) // functions log refusals as JSON lines
@@ -156,6 +156,17 @@ const SCENARIOS: Scenario[] = [
     run: async () => {
       world.fake.soter = { supportMode: [], enrolled: {}, answer: 'ok', cpuId: 'cpu-gallery' }
       return settleThen(open('pages/soter/index'))
+    },
+  },
+  { name: 'cards-ready', path: 'pages/cards/index', state: 'READY', run: async () => settleThen(open('pages/cards/index')) },
+  {
+    name: 'cards-added',
+    path: 'pages/cards/index',
+    state: 'READY',
+    run: async () => {
+      const page = await settleThen(open('pages/cards/index'))
+      page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
+      return settleThen(page, 40)
     },
   },
   {

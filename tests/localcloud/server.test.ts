@@ -173,3 +173,20 @@ describe('other web pages cannot drive the local server', () => {
     expect(hostFrom(['node', 'start.ts', '--host', '0.0.0.0'])).toBe('0.0.0.0')
   })
 })
+
+test('cards in local mode: wx.addCard through the sandbox, listed in the console, redeemed as staff once', async () => {
+  const { post, get } = await setup()
+  await post('/api/functions/user', { action: 'login' })
+  const signed = (await post('/api/functions/card', { action: 'signCardExt', cardKey: 'coffee-coupon' })).body.result.data
+  const added = await post('/api/cards/add', { cardList: [{ cardId: signed.cardId, cardExt: signed.cardExt }] })
+  expect(added.body).toMatchObject({ errMsg: 'addCard:ok', cardList: [{ cardId: signed.cardId, isSuccess: true }] })
+  // The same cardExt again: WeChat refuses a nonce it has seen, as wx.addCard would fail.
+  expect(await post('/api/cards/add', { cardList: [{ cardId: signed.cardId, cardExt: signed.cardExt }] })).toMatchObject({ status: 400, body: { errCode: 40080 } })
+  const recorded = (await post('/api/functions/card', { action: 'recordAdded', cardList: added.body.cardList })).body.result
+  const code = recorded.data.cards[0].code
+  expect((await get('/api/cards')).body).toEqual([expect.objectContaining({ code, openid: 'o-console-1', status: 'NORMAL' })])
+  expect((await post('/api/cards/redeem', { code })).body).toMatchObject({ ok: true, data: { card: { code, status: 'REDEEMED' } } })
+  expect((await post('/api/cards/redeem', { code })).body).toMatchObject({ ok: false, error: { code: 'CARD_ALREADY_REDEEMED' } })
+  expect((await get('/api/cards')).body[0].status).toBe('CONSUMED')
+  expect((await post('/api/cards/add', { cardList: [] })).status).toBe(400)
+})

@@ -98,6 +98,14 @@ export interface WxFake {
   navigationTitle: string
   /** Every wx.request: method and url. */
   requests: string[]
+  /** What the user does in wx.addCard's sheet ('add': WeChat checks the cardExt in the official-account sandbox). */
+  addCardAnswer: 'add' | 'cancel'
+  /** Every wx.openCard's cardList. */
+  openedCards: Array<Array<{ cardId: string; code: string }>>
+  /** What wx.scanCode reads; null: the user closes the scanner ('scanCode:fail cancel'). */
+  scanResult: string | null
+  /** Every wx.navigateToMiniProgram / navigateBackMiniProgram call's options. */
+  miniProgramNavigations: Array<{ api: 'navigateToMiniProgram' | 'navigateBackMiniProgram'; options: Record<string, unknown> }>
   wx: Record<string, unknown>
 }
 
@@ -118,6 +126,10 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     subscribeRequests: [],
     subscribeReachesWeChat: true,
     modalConfirm: true,
+    addCardAnswer: 'add',
+    openedCards: [],
+    scanResult: null,
+    miniProgramNavigations: [],
     scopes: {},
     authorizeAnswer: 'allow',
     settingsChange: {},
@@ -220,6 +232,10 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       fake.navigations.push(url)
       if (events) fake.navigationEvents[url] = events
       return Promise.resolve({ errMsg: 'navigateTo:ok' })
+    },
+    reLaunch({ url }: { url: string }) {
+      fake.navigations.push(`reLaunch:${url}`)
+      return Promise.resolve({ errMsg: 'reLaunch:ok' })
     },
     showToast() {},
     async showModal() {
@@ -373,6 +389,38 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
           return encoding ? buf.toString(encoding) : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)
         },
       }
+    },
+    /**
+     * wx.addCard (api/open-api/card/wx.addCard.html): the sheet; on Add, WeChat checks each cardExt
+     * (localcloud/oa-sandbox.ts) and answers the cards with encrypted codes; a refused card fails
+     * the call with WeChat's errcode; closing the sheet fails with 'addCard:fail cancel'.
+     */
+    async addCard({ cardList }: { cardList: Array<{ cardId: string; cardExt: string }> }) {
+      if (fake.addCardAnswer === 'cancel') throw { errMsg: 'addCard:fail cancel' }
+      const out = []
+      for (const c of cardList) {
+        const r = cloud.oa.addCard(fake.user.openid ?? '', c.cardId, c.cardExt)
+        if ('errcode' in r) throw { errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` }
+        out.push(r)
+      }
+      return { errMsg: 'addCard:ok', cardList: out }
+    },
+    async openCard({ cardList }: { cardList: Array<{ cardId: string; code: string }> }) {
+      fake.openedCards.push(cardList)
+      return { errMsg: 'openCard:ok' }
+    },
+    async scanCode() {
+      if (fake.scanResult === null) throw { errMsg: 'scanCode:fail cancel' }
+      return { errMsg: 'scanCode:ok', result: fake.scanResult, scanType: 'QR_CODE', charSet: 'utf-8' }
+    },
+    /** navigateToMiniProgram: the user confirms WeChat's "open another mini-program" dialog. */
+    async navigateToMiniProgram(options: Record<string, unknown>) {
+      fake.miniProgramNavigations.push({ api: 'navigateToMiniProgram', options })
+      return { errMsg: 'navigateToMiniProgram:ok' }
+    },
+    async navigateBackMiniProgram(options: Record<string, unknown>) {
+      fake.miniProgramNavigations.push({ api: 'navigateBackMiniProgram', options })
+      return { errMsg: 'navigateBackMiniProgram:ok' }
     },
     async requestSubscribeMessage({ tmplIds }: { tmplIds: string[] }) {
       fake.subscribeRequests.push(tmplIds)

@@ -3,6 +3,12 @@ import type { Locale, PageTexts } from '../../lib/i18n'
 import { followSession, session } from '../../lib/session'
 import type { SessionSnapshot, SessionState } from '../../lib/session'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
+import { backToOpener, openedBy } from '../../lib/partner'
+import { PARTNERS } from '../../config/partners'
+import type { Partner } from '../../config/partners'
+
+/** A partner as the home page links to it (<navigator target="miniProgram">). */
+type PartnerView = Omit<Partner, 'name'> & { name: string }
 
 interface Data {
   /** The page's texts in the user's language. */
@@ -17,6 +23,18 @@ interface Data {
   error: string
   /** Opened from Moments (scene 1154): no login; ask to open the full mini-program. */
   singlePage: boolean
+  partners: PartnerView[]
+  /** "Back to …" when another mini-program opened this one ('' otherwise). */
+  backText: string
+}
+
+/** The partners in the user's language, and the way back to the mini-program that opened us. */
+function partnerTexts(t: PageTexts['index'], lang: Locale): Pick<Data, 'partners' | 'backText'> {
+  const opener = openedBy()
+  return {
+    partners: PARTNERS.map((p) => ({ ...p, name: p.name[lang] })),
+    backText: opener ? (opener.name ? fmt(t.backToPartner, { name: opener.name }) : t.backToCaller) : '',
+  }
 }
 
 /** What the page shows of the session, in the language of `t`. */
@@ -31,8 +49,8 @@ function sessionTexts(s: SessionSnapshot, t: PageTexts['index']): Pick<Data, 'st
   }
 }
 
-Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void }>({
-  data: { t: messages().pages.index, lang: '', state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false },
+Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void; onBackToOpener(): void }>({
+  data: { t: messages().pages.index, lang: '', state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false, partners: [], backText: '' },
 
   onLoad() {
     const t = pageTexts('index', 'navTitle')
@@ -41,7 +59,7 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
       this.setData({ t, lang, singlePage: true })
       return
     }
-    this.setData({ t, lang })
+    this.setData({ t, lang, ...partnerTexts(t, lang) })
     void wx.showShareMenu({ withShareTicket: true, menus: ['shareAppMessage', 'shareTimeline'] })
     this.unfollow = followSession((s) => this.render(s))
   },
@@ -50,9 +68,14 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
   onShow() {
     // By the locale's name: setData copies, so the table in data is never the table itself.
     const lang = locale()
-    if (lang === this.data.lang) return
+    if (lang === this.data.lang) {
+      // Opened again by another mini-program (App.onShow runs first): offer the way back.
+      const back = lang ? partnerTexts(this.data.t, lang).backText : ''
+      if (back !== this.data.backText) this.setData({ backText: back })
+      return
+    }
     const t = pageTexts('index', 'navTitle')
-    this.setData(this.data.singlePage ? { t, lang } : { t, lang, ...sessionTexts(session.snapshot, t) })
+    this.setData(this.data.singlePage ? { t, lang } : { t, lang, ...sessionTexts(session.snapshot, t), ...partnerTexts(t, lang) })
   },
 
   onUnload() {
@@ -71,6 +94,11 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
   go(e) {
     const url = e.currentTarget.dataset.url
     if (url) void wx.navigateTo({ url })
+  },
+
+  /** Back to the mini-program that opened this one, telling it the user came back from the home page. */
+  onBackToOpener() {
+    void backToOpener({ page: 'pages/index/index' })
   },
 
   onShareAppMessage(e: { from?: string }) {

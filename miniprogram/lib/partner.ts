@@ -1,0 +1,59 @@
+/**
+ * Navigation between mini-programs. Opening a partner is the home page's <navigator
+ * target="miniProgram"> (config/partners.ts). When another mini-program opens this one
+ * (scene 1037, referrerInfo: { appId, extraData }), App.onShow attributes the entry through the
+ * share attribution (extraData.sid is a share id, as a card's `sid`), routes to extraData.page
+ * when it is one of ours, and remembers the caller so the home page can offer
+ * wx.navigateBackMiniProgram (which only works when we were opened that way).
+ * Scenes: https://developers.weixin.qq.com/miniprogram/dev/reference/scene-list.html
+ */
+import type { Locale } from '../../typings/contract'
+import type { Partner } from '../config/partners'
+
+/** 1037: opened from another mini-program; 1038: returned from one. */
+export const FROM_MINIPROGRAM_SCENE = 1037
+
+/** Pages another mini-program may send a visitor to (extraData.page). */
+export const ROUTABLE_PAGES: readonly string[] = ['pages/index/index', 'pages/pay/index', 'pages/cards/index', 'pages/werun/index', 'pages/rank/index']
+
+export interface ReferrerInfo {
+  appId?: string
+  extraData?: Record<string, unknown>
+}
+
+export interface PartnerEntry {
+  appId: string
+  /** The partner's name in the user's language, or '' when it is not one of ours. */
+  name: string
+  shareId: string | null
+  page: string | null
+}
+
+/** Who opened us, from App.onLaunch/onShow options; null unless another mini-program did. */
+export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined, partners: readonly Partner[], locale: Locale): PartnerEntry | null {
+  const appId = o?.referrerInfo?.appId
+  if (o?.scene !== FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId)) return null
+  const extra = o.referrerInfo?.extraData ?? {}
+  const sid = typeof extra.sid === 'string' && /^[a-z0-9]{8,16}$/.test(extra.sid) ? extra.sid : null
+  const page = typeof extra.page === 'string' && ROUTABLE_PAGES.includes(extra.page.replace(/^\//, '')) ? extra.page.replace(/^\//, '') : null
+  const known = partners.find((p) => p.appId === appId)
+  return { appId, name: known ? known.name[locale] : '', shareId: sid, page }
+}
+
+let opener: PartnerEntry | null = null
+
+export function setOpener(e: PartnerEntry | null): void {
+  opener = e
+}
+
+/** The mini-program that opened this one in this session, if any. */
+export function openedBy(): PartnerEntry | null {
+  return opener
+}
+
+/** Back to the mini-program that opened us, telling it where the user was. */
+export async function backToOpener(extraData: Record<string, string>): Promise<boolean> {
+  if (!opener) return false
+  await wx.navigateBackMiniProgram({ extraData: { from: 'wechat-cloudbase-kit', ...extraData } })
+  return true
+}

@@ -1,0 +1,66 @@
+/**
+ * @jest-environment jsdom
+ *
+ * Other mini-programs: the home page links to the configured partners (<navigator
+ * target="miniProgram">); opened by one (scene 1037), the app attributes extraData.sid as a share
+ * entry, opens extraData.page when it is ours, and the home page offers the way back
+ * (wx.navigateBackMiniProgram).
+ */
+import { resetLocale } from '../../miniprogram/lib/i18n'
+import { FROM_MINIPROGRAM_SCENE, partnerEntry, setOpener } from '../../miniprogram/lib/partner'
+import { attrsOf, createWorld, launchApp, render, settle } from '../setup/miniprogram'
+
+jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
+const PARTNER = { key: 'coffee', appId: 'wx1234567890abcdef', path: 'pages/index/index?from=kit', extraData: { from: 'kit' }, envVersion: 'release', name: { zh_CN: '咖啡小程序', en: 'Coffee app' } }
+jest.mock('../../miniprogram/config/partners', () => ({ PARTNERS: [PARTNER] }))
+
+const SHARER = { openid: 'o-partner-sharer' }
+const VISITOR = { openid: 'o-partner-visitor' }
+const world = createWorld(SHARER)
+beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {}))
+const app = launchApp()
+
+afterEach(() => {
+  world.fake.language = 'en'
+  resetLocale()
+  setOpener(null)
+})
+
+test('who opened us: only scene 1037 with a real AppID counts; sid and page are taken only when they are valid and ours', () => {
+  const base = { scene: FROM_MINIPROGRAM_SCENE, referrerInfo: { appId: PARTNER.appId, extraData: { sid: 'abc12345xyz', page: '/pages/cards/index' } } }
+  expect(partnerEntry(base, [PARTNER as never], 'zh_CN')).toEqual({ appId: PARTNER.appId, name: '咖啡小程序', shareId: 'abc12345xyz', page: 'pages/cards/index' })
+  expect(partnerEntry({ ...base, scene: 1001 }, [], 'en')).toBeNull()
+  expect(partnerEntry({ ...base, referrerInfo: { appId: 'not-an-appid' } }, [], 'en')).toBeNull()
+  expect(partnerEntry({ scene: 1037, referrerInfo: { appId: 'wx00000000000000aa', extraData: { sid: 'BAD ID!', page: 'pages/admin/secret' } } }, [], 'en')).toEqual({ appId: 'wx00000000000000aa', name: '', shareId: null, page: null })
+})
+
+test('the home page links to the partners with the configured target, in the user\'s language', async () => {
+  world.fake.language = 'zh_CN'
+  resetLocale()
+  const home = render('pages/index/index')
+  home.instance.onLoad()
+  await settle(20)
+  const link = home.querySelector('#partner-coffee')!
+  expect(link.dom.textContent).toContain('咖啡小程序')
+  expect(attrsOf(link)).toMatchObject({ target: 'miniProgram', appId: PARTNER.appId, path: PARTNER.path, extraData: PARTNER.extraData, version: 'release' })
+  expect(home.querySelector('#back-to-opener')).toBeFalsy() // we were not opened by another mini-program
+})
+
+test('opened by a partner: the entry is attributed to the share, its page opened, and the home page offers the way back', async () => {
+  const card = render('pages/index/index').instance.onShareAppMessage({ from: 'menu' })
+  await settle(10)
+  const sid = /sid=([a-z0-9]+)/.exec(card.path)![1]!
+  world.fake.user = VISITOR
+  await app.onShow.call(app, { scene: 1037, path: 'pages/index/index', query: {}, referrerInfo: { appId: PARTNER.appId, extraData: { sid, page: 'pages/cards/index' } } })
+  await settle(30)
+  world.fake.user = SHARER
+  expect(world.cloud.db.dump('share_entries')).toEqual([expect.objectContaining({ shareId: sid, openid: VISITOR.openid, scene: 1037 })])
+  expect(world.fake.navigations.at(-1)).toBe('reLaunch:/pages/cards/index')
+  const home = render('pages/index/index')
+  home.instance.onLoad()
+  await settle(10)
+  expect(home.querySelector('#back-to-opener')!.dom.textContent).toContain('Back to Coffee app')
+  home.querySelector('#back-to-opener')!.dispatchEvent('tap')
+  await settle()
+  expect(world.fake.miniProgramNavigations.at(-1)).toEqual({ api: 'navigateBackMiniProgram', options: { extraData: { from: 'wechat-cloudbase-kit', page: 'pages/index/index' } } })
+})
