@@ -116,3 +116,38 @@ test('in a Chinese WeChat: Chinese title, offers, states and the sentence for so
   const res = await world.cloud.callFromClient('card', { action: 'redeem', code: '123456789012' }, { openid: 'o-cards-zh' })
   expect((res.result as { error: { code: string } }).error.code).toBe('NOT_OPERATOR')
 })
+
+test('in Chinese, every state and message: loading, error, cancel, in review, added, redeemed, already redeemed', async () => {
+  world.fake.language = 'zh_CN'
+  resetLocale()
+  const loading = render('pages/cards/index')
+  loading.instance.onLoad()
+  expect(text(loading, '#loading')).toBe('正在加载卡券…')
+  await settle(20)
+  world.fake.failNextCalls(1, { errMsg: 'cloud.callFunction:fail request:fail' })
+  const failed = await open()
+  expect(text(failed, '#error')).toContain('重试')
+  const page = await open()
+  world.fake.addCardAnswer = 'cancel'
+  page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
+  await settle(20)
+  expect(text(page, '#notice')).toBe('未添加卡券。')
+  world.fake.addCardAnswer = 'add'
+  page.querySelector('#add-pending-card')!.dispatchEvent('tap')
+  await settle(20)
+  expect(text(page, '#notice')).toBe('该卡券仍在微信审核中，暂时无法领取。')
+  page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
+  await settle(30)
+  expect(text(page, '#notice')).toMatch(/已放入微信卡包。$/)
+  expect(text(page, '#mine-0')).toContain('已在卡包中')
+  const code = page.data.mine[0].code
+  world.fake.user = STAFF
+  world.fake.scanResult = code
+  const staff = await open()
+  staff.querySelector('#redeem')!.dispatchEvent('tap')
+  await settle(30)
+  expect(text(staff, '#notice')).toMatch(/^已核销：/)
+  staff.querySelector('#redeem')!.dispatchEvent('tap')
+  await settle(30)
+  expect(text(staff, '#notice')).toBe('该卡券已核销过。')
+})
