@@ -54,8 +54,8 @@ App<AppGlobal>({
 
   /**
    * Every (re)entry: a shared card or code is attributed, a group card records the group; opened
-   * by another mini-program, its extraData.sid is attributed the same way, extraData.page is
-   * opened when it is one of ours, and the home page offers the way back.
+   * by another mini-program, its extraData.sid is attributed the same way, and the home page
+   * opens extraData.page (when it is one of ours) and offers the way back (lib/partner.ts).
    */
   onShow(options: LaunchOptions) {
     if (this.globalData.singlePage || !this.globalData.envId || !options) return
@@ -63,6 +63,5 @@ App<AppGlobal>({
     setOpener(partner)
     const attributed = partner?.shareId ? { ...options, query: { ...(options.query ?? {}), sid: partner.shareId } } : options
     void recordEntry(attributed, () => session.ensure())
-    if (partner?.page && partner.page !== options.path.replace(/^\//, '')) void wx.reLaunch({ url: `/${partner.page}` })
   },
 })

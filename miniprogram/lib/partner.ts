@@ -2,8 +2,8 @@
  * Navigation between mini-programs. Opening a partner is the home page's <navigator
  * target="miniProgram"> (config/partners.ts). When another mini-program opens this one
  * (scene 1037, referrerInfo: { appId, extraData }), App.onShow attributes the entry through the
- * share attribution (extraData.sid is a share id, as a card's `sid`), routes to extraData.page
- * when it is one of ours, and remembers the caller so the home page can offer
+ * share attribution (extraData.sid is a share id, as a card's `sid`), and remembers the caller:
+ * the home page opens extraData.page when it is one of ours (takeRoute), and offers
  * wx.navigateBackMiniProgram (which only works when we were opened that way).
  * Scenes: https://developers.weixin.qq.com/miniprogram/dev/reference/scene-list.html
  */
@@ -41,9 +41,21 @@ export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } 
 }
 
 let opener: PartnerEntry | null = null
+let route: string | null = null
 
 export function setOpener(e: PartnerEntry | null): void {
   opener = e
+  route = e?.page ?? null
+}
+
+/**
+ * The page the opener asked for, once. The home page (where a launch lands) opens it: App.onShow
+ * runs before the first page exists, too early to navigate.
+ */
+export function takeRoute(): string | null {
+  const r = route
+  route = null
+  return r
 }
 
 /** The mini-program that opened this one in this session, if any. */

@@ -233,10 +233,6 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       if (events) fake.navigationEvents[url] = events
       return Promise.resolve({ errMsg: 'navigateTo:ok' })
     },
-    reLaunch({ url }: { url: string }) {
-      fake.navigations.push(`reLaunch:${url}`)
-      return Promise.resolve({ errMsg: 'reLaunch:ok' })
-    },
     showToast() {},
     async showModal() {
       return { confirm: fake.modalConfirm, cancel: !fake.modalConfirm, errMsg: 'showModal:ok' }

@@ -55,10 +55,14 @@ test('opened by a partner: the entry is attributed to the share, its page opened
   await settle(30)
   world.fake.user = SHARER
   expect(world.cloud.db.dump('share_entries')).toEqual([expect.objectContaining({ shareId: sid, openid: VISITOR.openid, scene: 1037 })])
-  expect(world.fake.navigations.at(-1)).toBe('reLaunch:/pages/cards/index')
+  expect(world.fake.navigations).not.toContain('/pages/cards/index') // not from App.onShow: no page exists yet
   const home = render('pages/index/index')
   home.instance.onLoad()
+  home.instance.onShow()
   await settle(10)
+  expect(world.fake.navigations.at(-1)).toBe('/pages/cards/index') // the home page opens it, once
+  home.instance.onShow()
+  expect(world.fake.navigations.filter((u) => u === '/pages/cards/index')).toHaveLength(1)
   expect(home.querySelector('#back-to-opener')!.dom.textContent).toContain('Back to Coffee app')
   home.querySelector('#back-to-opener')!.dispatchEvent('tap')
   await settle()

@@ -3,7 +3,7 @@ import type { Locale, PageTexts } from '../../lib/i18n'
 import { followSession, session } from '../../lib/session'
 import type { SessionSnapshot, SessionState } from '../../lib/session'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
-import { backToOpener, openedBy } from '../../lib/partner'
+import { backToOpener, openedBy, takeRoute } from '../../lib/partner'
 import { PARTNERS } from '../../config/partners'
 import type { Partner } from '../../config/partners'
 
@@ -66,6 +66,9 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
 
   /** Back from the profile page after a language switch: the new table, in one setData. */
   onShow() {
+    // Opened by another mini-program that asked for one of our pages: open it now the page exists.
+    const route = takeRoute()
+    if (route && route !== 'pages/index/index') void wx.navigateTo({ url: `/${route}` })
     // By the locale's name: setData copies, so the table in data is never the table itself.
     const lang = locale()
     if (lang === this.data.lang) {
