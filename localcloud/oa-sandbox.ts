@@ -159,6 +159,17 @@ export class OaSandbox {
     return { errcode: 0, errmsg: 'ok', card: { card_id: c.cardId }, openid: c.openid }
   }
 
+  /** wx.addCard's whole list: every card added, or the first refusal (WeChat fails the call). */
+  addCards(openid: string, cardList: ReadonlyArray<{ cardId?: unknown; cardExt?: unknown }>): { cardList: Array<{ cardId: string; code: string; isSuccess: boolean; cardExt: string }> } | { errcode: number; errmsg: string } {
+    const out = []
+    for (const c of cardList) {
+      const r = this.addCard(openid, String(c.cardId ?? ''), String(c.cardExt ?? ''))
+      if ('errcode' in r) return r
+      out.push(r)
+    }
+    return { cardList: out }
+  }
+
   /**
    * What WeChat does when the user taps Add in wx.addCard: checks the cardExt against an issued
    * ticket and issues the card's code. Answers the entry of wx.addCard's cardList, or the errcode.

@@ -28,6 +28,7 @@ import { extname, join } from 'node:path'
 import { CallFunctionError, CloudIdRef, type LocalCloud } from './index'
 import { explainErrcode } from './errcodes'
 import { localOpengid, localPhone, weRunDays } from './open-data'
+import { listVar } from '../server/input'
 
 export interface ServerOptions {
   /** The signed-in user at start. */
@@ -214,13 +215,9 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   app.post<{ Body: { cardList?: unknown } }>('/api/cards/add', async (req, reply) => {
     const list = Array.isArray(req.body?.cardList) ? (req.body.cardList as Array<{ cardId?: unknown; cardExt?: unknown }>).slice(0, 10) : []
     if (!list.length) return reply.code(400).send({ errCode: -1, errMsg: 'addCard:fail cardList is empty' })
-    const out = []
-    for (const c of list) {
-      const r = cloud.oa.addCard(callerOf(req), String(c.cardId ?? ''), String(c.cardExt ?? ''))
-      if ('errcode' in r) return reply.code(400).send({ errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` })
-      out.push(r)
-    }
-    return { errMsg: 'addCard:ok', cardList: out }
+    const r = cloud.oa.addCards(callerOf(req), list)
+    if ('errcode' in r) return reply.code(400).send({ errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` })
+    return { errMsg: 'addCard:ok', cardList: r.cardList }
   })
 
   /** The cards the sandbox's WeChat has issued (for the console). */
@@ -228,7 +225,7 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
 
   /** An operator scans the user's code: card.redeem as the first openid of CARD_OPERATOR_OPENIDS. */
   app.post<{ Body: { code?: unknown } }>('/api/cards/redeem', async (req, reply) => {
-    const operator = (cloud.vars.CARD_OPERATOR_OPENIDS ?? '').split(',').map((s) => s.trim()).find(Boolean)
+    const [operator] = listVar(cloud.vars.CARD_OPERATOR_OPENIDS)
     if (!operator) return reply.code(400).send({ error: 'set CARD_OPERATOR_OPENIDS to redeem from the console' })
     const { result } = await cloud.callFromClient('card', { action: 'redeem', code: String(req.body?.code ?? '') }, { openid: operator })
     return safe(result)

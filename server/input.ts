@@ -36,3 +36,8 @@ export function scalar(v: unknown, max = 128): string {
 export function clip(s: string, max = 60): string {
   return s.length > max ? `${s.slice(0, max)}…` : s
 }
+
+/** A comma-separated environment variable (openid lists): trimmed entries, empties dropped. */
+export function listVar(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+}

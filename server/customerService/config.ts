@@ -4,6 +4,7 @@
  * default except the operator list and the URL-mode secrets.
  */
 import type { Locale } from '../../typings/contract'
+import { listVar } from '../input'
 
 export interface OpeningHours {
   /** ISO weekdays (1 = Monday … 7 = Sunday) when people answer. */
@@ -89,7 +90,7 @@ function intIn(raw: string | undefined, min: number, max: number, fallback: numb
 }
 
 export function csConfig(env: Record<string, string | undefined>): CsConfig {
-  const agents = new Set((env.CS_AGENT_OPENIDS ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  const agents = new Set(listVar(env.CS_AGENT_OPENIDS))
   const texts = (locale: Locale, suffix: string): CsTexts => {
     const out = { ...DEFAULT_TEXTS[locale] }
     for (const k of Object.keys(TEXT_VARIABLES) as Array<keyof CsTexts>) out[k] = (env[TEXT_VARIABLES[k] + suffix] ?? '').trim() || out[k]

@@ -7,7 +7,7 @@
 import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc, toMillis } from '../db'
 import { beijingDate, lastDates } from '../werun/days'
-import { ALL, BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, WRITE_CONCURRENCY, inBatches, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
+import { ALL, BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, PERIOD_DAYS, WRITE_CONCURRENCY, inBatches, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
 
 export const JOBS = 'rank_jobs'
 /** Members per page of the timer's recomputation. */
@@ -46,6 +46,12 @@ export async function writeOwnRows(openid: string, member: MemberDoc | null, gro
   const rows = memberRows(openid, member, groups, periodTotals(days, now), beijingDate(now))
   await writeRows(rows)
   return rows.length
+}
+
+/** A user's stored days of the week ending `now` (what their rows are computed from outside a sync). */
+export async function weekDays(openid: string, now: number): Promise<Array<{ date: string; steps: number }>> {
+  const _ = db().command
+  return findDocs(db().collection(DAYS).where({ _openid: openid, date: _.in(lastDates(PERIOD_DAYS.week, now)) }).limit(PERIOD_DAYS.week))
 }
 
 /** The opengids of a user's groups (at most MAX_GROUPS). */

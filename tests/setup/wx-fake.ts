@@ -393,13 +393,9 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
      */
     async addCard({ cardList }: { cardList: Array<{ cardId: string; cardExt: string }> }) {
       if (fake.addCardAnswer === 'cancel') throw { errMsg: 'addCard:fail cancel' }
-      const out = []
-      for (const c of cardList) {
-        const r = cloud.oa.addCard(fake.user.openid ?? '', c.cardId, c.cardExt)
-        if ('errcode' in r) throw { errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` }
-        out.push(r)
-      }
-      return { errMsg: 'addCard:ok', cardList: out }
+      const r = cloud.oa.addCards(fake.user.openid ?? '', cardList)
+      if ('errcode' in r) throw { errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` }
+      return { errMsg: 'addCard:ok', cardList: r.cardList }
     },
     async openCard({ cardList }: { cardList: Array<{ cardId: string; code: string }> }) {
       fake.openedCards.push(cardList)

@@ -16,6 +16,7 @@ import type { Locale } from '../../../typings/contract'
 import { createRouter, type Ctx } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { HttpError } from '../../../server/http'
+import { listVar } from '../../../server/input'
 import { userLanguage } from '../../../server/locale'
 import { cardExt, cardNonce } from '../../../server/card/sign'
 import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaConfig } from '../../../server/wechat/credentials'
@@ -59,7 +60,7 @@ const ERR_CONSUMED = 40099
 const ERR_UNAVAILABLE = 40127
 
 function operators(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set((env.CARD_OPERATOR_OPENIDS ?? '').split(',').map((s) => s.trim()).filter(Boolean))
+  return new Set(listVar(env.CARD_OPERATOR_OPENIDS))
 }
 
 const titled = (o: OfferDoc, lang: Locale): Pick<CardOffer, 'title' | 'description'> => (lang === 'en' && o.en ? o.en : { title: o.title, description: o.description })

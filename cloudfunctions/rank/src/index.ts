@@ -14,8 +14,8 @@ import { errText } from '../../../server/errors'
 import { scalar } from '../../../server/input'
 import { wxContext } from '../../../server/wx'
 import { beijingDate, lastDates } from '../../../server/werun/days'
-import { ALL, BOARDS, DAYS, MEMBERS, PERIOD_DAYS, boardId, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
-import { countAhead, groupsOf, readBoard, recomputeBoards, removeRows, writeOwnRows } from '../../../server/rank/store'
+import { ALL, BOARDS, MEMBERS, PERIOD_DAYS, boardId, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
+import { countAhead, groupsOf, readBoard, recomputeBoards, removeRows, weekDays, writeOwnRows } from '../../../server/rank/store'
 
 const empty = v.strictObject({})
 
@@ -32,10 +32,9 @@ const router = createRouter<RankContract>('rank', {
     input: empty,
     async handle(_input, ctx) {
       const now = Date.now()
-      const _ = db().command
       const [[user], days, groups] = await Promise.all([
         findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1)),
-        findDocs<{ date: string; steps: number }>(db().collection(DAYS).where({ _openid: ctx.openid, date: _.in(lastDates(PERIOD_DAYS.week, now)) }).limit(PERIOD_DAYS.week)),
+        weekDays(ctx.openid, now),
         groupsOf(ctx.openid),
       ])
       // Without a nickname: WeChat's own default name, 微信用户, as other mini-programs show it.

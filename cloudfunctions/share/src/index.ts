@@ -12,9 +12,8 @@ import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis, transact, type Tx } from '../../../server/db'
-import { PERIOD_DAYS, MEMBERS, type MemberDoc } from '../../../server/rank/board'
-import { writeOwnRows } from '../../../server/rank/store'
-import { lastDates } from '../../../server/werun/days'
+import { MEMBERS, type MemberDoc } from '../../../server/rank/board'
+import { weekDays, writeOwnRows } from '../../../server/rank/store'
 import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
@@ -61,12 +60,10 @@ async function isNewUser(openid: string): Promise<boolean> {
 
 /** A ranked user who enters a group appears on its board at once (server/rank/board.ts). */
 async function rankInGroup(openid: string, opengid: string): Promise<void> {
-  const _ = db().command
   const now = Date.now()
   const member = await getDoc<MemberDoc>(MEMBERS, openid)
   if (!member) return
-  const days = await findDocs<{ date: string; steps: number }>(db().collection('werun_days').where({ _openid: openid, date: _.in(lastDates(PERIOD_DAYS.week, now)) }).limit(PERIOD_DAYS.week))
-  await writeOwnRows(openid, member, [opengid], days, now)
+  await writeOwnRows(openid, member, [opengid], await weekDays(openid, now), now)
 }
 
 export const main = createRouter<ShareContract>('share', {
