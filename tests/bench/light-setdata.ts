@@ -9,6 +9,7 @@ import { markCloudReady } from '../../miniprogram/lib/call'
 import { TIMING } from '../../miniprogram/pages/light/ble/timing'
 import { elkPeripheral, installBle, type BleWorld } from '../setup/ble-fake'
 import { render, settle, simulate, type Rendered, type World } from '../setup/miniprogram'
+import { busiestSecond } from './rate'
 
 export const WINDOW_MS = 2000
 
@@ -20,10 +21,6 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
   }
 }
 
-/** The most calls in any 1000 ms of the recorded instants. */
-export function busiestSecond(at: number[]): number {
-  return at.length ? Math.max(...at.map((t) => at.filter((u) => u >= t && u < t + 1000).length)) : 0
-}
 
 function countSetData(page: Rendered): { at: number[]; stop(): void } {
   const at: number[] = []

@@ -22,6 +22,15 @@ beforeAll(async () => {
 
 const text = (p: Rendered, sel: string) => p.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 
+/** Taps a card's Add (the user answering the sheet as `answer`) and reads the notice. */
+async function addNotice(page: Rendered, cardKey: string, answer: 'add' | 'cancel' = 'add'): Promise<string> {
+  world.fake.addCardAnswer = answer
+  page.querySelector(`#add-${cardKey}`)!.dispatchEvent('tap')
+  await settle(30)
+  world.fake.addCardAnswer = 'add'
+  return text(page, '#notice')
+}
+
 async function open(): Promise<Rendered> {
   const page = render('pages/cards/index')
   page.instance.onLoad()
@@ -58,14 +67,8 @@ test('loading, then the offers and an empty list of mine; a failed load offers a
 
 test('add: signed, added by WeChat, recorded, shown as mine and openable; cancel and a card in review say so', async () => {
   const page = await open()
-  world.fake.addCardAnswer = 'cancel'
-  page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
-  await settle(20)
-  expect(text(page, '#notice')).toBe('Nothing was added.')
-  world.fake.addCardAnswer = 'add'
-  page.querySelector('#add-pending-card')!.dispatchEvent('tap')
-  await settle(20)
-  expect(text(page, '#notice')).toBe("This card is still in WeChat's review and cannot be added yet.")
+  expect(await addNotice(page, 'coffee-coupon', 'cancel')).toBe('Nothing was added.')
+  expect(await addNotice(page, 'pending-card')).toBe("This card is still in WeChat's review and cannot be added yet.")
   const setData = jest.spyOn(page.instance, 'setData')
   page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
   await settle(30)
@@ -128,17 +131,9 @@ test('in Chinese, every state and message: loading, error, cancel, in review, ad
   const failed = await open()
   expect(text(failed, '#error')).toContain('重试')
   const page = await open()
-  world.fake.addCardAnswer = 'cancel'
-  page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
-  await settle(20)
-  expect(text(page, '#notice')).toBe('未添加卡券。')
-  world.fake.addCardAnswer = 'add'
-  page.querySelector('#add-pending-card')!.dispatchEvent('tap')
-  await settle(20)
-  expect(text(page, '#notice')).toBe('该卡券仍在微信审核中，暂时无法领取。')
-  page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
-  await settle(30)
-  expect(text(page, '#notice')).toMatch(/已放入微信卡包。$/)
+  expect(await addNotice(page, 'coffee-coupon', 'cancel')).toBe('未添加卡券。')
+  expect(await addNotice(page, 'pending-card')).toBe('该卡券仍在微信审核中，暂时无法领取。')
+  expect(await addNotice(page, 'coffee-coupon')).toMatch(/已放入微信卡包。$/)
   expect(text(page, '#mine-0')).toContain('已在卡包中')
   const code = page.data.mine[0].code
   world.fake.user = STAFF

@@ -88,6 +88,19 @@ async function createOrders(): Promise<{ paid: string; unpaid: string }> {
   return { paid, unpaid }
 }
 
+/** The light page scanning `count` ELK lights (the first the default strip, a BLEDOB strip second) until all are listed. */
+async function scanLights(count: 1 | 2): Promise<Rendered> {
+  ble = installBle(world.fake)
+  ble.add(elkPeripheral())
+  if (count === 2) ble.add(elkPeripheral({ deviceId: 'BE:FF:00:00:00:02', name: 'ELK-BLEDOB', foundAfterMs: 2 }))
+  world.fake.scopes = { 'scope.bluetooth': true }
+  const page = await settleThen(open('pages/light/index'), 10)
+  page.querySelector('#scan')!.dispatchEvent('tap')
+  await until(() => page.data.devices.length === count, `${count} light(s)`)
+  await settle(5)
+  return page
+}
+
 interface Scenario {
   /** `<page>-<state>`: the file name, before the locale. */
   name: string
@@ -183,30 +196,14 @@ const SCENARIOS: Scenario[] = [
     name: 'light-scanning',
     path: 'pages/light/index',
     state: 'SCANNING',
-    run: async () => {
-      ble = installBle(world.fake)
-      ble.add(elkPeripheral())
-      ble.add(elkPeripheral({ deviceId: 'BE:FF:00:00:00:02', name: 'ELK-BLEDOB', foundAfterMs: 2 }))
-      world.fake.scopes = { 'scope.bluetooth': true }
-      const page = await settleThen(open('pages/light/index'), 10)
-      page.querySelector('#scan')!.dispatchEvent('tap')
-      await until(() => page.data.devices.length === 2, 'two lights')
-      await settle(5)
-      return page
-    },
+    run: () => scanLights(2),
   },
   {
     name: 'light-connected',
     path: 'pages/light/index',
     state: 'CONNECTED',
     run: async () => {
-      ble = installBle(world.fake)
-      ble.add(elkPeripheral())
-      world.fake.scopes = { 'scope.bluetooth': true }
-      const page = await settleThen(open('pages/light/index'), 10)
-      page.querySelector('#scan')!.dispatchEvent('tap')
-      await until(() => page.data.devices.length === 1, 'the light')
-      await settle(5)
+      const page = await scanLights(1)
       page.querySelector('.device')!.dispatchEvent('tap')
       await until(() => page.data.state === 'CONNECTED', 'CONNECTED')
       await settle(5)
