@@ -7,7 +7,7 @@
 import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc, toMillis } from '../db'
 import { beijingDate, lastDates } from '../werun/days'
-import { ALL, BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, PERIOD_DAYS, WRITE_CONCURRENCY, inBatches, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
+import { BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, PERIOD_DAYS, WRITE_CONCURRENCY, inBatches, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
 
 export const JOBS = 'rank_jobs'
 /** Members per page of the timer's recomputation. */
@@ -130,5 +130,3 @@ export async function countAhead(scope: string, period: BoardDoc['period'], key:
   const res = (await db().collection(BOARDS).where({ scope, period, key, steps: _.gt(steps) }).count()) as { total: number }
   return res.total
 }
-
-export { ALL }
