@@ -23,7 +23,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { listFunctions } from './project'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
-import { DbEngine, type CollectionSpec } from './db-engine'
+import { DbEngine, type CollectionSpec, type LatencyRange } from './db-engine'
 import { MessagePush } from './message-push'
 import { OaSandbox } from './oa-sandbox'
 import { PaySandbox } from './pay-sandbox'
@@ -32,6 +32,7 @@ import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
 import { LocalStorage } from './storage'
 
 export { WxApiError } from './sandbox'
+export { parseLatency, type LatencyRange } from './db-engine'
 export { PaySandbox, paySign } from './pay-sandbox'
 export { MessagePush, toWxJson, toWxXml, type PushDelivery, type PushEvent, type UrlModeSettings } from './message-push'
 
@@ -58,6 +59,11 @@ export interface LocalCloudOptions {
    * with no value leaves the variable unset, as a deploy without it would.
    */
   vars?: Record<string, string>
+  /**
+   * Database latency per request (CloudBase's network round trip), e.g. `{ min: 1, max: 8, seed: 7 }`
+   * or `parseLatency(process.env.LOCALCLOUD_DB_LATENCY)`; none by default (`npm start` answers at once).
+   */
+  dbLatency?: LatencyRange | null
 }
 
 export interface Invocation {
@@ -141,6 +147,7 @@ export class LocalCloud {
     this.appid = opts.appid ?? 'wx0000000000local'
     this.now = opts.now ?? Date.now
     this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
+    this.db.setLatency(opts.dbLatency ?? null)
     this.openapi = new OpenApiSandbox(this.now)
     this.vars = opts.vars ?? {}
     this.oa = new OaSandbox(this.now)

@@ -3,10 +3,11 @@
  * .localcloud/ (ignored by git; seeded on first start from database/seed), serves it and the
  * console on http://localhost:$PORT (3910), and rebuilds and reloads the functions when their
  * sources change.   PORT=4000 npm start   |   npm start -- --port 4000
+ * LOCALCLOUD_DB_LATENCY=1-8 npm start: every database request takes 1-8 ms (seeded jitter), as on CloudBase.
  */
 import { watch } from 'node:fs'
 import { join } from 'node:path'
-import { LocalCloud } from '../localcloud'
+import { LocalCloud, parseLatency, type LatencyRange } from '../localcloud'
 import { createServer } from '../localcloud/server'
 import { buildFunction, functionNames, ROOT } from './build-functions'
 
@@ -24,8 +25,8 @@ export const LOCAL_VARS: Record<string, string> = {
 }
 
 /** The local cloud as npm start runs it: these variables, and their subscribe templates in the account. */
-export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string): LocalCloud {
-  const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars })
+export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string, dbLatency: LatencyRange | null = null): LocalCloud {
+  const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars, dbLatency })
   cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
   return cloud
 }
@@ -54,12 +55,15 @@ async function main(): Promise<void> {
   const port = portFrom(process.argv, process.env)
   await buildAll()
   const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))
-  const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'))
+  // LOCALCLOUD_DB_LATENCY=1-8 (ms, seeded jitter per request): the database answers as slowly as CloudBase's does.
+  const latency = parseLatency(process.env.LOCALCLOUD_DB_LATENCY)
+  const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'), latency)
   const app = createServer(cloud)
   // Loopback unless `--host` says otherwise (not an environment variable: exposing it is a choice made on the command line).
   const host = hostFrom(process.argv)
   await app.listen({ port, host })
   console.log(`local cloud: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
+  if (latency) console.log(`database latency: ${latency.min}-${latency.max} ms per request (LOCALCLOUD_DB_LATENCY)`)
   if (!LOOPBACK.test(host)) console.log(`--host ${host}: the local cloud (which can pay orders and act as any user) is reachable from your network, not only this computer.`)
 
   // Ctrl+C ends the process without its 'exit' event: write the data the debounce still holds.

@@ -17,9 +17,12 @@ export interface RankRow {
 }
 
 export type RankContract = {
-  /** Join the ranks with the nickname and avatar of the caller's profile (nothing else is shown). */
-  optIn: Action<Record<string, never>, { optedIn: true }, never>
-  /** Leave every rank at once. */
+  /**
+   * Join the ranks with the nickname and avatar of the caller's profile (nothing else is shown).
+   * `optedIn: false` when a Leave sent after this Join was recorded first: the later tap wins.
+   */
+  optIn: Action<Record<string, never>, { optedIn: boolean }, never>
+  /** Leave every rank at once and for good: no write in flight and no timer pass puts the user back. */
   optOut: Action<Record<string, never>, { optedIn: false }, never>
   status: Action<Record<string, never>, { optedIn: boolean; groups: string[] }, never>
   /**

@@ -6,8 +6,10 @@
  * and "my place" with one count, whatever the number of users.
  *
  * Who writes them:
- * - `werun.sync` and `rank.optIn`: the caller's own rows at once (the user sees their change);
- * - `rank.optOut`: removes the caller's rows;
+ * - `werun.sync`, `rank.optIn` and `share.groupEnter`: the caller's own rows at once (the user
+ *   sees their change), each write checked against the member, groups and days read after it;
+ * - `rank.optOut`: marks the member LEFT, then removes the caller's rows;
+ * - `user.updateProfile`: a member's new name and avatar on their rows;
  * - the `rank` timer: every opted-in member's rows for today's key, a page of members at a time
  *   within a time budget, continuing from a cursor on the next tick (recomputeBoards).
  * Pure parts (totals, ids, rows) are plain functions; the rest only reads and writes.
@@ -28,12 +30,24 @@ export const WRITE_CONCURRENCY = 10
 /** Groups of one user that take part in boards (the most group_members a user's query reads). */
 export const MAX_GROUPS = 50
 
+/**
+ * A member record. Leaving keeps it as a tombstone (state LEFT, no name or avatar) for
+ * TOMBSTONE_MS, so a write of the user's rows that was in flight when they left sees it and
+ * takes its rows back (server/rank/store.ts refreshOwnRows). A record without `state` is IN.
+ */
 export interface MemberDoc {
   _id: string // openid
+  state?: MemberState
   nickname: string
   avatarFileId: string
   joinedAt: Date
+  leftAt?: Date
 }
+
+export type MemberState = 'IN' | 'LEFT'
+
+/** Whether a member record says the user is on the boards. */
+export const isIn = (m: MemberDoc | null | undefined): boolean => !!m && m.state !== 'LEFT'
 
 export interface BoardDoc {
   _id: string

@@ -7,7 +7,7 @@
 import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc, toMillis } from '../db'
 import { beijingDate, lastDates } from '../werun/days'
-import { BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, PERIOD_DAYS, WRITE_CONCURRENCY, inBatches, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
+import { BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, PERIOD_DAYS, WRITE_CONCURRENCY, inBatches, isIn, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
 
 export const JOBS = 'rank_jobs'
 /** Members per page of the timer's recomputation. */
@@ -40,12 +40,101 @@ async function writeRows(rows: BoardDoc[]): Promise<void> {
   await inBatches(rows, WRITE_CONCURRENCY, async ({ _id, ...data }) => db().collection(BOARDS).doc(_id).set({ data }))
 }
 
-/** The caller's rows from days they just synced (or read), when they are a member. */
-export async function writeOwnRows(openid: string, member: MemberDoc | null, groups: readonly string[], days: ReadonlyArray<{ date: string; steps: number }>, now: number): Promise<number> {
-  if (!member) return 0
-  const rows = memberRows(openid, member, groups, periodTotals(days, now), beijingDate(now))
-  await writeRows(rows)
+/** What a user's rows are made from, as stored now. */
+interface RowInputs {
+  member: MemberDoc | null
+  groups: string[]
+  days: Array<{ date: string; steps: number }>
+}
+
+async function rowInputs(openid: string, now: number): Promise<RowInputs> {
+  const [member, groups, days] = await Promise.all([getDoc<MemberDoc>(MEMBERS, openid), groupsOf(openid), weekDays(openid, now)])
+  return { member: member && isIn(member) ? member : null, groups, days }
+}
+
+/** The rows those inputs give (none for someone who is not a member). */
+const rowsOf = (openid: string, inp: RowInputs, now: number): BoardDoc[] => (inp.member ? memberRows(openid, inp.member, inp.groups, periodTotals(inp.days, now), beijingDate(now)) : [])
+
+const sameRows = (a: readonly BoardDoc[], b: readonly BoardDoc[]): boolean => a.length === b.length && a.every((r, i) => r._id === b[i]!._id && sameRow(b[i], r))
+
+/** Most rounds of one refresh while concurrent writes of the same user keep changing its inputs. */
+export const REFRESH_ROUNDS = 5
+
+/**
+ * A user's rows made equal to what is stored, whoever else writes at the same time: read the
+ * inputs, write the rows they give (or remove the rows, when the user is no longer a member),
+ * then read the inputs again; if they changed meanwhile, again. A write made from inputs that
+ * another request changed is therefore followed by this call's own correction, or by the
+ * other request's, whose rows are made from a later read; and a user who left while this call
+ * wrote finds their rows taken back (rank.optOut marks the member LEFT before it removes rows).
+ * `mayBeShown`: the caller already wrote rows of this user (the timer) that may need taking back.
+ * Answers how many rows the user has now (0: not on any board).
+ */
+export async function refreshOwnRows(openid: string, now: number, mayBeShown = false): Promise<number> {
+  let rows = rowsOf(openid, await rowInputs(openid, now), now)
+  let shown = mayBeShown
+  for (let round = 0; round < REFRESH_ROUNDS; round++) {
+    if (rows.length) {
+      await writeRows(rows)
+      shown = true
+    } else if (shown) {
+      await removeRows(openid)
+      shown = false
+    } else return 0
+    const again = rowsOf(openid, await rowInputs(openid, now), now)
+    if (sameRows(again, rows)) return rows.length
+    rows = again
+  }
+  // Still changing after REFRESH_ROUNDS: every other writer checks its own write the same way,
+  // so what is left is theirs to correct. Someone who left is never left shown by this call.
+  if (!rows.length && shown) await removeRows(openid)
   return rows.length
+}
+
+/** How long a LEFT record stays (longer than any function runs), so in-flight writes see it. */
+export const TOMBSTONE_MS = 60 * 60_000
+
+/**
+ * Joins the ranks (rank.optIn): the member record IN, unless a leave sent after this join
+ * started (`startedAt`) is already recorded: the later tap wins. Compare-and-set on the record
+ * read, so a concurrent leave is never overwritten. Answers whether the user is a member.
+ */
+export async function join(openid: string, profile: Pick<MemberDoc, 'nickname' | 'avatarFileId'>, startedAt: number): Promise<boolean> {
+  const _ = db().command
+  const members = db().collection(MEMBERS)
+  for (let round = 0; round < REFRESH_ROUNDS; round++) {
+    const cur = await getDoc<MemberDoc>(MEMBERS, openid)
+    if (isIn(cur)) return true
+    if (cur && toMillis(cur.leftAt) >= startedAt) return false
+    const data = { state: 'IN', nickname: profile.nickname, avatarFileId: profile.avatarFileId, joinedAt: new Date(startedAt) }
+    if (!cur) {
+      try {
+        await members.add({ data: { _id: openid, ...data } })
+        return true
+      } catch (e) {
+        // A duplicate _id is not reliably coded: look again (someone else wrote the record).
+        if (!(await getDoc(MEMBERS, openid))) throw e
+        continue
+      }
+    }
+    const res = (await members.where({ _id: openid, state: 'LEFT', leftAt: cur.leftAt }).update({ data: { ...data, leftAt: _.remove() } })) as { stats: { updated: number } }
+    if (res.stats.updated === 1) return true
+  }
+  return isIn(await getDoc<MemberDoc>(MEMBERS, openid))
+}
+
+/** Leaves every board (rank.optOut): the record LEFT first (no name kept), then the rows. */
+export async function leave(openid: string, now: number): Promise<void> {
+  const left: Omit<MemberDoc, '_id'> = { state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(now), leftAt: new Date(now) }
+  await db().collection(MEMBERS).doc(openid).set({ data: left })
+  await removeRows(openid)
+}
+
+/** A member's new name or avatar (user.updateProfile), on the record and their rows. */
+export async function renameMember(openid: string, profile: Partial<Pick<MemberDoc, 'nickname' | 'avatarFileId'>>, now: number): Promise<void> {
+  const _ = db().command
+  const res = (await db().collection(MEMBERS).where({ _id: openid, state: _.neq('LEFT') }).update({ data: profile })) as { stats: { updated: number } }
+  if (res.stats.updated) await refreshOwnRows(openid, now)
 }
 
 /** A user's stored days of the week ending `now` (what their rows are computed from outside a sync). */
@@ -68,16 +157,42 @@ export async function removeRows(openid: string): Promise<void> {
   }
 }
 
+/** The rows of a page of members (their records, days and groups read now), and who of them has left. */
+async function pageRows(page: readonly MemberDoc[], key: string, now: number): Promise<{ rows: Map<string, BoardDoc[]>; left: MemberDoc[] }> {
+  const _ = db().command
+  const $ = _.aggregate
+  const members = page.filter(isIn)
+  const ids = members.map((m) => m._id)
+  if (!ids.length) return { rows: new Map(), left: page.filter((m) => !isIn(m)) }
+  const [sums, memberships] = await Promise.all([
+    db()
+      .collection(DAYS)
+      .aggregate()
+      .match({ _openid: _.in(ids), date: _.in(lastDates(PERIOD_DAYS.week, now)) })
+      .group({ _id: '$_openid', week: $.sum('$steps'), today: $.sum($.cond({ if: $.eq(['$date', key]), then: '$steps', else: 0 })) })
+      .limit(MEMBER_PAGE)
+      .end() as unknown as Promise<{ list: Array<{ _id: string; week: number; today: number }> }>,
+    findAll<{ openid: string; opengid: string }>(GROUPS, { openid: _.in(ids) }),
+  ])
+  const totals = new Map(sums.list.map((s) => [s._id, { today: s.today, week: s.week }]))
+  const groups = new Map<string, string[]>()
+  for (const g of memberships) groups.set(g.openid, [...(groups.get(g.openid) ?? []), g.opengid])
+  const rows = new Map(members.map((m) => [m._id, memberRows(m._id, m, groups.get(m._id) ?? [], totals.get(m._id) ?? { today: 0, week: 0 }, key)]))
+  return { rows, left: page.filter((m) => !isIn(m)) }
+}
+
 /**
  * The timer: every member's rows for today's key, MEMBER_PAGE members at a time, until
  * `budgetMs` is spent; the cursor (rank_jobs/boards) lets the next tick continue. A finished
  * pass rests RECOMPUTE_EVERY_MS, then starts again; rows of old keys are removed.
+ * A page is written from what was read before it, so it is checked like refreshOwnRows: the
+ * page's inputs read again after the write, and any member whose rows changed meanwhile (a sync,
+ * a rename, a leave) refreshed on their own. Members who left have their rows removed (a leave
+ * cut off half-way is finished), and their record once TOMBSTONE_MS has passed.
  */
 export async function recomputeBoards(now: number, budgetMs: number, clock: () => number = Date.now): Promise<{ members: number; written: number; done: boolean }> {
   const _ = db().command
-  const $ = _.aggregate
   const key = beijingDate(now)
-  const week = lastDates(7, now)
   const job = await getDoc<JobDoc>(JOBS, 'boards')
   if (job?.key === key && job.doneAt && now - toMillis(job.doneAt) < RECOMPUTE_EVERY_MS) return { members: 0, written: 0, done: true }
   let after = job?.key === key && !job.doneAt ? job.after : ''
@@ -92,24 +207,21 @@ export async function recomputeBoards(now: number, budgetMs: number, clock: () =
       return { members, written, done: true }
     }
     const ids = page.map((m) => m._id)
-    const [sums, memberships, stored] = await Promise.all([
-      db()
-        .collection(DAYS)
-        .aggregate()
-        .match({ _openid: _.in(ids), date: _.in(week) })
-        .group({ _id: '$_openid', week: $.sum('$steps'), today: $.sum($.cond({ if: $.eq(['$date', key]), then: '$steps', else: 0 })) })
-        .limit(MEMBER_PAGE)
-        .end() as unknown as Promise<{ list: Array<{ _id: string; week: number; today: number }> }>,
-      findAll<{ openid: string; opengid: string }>(GROUPS, { openid: _.in(ids) }),
-      findAll<BoardDoc>(BOARDS, { openid: _.in(ids), key }),
-    ])
-    const totals = new Map(sums.list.map((s) => [s._id, { today: s.today, week: s.week }]))
-    const groups = new Map<string, string[]>()
-    for (const g of memberships) groups.set(g.openid, [...(groups.get(g.openid) ?? []), g.opengid])
+    const [{ rows, left }, stored] = await Promise.all([pageRows(page, key, now), findAll<BoardDoc>(BOARDS, { openid: _.in(ids), key })])
     const have = new Map(stored.map((r) => [r._id, r]))
-    const rows = page.flatMap((m) => memberRows(m._id, m, groups.get(m._id) ?? [], totals.get(m._id) ?? { today: 0, week: 0 }, key))
-    const changed = rows.filter((r) => !sameRow(have.get(r._id), r))
+    const changed = [...rows.values()].flat().filter((r) => !sameRow(have.get(r._id), r))
     await writeRows(changed)
+    // Read the page again: who changed while it was being written is refreshed on their own.
+    const again = await findDocs<MemberDoc>(db().collection(MEMBERS).where({ _id: _.in(ids) }).limit(MEMBER_PAGE))
+    const now2 = await pageRows(again, key, now)
+    const moved = [...rows.keys()].filter((id) => !sameRows(now2.rows.get(id) ?? [], rows.get(id)!))
+    const shownLeft = left.filter((m) => stored.some((r) => r.openid === m._id))
+    await inBatches([...new Set([...moved, ...shownLeft.map((m) => m._id)])], WRITE_CONCURRENCY, (id) => refreshOwnRows(id, now, true))
+    const expired = left.filter((m) => now - toMillis(m.leftAt) > TOMBSTONE_MS)
+    await inBatches(expired, WRITE_CONCURRENCY, async (m) => {
+      await removeRows(m._id)
+      await db().collection(MEMBERS).where({ _id: m._id, state: 'LEFT', leftAt: m.leftAt }).remove()
+    })
     members += page.length
     written += changed.length
     after = page[page.length - 1]!._id

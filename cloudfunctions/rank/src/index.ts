@@ -14,8 +14,8 @@ import { errText } from '../../../server/errors'
 import { scalar } from '../../../server/input'
 import { wxContext } from '../../../server/wx'
 import { beijingDate, lastDates } from '../../../server/werun/days'
-import { ALL, BOARDS, MEMBERS, PERIOD_DAYS, boardId, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
-import { countAhead, groupsOf, readBoard, recomputeBoards, removeRows, weekDays, writeOwnRows } from '../../../server/rank/store'
+import { ALL, BOARDS, MEMBERS, PERIOD_DAYS, boardId, isIn, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
+import { countAhead, groupsOf, join, leave, readBoard, recomputeBoards, refreshOwnRows } from '../../../server/rank/store'
 
 const empty = v.strictObject({})
 
@@ -31,26 +31,19 @@ const router = createRouter<RankContract>('rank', {
   optIn: {
     input: empty,
     async handle(_input, ctx) {
-      const now = Date.now()
-      const [[user], days, groups] = await Promise.all([
-        findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1)),
-        weekDays(ctx.openid, now),
-        groupsOf(ctx.openid),
-      ])
+      const startedAt = Date.now()
+      const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1))
       // Without a nickname: WeChat's own default name, 微信用户, as other mini-programs show it.
-      const member: MemberDoc = { _id: ctx.openid, nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '', joinedAt: new Date(now) }
-      const { _id, ...data } = member
-      await db().collection(MEMBERS).doc(_id).set({ data })
-      await writeOwnRows(ctx.openid, member, groups, days, now)
-      return { optedIn: true as const }
+      const joined = await join(ctx.openid, { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '' }, startedAt)
+      // Rows checked after they are written: a leave that lands meanwhile takes them back.
+      return { optedIn: joined && (await refreshOwnRows(ctx.openid, Date.now())) > 0 }
     },
   },
 
   optOut: {
     input: empty,
     async handle(_input, ctx) {
-      await db().collection(MEMBERS).doc(ctx.openid).remove()
-      await removeRows(ctx.openid)
+      await leave(ctx.openid, Date.now())
       return { optedIn: false as const }
     },
   },
@@ -59,7 +52,7 @@ const router = createRouter<RankContract>('rank', {
     input: empty,
     async handle(_input, ctx) {
       const [member, groups] = await Promise.all([getDoc<MemberDoc>(MEMBERS, ctx.openid), groupsOf(ctx.openid)])
-      return { optedIn: !!member, groups }
+      return { optedIn: isIn(member), groups }
     },
   },
 
@@ -84,11 +77,11 @@ const router = createRouter<RankContract>('rank', {
       const toRow = (r: BoardDoc & { rank: number }): RankRow => ({ rank: r.rank, nickname: r.nickname, avatarFileId: r.avatarFileId, steps: r.steps, me: r.openid === ctx.openid })
       const rows = rankRows(top).map(toRow)
       let me = rows.find((r) => r.me) ?? null
-      if (!me && member && mine) {
+      if (!me && isIn(member) && mine) {
         // Round trip 2, only below the shown rows: how many have more steps.
         me = { rank: (await countAhead(scope, period, key, mine.steps)) + 1, nickname: mine.nickname, avatarFileId: mine.avatarFileId, steps: mine.steps, me: true }
       }
-      return { rows, me, period, dates: lastDates(PERIOD_DAYS[period], now), optedIn: !!member, groups }
+      return { rows, me, period, dates: lastDates(PERIOD_DAYS[period], now), optedIn: isIn(member), groups }
     },
   },
 })

@@ -12,8 +12,7 @@ import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis, transact, type Tx } from '../../../server/db'
-import { MEMBERS, type MemberDoc } from '../../../server/rank/board'
-import { weekDays, writeOwnRows } from '../../../server/rank/store'
+import { refreshOwnRows } from '../../../server/rank/store'
 import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
@@ -56,14 +55,6 @@ async function isNewUser(openid: string): Promise<boolean> {
   // The app records an entry after login: a user on their first login is new to the app.
   const [user] = await findDocs<{ loginCount?: number }>(db().collection('users').where({ openids: openid }).limit(1))
   return !user || (user.loginCount ?? 0) <= 1
-}
-
-/** A ranked user who enters a group appears on its board at once (server/rank/board.ts). */
-async function rankInGroup(openid: string, opengid: string): Promise<void> {
-  const now = Date.now()
-  const member = await getDoc<MemberDoc>(MEMBERS, openid)
-  if (!member) return
-  await writeOwnRows(openid, member, [opengid], await weekDays(openid, now), now)
 }
 
 export const main = createRouter<ShareContract>('share', {
@@ -122,7 +113,8 @@ export const main = createRouter<ShareContract>('share', {
       if (od.data.watermark && ctx.wx.APPID && od.data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The group data belongs to another mini-program.')
       try {
         await db().collection(GROUPS).add({ data: { _id: `${opengid}:${ctx.openid}`, opengid, openid: ctx.openid, joinedAt: new Date() } })
-        await rankInGroup(ctx.openid, opengid)
+        // A ranked user appears on the group's board at once (server/rank/store.ts).
+        await refreshOwnRows(ctx.openid, Date.now())
         return { opengid, firstTime: true }
       } catch (e) {
         if (await getDoc(GROUPS, `${opengid}:${ctx.openid}`)) return { opengid, firstTime: false }

@@ -12,6 +12,7 @@ import { initCloud, openapi, type Suggest } from '../../../server/wx'
 import * as schema from './schemas'
 import { DEFAULT_LOCALE, languageOf } from '../../../server/locale'
 import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from './profile'
+import { renameMember } from '../../../server/rank/store'
 
 const USERS = 'users'
 
@@ -159,6 +160,9 @@ export const main = createRouter<UserContract>('user', {
       if (Object.keys(patch).length === 0) return { profile: toProfile(user) }
       patch.updatedAt = db().serverDate()
       await db().collection(USERS).doc(user._id).update({ data: patch })
+      // A ranked user's boards show the new name and avatar at once (server/rank/store.ts).
+      const shown = { ...(patch.nickname !== undefined ? { nickname: input.nickname } : {}), ...(patch.avatarFileId !== undefined ? { avatarFileId: input.avatarFileId } : {}) }
+      if (Object.keys(shown).length) await renameMember(ctx.openid, shown, Date.now())
       return { profile: await reload(user._id) }
     },
   },

@@ -1,7 +1,7 @@
 /**
  * Cloud function `werun`: WeRun steps. `sync` takes the CloudID of wx.getWeRunData (31 days),
- * trusts it only when WeChat replaced it (server/opendata.ts), and upserts one record per user
- * per day, writing only days whose count changed. `history` answers the last 7 or 31 days.
+ * trusts it only when WeChat replaced it (server/opendata.ts), and keeps one record per user per
+ * day, writing only days whose count grew (a day's steps only grow). `history` answers the last 7 or 31 days.
  * Contract: typings/werun.ts. Collection: werun_days (`<openid>:<date>`, readable by its owner).
  */
 import * as v from 'valibot'
@@ -10,8 +10,8 @@ import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { openData, openDataInput } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
-import { MEMBERS, WRITE_CONCURRENCY, inBatches, type MemberDoc } from '../../../server/rank/board'
-import { groupsOf, writeOwnRows } from '../../../server/rank/store'
+import { WRITE_CONCURRENCY, inBatches } from '../../../server/rank/board'
+import { refreshOwnRows } from '../../../server/rank/store'
 
 export const DAYS = 'werun_days'
 export const SYNCS = 'werun_syncs'
@@ -34,6 +34,25 @@ const goal = () => {
   return Number.isInteger(n) && n >= 1000 && n <= 100_000 ? n : 8000
 }
 
+/**
+ * One day's count, kept only when larger than the stored one (a concurrent older snapshot of the
+ * same phone never lowers it): a new day is added under its deterministic id; an existing one is
+ * raised with the `max` update operator (db.command.max), which compares inside the database.
+ */
+async function keepLarger(openid: string, d: StepDay, stored: boolean, now: Date): Promise<void> {
+  const _ = db().command
+  const id = `${openid}:${d.date}`
+  const raise = () => db().collection(DAYS).doc(id).update({ data: { steps: _.max(d.steps), updatedAt: now } }) as Promise<{ stats: { updated: number } }>
+  if (stored && (await raise()).stats.updated === 1) return
+  try {
+    await db().collection(DAYS).add({ data: { _id: id, _openid: openid, date: d.date, steps: d.steps, updatedAt: now } })
+  } catch (e) {
+    // Added by a concurrent sync meanwhile (a duplicate _id is not reliably coded: look).
+    if (!(await getDoc(DAYS, id))) throw e
+    await raise()
+  }
+}
+
 export const main = createRouter<WerunContract>('werun', {
   sync: {
     input: v.strictObject({
@@ -52,22 +71,18 @@ export const main = createRouter<WerunContract>('werun', {
       const days = toDays(data, nowMs)
       const openid = ctx.openid
       const _ = db().command
-      // Independent reads at once: the stored days, and whether (and where) the user is ranked.
-      const [stored, member, groups] = await Promise.all([
-        days.length ? findDocs<DayDoc>(db().collection(DAYS).where({ _openid: openid, date: _.in(days.map((d) => d.date)) }).limit(100)) : Promise.resolve([] as DayDoc[]),
-        getDoc<MemberDoc>(MEMBERS, openid),
-        groupsOf(openid),
-      ])
+      const stored = days.length ? await findDocs<DayDoc>(db().collection(DAYS).where({ _openid: openid, date: _.in(days.map((d) => d.date)) }).limit(100)) : []
       const have = new Map(stored.map((d) => [d.date, d.steps]))
-      const changed = days.filter((d) => have.get(d.date) !== d.steps)
+      // A day's steps only grow: a count below the stored one is an older snapshot, never written.
+      const changed = days.filter((d) => d.steps > (have.get(d.date) ?? -1))
       const now = new Date(nowMs)
-      // `set` on a deterministic id is an upsert: a retried sync writes the same record. At most
-      // WRITE_CONCURRENCY at once: a first sync has 31 days, CloudBase limits concurrent requests.
-      await inBatches(changed, WRITE_CONCURRENCY, async (d) => db().collection(DAYS).doc(`${openid}:${d.date}`).set({ data: { _openid: openid, date: d.date, steps: d.steps, updatedAt: now } }))
+      // At most WRITE_CONCURRENCY at once (a first sync has 31 days; CloudBase limits concurrent requests).
+      await inBatches(changed, WRITE_CONCURRENCY, (d) => keepLarger(openid, d, have.has(d.date), now))
       await Promise.all([
         db().collection(SYNCS).doc(openid).set({ data: { syncedAt: now, days: days.length } }),
-        // A ranked user's own board rows at once (the timer does everyone else's), also on a new day with no new steps.
-        writeOwnRows(openid, member, groups, days, nowMs),
+        // A ranked user's own board rows at once (the timer does everyone else's), also on a new
+        // day with no new steps; checked against what is stored after writing (server/rank/store.ts).
+        refreshOwnRows(openid, nowMs),
       ])
       return { days: days.length, changed: changed.length }
     },

@@ -1,0 +1,170 @@
+/**
+ * Rank under CloudBase's latency (tests/setup/races.ts): one user's actions started together.
+ * Invariants (typings/rank.ts): optOut leaves every board at once and for good (no later write
+ * or timer pass puts the user back); right after concurrent writes the boards equal a ranking
+ * computed from scratch from the stored members, groups and days; a day's steps only grow.
+ */
+import { CloudIdRef, type Caller } from '../../localcloud'
+import { beijingDate } from '../../server/werun/days'
+import { ALL, PERIODS, boardId, periodTotals } from '../../server/rank/board'
+import { TOMBSTONE_MS } from '../../server/rank/store'
+import { stepList } from '../werun/helpers'
+import { takeConsole } from '../setup/console'
+import { overSeeds, raceCloud, thenWhileInFlight } from '../setup/races'
+
+const SEEDS = Number(process.env.RACE_SEEDS ?? 4)
+const USERS = 8
+const users = (tag: string): Caller[] => Array.from({ length: USERS }, (_, i) => ({ openid: `o-${tag}-${i}00000` }))
+const gid = (i: number) => `G-race-${String(i).padStart(5, '0')}`
+
+function world() {
+  const w = raceCloud()
+  const weRun = (today: number) => new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(3, (d) => (d === 0 ? today : 1000 + d)) }))
+  const groupCard = (opengid: string) => new CloudIdRef(w.cloud.issueCloudId({ opengid }))
+  const setUp = async (u: Caller, i: number, o: { sync?: boolean; optIn?: boolean; group?: boolean } = {}) => {
+    await w.call('user', 'login', {}, u)
+    await w.call('user', 'updateProfile', { nickname: `n${i}` }, u)
+    if (o.sync) await w.call('werun', 'sync', { weRunData: weRun(5000 + i) }, u)
+    if (o.group) await w.call('share', 'groupEnter', { groupInfo: groupCard(gid(i % 2)) }, u)
+    if (o.optIn) await w.call('rank', 'optIn', {}, u)
+  }
+  return { ...w, weRun, groupCard, setUp }
+}
+type World = ReturnType<typeof world>
+
+const member = (w: World, openid: string) => w.cloud.db.dump('rank_members').find((m) => m._id === openid && m.state !== 'LEFT')
+const shown = (w: World, openid: string) => w.cloud.db.dump('rank_boards').filter((r) => r.openid === openid)
+
+/** Today's boards as a ranking from scratch would have them, against what is stored: the rows that differ. */
+function wrongRows(w: World): string[] {
+  const now = Date.now()
+  const key = beijingDate(now)
+  const days = w.cloud.db.dump('werun_days') as unknown as Array<{ _openid: string; date: string; steps: number }>
+  const groups = w.cloud.db.dump('group_members') as unknown as Array<{ openid: string; opengid: string }>
+  const want = new Map<string, string>()
+  for (const m of w.cloud.db.dump('rank_members')) {
+    if (m.state === 'LEFT') continue
+    const totals = periodTotals(days.filter((d) => d._openid === m._id), now)
+    for (const scope of [ALL, ...groups.filter((g) => g.openid === m._id).map((g) => g.opengid)]) {
+      for (const period of PERIODS) want.set(boardId(scope, period, key, m._id), `${totals[period]}:${String(m.nickname)}`)
+    }
+  }
+  const have = new Map(w.cloud.db.dump('rank_boards').filter((r) => r.key === key).map((r) => [r._id, `${String(r.steps)}:${String(r.nickname)}`]))
+  const wrong: string[] = []
+  for (const [id, v] of want) if (have.get(id) !== v) wrong.push(`${id} is ${have.get(id) ?? 'missing'}, should be ${v}`)
+  for (const [id, v] of have) if (!want.has(id)) wrong.push(`${id} is ${v}, should not be shown`)
+  return wrong
+}
+
+async function timerPass(w: World): Promise<void> {
+  await w.cloud.runTimer('rank', 'boards')
+  takeConsole('log')
+}
+
+describe('leaving the rank while another write of the same user is in flight', () => {
+  test.each([
+    ['werun.sync', (w: World, u: Caller, i: number) => w.call('werun', 'sync', { weRunData: w.weRun(9000 + i) }, u)],
+    ['a second rank.optIn (double tap)', (w: World, u: Caller) => w.call('rank', 'optIn', {}, u)],
+    ['share.groupEnter', (w: World, u: Caller, i: number) => w.call('share', 'groupEnter', { groupInfo: w.groupCard(gid(2 + (i % 2))) }, u)],
+  ])('optOut sent while %s is on its way: nothing of the user on any board, now or after a timer pass', async (_name, other) => {
+    const wrong = await overSeeds(SEEDS, async (seed) => {
+      const w = world()
+      const us = users(`leave${seed}`)
+      for (const [i, u] of us.entries()) await w.setUp(u, i, { sync: true, optIn: true, group: true })
+      await w.racing(seed, () => Promise.all(us.map((u, i) => thenWhileInFlight(() => other(w, u, i), () => w.call('rank', 'optOut', {}, u)))))
+      const out: string[] = []
+      for (const u of us) {
+        if (member(w, u.openid!)) out.push(`${u.openid} is still a member`)
+        if (shown(w, u.openid!).length) out.push(`${u.openid} still shown on ${shown(w, u.openid!).length} rows`)
+        if ((await w.call('rank', 'status', {}, u)).data.optedIn) out.push(`${u.openid}'s page says joined`)
+      }
+      await timerPass(w)
+      for (const u of us) if (shown(w, u.openid!).length) out.push(`${u.openid} written back by the timer`)
+      return out
+    })
+    expect(wrong).toEqual([])
+  })
+})
+
+describe('boards equal a ranking from scratch right after one user\'s concurrent writes', () => {
+  test('optIn and the first sync at once', async () => {
+    const wrong = await overSeeds(SEEDS, async (seed) => {
+      const w = world()
+      const us = users(`first${seed}`)
+      for (const [i, u] of us.entries()) await w.setUp(u, i)
+      await w.racing(seed, () => Promise.all(us.flatMap((u, i) => [w.call('rank', 'optIn', {}, u), w.call('werun', 'sync', { weRunData: w.weRun(7000 + i) }, u)])))
+      return wrongRows(w)
+    })
+    expect(wrong).toEqual([])
+  })
+
+  test('two WeRun snapshots of one phone (the later one 1500 steps further): the larger count is kept and shown', async () => {
+    const wrong = await overSeeds(SEEDS, async (seed) => {
+      const w = world()
+      const us = users(`snap${seed}`)
+      for (const [i, u] of us.entries()) await w.setUp(u, i, { sync: true, optIn: true })
+      await w.racing(seed, () => Promise.all(us.flatMap((u, i) => [w.call('werun', 'sync', { weRunData: w.weRun(6000 + i) }, u), w.call('werun', 'sync', { weRunData: w.weRun(7500 + i) }, u)])))
+      const today = beijingDate(Date.now())
+      const days = w.cloud.db.dump('werun_days').filter((d) => d.date === today)
+      const lost = days.filter((d) => Number(d.steps) < 7500).map((d) => `${String(d._openid)} kept ${String(d.steps)} steps today`)
+      return [...lost, ...wrongRows(w)]
+    })
+    expect(wrong).toEqual([])
+  })
+
+  test('optIn or sync together with entering a group', async () => {
+    const wrong = await overSeeds(SEEDS, async (seed) => {
+      const w = world()
+      const us = users(`grp${seed}`)
+      for (const [i, u] of us.entries()) await w.setUp(u, i, { sync: true, optIn: i % 2 === 1 })
+      await w.racing(seed, () =>
+        Promise.all(us.flatMap((u, i) => [i % 2 === 0 ? w.call('rank', 'optIn', {}, u) : w.call('werun', 'sync', { weRunData: w.weRun(8000 + i) }, u), w.call('share', 'groupEnter', { groupInfo: w.groupCard(gid(i % 3)) }, u)])),
+      )
+      return wrongRows(w)
+    })
+    expect(wrong).toEqual([])
+  })
+
+  test('a sync that lands while the timer writes its page is not overwritten with stale steps', async () => {
+    const wrong = await overSeeds(SEEDS, async (seed) => {
+      const w = world()
+      const us = users(`tick${seed}`)
+      for (const [i, u] of us.entries()) await w.setUp(u, i, { sync: true, optIn: true })
+      // A new full pass that writes every member's rows (as on a new day, when no row of today's key exists).
+      for (const coll of ['rank_jobs', 'rank_boards']) await w.cloud.db.handle('database.removeDocument', { collectionName: coll, query: JSON.stringify({}), multi: true })
+      // Syncs spread over the pass (user i starts i × 2 ms in), so some land between its reads and its writes.
+      await w.racing(seed, () => Promise.all(us.map((u, i) => thenWhileInFlight(() => (i === 0 ? timerPass(w) : Promise.resolve()), () => w.call('werun', 'sync', { weRunData: w.weRun(12000 + i) }, u), 2 * i))))
+      return wrongRows(w)
+    })
+    expect(wrong).toEqual([])
+  })
+
+  test('a renamed user is shown with the new nickname at once', async () => {
+    const w = world()
+    const [u] = users('rename')
+    await w.setUp(u!, 0, { sync: true, optIn: true, group: true })
+    await w.call('user', 'updateProfile', { nickname: '新名字' }, u!)
+    expect(wrongRows(w)).toEqual([])
+    expect(new Set(shown(w, u!.openid!).map((r) => r.nickname))).toEqual(new Set(['新名字']))
+  })
+})
+
+test('the timer finishes a leave cut off before its rows were removed, and forgets the record once no write can be in flight', async () => {
+  const w = world()
+  const [ann, ben] = users('tomb')
+  await w.setUp(ann!, 0, { sync: true, optIn: true })
+  await w.setUp(ben!, 1, { sync: true, optIn: true })
+  const rows = shown(w, ann!.openid!)
+  expect(rows).toHaveLength(2)
+  // ANN's leave stopped after marking the record (an hour and a minute ago): her rows are still there.
+  const leftAt = new Date(Date.now() - TOMBSTONE_MS - 60_000)
+  w.cloud.db.seed('rank_members', [{ _id: ann!.openid!, state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: leftAt, leftAt }])
+  expect((await w.call('rank', 'status', {}, ann!)).data.optedIn).toBe(false)
+  await timerPass(w)
+  expect(shown(w, ann!.openid!)).toEqual([])
+  expect(w.cloud.db.dump('rank_members').map((m) => m._id)).toEqual([ben!.openid])
+  expect(shown(w, ben!.openid!)).toHaveLength(2)
+  // And she may join again.
+  expect((await w.call('rank', 'optIn', {}, ann!)).data).toEqual({ optedIn: true })
+  expect(wrongRows(w)).toEqual([])
+})
