@@ -475,7 +475,7 @@ function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { 
     // A macrotask, as a network answer is (setTimeout: jsdom test environments have no setImmediate).
     setTimeout(() => {
       if (destroyed) return
-      let answer: Record<string, unknown>
+      let answer: unknown
       try {
         const text = Buffer.concat(chunks).toString('utf8')
         answer = current().oa.handle(target.pathname, target.searchParams, text ? (JSON.parse(text) as Record<string, unknown>) : null)

@@ -84,11 +84,29 @@ export class OaSandbox {
     this.nonces.clear()
     this.codes.clear()
     this.calls.clear()
+    this.scripted.clear()
+  }
+
+  private scripted = new Map<string, unknown[]>()
+
+  /**
+   * The next `times` requests to `path` get `answer` as WeChat's JSON body, whatever it is: an
+   * errcode WeChat documents (-1 busy, 45009 quota, 40164 IP not allowed, 48001 unauthorized)
+   * or a body WeChat never documents (`{}`, `[]`, `null`, a string) that the caller must not
+   * believe. The request still counts in `calls`, and the real effect does not happen.
+   */
+  answerNext(path: string, answer: unknown, times = 1): this {
+    const q = this.scripted.get(path) ?? []
+    for (let i = 0; i < times; i++) q.push(answer)
+    this.scripted.set(path, q)
+    return this
   }
 
   /** An HTTPS request from a function: path without the host, its query and JSON body. */
-  handle(path: string, query: URLSearchParams, body: Answer | null): Answer {
+  handle(path: string, query: URLSearchParams, body: Answer | null): unknown {
     this.calls.set(path, (this.calls.get(path) ?? 0) + 1)
+    const q = this.scripted.get(path)
+    if (q?.length) return q.shift()
     if (path === '/cgi-bin/token') return this.token(query)
     const auth = this.checkToken(query.get('access_token'))
     if (auth) return auth

@@ -14,6 +14,7 @@
  * 卡券 api_ticket (附录4-卡券扩展字段及签名生成算法).
  */
 import { randomBytes } from 'node:crypto'
+import * as v from 'valibot'
 import { db, getDoc, toMillis, transact, type Tx } from '../db'
 import { httpsJson } from '../http'
 
@@ -28,6 +29,12 @@ export const WAIT_STEP_MS = 50
 export const WAIT_MAX_MS = 4_000
 /** WeChat's answers for an invalid or expired access_token. */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001])
+/** The account's daily quota of token (or ticket) requests is used up (全局返回码 45009). */
+export const QUOTA_ERRCODE = 45009
+/** After 45009, one attempt per this long across all instances (the quota resets daily; asking more only adds calls). */
+export const QUOTA_BACKOFF_MS = 60_000
+/** What a function puts in place of a malformed answer's errcode (WeChat's own "system busy"). */
+export const MALFORMED_ERRCODE = -1
 
 export type CredentialKind = 'access_token' | 'card_ticket'
 
@@ -36,6 +43,8 @@ interface CredentialDoc {
   value: string
   expiresAt: Date
   lease?: { by: string; until: Date } | null
+  /** After 45009: no request for a new value before this. */
+  backoffUntil?: Date | null
 }
 
 /** An answer of WeChat's with a non-zero errcode (the errmsg is WeChat's; nothing secret). */
@@ -46,6 +55,14 @@ export class WeChatApiError extends Error {
   ) {
     super(`WeChat errcode ${errcode}: ${errmsg}`)
     this.name = 'WeChatApiError'
+  }
+}
+
+/** An answer that is not what WeChat documents (not an object, no errcode, success without its fields): never believed. */
+export class MalformedAnswerError extends WeChatApiError {
+  constructor(path: string, what: string) {
+    super(MALFORMED_ERRCODE, `${path}: ${what}`)
+    this.name = 'MalformedAnswerError'
   }
 }
 
@@ -73,29 +90,38 @@ async function cached(kind: CredentialKind, fetch: () => Promise<Fetched>, stale
   const deadline = Date.now() + WAIT_MAX_MS
   const me = randomBytes(8).toString('hex')
   const usable = (d: CredentialDoc | null, now: number, margin: number): boolean => !!d && !!d.value && d.value !== stale && toMillis(d.expiresAt) - margin > now
+  const backingOff = (d: CredentialDoc | null, now: number): boolean => !!d?.backoffUntil && toMillis(d.backoffUntil) > now
+  const quotaUsed = (d: CredentialDoc | null) => new WeChatApiError(QUOTA_ERRCODE, `the ${kind} quota is used up; the next request to WeChat after ${new Date(toMillis(d?.backoffUntil)).toISOString()}`)
   for (;;) {
     const now = Date.now()
     const doc = await getDoc<CredentialDoc>(TOKENS, kind)
     if (doc && usable(doc, now, REFRESH_EARLY_MS)) return doc.value
-    const outcome = await transact(async (t: Tx): Promise<'FRESH' | 'BUSY' | 'MINE'> => {
+    if (backingOff(doc, now)) {
+      if (doc && usable(doc, now, 0)) return doc.value
+      throw quotaUsed(doc)
+    }
+    const outcome = await transact(async (t: Tx): Promise<'FRESH' | 'BUSY' | 'MINE' | 'BACKOFF'> => {
       const ref = t.collection(TOKENS).doc(kind)
       const cur = ((await ref.get()) as { data: CredentialDoc | null }).data
       if (usable(cur, now, REFRESH_EARLY_MS)) return 'FRESH'
+      if (backingOff(cur, now)) return 'BACKOFF'
       if (cur?.lease && toMillis(cur.lease.until) > now) return 'BUSY'
-      await ref.set({ data: { value: cur?.value ?? '', expiresAt: cur?.expiresAt ?? new Date(0), lease: { by: me, until: new Date(now + LEASE_MS) } } })
+      await ref.set({ data: { value: cur?.value ?? '', expiresAt: cur?.expiresAt ?? new Date(0), lease: { by: me, until: new Date(now + LEASE_MS) }, backoffUntil: null } })
       return 'MINE'
     })
-    if (outcome === 'FRESH') continue
+    if (outcome === 'FRESH' || outcome === 'BACKOFF') continue
     if (outcome === 'MINE') {
       let got: Fetched
       try {
         got = await fetch()
       } catch (e) {
-        // Let the next caller try at once rather than wait for the lease to run out.
-        await db().collection(TOKENS).doc(kind).update({ data: { lease: null } })
+        // Let the next caller try at once rather than wait for the lease to run out; after
+        // 45009 nobody tries for QUOTA_BACKOFF_MS (one request a minute, not one per call).
+        const quota = e instanceof WeChatApiError && e.errcode === QUOTA_ERRCODE
+        await db().collection(TOKENS).doc(kind).update({ data: { lease: null, ...(quota ? { backoffUntil: new Date(Date.now() + QUOTA_BACKOFF_MS) } : {}) } })
         throw e
       }
-      await db().collection(TOKENS).doc(kind).set({ data: { value: got.value, expiresAt: new Date(Date.now() + got.expiresIn * 1000), lease: null } })
+      await db().collection(TOKENS).doc(kind).set({ data: { value: got.value, expiresAt: new Date(Date.now() + got.expiresIn * 1000), lease: null, backoffUntil: null } })
       return got.value
     }
     // Someone else is refreshing: the old value serves while it is really valid.
@@ -113,16 +139,24 @@ interface TokenAnswer {
   errmsg?: string
 }
 
-function checked(a: TokenAnswer, field: 'access_token' | 'ticket'): Fetched {
+/** A plain JSON object, or the named error: `null`, an array, a string or a number is no answer of WeChat's. */
+function asObject(path: string, a: unknown): Record<string, unknown> {
+  if (!a || typeof a !== 'object' || Array.isArray(a)) throw new MalformedAnswerError(path, `the answer is ${a === null ? 'null' : Array.isArray(a) ? 'an array' : typeof a}, not a JSON object`)
+  return a as Record<string, unknown>
+}
+
+function checked(path: string, answer: unknown, field: 'access_token' | 'ticket'): Fetched {
+  const a = asObject(path, answer) as TokenAnswer
+  if (a.errcode) throw new WeChatApiError(a.errcode, a.errmsg ?? '')
   const value = a[field]
-  if (a.errcode || typeof value !== 'string' || !value) throw new WeChatApiError(a.errcode ?? -1, a.errmsg ?? `no ${field} in WeChat's answer`)
+  if (typeof value !== 'string' || !value) throw new MalformedAnswerError(path, `no ${field} in the answer`)
   return { value, expiresIn: typeof a.expires_in === 'number' && a.expires_in > 0 ? a.expires_in : 7200 }
 }
 
 /** The official account's access_token. */
 export function accessToken(cfg: OaConfig, stale?: string): Promise<string> {
   const url = `${API_BASE}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(cfg.appid)}&secret=${encodeURIComponent(cfg.secret)}`
-  return cached('access_token', async () => checked(await httpsJson<TokenAnswer>(url), 'access_token'), stale)
+  return cached('access_token', async () => checked('cgi-bin/token', await httpsJson<unknown>(url), 'access_token'), stale)
 }
 
 /** Calls an API with the token; on 40001 / 42001 / 40014 refreshes the token and tries once more. */
@@ -135,10 +169,27 @@ export async function callWithToken<T extends { errcode?: number; errmsg?: strin
 
 /** The card api_ticket (for cardExt signatures). */
 export function cardTicket(cfg: OaConfig): Promise<string> {
-  return cached('card_ticket', async () => checked(await callWithToken(cfg, (token) => httpsJson<TokenAnswer>(`${API_BASE}/cgi-bin/ticket/getticket?access_token=${encodeURIComponent(token)}&type=wx_card`)), 'ticket'))
+  const path = 'cgi-bin/ticket/getticket'
+  return cached('card_ticket', async () =>
+    checked(path, await callWithToken(cfg, async (token) => asObject(path, await httpsJson<unknown>(`${API_BASE}/${path}?access_token=${encodeURIComponent(token)}&type=wx_card`)) as TokenAnswer), 'ticket'),
+  )
 }
 
-/** POST to an official-account API with the token (refreshed and retried once when WeChat refuses it). */
-export async function oaPost<T extends { errcode?: number; errmsg?: string }>(cfg: OaConfig, path: string, body: Record<string, unknown>): Promise<T> {
-  return callWithToken(cfg, (token) => httpsJson<T>(`${API_BASE}${path}?access_token=${encodeURIComponent(token)}`, { method: 'POST', body }))
+/** WeChat's answer of an official-account API: a failure with its errcode, or a success with the documented fields. */
+export type OaAnswer<T> = { ok: true; errcode: 0; data: T } | { ok: false; errcode: number; errmsg: string }
+
+/**
+ * POST to an official-account API with the token (refreshed and retried once when WeChat
+ * refuses it). The answer is believed only in the shape its document gives: an object with a
+ * numeric errcode; on errcode 0, `shape`'s fields too. Anything else is MalformedAnswerError.
+ */
+export async function oaPost<T>(cfg: OaConfig, path: string, body: Record<string, unknown>, shape: v.GenericSchema<unknown, T>): Promise<OaAnswer<T>> {
+  return callWithToken(cfg, async (token): Promise<OaAnswer<T>> => {
+    const a = asObject(path, await httpsJson<unknown>(`${API_BASE}${path}?access_token=${encodeURIComponent(token)}`, { method: 'POST', body }))
+    if (typeof a.errcode !== 'number' || !Number.isInteger(a.errcode)) throw new MalformedAnswerError(path, 'the answer has no numeric errcode')
+    if (a.errcode !== 0) return { ok: false, errcode: a.errcode, errmsg: typeof a.errmsg === 'string' ? a.errmsg : '' }
+    const parsed = v.safeParse(shape, a)
+    if (!parsed.success) throw new MalformedAnswerError(path, `errcode 0 without the documented fields (${parsed.issues[0]?.message ?? 'invalid'})`)
+    return { ok: true, errcode: 0, data: parsed.output }
+  })
 }

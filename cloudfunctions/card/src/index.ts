@@ -19,7 +19,7 @@ import { HttpError } from '../../../server/http'
 import { listVar } from '../../../server/input'
 import { userLanguage } from '../../../server/locale'
 import { cardExt, cardNonce } from '../../../server/card/sign'
-import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaConfig } from '../../../server/wechat/credentials'
+import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaAnswer, type OaConfig } from '../../../server/wechat/credentials'
 
 export const CARDS = 'cards'
 export const USER_CARDS = 'user_cards'
@@ -48,11 +48,6 @@ interface UserCardDoc {
   addedAt: Date
   redeemedAt: Date | null
   redeemedBy?: string
-}
-
-interface WxAnswer {
-  errcode?: number
-  errmsg?: string
 }
 
 const ERR_CODE_INVALID = 40056
@@ -88,11 +83,41 @@ function wechatFailed(ctx: CardCtx, e: unknown): never {
   throw e
 }
 
-async function post<T extends WxAnswer>(ctx: CardCtx, cfg: OaConfig, path: string, body: Record<string, unknown>): Promise<T> {
+async function post<T>(ctx: CardCtx, cfg: OaConfig, path: string, body: Record<string, unknown>, shape: v.GenericSchema<unknown, T>): Promise<OaAnswer<T>> {
   try {
-    return await oaPost<T>(cfg, path, body)
+    return await oaPost(cfg, path, body, shape)
   } catch (e) {
     return wechatFailed(ctx, e)
+  }
+}
+
+/** The documented success answers (Managing_Coupons_Vouchers_and_Cards): what must be there before it is believed. */
+const DECRYPTED = v.object({ code: v.pipe(v.string(), v.minLength(1)) })
+const CODE_INFO = v.object({ openid: v.string(), card: v.object({ card_id: v.string() }), can_consume: v.optional(v.boolean()), user_card_status: v.optional(v.string()) })
+const CONSUMED = v.object({ openid: v.string(), card: v.object({ card_id: v.string() }) })
+
+/** A code WeChat does not know is the user's mistake; any other refusal (busy, quota, IP, permission) is WeChat's, named as such. */
+function codeRefused(ctx: CardCtx, path: string, a: { errcode: number; errmsg: string }): never {
+  if (a.errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', `${path} answered ${a.errcode}: the code is not a card code WeChat issued.`)
+  return ctx.fail('CARD_WECHAT_ERROR', `${path} answered ${a.errcode}: ${a.errmsg}`)
+}
+
+/**
+ * A code marked REDEEMED whether or not the owner's record exists yet: the fields of a redeem
+ * on the stored record (its owner kept), else the whole record added; a record added meanwhile
+ * (recordAdded, which only ever adds) is then updated. REDEEMED is never undone.
+ */
+async function markRedeemed(doc: UserCardDoc): Promise<void> {
+  const cards = db().collection(USER_CARDS)
+  const redeem = { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy }
+  const res = (await cards.doc(doc._id).update({ data: redeem })) as { stats: { updated: number } }
+  if (res.stats.updated === 1) return
+  const { _id, ...data } = doc
+  try {
+    await cards.add({ data: { _id, ...data } })
+  } catch (e) {
+    if (!(await getDoc(USER_CARDS, _id))) throw e
+    await cards.doc(_id).update({ data: redeem })
   }
 }
 
@@ -142,21 +167,24 @@ export const main = createRouter<CardContract>('card', {
       const byCardId = new Map(list.map((o) => [o.cardId, o]))
       const docs: UserCardDoc[] = []
       for (const c of added) {
-        const plain = await post<WxAnswer & { code?: string }>(ctx, cfg, '/card/code/decrypt', { encrypt_code: c.code })
-        if (plain.errcode || !plain.code) return ctx.fail('CARD_CODE_INVALID', `card/code/decrypt answered ${plain.errcode ?? 'no code'}.`)
+        const plain = await post(ctx, cfg, '/card/code/decrypt', { encrypt_code: c.code }, DECRYPTED)
+        if (!plain.ok) return codeRefused(ctx, 'card/code/decrypt', plain)
         // Bound to the caller: WeChat says whose card this code is.
-        const info = await post<WxAnswer & { openid?: string; card?: { card_id?: string } }>(ctx, cfg, '/card/code/get', { card_id: c.cardId, code: plain.code, check_consume: false })
-        if (info.errcode) return ctx.fail('CARD_CODE_INVALID', `card/code/get answered ${info.errcode}.`)
-        if (info.openid !== ctx.openid || info.card?.card_id !== c.cardId) return ctx.fail('CARD_NOT_YOURS', 'WeChat says this card is not the caller\'s.')
+        const info = await post(ctx, cfg, '/card/code/get', { card_id: c.cardId, code: plain.data.code, check_consume: false }, CODE_INFO)
+        if (!info.ok) return codeRefused(ctx, 'card/code/get', info)
+        if (info.data.openid !== ctx.openid || info.data.card.card_id !== c.cardId) return ctx.fail('CARD_NOT_YOURS', 'WeChat says this card is not the caller\'s.')
         const offer = byCardId.get(c.cardId)
-        const doc: UserCardDoc = { _id: `${c.cardId}:${plain.code}`, _openid: ctx.openid, cardKey: offer?._id ?? c.cardId, cardId: c.cardId, code: plain.code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
-        // Created once: a repeated record (a retry) keeps the first, and its redeemed state.
-        const prior = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
-        if (!prior) {
-          const { _id, ...data } = doc
-          await db().collection(USER_CARDS).doc(_id).set({ data })
+        const doc: UserCardDoc = { _id: `${c.cardId}:${plain.data.code}`, _openid: ctx.openid, cardKey: offer?._id ?? c.cardId, cardId: c.cardId, code: plain.data.code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+        // Only ever added, never overwritten: a repeated record (a retry) keeps the first, and a
+        // redeem that landed first (an operator scanning at once) stays REDEEMED.
+        try {
+          await db().collection(USER_CARDS).add({ data: doc })
+          docs.push(doc)
+        } catch (e) {
+          const prior = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
+          if (!prior) throw e
+          docs.push(prior)
         }
-        docs.push(prior ?? doc)
       }
       return { recorded: docs.length, cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
     },
@@ -179,30 +207,31 @@ export const main = createRouter<CardContract>('card', {
       if (recorded?.status === 'REDEEMED') return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${toMillis(recorded.redeemedAt)}.`)
       const cfg = requireOa(ctx)
       // The document asks to check a code before consuming it.
-      const info = await post<WxAnswer & { openid?: string; card?: { card_id?: string }; can_consume?: boolean; user_card_status?: string }>(ctx, cfg, '/card/code/get', { code, ...(recorded ? { card_id: recorded.cardId } : {}), check_consume: true })
-      const refused = async (errcode: number | undefined): Promise<never> => {
+      const info = await post(ctx, cfg, '/card/code/get', { code, ...(recorded ? { card_id: recorded.cardId } : {}), check_consume: true }, CODE_INFO)
+      const refused = async (errcode: number, errmsg: string): Promise<never> => {
         if (errcode === ERR_CONSUMED) {
-          if (recorded) await db().collection(USER_CARDS).doc(recorded._id).update({ data: { status: 'REDEEMED', redeemedAt: recorded.redeemedAt ?? new Date() } })
+          if (recorded) await markRedeemed({ ...recorded, status: 'REDEEMED', redeemedAt: recorded.redeemedAt ?? new Date() })
           return ctx.fail('CARD_ALREADY_REDEEMED', 'WeChat says this code was consumed (40099).')
         }
         if (errcode === ERR_UNAVAILABLE) return ctx.fail('CARD_UNAVAILABLE', 'WeChat says the card was deleted or is being given away (40127).')
         if (errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', 'WeChat does not know this code (40056).')
-        return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${errcode}.`)
+        return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${errcode}: ${errmsg}`)
       }
-      if (info.errcode) return refused(info.errcode)
-      if (info.can_consume === false || (info.user_card_status && info.user_card_status !== 'NORMAL')) return ctx.fail('CARD_UNAVAILABLE', `The card is ${info.user_card_status ?? 'not consumable'}.`)
-      const cardId = info.card?.card_id ?? recorded?.cardId ?? ''
-      const done = await post<WxAnswer>(ctx, cfg, '/card/code/consume', { code, card_id: cardId })
-      if (done.errcode) return refused(done.errcode)
+      if (!info.ok) return refused(info.errcode, info.errmsg)
+      const { can_consume: canConsume, user_card_status: cardStatus } = info.data
+      if (canConsume === false || (cardStatus && cardStatus !== 'NORMAL')) return ctx.fail('CARD_UNAVAILABLE', `The card is ${cardStatus ?? 'not consumable'}.`)
+      const cardId = info.data.card.card_id
+      const done = await post(ctx, cfg, '/card/code/consume', { code, card_id: cardId }, CONSUMED)
+      if (!done.ok) return refused(done.errcode, done.errmsg)
       const now = new Date()
       const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
       const offer = list.find((o) => o.cardId === cardId)
       const doc: UserCardDoc = recorded
         ? { ...recorded, status: 'REDEEMED', redeemedAt: now, redeemedBy: ctx.openid }
-        : { _id: `${cardId}:${code}`, _openid: info.openid ?? '', cardKey: offer?._id ?? cardId, cardId, code, status: 'REDEEMED', addedAt: now, redeemedAt: now, redeemedBy: ctx.openid }
-      const { _id, ...data } = doc
-      await db().collection(USER_CARDS).doc(_id).set({ data })
-      return { card: view(doc, offer, lang) }
+        : { _id: `${cardId}:${code}`, _openid: info.data.openid, cardKey: offer?._id ?? cardId, cardId, code, status: 'REDEEMED', addedAt: now, redeemedAt: now, redeemedBy: ctx.openid }
+      await markRedeemed(doc)
+      const stored = (await getDoc<UserCardDoc>(USER_CARDS, doc._id)) ?? doc
+      return { card: view(stored, offer, lang) }
     },
   },
 })
