@@ -20,6 +20,7 @@ import { fitThing, fitUtf8 } from '../../../server/pay/messages'
 import { addCredits } from '../../../server/pay/notify'
 import { ORDERS, PRODUCTS, getOwnOrder, patchIf, toView, transition, type OrderDoc, type ProductDoc, type RefundRecord } from '../../../server/pay/orders'
 import { nonce, reconcile, submitRefund } from '../../../server/pay/settle'
+import { claimSlot, releaseSlot } from '../../../server/pay/slots'
 import { payOutcome } from '../../../server/pay/wxpay'
 import * as schema from './schemas'
 
@@ -53,18 +54,29 @@ async function findByRequestKey(requestKey: string): Promise<OrderDoc | null> {
   return doc ?? null
 }
 
+/** The order of a request that a concurrent call (its twin) is creating, once it is there. */
+async function waitForRequest(requestKey: string): Promise<OrderDoc | null> {
+  const until = Date.now() + PREPAY_LEASE_MS
+  for (;;) {
+    const found = await findByRequestKey(requestKey)
+    if (found || Date.now() > until) return found
+    await new Promise((r) => setTimeout(r, PREPAY_POLL_MS))
+  }
+}
+
 type PayCtx = Ctx<PayContract['createOrder']['err']>
 
 /** How long a prepay lease lasts (longer than one unifiedOrder call), and how often waiters look. */
 const PREPAY_LEASE_MS = 8_000
 const PREPAY_POLL_MS = 150
 
+/** The lease, only while no payment is stored: a caller that read the order before the payment was stored cannot ask again. */
 async function takePrepayLease(orderId: string): Promise<boolean> {
   const _ = db().command
   const now = new Date()
   const res = (await db()
     .collection(ORDERS)
-    .where(_.and([{ _id: orderId, status: 'UNPAID' }, _.or([{ prepayLeaseUntil: _.exists(false) }, { prepayLeaseUntil: _.lt(now) }])]))
+    .where(_.and([{ _id: orderId, status: 'UNPAID', payment: _.exists(false) }, _.or([{ prepayLeaseUntil: _.exists(false) }, { prepayLeaseUntil: _.lt(now) }])]))
     .update({ data: { prepayLeaseUntil: new Date(now.getTime() + PREPAY_LEASE_MS) } })) as { stats: { updated: number } }
   return res.stats.updated === 1
 }
@@ -93,11 +105,21 @@ async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ 
   // One unifiedOrder per order: the call that takes the lease asks WeChat Pay; concurrent
   // duplicates of the same request (a double tap, retries) wait for its payment instead.
   if (!(await takePrepayLease(order._id))) {
-    const waited = await waitForPayment(order._id)
+    // Stored meanwhile (this call read the order before), or being asked for: reuse, never re-request.
+    const stored = await getDoc<OrderDoc>(ORDERS, order._id)
+    const waited = stored?.payment ? stored : await waitForPayment(order._id)
     if (waited?.payment) return { order: view(waited), payment: waited.payment }
     return ctx.fail('PAY_UNAVAILABLE', 'WeChat Pay is slow to answer this order. Please try again in a moment.')
   }
-  const res = await cloudPay().unifiedOrder(order.unified)
+  let res: Awaited<ReturnType<ReturnType<typeof cloudPay>['unifiedOrder']>>
+  try {
+    res = await cloudPay().unifiedOrder(order.unified)
+  } catch (e) {
+    // A transport failure (a timeout: WeChat Pay may or may not have the prepay): the next try
+    // asks again at once with the same parameters, which WeChat Pay answers with the same prepay.
+    await patchIf(order._id, 'UNPAID', { prepayLeaseUntil: new Date(0) })
+    throw e
+  }
   const outcome = payOutcome(res)
   if (outcome.ok && res.prepayId && res.payment) {
     const { timeStamp, nonceStr, signType, paySign } = res.payment
@@ -146,11 +168,6 @@ export const main = createRouter<PayContract>('pay', {
 
       const [product, language] = await Promise.all([getDoc<ProductDoc>(PRODUCTS, productId), userLanguage(ctx.openid)])
       if (!product || !product.active) return ctx.fail('PRODUCT_NOT_FOUND', 'This product is no longer on sale.')
-      // A cap on orders waiting to be paid per user (each holds a prepay at WeChat Pay). A soft
-      // cap: counted before the insert, so a burst of simultaneous taps may pass it by a few.
-      const _ = db().command
-      const open = (await db().collection(ORDERS).where({ _openid: ctx.openid, status: 'UNPAID', expiresAt: _.gt(new Date()) }).count()) as { total: number }
-      if (open.total >= cfg.maxOpenOrders) return ctx.fail('TOO_MANY_OPEN_ORDERS', `You have ${open.total} unpaid orders. Pay or wait for one to expire, then try again.`)
       if (quantity > product.maxQuantity) return ctx.fail('QUANTITY_TOO_LARGE', `At most ${product.maxQuantity} per order.`)
 
       const now = Date.now()
@@ -188,10 +205,20 @@ export const main = createRouter<PayContract>('pay', {
         unified,
         history: [{ event: 'CREATED', at: new Date(now), by: 'client' }],
       }
+      // A hard cap on orders waiting to be paid per user (each holds a prepay at WeChat Pay):
+      // the order is created only in one of PAY_MAX_OPEN_ORDERS slots (server/pay/slots.ts).
+      const slot = await claimSlot(ctx.openid, requestKey, outTradeNo, cfg.maxOpenOrders, now)
+      if (!slot.ok && slot.reason === 'FULL') return ctx.fail('TOO_MANY_OPEN_ORDERS', `You have ${slot.open} unpaid orders. Pay or wait for one to expire, then try again.`)
+      if (!slot.ok) {
+        // A double tap whose twin holds the slot and is creating the order.
+        const twin = await waitForRequest(requestKey)
+        return twin ? resume(twin) : ctx.fail('PAY_UNAVAILABLE', 'This order is still being created. Please try again in a moment.')
+      }
       try {
         await db().collection(ORDERS).add({ data: order })
       } catch (e) {
         // A double tap: the other call created the order (requestKey is a unique index).
+        await releaseSlot(slot.slotId, outTradeNo)
         const raced = await findByRequestKey(requestKey)
         if (!raced) throw e
         return resume(raced)
