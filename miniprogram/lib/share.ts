@@ -5,7 +5,7 @@
  * because it must be in the path before the user picks a chat; the server binds it to the sharer.
  */
 import type { ShareVia } from '../../typings/share'
-import { call } from './call'
+import { RETRY_DELAYS_MS, call, callRetrying } from './call'
 import { cloud } from './cloud'
 
 /** A page opened from Moments runs alone: no login, most APIs unavailable (scene 1154). */
@@ -66,12 +66,16 @@ export function entryOf(o: LaunchOptions): { shareId: string | null; scene: numb
   return { shareId: sid, scene: o.scene, page: o.path.replace(/^\//, ''), shareTicket: o.shareTicket ?? null }
 }
 
-/** Records an entry (after login, so the server can tell new users) and a group card's group. */
-export async function recordEntry(o: LaunchOptions, ready: () => Promise<unknown>): Promise<void> {
+/**
+ * Records an entry (after login, so the server can tell new users) and a group card's group.
+ * The entry is retried with back-off while WeChat is busy (a crowd opening one share at once):
+ * the server counts a person once however often it arrives.
+ */
+export async function recordEntry(o: LaunchOptions, ready: () => Promise<unknown>, retryDelays: readonly number[] = RETRY_DELAYS_MS): Promise<void> {
   const e = entryOf(o)
   if (!e) return
   await ready()
-  if (e.shareId) await call('share', 'recordEntry', { shareId: e.shareId, scene: e.scene, page: e.page })
+  if (e.shareId) await callRetrying('share', 'recordEntry', { shareId: e.shareId, scene: e.scene, page: e.page }, retryDelays)
   if (e.shareTicket) {
     try {
       // It reads the current launch (the typings take no shareTicket); a shareTicket says it is a group card.

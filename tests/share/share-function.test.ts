@@ -47,6 +47,18 @@ test('entries are attributed once per person, new and returning users told apart
   expect((await w.share('myShares', {}, FRIEND)).data.shares).toEqual([])
 })
 
+test('counts kept before sharding (on the share and in share_totals) are still added in', async () => {
+  const w = world()
+  await w.share('recordIntent', { shareId: 'share00009', page: 'pages/index/index', via: 'menu' })
+  w.cloud.db.seed('shares', [{ ...w.cloud.db.dump('shares')[0]!, entries: 4, newUsers: 2 }])
+  w.cloud.db.seed('share_totals', [{ _id: SHARER.openid!, entries: 7, newUsers: 3 }])
+  await w.call('user', 'login', {}, FRIEND)
+  await w.share('recordEntry', { shareId: 'share00009', scene: 1007, page: 'pages/index/index' }, FRIEND)
+  const mine = (await w.share('myShares', {})).data
+  expect(mine.shares[0]).toMatchObject({ shareId: 'share00009', entries: 5, newUsers: 3 })
+  expect(mine.totals).toEqual({ shares: 1, entries: 8, newUsers: 4 })
+})
+
 test('counts are counters: the same friend entering 6 times at once counts once; reading never walks the entries; one round trip', async () => {
   const w = world()
   await w.share('recordIntent', { shareId: 'share00003', page: 'pages/index/index', via: 'menu' })
@@ -54,8 +66,8 @@ test('counts are counters: the same friend entering 6 times at once counts once;
   const answers = await Promise.all(Array.from({ length: 6 }, () => w.share('recordEntry', { shareId: 'share00003', scene: 1007, page: 'pages/index/index' }, FRIEND)))
   expect(answers.filter((a) => a.data?.attributed)).toHaveLength(1)
   expect(w.cloud.db.dump('share_entries')).toHaveLength(1)
-  expect(w.cloud.db.dump('shares')[0]).toMatchObject({ entries: 1, newUsers: 1 })
-  expect(w.cloud.db.dump('share_totals')).toEqual([{ _id: SHARER.openid, entries: 1, newUsers: 1 }])
+  // One count document of the sharer's (server/share/counts.ts) holds the one entry.
+  expect(w.cloud.db.dump('share_counts')).toEqual([{ _id: expect.stringMatching(new RegExp(`^${SHARER.openid}#\\d+$`)), sharer: SHARER.openid, entries: 1, newUsers: 1, shares: { share00003: [1, 1] } }])
   // Reading: no aggregation and no read of share_entries, whatever their number; one round trip.
   const from = w.cloud.db.log.length
   w.cloud.db.latencyMs = 2
@@ -63,6 +75,7 @@ test('counts are counters: the same friend entering 6 times at once counts once;
   const mine = await w.share('myShares', {})
   w.cloud.db.latencyMs = 0
   expect(mine.data.totals).toEqual({ shares: 1, entries: 1, newUsers: 1 })
+  expect(mine.data.shares[0]).toMatchObject({ entries: 1, newUsers: 1 })
   expect(w.cloud.db.roundTrips - trips).toBe(1)
   expect(w.cloud.db.log.slice(from).filter((l) => l.collection === 'share_entries' || l.action === 'database.aggregateDocuments')).toEqual([])
 })

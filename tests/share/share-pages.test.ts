@@ -160,3 +160,23 @@ test('scanning the poster code: App reads options.scene ("s=<id>") and attribute
   world.fake.user = SHARER
   expect(world.cloud.db.dump('share_entries').find((e) => e.openid === scanner.openid)).toMatchObject({ shareId, sharer: SHARER.openid, scene: 1047 })
 })
+
+test('an entry that meets a busy moment (a crowd, a dropped request) is retried with back-off and counted once', async () => {
+  const { recordEntry } = await import('../../miniprogram/lib/share')
+  await world.cloud.callFromClient('share', { action: 'recordIntent', shareId: 'busyshare001', page: 'pages/index/index', via: 'menu' }, SHARER)
+  const before = world.fake.user
+  world.fake.user = { openid: 'o-share-busy-visitor' }
+  try {
+    world.fake.failNextCalls(2, { errMsg: 'request:fail timeout' })
+    const sent = world.fake.calls.length
+    await recordEntry({ scene: 1007, path: 'pages/index/index', query: { sid: 'busyshare001' } } as never, async () => {}, [1, 1, 1])
+    expect(world.fake.calls.slice(sent).map((c) => c.data.action)).toEqual(['recordEntry', 'recordEntry', 'recordEntry'])
+    expect(world.cloud.db.dump('share_entries').filter((e) => e.shareId === 'busyshare001')).toHaveLength(1)
+    // A refusal a retry cannot cure (not a share of this app's) is not retried.
+    const again = world.fake.calls.length
+    await recordEntry({ scene: 1007, path: 'pages/index/index', query: { sid: 'BAD!' } } as never, async () => {}, [1, 1, 1])
+    expect(world.fake.calls.length - again).toBeLessThanOrEqual(1)
+  } finally {
+    world.fake.user = before
+  }
+})

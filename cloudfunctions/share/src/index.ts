@@ -2,11 +2,11 @@
  * Cloud function `share`: share intents (the page's share id bound to the caller), entries from
  * shared cards (once per person and share, the sharer's own opens not counted, new users told
  * apart by their login count), group membership from group cards (CloudID checked through
- * OPEN_DATA_INFO), and the caller's shares with their counts. Counts are counters kept when an
- * entry is recorded (in one transaction with the entry, so a repeated entry never counts twice):
- * `entries` / `newUsers` on each share and the sharer's totals in share_totals; reading them is
- * one round trip at any number of entries.
- * Contract: typings/share.ts. Collections: shares, share_entries, share_totals, group_members.
+ * OPEN_DATA_INFO), and the caller's shares with their counts. Counts are sharded counters kept
+ * when an entry is recorded (in one transaction with the entry, so a repeated entry never counts
+ * twice; server/share/counts.ts); reading them is one round trip at any number of entries.
+ * Contract: typings/share.ts. Collections: shares, share_entries, share_counts (share_totals and
+ * the shares' own counters: what was counted before sharding, still added in), group_members.
  */
 import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
@@ -17,12 +17,14 @@ import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
 import { randomBytes } from 'node:crypto'
+import { COUNT_SHARDS, addEntry, sumCounts, type CountsDoc, type TotalsDoc } from '../../../server/share/counts'
 
 const SHARES = 'shares'
 const ENTRIES = 'share_entries'
 const GROUPS = 'group_members'
 const POSTERS = 'share_posters'
 const TOTALS = 'share_totals'
+const COUNTS = 'share_counts'
 
 /** The code opens this version of the mini-program (MINIPROGRAM_STATE, as for subscribe messages). */
 function envVersion(): 'release' | 'trial' | 'develop' {
@@ -38,15 +40,13 @@ interface ShareDoc {
   page: string
   via: ShareView['via']
   createdAt: Date
-  /** Counters kept by recordEntry (absent until the first entry). */
+  /** Counters kept here before counts were sharded (share_counts); still added in. */
   entries?: number
   newUsers?: number
 }
 
-interface TotalsDoc {
-  entries: number
-  newUsers: number
-}
+/** Tries of the entry's transaction (it backs off between them, server/db.ts transact). */
+const ENTRY_TX_ATTEMPTS = 20
 
 const shareId = v.pipe(v.string(), v.regex(/^[a-z0-9]{8,16}$/, 'shareId must be 8-16 lowercase letters or digits'))
 const page = v.pipe(v.string(), v.regex(/^pages\/[A-Za-z0-9_/-]{1,100}$/, 'page must be a page path like pages/index/index'))
@@ -80,21 +80,20 @@ export const main = createRouter<ShareContract>('share', {
       const [share, newUser] = await Promise.all([getDoc<ShareDoc>(SHARES, input.shareId), isNewUser(ctx.openid)])
       if (!share || share._openid === ctx.openid) return { attributed: false, newUser: false }
       const entryId = `${input.shareId}:${ctx.openid}`
-      // The entry and both counters in one transaction: a repeated or concurrent entry of the
-      // same person finds the entry there and counts nothing.
+      const countsId = `${share._openid}#${Math.floor(Math.random() * COUNT_SHARDS)}`
+      // The entry and its count in one transaction: a repeated or concurrent entry of the same
+      // person finds the entry there and counts nothing. The count goes to one of COUNT_SHARDS
+      // documents of the sharer, picked at random, so a crowd opening one share at once does not
+      // queue on one hot document (CloudBase transactions conflict on the documents they write).
       const attributed = await transact(async (t: Tx): Promise<boolean> => {
         const entry = t.collection(ENTRIES).doc(entryId)
         if (((await entry.get()) as { data: unknown }).data) return false // came in this way before
-        const shareRef = t.collection(SHARES).doc(input.shareId)
-        const totalsRef = t.collection(TOTALS).doc(share._openid)
-        const cur = ((await shareRef.get()) as { data: ShareDoc | null }).data
-        const totals = ((await totalsRef.get()) as { data: TotalsDoc | null }).data
-        const add = newUser ? 1 : 0
+        const countsRef = t.collection(COUNTS).doc(countsId)
+        const cur = ((await countsRef.get()) as { data: CountsDoc | null }).data
         await entry.set({ data: { shareId: input.shareId, sharer: share._openid, openid: ctx.openid, scene: input.scene, page: input.page, newUser, at: new Date() } })
-        await shareRef.update({ data: { entries: (cur?.entries ?? 0) + 1, newUsers: (cur?.newUsers ?? 0) + add } })
-        await totalsRef.set({ data: { entries: (totals?.entries ?? 0) + 1, newUsers: (totals?.newUsers ?? 0) + add } })
+        await countsRef.set({ data: addEntry(cur, share._openid, input.shareId, newUser) })
         return true
-      })
+      }, ENTRY_TX_ATTEMPTS)
       return attributed ? { attributed: true, newUser } : { attributed: false, newUser: false }
     },
   },
@@ -153,14 +152,20 @@ export const main = createRouter<ShareContract>('share', {
   myShares: {
     input: v.strictObject({ limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50))) }),
     async handle({ limit }, ctx) {
-      // One round trip: the newest shares with their counters, the sharer's totals, the number of shares.
-      const [shares, totals, count] = await Promise.all([
+      // One round trip: the newest shares, the sharer's count documents (at most COUNT_SHARDS,
+      // whatever the number of entries), the totals kept before they were sharded, the number of shares.
+      const [shares, counts, legacy, count] = await Promise.all([
         findDocs<ShareDoc>(db().collection(SHARES).where({ _openid: ctx.openid }).orderBy('createdAt', 'desc').limit(limit ?? 20)),
+        findDocs<CountsDoc>(db().collection(COUNTS).where({ sharer: ctx.openid }).limit(COUNT_SHARDS)),
         getDoc<TotalsDoc>(TOTALS, ctx.openid),
         db().collection(SHARES).where({ _openid: ctx.openid }).count() as Promise<{ total: number }>,
       ])
-      const views: ShareView[] = shares.map((s) => ({ shareId: s._id, page: s.page, via: s.via, createdAt: toMillis(s.createdAt), entries: s.entries ?? 0, newUsers: s.newUsers ?? 0 }))
-      return { shares: views, totals: { shares: count.total, entries: totals?.entries ?? 0, newUsers: totals?.newUsers ?? 0 } }
+      const totals = sumCounts(counts, legacy)
+      const views: ShareView[] = shares.map((s) => {
+        const c = totals.byShare.get(s._id)
+        return { shareId: s._id, page: s.page, via: s.via, createdAt: toMillis(s.createdAt), entries: (s.entries ?? 0) + (c?.entries ?? 0), newUsers: (s.newUsers ?? 0) + (c?.newUsers ?? 0) }
+      })
+      return { shares: views, totals: { shares: count.total, entries: totals.entries, newUsers: totals.newUsers } }
     },
   },
 })
