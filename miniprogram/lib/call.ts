@@ -45,7 +45,7 @@ export async function callRetrying<F extends keyof Functions, A extends keyof Fu
 ): Promise<CallResult<Functions[F], A>> {
   let res = await call(fn, action, payload)
   for (const delay of delays) {
-    if (res.ok || !isRetryable(res.error.code)) return res
+    if (res.ok || !isRetryable(String(res.error.code))) return res
     await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())))
     res = await call(fn, action, payload)
   }
