@@ -5,6 +5,7 @@
 import { LocalCloud, type Caller } from '../../localcloud'
 import { cardExt, cardSignature } from '../../server/card/sign'
 import { redact } from '../../server/http'
+import { underLatency } from '../setup/races'
 
 const OA = { OA_APPID: 'wx0000000000oatest', OA_APPSECRET: 'test-secret-9f8e7d', CARD_OPERATOR_OPENIDS: 'o-staff-1, o-staff-2' }
 const ALICE: Caller = { openid: 'o-card-alice' }
@@ -67,7 +68,7 @@ test('two operators redeeming the same code at once: one redeems, the other is t
   const w = world()
   const { recorded } = await w.add(ALICE, 'coffee-coupon')
   const code = recorded!.data.cards[0].code
-  const answers = await Promise.all([w.card('redeem', { code }, STAFF), w.card('redeem', { code }, { openid: 'o-staff-2' })])
+  const answers = await underLatency(w.cloud, 2, () => Promise.all([w.card('redeem', { code }, STAFF), w.card('redeem', { code }, { openid: 'o-staff-2' })]))
   expect(answers.map((a) => (a.ok ? 'OK' : a.error!.code)).sort()).toEqual(['CARD_ALREADY_REDEEMED', 'OK'])
 })
 
@@ -98,7 +99,7 @@ test("WeChat checks the cardExt: a card in review, a tampered signature, a reuse
 
 test('50 concurrent callers: one token request and one ticket request', async () => {
   const w = world()
-  const answers = await Promise.all(Array.from({ length: 50 }, (_v, i) => w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: `o-burst-${i}` })))
+  const answers = await underLatency(w.cloud, 50, () => Promise.all(Array.from({ length: 50 }, (_v, i) => w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: `o-burst-${i}` }))))
   expect(answers.every((a) => a.ok)).toBe(true)
   expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(1)
   expect(w.cloud.oa.callsTo('/cgi-bin/ticket/getticket')).toBe(1)

@@ -74,6 +74,21 @@ describe('answers WeChat never gives are never success', () => {
   })
 })
 
+test.each([
+  ['/cgi-bin/token', null],
+  ['/cgi-bin/token', { expires_in: 7200 }],
+  ['/cgi-bin/ticket/getticket', null],
+  ['/cgi-bin/ticket/getticket', { errcode: 0, errmsg: 'ok' }],
+])('%s answering %j: signCardExt is CARD_WECHAT_ERROR, never INTERNAL, and nothing is cached', async (path, answer) => {
+  const w = world()
+  w.cloud.oa.answerNext(path, answer)
+  const res = await w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: 'o-card-null' })
+  expect(res.error?.code).toBe('CARD_WECHAT_ERROR')
+  expect(w.cloud.db.dump('wx_tokens').filter((d) => d.value)).toHaveLength(path === '/cgi-bin/token' ? 0 : 1)
+  // The next call gets a real answer and works.
+  expect((await w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: 'o-card-null' })).ok).toBe(true)
+})
+
 describe('WeChat\'s own failures during recordAdded are named as WeChat\'s, not as a bad code', () => {
   test.each([
     [-1, 'system error'],

@@ -3,6 +3,7 @@
  * sandbox): orders, prepay, callbacks, reconciliation, expiry, refunds and messages.
  */
 import { ALICE, BOB, PAY_VARS, TMPL_PAID, TMPL_REFUNDED, age, payWorld, quietFunctionLogs } from './helpers'
+import { underLatency } from '../setup/races'
 
 quietFunctionLogs()
 
@@ -63,7 +64,7 @@ describe('catalogue and createOrder', () => {
   test('the same requestId (a double tap) gives one order and the same payment', async () => {
     const w = payWorld()
     const req = { productId: 'coffee', quantity: 1, requestId: 'tap-00000001' }
-    const [a, b, c] = await Promise.all([w.pay('createOrder', req), w.pay('createOrder', req), w.pay('createOrder', req)])
+    const [a, b, c] = await underLatency(w.cloud, 3, () => Promise.all([w.pay('createOrder', req), w.pay('createOrder', req), w.pay('createOrder', req)]))
     for (const r of [a, b, c]) expect(r!.ok).toBe(true)
     expect(new Set([a, b, c].map((r) => r!.data.order.orderId)).size).toBe(1)
     expect(new Set([a, b, c].map((r) => r!.data.payment.package)).size).toBe(1)
@@ -173,7 +174,7 @@ describe('payment callback', () => {
     const w = payWorld()
     await w.subscribe(3) // credits to spare: a second send would be possible if the code allowed it
     const id = (await w.buy()).data.order.orderId
-    await w.cloud.cloudPay.pay(id, { duplicates: 99 })
+    await underLatency(w.cloud, 99, () => w.cloud.cloudPay.pay(id, { duplicates: 99 }))
     const attempts = w.cloud.cloudPay.deliveries[0]!.attempts
     expect(attempts.length).toBeGreaterThanOrEqual(100)
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
@@ -473,7 +474,7 @@ describe('refunds', () => {
   test('double refund: the second request is refused; concurrent requests make one refund call', async () => {
     const w = payWorld()
     const id = await paidOrder(w)
-    const results = await Promise.all([w.pay('requestRefund', { orderId: id }), w.pay('requestRefund', { orderId: id })])
+    const results = await underLatency(w.cloud, 2, () => Promise.all([w.pay('requestRefund', { orderId: id }), w.pay('requestRefund', { orderId: id })]))
     expect(results.filter((r) => r.ok)).toHaveLength(1)
     expect(results.find((r) => !r.ok)!.error?.code).toBe('REFUND_NOT_ALLOWED')
     expect(w.cloud.cloudPay.callsTo('refund')).toHaveLength(1)
@@ -645,7 +646,7 @@ describe('malformed input: typed error, nothing written', () => {
 describe('many at once', () => {
   test('50 concurrent duplicates of one buy tap: one order, one unifiedOrder call, the same payment for all', async () => {
     const w = payWorld()
-    const results = await Promise.all(Array.from({ length: 50 }, () => w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'tap-concurrent-0001' })))
+    const results = await underLatency(w.cloud, 50, () => Promise.all(Array.from({ length: 50 }, () => w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'tap-concurrent-0001' }))))
     expect(results.every((r) => r.ok)).toBe(true)
     expect(new Set(results.map((r) => r.data.order.orderId)).size).toBe(1)
     expect(new Set(results.map((r) => r.data.payment.paySign)).size).toBe(1)

@@ -12,18 +12,20 @@ export const CLOUDBASE_LATENCY = { min: 1, max: 8 } as const
 
 export type Result = { ok: boolean; data?: any; error?: { code: string; message: string } }
 
+/** Runs `fn` with CloudBase's latency on `cloud`'s database (seeded), then answers at once again. */
+export async function underLatency<T>(cloud: LocalCloud, seed: number, fn: () => Promise<T>): Promise<T> {
+  cloud.db.setLatency({ ...CLOUDBASE_LATENCY, seed })
+  try {
+    return await fn()
+  } finally {
+    cloud.db.setLatency(null)
+  }
+}
+
 export function raceCloud(opts: LocalCloudOptions = {}) {
   const cloud = new LocalCloud(opts)
   const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<Result> => (await cloud.callFromClient(fn, { action, ...data }, caller)).result as Result
-  /** Runs `fn` with CloudBase's latency (seeded), then answers at once again. */
-  const racing = async <T>(seed: number, fn: () => Promise<T>): Promise<T> => {
-    cloud.db.setLatency({ ...CLOUDBASE_LATENCY, seed })
-    try {
-      return await fn()
-    } finally {
-      cloud.db.setLatency(null)
-    }
-  }
+  const racing = <T>(seed: number, fn: () => Promise<T>): Promise<T> => underLatency(cloud, seed, fn)
   return { cloud, call, racing }
 }
 

@@ -5,6 +5,7 @@
  */
 import { LocalCloud, type Caller } from '../../localcloud'
 import { AUTH_CONTENT, CHALLENGES, DEVICES, PROOFS } from '../../server/soter/challenge'
+import { underLatency } from '../setup/races'
 
 const ANN: Caller = { openid: 'o-ann-soter' }
 const BEN: Caller = { openid: 'o-ben-soter' }
@@ -153,7 +154,7 @@ test('without the openapi permission the router explains it (and logs one line)'
 
 test('30 concurrent challenge requests make at most 5 waiting challenges (the cap is counted atomically)', async () => {
   const w = world()
-  const results = await Promise.all(Array.from({ length: 30 }, (_, i) => w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` })))
+  const results = await underLatency(w.cloud, 30, () => Promise.all(Array.from({ length: 30 }, (_, i) => w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` }))))
   expect(results.filter((r) => r.ok)).toHaveLength(5)
   expect(results.filter((r) => !r.ok).every((r) => r.error?.code === 'TOO_MANY_CHALLENGES')).toBe(true)
   expect(w.writes().challenges).toHaveLength(5)
