@@ -2,7 +2,7 @@
  * The local database through the REAL wx-server-sdk client (only its HTTP requester is
  * replaced): what a function's code sees is the SDK's own behaviour.
  */
-import { LocalCloud } from '../../localcloud'
+import { LocalCloud, parseLatency } from '../../localcloud'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const sdk = require('wx-server-sdk') as any
@@ -254,4 +254,61 @@ test('a compound index (equality fields, then an ordered one) answers ordered pa
       expect(e1).toEqual(e2)
     }
   }
+})
+
+describe('CloudBase latency (LOCALCLOUD_DB_LATENCY)', () => {
+  test('the option reads N, MIN-MAX and @SEED, and refuses anything else with the shape it wants', () => {
+    expect(parseLatency(undefined)).toBeNull()
+    expect(parseLatency('0')).toBeNull()
+    expect(parseLatency('5')).toEqual({ min: 5, max: 5 })
+    expect(parseLatency(' 1-8 ')).toEqual({ min: 1, max: 8 })
+    expect(parseLatency('1-8@42')).toEqual({ min: 1, max: 8, seed: 42 })
+    expect(() => parseLatency('8-1')).toThrow(/1 is below 8/)
+    expect(() => parseLatency('fast')).toThrow(/N or MIN-MAX milliseconds/)
+    expect(() => parseLatency('1..8')).toThrow(/N or MIN-MAX/)
+  })
+
+  /** The order in which 12 single writes, sent one after another, were applied. */
+  async function appliedOrder(seed: number): Promise<number[]> {
+    const order: number[] = []
+    cloud.db.setLatency({ min: 1, max: 8, seed })
+    await Promise.all(
+      Array.from({ length: 12 }, (_v, i) =>
+        db
+          .collection('items')
+          .add({ data: { _id: `lat${seed}-${i}`, sku: `s${seed}-${i}` } })
+          .then(() => undefined),
+      ),
+    )
+    cloud.db.setLatency(null)
+    const applied = cloud.db.log.filter((l) => l.action === 'database.insertDocument').map((l) => l.at)
+    expect(applied).toHaveLength(12)
+    // The engine applies each request at its own moment: read the order back from the documents' insertion.
+    for (const d of cloud.db.dump('items')) if (String(d._id).startsWith(`lat${seed}-`)) order.push(Number(String(d._id).split('-')[1]))
+    return order
+  }
+
+  test('requests sent in one order are applied in another, as on the real service; a seed repeats a run exactly', async () => {
+    const a = await appliedOrder(7)
+    expect([...a].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_v, i) => i))
+    expect(a).not.toEqual([...a].sort((x, y) => x - y))
+    cloud = new LocalCloud()
+    cloud.db.createCollection({ name: 'items', indexes: [{ name: 'sku_1', keys: { sku: 1 }, unique: true }] })
+    expect(await appliedOrder(7)).toEqual(a)
+  })
+
+  test('read-then-write windows open under latency: an unconditional read-modify-write loses an update that a conditional one keeps', async () => {
+    await seed()
+    cloud.db.setLatency({ min: 1, max: 8, seed: 3 })
+    const naive = async () => {
+      const { data } = await db.collection('items').doc('i1').get()
+      await db.collection('items').doc('i1').update({ data: { price: data.price + 1 } })
+    }
+    await Promise.all([naive(), naive(), naive(), naive()])
+    const inc = () => db.collection('items').doc('i2').update({ data: { price: _.inc(1) } })
+    await Promise.all([inc(), inc(), inc(), inc()])
+    cloud.db.setLatency(null)
+    expect((await db.collection('items').doc('i1').get()).data.price).toBeLessThan(204)
+    expect((await db.collection('items').doc('i2').get()).data.price).toBe(304)
+  })
 })
