@@ -2,8 +2,9 @@
  * The race suite's world: a local cloud whose database answers as CloudBase's does, each request
  * a seeded 1-8 ms round trip applied at a random point of it (localcloud/db-engine.ts
  * setLatency), so read-then-write windows open as wide as in production. Setup runs without
- * latency (fast); `racing` turns it on for the concurrent part only. Seeds make a failing
- * trial repeatable: the failure message names its seed.
+ * latency (fast); `racing` turns it on for the concurrent part only. A seed draws the same
+ * delays again (timers of near-equal delays may still fire in either order), and a failure names
+ * its seed.
  */
 import { LocalCloud, type Caller, type LocalCloudOptions } from '../../localcloud'
 
