@@ -76,6 +76,10 @@ export interface Invocation {
   ms: number
   result?: unknown
   error?: { errCode: number; errMsg: string }
+  /** Requests it made: database and WeChat (what a crash test iterates over). */
+  io?: { db: number; wechat: number }
+  /** It was cut off by a CrashPlan. */
+  crashed?: boolean
 }
 
 /** Error shape of wx.cloud.callFunction failures (the client SDK's errCode / errMsg). */
@@ -115,6 +119,52 @@ interface Store {
   env: Record<string, string>
   caller: Caller
   source: string
+  io: Io
+}
+
+/**
+ * A crash the tests plan for the next invocation of `fn`: CloudBase kills a function at its
+ * timeout, recycles an instance, or a request times out after it was applied. At the planned
+ * point the invocation's I/O stops: that request (and every later one) never answers, and the
+ * caller gets -504003 as from a timeout.
+ * - `atDb`: the k-th database request (1-based); `applied`: it took effect and its answer was lost.
+ * - `atWeChat`: the k-th call to WeChat (openapi, cloudPay, the official account's HTTPS API);
+ *   `effect`: WeChat did it and the answer was lost (else a timeout before it reached WeChat).
+ */
+export interface CrashPlan {
+  fn: string
+  atDb?: { k: number; applied: boolean }
+  atWeChat?: { k: number; effect: boolean }
+}
+
+/** One invocation's requests so far, and its planned crash. */
+interface Io {
+  db: number
+  wechat: number
+  plan?: CrashPlan
+  dead: boolean
+  kill?: () => void
+}
+
+/** A request of a killed invocation: never answers. */
+const never = <T>(): Promise<T> => new Promise<T>(() => {})
+
+/**
+ * Every request that leaves a function goes through here: counted per invocation, and cut off
+ * where a CrashPlan says (the request applied first, or not).
+ */
+async function cut<T>(kind: 'db' | 'wechat', run: () => Promise<T>): Promise<T> {
+  const io = als.getStore()?.io
+  if (!io) return run()
+  if (io.dead) return never<T>()
+  const n = ++io[kind]
+  const at = kind === 'db' ? io.plan?.atDb : io.plan?.atWeChat
+  if (!at || at.k !== n) return run()
+  const happened = kind === 'db' ? (at as { applied: boolean }).applied : (at as { effect: boolean }).effect
+  if (happened) await run().catch(() => undefined)
+  io.dead = true
+  io.kill?.()
+  return never<T>()
 }
 
 const als = new AsyncLocalStorage<Store>()
@@ -236,6 +286,13 @@ export class LocalCloud {
     return { timeout, permissions, envVariables }
   }
 
+  private crashPlans: CrashPlan[] = []
+
+  /** The next invocation of `plan.fn` is cut off where the plan says (tests of crash consistency). */
+  crashNext(plan: CrashPlan): void {
+    this.crashPlans.push(plan)
+  }
+
   /** Fires a timer trigger, as CloudBase does on the function's cron (event: Type, TriggerName, Time). */
   runTimer(name: string, triggerName = 'timer'): Promise<unknown> {
     return this.invoke(name, { Type: 'Timer', TriggerName: triggerName, Time: new Date(this.now()).toISOString() }, {}, 'wx_trigger')
@@ -311,15 +368,23 @@ export class LocalCloud {
     this.invocations.push(record)
     const t0 = performance.now()
     let timer: NodeJS.Timeout | undefined
+    const planned = this.crashPlans.findIndex((p) => p.fn === name)
+    const io: Io = { db: 0, wechat: 0, dead: false, ...(planned >= 0 ? { plan: this.crashPlans.splice(planned, 1)[0]! } : {}) }
+    const killed = new Promise<never>((_, reject) => {
+      io.kill = () => {
+        record.crashed = true
+        reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds (cut off by a crash plan)`))
+      }
+    })
     try {
       // The module loads inside the invocation too: a cold start sees the function's environment.
-      const run = als.run({ cloud: this, fn: name, env, caller, source }, () =>
+      const run = als.run({ cloud: this, fn: name, env, caller, source, io }, () =>
         Promise.resolve().then(() => this.loadFunction(name).main(event, { request_id: requestId, function_name: name })),
       )
       const limit = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds`)), timeout * 1000)
       })
-      const result = await Promise.race([run, limit])
+      const result = await Promise.race([run, limit, killed])
       record.result = result
       return result
     } catch (e) {
@@ -329,6 +394,7 @@ export class LocalCloud {
     } finally {
       if (timer) clearTimeout(timer)
       record.ms = performance.now() - t0
+      record.io = { db: io.db, wechat: io.wechat }
     }
   }
 
@@ -475,17 +541,16 @@ function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { 
     // A macrotask, as a network answer is (setTimeout: jsdom test environments have no setImmediate).
     setTimeout(() => {
       if (destroyed) return
-      let answer: unknown
-      try {
-        const text = Buffer.concat(chunks).toString('utf8')
-        answer = current().oa.handle(target.pathname, target.searchParams, text ? (JSON.parse(text) as Record<string, unknown>) : null)
-      } catch (e) {
-        req.emit('error', e instanceof Error ? e : new Error(String(e)))
-        return
-      }
-      const res = Object.assign(new PassThrough(), { statusCode: 200 })
-      callback?.(res)
-      res.end(JSON.stringify(answer))
+      const text = Buffer.concat(chunks).toString('utf8')
+      cut('wechat', async () => current().oa.handle(target.pathname, target.searchParams, text ? (JSON.parse(text) as Record<string, unknown>) : null)).then(
+        (answer) => {
+          if (destroyed) return
+          const res = Object.assign(new PassThrough(), { statusCode: 200 })
+          callback?.(res)
+          res.end(JSON.stringify(answer))
+        },
+        (e: unknown) => req.emit('error', e instanceof Error ? e : new Error(String(e))),
+      )
     }, 0)
   }
   return req
@@ -506,13 +571,13 @@ function installSdkPatch(): void {
   const P = CloudBase.prototype
 
   TcbDBApiHttpRequester.prototype.send = async function (action: string, data?: Record<string, unknown>) {
-    return current().db.handle(action, data ?? {})
+    return cut('db', () => current().db.handle(action, data ?? {}))
   }
   P.callCompatibleWxOpenApi = async function ({ apiName, requestData }: { apiName: string; requestData: Buffer }) {
-    return current().wxOpenApi(apiName, requestData)
+    return cut('wechat', () => current().wxOpenApi(apiName, requestData))
   }
   P.callWxPayApi = async function ({ apiName, requestData }: { apiName: string; requestData: Buffer }) {
-    return current().wxPayApi(apiName, requestData)
+    return cut('wechat', () => current().wxPayApi(apiName, requestData))
   }
   P.callWxOpenApi = async function () {
     throw new Error('localcloud: the deprecated callWxOpenApi path is not used by wx-server-sdk 4')

@@ -42,6 +42,12 @@ export interface MemberDoc {
   avatarFileId: string
   joinedAt: Date
   leftAt?: Date
+  /**
+   * A join or leave whose rows are not yet written or removed: set with the state, cleared
+   * when the rows follow it. A function cut off in between leaves it set, and the rank timer
+   * (every tick) or the user's next board finishes the work.
+   */
+  pending?: boolean
 }
 
 export type MemberState = 'IN' | 'LEFT'

@@ -106,7 +106,7 @@ export async function join(openid: string, profile: Pick<MemberDoc, 'nickname' |
     const cur = await getDoc<MemberDoc>(MEMBERS, openid)
     if (isIn(cur)) return true
     if (cur && toMillis(cur.leftAt) >= startedAt) return false
-    const data = { state: 'IN', nickname: profile.nickname, avatarFileId: profile.avatarFileId, joinedAt: new Date(startedAt) }
+    const data = { state: 'IN', nickname: profile.nickname, avatarFileId: profile.avatarFileId, joinedAt: new Date(startedAt), pending: true }
     if (!cur) {
       try {
         await members.add({ data: { _id: openid, ...data } })
@@ -123,11 +123,47 @@ export async function join(openid: string, profile: Pick<MemberDoc, 'nickname' |
   return isIn(await getDoc<MemberDoc>(MEMBERS, openid))
 }
 
-/** Leaves every board (rank.optOut): the record LEFT first (no name kept), then the rows. */
+/** Leaves every board (rank.optOut): the record LEFT first (no name kept, work pending), then the rows, then done. */
 export async function leave(openid: string, now: number): Promise<void> {
-  const left: Omit<MemberDoc, '_id'> = { state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(now), leftAt: new Date(now) }
+  const left: Omit<MemberDoc, '_id'> = { state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(now), leftAt: new Date(now), pending: true }
   await db().collection(MEMBERS).doc(openid).set({ data: left })
   await removeRows(openid)
+  await settled(MEMBERS, openid)
+}
+
+/** Clears `pending` once the rows follow the record (a conditional write: a newer pending stays). */
+async function settled(collection: string, id: string): Promise<void> {
+  const _ = db().command
+  await db().collection(collection).where({ _id: id, pending: true }).update({ data: { pending: _.remove() } })
+}
+
+/** A join (after its rows are written and checked): nothing of it left to do. */
+export const joined = (openid: string): Promise<void> => settled(MEMBERS, openid)
+
+/** A group membership whose rows are written (share.groupEnter). */
+export const enteredGroup = (membershipId: string): Promise<void> => settled(GROUPS, membershipId)
+
+/** How many half-done joins, leaves and group entries one timer tick finishes at most. */
+export const PENDING_PAGE = 50
+
+/**
+ * Finishes what a function cut off half-way left (every tick, before anything else): a leave's
+ * rows removed, a join's or a group entry's rows written, each checked as refreshOwnRows checks.
+ */
+export async function finishPending(now: number): Promise<number> {
+  const [members, entries] = await Promise.all([
+    findDocs<MemberDoc>(db().collection(MEMBERS).where({ pending: true }).limit(PENDING_PAGE)),
+    findDocs<{ _id: string; openid: string }>(db().collection(GROUPS).where({ pending: true }).limit(PENDING_PAGE)),
+  ])
+  await inBatches(members, WRITE_CONCURRENCY, async (m) => {
+    await refreshOwnRows(m._id, now, true)
+    await settled(MEMBERS, m._id)
+  })
+  await inBatches(entries, WRITE_CONCURRENCY, async (g) => {
+    await refreshOwnRows(g.openid, now)
+    await settled(GROUPS, g._id)
+  })
+  return members.length + entries.length
 }
 
 /** A member's new name or avatar (user.updateProfile), on the record and their rows. */
@@ -193,7 +229,7 @@ async function pageRows(page: readonly MemberDoc[], key: string, now: number): P
 export async function recomputeBoards(now: number, budgetMs: number, clock: () => number = Date.now): Promise<{ members: number; written: number; done: boolean }> {
   const _ = db().command
   const key = beijingDate(now)
-  const job = await getDoc<JobDoc>(JOBS, 'boards')
+  const [job] = await Promise.all([getDoc<JobDoc>(JOBS, 'boards'), finishPending(now)])
   if (job?.key === key && job.doneAt && now - toMillis(job.doneAt) < RECOMPUTE_EVERY_MS) return { members: 0, written: 0, done: true }
   let after = job?.key === key && !job.doneAt ? job.after : ''
   const started = clock()

@@ -15,7 +15,7 @@ import { scalar } from '../../../server/input'
 import { wxContext } from '../../../server/wx'
 import { beijingDate, lastDates } from '../../../server/werun/days'
 import { ALL, BOARDS, MEMBERS, PERIOD_DAYS, boardId, isIn, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
-import { countAhead, groupsOf, join, leave, readBoard, recomputeBoards, refreshOwnRows } from '../../../server/rank/store'
+import { countAhead, groupsOf, join, joined, leave, readBoard, recomputeBoards, refreshOwnRows, removeRows } from '../../../server/rank/store'
 
 const empty = v.strictObject({})
 
@@ -34,9 +34,11 @@ const router = createRouter<RankContract>('rank', {
       const startedAt = Date.now()
       const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1))
       // Without a nickname: WeChat's own default name, 微信用户, as other mini-programs show it.
-      const joined = await join(ctx.openid, { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '' }, startedAt)
+      const joinedNow = await join(ctx.openid, { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '' }, startedAt)
       // Rows checked after they are written: a leave that lands meanwhile takes them back.
-      return { optedIn: joined && (await refreshOwnRows(ctx.openid, Date.now())) > 0 }
+      const shown = joinedNow && (await refreshOwnRows(ctx.openid, Date.now())) > 0
+      if (joinedNow) await joined(ctx.openid)
+      return { optedIn: shown }
     },
   },
 
@@ -74,6 +76,11 @@ const router = createRouter<RankContract>('rank', {
         getDoc<BoardDoc>(BOARDS, boardId(scope, period, key, ctx.openid)),
       ])
       if (opengid && !groups.includes(opengid)) return ctx.fail('NOT_A_MEMBER', 'You can see the rank of groups you opened the app from.')
+      if (!isIn(member) && mine) {
+        // A leave cut off before its rows were removed: finished here, and the caller not shown.
+        await removeRows(ctx.openid)
+        top.splice(0, top.length, ...top.filter((r) => r.openid !== ctx.openid))
+      }
       const toRow = (r: BoardDoc & { rank: number }): RankRow => ({ rank: r.rank, nickname: r.nickname, avatarFileId: r.avatarFileId, steps: r.steps, me: r.openid === ctx.openid })
       const rows = rankRows(top).map(toRow)
       let me = rows.find((r) => r.me) ?? null

@@ -12,7 +12,7 @@ import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis, transact, type Tx } from '../../../server/db'
-import { refreshOwnRows } from '../../../server/rank/store'
+import { enteredGroup, refreshOwnRows } from '../../../server/rank/store'
 import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
@@ -110,15 +110,23 @@ export const main = createRouter<ShareContract>('share', {
       const opengid = od.data.opengid
       if (typeof opengid !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(opengid)) return ctx.fail('FORGED_DATA', 'The group data is not in the shape WeChat sends.')
       if (od.data.watermark && ctx.wx.APPID && od.data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The group data belongs to another mini-program.')
-      try {
-        await db().collection(GROUPS).add({ data: { _id: `${opengid}:${ctx.openid}`, opengid, openid: ctx.openid, joinedAt: new Date() } })
-        // A ranked user appears on the group's board at once (server/rank/store.ts).
+      const membershipId = `${opengid}:${ctx.openid}`
+      // A ranked user appears on the group's board at once (server/rank/store.ts); the membership
+      // says whether that was done (`pending`), so a reopened card or the rank timer finishes it.
+      const showOnBoard = async () => {
         await refreshOwnRows(ctx.openid, Date.now())
-        return { opengid, firstTime: true }
-      } catch (e) {
-        if (await getDoc(GROUPS, `${opengid}:${ctx.openid}`)) return { opengid, firstTime: false }
-        throw e
+        await enteredGroup(membershipId)
       }
+      try {
+        await db().collection(GROUPS).add({ data: { _id: membershipId, opengid, openid: ctx.openid, joinedAt: new Date(), pending: true } })
+      } catch (e) {
+        const prior = await getDoc<{ pending?: boolean }>(GROUPS, membershipId)
+        if (!prior) throw e
+        if (prior.pending) await showOnBoard()
+        return { opengid, firstTime: false }
+      }
+      await showOnBoard()
+      return { opengid, firstTime: true }
     },
   },
 
