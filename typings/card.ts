@@ -46,6 +46,11 @@ export type CardContract = {
   recordAdded: Action<{ cardList: AddedCard[] }, { recorded: number; cards: MyCard[] }, 'CARD_CODE_INVALID' | 'CARD_NOT_YOURS' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
   /** The caller's cards, newest first. */
   myCards: Action<Record<string, never>, { cards: MyCard[] }, never>
-  /** Redeems a code (an operator only: CARD_OPERATOR_OPENIDS); a second redeem is refused. */
-  redeem: Action<{ code: string }, { card: MyCard }, 'NOT_OPERATOR' | 'CARD_CODE_INVALID' | 'CARD_ALREADY_REDEEMED' | 'CARD_UNAVAILABLE' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
+  /**
+   * Redeems a code (an operator only: CARD_OPERATOR_OPENIDS); a second redeem is refused:
+   * CARD_REDEEMED_BY_YOU when it was this operator's own redeem moments ago (one whose answer
+   * they may never have seen: a scan cut off after WeChat consumed the code), else
+   * CARD_ALREADY_REDEEMED.
+   */
+  redeem: Action<{ code: string }, { card: MyCard }, 'NOT_OPERATOR' | 'CARD_CODE_INVALID' | 'CARD_ALREADY_REDEEMED' | 'CARD_REDEEMED_BY_YOU' | 'CARD_UNAVAILABLE' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
 }

@@ -396,6 +396,7 @@ export const en: Messages = {
     CARD_NOT_YOURS: 'This card belongs to someone else.',
     NOT_OPERATOR: 'Only staff can redeem cards.',
     CARD_ALREADY_REDEEMED: 'This card has already been redeemed.',
+    CARD_REDEEMED_BY_YOU: 'You redeemed this card moments ago (your last scan went through).',
     CARD_UNAVAILABLE: 'This card cannot be redeemed: it was deleted, given away or has expired.',
   },
 }

@@ -393,6 +393,7 @@ export const zh_CN: Messages = {
     CARD_NOT_YOURS: '该卡券属于其他用户。',
     NOT_OPERATOR: '只有店员可以核销卡券。',
     CARD_ALREADY_REDEEMED: '该卡券已核销过。',
+    CARD_REDEEMED_BY_YOU: '这张券刚才已由你核销（上次扫码已完成）。',
     CARD_UNAVAILABLE: '该卡券无法核销：已删除、转赠中或已过期。',
   },
 }

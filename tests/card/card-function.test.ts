@@ -58,7 +58,8 @@ test('add → decrypt → my cards → redeem, end to end; a second redeem is re
   const redeemed = await w.card('redeem', { code }, STAFF)
   expect(redeemed.data.card).toMatchObject({ code, status: 'REDEEMED' })
   expect(w.cloud.oa.codes.get(code)!.status).toBe('CONSUMED')
-  expect((await w.card('redeem', { code }, STAFF)).error?.code).toBe('CARD_ALREADY_REDEEMED')
+  // Refused again: to the same operator as their own redeem of moments ago, to anyone else as already redeemed.
+  expect((await w.card('redeem', { code }, STAFF)).error?.code).toBe('CARD_REDEEMED_BY_YOU')
   expect((await w.card('redeem', { code }, { openid: 'o-staff-2' })).error?.code).toBe('CARD_ALREADY_REDEEMED')
   expect((await w.card('myCards', {}, ALICE)).data.cards[0]).toMatchObject({ status: 'REDEEMED' })
   expect((await w.card('redeem', { code: '999999999999' }, STAFF)).error?.code).toBe('CARD_CODE_INVALID')

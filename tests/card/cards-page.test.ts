@@ -82,7 +82,13 @@ test('add: signed, added by WeChat, recorded, shown as mine and openable; cancel
   expect(world.fake.openedCards.at(-1)).toEqual([{ cardId: 'pLocalCoffeeCoupon0001', code: page.data.mine[0].code }])
 })
 
-test('staff: scan to redeem; a second scan of the same card is told it was redeemed; a closed scanner does nothing', async () => {
+/** The code's redeem moved 3 minutes back (past RESUME_WINDOW_MS: no longer "moments ago"). */
+function agoRedeemed(code: string): void {
+  const doc = world.cloud.db.dump('user_cards').find((c) => c.code === code)!
+  world.cloud.db.seed('user_cards', [{ ...doc, redeemedAt: new Date(Date.now() - 3 * 60_000) }])
+}
+
+test('staff: scan to redeem; a second scan of the same card is told it was theirs, later that it was redeemed; a closed scanner does nothing', async () => {
   const userPage = await open()
   userPage.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
   await settle(30)
@@ -97,6 +103,10 @@ test('staff: scan to redeem; a second scan of the same card is told it was redee
   page.querySelector('#redeem')!.dispatchEvent('tap')
   await settle(30)
   expect(text(page, '#notice')).toBe('Redeemed: ¥5 off coffee.')
+  page.querySelector('#redeem')!.dispatchEvent('tap')
+  await settle(30)
+  expect(text(page, '#notice')).toBe('You redeemed this card moments ago (your last scan went through).')
+  agoRedeemed(code)
   page.querySelector('#redeem')!.dispatchEvent('tap')
   await settle(30)
   expect(text(page, '#notice')).toBe('This card has already been redeemed.')
@@ -142,6 +152,10 @@ test('in Chinese, every state and message: loading, error, cancel, in review, ad
   staff.querySelector('#redeem')!.dispatchEvent('tap')
   await settle(30)
   expect(text(staff, '#notice')).toMatch(/^已核销：/)
+  staff.querySelector('#redeem')!.dispatchEvent('tap')
+  await settle(30)
+  expect(text(staff, '#notice')).toBe('这张券刚才已由你核销（上次扫码已完成）。')
+  agoRedeemed(code)
   staff.querySelector('#redeem')!.dispatchEvent('tap')
   await settle(30)
   expect(text(staff, '#notice')).toBe('该卡券已核销过。')

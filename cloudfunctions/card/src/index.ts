@@ -48,7 +48,15 @@ interface UserCardDoc {
   addedAt: Date
   redeemedAt: Date | null
   redeemedBy?: string
+  /**
+   * A redeem in progress: recorded before card/code/consume, so a redeem cut off after WeChat
+   * consumed the code is known to be this operator's when they scan it again.
+   */
+  redeeming?: { by: string; at: Date } | null
 }
+
+/** How long after their redeem an operator's rescan of the same code is answered as theirs (CARD_REDEEMED_BY_YOU). */
+export const RESUME_WINDOW_MS = 2 * 60_000
 
 const ERR_CODE_INVALID = 40056
 const ERR_CONSUMED = 40099
@@ -102,6 +110,25 @@ function codeRefused(ctx: CardCtx, path: string, a: { errcode: number; errmsg: s
   return ctx.fail('CARD_WECHAT_ERROR', `${path} answered ${a.errcode}: ${a.errmsg}`)
 }
 
+/** Records a redeem in progress on the code's record (added with it when the code was not recorded here). */
+async function recordIntent(base: UserCardDoc, redeeming: { by: string; at: Date }): Promise<void> {
+  const cards = db().collection(USER_CARDS)
+  const res = (await cards.where({ _id: base._id, status: 'ADDED' }).update({ data: { redeeming } })) as { stats: { updated: number } }
+  if (res.stats.updated === 1) return
+  const { _id, ...data } = base
+  try {
+    await cards.add({ data: { _id, ...data, redeeming } })
+  } catch (e) {
+    if (!(await getDoc(USER_CARDS, _id))) throw e
+    await cards.where({ _id, status: 'ADDED' }).update({ data: { redeeming } })
+  }
+}
+
+/** WeChat refused the consume (not consumed): the intent is withdrawn. */
+async function dropIntent(id: string, by: string): Promise<void> {
+  await db().collection(USER_CARDS).where({ _id: id, 'redeeming.by': by, status: 'ADDED' }).update({ data: { redeeming: null } })
+}
+
 /**
  * A code marked REDEEMED whether or not the owner's record exists yet: the fields of a redeem
  * on the stored record (its owner kept), else the whole record added; a record added meanwhile
@@ -109,7 +136,7 @@ function codeRefused(ctx: CardCtx, path: string, a: { errcode: number; errmsg: s
  */
 async function markRedeemed(doc: UserCardDoc): Promise<void> {
   const cards = db().collection(USER_CARDS)
-  const redeem = { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy }
+  const redeem = { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy, redeeming: null }
   const res = (await cards.doc(doc._id).update({ data: redeem })) as { stats: { updated: number } }
   if (res.stats.updated === 1) return
   const { _id, ...data } = doc
@@ -204,13 +231,25 @@ export const main = createRouter<CardContract>('card', {
     async handle({ code }, ctx) {
       if (!operators().has(ctx.openid)) return ctx.fail('NOT_OPERATOR', 'Only operators (CARD_OPERATOR_OPENIDS) can redeem.')
       const [recorded] = await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ code }).limit(1))
-      if (recorded?.status === 'REDEEMED') return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${toMillis(recorded.redeemedAt)}.`)
+      // This operator's own redeem of moments ago (its answer perhaps lost): told apart from one made elsewhere.
+      const mineJustNow = (d: UserCardDoc | undefined) => !!d && d.redeemedBy === ctx.openid && !!d.redeemedAt && Date.now() - toMillis(d.redeemedAt) < RESUME_WINDOW_MS
+      const byYou = (): never => ctx.fail('CARD_REDEEMED_BY_YOU', 'This operator redeemed the code moments ago (perhaps a scan whose answer was lost).')
+      if (recorded?.status === 'REDEEMED') {
+        if (mineJustNow(recorded)) return byYou()
+        return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${toMillis(recorded.redeemedAt)}.`)
+      }
       const cfg = requireOa(ctx)
       // The document asks to check a code before consuming it.
       const info = await post(ctx, cfg, '/card/code/get', { code, ...(recorded ? { card_id: recorded.cardId } : {}), check_consume: true }, CODE_INFO)
       const refused = async (errcode: number, errmsg: string): Promise<never> => {
         if (errcode === ERR_CONSUMED) {
-          if (recorded) await markRedeemed({ ...recorded, status: 'REDEEMED', redeemedAt: recorded.redeemedAt ?? new Date() })
+          // Consumed at WeChat: by this operator's own cut-off attempt (its intent is recorded), or elsewhere.
+          const [stored] = await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ code }).limit(1))
+          if (stored && stored.status !== 'REDEEMED') {
+            const own = stored.redeeming?.by === ctx.openid
+            await markRedeemed({ ...stored, status: 'REDEEMED', redeemedAt: stored.redeeming?.at ?? new Date(), redeemedBy: stored.redeeming?.by ?? '', redeeming: null })
+            if (own) return byYou()
+          } else if (mineJustNow(stored)) return byYou()
           return ctx.fail('CARD_ALREADY_REDEEMED', 'WeChat says this code was consumed (40099).')
         }
         if (errcode === ERR_UNAVAILABLE) return ctx.fail('CARD_UNAVAILABLE', 'WeChat says the card was deleted or is being given away (40127).')
@@ -221,17 +260,19 @@ export const main = createRouter<CardContract>('card', {
       const { can_consume: canConsume, user_card_status: cardStatus } = info.data
       if (canConsume === false || (cardStatus && cardStatus !== 'NORMAL')) return ctx.fail('CARD_UNAVAILABLE', `The card is ${cardStatus ?? 'not consumable'}.`)
       const cardId = info.data.card.card_id
+      const offer = (await offers()).find((o) => o.cardId === cardId)
+      const base: UserCardDoc = recorded ?? { _id: `${cardId}:${code}`, _openid: info.data.openid, cardKey: offer?._id ?? cardId, cardId, code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+      // Intent before effect: the record says this operator is consuming the code.
+      await recordIntent(base, { by: ctx.openid, at: new Date() })
       const done = await post(ctx, cfg, '/card/code/consume', { code, card_id: cardId }, CONSUMED)
-      if (!done.ok) return refused(done.errcode, done.errmsg)
-      const now = new Date()
-      const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
-      const offer = list.find((o) => o.cardId === cardId)
-      const doc: UserCardDoc = recorded
-        ? { ...recorded, status: 'REDEEMED', redeemedAt: now, redeemedBy: ctx.openid }
-        : { _id: `${cardId}:${code}`, _openid: info.data.openid, cardKey: offer?._id ?? cardId, cardId, code, status: 'REDEEMED', addedAt: now, redeemedAt: now, redeemedBy: ctx.openid }
+      if (!done.ok) {
+        if (done.errcode !== ERR_CONSUMED) await dropIntent(base._id, ctx.openid)
+        return refused(done.errcode, done.errmsg)
+      }
+      const doc: UserCardDoc = { ...base, status: 'REDEEMED', redeemedAt: new Date(), redeemedBy: ctx.openid, redeeming: null }
       await markRedeemed(doc)
-      const stored = (await getDoc<UserCardDoc>(USER_CARDS, doc._id)) ?? doc
-      return { card: view(stored, offer, lang) }
+      const lang = await userLanguage(ctx.openid)
+      return { card: view((await getDoc<UserCardDoc>(USER_CARDS, doc._id)) ?? doc, offer, lang) }
     },
   },
 })
