@@ -11,8 +11,13 @@ import type { Action } from './contract'
  */
 export type OrderStatus = 'UNPAID' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED' | 'REFUND_FAILED'
 
-/** What a subscribe-message send ended as, per order and template. */
-export type NoticeStatus = 'PENDING' | 'SENT' | 'NO_CREDIT' | 'FAILED' | 'NOT_CONFIGURED'
+/**
+ * A subscribe message an order owes, per kind (server/pay/notify.ts): OWED (recorded with the
+ * transition), SENDING (a sender took it), CALLING (the send to WeChat started), then what it
+ * ended as: SENT, NO_CREDIT, FAILED, NOT_CONFIGURED, or UNKNOWN (cut off during the send: it may
+ * have reached WeChat and is not repeated, at most once). PENDING: orders from before OWED existed.
+ */
+export type NoticeStatus = 'PENDING' | 'OWED' | 'SENDING' | 'CALLING' | 'SENT' | 'NO_CREDIT' | 'FAILED' | 'NOT_CONFIGURED' | 'UNKNOWN'
 
 export interface Product {
   productId: string

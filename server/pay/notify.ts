@@ -6,9 +6,10 @@
  * because a message could not be sent.
  */
 import type { DB } from 'wx-server-sdk'
-import { db, getDoc } from '../db'
+import { db, findDocs, getDoc } from '../db'
 import { isSdkError } from '../errors'
 import { openapi } from '../wx'
+import type { NoticeStatus } from '../../typings/pay'
 import type { PayConfig } from './config'
 import { messageData, orderPage, sendFailure, type MessageKind } from './messages'
 import { ORDERS, SUBSCRIPTIONS, type OrderDoc } from './orders'
@@ -53,25 +54,41 @@ export async function takeCredit(openid: string, templateId: string): Promise<bo
   return res.stats.updated === 1
 }
 
+/** A notice owed and not yet taken (or taken by a sender that has had this long) is the timer's to send. */
+export const NOTICE_GRACE_MS = 60_000
+
+/** What a transition writes with itself: the notice of `kind` is owed (in the same write, so it is never lost). */
+export const owed = (kind: MessageKind, at: Date) => ({ notices: { [kind]: { status: 'OWED' as NoticeStatus, at } } })
+
 /**
- * Sends the paid / refunded message for an order (called once, by whoever made the
- * transition). Never throws: the outcome is written to `notices.<kind>` on the order.
+ * Sends the paid / refunded message an order owes. The transition recorded it as OWED; a sender
+ * takes it (OWED → SENDING, a conditional write: one sender), takes a credit, marks CALLING,
+ * calls WeChat, and records the outcome. Cut off anywhere, what is stored says what is left:
+ * OWED or a stale SENDING is sent by the payExpire timer (sendOwedNotices); a stale CALLING may
+ * have reached WeChat and becomes UNKNOWN, never sent again (at most once: a second "paid" or
+ * "refunded" message reads like a second charge or refund, and spends another of the user's
+ * one-time acceptances). `stale`: the timer may also take a SENDING older than NOTICE_GRACE_MS.
+ * Never throws: the outcome is written to `notices.<kind>` on the order.
  */
-export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>, amountFen: number): Promise<void> {
-  const record = async (status: 'SENT' | 'NO_CREDIT' | 'FAILED' | 'NOT_CONFIGURED', detail?: string) => {
+export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>, amountFen: number, stale = false): Promise<void> {
+  const _ = db().command
+  const at = (status: NoticeStatus, detail?: string) => ({ notices: { [kind]: { status, at: new Date(), ...(detail ? { detail } : {}) } } })
+  const record = async (status: NoticeStatus, detail?: string) => {
     try {
-      await db()
-        .collection(ORDERS)
-        .doc(order._id)
-        .update({ data: { notices: { [kind]: { status, at: new Date(), ...(detail ? { detail } : {}) } } } })
+      await db().collection(ORDERS).doc(order._id).update({ data: at(status, detail) })
     } catch (e) {
       console.error(JSON.stringify({ where: 'notify.record', order: order._id, kind, status, error: String(e) }))
     }
   }
   try {
+    const field = `notices.${kind}.status`
+    const takeable = stale ? _.or([{ [field]: 'OWED' }, { [field]: 'SENDING', [`notices.${kind}.at`]: _.lt(new Date(Date.now() - NOTICE_GRACE_MS)) }]) : { [field]: 'OWED' }
+    const taken = (await db().collection(ORDERS).where(_.and([{ _id: order._id }, takeable])).update({ data: at('SENDING') })) as DB.IUpdateResult
+    if (taken.stats.updated !== 1) return // another sender has it, or it was sent
     const templateId = cfg.templates?.[kind]
     if (!templateId) return await record('NOT_CONFIGURED')
     if (!(await takeCredit(order._openid, templateId))) return await record('NO_CREDIT')
+    await db().collection(ORDERS).doc(order._id).update({ data: at('CALLING') })
     try {
       await openapi().subscribeMessage.send({
         touser: order._openid,
@@ -88,4 +105,29 @@ export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayCo
   } catch (e) {
     console.error(JSON.stringify({ where: 'notify', order: order._id, kind, error: String(e) }))
   }
+}
+
+/** Per kind, what the timer finishes: owed notices sent, sends cut off mid-call marked UNKNOWN. */
+export async function sendOwedNotices(cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>, now: number, limit: number): Promise<{ sent: number; unknown: number }> {
+  const _ = db().command
+  const before = new Date(now - NOTICE_GRACE_MS)
+  let sent = 0
+  let unknown = 0
+  for (const kind of ['paid', 'refunded'] as const) {
+    const status = `notices.${kind}.status`
+    const since = `notices.${kind}.at`
+    const [due, cut] = await Promise.all([
+      findDocs<OrderDoc>(db().collection(ORDERS).where({ [status]: _.in(['OWED', 'SENDING']), [since]: _.lt(before) }).limit(limit)),
+      findDocs<OrderDoc>(db().collection(ORDERS).where({ [status]: 'CALLING', [since]: _.lt(before) }).limit(limit)),
+    ])
+    for (const o of due) {
+      await notify(o, kind, cfg, kind === 'paid' ? o.totalFee : (o.refund?.refundFen ?? 0), true)
+      sent++
+    }
+    for (const o of cut) {
+      const r = (await db().collection(ORDERS).where({ _id: o._id, [status]: 'CALLING', [since]: _.lt(before) }).update({ data: { notices: { [kind]: { status: 'UNKNOWN', at: new Date(now), detail: 'cut off during the send: it may have reached WeChat (not repeated)' } } } })) as DB.IUpdateResult
+      unknown += r.stats.updated
+    }
+  }
+  return { sent, unknown }
 }

@@ -10,7 +10,7 @@ import { errText } from '../errors'
 import { cloudPay } from '../wx'
 import { REFUND_CALLBACK_FUNCTION, type PayConfig } from './config'
 import { next } from './machine'
-import { notify } from './notify'
+import { notify, owed } from './notify'
 import { FULFILMENTS, ORDERS, getOrderDoc, patchIf, recordIncident, transition, type OrderDoc } from './orders'
 import { isTransient, payOutcome, refundStatusOf, type PayOutcome } from './wxpay'
 
@@ -63,6 +63,8 @@ export async function confirmPaid(orderId: string, ev: PaidEvidence): Promise<Co
       paidVia: ev.via,
       fulfilledAt: now,
       history: [...order.history, { event: 'PAY_CONFIRMED', at: now, by: ev.via }],
+      // The paid message is owed from this commit on (sent below, or by the timer if cut off).
+      ...owed('paid', now),
     }
     await t.collection(ORDERS).doc(orderId).update({ data: patch })
     // The fulfilment: what the buyer got. Its _id is the order id, so it can exist once.
@@ -223,7 +225,8 @@ export async function confirmRefund(order: OrderDoc, cfg: NoticeConfig, by: stri
       await recordIncident('REFUND_AMOUNT_MISMATCH', key, { outRefundNo: refund.outRefundNo, refundFee: state.refundFee, expectedFen: refund.refundFen })
       return 'UNKNOWN'
     }
-    if (await transition(order._id, 'REFUND_SUCCEEDED', { refund: { ...refund, refundedAt: new Date() } }, by)) await notify(order, 'refunded', cfg, refund.refundFen)
+    const now = new Date()
+    if (await transition(order._id, 'REFUND_SUCCEEDED', { refund: { ...refund, refundedAt: now }, ...owed('refunded', now) }, by)) await notify(order, 'refunded', cfg, refund.refundFen)
     return 'REFUNDED'
   }
   // CHANGE (the money could not go back: card closed, ...) or REFUNDCLOSE: a person must act.

@@ -30,11 +30,11 @@ export interface SlotDoc {
 }
 
 export type SlotClaim =
-  | { ok: true; slotId: string }
+  | { ok: true; slotId: string; orderId: string }
   /** Every slot holds an order that still waits to be paid. */
   | { ok: false; reason: 'FULL'; open: number }
-  /** A concurrent call of the same request (a double tap) holds a slot for this order. */
-  | { ok: false; reason: 'SAME_REQUEST'; orderId: string }
+  /** A call of the same request (a double tap, or an earlier try cut off) holds a slot for this order id. */
+  | { ok: false; reason: 'SAME_REQUEST'; orderId: string; at: number }
 
 /** The slots whose orders no longer wait to be paid, taken back; answers how many were. */
 async function reclaim(slots: readonly SlotDoc[], now: number): Promise<number> {
@@ -56,7 +56,7 @@ export async function claimSlot(openid: string, requestKey: string, orderId: str
   for (let round = 0; round < CLAIM_ROUNDS; round++) {
     const slots = await findDocs<SlotDoc>(db().collection(SLOTS).where({ openid }).limit(MAX_SLOTS))
     const same = slots.find((s) => s.requestKey === requestKey)
-    if (same) return { ok: false, reason: 'SAME_REQUEST', orderId: same.orderId }
+    if (same) return { ok: false, reason: 'SAME_REQUEST', orderId: same.orderId, at: toMillis(same.at) }
     open = slots.length
     const taken = new Set(slots.map((s) => s.k))
     const free = Array.from({ length: max }, (_, k) => k).filter((k) => !taken.has(k))
@@ -68,7 +68,7 @@ export async function claimSlot(openid: string, requestKey: string, orderId: str
       const slotId = `${openid}:${k}`
       try {
         await db().collection(SLOTS).add({ data: { _id: slotId, openid, k, requestKey, orderId, at: new Date(now) } })
-        return { ok: true, slotId }
+        return { ok: true, slotId, orderId }
       } catch (e) {
         // Taken by a concurrent tap meanwhile (perhaps already given back: a duplicate _id is not
         // reliably coded), or a failed request: the next round reads the slots again.

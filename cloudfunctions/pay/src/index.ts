@@ -54,9 +54,11 @@ async function findByRequestKey(requestKey: string): Promise<OrderDoc | null> {
   return doc ?? null
 }
 
-/** The order of a request that a concurrent call (its twin) is creating, once it is there. */
-async function waitForRequest(requestKey: string): Promise<OrderDoc | null> {
-  const until = Date.now() + PREPAY_LEASE_MS
+/** How long a call waits for its twin (same request) to create the order before creating it itself. */
+const TWIN_WAIT_MS = 2_000
+
+/** The order of a request that a concurrent call (its twin) is creating, once it is there (or null at `until`). */
+async function waitForRequest(requestKey: string, until: number): Promise<OrderDoc | null> {
   for (;;) {
     const found = await findByRequestKey(requestKey)
     if (found || Date.now() > until) return found
@@ -174,7 +176,18 @@ export const main = createRouter<PayContract>('pay', {
       const totalFee = orderTotal(product.priceFen, quantity)
       // The title in the payer's language: on the payment sheet, in My orders, in the messages.
       const title = toProduct(product, language).title
-      const outTradeNo = newOutTradeNo(now)
+      // A hard cap on orders waiting to be paid per user (each holds a prepay at WeChat Pay):
+      // the order is created only in one of PAY_MAX_OPEN_ORDERS slots (server/pay/slots.ts).
+      const slot = await claimSlot(ctx.openid, requestKey, newOutTradeNo(now), cfg.maxOpenOrders, now)
+      if (!slot.ok && slot.reason === 'FULL') return ctx.fail('TOO_MANY_OPEN_ORDERS', `You have ${slot.open} unpaid orders. Pay or wait for one to expire, then try again.`)
+      if (!slot.ok) {
+        // This request's slot is held: by a double tap creating the order now, or by a try cut off
+        // before it created it. The twin gets TWIN_WAIT_MS; after that this call creates the order
+        // under the slot's order id (the same id: if the twin inserts after all, one insert wins).
+        const twin = await waitForRequest(requestKey, slot.at + TWIN_WAIT_MS)
+        if (twin) return resume(twin)
+      }
+      const outTradeNo = slot.orderId
       const expiresAt = now + cfg.orderTtlMs
       const unified: UnifiedOrderParams = {
         body: orderBody(cfg.bodyPrefix, title),
@@ -205,20 +218,11 @@ export const main = createRouter<PayContract>('pay', {
         unified,
         history: [{ event: 'CREATED', at: new Date(now), by: 'client' }],
       }
-      // A hard cap on orders waiting to be paid per user (each holds a prepay at WeChat Pay):
-      // the order is created only in one of PAY_MAX_OPEN_ORDERS slots (server/pay/slots.ts).
-      const slot = await claimSlot(ctx.openid, requestKey, outTradeNo, cfg.maxOpenOrders, now)
-      if (!slot.ok && slot.reason === 'FULL') return ctx.fail('TOO_MANY_OPEN_ORDERS', `You have ${slot.open} unpaid orders. Pay or wait for one to expire, then try again.`)
-      if (!slot.ok) {
-        // A double tap whose twin holds the slot and is creating the order.
-        const twin = await waitForRequest(requestKey)
-        return twin ? resume(twin) : ctx.fail('PAY_UNAVAILABLE', 'This order is still being created. Please try again in a moment.')
-      }
       try {
         await db().collection(ORDERS).add({ data: order })
       } catch (e) {
         // A double tap: the other call created the order (requestKey is a unique index).
-        await releaseSlot(slot.slotId, outTradeNo)
+        if (slot.ok) await releaseSlot(slot.slotId, outTradeNo)
         const raced = await findByRequestKey(requestKey)
         if (!raced) throw e
         return resume(raced)

@@ -4,10 +4,12 @@
  * reconciled to PAID instead), resubmits refunds WeChat Pay has not accepted yet (same
  * outRefundNo, so never a second refund), and confirms by queryRefund the refunds still
  * REFUNDING five minutes after acceptance (the refund callback may never come, or not be
- * readable). Timer event: `{ Type: 'Timer', TriggerName, Time }`.
+ * readable), and sends the paid / refunded messages owed by a function cut off before it sent
+ * them. Timer event: `{ Type: 'Timer', TriggerName, Time }`.
  */
 import { payConfig } from '../../../server/pay/config'
 import { closeExpired, confirmRefund, dueOrders, submitRefund } from '../../../server/pay/settle'
+import { sendOwedNotices } from '../../../server/pay/notify'
 import { errText } from '../../../server/errors'
 import { runningEnv, wxContext } from '../../../server/wx'
 
@@ -18,6 +20,9 @@ export interface ExpireReport {
   refundsResubmitted: number
   refundsConfirmed: number
   refundsFailed: number
+  /** Owed subscribe messages sent, and sends cut off mid-call marked UNKNOWN (server/pay/notify.ts). */
+  noticesSent: number
+  noticesUnknown: number
   errors: number
   skipped?: string
 }
@@ -25,7 +30,7 @@ export interface ExpireReport {
 const BATCH = 100
 
 export async function main(): Promise<ExpireReport> {
-  const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, refundsConfirmed: 0, refundsFailed: 0, errors: 0 }
+  const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, refundsConfirmed: 0, refundsFailed: 0, noticesSent: 0, noticesUnknown: 0, errors: 0 }
   const wx = wxContext()
   if (wx.OPENID || wx.SOURCE === 'wx_client') return { ...report, skipped: 'not callable from the mini-program' }
   const cfg = payConfig(process.env, runningEnv())
@@ -63,6 +68,14 @@ export async function main(): Promise<ExpireReport> {
       report.errors++
       console.error(JSON.stringify({ fn: 'payExpire', confirm: order._id, error: errText(e) }))
     }
+  }
+  try {
+    const n = await sendOwedNotices(cfg, Date.now(), BATCH)
+    report.noticesSent = n.sent
+    report.noticesUnknown = n.unknown
+  } catch (e) {
+    report.errors++
+    console.error(JSON.stringify({ fn: 'payExpire', notices: errText(e) }))
   }
   console.log(JSON.stringify({ fn: 'payExpire', ...report }))
   return report
