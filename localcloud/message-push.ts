@@ -20,12 +20,17 @@ import { join } from 'node:path'
 import { aesKey, encryptMessage, sha1Signature } from '../server/customerService/wxcrypt'
 import type { LocalCloud } from './index'
 
+/** wx-server-sdk's errCode for a function that ran past its timeout (or was cut off). */
+const FUNCTION_TIMEOUT = -504003
+
 export type PushEvent = Record<string, unknown> & { MsgType: string; FromUserName: string; CreateTime: number; Event?: string }
 
 export interface PushAttempt {
   startedAt: number
   answer?: unknown
   error?: string
+  /** The function timed out (-504003): WeChat got no answer, whenever it ended. */
+  noAnswer?: boolean
   /** No answer within the wait: WeChat moved on to the next attempt. */
   timedOut: boolean
 }
@@ -156,12 +161,14 @@ export class MessagePush {
         },
         (e: unknown) => {
           a.error = e instanceof Error ? e.message : String(e)
+          // A function that ran past its timeout (or was cut off) gave WeChat no answer at all.
+          if ((e as { errCode?: unknown } | null)?.errCode === FUNCTION_TIMEOUT) a.noAnswer = true
         },
       )
       this.track(run)
       let timer: NodeJS.Timeout | undefined
       const waited = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timing.waitMs)))
-      const first = await Promise.race([run.then(() => 'answered' as const), waited])
+      const first = await Promise.race([run.then(() => (a.noAnswer ? ('timeout' as const) : ('answered' as const))), waited])
       clearTimeout(timer)
       if (first === 'timeout') {
         a.timedOut = true

@@ -18,7 +18,7 @@ import * as v from 'valibot'
 import { decodeSessionFrom } from '../../miniprogram/lib/contact'
 import type { InboundMessage, Reply } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'
-import { getDoc } from '../db'
+import { getDoc, toMillis } from '../db'
 import { errText } from '../errors'
 import { userLanguage } from '../locale'
 import type { CsConfig } from './config'
@@ -109,9 +109,10 @@ async function decide(msg: InboundMessage, key: string, cfg: CsConfig, now: numb
   return plan
 }
 
-async function deliver(openid: string, reply: Reply, budget: Budget, now: number): Promise<SendOutcome> {
+async function deliver(openid: string, reply: Reply, budget: Budget, now: number, calling: () => Promise<void>): Promise<SendOutcome> {
   if (budget.next() <= 0) return { status: 'SKIPPED', failure: 'TIMEOUT' }
   if (!(await store.takeSend(openid, now))) return { status: 'SKIPPED', failure: 'QUOTA_USED' }
+  await calling()
   const out = await sendReply(openid, reply, budget)
   if (out.failure === 'WINDOW_CLOSED' || out.failure === 'QUOTA_USED') await store.closeWindow(openid, out.failure, now)
   else if (out.status === 'FAILED') await store.giveBackSend(openid)
@@ -125,7 +126,7 @@ async function deliver(openid: string, reply: Reply, budget: Budget, now: number
  * run that breaks after its claim releases it and, while the budget lasts, tries once more
  * itself: WeChat will not push again after an answer, so the retry has to happen here.
  */
-export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'push' | 'url'): Promise<PushOutcome> {
+export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'push' | 'url' | 'timer'): Promise<PushOutcome> {
   const started = Date.now()
   const key = dedupeKey(msg)
   const deadline = started + cfg.budgetMs
@@ -133,7 +134,7 @@ export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'pu
   for (let run = 0; run < RUNS; run++) {
     let claim: store.Claim
     try {
-      claim = await claimWithin(key, deadline)
+      claim = await claimWithin(key, deadline, msg)
     } catch (e) {
       log({ key, via, outcome: 'unrecorded', error: errText(e), from: msg.FromUserName, summary: summarize(msg) })
       return 'unrecorded'
@@ -152,11 +153,22 @@ export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'pu
 /** Runs of one delivery: the first, and one more after a failure if time allows. */
 const RUNS = 2
 
-async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Claim, { mine: true }>, budget: Budget, cfg: CsConfig, via: 'push' | 'url', started: number): Promise<PushOutcome> {
+async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Claim, { mine: true }>, budget: Budget, cfg: CsConfig, via: 'push' | 'url' | 'timer', started: number): Promise<PushOutcome> {
   const openid = msg.FromUserName
   try {
-    const plan = claim.seen.plan ?? (await decide(msg, key, cfg, started))
-    const todo = plan.replies.map((r, i) => ({ r, i })).filter(({ i }) => !claim.seen.done.includes(i))
+    // Decided as of the message's arrival (a takeover by the timer may come an hour later).
+    const plan = claim.seen.plan ?? (await decide(msg, key, cfg, claim.seen.arrivedAt ? toMillis(claim.seen.arrivedAt) : started))
+    // A takeover finishes what a cut-off run left: replies whose send never began are sent; one
+    // whose send began and has no outcome may have reached WeChat, so it is logged as TIMEOUT and
+    // not sent again (at most once: a doubled auto reply spends the user's reply window).
+    const began = new Set(claim.seen.calling ?? [])
+    const logged = claim.takeover ? await store.loggedReplies(key, plan.replies.length) : new Set<number>()
+    for (const i of began) {
+      if (logged.has(i) || !plan.replies[i]) continue
+      await store.logMessage({ _id: `out:${key}:${i}`, openid, dir: 'out', at: new Date(), by: 'auto', kind: plan.replies[i].type, summary: summarize(plan.replies[i]), status: 'TIMEOUT', failure: 'TIMEOUT' })
+      logged.add(i)
+    }
+    const todo = plan.replies.map((r, i) => ({ r, i })).filter(({ i }) => !began.has(i) && !logged.has(i))
     // Before the first send (a send ends "typing…"; shown after it, it would linger), and only
     // when a send is still allowed: "typing…" with no reply after it would mislead the user.
     if (todo.length > 0 && msg.MsgType !== 'event' && (await store.canSend(openid, started))) {
@@ -164,9 +176,10 @@ async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Cl
     }
     const outcomes: Array<SendOutcome & { index: number }> = []
     for (const { r, i } of todo) {
-      // Marked before sending: a run that dies mid-send loses that reply rather than doubling it.
+      // Taken, then "calling" just before the send: a run cut off before the send leaves the
+      // reply to the next run; one cut off during the send loses it rather than doubling it.
       await store.markAttempted(key, i)
-      const out = await deliver(openid, r, budget, started)
+      const out = await deliver(openid, r, budget, started, () => store.markCalling(key, i))
       outcomes.push({ ...out, index: i })
       await store.logMessage({
         _id: `out:${key}:${i}`,
@@ -191,15 +204,32 @@ async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Cl
   }
 }
 
+/** How many cut-off runs one timer tick finishes at most. */
+const STALE_PAGE = 20
+
+/**
+ * The hourly timer's part: deliveries whose run was cut off and that no redelivery took over
+ * (WeChat pushes a message at most 4 times) are taken over and finished, as a redelivery would.
+ */
+export async function finishStale(cfg: CsConfig, now: number): Promise<number> {
+  const stale = await store.staleRuns(now, STALE_PAGE)
+  let finished = 0
+  for (const seen of stale) {
+    if (!seen.msg) continue
+    if ((await handleInbound(seen.msg, cfg, 'timer')) === 'handled') finished++
+  }
+  return finished
+}
+
 /**
  * The claim, or the other run's result: while another run holds the message, look again until
  * it is DONE, its lease expires (then this delivery takes over) or the budget is spent.
  */
-async function claimWithin(key: string, deadline: number): Promise<store.Claim> {
+async function claimWithin(key: string, deadline: number, msg: InboundMessage): Promise<store.Claim> {
   for (;;) {
     let c: store.Claim
     try {
-      c = await store.claim(key, Date.now())
+      c = await store.claim(key, Date.now(), msg)
     } catch (e) {
       // The database failed: try again while the budget lasts.
       if (Date.now() + CLAIM_POLL_MS >= deadline) throw e

@@ -10,7 +10,7 @@
  * - cs_media: temp media ids of uploaded images, until they expire (3 days).
  */
 import type { DB } from 'wx-server-sdk'
-import type { AutoReplyRule, ConversationView, LogEntry, Reply, SendFailure, SendStatus } from '../../typings/customerService'
+import type { AutoReplyRule, ConversationView, InboundMessage, LogEntry, Reply, SendFailure, SendStatus } from '../../typings/customerService'
 import { db, findDocs, getDoc, toMillis, type Tx } from '../db'
 import type { AutoState } from './rules'
 import { openWindow, type SendWindow, type UserAction } from './window'
@@ -56,8 +56,17 @@ export interface SeenDoc {
   attempts: number
   /** The replies decided by the first run; a takeover sends these, not a new decision. */
   plan?: { reason: string; ruleId?: string; replies: Reply[] }
-  /** Indexes of the plan's replies already attempted (never attempted twice). */
+  /** Indexes of the plan's replies taken by a run (a run cut off before their send began leaves them to the next). */
   done: number[]
+  /**
+   * Indexes whose send to WeChat began. One cut off there may have reached WeChat: it is logged
+   * as TIMEOUT and never sent again (replies are at most once).
+   */
+  calling?: number[]
+  /** The message itself, so the hourly timer can finish a run that was cut off (no redelivery took it over). */
+  msg?: InboundMessage
+  /** When the first delivery arrived (a takeover decides as of then, not as of its own time). */
+  arrivedAt?: Date
   expireAt: Date
 }
 
@@ -69,8 +78,8 @@ export type Claim = { mine: true; seen: SeenDoc; takeover: boolean } | { mine: f
  * 'success'), WORKING under a valid lease (the first run is on it), or an expired lease
  * (take over with a conditional update, so only one retry wins).
  */
-export async function claim(key: string, now: number): Promise<Claim> {
-  const seen: SeenDoc = { _id: key, state: 'WORKING', leaseUntil: new Date(now + CLAIM_LEASE_MS), attempts: 1, done: [], expireAt: new Date(now + SEEN_TTL_MS) }
+export async function claim(key: string, now: number, msg?: InboundMessage): Promise<Claim> {
+  const seen: SeenDoc = { _id: key, state: 'WORKING', leaseUntil: new Date(now + CLAIM_LEASE_MS), attempts: 1, done: [], calling: [], ...(msg ? { msg } : {}), arrivedAt: new Date(now), expireAt: new Date(now + SEEN_TTL_MS) }
   try {
     await db().collection(SEEN).add({ data: seen })
     return { mine: true, seen, takeover: false }
@@ -95,6 +104,25 @@ export async function savePlan(key: string, plan: NonNullable<SeenDoc['plan']>):
 
 export async function markAttempted(key: string, index: number): Promise<void> {
   await db().collection(SEEN).doc(key).update({ data: { done: db().command.push([index]) } })
+}
+
+/** The send of reply `index` begins (after this, a cut-off run's reply is of unknown fate). */
+export async function markCalling(key: string, index: number): Promise<void> {
+  await db().collection(SEEN).doc(key).update({ data: { calling: db().command.push([index]) } })
+}
+
+/** Which of a delivery's replies are in the conversation log (their outcome is known). */
+export async function loggedReplies(key: string, count: number): Promise<Set<number>> {
+  const _ = db().command
+  const ids = Array.from({ length: count }, (_v, i) => `out:${key}:${i}`)
+  const docs = await findDocs<{ _id: string }>(db().collection(MESSAGES).where({ _id: _.in(ids) }).field({ _id: true }).limit(count))
+  return new Set(docs.map((d) => Number(d._id.slice(d._id.lastIndexOf(':') + 1))))
+}
+
+/** Deliveries whose run was cut off (WORKING, lease run out) with their message: the timer's to finish. */
+export async function staleRuns(now: number, limit: number): Promise<SeenDoc[]> {
+  const _ = db().command
+  return findDocs<SeenDoc>(db().collection(SEEN).where({ state: 'WORKING', leaseUntil: _.lt(new Date(now)) }).limit(limit))
 }
 
 export async function finish(key: string): Promise<void> {

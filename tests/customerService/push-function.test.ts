@@ -204,8 +204,8 @@ describe('once, however often WeChat delivers', () => {
   test('a run that died mid-way: the next one sends only what was not attempted', async () => {
     const w = csWorld()
     w.addRule({ _id: 'two', match: { kind: 'keyword', words: ['two'] }, replies: [{ type: 'text', content: 'one' }, { type: 'text', content: 'two' }] })
-    // The first run stops after its first reply (saving the plan and marking reply 0 pass; marking reply 1 fails).
-    w.cloud.db.failNext({ action: 'database.modifyDocument', collection: 'cs_seen', skip: 2 })
+    // The first run stops after its first reply (saving the plan, taking reply 0 and marking its send pass; taking reply 1 fails).
+    w.cloud.db.failNext({ action: 'database.modifyDocument', collection: 'cs_seen', skip: 3 })
     const ev = w.push.text(ALICE, 'two')
     w.push.act(ev)
     const first = await w.push.deliver(ev)
@@ -220,7 +220,7 @@ describe('once, however often WeChat delivers', () => {
     await w.push.user(w.push.text(BOB, 'refund'))
     const [a] = w.cloud.db.dump('cs_seen')
     w.cloud.db.seed('cs_seen', [{ ...a!, expireAt: new Date(Date.now() - 1000) }])
-    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({ removed: { seen: 1, media: 0 } })
+    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({ finished: 0, removed: { seen: 1, media: 0 } })
     expect(w.cloud.db.dump('cs_seen')).toHaveLength(1)
   })
 })

@@ -186,7 +186,7 @@ test('cards in local mode: wx.addCard through the sandbox, listed in the console
   const code = recorded.data.cards[0].code
   expect((await get('/api/cards')).body).toEqual([expect.objectContaining({ code, openid: 'o-console-1', status: 'NORMAL' })])
   expect((await post('/api/cards/redeem', { code })).body).toMatchObject({ ok: true, data: { card: { code, status: 'REDEEMED' } } })
-  expect((await post('/api/cards/redeem', { code })).body).toMatchObject({ ok: false, error: { code: 'CARD_ALREADY_REDEEMED' } })
+  expect((await post('/api/cards/redeem', { code })).body).toMatchObject({ ok: false, error: { code: 'CARD_REDEEMED_BY_YOU' } })
   expect((await get('/api/cards')).body[0].status).toBe('CONSUMED')
   expect((await post('/api/cards/add', { cardList: [] })).status).toBe(400)
 })

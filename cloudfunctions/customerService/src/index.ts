@@ -6,7 +6,8 @@
  *   WeChat's retries (server/customerService/handle.ts);
  * - operator actions `agentInbox`, `agentConversation`, `agentReply` (typings/customerService.ts),
  *   called from the mini-program;
- * - an hourly timer that removes expired de-duplication records and media ids.
+ * - an hourly timer that finishes deliveries whose run was cut off (replies not yet sent), and
+ *   removes expired de-duplication records and media ids.
  * Push document: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/functions/openapi.html
  */
 import { eventBytes, MAX_PUSH_BYTES, scalar } from '../../../server/input'
@@ -14,7 +15,7 @@ import type { CustomerServiceContract } from '../../../typings/customerService'
 import { createRouter } from '../../../server/router'
 import { errText } from '../../../server/errors'
 import { csConfig } from '../../../server/customerService/config'
-import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
+import { finishStale, handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
 import { cleanup } from '../../../server/customerService/store'
 import { wxContext } from '../../../server/wx'
 import { agentHandlers } from './agent'
@@ -35,9 +36,11 @@ export async function main(event: unknown, context?: { request_id?: string }): P
   }
   if (ev.Type === 'Timer') {
     try {
+      // Runs cut off mid-way are finished first (their records must not be removed unfinished).
+      const finished = await finishStale(csConfig(process.env), Date.now())
       const removed = await cleanup(Date.now())
-      log({ timer: scalar(ev.TriggerName, 32), removed })
-      return { removed }
+      log({ timer: scalar(ev.TriggerName, 32), finished, removed })
+      return { finished, removed }
     } catch (e) {
       log({ timer: scalar(ev.TriggerName, 32), error: errText(e) })
       throw e
