@@ -127,3 +127,37 @@ test('createOrder cut off anywhere: the page\'s retry (same request id) gets one
   expect(report.points).toBeGreaterThanOrEqual(10)
   expect(report.broken).toEqual([])
 }, 60_000)
+
+test('requestRefund cut off anywhere: one refund at WeChat Pay, the order settles REFUNDED through the timer and callbacks', async () => {
+  const report = await crashPoints<World>({
+    fn: 'pay',
+    async setUp() {
+      const w = await unpaid()
+      await w.cloud.cloudPay.pay(w.id)
+      return w
+    },
+    act: (w) => w.pay('requestRefund', { orderId: w.id }),
+    async recover(w) {
+      // The page reloads the order: a refund not requested yet may be asked for again.
+      const o = await w.pay('getOrder', { orderId: w.id })
+      if (o.data?.order.canRefund) await w.pay('requestRefund', { orderId: w.id })
+      // payExpire resubmits refunds WeChat Pay has not accepted (same outRefundNo) a minute later.
+      const doc = w.order(w.id)!
+      if (doc.refund?.requestedAt instanceof Date) w.cloud.db.seed('orders', [{ ...doc, refund: { ...doc.refund, requestedAt: new Date(Date.now() - 120_000) } } as never])
+      await w.cloud.runTimer('payExpire')
+      // WeChat Pay moves the money for what it accepted and notifies (re-delivered until acknowledged).
+      for (const no of new Set(w.cloud.cloudPay.callsTo('refund').filter((c) => c.ok).map((c) => String(c.params.out_refund_no)))) await w.cloud.cloudPay.settleRefund(no)
+      await w.cloud.cloudPay.idle()
+      takeConsole()
+    },
+    async check(w) {
+      const out: string[] = []
+      const refunds = new Set(w.cloud.cloudPay.callsTo('refund').map((c) => c.params.out_refund_no))
+      if (refunds.size !== 1) out.push(`${refunds.size} refund numbers at WeChat Pay`)
+      if (w.order(w.id)!.status !== 'REFUNDED') out.push(`order ${String(w.order(w.id)!.status)}`)
+      return out
+    },
+  })
+  expect(report.points).toBeGreaterThanOrEqual(6)
+  expect(report.broken).toEqual([])
+})

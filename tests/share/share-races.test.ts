@@ -36,3 +36,36 @@ test('120 people opening one share at the same moment: none lost, counts exact',
 test('120 people over one second: none lost, counts exact', async () => {
   expect(await overSeeds(SEEDS, (seed) => crowd(seed, 120, 1000))).toEqual([])
 })
+
+describe('share.recordEntry cut off anywhere (tests/setup/crash.ts), then the App\'s retry', () => {
+  test('the entry is recorded once and counted once', async () => {
+    const { crashPoints } = await import('../setup/crash')
+    const visitor = { openid: 'o-crash-visitor' }
+    let retried: Awaited<ReturnType<ReturnType<typeof raceCloud>['call']>> | null = null
+    const entry = (w: ReturnType<typeof raceCloud>) => w.call('share', 'recordEntry', { shareId: SHARE, scene: 1007, page: 'pages/index/index' }, visitor)
+    const report = await crashPoints({
+      fn: 'share',
+      async setUp() {
+        const w = raceCloud()
+        await w.call('share', 'recordIntent', { shareId: SHARE, page: 'pages/index/index', via: 'menu' }, SHARER)
+        return w
+      },
+      act: entry,
+      async recover(w) {
+        retried = await entry(w)
+      },
+      async check(w) {
+        const out: string[] = []
+        if (retried && !retried.ok) out.push(`the retry answered ${retried.error?.code}`)
+        const entries = w.cloud.db.dump('share_entries').length
+        const mine = (await w.call('share', 'myShares', {}, SHARER)).data
+        if (entries !== 1) out.push(`${entries} entries`)
+        if (mine.totals.entries !== entries || mine.shares[0].entries !== entries) out.push(`counted ${mine.totals.entries}/${mine.shares[0].entries} for ${entries}`)
+        retried = null
+        return out
+      },
+    })
+    expect(report.points).toBeGreaterThanOrEqual(6)
+    expect(report.broken).toEqual([])
+  })
+})
