@@ -128,17 +128,20 @@ export async function leave(openid: string, now: number): Promise<void> {
   const left: Omit<MemberDoc, '_id'> = { state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(now), leftAt: new Date(now), pending: true }
   await db().collection(MEMBERS).doc(openid).set({ data: left })
   await removeRows(openid)
-  await settled(MEMBERS, openid)
+  await settled(MEMBERS, openid, { state: 'LEFT' })
 }
 
-/** Clears `pending` once the rows follow the record (a conditional write: a newer pending stays). */
-async function settled(collection: string, id: string): Promise<void> {
+/**
+ * Clears `pending` once the rows follow the record: only while the record is still in the state
+ * this work was for, so a later join or leave (which set `pending` again) keeps its own.
+ */
+async function settled(collection: string, id: string, still: Record<string, unknown> = {}): Promise<void> {
   const _ = db().command
-  await db().collection(collection).where({ _id: id, pending: true }).update({ data: { pending: _.remove() } })
+  await db().collection(collection).where({ _id: id, pending: true, ...still }).update({ data: { pending: _.remove() } })
 }
 
 /** A join (after its rows are written and checked): nothing of it left to do. */
-export const joined = (openid: string): Promise<void> => settled(MEMBERS, openid)
+export const joined = (openid: string): Promise<void> => settled(MEMBERS, openid, { state: 'IN' })
 
 /** A group membership whose rows are written (share.groupEnter). */
 export const enteredGroup = (membershipId: string): Promise<void> => settled(GROUPS, membershipId)
@@ -157,7 +160,7 @@ export async function finishPending(now: number): Promise<number> {
   ])
   await inBatches(members, WRITE_CONCURRENCY, async (m) => {
     await refreshOwnRows(m._id, now, true)
-    await settled(MEMBERS, m._id)
+    await settled(MEMBERS, m._id, { state: m.state ?? 'IN' })
   })
   await inBatches(entries, WRITE_CONCURRENCY, async (g) => {
     await refreshOwnRows(g.openid, now)
