@@ -167,6 +167,15 @@ async function cut<T>(kind: 'db' | 'wechat', run: () => Promise<T>): Promise<T> 
   return never<T>()
 }
 
+/** The pages of the project's app.json (main package and subpackages), or null without one. */
+function appPages(root: string): Set<string> | null {
+  const file = join(root, 'miniprogram', 'app.json')
+  if (!existsSync(file)) return null
+  const app = JSON.parse(readFileSync(file, 'utf8')) as { pages?: string[]; subPackages?: Array<{ root: string; pages: string[] }>; subpackages?: Array<{ root: string; pages: string[] }> }
+  const pages = [...(app.pages ?? []), ...(app.subPackages ?? app.subpackages ?? []).flatMap((p) => p.pages.map((x) => `${p.root.replace(/\/$/, '')}/${x}`))]
+  return new Set(pages)
+}
+
 const als = new AsyncLocalStorage<Store>()
 let lastCloud: LocalCloud | undefined
 
@@ -199,6 +208,7 @@ export class LocalCloud {
     this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
     this.db.setLatency(opts.dbLatency ?? null)
     this.openapi = new OpenApiSandbox(this.now)
+    this.openapi.appPages = appPages(this.root)
     this.vars = opts.vars ?? {}
     this.oa = new OaSandbox(this.now)
     this.oa.configure(this.vars)

@@ -128,7 +128,9 @@ export interface IssuedPhone {
  *   a one-time template sends once per `accept` the user gave (`grantSubscription`, what
  *   wx.requestSubscribeMessage's accept does), else 43101; an unknown template -> 40037;
  *   data breaking the keyword rules (thing ≤ 20 chars, character_string ≤ 32, amount a
- *   number, time a date) -> 47003; miniprogram_state not developer/trial/formal -> 47003.
+ *   number, time a date) -> 47003; miniprogram_state not developer/trial/formal -> 47003; a
+ *   `page` that is not a page of the app (app.json) -> 41030; `lang` outside zh_CN, en_US,
+ *   zh_HK, zh_TW -> 47003.
  * - wxacode.getUnlimited: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
  *   scene empty or over 32 characters -> 40169 ("invalid length for scene"); other characters than
  *   [0-9A-Za-z!#$&'()*+,/:;=?@-._~] -> 40129 ("invalid scene"); page without a
@@ -137,11 +139,16 @@ export interface IssuedPhone {
  *   width (wxacode-png.ts) whose tEXt chunks carry the scene and page, so tests can read what a
  *   scan would open.
  */
+/** subscribeMessage.send's `lang` values (sendMessage.html). */
+const SUBSCRIBE_LANGS = new Set(['zh_CN', 'en_US', 'zh_HK', 'zh_TW'])
+
 export class OpenApiSandbox extends ApiSandbox {
   readonly secCheck: SecCheckRules = { risky: ['违禁', 'forbidden-word'], review: ['待审', 'review-word'] }
   private phoneCodes = new Map<string, { phone: IssuedPhone; expires: number; used: boolean; openid?: string }>()
   /** Pages of the published version (wxacode.getUnlimited with check_path checks them). */
   readonly publishedPages = new Set<string>()
+  /** The app's pages (app.json pages and subpackages): a subscribe message's `page` must be one. Null: not checked. */
+  appPages: Set<string> | null = null
   /** Templates added to the account (公共模板库 → 我的模板). */
   readonly templates = new Set<string>()
   /** openid -> when the user last used the mini-program (a call from it). */
@@ -211,6 +218,11 @@ export class OpenApiSandbox extends ApiSandbox {
       if (!this.templates.has(templateId)) throw new WxApiError(40037, 'invalid template_id')
       const state = p.miniprogram_state ?? 'formal'
       if (!['developer', 'trial', 'formal'].includes(String(state))) throw new WxApiError(47003, 'argument invalid! miniprogram_state')
+      // page: "仅限本小程序内的页面" (query allowed); a page the app does not have is 41030.
+      if (p.page !== undefined && this.appPages && !this.appPages.has(String(p.page).replace(/^\//, '').split('?')[0]!)) throw new WxApiError(41030, 'invalid page')
+      // lang: zh_CN, en_US, zh_HK or zh_TW (the document's list). Its errcode for another value is
+      // not documented: 47003 (argument invalid) is the sendMessage table's nearest.
+      if (p.lang !== undefined && !SUBSCRIBE_LANGS.has(String(p.lang))) throw new WxApiError(47003, 'argument invalid! lang')
       const data = (p.data ?? {}) as Record<string, { value?: unknown }>
       for (const [key, { value } = {}] of Object.entries(data)) {
         const text = String(value ?? '')

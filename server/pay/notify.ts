@@ -9,6 +9,7 @@ import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc } from '../db'
 import { isSdkError } from '../errors'
 import { openapi } from '../wx'
+import { userLanguage } from '../locale'
 import type { NoticeStatus } from '../../typings/pay'
 import type { PayConfig } from './config'
 import { messageData, orderPage, sendFailure, type MessageKind } from './messages'
@@ -88,6 +89,8 @@ export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayCo
     const templateId = cfg.templates?.[kind]
     if (!templateId) return await record('NOT_CONFIGURED')
     if (!(await takeCredit(order._openid, templateId))) return await record('NO_CREDIT')
+    // The "进入小程序查看" line in the payer's language (sendMessage `lang`: zh_CN or en_US here).
+    const lang = (await userLanguage(order._openid)) === 'en' ? 'en_US' : 'zh_CN'
     await db().collection(ORDERS).doc(order._id).update({ data: at('CALLING') })
     try {
       await openapi().subscribeMessage.send({
@@ -96,7 +99,7 @@ export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayCo
         page: orderPage(order._id),
         data: messageData({ orderId: order._id, title: order.title, amountFen, at: Date.now() }),
         miniprogramState: cfg.miniprogramState,
-        lang: 'zh_CN',
+        lang,
       })
       await record('SENT')
     } catch (e) {

@@ -40,3 +40,18 @@ describe('security.msgSecCheck', () => {
   })
 
 })
+
+test('subscribeMessage.send: a page the app does not have is 41030; lang is one of the four documented values', async () => {
+  const cloud = new LocalCloud()
+  cloud.openapi.templates.add('tmpl-1')
+  const send = (p: Record<string, unknown>) => {
+    cloud.openapi.grantSubscription('o-1', 'tmpl-1')
+    return code(cloud.openapi.call('subscribeMessage.send', { touser: 'o-1', template_id: 'tmpl-1', data: {}, ...p }, info))
+  }
+  expect(await send({ page: 'pages/pay/order/index?id=x' })).toBe(0) // a subpackage page, with a query
+  expect(await send({ page: '/pages/index/index' })).toBe(0)
+  expect(await send({ page: 'pages/admin/index' })).toBe(41030)
+  expect(await send({ page: 'pages/pay/order' })).toBe(41030)
+  for (const lang of ['zh_CN', 'en_US', 'zh_HK', 'zh_TW']) expect(await send({ lang })).toBe(0)
+  expect(await send({ lang: 'en' })).toBe(47003)
+})
