@@ -5,6 +5,9 @@
  * - cgi-bin/token (Get_access_token.html): grant_type must be client_credential (40002), the
  *   AppID must be the account's (40013 invalid appid), the secret too (40125 invalid appsecret);
  *   a token lasts 7200 s; a new token does not end the previous one at once (5 minutes overlap).
+ * - cgi-bin/stable_token (getStableAccessToken.html): the same checks on a JSON body; normal mode
+ *   answers the valid token, force_refresh ends it (20 a day: 45009; 30 s apart: 45011); its
+ *   tokens and cgi-bin/token's are isolated from each other.
  * - Global errors: 40001 invalid credential (a token that was never issued, or replaced more than
  *   5 minutes ago), 42001 access_token expired, 40014 invalid access_token (malformed).
  * - cgi-bin/ticket/getticket?type=wx_card: the card api_ticket, 7200 s.
@@ -53,7 +56,7 @@ export class OaSandbox {
   readonly calls = new Map<string, number>()
   readonly cards = new Map<string, SandboxCard>()
   readonly codes = new Map<string, IssuedCode>()
-  private tokens = new Map<string, { expires: number; replacedAt: number | null }>()
+  private tokens = new Map<string, { expires: number; replacedAt: number | null; stable?: boolean }>()
   private tickets = new Map<string, number>()
   private nonces = new Set<string>()
 
@@ -71,6 +74,7 @@ export class OaSandbox {
   /** Every issued token expires now (the next call answers 42001). */
   expireTokens(): void {
     for (const t of this.tokens.values()) t.expires = this.now() - 1
+    if (this.stable) this.stable.expires = this.now() - 1
   }
 
   /** Every issued token is revoked (the next call answers 40001, as after a secret reset). */
@@ -78,8 +82,16 @@ export class OaSandbox {
     this.tokens.clear()
   }
 
+  /** Another system of the account force-refreshed the stable token: ours answers 40001 (normal mode gives the new one). */
+  forceRefreshElsewhere(): void {
+    const r = this.stableToken({ grant_type: 'client_credential', appid: this.appid, secret: this.secret, force_refresh: true })
+    if (typeof r.errcode === 'number') throw new Error(`forceRefreshElsewhere: ${String(r.errmsg)}`)
+  }
+
   forget(): void {
     this.tokens.clear()
+    this.stable = null
+    this.forced = []
     this.tickets.clear()
     this.nonces.clear()
     this.codes.clear()
@@ -108,6 +120,7 @@ export class OaSandbox {
     const q = this.scripted.get(path)
     if (q?.length) return q.shift()
     if (path === '/cgi-bin/token') return this.token(query)
+    if (path === '/cgi-bin/stable_token') return this.stableToken(body)
     const auth = this.checkToken(query.get('access_token'))
     if (auth) return auth
     switch (path) {
@@ -129,9 +142,39 @@ export class OaSandbox {
     if (!this.appid || q.get('appid') !== this.appid) return err(40013, 'invalid appid')
     if (q.get('secret') !== this.secret) return err(40125, 'invalid appsecret')
     const now = this.now()
-    for (const t of this.tokens.values()) if (t.replacedAt === null) t.replacedAt = now
+    for (const t of this.tokens.values()) if (t.replacedAt === null && !t.stable) t.replacedAt = now
     const token = `LOCAL_TOKEN_${randomBytes(24).toString('hex')}`
     this.tokens.set(token, { expires: now + TTL_S * 1000, replacedAt: null })
+    return { access_token: token, expires_in: TTL_S }
+  }
+
+  /** The account's stable token (isolated from cgi-bin/token's: neither replaces the other). */
+  private stable: { token: string; expires: number } | null = null
+  private forced: number[] = []
+
+  /**
+   * cgi-bin/stable_token (getStableAccessToken.html): POST JSON `grant_type, appid, secret,
+   * force_refresh`. Normal mode answers the same token while it is valid (with the seconds
+   * left); force_refresh makes a new one and the previous stops working, at most 20 a day and
+   * 30 s apart (45009 / 45011). Its tokens and cgi-bin/token's do not affect each other.
+   */
+  private stableToken(body: Answer | null): Answer {
+    if (body?.grant_type !== 'client_credential') return err(40002, 'invalid grant_type')
+    if (!this.appid || body.appid !== this.appid) return err(40013, 'invalid appid')
+    if (body.secret !== this.secret) return err(40125, 'invalid appsecret')
+    const now = this.now()
+    if (body.force_refresh === true) {
+      this.forced = this.forced.filter((t) => now - t < 86_400_000)
+      if (this.forced.some((t) => now - t < 30_000)) return err(45011, 'api minute-quota reach limit mustslower retry next minute')
+      if (this.forced.length >= 20) return err(45009, 'reach max api daily quota limit')
+      this.forced.push(now)
+    } else if (this.stable && this.stable.expires > now && this.tokens.has(this.stable.token)) {
+      return { access_token: this.stable.token, expires_in: Math.floor((this.stable.expires - now) / 1000) }
+    }
+    if (this.stable) this.tokens.delete(this.stable.token)
+    const token = `LOCAL_STABLE_${randomBytes(24).toString('hex')}`
+    this.tokens.set(token, { expires: now + TTL_S * 1000, replacedAt: null, stable: true })
+    this.stable = { token, expires: now + TTL_S * 1000 }
     return { access_token: token, expires_in: TTL_S }
   }
 

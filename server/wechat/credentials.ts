@@ -1,7 +1,7 @@
 /**
  * The official account's credentials, shared by every function instance through the database
- * (no server of our own): the `access_token` (cgi-bin/token, with OA_APPID and OA_APPSECRET from
- * the function's environment) and the card `api_ticket` (cgi-bin/ticket/getticket?type=wx_card).
+ * (no server of our own): the `access_token` (cgi-bin/stable_token, with OA_APPID and OA_APPSECRET
+ * from the function's environment) and the card `api_ticket` (cgi-bin/ticket/getticket?type=wx_card).
  *
  * - A value is used until REFRESH_EARLY_MS before it expires.
  * - One caller at a time refreshes: it takes a lease on the credential's document in a
@@ -9,8 +9,8 @@
  *   still really valid. A burst of 50 calls makes one request to WeChat.
  * - A call WeChat refuses with 40001 / 42001 / 40014 (invalid or expired token) refreshes at once
  *   (unless another caller already did) and is retried once: callWithToken.
- * Both values are rate-limited by WeChat (2000 token calls a day): never fetched per request.
- * Documents: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Get_access_token.html,
+ * Both values are rate-limited by WeChat (token calls a day; force refreshes 20 a day): never fetched per request.
+ * Documents: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/getStableAccessToken.html,
  * 卡券 api_ticket (附录4-卡券扩展字段及签名生成算法).
  */
 import { randomBytes } from 'node:crypto'
@@ -153,10 +153,25 @@ function checked(path: string, answer: unknown, field: 'access_token' | 'ticket'
   return { value, expiresIn: typeof a.expires_in === 'number' && a.expires_in > 0 ? a.expires_in : 7200 }
 }
 
-/** The official account's access_token. */
+/**
+ * The official account's access_token, from cgi-bin/stable_token (getStableAccessToken.html):
+ * cgi-bin/token would invalidate the token of any other system serving the same account (its
+ * menu, its replies), and the two would take turns failing with 40001; the stable token is one
+ * that several systems share. Normal mode first (it answers the valid token); force_refresh
+ * (20 a day, 30 s apart) only when normal mode answers the very token WeChat just refused.
+ */
 export function accessToken(cfg: OaConfig, stale?: string): Promise<string> {
-  const url = `${API_BASE}/cgi-bin/token?grant_type=client_credential&appid=${encodeURIComponent(cfg.appid)}&secret=${encodeURIComponent(cfg.secret)}`
-  return cached('access_token', async () => checked('cgi-bin/token', await httpsJson<unknown>(url), 'access_token'), stale)
+  const path = 'cgi-bin/stable_token'
+  const ask = async (forceRefresh: boolean) =>
+    checked(path, await httpsJson<unknown>(`${API_BASE}/${path}`, { method: 'POST', body: { grant_type: 'client_credential', appid: cfg.appid, secret: cfg.secret, force_refresh: forceRefresh } }), 'access_token')
+  return cached(
+    'access_token',
+    async () => {
+      const got = await ask(false)
+      return stale && got.value === stale ? ask(true) : got
+    },
+    stale,
+  )
 }
 
 /** Calls an API with the token; on 40001 / 42001 / 40014 refreshes the token and tries once more. */

@@ -102,7 +102,7 @@ test('50 concurrent callers: one token request and one ticket request', async ()
   const w = world()
   const answers = await underLatency(w.cloud, 50, () => Promise.all(Array.from({ length: 50 }, (_v, i) => w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: `o-burst-${i}` }))))
   expect(answers.every((a) => a.ok)).toBe(true)
-  expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(1)
+  expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(1)
   expect(w.cloud.oa.callsTo('/cgi-bin/ticket/getticket')).toBe(1)
   // Every cardExt is signed with the one ticket, and each is accepted once.
   for (const [i, a] of answers.entries()) expect(w.cloud.oa.addCard(`o-burst-${i}`, a.data.cardId, a.data.cardExt)).toMatchObject({ isSuccess: true })
@@ -111,20 +111,20 @@ test('50 concurrent callers: one token request and one ticket request', async ()
 test('a token WeChat answers 42001 (expired) or 40001 (replaced) is refreshed at once and the call retried once', async () => {
   const w = world()
   const { added } = await w.add(ALICE, 'coffee-coupon')
-  expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(1)
+  expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(1)
   w.cloud.oa.expireTokens() // our cache still believes it valid: WeChat says 42001
   const first = await w.card('recordAdded', { cardList: [added] }, ALICE)
   expect(first.ok).toBe(true)
-  expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(2)
+  expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(2)
   expect(w.cloud.oa.callsTo('/card/code/decrypt')).toBe(3) // the first add, the refused try, the retry
   w.cloud.oa.revokeTokens() // 40001: the secret was reset, or another server took a new token
   expect((await w.card('myCards', {}, ALICE)).ok).toBe(true) // no WeChat call: nothing to refresh
   const again = await w.card('recordAdded', { cardList: [added] }, ALICE)
   expect(again.ok).toBe(true)
-  expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(3)
+  expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(3)
   // The refreshed token is shared: the next call does not fetch another.
   await w.card('recordAdded', { cardList: [added] }, ALICE)
-  expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(3)
+  expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(3)
 })
 
 test('without the official account configured: CARDS_NOT_CONFIGURED, and a wrong secret is WeChat\'s 40125, not a crash', async () => {
@@ -141,4 +141,45 @@ test('without the official account configured: CARDS_NOT_CONFIGURED, and a wrong
 test('no secret or token appears in a URL the HTTP client shows', () => {
   expect(redact('https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=s3cr3t')).toBe('https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=***')
   expect(redact('https://api.weixin.qq.com/card/code/get?access_token=LOCAL_TOKEN_abc')).toBe('https://api.weixin.qq.com/card/code/get?access_token=***')
+})
+
+describe('the official account\'s token is the stable token (getStableAccessToken.html)', () => {
+  test('another system taking a cgi-bin/token for the same account does not invalidate ours', async () => {
+    const w = world()
+    const { added } = await w.add(ALICE, 'coffee-coupon')
+    // The account's other system (its menu, its replies) asks cgi-bin/token: with the old endpoint ours would die in 5 minutes.
+    w.cloud.oa.handle('/cgi-bin/token', new URLSearchParams({ grant_type: 'client_credential', appid: OA.OA_APPID, secret: OA.OA_APPSECRET }), null)
+    expect((await w.card('recordAdded', { cardList: [added] }, ALICE)).ok).toBe(true)
+    expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(1)
+    expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(1) // the other system's only
+  })
+
+  test('when another system force-refreshed it, normal mode gives the new token: no force refresh of ours', async () => {
+    const w = world()
+    const { added } = await w.add(ALICE, 'coffee-coupon')
+    w.cloud.oa.forceRefreshElsewhere() // our cached token now answers 40001
+    expect((await w.card('recordAdded', { cardList: [added] }, ALICE)).ok).toBe(true)
+    expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(2)
+  })
+
+  test('force_refresh only when normal mode answers the very token WeChat refused', async () => {
+    const w = world()
+    const { added } = await w.add(ALICE, 'coffee-coupon')
+    w.cloud.oa.answerNext('/card/code/decrypt', { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' })
+    expect((await w.card('recordAdded', { cardList: [added] }, ALICE)).ok).toBe(true)
+    // Normal mode answered the same token, so the second request forced a new one.
+    expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(3)
+    const tokens = new Set(w.cloud.db.dump('wx_tokens').filter((d) => d._id === 'access_token').map((d) => d.value))
+    expect(tokens.size).toBe(1)
+  })
+
+  test('the sandbox keeps the documented limits: force refreshes 30 s apart (45011)', () => {
+    const w = world()
+    const body = { grant_type: 'client_credential', appid: OA.OA_APPID, secret: OA.OA_APPSECRET }
+    const first = w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), body) as { access_token: string }
+    expect(w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), body)).toMatchObject({ access_token: first.access_token })
+    expect(w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), { ...body, force_refresh: true })).toMatchObject({ access_token: expect.not.stringMatching(first.access_token) })
+    expect(w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), { ...body, force_refresh: true })).toMatchObject({ errcode: 45011 })
+    expect(w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), { ...body, secret: 'wrong' })).toMatchObject({ errcode: 40125 })
+  })
 })

@@ -75,8 +75,8 @@ describe('answers WeChat never gives are never success', () => {
 })
 
 test.each([
-  ['/cgi-bin/token', null],
-  ['/cgi-bin/token', { expires_in: 7200 }],
+  ['/cgi-bin/stable_token', null],
+  ['/cgi-bin/stable_token', { expires_in: 7200 }],
   ['/cgi-bin/ticket/getticket', null],
   ['/cgi-bin/ticket/getticket', { errcode: 0, errmsg: 'ok' }],
 ])('%s answering %j: signCardExt is CARD_WECHAT_ERROR, never INTERNAL, and nothing is cached', async (path, answer) => {
@@ -84,7 +84,7 @@ test.each([
   w.cloud.oa.answerNext(path, answer)
   const res = await w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: 'o-card-null' })
   expect(res.error?.code).toBe('CARD_WECHAT_ERROR')
-  expect(w.cloud.db.dump('wx_tokens').filter((d) => d.value)).toHaveLength(path === '/cgi-bin/token' ? 0 : 1)
+  expect(w.cloud.db.dump('wx_tokens').filter((d) => d.value)).toHaveLength(path === '/cgi-bin/stable_token' ? 0 : 1)
   // The next call gets a real answer and works.
   expect((await w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: 'o-card-null' })).ok).toBe(true)
 })
@@ -118,11 +118,11 @@ describe('WeChat\'s own failures during recordAdded are named as WeChat\'s, not 
 
 test('a token quota used up (45009): 50 calls make one token request, not 50, and nobody asks again for a minute', async () => {
   const w = world()
-  w.cloud.oa.answerNext('/cgi-bin/token', { errcode: 45009, errmsg: 'reach max api daily quota limit' }, 100)
+  w.cloud.oa.answerNext('/cgi-bin/stable_token', { errcode: 45009, errmsg: 'reach max api daily quota limit' }, 100)
   const answers = await w.racing(7, () => Promise.all(Array.from({ length: 50 }, (_, i) => w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: `o-quota-${i}` }))))
   expect(new Set(answers.map((a) => a.error?.code))).toEqual(new Set(['CARD_WECHAT_ERROR']))
   expect(answers.every((a) => /45009/.test(a.error!.message))).toBe(true)
-  expect(w.cloud.oa.callsTo('/cgi-bin/token')).toBe(1)
+  expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(1)
   const backoff = w.cloud.db.dump('wx_tokens').find((d) => d._id === 'access_token')!.backoffUntil as Date
   expect(backoff.getTime() - Date.now()).toBeGreaterThan(QUOTA_BACKOFF_MS - 5_000)
   expect(backoff.getTime() - Date.now()).toBeLessThanOrEqual(QUOTA_BACKOFF_MS)
