@@ -135,6 +135,11 @@ export class PaySandbox extends ApiSandbox {
   maxAttempts = 8
   /** 'auto': a refund's callback follows its acceptance; 'manual': tests call settleRefund(). */
   refundMode: 'auto' | 'manual' = 'manual'
+  /**
+   * The shape queryRefund answers in: `lists` (cloudPay's camelCased lists), `indexed` (V2's
+   * out_refund_no_$n fields) or `empty` (refund_count set, every list empty, as reported).
+   */
+  refundAnswer: 'lists' | 'indexed' | 'empty' = 'lists'
   /** Merchant balance too low for refunds (NOTENOUGH). */
   balanceLow = false
   private held: Array<{ d: Delivery; copies: number }> = []
@@ -296,18 +301,25 @@ export class PaySandbox extends ApiSandbox {
     )
     const refunds = o ? [...o.refunds.values()].filter((r) => !p.out_refund_no || r.outRefundNo === p.out_refund_no).filter((r) => !p.refund_id || r.refundId === p.refund_id) : []
     if (!o || refunds.length === 0) return this.bizFail('REFUNDNOTEXIST')
+    const head = { sub_mch_id: o.subMchId, transaction_id: o.transactionId, out_trade_no: o.outTradeNo, total_fee: o.totalFee, cash_fee: o.totalFee, refund_count: refunds.length }
+    const success = (r: SandboxRefund) => (r.status === 'SUCCESS' ? (r.successTime ?? '') : '')
+    if (this.refundAnswer === 'indexed') {
+      // V2's own shape (refundquery): out_refund_no_$n, refund_status_$n, ...
+      const fields: Record<string, unknown> = {}
+      refunds.forEach((r, n) => Object.assign(fields, { [`out_refund_no_${n}`]: r.outRefundNo, [`refund_id_${n}`]: r.refundId, [`refund_fee_${n}`]: r.refundFee, [`refund_status_${n}`]: r.status, [`refund_success_time_${n}`]: success(r) }))
+      return this.ok({ ...head, ...fields })
+    }
+    if (this.refundAnswer === 'empty') {
+      // As reported from cloudPay (community threads 2020-2023): the count, and every list empty.
+      return this.ok({ ...head, out_refund_no_list: [], refund_id_list: [], refund_fee_list: [], refund_status_list: [], refund_success_time_list: [] })
+    }
     return this.ok({
-      sub_mch_id: o.subMchId,
-      transaction_id: o.transactionId,
-      out_trade_no: o.outTradeNo,
-      total_fee: o.totalFee,
-      cash_fee: o.totalFee,
-      refund_count: refunds.length,
+      ...head,
       out_refund_no_list: refunds.map((r) => r.outRefundNo),
       refund_id_list: refunds.map((r) => r.refundId),
       refund_fee_list: refunds.map((r) => r.refundFee),
       refund_status_list: refunds.map((r) => r.status),
-      refund_success_time_list: refunds.map((r) => (r.status === 'SUCCESS' ? (r.successTime ?? '') : '')),
+      refund_success_time_list: refunds.map(success),
     })
   }
 

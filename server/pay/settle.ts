@@ -202,18 +202,34 @@ export async function dueOrders(now: number, limit: number): Promise<{ expired: 
 export type RefundCheck = 'REFUNDED' | 'FAILED' | 'PROCESSING' | 'UNKNOWN' | 'NOT_REFUNDING'
 
 /**
+ * queryRefund answered this refund with neither lists nor V2's indexed fields, only its count
+ * (cloudPay has been reported answering `refund_count` with every list empty). A refund
+ * notification that says SUCCESS is then believed only when two answers of WeChat Pay's own
+ * agree: queryRefund counts a refund for this outRefundNo, and queryOrder's trade_state is REFUND
+ * (转入退款). Without a notification nothing is concluded (the order stays REFUNDING, an
+ * incident says why) until one arrives: WeChat Pay re-delivers it until acknowledged.
+ */
+async function confirmedElsewhere(order: OrderDoc, q: Record<string, unknown>, claimed?: { status: string; refundFee?: number }): Promise<{ status: 'SUCCESS'; refundFee?: number } | undefined> {
+  const count = Number(q.refundCount ?? q.refund_count)
+  if (claimed?.status !== 'SUCCESS' || !(count >= 1)) return undefined
+  const o = await cloudPay().queryOrder({ subMchId: order.unified.subMchId, nonceStr: nonce(), outTradeNo: order._id })
+  if (!payOutcome(o).ok || (o as { tradeState?: unknown }).tradeState !== 'REFUND') return undefined
+  return { status: 'SUCCESS', ...(claimed.refundFee !== undefined ? { refundFee: claimed.refundFee } : {}) }
+}
+
+/**
  * Asks WeChat Pay (queryRefund) how a REFUNDING order's refund stands and settles it: SUCCESS
  * (with the amount asked for) -> REFUNDED and the "refunded" message; CHANGE / REFUNDCLOSE ->
  * REFUND_FAILED and an incident for a person; PROCESSING -> nothing yet. A notification never
  * decides this on its own: it only makes the question come sooner. Throws when the query
  * itself fails (the caller decides whether to retry).
  */
-export async function confirmRefund(order: OrderDoc, cfg: NoticeConfig, by: string): Promise<RefundCheck> {
+export async function confirmRefund(order: OrderDoc, cfg: NoticeConfig, by: string, claimed?: { status: string; refundFee?: number }): Promise<RefundCheck> {
   const refund = order.refund
   if (order.status !== 'REFUNDING' || !refund) return 'NOT_REFUNDING'
   const q = await cloudPay().queryRefund({ subMchId: order.unified.subMchId, nonceStr: nonce(), outRefundNo: refund.outRefundNo })
   if (!payOutcome(q).ok) return 'UNKNOWN' // REFUNDNOTEXIST before acceptance: the timer resubmits it
-  const state = refundStatusOf(q as Record<string, unknown>, refund.outRefundNo)
+  const state = refundStatusOf(q as Record<string, unknown>, refund.outRefundNo) ?? (await confirmedElsewhere(order, q as Record<string, unknown>, claimed))
   const key = `${refund.outRefundNo}:${state?.status ?? 'UNREADABLE'}`
   if (!state) {
     await recordIncident('REFUND_QUERY_UNREADABLE', key, { outRefundNo: refund.outRefundNo, refundCount: q.refundCount })

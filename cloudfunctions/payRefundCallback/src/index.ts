@@ -21,7 +21,7 @@ import { wxContext } from '../../../server/wx'
 const ACK = { errcode: 0, errmsg: '' } as const
 
 /** The order and refund a notification names, from any of the shapes it may arrive in. */
-export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; outRefundNo?: string; claimed?: string } {
+export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; outRefundNo?: string; claimed?: string; refundFee?: number } {
   let info: Record<string, unknown> = ev
   const raw = ev.reqInfo ?? ev.req_info
   if (raw && typeof raw === 'object') info = raw as Record<string, unknown>
@@ -40,7 +40,9 @@ export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; o
   const outTradeNo = str('outTradeNo', 'out_trade_no')
   const outRefundNo = str('outRefundNo', 'out_refund_no')
   const claimed = str('refundStatus', 'refund_status')
-  return { ...(outTradeNo ? { outTradeNo } : {}), ...(outRefundNo ? { outRefundNo } : {}), ...(claimed ? { claimed } : {}) }
+  const fee = info.refundFee ?? info.refund_fee
+  const refundFee = typeof fee === 'number' && Number.isSafeInteger(fee) ? fee : typeof fee === 'string' && /^\d{1,12}$/.test(fee) ? Number(fee) : undefined
+  return { ...(outTradeNo ? { outTradeNo } : {}), ...(outRefundNo ? { outRefundNo } : {}), ...(claimed ? { claimed } : {}), ...(refundFee !== undefined ? { refundFee } : {}) }
 }
 
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
@@ -64,7 +66,8 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     if (!orderId) return unconfirmed('no readable refund in the notification; the timer confirms open refunds by query')
     const order = await getOrderDoc(orderId)
     if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo)) return unconfirmed('no such refund here')
-    const result = await confirmRefund(order, subscribeConfig(process.env), 'refund-callback')
+    // Its claim counts only where queryRefund's answer has no readable state and queryOrder agrees (settle.ts).
+    const result = await confirmRefund(order, subscribeConfig(process.env), 'refund-callback', ids.claimed ? { status: ids.claimed, ...(ids.refundFee !== undefined ? { refundFee: ids.refundFee } : {}) } : undefined)
     if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN')) return unconfirmed(`says ${ids.claimed}, WeChat Pay says ${result}`)
     return ACK
   } catch (e) {
