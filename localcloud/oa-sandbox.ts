@@ -14,6 +14,9 @@
  * - card/code/decrypt, card/code/get, card/code/consume (Managing_Coupons_Vouchers_and_Cards,
  *   Card_coupons_error_code.html): 40056 invalid code, 40099 code consumed (get with
  *   check_consume, and consume), 40127 deleted or being given away.
+ * - Two identity spaces: the codes belong to the user under the OFFICIAL ACCOUNT; card/code/get,
+ *   card/code/consume (and the card events) answer that openid (oaOpenid), never the
+ *   mini-program's (Coupons-Mini_Program_Start_Up records the two separately).
  * - wx.addCard's cardExt (附录4-卡券扩展字段及签名生成算法): the signature over the sorted values of
  *   the api_ticket, timestamp, card_id, nonce_str (and code / openid) must match a ticket issued
  *   and still valid; a nonce is used once; a card not yet approved cannot be added; a bind_openid
@@ -33,7 +36,10 @@ export interface SandboxCard {
 export interface IssuedCode {
   code: string
   cardId: string
+  /** The holder's openid UNDER THE OFFICIAL ACCOUNT (what card/code/get and the card events name). */
   openid: string
+  /** The mini-program openid of the user who added it (WeChat knows both; the APIs never say this one). */
+  mpOpenid: string
   /** What wx.addCard hands the page (card/code/decrypt turns it back). */
   encrypted: string
   status: 'NORMAL' | 'CONSUMED' | 'DELETE'
@@ -43,6 +49,15 @@ export interface IssuedCode {
 }
 
 type Answer = Record<string, unknown>
+
+/**
+ * The user's openid under the official account: a different id from their mini-program openid
+ * (openids are per account; the card APIs and card events carry this one). The two accounts under
+ * one Open Platform account share the user's unionid, which the mini-program learns at login.
+ */
+export function oaOpenid(mpOpenid: string): string {
+  return `oOA${createHash('sha256').update(`oa:${mpOpenid}`).digest('base64url').slice(0, 25)}`
+}
 
 const TTL_S = 7200
 /** How long a replaced token still works (Get_access_token.html: 5 minutes). */
@@ -249,7 +264,7 @@ export class OaSandbox {
     const nonce = typeof ext.nonce_str === 'string' ? ext.nonce_str : ''
     if (typeof timestamp !== 'number' && typeof timestamp !== 'string') return err(40080, 'invalid cardext: no timestamp') as { errcode: number; errmsg: string }
     if (nonce.length > 32) return err(40080, 'invalid cardext: nonce_str longer than 32') as { errcode: number; errmsg: string }
-    if (card.bindOpenid && ext.openid !== openid) return err(40080, 'invalid cardext: a bind_openid card needs the openid of the user adding it') as { errcode: number; errmsg: string }
+    if (card.bindOpenid && ext.openid !== oaOpenid(openid)) return err(40080, 'invalid cardext: a bind_openid card needs the official account\'s openid of the user adding it') as { errcode: number; errmsg: string }
     if (!card.bindOpenid && ext.openid !== undefined) return err(40080, 'invalid cardext: openid given for a card without bind_openid') as { errcode: number; errmsg: string }
     const now = this.now()
     const signedWith = [...this.tickets.entries()].filter(([, exp]) => exp > now).map(([t]) => t)
@@ -260,7 +275,7 @@ export class OaSandbox {
     if (nonce) this.nonces.add(nonce)
     const code = String(100_000_000_000 + Math.floor(Math.random() * 900_000_000_000))
     const encrypted = randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')
-    this.codes.set(code, { code, cardId, openid, encrypted, status: 'NORMAL', outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '', addedAt: now, consumedAt: null })
+    this.codes.set(code, { code, cardId, openid: oaOpenid(openid), mpOpenid: openid, encrypted, status: 'NORMAL', outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '', addedAt: now, consumedAt: null })
     return { cardId, code: encrypted, isSuccess: true, cardExt: cardExtJson }
   }
 }

@@ -221,7 +221,7 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   })
 
   /** The cards the sandbox's WeChat has issued (for the console). */
-  app.get('/api/cards', async () => [...cloud.oa.codes.values()].map((c) => ({ code: c.code, cardId: c.cardId, title: cloud.oa.cards.get(c.cardId)?.title ?? '', openid: c.openid, status: c.status, addedAt: c.addedAt, consumedAt: c.consumedAt })))
+  app.get('/api/cards', async () => [...cloud.oa.codes.values()].map((c) => ({ code: c.code, cardId: c.cardId, title: cloud.oa.cards.get(c.cardId)?.title ?? '', openid: c.openid, mpOpenid: c.mpOpenid, status: c.status, addedAt: c.addedAt, consumedAt: c.consumedAt })))
 
   /** An operator scans the user's code: card.redeem as the first openid of CARD_OPERATOR_OPENIDS. */
   app.post<{ Body: { code?: unknown } }>('/api/cards/redeem', async (req, reply) => {

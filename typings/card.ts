@@ -42,7 +42,12 @@ export type CardContract = {
   listCards: Action<Record<string, never>, { cards: CardOffer[]; operator: boolean }, never>
   /** What wx.addCard needs for one card: its cardId and a freshly signed cardExt. */
   signCardExt: Action<{ cardKey: string }, { cardId: string; cardExt: string }, 'CARD_NOT_FOUND' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
-  /** Records what wx.addCard answered: each code decrypted and checked to be the caller's. */
+  /**
+   * Records what wx.addCard answered: each code decrypted and checked with WeChat, then recorded
+   * for the caller (the user who submitted it first: CARD_NOT_YOURS for a code recorded for
+   * another user). WeChat names a card's holder by their openid under the official account,
+   * another id space than the mini-program's: kept beside it, never compared.
+   */
   recordAdded: Action<{ cardList: AddedCard[] }, { recorded: number; cards: MyCard[] }, 'CARD_CODE_INVALID' | 'CARD_NOT_YOURS' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
   /** The caller's cards, newest first. */
   myCards: Action<Record<string, never>, { cards: MyCard[] }, never>

@@ -48,6 +48,8 @@ interface UserCardDoc {
   addedAt: Date
   redeemedAt: Date | null
   redeemedBy?: string
+  /** The holder's openid under the official account (card/code/get, card events): another id space than `_openid`. */
+  oaOpenid?: string
   /**
    * A redeem in progress: recorded before card/code/consume, so a redeem cut off after WeChat
    * consumed the code is known to be this operator's when they scan it again.
@@ -72,8 +74,9 @@ function view(d: UserCardDoc, offer: OfferDoc | undefined, lang: Locale): MyCard
   return { cardKey: d.cardKey, cardId: d.cardId, code: d.code, title: offer ? titled(offer, lang).title : d.cardKey, status: d.status, addedAt: toMillis(d.addedAt), redeemedAt: d.redeemedAt ? toMillis(d.redeemedAt) : null }
 }
 
+/** The cards the mini-program offers (bind_openid cards are the official account's to give out). */
 async function offers(): Promise<OfferDoc[]> {
-  return findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))
+  return (await findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))).filter((o) => !o.bindOpenid)
 }
 
 type CardCtx = Ctx<'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR' | string>
@@ -108,6 +111,30 @@ const CONSUMED = v.object({ openid: v.string(), card: v.object({ card_id: v.stri
 function codeRefused(ctx: CardCtx, path: string, a: { errcode: number; errmsg: string }): never {
   if (a.errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', `${path} answered ${a.errcode}: the code is not a card code WeChat issued.`)
   return ctx.fail('CARD_WECHAT_ERROR', `${path} answered ${a.errcode}: ${a.errmsg}`)
+}
+
+/**
+ * The code recorded for the submitting user, first claim wins: only ever added, never
+ * overwritten, so a retry keeps the first record and a redeem that landed first stays REDEEMED;
+ * a record nobody claimed yet (made by a redeem or a card event) is claimed; one recorded for
+ * another mini-program user is CARD_NOT_YOURS.
+ */
+async function claimCode(ctx: CardCtx, doc: UserCardDoc): Promise<UserCardDoc> {
+  const cards = db().collection(USER_CARDS)
+  try {
+    await cards.add({ data: doc })
+    return doc
+  } catch (e) {
+    const prior = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
+    if (!prior) throw e
+    if (prior._openid === ctx.openid) return prior
+    if (prior._openid === '') {
+      await cards.where({ _id: doc._id, _openid: '' }).update({ data: { _openid: ctx.openid } })
+      const now = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
+      if (now?._openid === ctx.openid) return now
+    }
+    return ctx.fail('CARD_NOT_YOURS', 'This code is recorded for another user.')
+  }
 }
 
 /** Records a redeem in progress on the code's record (added with it when the code was not recorded here). */
@@ -166,6 +193,10 @@ export const main = createRouter<CardContract>('card', {
     async handle({ cardKey }, ctx) {
       const offer = await getDoc<OfferDoc>(CARDS, cardKey)
       if (!offer || !offer.active) return ctx.fail('CARD_NOT_FOUND', `No card ${cardKey} is offered.`)
+      // A bind_openid cardExt must name the user's openid UNDER THE OFFICIAL ACCOUNT, which the
+      // mini-program does not have (its own openid gives 40080): such cards are given out by the
+      // official account itself, not offered here (README, "Cards").
+      if (offer.bindOpenid) return ctx.fail('CARD_NOT_FOUND', `${cardKey} is a bind_openid card: the official account gives it out, the mini-program cannot.`)
       const cfg = requireOa(ctx)
       let apiTicket: string
       try {
@@ -173,7 +204,7 @@ export const main = createRouter<CardContract>('card', {
       } catch (e) {
         return wechatFailed(ctx, e)
       }
-      const ext = cardExt({ apiTicket, cardId: offer.cardId, timestamp: Math.floor(Date.now() / 1000), nonceStr: cardNonce(), ...(offer.bindOpenid ? { openid: ctx.openid } : {}), outerStr: `kit.${cardKey}` })
+      const ext = cardExt({ apiTicket, cardId: offer.cardId, timestamp: Math.floor(Date.now() / 1000), nonceStr: cardNonce(), outerStr: `kit.${cardKey}` })
       return { cardId: offer.cardId, cardExt: ext }
     },
   },
@@ -196,22 +227,17 @@ export const main = createRouter<CardContract>('card', {
       for (const c of added) {
         const plain = await post(ctx, cfg, '/card/code/decrypt', { encrypt_code: c.code }, DECRYPTED)
         if (!plain.ok) return codeRefused(ctx, 'card/code/decrypt', plain)
-        // Bound to the caller: WeChat says whose card this code is.
+        // A code WeChat issued for this card. Its openid is the holder's UNDER THE OFFICIAL ACCOUNT,
+        // another id space than ctx.openid: never compared. As the mini-program card guide does
+        // (Coupons-Mini_Program_Start_Up, steps 5-7), the code is recorded for the mini-program
+        // user who submitted it (their own wx.addCard gave them the encrypted code), with the
+        // official account's openid beside it for the card events.
         const info = await post(ctx, cfg, '/card/code/get', { card_id: c.cardId, code: plain.data.code, check_consume: false }, CODE_INFO)
         if (!info.ok) return codeRefused(ctx, 'card/code/get', info)
-        if (info.data.openid !== ctx.openid || info.data.card.card_id !== c.cardId) return ctx.fail('CARD_NOT_YOURS', 'WeChat says this card is not the caller\'s.')
+        if (info.data.card.card_id !== c.cardId) return codeRefused(ctx, 'card/code/get', { errcode: ERR_CODE_INVALID, errmsg: 'the code belongs to another card' })
         const offer = byCardId.get(c.cardId)
-        const doc: UserCardDoc = { _id: `${c.cardId}:${plain.data.code}`, _openid: ctx.openid, cardKey: offer?._id ?? c.cardId, cardId: c.cardId, code: plain.data.code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
-        // Only ever added, never overwritten: a repeated record (a retry) keeps the first, and a
-        // redeem that landed first (an operator scanning at once) stays REDEEMED.
-        try {
-          await db().collection(USER_CARDS).add({ data: doc })
-          docs.push(doc)
-        } catch (e) {
-          const prior = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
-          if (!prior) throw e
-          docs.push(prior)
-        }
+        const doc: UserCardDoc = { _id: `${c.cardId}:${plain.data.code}`, _openid: ctx.openid, oaOpenid: info.data.openid, cardKey: offer?._id ?? c.cardId, cardId: c.cardId, code: plain.data.code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+        docs.push(await claimCode(ctx, doc))
       }
       return { recorded: docs.length, cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
     },
@@ -261,7 +287,8 @@ export const main = createRouter<CardContract>('card', {
       if (canConsume === false || (cardStatus && cardStatus !== 'NORMAL')) return ctx.fail('CARD_UNAVAILABLE', `The card is ${cardStatus ?? 'not consumable'}.`)
       const cardId = info.data.card.card_id
       const offer = (await offers()).find((o) => o.cardId === cardId)
-      const base: UserCardDoc = recorded ?? { _id: `${cardId}:${code}`, _openid: info.data.openid, cardKey: offer?._id ?? cardId, cardId, code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+      // A code not recorded here: no mini-program user is known for it yet (the first to record it claims it).
+      const base: UserCardDoc = recorded ?? { _id: `${cardId}:${code}`, _openid: '', oaOpenid: info.data.openid, cardKey: offer?._id ?? cardId, cardId, code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
       // Intent before effect: the record says this operator is consuming the code.
       await recordIntent(base, { by: ctx.openid, at: new Date() })
       const done = await post(ctx, cfg, '/card/code/consume', { code, card_id: cardId }, CONSUMED)
