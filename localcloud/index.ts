@@ -24,7 +24,7 @@ import { listFunctions } from './project'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve, sep } from 'node:path'
 import { DbEngine, type CollectionSpec, type LatencyRange } from './db-engine'
-import { MessagePush } from './message-push'
+import { MessagePush, type PushDelivery } from './message-push'
 import { OaSandbox } from './oa-sandbox'
 import { PaySandbox } from './pay-sandbox'
 import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
@@ -301,6 +301,17 @@ export class LocalCloud {
   /** The next invocation of `plan.fn` is cut off where the plan says (tests of crash consistency). */
   crashNext(plan: CrashPlan): void {
     this.crashPlans.push(plan)
+  }
+
+  /**
+   * WeChat pushes an official-account card event (OaSandbox.userDoes) to the official account's
+   * server: in URL mode, signed with OA_PUSH_TOKEN (encrypted in OA_PUSH_MODE compatible / safe),
+   * to `cardEvents` over HTTP access, again when no answer came in 5 s.
+   */
+  cardEvent(event: Record<string, unknown> & { MsgType: string; FromUserName: string; CreateTime: number }): Promise<PushDelivery> {
+    const v = (k: string) => this.vars[k] ?? process.env[k] ?? ''
+    const mode = v('OA_PUSH_MODE') === 'safe' || v('OA_PUSH_MODE') === 'compatible' ? (v('OA_PUSH_MODE') as 'safe' | 'compatible') : 'plain'
+    return this.push.deliverToUrl(event, { fn: 'cardEvents', token: v('OA_PUSH_TOKEN'), mode, format: 'xml', encodingAesKey: v('OA_PUSH_AES_KEY'), appid: v('OA_APPID') })
   }
 
   /** Fires a timer trigger, as CloudBase does on the function's cron (event: Type, TriggerName, Time). */

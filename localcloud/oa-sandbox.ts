@@ -235,6 +235,37 @@ export class OaSandbox {
     return { errcode: 0, errmsg: 'ok', card: { card_id: c.cardId }, openid: c.openid }
   }
 
+  /**
+   * What the holder of `code` does in WeChat, and the card event WeChat then pushes to the
+   * official account's server (Coupons_Vouchers_and_Cards_Event_Push_Messages.html): `take`
+   * (user_get_card, after wx.addCard), `delete` (user_del_card), `give` to a friend
+   * (user_gifting_card; the friend gets a new code) or `consume` at another counter
+   * (user_consume_card). FromUserName is the holder's openid under the official account.
+   */
+  userDoes(code: string, what: 'take' | 'delete' | 'give' | 'consume', friendMpOpenid?: string): Record<string, unknown> & { MsgType: 'event'; FromUserName: string; CreateTime: number; Event: string } {
+    const c = this.codes.get(code)
+    if (!c) throw new Error(`oa sandbox: no code ${code}`)
+    const base = { ToUserName: 'gh_0a0a0a0a0a0a', FromUserName: c.openid, CreateTime: Math.floor(this.now() / 1000), MsgType: 'event' as const, CardId: c.cardId, UserCardCode: c.code }
+    switch (what) {
+      case 'take':
+        return { ...base, Event: 'user_get_card', IsGiveByFriend: 0, OuterStr: c.outerStr }
+      case 'delete':
+        c.status = 'DELETE'
+        return { ...base, Event: 'user_del_card' }
+      case 'give': {
+        c.status = 'DELETE'
+        const friend = friendMpOpenid ?? 'o-friend'
+        const next = String(100_000_000_000 + Math.floor(Math.random() * 900_000_000_000))
+        this.codes.set(next, { ...c, code: next, openid: oaOpenid(friend), mpOpenid: friend, status: 'NORMAL', encrypted: randomBytes(18).toString('base64').replace(/[+/=]/g, 'x'), addedAt: this.now() })
+        return { ...base, Event: 'user_gifting_card', IsReturnBack: 0, FriendUserName: oaOpenid(friend), IsChatRoom: 0 }
+      }
+      case 'consume':
+        c.status = 'CONSUMED'
+        c.consumedAt = this.now()
+        return { ...base, Event: 'user_consume_card', ConsumeSource: 'FROM_MOBILE_HELPER', StaffOpenId: oaOpenid('o-staff-elsewhere') }
+    }
+  }
+
   /** wx.addCard's whole list: every card added, or the first refusal (WeChat fails the call). */
   addCards(openid: string, cardList: ReadonlyArray<{ cardId?: unknown; cardExt?: unknown }>): { cardList: Array<{ cardId: string; code: string; isSuccess: boolean; cardExt: string }> } | { errcode: number; errmsg: string } {
     const out = []

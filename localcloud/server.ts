@@ -223,6 +223,17 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   /** The cards the sandbox's WeChat has issued (for the console). */
   app.get('/api/cards', async () => [...cloud.oa.codes.values()].map((c) => ({ code: c.code, cardId: c.cardId, title: cloud.oa.cards.get(c.cardId)?.title ?? '', openid: c.openid, mpOpenid: c.mpOpenid, status: c.status, addedAt: c.addedAt, consumedAt: c.consumedAt })))
 
+  /** The user deletes, gives away or has consumed elsewhere a card in WeChat: the card event pushed to cardEvents. */
+  app.post<{ Body: { code?: unknown; what?: unknown } }>('/api/cards/event', async (req, reply) => {
+    const code = String(req.body?.code ?? '')
+    const what = req.body?.what
+    if (!cloud.oa.codes.has(code) || (what !== 'delete' && what !== 'give' && what !== 'consume' && what !== 'take')) return reply.code(400).send({ error: 'code must be an issued card code and what one of take, delete, give, consume' })
+    const event = cloud.oa.userDoes(code, what)
+    const d = await cloud.cardEvent(event)
+    const last = d.attempts.at(-1)
+    return { event: event.Event, acked: d.acked, ...(d.acked ? {} : { error: last?.error ?? `answered ${JSON.stringify(last?.answer ?? null).slice(0, 120)}` }) }
+  })
+
   /** An operator scans the user's code: card.redeem as the first openid of CARD_OPERATOR_OPENIDS. */
   app.post<{ Body: { code?: unknown } }>('/api/cards/redeem', async (req, reply) => {
     const [operator] = listVar(cloud.vars.CARD_OPERATOR_OPENIDS)

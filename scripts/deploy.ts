@@ -84,6 +84,9 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   CS_PUSH_AES_KEY: { required: false, what: 'URL mode only: the EncodingAESKey' },
   CS_PUSH_APPID: { required: false, what: 'URL mode only: your AppID, checked in encrypted messages' },
   CS_PUSH_MODE: { required: false, what: 'URL mode only: plain, compatible or safe' },
+  OA_PUSH_TOKEN: { required: false, what: 'card events (cardEvents): the Token of the official account\'s server settings' },
+  OA_PUSH_AES_KEY: { required: false, what: 'card events: the official account\'s EncodingAESKey' },
+  OA_PUSH_MODE: { required: false, what: 'card events: plain, compatible or safe' },
 }
 
 /** The `{{env.X}}` names of cloudbaserc.json (its envId and every function's envVariables). */
@@ -231,6 +234,7 @@ export function makePlan(project: Project, opts: Options): Step[] {
   steps.push(
     { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
     { kind: 'manual', text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.' },
+    { kind: 'manual', text: `Card events: in the cloud console (${console}) → HTTP 访问服务, give cardEvents a path; in the official account (设置与开发 → 基本配置 → 服务器配置) set that URL with OA_PUSH_TOKEN (and OA_PUSH_AES_KEY, OA_PUSH_MODE).` },
   )
   for (const c of project.collections.filter((c) => c.seed)) {
     steps.push({ kind: 'manual', text: `Seed ${c.name}: import .deploy/seed/${c.name}.json (JSON Lines, written by this run) in the console → 数据库 → ${c.name} → 导入, once.` })

@@ -22,6 +22,8 @@ export const LOCAL_VARS: Record<string, string> = {
   OA_APPSECRET: 'local-oa-secret-not-a-real-one',
   // Every local user may redeem (the console's user picker chooses who acts).
   CARD_OPERATOR_OPENIDS: 'o-local-operator',
+  // The official account's server settings for card events (cardEvents), plain mode locally.
+  OA_PUSH_TOKEN: 'localOaPushToken',
 }
 
 /** The local cloud as npm start runs it: these variables, and their subscribe templates in the account. */

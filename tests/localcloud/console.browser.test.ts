@@ -77,6 +77,8 @@ browserTest('open the console, pay a pending order: it becomes PAID and the paid
   expect(cloud.db.dump('orders').find((o) => o._id === orderId)).toMatchObject({ status: 'PAID' })
   expect(await row.locator('button.pay').count()).toBe(0)
   // The callback shows among the invocations.
+  // (It may finish after the refresh that showed PAID: the paid message is sent after the transition.)
+  await page.waitForFunction(() => document.querySelector('#invocations')?.textContent?.includes('payCallback'), undefined, { timeout: 10_000 })
   await expect(page.locator('#invocations').textContent()).resolves.toContain('payCallback')
   // Functions with their call counts; the invocations narrowed to one function.
   await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('2') // recordSubscription, createOrder

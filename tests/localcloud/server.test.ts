@@ -175,7 +175,7 @@ describe('other web pages cannot drive the local server', () => {
   })
 })
 
-test('cards in local mode: wx.addCard through the sandbox, listed in the console, redeemed as staff once', async () => {
+test('cards in local mode: wx.addCard through the sandbox, listed in the console, redeemed as staff once, deleted in WeChat', async () => {
   const { post, get } = await setup()
   await post('/api/functions/user', { action: 'login' })
   const signed = (await post('/api/functions/card', { action: 'signCardExt', cardKey: 'coffee-coupon' })).body.result.data
@@ -191,4 +191,11 @@ test('cards in local mode: wx.addCard through the sandbox, listed in the console
   expect((await post('/api/cards/redeem', { code })).body).toMatchObject({ ok: false, error: { code: 'CARD_REDEEMED_BY_YOU' } })
   expect((await get('/api/cards')).body[0].status).toBe('CONSUMED')
   expect((await post('/api/cards/add', { cardList: [] })).status).toBe(400)
+  // A second card, deleted by the user in WeChat: the console pushes the card event to cardEvents.
+  const second = (await post('/api/functions/card', { action: 'signCardExt', cardKey: 'coffee-coupon' })).body.result.data
+  const more = await post('/api/cards/add', { cardList: [{ cardId: second.cardId, cardExt: second.cardExt }] })
+  const other = (await post('/api/functions/card', { action: 'recordAdded', cardList: more.body.cardList })).body.result.data.cards[0].code
+  expect((await post('/api/cards/event', { code: other, what: 'delete' })).body).toEqual({ event: 'user_del_card', acked: true })
+  expect((await post('/api/functions/card', { action: 'myCards' })).body.result.data.cards.map((c: { code: string }) => c.code)).toEqual([code])
+  expect((await post('/api/cards/event', { code: 'nope', what: 'delete' })).status).toBe(400)
 })

@@ -22,7 +22,8 @@ import { cardExt, cardNonce } from '../../../server/card/sign'
 import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaAnswer, type OaConfig } from '../../../server/wechat/credentials'
 
 export const CARDS = 'cards'
-export const USER_CARDS = 'user_cards'
+export { USER_CARDS } from '../../../server/card/events'
+import { USER_CARDS } from '../../../server/card/events'
 /** What one wx.addCard can return (it adds a list; WeChat's page shows a few at most). */
 const MAX_ADDED = 10
 
@@ -50,6 +51,8 @@ interface UserCardDoc {
   redeemedBy?: string
   /** The holder's openid under the official account (card/code/get, card events): another id space than `_openid`. */
   oaOpenid?: string
+  /** Deleted from the card package, or given to a friend, in WeChat (a card event said so). */
+  gone?: 'DELETED' | 'GIVEN'
   /**
    * A redeem in progress: recorded before card/code/consume, so a redeem cut off after WeChat
    * consumed the code is known to be this operator's when they scan it again.
@@ -175,8 +178,9 @@ async function markRedeemed(doc: UserCardDoc): Promise<void> {
   }
 }
 
+/** The caller's cards, newest first, without those deleted or given away in WeChat (card events: server/card/events.ts). */
 async function mine(openid: string): Promise<UserCardDoc[]> {
-  return findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))
+  return (await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter((d) => !d.gone)
 }
 
 export const main = createRouter<CardContract>('card', {

@@ -1,0 +1,51 @@
+/**
+ * Cloud function `cardEvents`: the official account's card events (server/card/events.ts), on
+ * CloudBase's HTTP access. Point the official account's server settings (公众号 → 设置与开发 →
+ * 基本配置 → 服务器配置) at this function's HTTP path, with the Token (OA_PUSH_TOKEN), the
+ * EncodingAESKey (OA_PUSH_AES_KEY) and the mode (OA_PUSH_MODE). The request is checked as
+ * message push in URL mode is (signature, timestamp window, safe-mode decryption, a nonce used
+ * once: server/customerService/urlmode.ts, the same machinery), then the event keeps user_cards
+ * true. A genuine push is answered 200 'success' (an official account accepts 'success' or an
+ * empty body; anything else makes WeChat retry, then warn the account's administrator).
+ */
+import { applyCardEvent, oaPushConfig, parseCardEvent } from '../../../server/card/events'
+import { readRequest, text, TIMESTAMP_WINDOW_S, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
+import { firstUseOfNonce } from '../../../server/customerService/store'
+import { errText } from '../../../server/errors'
+import { scalar } from '../../../server/input'
+
+const SUCCESS = 'success'
+const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'cardEvents', ...o }))
+
+export async function main(event: unknown): Promise<HttpResponse> {
+  const conf = oaPushConfig(process.env)
+  if (!conf.ok) {
+    log({ error: 'not configured', detail: conf.message })
+    return text(500, 'card events are not configured')
+  }
+  const req = (typeof event === 'object' && event !== null ? event : {}) as HttpRequest
+  const out = readRequest(req, conf.cfg)
+  if (out.kind === 'reject') {
+    log({ rejected: out.code, detail: out.detail.slice(0, 200), method: scalar(req.httpMethod, 10) })
+    return text(out.status, out.code)
+  }
+  if (out.kind === 'echo') return text(200, out.echostr)
+  if (!(await firstUseOfNonce(out.timestamp, out.nonce, Date.now(), TIMESTAMP_WINDOW_S * 1000))) {
+    log({ rejected: 'REPLAYED', timestamp: out.timestamp })
+    return text(200, SUCCESS)
+  }
+  const parsed = parseCardEvent(out.event)
+  if (!parsed.ok) {
+    log({ ignored: parsed.reason })
+    return text(200, SUCCESS)
+  }
+  try {
+    const outcome = await applyCardEvent(parsed.ev)
+    log({ event: parsed.ev.Event, cardId: parsed.ev.CardId, outcome })
+    return text(200, SUCCESS)
+  } catch (e) {
+    // Not recorded: no answer WeChat accepts, so it pushes the event again.
+    log({ event: parsed.ev.Event, cardId: parsed.ev.CardId, error: errText(e) })
+    return text(500, 'retry')
+  }
+}
