@@ -38,6 +38,11 @@ describe('ELK-BLEDOM frames', () => {
     ['ELK-BLEDOB', 'ELK_07', '7E 07 04 FF 00 01 02 01 EF', '7E 07 04 00 00 00 02 01 EF'],
     ['ELK-BLE', 'ELK_00', '7E 00 04 F0 00 01 FF 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
     ['ELK-BULB2', 'ELK_00', '7E 00 04 F0 00 01 FF 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
+    ['ELK-BULB 3C', 'ELK_01', '7E 00 04 01 00 00 00 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
+    ['ELK-LAMPL', 'ELK_01', '7E 00 04 01 00 00 00 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
+    ['MELK-XYZ', 'ELK_01', '7E 00 04 01 00 00 00 00 EF', '7E 00 04 00 00 00 FF 00 EF'],
+    ['MELK-OA10', 'ELK_04', '7E 04 04 F0 00 01 FF 00 EF', '7E 04 04 00 00 00 FF 00 EF'],
+    ['MELK-OG10', 'ELK_07G', '7E 07 04 FF 00 01 02 01 EF', '7E 07 04 00 00 00 02 00 EF'],
     ['elk-bledom 01', 'ELK_04', '7E 04 04 F0 00 01 FF 00 EF', '7E 04 04 00 00 00 FF 00 EF'],
   ])('power frames follow the firmware family of %s (%s), chosen after connecting', (name, variant, on, off) => {
     expect(elkVariant(name)).toBe(variant)

@@ -4,8 +4,13 @@
  * opengatt/registry services/led-elk/README.md; the power frames differ by firmware, as public
  * integrations record per device name (e.g. Home Assistant's elkbledom models table):
  *   power (most ELK-BLEDOM)   7E 04 04 F0 00 01 FF 00 EF  /  7E 04 04 00 00 00 FF 00 EF
- *   power (ELK-BLE, -BULB…)   7E 00 04 F0 00 01 FF 00 EF  /  7E 00 04 00 00 00 FF 00 EF
+ *   power (ELK-BLE, -BULB2)   7E 00 04 F0 00 01 FF 00 EF  /  7E 00 04 00 00 00 FF 00 EF
+ *   power (ELK-BULB, -LAMPL,  7E 00 04 01 00 00 00 00 EF  /  7E 00 04 00 00 00 FF 00 EF
+ *          MELK)
  *   power (ELK-BLEDOB)        7E 07 04 FF 00 01 02 01 EF  /  7E 07 04 00 00 00 02 01 EF
+ *   power (MELK-OG10)         7E 07 04 FF 00 01 02 01 EF  /  7E 07 04 00 00 00 02 00 EF
+ * (the elkbledom project's models.json; its ELK-BULB2 "off" repeats the BULB "on" frame, which
+ * looks like a slip: BULB2 keeps the ELK-BLE frames here).
  *   colour      7E 07 05 03 RR GG BB 00 EF
  *   preset      7E 05 03 VV 03 FF FF 00 EF   (animation presets 80-9C)
  *   brightness  7E 04 01 II FF FF FF 00 EF   (II 00-64)
@@ -29,27 +34,30 @@ export const ELK_EFFECTS: Record<string, number> = {
   FLASH_7: 0x95,
 }
 
-export type ElkVariant = 'ELK_04' | 'ELK_00' | 'ELK_07'
+export type ElkVariant = 'ELK_04' | 'ELK_00' | 'ELK_01' | 'ELK_07' | 'ELK_07G'
 
 /** Power frames per firmware family: [on, off] bodies between 7E and EF. */
 const POWER: Record<ElkVariant, [number[], number[]]> = {
   ELK_04: [[0x04, 0x04, 0xf0, 0x00, 0x01, 0xff, 0x00], [0x04, 0x04, 0x00, 0x00, 0x00, 0xff, 0x00]],
   ELK_00: [[0x00, 0x04, 0xf0, 0x00, 0x01, 0xff, 0x00], [0x00, 0x04, 0x00, 0x00, 0x00, 0xff, 0x00]],
+  ELK_01: [[0x00, 0x04, 0x01, 0x00, 0x00, 0x00, 0x00], [0x00, 0x04, 0x00, 0x00, 0x00, 0xff, 0x00]],
   ELK_07: [[0x07, 0x04, 0xff, 0x00, 0x01, 0x02, 0x01], [0x07, 0x04, 0x00, 0x00, 0x00, 0x02, 0x01]],
+  ELK_07G: [[0x07, 0x04, 0xff, 0x00, 0x01, 0x02, 0x01], [0x07, 0x04, 0x00, 0x00, 0x00, 0x02, 0x00]],
 }
 
 /** Name prefixes to variants, most specific first; anything else of the family is ELK_04. */
 const VARIANT_BY_NAME: Array<[string, ElkVariant]> = [
   ['ELK-BLEDOB', 'ELK_07'],
-  ['MELK-OG10', 'ELK_07'],
+  ['MELK-OG10', 'ELK_07G'],
   ['ELK-BLEDOM', 'ELK_04'],
   ['ELK-BLEDDM', 'ELK_04'],
   ['ELK-BTC', 'ELK_04'],
   ['MELK-O', 'ELK_04'],
-  ['ELK-BULB', 'ELK_00'],
-  ['ELK-LAMPL', 'ELK_00'],
+  ['ELK-BULB2', 'ELK_00'],
+  ['ELK-BULB', 'ELK_01'],
+  ['ELK-LAMPL', 'ELK_01'],
   ['ELK-BLE', 'ELK_00'],
-  ['MELK', 'ELK_00'],
+  ['MELK', 'ELK_01'],
 ]
 
 export function elkVariant(name: string): ElkVariant {
