@@ -18,7 +18,7 @@ const BY_CODE: Record<number, string> = {
   45047: 'More replies than the window allows (5 per user message, 2 after entering the chat).',
   47001: 'The request is malformed (a required field is missing or of the wrong type).',
   47003: 'A template value breaks its keyword rules (thing ≤ 20 characters, character_string ≤ 32, amount a number, time a date).',
-  61010: 'The user has not used the mini-program in the last 30 minutes, so the content check cannot run for them.',
+  61010: 'The user has not used the mini-program in the last 2 hours (msgSecCheck: the user must have visited within 2 hours), so the content check cannot run for them.',
   [-604101]: 'The function lacks this API in config.json permissions.openapi (upload it again from DevTools after adding it).',
 }
 

@@ -5,7 +5,7 @@ import { localCloud, useCloud, wxCloud } from './lib/cloud'
 import { installPrivacy } from './lib/privacy'
 import { session } from './lib/session'
 import { recordEntry, SINGLE_PAGE_SCENE } from './lib/share'
-import { partnerEntry, setOpener } from './lib/partner'
+import { partnerEntry, partnerReturn, setOpener, setRoute } from './lib/partner'
 import { PARTNERS } from './config/partners'
 import type { LaunchOptions } from './lib/share'
 
@@ -60,7 +60,11 @@ App<AppGlobal>({
   onShow(options: LaunchOptions) {
     if (this.globalData.singlePage || !this.globalData.envId || !options) return
     const partner = partnerEntry(options, PARTNERS, locale())
-    setOpener(partner)
+    // A new opener replaces the last; any other scene (back from the background) keeps it.
+    if (partner) setOpener(partner)
+    // A partner we opened sends the user back (1038) to a page of ours.
+    const back = partnerReturn(options)
+    if (back?.page) setRoute(back.page)
     const attributed = partner?.shareId ? { ...options, query: { ...(options.query ?? {}), sid: partner.shareId } } : options
     void recordEntry(attributed, () => session.ensure())
   },

@@ -12,6 +12,7 @@ import type { Partner } from '../config/partners'
 
 /** 1037: opened from another mini-program; 1038: returned from one. */
 export const FROM_MINIPROGRAM_SCENE = 1037
+export const BACK_FROM_MINIPROGRAM_SCENE = 1038
 
 /** Pages another mini-program may send a visitor to (extraData.page). */
 export const ROUTABLE_PAGES: readonly string[] = ['pages/index/index', 'pages/pay/index', 'pages/cards/index', 'pages/werun/index', 'pages/rank/index']
@@ -40,12 +41,32 @@ export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } 
   return { appId, name: known ? known.name[locale] : '', shareId: sid, page }
 }
 
+/**
+ * A partner we opened sending the user back (scene 1038: referrerInfo.extraData is what it passed
+ * to wx.navigateBackMiniProgram): the page it asks for, when it is one of ours.
+ */
+export function partnerReturn(o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined): { appId: string; page: string | null } | null {
+  const appId = o?.referrerInfo?.appId
+  if (o?.scene !== BACK_FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId)) return null
+  const page = o.referrerInfo?.extraData?.page
+  return { appId, page: typeof page === 'string' && ROUTABLE_PAGES.includes(page.replace(/^\//, '')) ? page.replace(/^\//, '') : null }
+}
+
 let opener: PartnerEntry | null = null
 let route: string | null = null
 
+/**
+ * Who opened us. Kept until the user goes back to it (backToOpener) or another mini-program opens
+ * us: an App.onShow of another scene (the app back from the background) does not end it.
+ */
 export function setOpener(e: PartnerEntry | null): void {
   opener = e
   route = e?.page ?? null
+}
+
+/** A page to open at the next chance (the home page takes it). */
+export function setRoute(page: string | null): void {
+  route = page
 }
 
 /**
@@ -67,5 +88,6 @@ export function openedBy(): PartnerEntry | null {
 export async function backToOpener(extraData: Record<string, string>): Promise<boolean> {
   if (!opener) return false
   await wx.navigateBackMiniProgram({ extraData: { from: 'wechat-cloudbase-kit', ...extraData } })
+  opener = null
   return true
 }

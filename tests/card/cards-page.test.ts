@@ -160,3 +160,13 @@ test('in Chinese, every state and message: loading, error, cancel, in review, ad
   await settle(30)
   expect(text(staff, '#notice')).toBe('该卡券已核销过。')
 })
+
+test('wx.addCard\'s failures are read from their errMsg, the shape its document gives (addCard:fail (detail message))', async () => {
+  const { addFailure } = await import('../../miniprogram/pages/cards/logic')
+  expect(addFailure({ errMsg: 'addCard:fail cancel' })).toBe('CANCELLED')
+  expect(addFailure({ errMsg: 'addCard:fail (invalid card status: the card is not approved yet)' })).toBe('IN_REVIEW')
+  expect(addFailure({ errMsg: 'addCard:fail (errcode 40078)' })).toBe('IN_REVIEW')
+  expect(addFailure({ errCode: 40078, errMsg: 'addCard:fail' })).toBe('IN_REVIEW')
+  expect(addFailure({ errMsg: 'addCard:fail (invalid cardext: signature mismatch)' })).toBe('FAILED')
+  expect(addFailure(null)).toBe('FAILED')
+})

@@ -4,6 +4,7 @@
  * content length and the 2-hour visit rule (61010).
  */
 import { LocalCloud, WxApiError } from '../../localcloud'
+import { explainErrcode } from '../../localcloud/errcodes'
 
 const info = { fn: 'test', appid: 'wx' }
 const code = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof WxApiError ? e.errcode : -999))
@@ -28,6 +29,8 @@ describe('security.msgSecCheck', () => {
     expect(await check(cloud, {})).toBe(0)
     now += 2 * 3600_000 + 1
     expect(await check(cloud, {})).toBe(61010)
+    // The console explains it with the same rule (2 hours).
+    expect(explainErrcode(61010)).toMatch(/2 hours/)
   })
 
   test('scene 1-4 and content up to 2500 characters', async () => {

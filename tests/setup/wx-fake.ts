@@ -389,12 +389,13 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     /**
      * wx.addCard (api/open-api/card/wx.addCard.html): the sheet; on Add, WeChat checks each cardExt
      * (localcloud/oa-sandbox.ts) and answers the cards with encrypted codes; a refused card fails
-     * the call with WeChat's errcode; closing the sheet fails with 'addCard:fail cancel'.
+     * the call with 'addCard:fail (detail message)'; closing the sheet fails with 'addCard:fail cancel'.
      */
     async addCard({ cardList }: { cardList: Array<{ cardId: string; cardExt: string }> }) {
       if (fake.addCardAnswer === 'cancel') throw { errMsg: 'addCard:fail cancel' }
       const r = cloud.oa.addCards(fake.user.openid ?? '', cardList)
-      if ('errcode' in r) throw { errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` }
+      // The documented failure shape is `addCard:fail (detail message)`: no errCode, the detail in errMsg.
+      if ('errcode' in r) throw { errMsg: `addCard:fail (${r.errmsg})` }
       return { errMsg: 'addCard:ok', cardList: r.cardList }
     },
     async openCard({ cardList }: { cardList: Array<{ cardId: string; code: string }> }) {

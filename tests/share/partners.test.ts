@@ -7,7 +7,7 @@
  * (wx.navigateBackMiniProgram).
  */
 import { resetLocale } from '../../miniprogram/lib/i18n'
-import { FROM_MINIPROGRAM_SCENE, partnerEntry, setOpener } from '../../miniprogram/lib/partner'
+import { FROM_MINIPROGRAM_SCENE, openedBy, partnerEntry, setOpener } from '../../miniprogram/lib/partner'
 import { attrsOf, createWorld, launchApp, render, settle } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
@@ -67,4 +67,31 @@ test('opened by a partner: the entry is attributed to the share, its page opened
   home.querySelector('#back-to-opener')!.dispatchEvent('tap')
   await settle()
   expect(world.fake.miniProgramNavigations.at(-1)).toEqual({ api: 'navigateBackMiniProgram', options: { extraData: { from: 'wechat-cloudbase-kit', page: 'pages/index/index' } } })
+})
+
+test('the way back stays after the app goes to the background and returns; a partner sending the user back (1038) opens the page it names', async () => {
+  await app.onShow.call(app, { scene: 1037, path: 'pages/index/index', query: {}, referrerInfo: { appId: PARTNER.appId, extraData: {} } })
+  await settle(10)
+  // Back from the background: WeChat shows the app again with another scene.
+  await app.onShow.call(app, { scene: 1089, path: 'pages/index/index', query: {} })
+  await settle(10)
+  const home = render('pages/index/index')
+  home.instance.onLoad()
+  home.instance.onShow()
+  await settle(10)
+  expect(home.querySelector('#back-to-opener')!.dom.textContent).toContain('Back to Coffee app')
+  // A partner we opened returns the user here with a page of ours (and one that is not: ignored).
+  const before = world.fake.navigations.length
+  await app.onShow.call(app, { scene: 1038, path: 'pages/index/index', query: {}, referrerInfo: { appId: PARTNER.appId, extraData: { page: '/pages/rank/index' } } })
+  home.instance.onShow()
+  await settle(10)
+  expect(world.fake.navigations.slice(before)).toEqual(['/pages/rank/index'])
+  await app.onShow.call(app, { scene: 1038, path: 'pages/index/index', query: {}, referrerInfo: { appId: PARTNER.appId, extraData: { page: 'pages/admin/secret' } } })
+  home.instance.onShow()
+  await settle(10)
+  expect(world.fake.navigations.slice(before)).toEqual(['/pages/rank/index'])
+  // Going back to the opener ends it.
+  home.querySelector('#back-to-opener')!.dispatchEvent('tap')
+  await settle()
+  expect(openedBy()).toBeNull()
 })

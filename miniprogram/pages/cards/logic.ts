@@ -32,10 +32,16 @@ const CARD_STATE_INVALID = 40078
 
 export type AddFailure = 'CANCELLED' | 'IN_REVIEW' | 'FAILED'
 
-/** What wx.addCard's rejection means for the user: closed by them, a card still in review, or WeChat's failure. */
+/**
+ * What wx.addCard's rejection means for the user: closed by them, a card still in review, or
+ * WeChat's failure. The document gives the failure as `addCard:fail (detail message)`, without an
+ * errCode: the detail is read (WeChat's card-state error, 40078 "invalid card status"), and an
+ * errCode is taken when a client gives one.
+ */
 export function addFailure(e: unknown): AddFailure {
   const err = (e ?? {}) as { errCode?: unknown; errMsg?: unknown }
-  if (/cancel/i.test(String(err.errMsg ?? ''))) return 'CANCELLED'
-  if (err.errCode === CARD_STATE_INVALID) return 'IN_REVIEW'
+  const msg = String(err.errMsg ?? '')
+  if (/cancel/i.test(msg)) return 'CANCELLED'
+  if (err.errCode === CARD_STATE_INVALID || new RegExp(`\\b${CARD_STATE_INVALID}\\b|invalid card status|审核`, 'i').test(msg)) return 'IN_REVIEW'
   return 'FAILED'
 }
