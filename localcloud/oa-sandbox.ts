@@ -40,6 +40,8 @@ export interface IssuedCode {
   openid: string
   /** The mini-program openid of the user who added it (WeChat knows both; the APIs never say this one). */
   mpOpenid: string
+  /** The user's unionid, when the accounts share an Open Platform account and the user has one. */
+  unionid?: string
   /** What wx.addCard hands the page (card/code/decrypt turns it back). */
   encrypted: string
   status: 'NORMAL' | 'CONSUMED' | 'DELETE'
@@ -71,6 +73,8 @@ export class OaSandbox {
   readonly calls = new Map<string, number>()
   readonly cards = new Map<string, SandboxCard>()
   readonly codes = new Map<string, IssuedCode>()
+  /** mini-program openid -> unionid (the Open Platform binding the card guide requires); the card events carry it. */
+  readonly unionids = new Map<string, string>()
   private tokens = new Map<string, { expires: number; replacedAt: number | null; stable?: boolean }>()
   private tickets = new Map<string, number>()
   private nonces = new Set<string>()
@@ -248,7 +252,7 @@ export class OaSandbox {
     const base = { ToUserName: 'gh_0a0a0a0a0a0a', FromUserName: c.openid, CreateTime: Math.floor(this.now() / 1000), MsgType: 'event' as const, CardId: c.cardId, UserCardCode: c.code }
     switch (what) {
       case 'take':
-        return { ...base, Event: 'user_get_card', IsGiveByFriend: 0, OuterStr: c.outerStr }
+        return { ...base, Event: 'user_get_card', IsGiveByFriend: 0, OuterStr: c.outerStr, ...(c.unionid ? { UnionId: c.unionid } : {}) }
       case 'delete':
         c.status = 'DELETE'
         return { ...base, Event: 'user_del_card' }
@@ -306,7 +310,8 @@ export class OaSandbox {
     if (nonce) this.nonces.add(nonce)
     const code = String(100_000_000_000 + Math.floor(Math.random() * 900_000_000_000))
     const encrypted = randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')
-    this.codes.set(code, { code, cardId, openid: oaOpenid(openid), mpOpenid: openid, encrypted, status: 'NORMAL', outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '', addedAt: now, consumedAt: null })
+    const unionid = this.unionids.get(openid)
+    this.codes.set(code, { code, cardId, openid: oaOpenid(openid), mpOpenid: openid, ...(unionid ? { unionid } : {}), encrypted, status: 'NORMAL', outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '', addedAt: now, consumedAt: null })
     return { cardId, code: encrypted, isSuccess: true, cardExt: cardExtJson }
   }
 }

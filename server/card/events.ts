@@ -3,7 +3,8 @@
  * account's server URL and the mini-program card guide says the developer must handle
  * (offiaccount/Cards_and_Offer/Coupons-Mini_Program_Start_Up: "开发者须进行处理"):
  * - user_get_card: a user took a card (FromUserName: their openid UNDER THE OFFICIAL ACCOUNT;
- *   CardId, UserCardCode, OuterStr = our `kit.<key>` channel, IsGiveByFriend / OldUserCardCode);
+ *   CardId, UserCardCode, OuterStr = our `kit.<key>` channel, IsGiveByFriend / OldUserCardCode,
+ *   UnionId when the accounts share an Open Platform account);
  * - user_del_card: the user deleted it from their card package;
  * - user_gifting_card: the user gave it to a friend (IsReturnBack 1: the gift came back);
  * - user_consume_card: it was consumed (at another counter, or by WeChat's own tools).
@@ -34,6 +35,7 @@ const CardEventSchema = v.object({
   FriendUserName: v.optional(v.pipe(v.string(), v.maxLength(128))),
   IsReturnBack: v.optional(v.union([v.string(), v.number()])),
   StaffOpenId: v.optional(v.pipe(v.string(), v.maxLength(128))),
+  UnionId: v.optional(v.pipe(v.string(), v.maxLength(128))),
   ConsumeSource: v.optional(v.pipe(v.string(), v.maxLength(64))),
 })
 
@@ -62,7 +64,9 @@ export async function applyCardEvent(ev: CardEvent): Promise<CardEventOutcome> {
     case 'user_get_card': {
       const key = ev.OuterStr?.startsWith('kit.') ? ev.OuterStr.slice(4) : ev.CardId
       try {
-        await cards.add({ data: { _id: id, _openid: '', oaOpenid: ev.FromUserName, cardKey: key, cardId: ev.CardId, code: ev.UserCardCode, status: 'ADDED', addedAt: at, redeemedAt: null } })
+        // With the user's unionid (both accounts under one Open Platform account), My cards finds it
+        // for the mini-program user with that unionid even before they record it there.
+        await cards.add({ data: { _id: id, _openid: '', oaOpenid: ev.FromUserName, ...(ev.UnionId ? { unionid: ev.UnionId } : {}), cardKey: key, cardId: ev.CardId, code: ev.UserCardCode, status: 'ADDED', addedAt: at, redeemedAt: null } })
         return 'recorded'
       } catch (e) {
         if (!(await getDoc(USER_CARDS, id))) throw e

@@ -82,3 +82,21 @@ test('a push that is not WeChat\'s: bad signature 401, a replay or a stale times
   expect((await w.cloud.cardEvent({ ToUserName: 'gh_x', FromUserName: 'oOAx', CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'subscribe' })).acked).toBe(true)
   expect(takeConsole('log').join('\n')).toMatch(/BAD_SIGNATURE[\s\S]*STALE[\s\S]*REPLAYED[\s\S]*not a card event/)
 })
+
+test('with the Open Platform binding, a card taken in WeChat shows in My cards of the user with that unionid', async () => {
+  const cloud = new LocalCloud({ vars: OA })
+  cloud.push.timing = { waitMs: 400, retries: 3 }
+  const BOB: Caller = { openid: 'o-events-bob', unionid: 'u-events-bob' }
+  cloud.oa.unionids.set(BOB.openid!, BOB.unionid!)
+  const card = async (action: string, data: Record<string, unknown>, caller: Caller) => (await cloud.callFromClient('card', { action, ...data }, caller)).result as { ok: boolean; data?: any }
+  const signed = await card('signCardExt', { cardKey: 'coffee-coupon' }, BOB)
+  cloud.oa.addCard(BOB.openid!, signed.data.cardId, signed.data.cardExt)
+  const [issued] = [...cloud.oa.codes.values()]
+  // The page never recorded it (closed right after the sheet); the official account's event did.
+  await cloud.cardEvent(cloud.oa.userDoes(issued!.code, 'take'))
+  expect((await card('myCards', {}, BOB)).data.cards).toEqual([expect.objectContaining({ code: issued!.code, status: 'ADDED' })])
+  expect(cloud.db.dump('user_cards')[0]).toMatchObject({ _openid: BOB.openid, unionid: BOB.unionid, oaOpenid: oaOpenid(BOB.openid!) })
+  // Someone without that unionid sees nothing of it.
+  expect((await card('myCards', {}, { openid: 'o-events-eve', unionid: 'u-eve' })).data.cards).toEqual([])
+  takeConsole()
+})

@@ -51,6 +51,8 @@ interface UserCardDoc {
   redeemedBy?: string
   /** The holder's openid under the official account (card/code/get, card events): another id space than `_openid`. */
   oaOpenid?: string
+  /** The holder's unionid, from a card event (ties the two id spaces when both accounts share an Open Platform account). */
+  unionid?: string
   /** Deleted from the card package, or given to a friend, in WeChat (a card event said so). */
   gone?: 'DELETED' | 'GIVEN'
   /**
@@ -178,9 +180,15 @@ async function markRedeemed(doc: UserCardDoc): Promise<void> {
   }
 }
 
-/** The caller's cards, newest first, without those deleted or given away in WeChat (card events: server/card/events.ts). */
-async function mine(openid: string): Promise<UserCardDoc[]> {
-  return (await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter((d) => !d.gone)
+/**
+ * The caller's cards, newest first, without those deleted or given away in WeChat (card events:
+ * server/card/events.ts). Cards a card event recorded with the caller's unionid (taken in WeChat
+ * before the mini-program recorded them) are claimed for the caller first.
+ */
+async function mine(openid: string, unionid?: string): Promise<UserCardDoc[]> {
+  const cards = db().collection(USER_CARDS)
+  if (unionid) await cards.where({ _openid: '', unionid }).update({ data: { _openid: openid } })
+  return (await findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter((d) => !d.gone)
 }
 
 export const main = createRouter<CardContract>('card', {
@@ -250,7 +258,7 @@ export const main = createRouter<CardContract>('card', {
   myCards: {
     input: v.strictObject({}),
     async handle(_input, ctx) {
-      const [docs, list, lang] = await Promise.all([mine(ctx.openid), offers(), userLanguage(ctx.openid)])
+      const [docs, list, lang] = await Promise.all([mine(ctx.openid, ctx.wx.UNIONID || undefined), offers(), userLanguage(ctx.openid)])
       const byCardId = new Map(list.map((o) => [o.cardId, o]))
       return { cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
     },
