@@ -29,6 +29,8 @@ export function myCardRow(c: MyCard, t: CardTexts): MyCardRow {
 
 /** 40078 (不合法的卡券状态): the card is not approved yet (Card_coupons_error_code.html). */
 const CARD_STATE_INVALID = 40078
+/** The detail of a card-state failure in addCard's errMsg (its errcode, or WeChat's wording). */
+const IN_REVIEW_DETAIL = /\b40078\b|invalid card status|审核/i
 
 export type AddFailure = 'CANCELLED' | 'IN_REVIEW' | 'FAILED'
 
@@ -42,6 +44,6 @@ export function addFailure(e: unknown): AddFailure {
   const err = (e ?? {}) as { errCode?: unknown; errMsg?: unknown }
   const msg = String(err.errMsg ?? '')
   if (/cancel/i.test(msg)) return 'CANCELLED'
-  if (err.errCode === CARD_STATE_INVALID || new RegExp(`\\b${CARD_STATE_INVALID}\\b|invalid card status|审核`, 'i').test(msg)) return 'IN_REVIEW'
+  if (err.errCode === CARD_STATE_INVALID || IN_REVIEW_DETAIL.test(msg)) return 'IN_REVIEW'
   return 'FAILED'
 }
