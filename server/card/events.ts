@@ -16,7 +16,7 @@
  */
 import * as v from 'valibot'
 import { db, getDoc } from '../db'
-import type { PushUrlConfig } from '../customerService/config'
+import { urlPushConfig, type PushUrlConfig } from '../customerService/config'
 
 export const USER_CARDS = 'user_cards'
 
@@ -99,12 +99,5 @@ export async function applyCardEvent(ev: CardEvent): Promise<CardEventOutcome> {
  * EncodingAESKey and OA_PUSH_MODE its mode (plain, compatible, safe); OA_APPID the account.
  */
 export function oaPushConfig(env: Record<string, string | undefined>): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
-  const token = (env.OA_PUSH_TOKEN ?? '').trim()
-  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) return { ok: false, message: 'OA_PUSH_TOKEN is not set (3-32 letters or digits, the Token of the official account\'s server settings)' }
-  const aes = (env.OA_PUSH_AES_KEY ?? '').trim() || null
-  const appid = (env.OA_APPID ?? '').trim() || null
-  const m = (env.OA_PUSH_MODE ?? '').trim()
-  const mode = m === 'safe' || m === 'compatible' ? m : 'plain'
-  if (mode !== 'plain' && (!aes || !appid)) return { ok: false, message: `OA_PUSH_MODE=${mode} needs OA_PUSH_AES_KEY and OA_APPID` }
-  return { ok: true, cfg: { token, encodingAesKey: aes, appid, mode } }
+  return urlPushConfig(env, { token: 'OA_PUSH_TOKEN', aesKey: 'OA_PUSH_AES_KEY', appid: 'OA_APPID', mode: 'OA_PUSH_MODE', where: "the Token of the official account's server settings" })
 }

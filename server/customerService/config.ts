@@ -116,13 +116,28 @@ export interface PushUrlConfig {
   mode: 'plain' | 'compatible' | 'safe'
 }
 
-export function pushUrlConfig(env: Record<string, string | undefined>): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
-  const token = (env.CS_PUSH_TOKEN ?? '').trim()
-  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) return { ok: false, message: 'CS_PUSH_TOKEN is not set (3-32 letters or digits, as in the push settings)' }
-  const aes = (env.CS_PUSH_AES_KEY ?? '').trim() || null
-  const appid = (env.CS_PUSH_APPID ?? '').trim() || null
-  const m = (env.CS_PUSH_MODE ?? '').trim()
+/** The environment variables that hold one URL-mode push setting (the mini-program's, or the official account's). */
+export interface PushUrlVars {
+  token: string
+  aesKey: string
+  appid: string
+  mode: string
+  /** Where the Token is found, for the message when it is missing. */
+  where: string
+}
+
+/** URL-mode push settings from the environment, or what is missing. */
+export function urlPushConfig(env: Record<string, string | undefined>, names: PushUrlVars): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
+  const token = (env[names.token] ?? '').trim()
+  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) return { ok: false, message: `${names.token} is not set (3-32 letters or digits, ${names.where})` }
+  const aes = (env[names.aesKey] ?? '').trim() || null
+  const appid = (env[names.appid] ?? '').trim() || null
+  const m = (env[names.mode] ?? '').trim()
   const mode = m === 'safe' || m === 'compatible' ? m : 'plain'
-  if (mode !== 'plain' && (!aes || !appid)) return { ok: false, message: `CS_PUSH_MODE=${mode} needs CS_PUSH_AES_KEY and CS_PUSH_APPID` }
+  if (mode !== 'plain' && (!aes || !appid)) return { ok: false, message: `${names.mode}=${mode} needs ${names.aesKey} and ${names.appid}` }
   return { ok: true, cfg: { token, encodingAesKey: aes, appid, mode } }
+}
+
+export function pushUrlConfig(env: Record<string, string | undefined>): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
+  return urlPushConfig(env, { token: 'CS_PUSH_TOKEN', aesKey: 'CS_PUSH_AES_KEY', appid: 'CS_PUSH_APPID', mode: 'CS_PUSH_MODE', where: 'as in the push settings' })
 }

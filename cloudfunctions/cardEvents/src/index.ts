@@ -9,12 +9,9 @@
  * empty body; anything else makes WeChat retry, then warn the account's administrator).
  */
 import { applyCardEvent, oaPushConfig, parseCardEvent } from '../../../server/card/events'
-import { readRequest, text, TIMESTAMP_WINDOW_S, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
-import { firstUseOfNonce } from '../../../server/customerService/store'
+import { text, type HttpResponse } from '../../../server/customerService/urlmode'
+import { PUSH_OK as SUCCESS, receivePush } from '../../../server/customerService/httpPush'
 import { errText } from '../../../server/errors'
-import { scalar } from '../../../server/input'
-
-const SUCCESS = 'success'
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'cardEvents', ...o }))
 
 export async function main(event: unknown): Promise<HttpResponse> {
@@ -23,18 +20,9 @@ export async function main(event: unknown): Promise<HttpResponse> {
     log({ error: 'not configured', detail: conf.message })
     return text(500, 'card events are not configured')
   }
-  const req = (typeof event === 'object' && event !== null ? event : {}) as HttpRequest
-  const out = readRequest(req, conf.cfg)
-  if (out.kind === 'reject') {
-    log({ rejected: out.code, detail: out.detail.slice(0, 200), method: scalar(req.httpMethod, 10) })
-    return text(out.status, out.code)
-  }
-  if (out.kind === 'echo') return text(200, out.echostr)
-  if (!(await firstUseOfNonce(out.timestamp, out.nonce, Date.now(), TIMESTAMP_WINDOW_S * 1000))) {
-    log({ rejected: 'REPLAYED', timestamp: out.timestamp })
-    return text(200, SUCCESS)
-  }
-  const parsed = parseCardEvent(out.event)
+  const got = await receivePush(event, conf.cfg, log)
+  if ('respond' in got) return got.respond
+  const parsed = parseCardEvent(got.event)
   if (!parsed.ok) {
     log({ ignored: parsed.reason })
     return text(200, SUCCESS)

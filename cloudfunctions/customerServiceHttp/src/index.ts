@@ -8,9 +8,8 @@
  */
 import { csConfig, pushUrlConfig } from '../../../server/customerService/config'
 import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
-import { readRequest, text, TIMESTAMP_WINDOW_S, type HttpRequest, type HttpResponse } from '../../../server/customerService/urlmode'
-import { firstUseOfNonce } from '../../../server/customerService/store'
-import { scalar } from '../../../server/input'
+import { text, type HttpResponse } from '../../../server/customerService/urlmode'
+import { receivePush } from '../../../server/customerService/httpPush'
 
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerServiceHttp', ...o }))
 
@@ -20,21 +19,11 @@ export async function main(event: unknown): Promise<HttpResponse> {
     log({ error: 'not configured', detail: conf.message })
     return text(500, 'message push is not configured')
   }
-  const req = (typeof event === 'object' && event !== null ? event : {}) as HttpRequest
-  const out = readRequest(req, conf.cfg)
-  if (out.kind === 'reject') {
-    log({ rejected: out.code, detail: out.detail.slice(0, 200), method: scalar(req.httpMethod, 10), path: scalar(req.path, 100) })
-    return text(out.status, out.code)
-  }
-  if (out.kind === 'echo') return text(200, out.echostr)
-  // A captured request sent again (same timestamp and nonce) is answered and not handled.
-  if (!(await firstUseOfNonce(out.timestamp, out.nonce, Date.now(), TIMESTAMP_WINDOW_S * 1000))) {
-    log({ rejected: 'REPLAYED', timestamp: out.timestamp, nonce: out.nonce.slice(0, 40) })
-    return text(200, PUSH_ANSWER)
-  }
-  const parsed = parseInbound(out.event)
+  const got = await receivePush(event, conf.cfg, log)
+  if ('respond' in got) return got.respond
+  const parsed = parseInbound(got.event)
   if (!parsed.ok) {
-    log({ ignored: parsed.reason, format: out.format })
+    log({ ignored: parsed.reason, format: got.format })
     return text(200, PUSH_ANSWER)
   }
   await handleInbound(parsed.msg, csConfig(process.env), 'url')
