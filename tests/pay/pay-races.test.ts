@@ -48,7 +48,7 @@ test('calls that read the order before its payment was stored reuse the payment:
     return out
   })
   expect(wrong).toEqual([])
-})
+}, 60_000)
 
 test('a burst of 20 distinct buy taps leaves exactly PAY_MAX_OPEN_ORDERS unpaid orders, the rest refused', async () => {
   const wrong = await overSeeds(SEEDS, async (seed) => {
@@ -63,4 +63,4 @@ test('a burst of 20 distinct buy taps leaves exactly PAY_MAX_OPEN_ORDERS unpaid 
     return out
   })
   expect(wrong).toEqual([])
-})
+}, 60_000)

@@ -34,7 +34,7 @@ describe('leaving the rank while another write of the same user is in flight', (
       return out
     })
     expect(wrong).toEqual([])
-  })
+  }, 60_000)
 })
 
 describe('boards equal a ranking from scratch right after one user\'s concurrent writes', () => {
@@ -47,7 +47,7 @@ describe('boards equal a ranking from scratch right after one user\'s concurrent
       return wrongRows(w)
     })
     expect(wrong).toEqual([])
-  })
+  }, 60_000)
 
   test('two WeRun snapshots of one phone (the later one 1500 steps further): the larger count is kept and shown', async () => {
     const wrong = await overSeeds(SEEDS, async (seed) => {
@@ -61,7 +61,7 @@ describe('boards equal a ranking from scratch right after one user\'s concurrent
       return [...lost, ...wrongRows(w)]
     })
     expect(wrong).toEqual([])
-  })
+  }, 60_000)
 
   test('optIn or sync together with entering a group', async () => {
     const wrong = await overSeeds(SEEDS, async (seed) => {
@@ -74,7 +74,7 @@ describe('boards equal a ranking from scratch right after one user\'s concurrent
       return wrongRows(w)
     })
     expect(wrong).toEqual([])
-  })
+  }, 60_000)
 
   test('a sync that lands while the timer writes its page is not overwritten with stale steps', async () => {
     const wrong = await overSeeds(SEEDS, async (seed) => {
@@ -88,7 +88,7 @@ describe('boards equal a ranking from scratch right after one user\'s concurrent
       return wrongRows(w)
     })
     expect(wrong).toEqual([])
-  })
+  }, 60_000)
 
   test('a renamed user is shown with the new nickname at once', async () => {
     const w = world()

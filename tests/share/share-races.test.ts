@@ -31,11 +31,11 @@ async function crowd(seed: number, people: number, spreadMs: number): Promise<st
 
 test('120 people opening one share at the same moment: none lost, counts exact', async () => {
   expect(await overSeeds(SEEDS, (seed) => crowd(seed, 120, 0))).toEqual([])
-})
+}, 60_000)
 
 test('120 people over one second: none lost, counts exact', async () => {
   expect(await overSeeds(SEEDS, (seed) => crowd(seed, 120, 1000))).toEqual([])
-})
+}, 60_000)
 
 describe('share.recordEntry cut off anywhere (tests/setup/crash.ts), then the App\'s retry', () => {
   test('the entry is recorded once and counted once', async () => {
