@@ -83,6 +83,11 @@ export function describeConfig(cfg: EnvLocal): string {
 }
 
 function main(): void {
+  // Asking for the usage is not an error (exit 0); no flag at all is (exit 1, with the usage).
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE)
+    return
+  }
   const current = existsSync(ENV_LOCAL) ? parseEnvLocal(readFileSync(ENV_LOCAL, 'utf8')) : { envId: '', localCloud: '' }
   const next = configure(process.argv.slice(2), current)
   writeFileSync(ENV_LOCAL, renderEnvLocal(next))

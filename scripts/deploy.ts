@@ -394,7 +394,9 @@ export function writeSeeds(project: Project, root = ROOT): string[] {
 }
 
 async function main(): Promise<void> {
-  const env = loadDeployEnv(ROOT, process.env)
+  // KIT_ENV_DIR: where .env and .env.local are read (the project root by default). The tests point
+  // it at a folder of their own, so a user's .env never changes what they see.
+  const env = loadDeployEnv(process.env.KIT_ENV_DIR || ROOT, process.env)
   const opts = parseOptions(process.argv.slice(2), env)
   const project = readProject()
   const steps = makePlan(project, opts)

@@ -61,13 +61,24 @@ export const MISSING_ENV_MESSAGE =
 /** A CloudBase env id as the console shows it: the name, a dash, a generated suffix ("prod-8gabc123"). */
 export const ENV_ID = /^[a-z][a-z0-9-]*-[a-z0-9]{4,}$/
 
-/** Placeholders people leave in: the example's own, and the usual stand-ins. */
-const PLACEHOLDER = /^(your|my|<|\{|x{3,}|example|placeholder|changeme|todo|env-?id$|test$)/i
+/**
+ * Placeholders people leave in, matched whole: the example's own (your-env-id) and the usual
+ * stand-ins. A real id that merely starts with "my" or "test" (myshop-8gabc123) is not one.
+ */
+const PLACEHOLDER = /^(<.*>|\{.*\}|x{3,}|(your|my)[-_]?(cloud[-_]?)?(env|environment|tcb)([-_]?id)?|example([-_]env)?([-_]id)?|placeholder|changeme|todo|env[-_]?id|test)$/i
 
-/** Why `id` cannot be a CloudBase env id, in one sentence, or undefined when it can. */
+/** Why `id` cannot be a CloudBase env id, in one sentence that says what is wrong, or undefined when it can. */
 export function envIdProblem(id: string): string | undefined {
   if (!id) return MISSING_ENV_MESSAGE
   if (PLACEHOLDER.test(id)) return `"${id}" is a placeholder, not your environment id: copy the real one from ${ENV_ID_WHERE}.`
-  if (!ENV_ID.test(id)) return `"${id}" is not a CloudBase environment id: it looks like prod-8gabc123 (lowercase name, a dash, the generated suffix), as shown in ${ENV_ID_WHERE}.`
-  return undefined
+  if (ENV_ID.test(id)) return undefined
+  const odd = [...new Set(id.replace(/[a-z0-9-]/g, ''))].join('')
+  const what = odd
+    ? /[A-Z]/.test(odd)
+      ? 'it has capital letters'
+      : `it has characters an environment id never has (${odd.slice(0, 8)})`
+    : !id.includes('-')
+      ? 'it has no dash before the generated suffix'
+      : 'it does not end in the generated suffix (at least 4 letters or digits after the last dash)'
+  return `"${id}" is not a CloudBase environment id: ${what}; an id looks like prod-8gabc123 (lowercase letters and digits, a dash, the generated suffix), as shown in ${ENV_ID_WHERE}.`
 }

@@ -19,7 +19,8 @@ const KEY_ENV = { MP_APPID: 'wx0123456789abcdef', MP_PRIVATE_KEY_PATH: KEY_PATH 
 const opts: Options = { envId: 'prod-1a2b3c', dryRun: false, skipPermissions: false, uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH } }
 
 function tsx(args: string[], env: Record<string, string>) {
-  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')), ...env }, encoding: 'utf8', timeout: 120_000 })
+  // KIT_ENV_DIR: an empty folder of the test's own, so a .env the user created in the project is not read.
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')), KIT_ENV_DIR: mkdtempSync(join(tmpdir(), 'deploy-env-')), ...env }, encoding: 'utf8', timeout: 120_000 })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 

@@ -64,7 +64,7 @@ describe('cloudTarget: local mode only in the develop version', () => {
   test.each([
     ['your-env-id', /"your-env-id" is a placeholder, not your environment id: copy the real one from 云开发控制台 → 设置 → 环境 ID/],
     ['<env id>', /is a placeholder/],
-    ['prod', /"prod" is not a CloudBase environment id: it looks like prod-8gabc123/],
+    ['prod', /"prod" is not a CloudBase environment id: it has no dash before the generated suffix; an id looks like prod-8gabc123/],
     ['Prod-8gabc123', /is not a CloudBase environment id/],
   ])('the env id %s is refused at launch with where to find the real one', (envId, message) => {
     expect(cloudTarget({ envId, localCloud: '' }, 'develop')).toEqual({ kind: 'none', message: expect.stringMatching(message) })

@@ -23,9 +23,19 @@ test('--env writes the id; the app then calls that environment', () => {
   expect(describeConfig(cfg)).toBe('The app now calls CloudBase environment prod-8gabc123.')
 })
 
+test('real ids are accepted whatever their name starts with; what is wrong with a malformed one is said exactly', () => {
+  for (const id of ['myshop-8gabc123', 'mymall-0g5h7k2d3', 'todolist-2b3c4d5', 'test-env-9x8y7z', 'your-shop-1a2b3c', 'example-prod-4d5e6f']) {
+    expect(configure(['--env', id], none).envId).toBe(id)
+  }
+  expect(() => configure(['--env', 'my_env-abc123'], none)).toThrow(/it has characters an environment id never has \(_\)/)
+  expect(() => configure(['--env', 'Prod-8gabc123'], none)).toThrow(/it has capital letters/)
+  expect(() => configure(['--env', 'prod-8g'], none)).toThrow(/does not end in the generated suffix/)
+  for (const p of ['your-env-id', 'my-env', 'env-id', 'xxxx', '<env id>', '{{env}}', 'example-env-id', 'changeme']) expect(() => configure(['--env', p], none)).toThrow(/is a placeholder/)
+})
+
 test('placeholders and malformed ids are refused with where the id is found', () => {
   expect(() => configure(['--env', 'your-env-id'], none)).toThrow(new ConfigureError('"your-env-id" is a placeholder, not your environment id: copy the real one from 云开发控制台 → 设置 → 环境 ID (cloud console → Settings → Environment ID).'))
-  expect(() => configure(['--env', 'prod'], none)).toThrow(/"prod" is not a CloudBase environment id: it looks like prod-8gabc123 .* 云开发控制台 → 设置 → 环境 ID/)
+  expect(() => configure(['--env', 'prod'], none)).toThrow(/"prod" is not a CloudBase environment id: it has no dash before the generated suffix; an id looks like prod-8gabc123 .* 云开发控制台 → 设置 → 环境 ID/)
   expect(() => configure(['--env', 'prod 8g'], none)).toThrow(/is not a CloudBase environment id/)
   expect(() => configure(['--env'], none)).toThrow(/--env needs the environment id/)
 })
@@ -47,6 +57,11 @@ test('--local writes the local-mode line (default URL or the one given) and keep
 test('no flag or --help prints the usage; an unknown flag is named', () => {
   expect(() => configure([], none)).toThrow(USAGE)
   expect(() => configure(['--envid', 'x'], none)).toThrow(/^Unknown option --envid\./)
+})
+
+test('the command\'s --help prints the usage and exits 0', () => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/configure.ts', '--help'], { cwd: `${__dirname}/../..`, stdio: 'pipe' }).toString()
+  expect(out.trim()).toBe(USAGE)
 })
 
 test('the command refuses a placeholder with one sentence and writes nothing', () => {
