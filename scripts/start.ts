@@ -41,10 +41,21 @@ export function hostFrom(argv: string[]): string {
   return (i >= 0 ? argv[i + 1] : undefined) || '127.0.0.1'
 }
 
+/** A sentence for a port that cannot be taken (EADDRINUSE, EACCES), or null for any other failure. */
+export function listenFailure(e: unknown, port: number): string | null {
+  const code = (e as { code?: unknown } | null)?.code
+  if (code === 'EADDRINUSE') return `Port ${port} is in use (another npm start?). Stop it, or run PORT=${port + 1} npm start and then npm run configure -- --local http://127.0.0.1:${port + 1}`
+  if (code === 'EACCES') return `Port ${port} needs privileges this user does not have: choose another, e.g. PORT=${DEFAULT_PORT} npm start`
+  return null
+}
+
+/** The port of npm start (and of configure --local's default URL). */
+export const DEFAULT_PORT = 3910
+
 export function portFrom(argv: string[], env: Record<string, string | undefined>): number {
   const i = argv.indexOf('--port')
   const raw = i >= 0 ? argv[i + 1] : env.PORT
-  const n = Number(raw ?? 3910)
+  const n = Number(raw ?? DEFAULT_PORT)
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`Not a port: ${raw}`)
   return n
 }
@@ -63,8 +74,17 @@ async function main(): Promise<void> {
   const app = createServer(cloud)
   // Loopback unless `--host` says otherwise (not an environment variable: exposing it is a choice made on the command line).
   const host = hostFrom(process.argv)
-  await app.listen({ port, host })
-  console.log(`local cloud: http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/  (functions: POST /api/functions/<name>; data in .localcloud/)`)
+  try {
+    await app.listen({ port, host })
+  } catch (e) {
+    const said = listenFailure(e, port)
+    if (!said) throw e
+    console.error(said)
+    process.exit(1)
+  }
+  const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`
+  console.log(`local cloud and its console: ${url}  (functions: POST /api/functions/<name>; data in .localcloud/)`)
+  if (port !== DEFAULT_PORT) console.log(`DevTools local mode on this port: npm run configure -- --local http://127.0.0.1:${port}`)
   if (latency) console.log(`database latency: ${latency.min}-${latency.max} ms per request (LOCALCLOUD_DB_LATENCY)`)
   if (!LOOPBACK.test(host)) console.log(`--host ${host}: the local cloud (which can pay orders and act as any user) is reachable from your network, not only this computer.`)
 

@@ -6,7 +6,7 @@
 import { LocalCloud } from '../../localcloud'
 import { request as httpRequest } from 'node:http'
 import { allowedHost, allowedOrigin } from '../../localcloud/server'
-import { LOCAL_VARS, hostFrom, portFrom } from '../../scripts/start'
+import { LOCAL_VARS, hostFrom, listenFailure, portFrom } from '../../scripts/start'
 import { closeServers, serve } from './serve'
 import { oaOpenid } from '../../localcloud/oa-sandbox'
 
@@ -105,6 +105,18 @@ test('reload() makes the next call load the rebuilt bundle; the port comes from 
   expect(portFrom([], { PORT: '5000' })).toBe(5000)
   expect(portFrom([], {})).toBe(3910)
   expect(() => portFrom([], { PORT: 'x' })).toThrow('Not a port')
+})
+
+test('a port that is taken is one sentence with the way out, not Node\'s EADDRINUSE', async () => {
+  const { createServer: netServer } = await import('node:net')
+  const busy = netServer().listen(0, '127.0.0.1')
+  await new Promise((r) => busy.once('listening', r))
+  const port = (busy.address() as { port: number }).port
+  const second = netServer()
+  const err = await new Promise<unknown>((r) => second.once('error', r).listen(port, '127.0.0.1'))
+  busy.close()
+  expect(listenFailure(err, port)).toBe(`Port ${port} is in use (another npm start?). Stop it, or run PORT=${port + 1} npm start and then npm run configure -- --local http://127.0.0.1:${port + 1}`)
+  expect(listenFailure(new Error('other'), port)).toBeNull()
 })
 
 test('local-mode routes refuse bad input and write nothing', async () => {

@@ -274,7 +274,7 @@ export const main = createRouter<CardContract>('card', {
       const byYou = (): never => ctx.fail('CARD_REDEEMED_BY_YOU', 'This operator redeemed the code moments ago (perhaps a scan whose answer was lost).')
       if (recorded?.status === 'REDEEMED') {
         if (mineJustNow(recorded)) return byYou()
-        return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${toMillis(recorded.redeemedAt)}.`)
+        return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${new Date(toMillis(recorded.redeemedAt)).toISOString()}.`)
       }
       const cfg = requireOa(ctx)
       // The document asks to check a code before consuming it.
