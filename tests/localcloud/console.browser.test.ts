@@ -13,6 +13,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { LOCAL_VARS } from '../../scripts/start'
 import { ENABLE_HINT, findBrowser, launchOptions } from '../setup/browser'
 import { closeServers, serve as serveCloud } from './serve'
+import { createServer } from '../../localcloud/server'
 
 const ROOT = join(__dirname, '..', '..')
 const choice = findBrowser()
@@ -179,4 +180,39 @@ browserTest('an unexplained failure is explained; Reset local data asks first an
   expect(cloud.db.dump('users')).toEqual([])
   expect(cloud.db.dump('products').length).toBeGreaterThan(0)
   await page.close()
+}, 60_000)
+
+browserTest('when npm start stops the console says so in a banner, Refresh says it in words, and it reconnects by itself', async () => {
+  const { cloud, app, base } = await serveCloud('o-browser-down')
+  const page = await browser.newPage()
+  const dialogs: string[] = []
+  page.on('dialog', (d) => {
+    dialogs.push(d.message())
+    void d.dismiss()
+  })
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  try {
+    await page.goto(base)
+    await page.locator('#env').filter({ hasText: cloud.env }).waitFor({ timeout: 10_000 })
+    expect(await page.locator('#down').isVisible()).toBe(false)
+    const port = Number(new URL(base).port)
+    await app.close()
+    await page.locator('#down').waitFor({ state: 'visible', timeout: 10_000 })
+    expect(await page.locator('#down').textContent()).toContain('npm start')
+    await page.locator('#refresh').click()
+    await page.waitForTimeout(300)
+    expect(errors).toEqual([]) // no uncaught "Failed to fetch"
+    // npm start again on the same port: the banner goes by itself at the next refresh.
+    const again = createServer(cloud, { openid: 'o-browser-down' })
+    await again.listen({ port, host: '127.0.0.1' })
+    try {
+      await page.locator('#down').waitFor({ state: 'hidden', timeout: 10_000 })
+    } finally {
+      await again.close()
+    }
+    expect(dialogs).toEqual([])
+  } finally {
+    await page.close()
+  }
 }, 60_000)
