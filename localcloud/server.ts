@@ -321,8 +321,9 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
    */
   app.post<{ Body: { answers?: unknown } }>('/api/subscriptions', async (req, reply) => {
     const answers = req.body?.answers
-    if (!answers || typeof answers !== 'object' || Array.isArray(answers) || Object.keys(answers).length > 5) {
-      return reply.code(400).send({ errCode: 20003, errMsg: 'requestSubscribeMessage:fail answers must map 1-5 template ids to accept, reject, ban or filter' })
+    // One call asks for at most 3 one-time templates (wx.requestSubscribeMessage: 20003 otherwise).
+    if (!answers || typeof answers !== 'object' || Array.isArray(answers) || Object.keys(answers).length === 0 || Object.keys(answers).length > 3) {
+      return reply.code(400).send({ errCode: 20003, errMsg: 'requestSubscribeMessage:fail answers must map 1-3 template ids to accept, reject, ban or filter' })
     }
     const who = callerOf(req)
     const granted: string[] = []

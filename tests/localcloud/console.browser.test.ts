@@ -74,15 +74,23 @@ browserTest('open the console, pay a pending order: it becomes PAID and the paid
   const sent = await page.locator('.outbox-row[data-api="subscribeMessage.send"]').first().textContent()
   expect(sent).toContain(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!)
   expect(sent).toContain('o-browser-1')
-  // The page shows what the server holds.
+  // The page shows what the server holds, the paid message's fate included.
   expect(cloud.db.dump('orders').find((o) => o._id === orderId)).toMatchObject({ status: 'PAID' })
+  await page.waitForFunction((id) => document.querySelector(`#order-${id} .notices`)?.textContent?.includes('paid: SENT'), orderId, { timeout: 10_000 })
+  // A second order with no credit left: the console says NO_CREDIT and why, not silence.
+  const second = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'browser-req-2' })
+  await fetch(`${base}/api/pay/${second.result.data.order.orderId as string}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  await page.locator('#refresh').click()
+  const noCredit = page.locator(`#order-${second.result.data.order.orderId as string} .notices`)
+  await noCredit.filter({ hasText: 'NO_CREDIT' }).waitFor({ timeout: 10_000 })
+  expect(await noCredit.textContent()).toContain('no credit')
   expect(await row.locator('button.pay').count()).toBe(0)
   // The callback shows among the invocations.
   // (It may finish after the refresh that showed PAID: the paid message is sent after the transition.)
   await page.waitForFunction(() => document.querySelector('#invocations')?.textContent?.includes('payCallback'), undefined, { timeout: 10_000 })
   await expect(page.locator('#invocations').textContent()).resolves.toContain('payCallback')
   // Functions with their call counts; the invocations narrowed to one function.
-  await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('2') // recordSubscription, createOrder
+  await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('3') // recordSubscription, two createOrder
   await page.locator('#fn-filter').selectOption('payCallback')
   await page.waitForFunction(() => {
     const rows = Array.from(document.querySelectorAll('#invocations tr'))

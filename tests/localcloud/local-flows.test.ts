@@ -71,6 +71,9 @@ test('the subscriptions route refuses what wx.requestSubscribeMessage would', as
   expect((await w.post('/api/subscriptions', { answers: { 'not-a-template': 'accept' } })).body).toMatchObject({ errCode: 20001 })
   expect((await w.post('/api/subscriptions', { answers: { [PAID]: 'yes' } })).body).toMatchObject({ errCode: 20003 })
   expect((await w.post('/api/subscriptions', { answers: [] })).status).toBe(400)
+  // At most 3 templates per request (20003), as the API table says.
+  expect((await w.post('/api/subscriptions', { answers: { a1: 'accept', a2: 'accept', a3: 'accept', a4: 'accept' } })).body).toMatchObject({ errCode: 20003, errMsg: expect.stringContaining('1-3 template ids') })
+  expect((await w.post('/api/subscriptions', { answers: {} })).status).toBe(400)
   expect(w.cloud.openapi.grantsLeft('o-flow-1', PAID)).toBe(0)
 })
 
