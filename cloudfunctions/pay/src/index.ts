@@ -221,9 +221,10 @@ export const main = createRouter<PayContract>('pay', {
       try {
         await db().collection(ORDERS).add({ data: order })
       } catch (e) {
-        // A double tap: the other call created the order (requestKey is a unique index).
-        if (slot.ok) await releaseSlot(slot.slotId, outTradeNo)
+        // A double tap: the other call created the order (requestKey is a unique index). The slot
+        // goes back unless the order that exists is this slot's (a retry created it under its id).
         const raced = await findByRequestKey(requestKey)
+        if (slot.ok && raced?._id !== outTradeNo) await releaseSlot(slot.slotId, outTradeNo)
         if (!raced) throw e
         return resume(raced)
       }
