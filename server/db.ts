@@ -62,3 +62,26 @@ export async function transact<T>(fn: (t: Tx) => Promise<T>, attempts = 12): Pro
     }
   }
 }
+
+/** Which write of updateElseAdd took effect. */
+export type UpsertResult = 'UPDATED' | 'ADDED' | 'NONE'
+
+/**
+ * A write to a document that may not exist yet, with no read-then-write window: the update (on
+ * the _id and `where`); when it changed nothing, the whole document added; when the add fails
+ * because a concurrent writer added it meanwhile (a duplicate _id is not reliably coded: look),
+ * the update once more. `tryUpdateFirst: false` starts with the add (a document known to be new).
+ * 'NONE': the document exists and `where` does not hold (or the update changed nothing).
+ */
+export async function updateElseAdd(collection: string, id: string, where: Record<string, unknown>, update: Record<string, unknown>, whole: object, tryUpdateFirst = true): Promise<UpsertResult> {
+  const coll = db().collection(collection)
+  const updated = async () => ((await coll.where({ _id: id, ...where }).update({ data: update })) as DB.IUpdateResult).stats.updated > 0
+  if (tryUpdateFirst && (await updated())) return 'UPDATED'
+  try {
+    await coll.add({ data: { ...whole, _id: id } })
+    return 'ADDED'
+  } catch (e) {
+    if (!(await getDoc(collection, id))) throw e
+    return (await updated()) ? 'UPDATED' : 'NONE'
+  }
+}

@@ -15,7 +15,7 @@
  * https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Coupons_Vouchers_and_Cards_Event_Push_Messages.html
  */
 import * as v from 'valibot'
-import { db, getDoc } from '../db'
+import { db, updateElseAdd } from '../db'
 import { urlPushConfig, type PushUrlConfig } from '../customerService/config'
 
 export const USER_CARDS = 'user_cards'
@@ -63,16 +63,12 @@ export async function applyCardEvent(ev: CardEvent): Promise<CardEventOutcome> {
   switch (ev.Event) {
     case 'user_get_card': {
       const key = ev.OuterStr?.startsWith('kit.') ? ev.OuterStr.slice(4) : ev.CardId
-      try {
-        // With the user's unionid (both accounts under one Open Platform account), My cards finds it
-        // for the mini-program user with that unionid even before they record it there.
-        await cards.add({ data: { _id: id, _openid: '', oaOpenid: ev.FromUserName, ...(ev.UnionId ? { unionid: ev.UnionId } : {}), cardKey: key, cardId: ev.CardId, code: ev.UserCardCode, status: 'ADDED', addedAt: at, redeemedAt: null } })
-        return 'recorded'
-      } catch (e) {
-        if (!(await getDoc(USER_CARDS, id))) throw e
-        // Recorded from the mini-program first: the official account's openid is added beside it.
-        return (await updated({ oaOpenid: db().command.exists(false) }, { oaOpenid: ev.FromUserName })) ? 'recorded' : 'unchanged'
-      }
+      // A new record (with the user's unionid, both accounts under one Open Platform account, My
+      // cards finds it for the mini-program user with that unionid even before they record it);
+      // recorded from the mini-program first: the official account's openid is added beside it.
+      const whole = { _openid: '', oaOpenid: ev.FromUserName, ...(ev.UnionId ? { unionid: ev.UnionId } : {}), cardKey: key, cardId: ev.CardId, code: ev.UserCardCode, status: 'ADDED', addedAt: at, redeemedAt: null }
+      const r = await updateElseAdd(USER_CARDS, id, { oaOpenid: db().command.exists(false) }, { oaOpenid: ev.FromUserName }, whole, false)
+      return r === 'NONE' ? 'unchanged' : 'recorded'
     }
     case 'user_del_card':
       return (await updated({ gone: db().command.exists(false) }, { gone: 'DELETED', goneAt: at })) ? 'gone' : 'unchanged'
@@ -80,15 +76,9 @@ export async function applyCardEvent(ev: CardEvent): Promise<CardEventOutcome> {
       if (truthy(ev.IsReturnBack)) return (await updated({ gone: 'GIVEN' }, { gone: db().command.remove(), goneAt: db().command.remove() })) ? 'back' : 'unchanged'
       return (await updated({ gone: db().command.exists(false) }, { gone: 'GIVEN', goneAt: at })) ? 'gone' : 'unchanged'
     case 'user_consume_card': {
-      if (await updated({ status: 'ADDED' }, { status: 'REDEEMED', redeemedAt: at, redeemedBy: ev.StaffOpenId ?? `wechat:${ev.ConsumeSource ?? 'unknown'}`, redeeming: null })) return 'redeemed'
-      if (await getDoc(USER_CARDS, id)) return 'unchanged'
-      try {
-        await cards.add({ data: { _id: id, _openid: '', oaOpenid: ev.FromUserName, cardKey: ev.CardId, cardId: ev.CardId, code: ev.UserCardCode, status: 'REDEEMED', addedAt: at, redeemedAt: at, redeemedBy: ev.StaffOpenId ?? `wechat:${ev.ConsumeSource ?? 'unknown'}` } })
-        return 'redeemed'
-      } catch (e) {
-        if (!(await getDoc(USER_CARDS, id))) throw e
-        return (await updated({ status: 'ADDED' }, { status: 'REDEEMED', redeemedAt: at })) ? 'redeemed' : 'unchanged'
-      }
+      const redeemedBy = ev.StaffOpenId ?? `wechat:${ev.ConsumeSource ?? 'unknown'}`
+      const r = await updateElseAdd(USER_CARDS, id, { status: 'ADDED' }, { status: 'REDEEMED', redeemedAt: at, redeemedBy, redeeming: null }, { _openid: '', oaOpenid: ev.FromUserName, cardKey: ev.CardId, cardId: ev.CardId, code: ev.UserCardCode, status: 'REDEEMED', addedAt: at, redeemedAt: at, redeemedBy })
+      return r === 'NONE' ? 'unchanged' : 'redeemed'
     }
   }
 }

@@ -6,7 +6,7 @@
  * because a message could not be sent.
  */
 import type { DB } from 'wx-server-sdk'
-import { db, findDocs, getDoc } from '../db'
+import { db, findDocs, getDoc, updateElseAdd } from '../db'
 import { isSdkError } from '../errors'
 import { openapi } from '../wx'
 import { userLanguage } from '../locale'
@@ -27,19 +27,11 @@ const creditId = (openid: string, templateId: string) => `${openid}:${templateId
 /** Adds `n` credits; returns the balance. Safe under concurrency (inc, and a create race falls back to inc). */
 export async function addCredits(openid: string, templateId: string, n: number): Promise<number> {
   const id = creditId(openid, templateId)
-  const database = db()
-  const _ = database.command
-  const coll = database.collection(SUBSCRIPTIONS)
+  const _ = db().command
   if (n > 0) {
-    const inc = async () => ((await coll.where({ _id: id }).update({ data: { credits: _.inc(n), updatedAt: new Date() } })) as DB.IUpdateResult).stats.updated
-    if ((await inc()) === 0) {
-      try {
-        await coll.add({ data: { _id: id, _openid: openid, templateId, credits: n, updatedAt: new Date() } })
-      } catch (e) {
-        // Someone created it meanwhile: add to theirs.
-        if ((await inc()) === 0) throw e
-      }
-    }
+    // Someone creating it meanwhile: added to theirs.
+    const r = await updateElseAdd(SUBSCRIPTIONS, id, {}, { credits: _.inc(n), updatedAt: new Date() }, { _openid: openid, templateId, credits: n, updatedAt: new Date() })
+    if (r === 'NONE') throw new Error(`credits of ${templateId} could not be added`)
   }
   return (await getDoc<CreditDoc>(SUBSCRIPTIONS, id))?.credits ?? 0
 }
@@ -58,8 +50,11 @@ export async function takeCredit(openid: string, templateId: string): Promise<bo
 /** A notice owed and not yet taken (or taken by a sender that has had this long) is the timer's to send. */
 export const NOTICE_GRACE_MS = 60_000
 
+/** The update that records where a notice of `kind` stands. */
+const noticePatch = (kind: MessageKind, status: NoticeStatus, at: Date, detail?: string) => ({ notices: { [kind]: { status, at, ...(detail ? { detail } : {}) } } })
+
 /** What a transition writes with itself: the notice of `kind` is owed (in the same write, so it is never lost). */
-export const owed = (kind: MessageKind, at: Date) => ({ notices: { [kind]: { status: 'OWED' as NoticeStatus, at } } })
+export const owed = (kind: MessageKind, at: Date) => noticePatch(kind, 'OWED', at)
 
 /**
  * Sends the paid / refunded message an order owes. The transition recorded it as OWED; a sender
@@ -73,7 +68,7 @@ export const owed = (kind: MessageKind, at: Date) => ({ notices: { [kind]: { sta
  */
 export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>, amountFen: number, stale = false): Promise<void> {
   const _ = db().command
-  const at = (status: NoticeStatus, detail?: string) => ({ notices: { [kind]: { status, at: new Date(), ...(detail ? { detail } : {}) } } })
+  const at = (status: NoticeStatus, detail?: string) => noticePatch(kind, status, new Date(), detail)
   const record = async (status: NoticeStatus, detail?: string) => {
     try {
       await db().collection(ORDERS).doc(order._id).update({ data: at(status, detail) })
@@ -128,7 +123,7 @@ export async function sendOwedNotices(cfg: Pick<PayConfig, 'templates' | 'minipr
       sent++
     }
     for (const o of cut) {
-      const r = (await db().collection(ORDERS).where({ _id: o._id, [status]: 'CALLING', [since]: _.lt(before) }).update({ data: { notices: { [kind]: { status: 'UNKNOWN', at: new Date(now), detail: 'cut off during the send: it may have reached WeChat (not repeated)' } } } })) as DB.IUpdateResult
+      const r = (await db().collection(ORDERS).where({ _id: o._id, [status]: 'CALLING', [since]: _.lt(before) }).update({ data: noticePatch(kind, 'UNKNOWN', new Date(now), 'cut off during the send: it may have reached WeChat (not repeated)') })) as DB.IUpdateResult
       unknown += r.stats.updated
     }
   }

@@ -14,7 +14,7 @@ import * as v from 'valibot'
 import type { CardContract, CardOffer, MyCard } from '../../../typings/card'
 import type { Locale } from '../../../typings/contract'
 import { createRouter, type Ctx } from '../../../server/router'
-import { db, findDocs, getDoc, toMillis } from '../../../server/db'
+import { db, findDocs, getDoc, toMillis, updateElseAdd } from '../../../server/db'
 import { HttpError } from '../../../server/http'
 import { listVar } from '../../../server/input'
 import { userLanguage } from '../../../server/locale'
@@ -144,16 +144,7 @@ async function claimCode(ctx: CardCtx, doc: UserCardDoc): Promise<UserCardDoc> {
 
 /** Records a redeem in progress on the code's record (added with it when the code was not recorded here). */
 async function recordIntent(base: UserCardDoc, redeeming: { by: string; at: Date }): Promise<void> {
-  const cards = db().collection(USER_CARDS)
-  const res = (await cards.where({ _id: base._id, status: 'ADDED' }).update({ data: { redeeming } })) as { stats: { updated: number } }
-  if (res.stats.updated === 1) return
-  const { _id, ...data } = base
-  try {
-    await cards.add({ data: { _id, ...data, redeeming } })
-  } catch (e) {
-    if (!(await getDoc(USER_CARDS, _id))) throw e
-    await cards.where({ _id, status: 'ADDED' }).update({ data: { redeeming } })
-  }
+  await updateElseAdd(USER_CARDS, base._id, { status: 'ADDED' }, { redeeming }, { ...base, redeeming })
 }
 
 /** WeChat refused the consume (not consumed): the intent is withdrawn. */
@@ -167,17 +158,7 @@ async function dropIntent(id: string, by: string): Promise<void> {
  * (recordAdded, which only ever adds) is then updated. REDEEMED is never undone.
  */
 async function markRedeemed(doc: UserCardDoc): Promise<void> {
-  const cards = db().collection(USER_CARDS)
-  const redeem = { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy, redeeming: null }
-  const res = (await cards.doc(doc._id).update({ data: redeem })) as { stats: { updated: number } }
-  if (res.stats.updated === 1) return
-  const { _id, ...data } = doc
-  try {
-    await cards.add({ data: { _id, ...data } })
-  } catch (e) {
-    if (!(await getDoc(USER_CARDS, _id))) throw e
-    await cards.doc(_id).update({ data: redeem })
-  }
+  await updateElseAdd(USER_CARDS, doc._id, {}, { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy, redeeming: null }, doc)
 }
 
 /**
@@ -187,7 +168,13 @@ async function markRedeemed(doc: UserCardDoc): Promise<void> {
  */
 async function mine(openid: string, unionid?: string): Promise<UserCardDoc[]> {
   const cards = db().collection(USER_CARDS)
-  if (unionid) await cards.where({ _openid: '', unionid }).update({ data: { _openid: openid } })
+  // Read both at once; a write only when there is something to claim (myCards is a hot read).
+  const [own, unclaimed] = await Promise.all([
+    findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100)),
+    unionid ? findDocs<UserCardDoc>(cards.where({ _openid: '', unionid }).limit(100)) : Promise.resolve([] as UserCardDoc[]),
+  ])
+  if (!unclaimed.length) return own.filter((d) => !d.gone)
+  await cards.where({ _openid: '', unionid }).update({ data: { _openid: openid } })
   return (await findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter((d) => !d.gone)
 }
 

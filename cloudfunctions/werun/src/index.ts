@@ -7,7 +7,7 @@
 import * as v from 'valibot'
 import type { StepDay, WeRunData, WerunContract } from '../../../typings/werun'
 import { createRouter } from '../../../server/router'
-import { db, findDocs, getDoc, toMillis } from '../../../server/db'
+import { db, findDocs, getDoc, toMillis, updateElseAdd } from '../../../server/db'
 import { openData, openDataInput } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
 import { WRITE_CONCURRENCY, inBatches } from '../../../server/rank/board'
@@ -41,16 +41,8 @@ const goal = () => {
  */
 async function keepLarger(openid: string, d: StepDay, stored: boolean, now: Date): Promise<void> {
   const _ = db().command
-  const id = `${openid}:${d.date}`
-  const raise = () => db().collection(DAYS).doc(id).update({ data: { steps: _.max(d.steps), updatedAt: now } }) as Promise<{ stats: { updated: number } }>
-  if (stored && (await raise()).stats.updated === 1) return
-  try {
-    await db().collection(DAYS).add({ data: { _id: id, _openid: openid, date: d.date, steps: d.steps, updatedAt: now } })
-  } catch (e) {
-    // Added by a concurrent sync meanwhile (a duplicate _id is not reliably coded: look).
-    if (!(await getDoc(DAYS, id))) throw e
-    await raise()
-  }
+  // A day not stored yet starts with the add; one a concurrent sync added meanwhile is raised.
+  await updateElseAdd(DAYS, `${openid}:${d.date}`, {}, { steps: _.max(d.steps), updatedAt: now }, { _openid: openid, date: d.date, steps: d.steps, updatedAt: now }, stored)
 }
 
 export const main = createRouter<WerunContract>('werun', {
