@@ -8,6 +8,9 @@ module.exports = {
   // `ts` before `json`: miniprogram-simulate requires `pages/x/index`, which must resolve to index.ts, not index.json.
   moduleFileExtensions: ['ts', 'js', 'json'],
   testEnvironment: 'node',
+  // The user's own miniprogram/config/env.local.ts (npm run configure) is never read by a test:
+  // every require of it gets tests/setup/env-local.ts (no env id); tests that need one mock it.
+  moduleNameMapper: { '^(.*)/config/env\\.local$': '<rootDir>/tests/setup/env-local.ts' },
   globalSetup: '<rootDir>/tests/setup/global-setup.ts',
   // Console output is held per test and must be asserted (tests/setup/console.ts).
   setupFilesAfterEnv: ['<rootDir>/tests/setup/console.ts'],

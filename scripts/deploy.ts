@@ -2,8 +2,10 @@
  * npm run deploy: ships the project to a CloudBase environment.
  *   TCB_ENV_ID=<env id> npm run deploy             (or: npm run deploy -- --env <id>)
  *   npm run deploy -- --dry-run                    prints the plan, touches nothing, needs no login
- * Configuration is read as the CloudBase CLI reads it: `.env`, then `.env.local`, then the shell
- * (the shell wins); the variables are listed below as required or optional. Before printing a
+ * Configuration is read as configure and preview read it (scripts/settings.ts): the shell, then
+ * `.env.local`, then `.env`, then the env id npm run configure wrote; the plan says which source
+ * gave the env id. The variables are listed below as required or optional. `--force` takes an env
+ * id the format check doubts. Before printing a
  * plan it is going to carry out, it checks the login and that the env id is one of the login's
  * environments.
  * 1. builds every function (the same build as npm start and npm test);
@@ -30,6 +32,7 @@ import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
 import { ciProject, loadCi } from './compile-miniprogram'
 import { ShipError, shipFailure, shipOptions } from './preview'
+import { configRoot, envMismatch, readSettings, said, type KitSettings, type Sourced } from './settings'
 
 // ---- configuration ----
 
@@ -173,23 +176,26 @@ export interface Options {
   uploadKey?: UploadKey
   /** --no-permissions: deploy without the key; the plan lists the functions to upload from DevTools. */
   skipPermissions: boolean
+  /** Where the env id came from ('--env', 'the shell', '.env', …), said in the plan's first line. */
+  envFrom?: string
 }
 
 export class DeployError extends Error {}
 
 /** Flags and environment → options, or the one sentence that says what is missing. */
-export function parseOptions(argv: string[], env: Env): Options {
+export function parseOptions(argv: string[], env: Env, sources: Partial<Pick<KitSettings, 'envId' | 'appid' | 'privateKeyPath' | 'root'>> = {}): Options {
   const i = argv.indexOf('--env')
-  const envId = (i >= 0 ? argv[i + 1] : env.TCB_ENV_ID)?.trim() ?? ''
+  const chosen: Sourced | undefined = i >= 0 ? { value: argv[i + 1]?.trim() ?? '', from: '--env' } : sources.envId ?? (env.TCB_ENV_ID?.trim() ? { value: env.TCB_ENV_ID.trim(), from: 'TCB_ENV_ID' } : undefined)
+  const envId = chosen?.value ?? ''
   if (!envId || envId.startsWith('-')) {
-    throw new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.')
+    throw new DeployError('No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.')
   }
   const problem = envIdProblem(envId)
-  if (problem) throw new DeployError(problem)
+  if (problem && !argv.includes('--force')) throw new DeployError(problem)
   let uploadKey: UploadKey | undefined
   let keyProblem: string | undefined
   try {
-    const ship = shipOptions(['preview'], env)
+    const ship = shipOptions(['preview'], env, sources.root ?? ROOT, sources)
     uploadKey = { appid: ship.appid, privateKeyPath: ship.privateKeyPath }
   } catch (e) {
     if (!(e instanceof ShipError)) throw e
@@ -200,7 +206,7 @@ export function parseOptions(argv: string[], env: Env): Options {
   if (!uploadKey && !skipPermissions && !dryRun) {
     throw new DeployError(`Cloud-call permissions (config.json permissions.openapi) are applied only by an upload through DevTools' channel, which needs the code-upload key: ${keyProblem} Or run npm run deploy -- --no-permissions and then upload each function that calls WeChat from DevTools (right-click → 上传并部署：云端安装依赖); without that its WeChat calls fail with -604101.`)
   }
-  return { envId, dryRun, skipPermissions, ...(uploadKey ? { uploadKey } : {}) }
+  return { envId, envFrom: chosen!.from, dryRun, skipPermissions, ...(uploadKey ? { uploadKey } : {}) }
 }
 
 /** How `fn`'s permissions will be applied with these options. */
@@ -308,6 +314,23 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
   return manual
 }
 
+/** A key that is set but not accepted: not the same fix as no login at all. */
+export const KEY_REFUSED = 'CloudBase refused the API key in TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY: check both in 访问管理 → API 密钥 (a deleted or disabled key, or one of another account), or unset them to use npx tcb login.'
+
+/**
+ * The one sentence for what tcb printed, or undefined when it printed no known failure. tcb 2.x
+ * exits 0 on some failures (an unhandled rejection), so its words decide too. The network first:
+ * offline, a key that was never checked is not "refused"; a key that is set and refused is not
+ * "not logged in".
+ */
+export function tcbProblem(out: string, env: Env): string | undefined {
+  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|请求超时/.test(out)) return 'CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run deploy again.'
+  const keySet = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
+  if (keySet && /No valid identity information|AuthFailure|SecretIdNotFound|SignatureFailure|InvalidCredential/i.test(out)) return KEY_REFUSED
+  if (/No valid identity information/i.test(out)) return 'Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.'
+  return undefined
+}
+
 /** The env ids in `tcb env list` output (a table; ids look like prod-8gabc123). */
 export function envIdsIn(output: string): string[] {
   return [...new Set(output.match(/\b[a-z][a-z0-9-]*-[a-z0-9]{4,}\b/g) ?? [])]
@@ -320,9 +343,8 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
   const tcb = (args: string[]): string => {
     const r = spawnSync(tcbBin, args[0] === 'fn' ? [...args, '-e', opts.envId] : args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 10 * 60_000 })
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
-    // tcb 2.x exits 0 on some failures (an unhandled rejection), so its words decide too.
-    if (/No valid identity information/i.test(out)) throw new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.')
-    if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|请求超时/.test(out)) throw new DeployError('CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run deploy again.')
+    const problem = tcbProblem(out, env)
+    if (problem) throw new DeployError(problem)
     if (r.error || r.status !== 0 || /CloudBaseError|unhandledRejection/.test(out)) throw new DeployError(`tcb ${args.join(' ')} failed: ${(out.trim().split('\n').filter(Boolean).pop() ?? r.error?.message ?? 'no output').slice(0, 300)}`)
     return out
   }
@@ -393,19 +415,34 @@ export function writeSeeds(project: Project, root = ROOT): string[] {
   return out
 }
 
+export const DEPLOY_USAGE = [
+  'npm run deploy                       deploy to the env id of the shell, .env.local, .env, or npm run configure (in that order)',
+  'npm run deploy -- --env <env id>     deploy to this environment',
+  'npm run deploy -- --dry-run          print the plan; nothing is changed, no login needed',
+  'npm run deploy -- --no-permissions   without the code-upload key: list the functions to upload from DevTools',
+  'npm run deploy -- --force            take an env id the format check doubts',
+].join('\n')
+
 async function main(): Promise<void> {
-  // KIT_ENV_DIR: where .env and .env.local are read (the project root by default). The tests point
-  // it at a folder of their own, so a user's .env never changes what they see.
-  const env = loadDeployEnv(process.env.KIT_ENV_DIR || ROOT, process.env)
-  const opts = parseOptions(process.argv.slice(2), env)
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(DEPLOY_USAGE)
+    return
+  }
+  // KIT_ENV_DIR: where .env, .env.local and configure's file are read (the project root by
+  // default). The tests point it at a folder of their own, so a user's .env never changes what they see.
+  const settings = readSettings(configRoot(), process.env)
+  const env = settings.vars
+  const opts = parseOptions(process.argv.slice(2), env, settings)
   const project = readProject()
   const steps = makePlan(project, opts)
   // A plan is printed as "Deploying" only once the login and the env id are known to work.
   const cloud = opts.dryRun ? undefined : realCloudBase(opts, env)
   await cloud?.checkLogin()
-  console.log(`${opts.dryRun ? 'Plan (dry run, nothing is changed)' : 'Deploying'} to ${opts.envId}:`)
+  console.log(`${opts.dryRun ? 'Plan (dry run, nothing is changed)' : 'Deploying'} to ${said({ value: opts.envId, from: opts.envFrom ?? 'TCB_ENV_ID' })}:`)
+  const mismatch = envMismatch({ value: opts.envId, from: opts.envFrom ?? 'TCB_ENV_ID' }, settings)
   steps.forEach((s, i) => console.log(`  ${i + 1}. ${describeStep(s)}`))
   variableReport(project, env).forEach((l) => console.log(l))
+  if (mismatch) console.log(mismatch)
   if (!cloud) return
   writeSeeds(project)
   const manual = await execute(steps, cloud, (l) => console.log(l))

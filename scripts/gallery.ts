@@ -1,27 +1,30 @@
 /**
- * `npm run gallery`: every page in its main states and both languages, as screenshots in
- * docs/gallery/ and a grid in the README (between the gallery markers).
+ * `npm run gallery`: every page in its main states and both languages, as screenshots.
+ * They go to .reports/gallery-shots/ (untracked), so a run never leaves the tree dirty; with
+ * UPDATE_GALLERY=1 they replace docs/gallery/ and the grid of docs/gallery.md and
+ * docs/gallery.en.md (between the gallery markers).
  *
  * 1. Runs the gallery test (tests/gallery/gallery.browser.test.ts): the pages render through the
  *    page tests' harness into HTML files in .reports/gallery/, and the overflow check runs.
  * 2. Screenshots each file at 375 px with the browser tests/setup/browser.ts finds
  *    (scripts/gallery-browser.ts).
- * 3. Writes the README grid: one row per state, Chinese and English side by side.
+ * 3. With UPDATE_GALLERY=1, writes the grid: one row per state, Chinese and English side by side.
  * The renders approximate WeChat's (see tests/gallery/html.ts); DevTools is the reference.
  */
 import { spawnSync } from 'node:child_process'
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 
 const ROOT = resolve(__dirname, '..')
 const HTML = join(ROOT, '.reports', 'gallery')
-const SHOTS = join(ROOT, 'docs', 'gallery')
+const UPDATE = process.env.UPDATE_GALLERY === '1'
+const SHOTS = UPDATE ? join(ROOT, 'docs', 'gallery') : join(ROOT, '.reports', 'gallery-shots')
 /** The width of the screenshots (px): a common phone, and the width rpx is defined against. */
 const SHOT_WIDTH_PX = 375
-const README = join(ROOT, 'README.md')
+const PAGES = [join(ROOT, 'docs', 'gallery.md'), join(ROOT, 'docs', 'gallery.en.md')]
 const BEGIN = '<!-- gallery:begin (npm run gallery writes this grid) -->'
 const END = '<!-- gallery:end -->'
-/** Width of each image in the README grid (px). */
+/** Width of each image in the grid (px). */
 const GRID_IMAGE_PX = 240
 
 const node = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env })
@@ -33,12 +36,13 @@ function main(): void {
     process.stderr.write(jest.stdout)
     throw new Error('the gallery test failed (above); nothing was screenshot')
   }
+  mkdirSync(SHOTS, { recursive: true })
   for (const f of readdirSync(SHOTS, { withFileTypes: true })) if (f.name.endsWith('.png')) rmSync(join(SHOTS, f.name))
   const shoot = node([join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'gallery-browser.ts'), 'shoot', HTML, String(SHOT_WIDTH_PX), SHOTS])
   if (shoot.status !== 0) throw new Error(`screenshots failed: ${shoot.stdout.trim()}`)
   const rendered = JSON.parse(readFileSync(join(HTML, 'index.json'), 'utf8')) as Array<{ file: string; name: string; locale: string; state: string }>
   const names = [...new Set(rendered.map((r) => r.name))]
-  const img = (name: string, locale: string) => `<img src="docs/gallery/${name}-${locale}.png" width="${GRID_IMAGE_PX}" alt="${name} (${locale})">`
+  const img = (name: string, locale: string) => `<img src="gallery/${name}-${locale}.png" width="${GRID_IMAGE_PX}" alt="${name} (${locale})">`
   const rows = names.map((n) => `<tr><td><code>${n}</code></td><td>${img(n, 'zh_CN')}</td><td>${img(n, 'en')}</td></tr>`)
   const grid = [
     BEGIN,
@@ -47,12 +51,18 @@ function main(): void {
     '</table>',
     END,
   ].join('\n')
-  const readme = readFileSync(README, 'utf8')
-  const start = readme.indexOf(BEGIN)
-  const stop = readme.indexOf(END)
-  if (start < 0 || stop < start) throw new Error(`README.md has no gallery markers (${BEGIN} … ${END})`)
-  writeFileSync(README, readme.slice(0, start) + grid + readme.slice(stop + END.length))
-  process.stdout.write(`gallery: ${rendered.length} screenshots in docs/gallery/, README grid updated\n`)
+  if (!UPDATE) {
+    process.stdout.write(`gallery: ${rendered.length} screenshots in .reports/gallery-shots/ (UPDATE_GALLERY=1 npm run gallery replaces docs/gallery/)\n`)
+    return
+  }
+  for (const page of PAGES) {
+    const text = readFileSync(page, 'utf8')
+    const start = text.indexOf(BEGIN)
+    const stop = text.indexOf(END)
+    if (start < 0 || stop < start) throw new Error(`${page} has no gallery markers (${BEGIN} … ${END})`)
+    writeFileSync(page, text.slice(0, start) + grid + text.slice(stop + END.length))
+  }
+  process.stdout.write(`gallery: ${rendered.length} screenshots in docs/gallery/, grids of docs/gallery.md and gallery.en.md updated\n`)
 }
 
 main()

@@ -64,7 +64,18 @@ async function buildAll(): Promise<void> {
   await Promise.all(functionNames().map((n) => buildFunction(n)))
 }
 
+export const START_USAGE = [
+  'npm start                          the local cloud and its console on http://localhost:3910',
+  'npm start -- --port 4000           another port (or PORT=4000); then npm run configure -- --local http://127.0.0.1:4000',
+  'npm start -- --host 0.0.0.0        listen beyond this machine (a phone on the LAN, in local mode)',
+  'LOCALCLOUD_DB_LATENCY=1-8 npm start   the database answers as slowly as CloudBase (1-8 ms a request)',
+].join('\n')
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(START_USAGE)
+    return
+  }
   const port = portFrom(process.argv, process.env)
   await buildAll()
   const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))

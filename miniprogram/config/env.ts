@@ -7,6 +7,8 @@ export interface EnvConfig {
   envId: string
   /** DevTools local mode: the `npm start` URL ('' when unset). */
   localCloud: string
+  /** `npm run configure -- --env <id> --force`: the id is used although the format check doubts it. */
+  envIdForced?: boolean
 }
 
 export function loadEnvConfig(): EnvConfig {
@@ -14,8 +16,12 @@ export function loadEnvConfig(): EnvConfig {
     // Optional module: absent in a fresh clone, so a guarded require, not an import.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const local = require('./env.local') as { envId?: unknown } | { default?: { envId?: unknown } }
-    const cfg = ('default' in local && local.default ? local.default : local) as { envId?: unknown; localCloud?: unknown }
-    return { envId: typeof cfg.envId === 'string' ? cfg.envId.trim() : '', localCloud: typeof cfg.localCloud === 'string' ? cfg.localCloud.trim() : '' }
+    const cfg = ('default' in local && local.default ? local.default : local) as { envId?: unknown; localCloud?: unknown; envIdForced?: unknown }
+    return {
+      envId: typeof cfg.envId === 'string' ? cfg.envId.trim() : '',
+      localCloud: typeof cfg.localCloud === 'string' ? cfg.localCloud.trim() : '',
+      ...(cfg.envIdForced === true ? { envIdForced: true } : {}),
+    }
   } catch {
     return { envId: '', localCloud: '' }
   }
@@ -43,7 +49,7 @@ export function cloudTarget(cfg: EnvConfig, envVersion: EnvVersion): CloudTarget
     return { kind: 'local', url: cfg.localCloud.replace(/\/+$/, '') }
   }
   if (!cfg.envId) return { kind: 'none', message: MISSING_ENV_MESSAGE }
-  const problem = envIdProblem(cfg.envId)
+  const problem = cfg.envIdForced ? undefined : envIdProblem(cfg.envId)
   if (problem) return { kind: 'none', message: problem }
   const warning = cfg.localCloud ? `localCloud is ignored in the ${envVersion || 'unknown'} version: only the develop version uses the local cloud.` : undefined
   return { kind: 'cloud', envId: cfg.envId, ...(warning ? { warning } : {}) }
@@ -56,7 +62,10 @@ export const LOCAL_CLOUD_URL = /^https?:\/\/[^/\s?#]+(\/[^\s?#]*)?$/
 export const ENV_ID_WHERE = '云开发控制台 → 设置 → 环境 ID (cloud console → Settings → Environment ID)'
 
 export const MISSING_ENV_MESSAGE =
-  'No CloudBase environment is configured. Run npm run configure -- --env <env id> (the id is in 云开发控制台 → 设置 → 环境 ID), or npm run configure -- --local to use npm start (README, "Configure").'
+  'No CloudBase environment is configured. Run npm run configure -- --env <env id> (the id is in 云开发控制台 → 设置 → 环境 ID), or npm run configure -- --local to use npm start (docs/start.md, "配置云环境").'
+
+/** Longer than any id the console shows; a longer value is a paste gone wrong (--force lets it through). */
+export const ENV_ID_MAX = 64
 
 /** A CloudBase env id as the console shows it: the name, a dash, a generated suffix ("prod-8gabc123"). */
 export const ENV_ID = /^[a-z][a-z0-9-]*-[a-z0-9]{4,}$/
@@ -71,6 +80,7 @@ const PLACEHOLDER = /^(<.*>|\{.*\}|x{3,}|(your|my)[-_]?(cloud[-_]?)?(env|environ
 export function envIdProblem(id: string): string | undefined {
   if (!id) return MISSING_ENV_MESSAGE
   if (PLACEHOLDER.test(id)) return `"${id}" is a placeholder, not your environment id: copy the real one from ${ENV_ID_WHERE}.`
+  if (id.length > ENV_ID_MAX) return `"${id.slice(0, 24)}…" is ${id.length} characters, longer than an environment id (${ENV_ID_MAX} at most): copy it again from ${ENV_ID_WHERE}.`
   if (ENV_ID.test(id)) return undefined
   const odd = [...new Set(id.replace(/[a-z0-9-]/g, ''))].join('')
   const what = odd
@@ -80,5 +90,5 @@ export function envIdProblem(id: string): string | undefined {
     : !id.includes('-')
       ? 'it has no dash before the generated suffix'
       : 'it does not end in the generated suffix (at least 4 letters or digits after the last dash)'
-  return `"${id}" is not a CloudBase environment id: ${what}; an id looks like prod-8gabc123 (lowercase letters and digits, a dash, the generated suffix), as shown in ${ENV_ID_WHERE}.`
+  return `"${id}" is not a CloudBase environment id: ${what}; an id looks like prod-8gabc123 (lowercase letters and digits, a dash, the generated suffix), as shown in ${ENV_ID_WHERE}. If it is exactly what the console shows, add --force.`
 }

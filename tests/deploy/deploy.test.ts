@@ -5,10 +5,10 @@
  */
 import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DeployError, describeStep, envIdsIn, execute, loadDeployEnv, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Options, type Step } from '../../scripts/deploy'
+import { DeployError, describeStep, envIdsIn, execute, KEY_REFUSED, loadDeployEnv, tcbProblem, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Options, type Step } from '../../scripts/deploy'
 
 const ROOT = join(__dirname, '..', '..')
 const project = readProject(ROOT)
@@ -18,6 +18,8 @@ writeFileSync(KEY_PATH, generateKeyPairSync('rsa', { modulusLength: 1024 }).priv
 const KEY_ENV = { MP_APPID: 'wx0123456789abcdef', MP_PRIVATE_KEY_PATH: KEY_PATH }
 const opts: Options = { envId: 'prod-1a2b3c', dryRun: false, skipPermissions: false, uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH } }
 
+const NO_ENV = 'No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.'
+
 function tsx(args: string[], env: Record<string, string>) {
   // KIT_ENV_DIR: an empty folder of the test's own, so a .env the user created in the project is not read.
   const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')), KIT_ENV_DIR: mkdtempSync(join(tmpdir(), 'deploy-env-')), ...env }, encoding: 'utf8', timeout: 120_000 })
@@ -25,14 +27,14 @@ function tsx(args: string[], env: Record<string, string>) {
 }
 
 test('no env id: one sentence, no stack trace, exit 1', () => {
-  expect(() => parseOptions([], {})).toThrow(new DeployError('No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'))
+  expect(() => parseOptions([], {})).toThrow(new DeployError(NO_ENV))
   expect(() => parseOptions(['--env', '--dry-run'], {})).toThrow(DeployError)
   expect(() => parseOptions(['--env', 'not an id'], {})).toThrow('"not an id" is not a CloudBase environment id')
   expect(() => parseOptions([], { TCB_ENV_ID: 'your-env-id' })).toThrow('"your-env-id" is a placeholder, not your environment id')
-  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', dryRun: true, skipPermissions: false })
+  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', envFrom: '--env', dryRun: true, skipPermissions: false })
   const r = tsx(['scripts/deploy.ts', '--dry-run'], {})
   expect(r.status).toBe(1)
-  expect(r.stderr.trim().split('\n')).toEqual(['No CloudBase environment id: set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID) or run npm run deploy -- --env <env id>.'])
+  expect(r.stderr.trim().split('\n')).toEqual([NO_ENV])
 }, 120_000)
 
 test('the plan: build all, every function of cloudbaserc.json with its timers, every collection with indexes and rules, then the manual steps', () => {
@@ -57,7 +59,7 @@ test('the dry run prints the steps and changes nothing', () => {
   const r = tsx(['scripts/deploy.ts', '--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c', PAY_SUB_MCH_ID: '1900000109' })
   expect(r.status).toBe(0)
   const lines = r.stdout.trim().split('\n')
-  expect(lines[0]).toBe('Plan (dry run, nothing is changed) to prod-1a2b3c:')
+  expect(lines[0]).toBe('Plan (dry run, nothing is changed) to prod-1a2b3c (from the shell):')
   const steps = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c' }))
   for (const [i, s] of steps.entries()) expect(lines[i + 1]).toBe(`  ${i + 1}. ${describeStep(s)}`)
   // How each function's cloud-call permissions would be applied (no upload key in this shell).
@@ -96,7 +98,35 @@ test('configuration as the CloudBase CLI reads it: .env, then .env.local, then t
 test('the env id can come from .env alone (no shell variable, no flag)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
   writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
-  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', dryRun: true, skipPermissions: false })
+  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', envFrom: 'TCB_ENV_ID', dryRun: true, skipPermissions: false })
+})
+
+test('a real id is never refused for its name; --force takes one the format check doubts', () => {
+  expect(parseOptions(['--env', 'myshop-8gabc123', '--dry-run'], {}).envId).toBe('myshop-8gabc123')
+  expect(() => parseOptions(['--env', 'shop_a-8gabc123', '--dry-run'], {})).toThrow(/never has \(_\).*add --force/)
+  expect(parseOptions(['--env', 'shop_a-8gabc123', '--dry-run', '--force'], {}).envId).toBe('shop_a-8gabc123')
+})
+
+test('the id npm run configure wrote is used when the shell and .env name none, and the plan says where each came from', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
+  mkdirSync(join(dir, 'miniprogram', 'config'), { recursive: true })
+  writeFileSync(join(dir, 'miniprogram', 'config', 'env.local.ts'), "export const envId = 'shop-4d5e6f'\n")
+  let r = tsx(['scripts/deploy.ts', '--dry-run'], { KIT_ENV_DIR: dir })
+  expect(r.status).toBe(0)
+  expect(r.stdout.split('\n')[0]).toBe('Plan (dry run, nothing is changed) to shop-4d5e6f (from miniprogram/config/env.local.ts (npm run configure)):')
+  writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
+  r = tsx(['scripts/deploy.ts', '--dry-run'], { KIT_ENV_DIR: dir })
+  expect(r.stdout.split('\n')[0]).toBe('Plan (dry run, nothing is changed) to prod-1a2b3c (from .env):')
+  expect(r.stdout).toContain('Note: the app is configured for shop-4d5e6f (miniprogram/config/env.local.ts (npm run configure)), but prod-1a2b3c (from .env) is used here. Run npm run configure -- --env prod-1a2b3c to point the app at it too, or change .env.')
+}, 120_000)
+
+test('tcb\'s words: offline first, a refused key is not "not logged in"', () => {
+  const key = { TENCENTCLOUD_SECRETID: 'AKIDx', TENCENTCLOUD_SECRETKEY: 'y' }
+  expect(tcbProblem('Error: getaddrinfo ENOTFOUND tcb-api.tencentcloudapi.com\nNo valid identity information', key)).toMatch(/^CloudBase cannot be reached/)
+  expect(tcbProblem('[AuthFailure.SecretIdNotFound] The SecretId is not found', key)).toBe(KEY_REFUSED)
+  expect(tcbProblem('No valid identity information', key)).toBe(KEY_REFUSED)
+  expect(tcbProblem('No valid identity information', {})).toMatch(/^Not logged in to CloudBase/)
+  expect(tcbProblem('┌ env list ┐', key)).toBeUndefined()
 })
 
 test('envIdsIn finds the ids in tcb env list output', () => {

@@ -8,7 +8,7 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ShipError, shipFailure, shipOptions } from '../../scripts/preview'
+import { quietly, ShipError, shipFailure, shipFailureOf, shipOptions } from '../../scripts/preview'
 
 const ROOT = join(__dirname, '..', '..')
 const APPID = 'wx0123456789abcdef'
@@ -54,13 +54,26 @@ test.each([
   expect(shipFailure(e)).toBe(sentence)
 })
 
-test('preview without network: the network sentence, exit 1', () => {
+test('preview without network: one sentence (miniprogram-ci\'s raw getaddrinfo errors held back), the AppID\'s source said, exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ship-env-'))
+  writeFileSync(join(dir, '.env'), `MP_APPID=${APPID}\n`)
   const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/preview.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'ship-home-')), MP_APPID: APPID, MP_PRIVATE_KEY_PATH: pemKey(), NODE_OPTIONS: `--require ${join(__dirname, 'no-network.cjs')}` },
+    env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'ship-home-')), KIT_ENV_DIR: dir, MP_PRIVATE_KEY_PATH: pemKey(), NODE_OPTIONS: `--require ${join(__dirname, 'no-network.cjs')}` },
     encoding: 'utf8',
     timeout: 240_000,
   })
-  expect(r.stderr.trim().split('\n').at(-1)).toBe("WeChat's servers cannot be reached (servicewechat.com): check the network and run the command again.")
+  expect(r.stderr.trim().split('\n')).toEqual(["WeChat's servers cannot be reached (servicewechat.com): check the network and run the command again."])
+  expect(r.stdout.trim().split('\n')).toEqual([`Preview for AppID ${APPID} (from .env), upload key from the shell.`])
   expect(r.status).toBe(1)
 }, 240_000)
+
+test('quietly holds what the tool prints and hands it to the classification', async () => {
+  const noisy = async () => {
+    for (let i = 0; i < 3; i++) console.error('request failed: getaddrinfo ENOTFOUND servicewechat.com')
+    throw new Error('{"errCode":-1}')
+  }
+  const err = await quietly(noisy).catch((e: unknown) => e)
+  expect(shipFailureOf(err)).toBe("WeChat's servers cannot be reached (servicewechat.com): check the network and run the command again.")
+  await expect(quietly(async () => 7)).resolves.toBe(7)
+})

@@ -1,4 +1,7 @@
 import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import ts from 'typescript'
 import { configure, ConfigureError, describeConfig, parseEnvLocal, renderEnvLocal, USAGE } from '../../scripts/configure'
 import { cloudTarget } from '../../miniprogram/config/env'
@@ -54,7 +57,7 @@ test('--local writes the local-mode line (default URL or the one given) and keep
   expect(parseEnvLocal(file)).toEqual(off) // a commented-out line is not a value
 })
 
-test('no flag or --help prints the usage; an unknown flag is named', () => {
+test('--help prints the usage (configure() without flags is the command\'s status, below); an unknown flag is named', () => {
   expect(() => configure([], none)).toThrow(USAGE)
   expect(() => configure(['--envid', 'x'], none)).toThrow(/^Unknown option --envid\./)
 })
@@ -73,4 +76,51 @@ test('the command refuses a placeholder with one sentence and writes nothing', (
   }
   expect(err?.status).toBe(1)
   expect(err?.stderr.toString().trim().split('\n')).toHaveLength(1)
+})
+
+test('--force takes an id the format check doubts (written and believed by the app), never an empty one', () => {
+  expect(() => configure(['--env', 'shop_a-8gabc123'], none)).toThrow(/add --force/)
+  const forced = configure(['--env', 'shop_a-8gabc123', '--force'], none)
+  expect(forced).toEqual({ envId: 'shop_a-8gabc123', localCloud: '', envIdForced: true })
+  const file = renderEnvLocal(forced)
+  expect(parseEnvLocal(file)).toEqual(forced)
+  expect(load(file)).toEqual({ envId: 'shop_a-8gabc123', envIdForced: true })
+  expect(cloudTarget({ envId: 'shop_a-8gabc123', localCloud: '' }, 'develop')).toMatchObject({ kind: 'none' })
+  expect(cloudTarget({ envId: 'shop_a-8gabc123', localCloud: '', envIdForced: true }, 'develop')).toEqual({ kind: 'cloud', envId: 'shop_a-8gabc123' })
+  // A later well-formed id drops the mark.
+  expect(configure(['--env', 'prod-8gabc123'], forced)).toEqual({ envId: 'prod-8gabc123', localCloud: '' })
+  expect(() => configure(['--env', '', '--force'], none)).toThrow(/No CloudBase environment is configured/)
+  expect(() => configure(['--env', `a-${'b'.repeat(70)}`], none)).toThrow(/72 characters, longer than an environment id \(64 at most\)/)
+})
+
+describe('the command, in a folder of its own (KIT_ENV_DIR), never the user\'s files', () => {
+  const run = (dir: string, args: string[], shell: Record<string, string> = {}) =>
+    execFileSync(process.execPath, ['--import', 'tsx', 'scripts/configure.ts', ...args], { cwd: `${__dirname}/../..`, stdio: 'pipe', env: { PATH: process.env.PATH!, KIT_ENV_DIR: dir, ...shell } }).toString().trim().split('\n')
+
+  test('without flags it says what each command uses and from where (exit 0)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'configure-'))
+    mkdirSync(join(dir, 'miniprogram', 'config'), { recursive: true })
+    writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-8gabc123\nMP_APPID=wx0123456789abcdef\n')
+    const lines = run(dir, [], { MP_PRIVATE_KEY_PATH: '/keys/private.key' })
+    expect(lines.slice(0, 3)).toEqual([
+      'The app (miniprogram/config/env.local.ts): no env id.',
+      'deploy and preview: env id prod-8gabc123 (from .env); AppID wx0123456789abcdef (from .env); upload key /keys/private.key (from the shell).',
+      'Order: the shell, .env.local, .env, then what npm run configure wrote (and project.private.config.json for the AppID).',
+    ])
+  })
+
+  test('myshop-8gabc123 is accepted and written; a different TCB_ENV_ID in .env is pointed out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'configure-'))
+    mkdirSync(join(dir, 'miniprogram', 'config'), { recursive: true })
+    expect(run(dir, ['--env', 'myshop-8gabc123'])).toEqual(['wrote miniprogram/config/env.local.ts. The app now calls CloudBase environment myshop-8gabc123.'])
+    expect(parseEnvLocal(readFileSync(join(dir, 'miniprogram', 'config', 'env.local.ts'), 'utf8')).envId).toBe('myshop-8gabc123')
+    writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
+    expect(run(dir, ['--env', 'myshop-8gabc123'])[1]).toBe('Note: TCB_ENV_ID in .env is prod-1a2b3c; deploy and preview use it before what configure writes. Change it there too, or remove it.')
+  })
+})
+
+test.each([['scripts/configure.ts'], ['scripts/deploy.ts'], ['scripts/preview.ts'], ['scripts/start.ts']])('%s --help prints its usage and exits 0', (script) => {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script, '--help'], { cwd: `${__dirname}/../..`, stdio: 'pipe', env: { PATH: process.env.PATH!, KIT_ENV_DIR: mkdtempSync(join(tmpdir(), 'help-')) } }).toString()
+  expect(out.trim().split('\n').length).toBeGreaterThanOrEqual(3)
+  expect(out).toMatch(/^npm (run |start)/)
 })
