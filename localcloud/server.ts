@@ -29,6 +29,19 @@ import { CallFunctionError, CloudIdRef, type LocalCloud } from './index'
 import { explainErrcode } from './errcodes'
 import { localOpengid, localPhone, weRunDays } from './open-data'
 import { listVar } from '../server/input'
+import { SAMPLE_PARTNER, SAMPLE_PARTNER_OPENID, SAMPLE_PARTNER_SHARE_ID } from '../miniprogram/config/partners'
+import { ROUTABLE_PAGES } from '../miniprogram/lib/partner'
+
+/**
+ * The sample partner of local mode owns its share id, so an entry from it (DevTools' compile mode
+ * 「合作小程序进入（示例）」, or the console) is attributed. Recorded through the share function, as
+ * the partner's user would; nothing when it is there already. npm start calls it once listening,
+ * and again after a reset.
+ */
+export async function ensureSamplePartner(cloud: LocalCloud): Promise<void> {
+  if (cloud.db.dump('shares').some((s) => s._id === SAMPLE_PARTNER_SHARE_ID)) return
+  await cloud.callFromClient('share', { action: 'recordIntent', shareId: SAMPLE_PARTNER_SHARE_ID, page: 'pages/index/index', via: 'button' }, { openid: SAMPLE_PARTNER_OPENID })
+}
 
 export interface ServerOptions {
   /** The signed-in user at start. */
@@ -177,7 +190,15 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     return rows
       .sort((a, b) => b.at - a.at)
       .slice(0, MAX_ROWS)
-      .map((r) => ({ ...(safe(r) as Record<string, unknown>), ...(r.ok ? {} : { explain: explainErrcode(r.errcode, r.api) ?? 'WeChat refused the call (see the errcode on the API\'s documentation page).' }) }))
+      .map((r) => ({
+        ...(safe(r) as Record<string, unknown>),
+        ...(r.ok
+          ? {}
+          : {
+              explain: explainErrcode(r.errcode, r.api) ?? 'WeChat refused the call (see the errcode on the API\'s documentation page).',
+              explainZh: explainErrcode(r.errcode, r.api, 'zh') ?? '微信拒绝了这次调用（错误码的含义见该接口的文档页）。',
+            }),
+      }))
   })
 
   /** Back to a fresh environment; the console asks the user first and sends { confirm: true }. */
@@ -187,6 +208,7 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     cloud.reset()
     users.clear()
     users.add(openid)
+    await ensureSamplePartner(cloud)
     return { reset: true, collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })) }
   })
 
@@ -260,6 +282,41 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
       return { settled: req.params.outRefundNo }
     } catch (e) {
       return reply.code(409).send({ error: e instanceof Error ? e.message : String(e) })
+    }
+  })
+
+  /** The sample partner and what its share brought in (the console's partner panel). */
+  // Read from the stored entries (the console refreshes every 3 s; a function call each time would fill the invocations).
+  const partnerState = () => {
+    const entries = cloud.db.dump('share_entries').filter((e) => e.shareId === SAMPLE_PARTNER_SHARE_ID)
+    return {
+      appId: SAMPLE_PARTNER.appId,
+      name: SAMPLE_PARTNER.name,
+      shareId: SAMPLE_PARTNER_SHARE_ID,
+      pages: ROUTABLE_PAGES,
+      entries: entries.length,
+      newUsers: entries.filter((e) => e.newUser === true).length,
+    }
+  }
+  app.get('/api/partner', async () => partnerState())
+
+  /**
+   * The current user opens the app from the sample partner (scene 1037, referrerInfo.extraData
+   * { sid, page }): what App.onShow does with it, here done for the console (share.recordEntry as
+   * the user), and what the app would show (the page asked for, "Back to 示例合作小程序").
+   */
+  app.post<{ Body: { page?: unknown } }>('/api/partner/enter', async (req, reply) => {
+    const page = req.body?.page ?? 'pages/index/index'
+    if (typeof page !== 'string' || !ROUTABLE_PAGES.includes(page)) return reply.code(400).send({ error: `page must be one of ${ROUTABLE_PAGES.join(', ')}` })
+    await ensureSamplePartner(cloud)
+    const who = callerOf(req)
+    const entry = await cloud.callFromClient('share', { action: 'recordEntry', shareId: SAMPLE_PARTNER_SHARE_ID, scene: 1037, page }, { openid: who })
+    return {
+      user: who,
+      entry: safe(entry.result),
+      opens: page,
+      referrerInfo: { appId: SAMPLE_PARTNER.appId, extraData: { sid: SAMPLE_PARTNER_SHARE_ID, page } },
+      partner: partnerState(),
     }
   })
 

@@ -6,11 +6,16 @@ import { installPrivacy } from './lib/privacy'
 import { session } from './lib/session'
 import { recordEntry, SINGLE_PAGE_SCENE } from './lib/share'
 import { partnerEntry, partnerReturn, setOpener, setRoute } from './lib/partner'
-import { PARTNERS } from './config/partners'
+import { PARTNERS, SAMPLE_PARTNER } from './config/partners'
 import type { LaunchOptions } from './lib/share'
 
 export interface AppGlobal {
   globalData: { envId: string; configError: string; singlePage: boolean }
+}
+
+/** The partners whose visitors we recognise: the configured ones, and in local mode the sample one. */
+function knownPartners(envId: string) {
+  return envId.startsWith('local:') ? [...PARTNERS, SAMPLE_PARTNER] : PARTNERS
 }
 
 App<AppGlobal>({
@@ -32,7 +37,7 @@ App<AppGlobal>({
       return
     }
     if (target.kind === 'local') {
-      // DevTools local mode: the npm start server instead of CloudBase (README, "DevTools local mode").
+      // DevTools local mode: the npm start server instead of CloudBase (docs/start.md, "开发者工具本地模式").
       console.warn(`Local mode: cloud calls go to ${target.url}`)
       useCloud(localCloud(target.url))
       this.globalData.envId = `local:${target.url}`
@@ -59,7 +64,7 @@ App<AppGlobal>({
    */
   onShow(options: LaunchOptions) {
     if (this.globalData.singlePage || !this.globalData.envId || !options) return
-    const partner = partnerEntry(options, PARTNERS, locale())
+    const partner = partnerEntry(options, knownPartners(this.globalData.envId), locale())
     // A new opener replaces the last; any other scene (back from the background) keeps it.
     if (partner) setOpener(partner)
     // A partner we opened sends the user back (1038) to a page of ours.

@@ -8,7 +8,7 @@
 import { watch } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCloud, parseLatency, type LatencyRange } from '../localcloud'
-import { createServer } from '../localcloud/server'
+import { createServer, ensureSamplePartner } from '../localcloud/server'
 import { buildFunction, functionNames, ROOT } from './build-functions'
 
 /** Values a local environment needs to work at once (the sandbox merchant, templates); real env vars win. */
@@ -94,6 +94,8 @@ async function main(): Promise<void> {
     process.exit(1)
   }
   const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`
+  // The sample partner of local mode owns its share id before DevTools' compile mode can use it.
+  await ensureSamplePartner(cloud)
   console.log(`local cloud and its console: ${url}  (functions: POST /api/functions/<name>; data in .localcloud/)`)
   if (port !== DEFAULT_PORT) console.log(`DevTools local mode on this port: npm run configure -- --local http://127.0.0.1:${port}`)
   if (latency) console.log(`database latency: ${latency.min}-${latency.max} ms per request (LOCALCLOUD_DB_LATENCY)`)

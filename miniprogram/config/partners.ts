@@ -23,3 +23,22 @@ export interface Partner {
 }
 
 export const PARTNERS: Partner[] = []
+
+/**
+ * The sample partner of local mode: known only to the develop version against npm start, never
+ * linked from the home page (its AppID is no real mini-program). DevTools' compile mode
+ * 「合作小程序进入（示例）」 (project.config.json, scene 1037) opens the app as if it had sent the
+ * user, with extraData { sid: SAMPLE_PARTNER_SHARE_ID, page }; the local cloud records that share
+ * id as the partner's, so the entry is attributed, and the console plays the same entry.
+ */
+export const SAMPLE_PARTNER: Partner = {
+  key: 'sample',
+  appId: 'wx0000000000001037',
+  path: '',
+  extraData: {},
+  envVersion: 'develop',
+  name: { zh_CN: '示例合作小程序', en: 'Sample partner' },
+}
+export const SAMPLE_PARTNER_SHARE_ID = 'kitpartner01'
+/** The sample partner's user in the local cloud, who owns its share id. */
+export const SAMPLE_PARTNER_OPENID = 'o-sample-partner'

@@ -19,7 +19,30 @@ export const ROUTABLE_PAGES: readonly string[] = ['pages/index/index', 'pages/pa
 
 export interface ReferrerInfo {
   appId?: string
-  extraData?: Record<string, unknown>
+  /** An object from a real partner; DevTools' compile mode hands it over as a JSON string. */
+  extraData?: Record<string, unknown> | string
+}
+
+/** Longer extraData than this is not read (a partner sends a few ids, not a document). */
+const EXTRA_DATA_MAX_CHARS = 1024
+
+/**
+ * extraData as an object. DevTools' compile mode (scene 1037) passes the JSON string typed into it
+ * (reported on the WeChat developer community, "开发者工具 referrerInfo.extraData 值类型与文档不一致"),
+ * where a phone passes the object; anything else is no data.
+ */
+export function extraDataOf(info: ReferrerInfo | undefined): Record<string, unknown> {
+  const raw = info?.extraData
+  if (typeof raw === 'string') {
+    if (raw.length > EXTRA_DATA_MAX_CHARS) return {}
+    try {
+      const parsed = JSON.parse(raw) as unknown
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {}
+    } catch {
+      return {}
+    }
+  }
+  return raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}
 }
 
 export interface PartnerEntry {
@@ -34,7 +57,7 @@ export interface PartnerEntry {
 export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined, partners: readonly Partner[], locale: Locale): PartnerEntry | null {
   const appId = o?.referrerInfo?.appId
   if (o?.scene !== FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId)) return null
-  const extra = o.referrerInfo?.extraData ?? {}
+  const extra = extraDataOf(o.referrerInfo)
   const sid = typeof extra.sid === 'string' && /^[a-z0-9]{8,16}$/.test(extra.sid) ? extra.sid : null
   const page = typeof extra.page === 'string' && ROUTABLE_PAGES.includes(extra.page.replace(/^\//, '')) ? extra.page.replace(/^\//, '') : null
   const known = partners.find((p) => p.appId === appId)
@@ -48,7 +71,7 @@ export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } 
 export function partnerReturn(o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined): { appId: string; page: string | null } | null {
   const appId = o?.referrerInfo?.appId
   if (o?.scene !== BACK_FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId)) return null
-  const page = o.referrerInfo?.extraData?.page
+  const page = extraDataOf(o.referrerInfo).page
   return { appId, page: typeof page === 'string' && ROUTABLE_PAGES.includes(page.replace(/^\//, '')) ? page.replace(/^\//, '') : null }
 }
 

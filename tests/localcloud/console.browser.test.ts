@@ -47,72 +47,102 @@ async function serve() {
   return { cloud, base, call }
 }
 
-browserTest('open the console, pay a pending order: it becomes PAID and the paid message is in the outbox', async () => {
-  const { cloud, base, call } = await serve()
-  // The user signs in, accepts the paid template (requestSubscribeMessage → accept, forwarded by
-  // the local-mode client as DevTools would) and orders.
-  await call('user', { action: 'login' })
-  const answers = { [LOCAL_VARS.SUBSCRIBE_TMPL_PAID!]: 'accept' }
-  await fetch(`${base}/api/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ answers }) })
-  await call('pay', { action: 'recordSubscription', answers })
-  const created = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 2, requestId: 'browser-req-1' })
-  expect(created.result.ok).toBe(true)
-  const orderId = created.result.data.order.orderId as string
-
+browserTest('Chinese by default: order as the user from the console, pay it; the paid message is readable in the outbox at 1280 px; English by the switch', async () => {
+  const { cloud, base } = await serve()
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
   const problems: string[] = []
   page.on('pageerror', (e) => problems.push(e.message))
   await page.goto(base + '/')
+  expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN')
+  await expect(page.locator('h1').textContent()).resolves.toBe('本地云')
+  expect(await page.locator('#env').textContent()).toBe(cloud.env)
+  await expect(page.locator('#orders tr.empty').textContent()).resolves.toMatch(/^还没有订单/)
+
+  // The shop's buy tap, from the console: login, the subscription answers (forwarded and recorded), createOrder.
+  await page.locator('#order-product option[value="coffee"]').waitFor({ state: 'attached' })
+  await page.locator('#order-product').selectOption('coffee')
+  await page.locator('#order').click()
+  await page.waitForFunction(() => /^已下单/.test(document.querySelector('#order-result')?.textContent ?? ''), undefined, { timeout: 10_000 })
+  const orderId = /已下单 (\S+)：/.exec((await page.locator('#order-result').textContent())!)![1]!
   const row = page.locator(`#order-${orderId}`)
   await expect(row.locator('.status').textContent()).resolves.toBe('UNPAID')
-  expect(await page.locator('#env').textContent()).toBe(cloud.env)
+  await expect(row.locator('.word').textContent()).resolves.toBe('待支付')
   expect(await page.locator('.outbox-row[data-api="subscribeMessage.send"]').count()).toBe(0)
 
   await row.locator('button.pay').click()
   await page.waitForFunction((id) => document.querySelector(`#order-${id} .status`)?.textContent === 'PAID', orderId, { timeout: 10_000 })
-  await page.locator('.outbox-row[data-api="subscribeMessage.send"]').first().waitFor({ timeout: 10_000 })
-  const sent = await page.locator('.outbox-row[data-api="subscribeMessage.send"]').first().textContent()
-  expect(sent).toContain(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!)
-  expect(sent).toContain('o-browser-1')
-  // The page shows what the server holds, the paid message's fate included.
-  expect(cloud.db.dump('orders').find((o) => o._id === orderId)).toMatchObject({ status: 'PAID' })
+  const sent = page.locator('.outbox-row[data-api="subscribeMessage.send"]').first()
+  await sent.waitFor({ timeout: 10_000 })
+  // The message as its reader sees it: the values in words (the product's Chinese title), not JSON.
+  const message = sent.locator('.message')
+  await expect(message.textContent()).resolves.toContain('咖啡券')
+  await expect(message.textContent()).resolves.toContain(LOCAL_VARS.SUBSCRIBE_TMPL_PAID!)
+  const box = await message.evaluate((el) => ({ width: el.getBoundingClientRect().width, clipped: el.scrollWidth > el.clientWidth + 1, right: el.getBoundingClientRect().right }))
+  expect(box.width).toBeGreaterThan(400)
+  expect(box.clipped).toBe(false)
+  expect(box.right).toBeLessThanOrEqual(1280)
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280) // no sideways scroll
+  expect(await sent.locator('pre.full').isVisible()).toBe(false) // the JSON only on demand
+  await sent.locator('details summary').click()
+  await expect(sent.locator('pre.full').textContent()).resolves.toContain('"touser"')
   await page.waitForFunction((id) => document.querySelector(`#order-${id} .notices`)?.textContent?.includes('paid: SENT'), orderId, { timeout: 10_000 })
-  // A second order with no credit left: the console says NO_CREDIT and why, not silence.
-  const second = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'browser-req-2' })
-  await fetch(`${base}/api/pay/${second.result.data.order.orderId as string}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
-  await page.locator('#refresh').click()
-  const noCredit = page.locator(`#order-${second.result.data.order.orderId as string} .notices`)
-  await noCredit.filter({ hasText: 'NO_CREDIT' }).waitFor({ timeout: 10_000 })
-  expect(await noCredit.textContent()).toContain('no credit')
-  expect(await row.locator('button.pay').count()).toBe(0)
-  // The callback shows among the invocations.
-  // (It may finish after the refresh that showed PAID: the paid message is sent after the transition.)
-  await page.waitForFunction(() => document.querySelector('#invocations')?.textContent?.includes('payCallback'), undefined, { timeout: 10_000 })
-  await expect(page.locator('#invocations').textContent()).resolves.toContain('payCallback')
-  // Functions with their call counts; the invocations narrowed to one function.
-  await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('3') // recordSubscription, two createOrder
-  await page.locator('#fn-filter').selectOption('payCallback')
-  await page.waitForFunction(() => {
-    const rows = Array.from(document.querySelectorAll('#invocations tr'))
-    return rows.length > 0 && rows.every((r) => r.firstElementChild?.textContent === 'payCallback')
-  })
-  expect(problems).toEqual([])
-  await page.locator('#fn-filter').selectOption('')
-  await page.waitForFunction(() => Array.from(document.querySelectorAll('#invocations tr')).some((r) => r.firstElementChild?.textContent === 'pay'))
+  await expect(row.locator('.notices').textContent()).resolves.toContain('已发送')
+  expect(cloud.db.dump('orders').find((o) => o._id === orderId)).toMatchObject({ status: 'PAID' })
 
+  // Without accepting the templates: NO_CREDIT, said in words.
+  await page.locator('#order-accept').uncheck()
+  await page.locator('#order').click()
+  await page.waitForFunction((first) => { const t = document.querySelector('#order-result')?.textContent ?? ''; return /^已下单/.test(t) && !t.includes(first) }, orderId, { timeout: 10_000 })
+  const second = /已下单 (\S+)：/.exec((await page.locator('#order-result').textContent())!)![1]!
+  await page.locator(`#order-${second} button.pay`).click()
+  await page.waitForFunction((id) => document.querySelector(`#order-${id} .notices`)?.textContent?.includes('NO_CREDIT'), second, { timeout: 10_000 })
+  await expect(page.locator(`#order-${second} .notices`).textContent()).resolves.toContain('没有授权')
+  await page.locator('#fn-filter').selectOption('')
+  await page.waitForFunction(() => Array.from(document.querySelectorAll('#invocations tr')).some((r) => r.firstElementChild?.textContent === 'payCallback'), undefined, { timeout: 10_000 })
+  await expect(page.locator('.function-row[data-fn="pay"] .calls').textContent()).resolves.toBe('5') // listProducts, recordSubscription, createOrder; then listProducts, createOrder
   mkdirSync(join(ROOT, '.reports'), { recursive: true })
+  await sent.locator('details summary').click() // the JSON closed again, as a reader first sees it
+  await page.locator('#orders-panel').scrollIntoViewIfNeeded()
   await page.screenshot({ path: join(ROOT, '.reports', 'console.png'), fullPage: false })
   if (process.env.UPDATE_SCREENSHOT === '1') {
     mkdirSync(join(ROOT, 'docs'), { recursive: true })
     await page.screenshot({ path: join(ROOT, 'docs', 'console.png'), fullPage: false })
   }
+
+  // English by the switch, kept for the next visit.
+  await page.locator('#lang').click()
+  await page.waitForFunction(() => document.documentElement.lang === 'en')
+  await expect(page.locator('h1').textContent()).resolves.toBe('Local cloud')
+  await page.waitForFunction((id) => document.querySelector(`#order-${id} .notices`)?.textContent?.includes('no credit'), second, { timeout: 10_000 })
+  await expect(page.locator('.outbox-row[data-api="subscribeMessage.send"] td').nth(1).textContent()).resolves.toContain('subscribe message')
+  await page.reload()
+  await expect(page.locator('#refresh').textContent()).resolves.toBe('Refresh')
+  expect(problems).toEqual([])
+  await page.close()
+}, 60_000)
+
+browserTest('a partner\'s entry (scene 1037) played from the console: counted for the sample partner\'s share, the page it opens said', async () => {
+  const { cloud, base } = await serve()
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+  await page.goto(base + '/?lang=en')
+  await page.locator('#partner-page option[value="pages/pay/index"]').waitFor({ state: 'attached' })
+  await expect(page.locator('#partner-hint').textContent()).resolves.toContain('so far 0 people')
+  await page.locator('#partner-page').selectOption('pages/pay/index')
+  await page.locator('#partner-enter').click()
+  await page.waitForFunction(() => /entered from the sample partner/.test(document.querySelector('#partner-result')?.textContent ?? ''), undefined, { timeout: 10_000 })
+  await expect(page.locator('#partner-result').textContent()).resolves.toBe('o-browser-1 entered from the sample partner: counted for its share, a new user. The app opens pages/pay/index; the home page offers "Back to Sample partner".')
+  expect(cloud.db.dump('share_entries')).toEqual([expect.objectContaining({ shareId: 'kitpartner01', openid: 'o-browser-1', scene: 1037 })])
+  await page.waitForFunction(() => /so far 1 people/.test(document.querySelector('#partner-hint')?.textContent ?? ''), undefined, { timeout: 10_000 })
+  // Again: the same person is not counted twice.
+  await page.locator('#partner-enter').click()
+  await page.waitForFunction(() => /not counted again/.test(document.querySelector('#partner-result')?.textContent ?? ''), undefined, { timeout: 10_000 })
   await page.close()
 }, 60_000)
 
 browserTest('switch user and push a customer-service message from the console', async () => {
   const { base, cloud } = await serve()
   const page = await browser.newPage()
-  await page.goto(base + '/')
+  await page.goto(base + '/?lang=en')
   // The users the server knows are in a drop-down; "New user…" asks for an openid.
   await expect(page.locator('#user option').allTextContents()).resolves.toEqual(['o-browser-1', 'New user…'])
   page.once('dialog', (d) => void d.accept('o-browser-2'))
@@ -125,14 +155,20 @@ browserTest('switch user and push a customer-service message from the console', 
   // The auto-reply went to the switched user.
   const replies = cloud.openapi.calls.filter((c) => c.api === 'customerServiceMessage.send')
   expect(replies.map((c) => (c.params as { touser?: string }).touser)).toContain('o-browser-2')
+  // The panel shows the conversation: the user's message and what was replied.
+  await page.locator('#conversation tr.cs-message[data-dir="out"]').first().waitFor({ timeout: 10_000 })
+  await expect(page.locator('#conversation tr.cs-message[data-dir="in"]').first().textContent()).resolves.toContain('hello from the console')
+  const reply = (replies.at(-1)!.params as { text?: { content?: string } }).text?.content ?? ''
+  expect(reply.length).toBeGreaterThan(0)
+  await expect(page.locator('#conversation').textContent()).resolves.toContain(reply.slice(0, 12))
   await page.close()
 }, 60_000)
 
 browserTest('empty states say what to do; a refresh keeps the scroll position, open rows and the rows themselves', async () => {
   const { base, call } = await serve()
   const page = await browser.newPage({ viewport: { width: 1280, height: 700 } })
-  await page.goto(base + '/')
-  await expect(page.locator('#orders tr.empty').textContent()).resolves.toMatch(/^No orders yet\. Open the shop in DevTools local mode/)
+  await page.goto(base + '/?lang=en')
+  await expect(page.locator('#orders tr.empty').textContent()).resolves.toMatch(/^No orders yet\. Pick a product above and press Order as the user/)
   await expect(page.locator('#invocations tr.empty').textContent()).resolves.toMatch(/^No function calls yet/)
   await expect(page.locator('#outbox tr.empty').textContent()).resolves.toMatch(/^Nothing sent to WeChat yet/)
 
@@ -169,7 +205,7 @@ browserTest('an unexplained failure is explained; Reset local data asks first an
   const created = await call('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'browser-req-9' })
   await fetch(`${base}/api/pay/${created.result.data.order.orderId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
   const page = await browser.newPage()
-  await page.goto(base + '/')
+  await page.goto(base + '/?lang=en')
   const failed = page.locator('.outbox-row[data-api="subscribeMessage.send"]').first()
   await expect(failed.locator('.bad').textContent()).resolves.toContain('43101')
   await expect(failed.locator('.explain').textContent()).resolves.toMatch(/has not accepted this template, or used up the acceptance/)

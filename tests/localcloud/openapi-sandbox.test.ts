@@ -58,3 +58,10 @@ test('subscribeMessage.send: a page the app does not have is 41030; lang is one 
   for (const lang of ['zh_CN', 'en_US', 'zh_HK', 'zh_TW']) expect(await send({ lang })).toBe(0)
   expect(await send({ lang: 'en' })).toBe(47003)
 })
+
+test('every explained errcode is explained in Chinese too', () => {
+  for (const code of [-1, 40001, 40003, 40029, 40037, 40129, 41030, 43101, 45009, 45011, 45015, 45047, 47001, 47003, 61010, -604101]) {
+    expect(explainErrcode(code)).toBeTruthy()
+    expect(explainErrcode(code, '', 'zh')).toMatch(/[\u4e00-\u9fff]/)
+  }
+})
