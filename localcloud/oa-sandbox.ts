@@ -25,6 +25,9 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 
+/** The card states card/batchget filters by. */
+const STATUSES = new Set(['CARD_STATUS_NOT_VERIFY', 'CARD_STATUS_VERIFY_FAIL', 'CARD_STATUS_VERIFY_OK', 'CARD_STATUS_DELETE', 'CARD_STATUS_DISPATCH'])
+
 export interface SandboxCard {
   cardId: string
   title: string
@@ -151,9 +154,28 @@ export class OaSandbox {
         return this.get(body)
       case '/card/code/consume':
         return this.consume(body)
+      case '/card/batchget':
+        return this.batchget(body)
       default:
         return err(48001, `api unauthorized (the local sandbox does not serve ${path})`)
     }
+  }
+
+  /**
+   * card/batchget (Managing_Coupons_Vouchers_and_Cards, 批量查询卡券列表): POST `offset`, `count`
+   * (1-50), optional `status_list` of CARD_STATUS_NOT_VERIFY / VERIFY_FAIL / VERIFY_OK / DELETE /
+   * DISPATCH. Answers `card_id_list` (that page of the account's cards in those states) and
+   * `total_num` (all of them). A card not yet approved is NOT_VERIFY; an approved one VERIFY_OK.
+   */
+  private batchget(body: Answer | null): Answer {
+    const offset = body?.offset
+    const count = body?.count
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return err(40097, 'invalid args: offset')
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 50) return err(40097, 'invalid args: count must be 1-50')
+    const wanted = body?.status_list
+    if (wanted !== undefined && (!Array.isArray(wanted) || !wanted.every((x) => typeof x === 'string' && STATUSES.has(x)))) return err(40097, 'invalid args: status_list')
+    const all = [...this.cards.values()].filter((c) => !wanted || (wanted as string[]).includes(c.approved ? 'CARD_STATUS_VERIFY_OK' : 'CARD_STATUS_NOT_VERIFY'))
+    return { errcode: 0, errmsg: 'ok', card_id_list: all.slice(offset, offset + count).map((c) => c.cardId), total_num: all.length }
   }
 
   private token(q: URLSearchParams): Answer {

@@ -44,6 +44,35 @@ function findOverflows(): string[] {
       }
     }
   }
+  // A button says its label on one line: a label that wraps ("Contact / customer / service") needs
+  // shorter words or a layout that gives it room.
+  for (const button of Array.from(document.querySelectorAll<HTMLElement>('wx-button'))) {
+    const label = (button.textContent ?? '').trim()
+    if (!label) continue
+    // The lines of its text (not the boxes of elements inside it, such as an avatar's placeholder).
+    const tops = new Set<number>()
+    const texts = document.createTreeWalker(button, NodeFilter.SHOW_TEXT)
+    for (let n = texts.nextNode(); n; n = texts.nextNode()) {
+      const range = document.createRange()
+      range.selectNodeContents(n)
+      for (const r of Array.from(range.getClientRects())) if (r.width > 0) tops.add(Math.round(r.top))
+    }
+    if (tops.size > 1) problems.push(`button "${label.slice(0, 40)}" wraps to ${tops.size} lines`)
+  }
+  // A CJK paragraph does not leave one character alone on its last line.
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>('wx-text, wx-view'))) {
+    if (el.children.length) continue
+    const text = (el.textContent ?? '').trim()
+    if (text.length < 4 || !/[\u4e00-\u9fff]/.test(text)) continue
+    const range = document.createRange()
+    range.selectNodeContents(el)
+    const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0)
+    if (rects.length < 2) continue
+    const last = rects[rects.length - 1]!
+    const fontSize = parseFloat(getComputedStyle(el).fontSize) || 14
+    // One glyph, perhaps with a closing punctuation mark: at most ~1.6 em wide.
+    if (last.width <= fontSize * 1.6 && Math.round(last.top) !== Math.round(rects[0]!.top)) problems.push(`"${text.slice(0, 24)}" leaves "${text.slice(-2)}" alone on its last line`)
+  }
   // Nothing sits against the screen's edge: text outside any card still keeps a margin.
   const edge = 8 // px
   const all = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT)

@@ -15,6 +15,8 @@ export interface CardOffer {
   cardId: string
   title: string
   description: string
+  /** WeChat has not approved the card yet (card/batchget): it cannot be added, the page offers no Add. */
+  inReview: boolean
 }
 
 export interface MyCard {

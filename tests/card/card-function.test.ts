@@ -7,6 +7,7 @@ import { cardExt, cardSignature } from '../../server/card/sign'
 import { redact } from '../../server/http'
 import { oaOpenid } from '../../localcloud/oa-sandbox'
 import { underLatency } from '../setup/races'
+import { REVIEW_RECHECK_MS } from '../../cloudfunctions/card/src/index'
 
 const OA = { OA_APPID: 'wx0000000000oatest', OA_APPSECRET: 'test-secret-9f8e7d', CARD_OPERATOR_OPENIDS: 'o-staff-1, o-staff-2' }
 const ALICE: Caller = { openid: 'o-card-alice' }
@@ -189,4 +190,27 @@ describe('the official account\'s token is the stable token (getStableAccessToke
     expect(w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), { ...body, force_refresh: true })).toMatchObject({ errcode: 45011 })
     expect(w.cloud.oa.handle('/cgi-bin/stable_token', new URLSearchParams(), { ...body, secret: 'wrong' })).toMatchObject({ errcode: 40125 })
   })
+})
+
+test('review states: one card/batchget for the offers not known to be approved, stored; approved ones are not asked about again', async () => {
+  const w = world()
+  const ask = () => w.cloud.oa.calls.get('/card/batchget') ?? 0
+  const states = async () => ((await w.card('listCards', {}, ALICE)).data.cards as Array<{ cardKey: string; inReview: boolean }>).map((c) => [c.cardKey, c.inReview])
+  expect(await states()).toEqual(expect.arrayContaining([['coffee-coupon', false], ['pending-card', true]]))
+  expect(ask()).toBe(1)
+  await states()
+  expect(ask()).toBe(1) // within REVIEW_RECHECK_MS: what was stored stands
+  const pending = w.cloud.db.dump('cards').find((c) => c._id === 'pending-card')!
+  w.cloud.oa.cards.get(pending.cardId as string)!.approved = true
+  const start = Date.now()
+  const clock = jest.spyOn(Date, 'now').mockImplementation(() => start + REVIEW_RECHECK_MS + 1000)
+  try {
+    expect(await states()).toEqual(expect.arrayContaining([['pending-card', false]]))
+    expect(ask()).toBe(2)
+    clock.mockImplementation(() => start + 3 * REVIEW_RECHECK_MS)
+    await states()
+    expect(ask()).toBe(2) // every offer approved: nothing to ask
+  } finally {
+    clock.mockRestore()
+  }
 })

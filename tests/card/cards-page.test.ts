@@ -8,6 +8,7 @@
 import { markCloudReady } from '../../miniprogram/lib/call'
 import { resetLocale } from '../../miniprogram/lib/i18n'
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
+import { takeConsole } from '../setup/console'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
@@ -68,7 +69,9 @@ test('loading, then the offers and an empty list of mine; a failed load offers a
 test('add: signed, added by WeChat, recorded, shown as mine and openable; cancel and a card in review say so', async () => {
   const page = await open()
   expect(await addNotice(page, 'coffee-coupon', 'cancel')).toBe('Nothing was added.')
-  expect(await addNotice(page, 'pending-card')).toBe("This card is still in WeChat's review and cannot be added yet.")
+  // WeChat has not approved the pending card (card/batchget): no Add that could only fail.
+  expect(page.querySelector('#add-pending-card')).toBeFalsy()
+  expect(text(page, '#review-pending-card')).toBe('In review')
   const setData = jest.spyOn(page.instance, 'setData')
   page.querySelector('#add-coffee-coupon')!.dispatchEvent('tap')
   await settle(30)
@@ -142,7 +145,7 @@ test('in Chinese, every state and message: loading, error, cancel, in review, ad
   expect(text(failed, '#error')).toContain('重试')
   const page = await open()
   expect(await addNotice(page, 'coffee-coupon', 'cancel')).toBe('未添加卡券。')
-  expect(await addNotice(page, 'pending-card')).toBe('该卡券仍在微信审核中，暂时无法领取。')
+  expect(text(page, '#review-pending-card')).toBe('审核中')
   expect(await addNotice(page, 'coffee-coupon')).toMatch(/已放入微信卡包。$/)
   expect(text(page, '#mine-0')).toContain('已在卡包中')
   const code = page.data.mine[0].code
@@ -159,6 +162,17 @@ test('in Chinese, every state and message: loading, error, cancel, in review, ad
   staff.querySelector('#redeem')!.dispatchEvent('tap')
   await settle(30)
   expect(text(staff, '#notice')).toBe('该卡券已核销过。')
+})
+
+test('when WeChat cannot say which cards are approved, Add is offered; its 40078 is said and the card then shows as in review', async () => {
+  world.cloud.oa.answerNext('/card/batchget', { errcode: -1, errmsg: 'system error' })
+  world.cloud.db.seed('cards', world.cloud.db.dump('cards').map(({ review: _review, ...c }) => c))
+  const page = await open()
+  expect(takeConsole('error')).toEqual([expect.stringContaining('"where":"listCards.review","error":"WeChat errcode -1')])
+  expect(page.querySelector('#add-pending-card')).toBeTruthy()
+  expect(await addNotice(page, 'pending-card')).toBe("This card is still in WeChat's review and cannot be added yet.")
+  expect(page.querySelector('#add-pending-card')).toBeFalsy()
+  expect(text(page, '#review-pending-card')).toBe('In review')
 })
 
 test('wx.addCard\'s failures are read from their errMsg, the shape its document gives (addCard:fail (detail message))', async () => {

@@ -50,6 +50,20 @@ test('no stylesheet sets a colour of its own: colours come from WeUI variables',
   expect(offenders).toEqual([])
 })
 
+test('one corner radius for every surface (cards, cell groups, device rows): 16rpx, as WeUI\'s panels', () => {
+  const surfaces: string[] = []
+  for (const f of files(ROOT, '.wxss')) {
+    const css = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
+    for (const m of css.matchAll(/([^{}]+)\{([^}]*)\}/g)) {
+      const selector = m[1]!.trim()
+      const radius = /border-radius:\s*([^;]+)/.exec(m[2]!)?.[1]?.trim()
+      if (radius && /\.(card|cells|device|kit-state)\b/.test(selector) && !/avatar/.test(selector)) surfaces.push(`${selector}: ${radius}`)
+    }
+  }
+  expect(surfaces.length).toBeGreaterThanOrEqual(3)
+  expect(surfaces.filter((s) => !s.endsWith(': 16rpx'))).toEqual([])
+})
+
 test('loading, empty and error states are kit-state on every page; primary actions are WeChat buttons', () => {
   for (const f of files(join(ROOT, 'pages'), '.wxml')) {
     const wxml = readFileSync(f, 'utf8')

@@ -39,7 +39,7 @@ const CHINESE_NAME = '简体中文'
 /** The narrowest screen the overflow check lays pages out on (px). */
 const NARROW_PX = 320
 
-const world = createWorld(USERS.zh_CN, { vars: { ...PAY_VARS, WERUN_GOAL: '8000', PAY_REFUND_REQUIRES_SOTER: '0', OA_APPID: 'wx0000000000oagall', OA_APPSECRET: 'gallery-secret', CARD_OPERATOR_OPENIDS: 'o-gallery-en' } })
+const world = createWorld(USERS.zh_CN, { vars: { ...PAY_VARS, WERUN_GOAL: '8000', PAY_REFUND_REQUIRES_SOTER: '0', OA_APPID: 'wx0000000000oagall', OA_APPSECRET: 'gallery-secret', CARD_OPERATOR_OPENIDS: 'o-gallery-zh,o-gallery-en' } })
 world.cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
 quietFunctionLogs()
 beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {})) // functions log refusals as JSON lines
@@ -212,6 +212,23 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
+/**
+ * Words in Latin letters on a Chinese page that are not names or data: brand and protocol names
+ * (WeChat's own English product names included), ids that carry digits, the other user's name.
+ */
+const NAMES = new Set(['ELK', 'BLEDOM', 'BLEDOB', 'Triones', 'SOTER', 'Lin', 'English', 'ID', 'iOS', 'Android', 'dBm'])
+function englishWords(text: string): string[] {
+  return [...text.matchAll(/[A-Za-z][A-Za-z0-9_-]*/g)].map((m) => m[0]).filter((w) => !/\d/.test(w) && !w.split('-').every((p) => NAMES.has(p)))
+}
+const latinOnChinese: string[] = []
+/** The page's texts, one node at a time (textContent runs neighbours together: "ELK-BLEDOMELK-BLEDOM"). */
+function textNodes(root: Element): string {
+  const out: string[] = []
+  const walker = root.ownerDocument.createTreeWalker(root, 4 /* NodeFilter.SHOW_TEXT */)
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) out.push(n.textContent ?? '')
+  return out.join(' ')
+}
+
 async function settleThen(page: Rendered, rounds = 30): Promise<Rendered> {
   await settle(rounds)
   return page
@@ -244,6 +261,7 @@ test('every page reaches each of its main states in both languages through its o
       // none but the language switch's own name for Chinese and the other user's name on the rank.
       const text = (page.dom.textContent ?? '').replaceAll(CHINESE_NAME, '').replaceAll(USERS.zh_CN.nickname, '')
       expect([s.name, locale, HAN.test(text)]).toEqual([s.name, locale, locale === 'zh_CN'])
+      if (locale === 'zh_CN') latinOnChinese.push(...englishWords(textNodes(page.dom)).map((w) => `${s.name}: ${w}`))
       const file = `${s.name}-${locale}.html`
       writeFileSync(join(OUT, file), galleryHtml({ title: `${s.name} (${locale})`, lang: locale, body: pageMarkup(page), css: pageCss(s.path) }))
       rendered.push({ file, name: s.name, locale, state })
@@ -252,6 +270,8 @@ test('every page reaches each of its main states in both languages through its o
     }
   }
   writeFileSync(join(OUT, 'index.json'), JSON.stringify(rendered, null, 2))
+  // No English literal on a Chinese page.
+  expect(latinOnChinese).toEqual([])
   expect(rendered).toHaveLength(SCENARIOS.length * LOCALES.length)
   // The canvases were drawn and travel with the page: the WeRun chart.
   expect(rendered.filter((r) => r.name === 'werun-ready')).toHaveLength(2)
@@ -260,19 +280,24 @@ test('every page reaches each of its main states in both languages through its o
 const choice = findBrowser()
 const browserTest = choice.kind === 'none' && !process.env.CI ? test.skip : test
 
-function measure(dir: string): Array<{ file: string; problems: string[] }> {
-  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'gallery-browser.ts'), 'measure', dir, String(NARROW_PX)], { encoding: 'utf8', timeout: 120_000 })
+/** The width of the screenshots, where buttons and CJK lines are checked too (px). */
+const SHOT_PX = 375
+
+function measure(dir: string, width = NARROW_PX): Array<{ file: string; problems: string[] }> {
+  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'gallery-browser.ts'), 'measure', dir, String(width)], { encoding: 'utf8', timeout: 120_000 })
   expect([run.status, run.stderr.slice(0, 500)]).toEqual([0, ''])
   return (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { results: Array<{ file: string; problems: string[] }> }).results
 }
 
-browserTest(`no text reaches outside its card or touches the screen's edge at ${NARROW_PX} px, in either language`, () => {
+browserTest(`no text reaches outside its card or touches the screen's edge, no button label wraps, no CJK character sits alone on a line, at ${NARROW_PX} and ${SHOT_PX} px, in either language`, () => {
   if (choice.kind === 'none') throw new Error(`CI is set and ${choice.why}: ${ENABLE_HINT} (.ci/run installs Debian's chromium)`)
   expect(rendered.length).toBeGreaterThan(0)
-  const results = measure(OUT)
-  expect(results.map((r) => r.file).sort()).toEqual(rendered.map((r) => r.file).sort())
-  expect(results.filter((r) => r.problems.length)).toEqual([])
-}, 150_000)
+  for (const width of [NARROW_PX, SHOT_PX]) {
+    const results = measure(OUT, width)
+    expect(results.map((r) => r.file).sort()).toEqual(rendered.map((r) => r.file).sort())
+    expect([width, results.filter((r) => r.problems.length)]).toEqual([width, []])
+  }
+}, 200_000)
 
 browserTest('the check sees an overflow: a line that cannot wrap in a card, and a button against the edge', () => {
   if (choice.kind === 'none') throw new Error(`CI is set and ${choice.why}: ${ENABLE_HINT}`)
@@ -280,12 +305,15 @@ browserTest('the check sees an overflow: a line that cannot wrap in a card, and 
   try {
     writeFileSync(join(dir, 'shared.css'), sharedCss())
     const body = '<wx-view class="card"><wx-text style="white-space: nowrap">Supercalifragilistic and a sentence that does not wrap</wx-text></wx-view><wx-button data-wx-size="mini">Leave</wx-button>'
+      + '<wx-view class="card"><wx-button>Contact our customer service team about this order</wx-button><wx-view style="width: 70px; font-size: 14px">一二三四五六</wx-view></wx-view>'
     writeFileSync(join(dir, 'control.html'), galleryHtml({ title: 'control', lang: 'en', body, css: '' }))
     const [control] = measure(dir)
     expect(control!.problems).toEqual([
       expect.stringMatching(/^page is \d+px wide on a 320px screen$/),
       expect.stringMatching(/^card: content \d+px in \d+px$/),
       expect.stringMatching(/^"Supercalifragilistic and a sentence that" reaches \d+\.\.\d+ outside card/),
+      expect.stringMatching(/^button "Contact our customer service team about ?" wraps to [23] lines$/),
+      '"一二三四五六" leaves "五六" alone on its last line',
       expect.stringMatching(/^"Supercalifragilistic and a sentence that" is within 8px of the screen edge/),
       expect.stringMatching(/^"Leave" is within 8px of the screen edge \(0\.\.\d+\)$/),
     ])

@@ -7,12 +7,15 @@
  * (wx.navigateBackMiniProgram).
  */
 import { resetLocale } from '../../miniprogram/lib/i18n'
-import { FROM_MINIPROGRAM_SCENE, openedBy, partnerEntry, setOpener } from '../../miniprogram/lib/partner'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { extraDataOf, FROM_MINIPROGRAM_SCENE, openedBy, partnerEntry, partnerReturn, ROUTABLE_PAGES, setOpener, type ReferrerInfo } from '../../miniprogram/lib/partner'
 import { attrsOf, createWorld, launchApp, render, settle } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 const PARTNER = { key: 'coffee', appId: 'wx1234567890abcdef', path: 'pages/index/index?from=kit', extraData: { from: 'kit' }, envVersion: 'release', name: { zh_CN: '咖啡小程序', en: 'Coffee app' } }
-jest.mock('../../miniprogram/config/partners', () => ({ PARTNERS: [PARTNER] }))
+const { SAMPLE_PARTNER, SAMPLE_PARTNER_SHARE_ID } = jest.requireActual<typeof import('../../miniprogram/config/partners')>('../../miniprogram/config/partners')
+jest.mock('../../miniprogram/config/partners', () => ({ ...jest.requireActual('../../miniprogram/config/partners'), PARTNERS: [PARTNER] }))
 
 const SHARER = { openid: 'o-partner-sharer' }
 const VISITOR = { openid: 'o-partner-visitor' }
@@ -94,4 +97,22 @@ test('the way back stays after the app goes to the background and returns; a par
   home.querySelector('#back-to-opener')!.dispatchEvent('tap')
   await settle()
   expect(openedBy()).toBeNull()
+})
+
+test('DevTools\' compile mode hands extraData over as a JSON string: read the same; a broken or oversized string is no data', () => {
+  const asString = { scene: 1037, referrerInfo: { appId: PARTNER.appId, extraData: JSON.stringify({ sid: 'abc12345xyz', page: 'pages/pay/index' }) } }
+  expect(partnerEntry(asString, [PARTNER as never], 'en')).toEqual({ appId: PARTNER.appId, name: 'Coffee app', shareId: 'abc12345xyz', page: 'pages/pay/index' })
+  expect(extraDataOf({ extraData: '{not json' })).toEqual({})
+  expect(extraDataOf({ extraData: '[1,2]' })).toEqual({})
+  expect(extraDataOf({ extraData: JSON.stringify({ sid: 'x'.repeat(2000) }) })).toEqual({})
+  expect(partnerReturn({ scene: 1038, referrerInfo: { appId: PARTNER.appId, extraData: '{"page":"pages/cards/index"}' } })).toEqual({ appId: PARTNER.appId, page: 'pages/cards/index' })
+})
+
+test('the committed DevTools compile modes play the sample partner of local mode: scene 1037 with its share id and a page of ours, and the way back (1038)', () => {
+  const project = JSON.parse(readFileSync(join(__dirname, '..', '..', 'project.config.json'), 'utf8')) as { condition: { miniprogram: { list: Array<{ name: string; pathName: string; scene: number; referrerInfo: ReferrerInfo }> } } }
+  const [enter, back] = project.condition.miniprogram.list
+  expect(enter!.scene).toBe(FROM_MINIPROGRAM_SCENE)
+  expect(partnerEntry({ scene: enter!.scene, referrerInfo: enter!.referrerInfo }, [SAMPLE_PARTNER], 'zh_CN')).toEqual({ appId: SAMPLE_PARTNER.appId, name: '示例合作小程序', shareId: SAMPLE_PARTNER_SHARE_ID, page: 'pages/pay/index' })
+  expect(partnerReturn({ scene: back!.scene, referrerInfo: back!.referrerInfo })).toEqual({ appId: SAMPLE_PARTNER.appId, page: 'pages/cards/index' })
+  for (const c of [enter!, back!]) expect(ROUTABLE_PAGES).toContain(c.pathName)
 })

@@ -37,6 +37,8 @@ interface OfferDoc {
   bindOpenid?: boolean
   active: boolean
   sort: number
+  /** WeChat's review of the card, as card/batchget last said (server/card: reviewStates). */
+  review?: { approved: boolean; at: Date }
 }
 
 interface UserCardDoc {
@@ -82,6 +84,48 @@ function view(d: UserCardDoc, offer: OfferDoc | undefined, lang: Locale): MyCard
 /** The cards the mini-program offers (bind_openid cards are the official account's to give out). */
 async function offers(): Promise<OfferDoc[]> {
   return (await findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))).filter((o) => !o.bindOpenid)
+}
+
+/**
+ * How long "not approved yet" is believed before card/batchget is asked again. An approved card
+ * is not asked about again (review does not start over), so the usual listCards reads only.
+ */
+export const REVIEW_RECHECK_MS = 10 * 60_000
+/** card/batchget pages (its count is 1-50) and how many are read at most: 200 cards. */
+const BATCH_COUNT = 50
+const BATCH_PAGES = 4
+/** The states in which wx.addCard can add a card. */
+const APPROVED_STATES = ['CARD_STATUS_VERIFY_OK', 'CARD_STATUS_DISPATCH']
+const BATCH = v.object({ card_id_list: v.array(v.string()), total_num: v.pipe(v.number(), v.integer(), v.minValue(0)) })
+
+/**
+ * Which offers WeChat has not approved yet: their Add could only fail with 40078, so the page
+ * shows them as in review instead. Asked of card/batchget (approved states only) for the offers
+ * whose state is unknown or "not approved" and older than REVIEW_RECHECK_MS; stored on the offer.
+ * When WeChat cannot answer, what was stored stands (unknown = offered, as before).
+ */
+async function inReview(list: OfferDoc[]): Promise<Set<string>> {
+  const now = Date.now()
+  const stored = (o: OfferDoc) => o.review?.approved === false
+  const stale = list.filter((o) => !o.review?.approved && (!o.review || now - toMillis(o.review.at) > REVIEW_RECHECK_MS))
+  const cfg = stale.length ? oaConfig() : undefined
+  if (!cfg) return new Set(list.filter(stored).map((o) => o._id))
+  try {
+    const approved = new Set<string>()
+    for (let page = 0; page < BATCH_PAGES; page++) {
+      const a = await oaPost(cfg, '/card/batchget', { offset: page * BATCH_COUNT, count: BATCH_COUNT, status_list: APPROVED_STATES }, BATCH)
+      if (!a.ok) throw new WeChatApiError(a.errcode, `/card/batchget: ${a.errmsg}`)
+      a.data.card_id_list.forEach((id) => approved.add(id))
+      if ((page + 1) * BATCH_COUNT >= a.data.total_num) break
+    }
+    const at = new Date(now)
+    await Promise.all(stale.map((o) => db().collection(CARDS).doc(o._id).update({ data: { review: { approved: approved.has(o.cardId), at } } })))
+    return new Set(list.filter((o) => (stale.includes(o) ? !approved.has(o.cardId) : stored(o))).map((o) => o._id))
+  } catch (e) {
+    if (!(e instanceof WeChatApiError) && !(e instanceof HttpError)) throw e
+    console.error(JSON.stringify({ fn: 'card', where: 'listCards.review', error: e.message }))
+    return new Set(list.filter(stored).map((o) => o._id))
+  }
 }
 
 type CardCtx = Ctx<'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR' | string>
@@ -183,7 +227,8 @@ export const main = createRouter<CardContract>('card', {
     input: v.strictObject({}),
     async handle(_input, ctx) {
       const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
-      return { cards: list.map((o) => ({ cardKey: o._id, cardId: o.cardId, ...titled(o, lang) })), operator: operators().has(ctx.openid) }
+      const reviewing = await inReview(list)
+      return { cards: list.map((o) => ({ cardKey: o._id, cardId: o.cardId, ...titled(o, lang), inReview: reviewing.has(o._id) })), operator: operators().has(ctx.openid) }
     },
   },
 

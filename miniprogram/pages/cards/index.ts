@@ -75,7 +75,9 @@ Page<Data, Methods>({
     } catch (err) {
       const why = addFailure(err)
       const code = String((err as { errCode?: unknown })?.errCode ?? '')
-      this.setData({ busy: '', notice: why === 'CANCELLED' ? t.addCancelled : why === 'IN_REVIEW' ? t.cardInReview : fmt(t.addFailed, { code }), noticeType: why === 'CANCELLED' ? 'info' : 'error' })
+      // WeChat itself said the card is in review (40078): it offers no Add from now on.
+      const offers = why === 'IN_REVIEW' ? this.data.offers.map((o) => (o.cardKey === key ? { ...o, inReview: true } : o)) : this.data.offers
+      this.setData({ busy: '', offers, notice: why === 'CANCELLED' ? t.addCancelled : why === 'IN_REVIEW' ? t.cardInReview : fmt(t.addFailed, { code }), noticeType: why === 'CANCELLED' ? 'info' : 'error' })
       return
     }
     const recorded = await call('card', 'recordAdded', { cardList: added })

@@ -34,6 +34,8 @@ interface DeviceView {
   protocolLabel: string
   /** "<protocol> · <rssi> dBm". */
   signalText: string
+  /** The bars in words, for screen readers ("信号 3/4"). */
+  barsText: string
 }
 
 interface LightView extends LightState {
@@ -122,10 +124,12 @@ const lightView = (s: LightState): LightView => ({
   colorHex: hex(s.color),
   effectLabel: s.mode === 'EFFECT' && s.effect ? nameOf('effect', s.effect, texts()) : '',
 })
-const label = (protocolId: string) => protocolById(protocolId)?.label ?? texts().unknownLight
+/** A protocol's name in the user's language (`protocolELK_BLEDOM`), else its own label. */
+const label = (protocolId: string) => (texts() as Record<string, string>)[`protocol${protocolId}`] ?? protocolById(protocolId)?.label ?? texts().unknownLight
 const deviceView = (d: FoundDevice, t: PageTexts['light']): DeviceView => {
   const protocolLabel = label(d.protocolId)
-  return { ...d, bars: signalBars(d.rssi), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
+  const bars = signalBars(d.rssi)
+  return { ...d, bars, barsText: fmt(t.signalBars, { bars }), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
 }
 const lastView = (name: string, protocolLabel: string, t: PageTexts['light']) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
 const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: PageTexts['light']) => items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
@@ -335,8 +339,8 @@ Page<Data, Custom>({
           message: '',
           fix: 'NONE',
           attempt: 0,
-          device: { name: d.name, protocolLabel: protocol.label },
-          last: lastView(d.name, protocol.label, this.data.t),
+          device: { name: d.name, protocolLabel: label(protocol.id) },
+          last: lastView(d.name, label(protocol.id), this.data.t),
           effects: named(protocol.effects, 'effect', this.data.t),
           light: lightView(this.committed),
         })
