@@ -8,13 +8,14 @@
  */
 import { resetLocale } from '../../miniprogram/lib/i18n'
 import { readFileSync } from 'node:fs'
+import type * as PartnersModule from '../../miniprogram/config/partners'
 import { join } from 'node:path'
 import { extraDataOf, FROM_MINIPROGRAM_SCENE, openedBy, partnerEntry, partnerReturn, ROUTABLE_PAGES, setOpener, type ReferrerInfo } from '../../miniprogram/lib/partner'
 import { attrsOf, createWorld, launchApp, render, settle } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 const PARTNER = { key: 'coffee', appId: 'wx1234567890abcdef', path: 'pages/index/index?from=kit', extraData: { from: 'kit' }, envVersion: 'release', name: { zh_CN: '咖啡小程序', en: 'Coffee app' } }
-const { SAMPLE_PARTNER, SAMPLE_PARTNER_SHARE_ID } = jest.requireActual<typeof import('../../miniprogram/config/partners')>('../../miniprogram/config/partners')
+const { SAMPLE_PARTNER, SAMPLE_PARTNER_SHARE_ID } = jest.requireActual<typeof PartnersModule>('../../miniprogram/config/partners')
 jest.mock('../../miniprogram/config/partners', () => ({ ...jest.requireActual('../../miniprogram/config/partners'), PARTNERS: [PARTNER] }))
 
 const SHARER = { openid: 'o-partner-sharer' }
