@@ -33,7 +33,7 @@ export type TransportErrorCode =
   | 'TIMEOUT' // -504003 or the client timed out
   | 'FUNCTION_NOT_FOUND' // -501000 / not deployed in this environment
   | 'FUNCTION_FAILED' // the function threw or returned something that is not an envelope
-  | 'CLOUD_NOT_CONFIGURED' // no env id configured: see README "Configure"
+  | 'CLOUD_NOT_CONFIGURED' // no env id configured: see docs/start.md, "配置云环境"
   | 'LOCAL_CLOUD_DOWN' // DevTools local mode: the npm start server does not answer
 
 export interface ErrorBody<C extends string> {

@@ -9,7 +9,7 @@
  * the Bluetooth adapter, saveImageToPhotosAlbum); button open-types (chooseAvatar,
  * getPhoneNumber) ask through the listener by themselves.
  * Every such API must also be declared in the mini-program's 用户隐私保护指引 (mp admin → 设置 →
- * 服务内容声明), or it fails with errno 112 whatever the user answers (README lists them).
+ * 服务内容声明), or it fails with errno 112 whatever the user answers (docs/start.md lists them).
  */
 import { fmt, messages } from './i18n'
 

@@ -234,7 +234,7 @@ async function settleThen(page: Rendered, rounds = 30): Promise<Rendered> {
   return page
 }
 
-/** Every file written, with the state it shows, for the README grid and the checks below. */
+/** Every file written, with the state it shows, for the grid of docs/gallery.md and the checks below. */
 const rendered: Array<{ file: string; name: string; locale: GalleryLocale; state: string }> = []
 
 beforeAll(async () => {

@@ -4,7 +4,7 @@
  * (CHROMIUM_PATH, chromium or google-chrome on PATH, installed Chrome or Edge). With no browser
  * the tests are skipped outside CI (npm test's summary says so in one line) and fail in CI. Opens the console, pays a pending order with
  * the "User pays" button, and sees it become PAID and the paid message appear in the outbox.
- * The same run takes the README's screenshot (docs/console.png when UPDATE_SCREENSHOT=1,
+ * The same run takes the screenshot of the README and docs/start.md (docs/console.png when UPDATE_SCREENSHOT=1,
  * .reports/console.png always).
  */
 import { mkdirSync } from 'node:fs'

@@ -91,7 +91,7 @@ export interface WxFake {
   envVersion: 'develop' | 'trial' | 'release'
   /**
    * WeChat's language (wx.getAppBaseInfo().language: zh_CN, zh_HK, zh_TW, en, …). The page tests
-   * run in English ('en'), so their expectations read as the README; the i18n tests switch it.
+   * run in English ('en'), so their expectations read as the English guides; the i18n tests switch it.
    */
   language: string
   /** The last wx.setNavigationBarTitle. */

@@ -132,7 +132,7 @@ type CardCtx = Ctx<'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR' | string>
 
 function requireOa(ctx: CardCtx): OaConfig {
   const cfg = oaConfig()
-  if (!cfg) return ctx.fail('CARDS_NOT_CONFIGURED', 'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (README, "Cards").')
+  if (!cfg) return ctx.fail('CARDS_NOT_CONFIGURED', 'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (docs/deploy.md, "卡券").')
   return cfg
 }
 
@@ -239,7 +239,7 @@ export const main = createRouter<CardContract>('card', {
       if (!offer || !offer.active) return ctx.fail('CARD_NOT_FOUND', `No card ${cardKey} is offered.`)
       // A bind_openid cardExt must name the user's openid UNDER THE OFFICIAL ACCOUNT, which the
       // mini-program does not have (its own openid gives 40080): such cards are given out by the
-      // official account itself, not offered here (README, "Cards").
+      // official account itself, not offered here (docs/deploy.md, "卡券").
       if (offer.bindOpenid) return ctx.fail('CARD_NOT_FOUND', `${cardKey} is a bind_openid card: the official account gives it out, the mini-program cannot.`)
       const cfg = requireOa(ctx)
       let apiTicket: string
