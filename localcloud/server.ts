@@ -34,13 +34,13 @@ import { ROUTABLE_PAGES } from '../miniprogram/lib/partner'
 
 /**
  * The sample partner of local mode owns its share id, so an entry from it (DevTools' compile mode
- * 「合作小程序进入（示例）」, or the console) is attributed. Recorded through the share function, as
- * the partner's user would; nothing when it is there already. npm start calls it once listening,
- * and again after a reset.
+ * 「合作小程序进入（示例）」, or the console) is attributed. Written as seed data is (the document
+ * share.recordIntent writes for the partner's user), so it adds no invocation; nothing when it is
+ * there already. npm start calls it once listening, and again after a reset.
  */
 export async function ensureSamplePartner(cloud: LocalCloud): Promise<void> {
   if (cloud.db.dump('shares').some((s) => s._id === SAMPLE_PARTNER_SHARE_ID)) return
-  await cloud.callFromClient('share', { action: 'recordIntent', shareId: SAMPLE_PARTNER_SHARE_ID, page: 'pages/index/index', via: 'button' }, { openid: SAMPLE_PARTNER_OPENID })
+  cloud.db.seed('shares', [{ _id: SAMPLE_PARTNER_SHARE_ID, _openid: SAMPLE_PARTNER_OPENID, page: 'pages/index/index', via: 'button', createdAt: new Date(cloud.now()) }])
 }
 
 export interface ServerOptions {

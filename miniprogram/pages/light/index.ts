@@ -36,6 +36,8 @@ interface DeviceView {
   signalText: string
   /** The bars in words, for screen readers ("信号 3/4"). */
   barsText: string
+  /** 'on' for each of the four bars the strength reaches, '' for the others. */
+  barClasses: string[]
 }
 
 interface LightView extends LightState {
@@ -124,12 +126,14 @@ const lightView = (s: LightState): LightView => ({
   colorHex: hex(s.color),
   effectLabel: s.mode === 'EFFECT' && s.effect ? nameOf('effect', s.effect, texts()) : '',
 })
+/** The four signal bars, weakest first; a device lights those its strength reaches. */
+const SIGNAL_BARS = [1, 2, 3, 4]
 /** A protocol's name in the user's language (`protocolELK_BLEDOM`), else its own label. */
 const label = (protocolId: string) => (texts() as Record<string, string>)[`protocol${protocolId}`] ?? protocolById(protocolId)?.label ?? texts().unknownLight
 const deviceView = (d: FoundDevice, t: PageTexts['light']): DeviceView => {
   const protocolLabel = label(d.protocolId)
   const bars = signalBars(d.rssi)
-  return { ...d, bars, barsText: fmt(t.signalBars, { bars }), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
+  return { ...d, bars, barClasses: SIGNAL_BARS.map((b) => (bars >= b ? 'on' : '')), barsText: fmt(t.signalBars, { bars }), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
 }
 const lastView = (name: string, protocolLabel: string, t: PageTexts['light']) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
 const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: PageTexts['light']) => items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
