@@ -70,6 +70,21 @@ export function pageTexts<K extends keyof PageTexts>(page: K, titleKey: TextKey<
   return t
 }
 
+/**
+ * A subpackage's texts (its `texts.ts`, which ships in the subpackage, not the main package) in
+ * the user's language.
+ */
+export function textsOf<T>(table: Record<Locale, T>): T {
+  return table[locale()]
+}
+
+/** A subpackage page's texts, with the navigation bar titled from them (as pageTexts). */
+export function subpageTexts<T>(table: Record<Locale, T>, titleKey: keyof T): T {
+  const t = table[locale()]
+  void wx.setNavigationBarTitle({ title: String(t[titleKey]) })
+  return t
+}
+
 /** The sentence for an error, in the user's language; the server's message only for an unknown code. */
 export function errorText(error: { code: string; message?: string }): string {
   const known = (messages().errors as Record<string, string>)[error.code]

@@ -269,8 +269,21 @@ export async function listConversations(limit: number): Promise<ConversationDoc[
 
 // ---- rules and media ----
 
+/** The most documents one get() answers (the SDK's clamp): a page of rules. */
+export const RULES_PAGE = 1000
+
+/**
+ * Every active rule, by priority: read in pages of RULES_PAGE, so the 1001st rule answers too (one
+ * round trip for any account with up to a thousand rules). `_id` orders rules of equal priority,
+ * so the pages neither skip nor repeat one.
+ */
 export async function loadRules(): Promise<AutoReplyRule[]> {
-  return findDocs<AutoReplyRule>(db().collection(RULES).where({ active: true }).orderBy('priority', 'asc').limit(100))
+  const all: AutoReplyRule[] = []
+  for (;;) {
+    const page = await findDocs<AutoReplyRule>(db().collection(RULES).where({ active: true }).orderBy('priority', 'asc').orderBy('_id', 'asc').skip(all.length).limit(RULES_PAGE))
+    all.push(...page)
+    if (page.length < RULES_PAGE) return all
+  }
 }
 
 export interface MediaDoc {

@@ -3,6 +3,7 @@
  * simulator (5 s wait scaled down, 3 re-deliveries) and the openapi sandbox's customer-service
  * rules (reply windows, quotas, temp media, typing).
  */
+import { RULES_PAGE } from '../../server/customerService/store'
 import { ALICE, BOB, csWorld, quietLogs } from './helpers'
 import { underLatency } from '../setup/races'
 
@@ -41,6 +42,15 @@ describe('each message type, answered by the rules', () => {
     w.addRule({ _id: 'docs', priority: 1, match: { kind: 'regex', pattern: '^how (do|can) i\\b', flags: 'i' }, replies: [{ type: 'link', title: 'Help', description: 'Answers', url: 'https://example.com/h', thumbUrl: 'https://example.com/h.png' }] })
     await w.push.user(w.push.text(ALICE, 'How do I pay?'))
     expect(w.sent(ALICE)[0]!.params).toEqual({ touser: ALICE, msgtype: 'link', link: { title: 'Help', description: 'Answers', url: 'https://example.com/h', thumb_url: 'https://example.com/h.png' } })
+  })
+
+  test('rules are read in pages: the 1,001st rule answers too, in priority order', async () => {
+    const w = csWorld()
+    // 1,000 rules that match nothing, then one that matches, all ahead of the seed's priorities.
+    w.cloud.db.seed('cs_rules', Array.from({ length: RULES_PAGE }, (_v, i) => ({ _id: `filler-${String(i).padStart(4, '0')}`, active: true, priority: -2, match: { kind: 'keyword', words: [`zz-never-${i}`] }, replies: [{ type: 'text', content: 'never' }] })))
+    w.addRule({ _id: 'late', priority: -1, match: { kind: 'keyword', words: ['opening hours'] }, replies: [{ type: 'text', content: 'the 1001st rule' }] })
+    await w.push.user(w.push.text(ALICE, 'opening hours?'))
+    expect(w.texts(ALICE)).toEqual(['the 1001st rule'])
   })
 
   test('image replies: uploaded once as temp media, the id reused, uploaded again when it expires', async () => {

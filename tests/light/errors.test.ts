@@ -1,14 +1,14 @@
 /** Bluetooth errCodes and the system checks before scanning (pure). */
 import { BLE_ERRORS, bleProblem, checkSystem, type SystemFacts } from '../../miniprogram/pages/light/ble/errors'
-import { LOCALES } from '../../miniprogram/lib/i18n'
+import { TEXTS } from '../../miniprogram/pages/light/texts'
 
-const en = LOCALES.en.pages.light
+const en = TEXTS.en
 
-test.each(Object.entries(LOCALES))('every errCode of the reference (10000-10013, -1) has its own message and a next step (%s)', (_name, locale) => {
+test.each(Object.entries(TEXTS))('every errCode of the reference (10000-10013, -1) has its own message and a next step (%s)', (_name, locale) => {
   const codes = [-1, ...Array.from({ length: 14 }, (_, i) => 10000 + i)]
   const messages = new Set<string>()
   for (const code of codes) {
-    const p = bleProblem({ errCode: code, errMsg: `x:fail ${code}` }, locale.pages.light)
+    const p = bleProblem({ errCode: code, errMsg: `x:fail ${code}` }, locale)
     expect(p.errCode).toBe(code)
     expect(p.message.length).toBeGreaterThan(5)
     expect(p.message).not.toMatch(/error \d+|错误 \d+/i)

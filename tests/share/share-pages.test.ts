@@ -6,7 +6,7 @@
  * Moments' single-page mode shows a prompt instead of signing in; the share page counts.
  */
 import { fitTitle, posterLayout } from '../../miniprogram/pages/share/poster'
-import { LOCALES } from '../../miniprogram/lib/i18n'
+import { TEXTS } from '../../miniprogram/pages/share/texts'
 import { canvases } from '../setup/canvas-fake'
 import { createWorld, launchApp, render, settle, type Rendered } from '../setup/miniprogram'
 
@@ -117,7 +117,7 @@ describe('the share poster', () => {
     expect(String(code!.params.scene)).toMatch(/^s=[a-z0-9]{12}$/)
     const canvas = canvases.at(-1)!
     expect([canvas.width, canvas.height]).toEqual([600, 840]) // 300 × 420 at pixel ratio 2
-    const layout = posterLayout(LOCALES.en.pages.share.posterTitle, LOCALES.en.pages.share.posterHint)
+    const layout = posterLayout(TEXTS.en.posterTitle, TEXTS.en.posterHint)
     expect(canvas.ctx.calls('fillText').map((c) => c[0])).toEqual([layout.title.text, layout.hint.text])
     expect(canvas.ctx.calls('drawImage')[0]!.slice(1)).toEqual([layout.code.x, layout.code.y, layout.code.size, layout.code.size])
 
@@ -136,7 +136,7 @@ describe('the share poster', () => {
     expect(fitTitle('a'.repeat(30))).toBe(`${'a'.repeat(24)}…`)
     expect(fitTitle('微信云开发小程序模板工具箱登录支付分享')).toHaveLength(15)
     // The poster titles of both languages fit the line whole.
-    for (const { pages } of Object.values(LOCALES)) expect(fitTitle(pages.share.posterTitle)).toBe(pages.share.posterTitle)
+    for (const t of Object.values(TEXTS)) expect(fitTitle(t.posterTitle)).toBe(t.posterTitle)
     world.cloud.openapi.failNext('wxacode.getUnlimited', 45009)
     const page = render('pages/share/index')
     page.instance.setData({ poster: 'IDLE' })

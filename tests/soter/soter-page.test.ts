@@ -7,7 +7,7 @@
  */
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { markCloudReady } from '../../miniprogram/lib/call'
-import { LOCALES } from '../../miniprogram/lib/i18n'
+import { TEXTS } from '../../miniprogram/pages/soter/texts'
 import { SOTER_ERRORS, availableModes, purposeOf, soterFailure } from '../../miniprogram/pages/soter/logic'
 import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED, quietFunctionLogs } from '../pay/helpers'
 
@@ -157,7 +157,7 @@ test('refund with SOTER: the order page asks, the SOTER page confirms, the proof
 test('logic: purposes, modes and unknown codes', () => {
   expect(purposeOf('CONFIRM_REFUND')).toBe('CONFIRM_REFUND')
   expect(purposeOf('DROP TABLE')).toBe('CONFIRM_IDENTITY')
-  const t = LOCALES.en.pages.soter
+  const t = TEXTS.en
   expect(availableModes(['speech', 'facial', 'fingerPrint'], { facial: true }, t)).toEqual([
     { mode: 'fingerPrint', label: 'Fingerprint', enrolled: false },
     { mode: 'facial', label: 'Face', enrolled: true },
@@ -167,12 +167,12 @@ test('logic: purposes, modes and unknown codes', () => {
   expect(soterFailure({ errMsg: 'startSoterAuthentication:fail cancel' }, t).fallback).toBe('RETRY')
   expect(soterFailure({ errCode: 1, errMsg: 'startSoterAuthentication:fail user cancel' }, t).fallback).toBe('STAY')
   // Every documented code has a sentence in both languages (only the cancel is silent).
-  for (const locale of Object.values(LOCALES)) {
+  for (const locale of Object.values(TEXTS)) {
     for (const code of Object.keys(SOTER_ERRORS)) {
-      const { message } = soterFailure({ errCode: Number(code) }, locale.pages.soter)
+      const { message } = soterFailure({ errCode: Number(code) }, locale)
       if (code === '90008') expect(message).toBe('')
       else expect(message.length).toBeGreaterThan(4)
     }
   }
-  expect(soterFailure({ errCode: 90010 }, LOCALES.zh_CN.pages.soter).message).toContain('锁定')
+  expect(soterFailure({ errCode: 90010 }, TEXTS.zh_CN).message).toContain('锁定')
 })

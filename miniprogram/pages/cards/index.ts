@@ -3,16 +3,16 @@
  * function signs), my cards with "Open" (wx.openCard), and for staff a scan-to-redeem
  * (wx.scanCode → card.redeem). One setData per action.
  */
-import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, subpageTexts, textsOf } from '../../lib/i18n'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
 import { addFailure, myCardRow, offerRow } from './logic'
 import type { MyCardRow, OfferRow } from './logic'
+import { TEXTS, type Texts } from './texts'
 
 interface Data {
-  t: PageTexts['cards']
+  t: Texts
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   offers: OfferRow[]
@@ -35,10 +35,10 @@ interface Methods {
 }
 
 Page<Data, Methods>({
-  data: { t: messages().pages.cards, state: 'LOADING', error: '', offers: [], mine: [], operator: false, busy: '', notice: '', noticeType: 'info' },
+  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', offers: [], mine: [], operator: false, busy: '', notice: '', noticeType: 'info' },
 
   onLoad() {
-    this.setData({ t: pageTexts('cards', 'navTitle') })
+    this.setData({ t: subpageTexts(TEXTS, 'navTitle') })
     void this.load()
   },
 

@@ -7,8 +7,7 @@
  * adapter. Connection logic: ble/link.ts; bytes: protocol/.
  */
 import { ensurePrivacy, privacyMessage } from '../../lib/privacy'
-import { fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { fmt, subpageTexts, textsOf } from '../../lib/i18n'
 import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
 import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
 import { bleProblem, checkSystem } from './ble/errors'
@@ -19,6 +18,7 @@ import { parseRemembered, STORAGE_KEY } from './ble/remember'
 import type { Remembered } from './ble/remember'
 import { FrameBatcher, LatestWins, SCAN_INTERVAL_MS, Sampler, listPatch } from './ble/schedule'
 import { shareCard } from '../../lib/share'
+import { TEXTS, type Texts } from './texts'
 
 export type LightPageState = 'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
 
@@ -48,7 +48,7 @@ interface LightView extends LightState {
 
 interface Data {
   /** The page's texts in the user's language. */
-  t: PageTexts['light']
+  t: Texts
   state: LightPageState
   message: string
   fix: BleFix
@@ -117,9 +117,9 @@ const SWATCHES: Rgb[] = [
   { r: 255, g: 255, b: 255 },
 ]
 
-const texts = () => messages().pages.light
+const texts = () => textsOf(TEXTS)
 /** Effects and presets are named in the texts by their id (`effectFADE_7`, `presetWARM`); an unknown id shows as itself. */
-const nameOf = (prefix: 'effect' | 'preset', id: string, t: PageTexts['light']) => (t as Record<string, string>)[prefix + id] ?? id
+const nameOf = (prefix: 'effect' | 'preset', id: string, t: Texts) => (t as Record<string, string>)[prefix + id] ?? id
 const lightView = (s: LightState): LightView => ({
   ...s,
   color: { ...s.color },
@@ -130,14 +130,14 @@ const lightView = (s: LightState): LightView => ({
 const SIGNAL_BARS = [1, 2, 3, 4]
 /** A protocol's name in the user's language (`protocolELK_BLEDOM`), else its own label. */
 const label = (protocolId: string) => (texts() as Record<string, string>)[`protocol${protocolId}`] ?? protocolById(protocolId)?.label ?? texts().unknownLight
-const deviceView = (d: FoundDevice, t: PageTexts['light']): DeviceView => {
+const deviceView = (d: FoundDevice, t: Texts): DeviceView => {
   const protocolLabel = label(d.protocolId)
   const bars = signalBars(d.rssi)
   return { ...d, bars, barClasses: SIGNAL_BARS.map((b) => (bars >= b ? 'on' : '')), barsText: fmt(t.signalBars, { bars }), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
 }
-const lastView = (name: string, protocolLabel: string, t: PageTexts['light']) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
-const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: PageTexts['light']) => items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
-const swatchViews = (t: PageTexts['light']) => SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
+const lastView = (name: string, protocolLabel: string, t: Texts) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
+const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: Texts) => items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
+const swatchViews = (t: Texts) => SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
 /** Errors after which a remembered device is looked for by scanning instead. */
 const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])
 
@@ -170,7 +170,7 @@ Page<Data, Custom>({
   autoConnectId: '',
 
   onLoad() {
-    const t = pageTexts('light', 'navTitle')
+    const t = subpageTexts(TEXTS, 'navTitle')
     this.setData({ t, presets: named(PRESETS, 'preset', t), swatches: swatchViews(t) })
     this.batch = new FrameBatcher((patch) => this.setData(patch))
     this.scan = new Sampler((list) => this.showDevices(list), SCAN_INTERVAL_MS)

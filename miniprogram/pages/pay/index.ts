@@ -4,14 +4,14 @@
  * WeChat's payment sheet, and then CONFIRMS with the server: the sheet's success proves
  * nothing, getOrder asks WeChat Pay when the callback has not arrived yet.
  */
-import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, subpageTexts, textsOf } from '../../lib/i18n'
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, paymentFailureText, subscribeAnswers, subscribeIds } from './logic'
 import type { BuyState } from './logic'
 import { cloud } from '../../lib/cloud'
+import { TEXTS, type Texts } from './texts'
 
 /** SINGLE_PAGE: opened from Moments (scene 1154), where nothing can be bought. */
 type PageState = 'LOADING' | 'READY' | 'ERROR' | 'SINGLE_PAGE'
@@ -24,7 +24,7 @@ interface ProductRow extends Product {
 
 interface Data {
   /** The shop's texts in the user's language. */
-  t: PageTexts['pay']
+  t: Texts
   state: PageState
   error: string
   products: ProductRow[]
@@ -49,16 +49,16 @@ interface Methods {
   confirm(orderId: string): Promise<void>
 }
 
-const withDisplay = (o: OrderView, t: PageTexts['pay']) => ({ ...o, total: formatFen(o.totalFen), payableText: fmt(t.payableUntil, { time: formatTime(o.expiresAt) }) })
+const withDisplay = (o: OrderView, t: Texts) => ({ ...o, total: formatFen(o.totalFen), payableText: fmt(t.payableUntil, { time: formatTime(o.expiresAt) }) })
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 Page<Data, Methods>({
-  data: { t: messages().pages.pay, state: 'LOADING', error: '', products: [], buy: 'IDLE', buyingId: '', notice: '', order: null },
+  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', products: [], buy: 'IDLE', buyingId: '', notice: '', order: null },
   templates: null,
   pending: null,
 
   onLoad() {
-    const t = pageTexts('pay', 'shopNavTitle')
+    const t = subpageTexts(TEXTS, 'shopNavTitle')
     if (inSinglePageMode()) {
       this.setData({ t, state: 'SINGLE_PAGE' })
       return

@@ -2,12 +2,12 @@
  * Step rank: opt in or out, today or the last 7 days, everyone or one of the user's WeChat
  * groups (typings/rank.ts). One setData per tap.
  */
-import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, subpageTexts, textsOf } from '../../lib/i18n'
 import type { RankPeriod, RankRow } from '../../../typings/rank'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
+import { TEXTS, type Texts } from './texts'
 
 /** A board row as shown: a unique key (tied users share a rank) and the avatar's URL. */
 export interface RowView extends RankRow {
@@ -27,7 +27,7 @@ interface GroupView {
 
 interface Data {
   /** The page's texts in the user's language. */
-  t: PageTexts['rank']
+  t: Texts
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   optedIn: boolean
@@ -65,10 +65,10 @@ async function avatarUrls(fileIds: string[]): Promise<Map<string, string>> {
 }
 
 Page<Data, Methods>({
-  data: { t: messages().pages.rank, state: 'LOADING', error: '', optedIn: false, busy: false, period: 'today', scope: '', groups: [], rows: [], me: null, meShown: false },
+  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', optedIn: false, busy: false, period: 'today', scope: '', groups: [], rows: [], me: null, meShown: false },
 
   onLoad() {
-    const t = pageTexts('rank', 'navTitle')
+    const t = subpageTexts(TEXTS, 'navTitle')
     this.setData({ t })
     void this.start()
   },

@@ -1,6 +1,6 @@
 /** My shares: what I offered to share and how many people came in through each (typings/share.ts). */
-import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, messages, subpageTexts, textsOf } from '../../lib/i18n'
+import { TEXTS, type Texts } from './texts'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'
@@ -9,7 +9,7 @@ import { paintPoster, posterLayout } from './poster'
 import type { PosterCtx } from './poster'
 import { cloud } from '../../lib/cloud'
 
-type ShareTexts = PageTexts['share']
+type ShareTexts = Texts
 
 /** The pages a share can open, by the key of their name in the texts. */
 const PAGE_NAMES: Record<string, 'home' | 'shop' | 'werun' | 'mine'> = {
@@ -69,10 +69,10 @@ interface Methods {
 }
 
 Page<Data, Methods>({
-  data: { t: messages().pages.share, poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
+  data: { t: textsOf(TEXTS), poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
 
   onLoad() {
-    const t = pageTexts('share', 'navTitle')
+    const t = subpageTexts(TEXTS, 'navTitle')
     this.setData({ t })
   },
 

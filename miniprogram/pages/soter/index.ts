@@ -4,8 +4,7 @@
  * to it, and the proof it returns is handed to the page that opened this one (event channel
  * `soterProof`), e.g. the order page's refund. Every errCode has a message and a next step.
  */
-import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, messages, subpageTexts, textsOf } from '../../lib/i18n'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
@@ -13,6 +12,7 @@ import type { SoterAuthResult } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
 import { availableModes, purposeOf, soterFailure } from './logic'
 import type { ModeView, SoterState } from './logic'
+import { TEXTS, type Texts } from './texts'
 
 /** A method as the page shows it: its button text, or the note that it is not set up. */
 interface ModeRow extends ModeView {
@@ -22,7 +22,7 @@ interface ModeRow extends ModeView {
 
 interface Data {
   /** The page's texts in the user's language. */
-  t: PageTexts['soter']
+  t: Texts
   state: SoterState
   message: string
   modes: ModeRow[]
@@ -40,14 +40,14 @@ interface Custom {
 }
 
 Page<Data, Custom>({
-  data: { t: messages().pages.soter, state: 'CHECKING', message: '', modes: [], purpose: 'CONFIRM_IDENTITY', verifiedMode: '' },
+  data: { t: textsOf(TEXTS), state: 'CHECKING', message: '', modes: [], purpose: 'CONFIRM_IDENTITY', verifiedMode: '' },
   subject: '',
   back: false,
 
   onLoad(query: Record<string, string | undefined>) {
     this.subject = /^[A-Za-z0-9_-]{1,64}$/.test(query.subject ?? '') ? query.subject! : ''
     this.back = query.back === '1'
-    const t = pageTexts('soter', 'navTitle')
+    const t = subpageTexts(TEXTS, 'navTitle')
     this.setData({ t, purpose: purposeOf(query.purpose) })
     void this.check()
   },

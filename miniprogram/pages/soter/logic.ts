@@ -12,7 +12,7 @@ export type SoterState = 'CHECKING' | 'READY' | 'UNSUPPORTED' | 'NOT_ENROLLED' |
 /** What the page does after a failure. */
 export type SoterFallback = 'STAY' | 'RETRY' | 'LOCKED' | 'ENROLL' | 'UNSUPPORTED' | 'DROP_MODE'
 
-/** The words the logic needs, from the locale table (pages.soter): mode names and one sentence per errCode. */
+/** The words the logic needs, from the locale table (pages/soter/texts.ts): mode names and one sentence per errCode. */
 export type SoterTexts = Record<SoterAuthMode, string> & Record<SoterErrorKey | 'eOther', string>
 
 /** The documented errCodes of wx.startSoterAuthentication, as keys of the locale table (90008, a cancel, says nothing). */

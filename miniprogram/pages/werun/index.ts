@@ -3,8 +3,7 @@
  * wx.getWeRunData, sends its CloudID to `werun.sync` (fetching again once if it expired), and
  * shows the chart and stats for 7 or 31 days. One setData per user action.
  */
-import { errorText, fmt, messages, pageTexts } from '../../lib/i18n'
-import type { PageTexts } from '../../lib/i18n'
+import { errorText, fmt, subpageTexts, textsOf } from '../../lib/i18n'
 import type { StepDay } from '../../../typings/werun'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import { call } from '../../lib/call'
@@ -12,10 +11,11 @@ import { shareCard } from '../../lib/share'
 import { formatSteps, stats, weRunFailure } from './logic'
 import type { WerunState } from './logic'
 import { cloud } from '../../lib/cloud'
+import { TEXTS, type Texts } from './texts'
 
 interface Data {
   /** The page's texts in the user's language. */
-  t: PageTexts['werun']
+  t: Texts
   state: WerunState
   error: string
   range: 7 | 31
@@ -45,10 +45,10 @@ interface Methods {
 const SCOPE = 'scope.werun'
 
 Page<Data, Methods>({
-  data: { t: messages().pages.werun, legend: '', summary: '', state: 'CHECKING', error: '', range: 7, mode: 'bar', days: [], today: '', goal: 0, goalText: '', stats: { total: '0', average: '0', best: '-', streak: 0 } },
+  data: { t: textsOf(TEXTS), legend: '', summary: '', state: 'CHECKING', error: '', range: 7, mode: 'bar', days: [], today: '', goal: 0, goalText: '', stats: { total: '0', average: '0', best: '-', streak: 0 } },
 
   onLoad() {
-    const t = pageTexts('werun', 'navTitle')
+    const t = subpageTexts(TEXTS, 'navTitle')
     this.setData({ t })
     void this.start()
   },

@@ -30,7 +30,7 @@ export function formatSteps(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
 }
 
-/** Why steps could not be read; each is a sentence of the locale table (pages.werun). */
+/** Why steps could not be read; each is a sentence of the locale table (pages/werun/texts.ts). */
 export type WerunProblem = 'DENIED' | 'NOT_ENABLED' | 'READ_FAILED'
 
 /** What a failed wx.getWeRunData / wx.authorize means for the page. */

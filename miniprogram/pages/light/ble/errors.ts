@@ -2,17 +2,25 @@
  * Bluetooth errCodes (device/bluetooth/wx.openBluetoothAdapter.html, "错误码") with a message
  * a user understands and what the page offers next; and the system checks made before the
  * adapter is opened (wx.getSystemSetting, wx.getAppAuthorizeSetting, wx.getDeviceInfo).
- * The words come from the locale tables (pages.light).
+ * The words come from the light texts (pages/light/texts.ts).
  */
-import { fmt, messages } from '../../../lib/i18n'
-import type { PageTexts } from '../../../lib/i18n'
+import { fmt, textsOf } from '../../../lib/i18n'
 import { privacyMessage } from '../../../lib/privacy'
+import { TEXTS, type Texts } from '../texts'
 
-/** A Bluetooth failure of our own making (a timeout guard, a missing service…), in the wx error shape. */
-export class BleError extends Error {
-  constructor(readonly errCode: number, readonly errMsg: string) {
-    super(`${errCode} ${errMsg}`)
-  }
+/**
+ * A Bluetooth failure of our own making (a timeout guard, a missing service…), in the wx error
+ * shape. An Error with fields rather than a subclass of Error: a class extending a built-in makes
+ * the compiler add ten Babel helpers (3.3 KB) to the main package, where the shared helpers live.
+ */
+export type BleError = Error & { errCode: number; errMsg: string; bleError: true }
+
+export function bleError(errCode: number, errMsg: string): BleError {
+  return Object.assign(new Error(`${errCode} ${errMsg}`), { errCode, errMsg, bleError: true as const })
+}
+
+export function isBleError(e: unknown): e is BleError {
+  return e instanceof Error && (e as Partial<BleError>).bleError === true
 }
 
 /** The numeric errCode of anything a wx Bluetooth call rejected with, if it has one. */
@@ -28,8 +36,8 @@ export interface BleProblem {
   fix: BleFix
 }
 
-/** The light page's texts (pages.light of a locale table): what the messages below are worded from. */
-export type LightTexts = PageTexts['light']
+/** The light page's texts (pages/light/texts.ts): what the messages below are worded from. */
+export type LightTexts = Texts
 
 /** What the page offers after each documented errCode, and the key of its sentence in the texts. */
 export const BLE_ERRORS: Record<number, { text: keyof LightTexts; fix: BleFix }> = {
@@ -55,7 +63,7 @@ export const BLE_ERRORS: Record<number, { text: keyof LightTexts; fix: BleFix }>
  * What a failed wx Bluetooth call means for the user. `e` is what the API rejected with; `t`
  * the words (the user's language unless a test gives others).
  */
-export function bleProblem(e: unknown, t: LightTexts = messages().pages.light): BleProblem {
+export function bleProblem(e: unknown, t: LightTexts = textsOf(TEXTS)): BleProblem {
   const o = (typeof e === 'object' && e !== null ? e : {}) as { errMsg?: unknown }
   const errMsg = typeof o.errMsg === 'string' ? o.errMsg : ''
   // Privacy (framework/user-privacy): 104 not agreed, 112 not declared in the guidelines.
@@ -94,7 +102,7 @@ export type SystemCheck = { ok: true } | { ok: false; block: SystemBlock; messag
  * WeChat allowed to use location; Bluetooth must be on and (iOS) WeChat allowed to use it.
  * 'not determined' is fine: the system asks when the adapter opens.
  */
-export function checkSystem(f: SystemFacts, t: LightTexts = messages().pages.light): SystemCheck {
+export function checkSystem(f: SystemFacts, t: LightTexts = textsOf(TEXTS)): SystemCheck {
   const android = f.platform === 'android'
   if (!f.bluetoothEnabled) {
     return { ok: false, block: 'BLUETOOTH_OFF', message: android ? t.sysBluetoothOffAndroid : t.sysBluetoothOffIos, fix: android ? 'OPEN_BLUETOOTH_SETTINGS' : 'NONE' }

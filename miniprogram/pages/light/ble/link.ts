@@ -8,7 +8,7 @@
 import { confirmProtocol, protocolById, protocolOfDevice } from '../protocol/index'
 import type { LightProtocol, LightStatus } from '../protocol/types'
 import { findUuid } from '../protocol/uuid'
-import { BleError, bleProblem, errCodeOf } from './errors'
+import { bleError, bleProblem, errCodeOf } from './errors'
 import type { BleProblem } from './errors'
 import { backoffDelay, realTimers, WriteQueue } from './schedule'
 import type { Timers } from './schedule'
@@ -141,7 +141,7 @@ export class LightLink {
     await this.open()
     await this.stopScan()
     const protocol = protocolById(device.protocolId)
-    if (!protocol) throw new BleError(10004, 'unknown protocol')
+    if (!protocol) throw bleError(10004, 'unknown protocol')
     this.leaving = false
     this.cancelReconnect()
     this.connecting = device
@@ -162,7 +162,7 @@ export class LightLink {
 
   /** Writes frames in order through the queue. */
   async send(frames: Uint8Array[]): Promise<void> {
-    if (!this.target || this.linkState !== 'CONNECTED') throw new BleError(10006, 'no connection')
+    if (!this.target || this.linkState !== 'CONNECTED') throw bleError(10006, 'no connection')
     for (const f of frames) await this.queue.push(f)
   }
 
@@ -208,13 +208,13 @@ export class LightLink {
       }
       // The scan only guessed from the name: the services decide, and the name picks the firmware variant.
       const protocol = confirmProtocol(guess, services, device.name)
-      if (!protocol) throw new BleError(10004, `no light service (${guess.service}) on ${device.name}`)
+      if (!protocol) throw bleError(10004, `no light service (${guess.service}) on ${device.name}`)
       const service = findUuid(services, protocol.service)
-      if (!service) throw new BleError(10004, `no service ${protocol.service}`)
+      if (!service) throw bleError(10004, `no service ${protocol.service}`)
       const { characteristics } = await this.wx.getBLEDeviceCharacteristics({ deviceId, serviceId: service.uuid })
       const write = findUuid(characteristics, protocol.write)
-      if (!write) throw new BleError(10005, `no characteristic ${protocol.write}`)
-      if (!write.properties.write && !write.properties.writeNoResponse) throw new BleError(10007, `${protocol.write} is not writable`)
+      if (!write) throw bleError(10005, `no characteristic ${protocol.write}`)
+      if (!write.properties.write && !write.properties.writeNoResponse) throw bleError(10007, `${protocol.write} is not writable`)
       const target: Target = {
         device,
         protocol,
@@ -236,7 +236,7 @@ export class LightLink {
   private async connectWithTimeout(deviceId: string): Promise<void> {
     let guard: unknown = null
     const timedOut = new Promise<never>((_, reject) => {
-      guard = this.timers.setTimeout(() => reject(new BleError(10012, 'operate time out')), TIMING.connectTimeoutMs + TIMING.connectGuardMs)
+      guard = this.timers.setTimeout(() => reject(bleError(10012, 'operate time out')), TIMING.connectTimeoutMs + TIMING.connectGuardMs)
     })
     try {
       await Promise.race([this.wx.createBLEConnection({ deviceId, timeout: TIMING.connectTimeoutMs }), timedOut])
@@ -272,7 +272,7 @@ export class LightLink {
 
   private async writeNow(bytes: Uint8Array): Promise<void> {
     const t = this.target
-    if (!t) throw new BleError(10006, 'no connection')
+    if (!t) throw bleError(10006, 'no connection')
     const value = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
     try {
       await this.wx.writeBLECharacteristicValue({ deviceId: t.device.deviceId, serviceId: t.serviceId, characteristicId: t.writeId, value, writeType: t.writeType })
@@ -320,7 +320,7 @@ export class LightLink {
     this.attempt++
     if (this.attempt > TIMING.reconnectAttempts) {
       this.target = null
-      this.setState('LOST', { problem: bleProblem(new BleError(10006, 'no connection')) })
+      this.setState('LOST', { problem: bleProblem(bleError(10006, 'no connection')) })
       return
     }
     this.setState('RECONNECTING', { attempt: this.attempt })

@@ -5,7 +5,7 @@
  * - FrameBatcher: merges data patches and applies them at most once per frame.
  * - backoffDelay: reconnect delays.
  */
-import { BleError, errCodeOf } from './errors'
+import { bleError, errCodeOf } from './errors'
 
 /** BLE 4.0 ATT payload with the default MTU (23 - 3): WeChat documents 20 bytes per write. */
 export const MAX_WRITE = 20
@@ -54,7 +54,7 @@ export class WriteQueue {
   /** Drops every queued write (the connection is gone); they reject with 10006. */
   clear(): void {
     const dropped = this.jobs.splice(0)
-    for (const j of dropped) j.reject(new BleError(10006, 'no connection'))
+    for (const j of dropped) j.reject(bleError(10006, 'no connection'))
   }
 
   private async pump(): Promise<void> {

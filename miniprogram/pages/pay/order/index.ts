@@ -2,21 +2,21 @@
  * One order: status, amount, times, fulfilment and refund. An unpaid order can be paid from
  * here until it expires; a paid one can be refunded within the refund window.
  */
-import { errorText, fmt, messages, pageTexts } from '../../../lib/i18n'
-import type { PageTexts } from '../../../lib/i18n'
+import { errorText, fmt, subpageTexts, textsOf } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
 import { formatFen, formatTime, paymentFailure, paymentFailureText, toRow } from '../logic'
 import type { OrderRow } from '../logic'
 import { cloud } from '../../../lib/cloud'
+import { TEXTS, type Texts } from '../texts'
 
 /** The order as the page shows it: the row plus the sentences built from its times and amounts. */
 type OrderDetail = OrderRow & { refundableText: string; refundText: string; fulfilled: string; payText: string }
 
 interface Data {
   /** The pay pages' texts in the user's language. */
-  t: PageTexts['pay']
+  t: Texts
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   /** The error cannot be retried away (no such order of yours): offer My orders instead of Try again. */
@@ -45,12 +45,12 @@ interface Methods {
 const FINAL = new Set<string>(['ORDER_NOT_FOUND', 'INVALID_INPUT'])
 
 Page<Data, Methods>({
-  data: { t: messages().pages.pay, state: 'LOADING', error: '', errorFinal: false, order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
+  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', errorFinal: false, order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
   orderId: '',
 
   onLoad(query: Record<string, string | undefined>) {
     this.orderId = decodeURIComponent(query.id ?? '')
-    const t = pageTexts('pay', 'orderNavTitle')
+    const t = subpageTexts(TEXTS, 'orderNavTitle')
     this.setData({ t, contact: { sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }), path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}` } })
     void this.load()
   },

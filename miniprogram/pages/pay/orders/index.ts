@@ -1,14 +1,14 @@
 /** My orders: newest first, paged ("Load more"), each row opens the order. */
-import { errorText, messages, pageTexts } from '../../../lib/i18n'
-import type { PageTexts } from '../../../lib/i18n'
+import { errorText, subpageTexts, textsOf } from '../../../lib/i18n'
 import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { toRow } from '../logic'
 import type { OrderRow } from '../logic'
+import { TEXTS, type Texts } from '../texts'
 
 interface Data {
   /** The pay pages' texts in the user's language. */
-  t: PageTexts['pay']
+  t: Texts
   state: 'LOADING' | 'READY' | 'ERROR'
   error: string
   orders: OrderRow[]
@@ -27,10 +27,10 @@ interface Methods {
 const PAGE = 20
 
 Page<Data, Methods>({
-  data: { t: messages().pages.pay, state: 'LOADING', error: '', orders: [], more: false, loadingMore: false },
+  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', orders: [], more: false, loadingMore: false },
 
   onLoad() {
-    const t = pageTexts('pay', 'ordersNavTitle')
+    const t = subpageTexts(TEXTS, 'ordersNavTitle')
     this.setData({ t })
   },
 
