@@ -9,7 +9,8 @@ import { cloud } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
 import { addFailure, myCardRow, offerRow } from './logic'
 import type { MyCardRow, OfferRow } from './logic'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 
 interface Data {
   t: Texts

@@ -18,7 +18,8 @@ import { parseRemembered, STORAGE_KEY } from './ble/remember'
 import type { Remembered } from './ble/remember'
 import { FrameBatcher, LatestWins, SCAN_INTERVAL_MS, Sampler, listPatch } from './ble/schedule'
 import { shareCard } from '../../lib/share'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 
 export type LightPageState = 'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
 

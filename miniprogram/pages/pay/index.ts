@@ -11,7 +11,8 @@ import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
 import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, paymentFailureText, subscribeAnswers, subscribeIds } from './logic'
 import type { BuyState } from './logic'
 import { cloud } from '../../lib/cloud'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 
 /** SINGLE_PAGE: opened from Moments (scene 1154), where nothing can be bought. */
 type PageState = 'LOADING' | 'READY' | 'ERROR' | 'SINGLE_PAGE'

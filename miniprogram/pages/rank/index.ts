@@ -7,7 +7,8 @@ import type { RankPeriod, RankRow } from '../../../typings/rank'
 import { call } from '../../lib/call'
 import { cloud } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 
 /** A board row as shown: a unique key (tied users share a rank) and the avatar's URL. */
 export interface RowView extends RankRow {

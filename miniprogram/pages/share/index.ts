@@ -1,6 +1,7 @@
 /** My shares: what I offered to share and how many people came in through each (typings/share.ts). */
 import { errorText, fmt, messages, subpageTexts, textsOf } from '../../lib/i18n'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 import { ensurePrivacy, privacyErrno, privacyMessage } from '../../lib/privacy'
 import type { ShareView } from '../../../typings/share'
 import { call } from '../../lib/call'

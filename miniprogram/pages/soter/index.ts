@@ -12,7 +12,8 @@ import type { SoterAuthResult } from '../../lib/cloud'
 import { shareCard } from '../../lib/share'
 import { availableModes, purposeOf, soterFailure } from './logic'
 import type { ModeView, SoterState } from './logic'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 
 /** A method as the page shows it: its button text, or the note that it is not set up. */
 interface ModeRow extends ModeView {

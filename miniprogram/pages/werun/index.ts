@@ -11,7 +11,8 @@ import { shareCard } from '../../lib/share'
 import { formatSteps, stats, weRunFailure } from './logic'
 import type { WerunState } from './logic'
 import { cloud } from '../../lib/cloud'
-import { TEXTS, type Texts } from './texts'
+import { TEXTS } from './texts'
+import type { Texts } from './texts'
 
 interface Data {
   /** The page's texts in the user's language. */

@@ -6,7 +6,8 @@
  */
 import { fmt, textsOf } from '../../../lib/i18n'
 import { privacyMessage } from '../../../lib/privacy'
-import { TEXTS, type Texts } from '../texts'
+import { TEXTS } from '../texts'
+import type { Texts } from '../texts'
 
 /**
  * A Bluetooth failure of our own making (a timeout guard, a missing service…), in the wx error

@@ -9,7 +9,8 @@ import { contactTarget, encodeSessionFrom } from '../../../lib/contact'
 import { formatFen, formatTime, paymentFailure, paymentFailureText, toRow } from '../logic'
 import type { OrderRow } from '../logic'
 import { cloud } from '../../../lib/cloud'
-import { TEXTS, type Texts } from '../texts'
+import { TEXTS } from '../texts'
+import type { Texts } from '../texts'
 
 /** The order as the page shows it: the row plus the sentences built from its times and amounts. */
 type OrderDetail = OrderRow & { refundableText: string; refundText: string; fulfilled: string; payText: string }

@@ -4,7 +4,8 @@ import { call } from '../../../lib/call'
 import { shareCard } from '../../../lib/share'
 import { toRow } from '../logic'
 import type { OrderRow } from '../logic'
-import { TEXTS, type Texts } from '../texts'
+import { TEXTS } from '../texts'
+import type { Texts } from '../texts'
 
 interface Data {
   /** The pay pages' texts in the user's language. */
