@@ -1,29 +1,22 @@
 /**
  * The database side of the precomputed boards (server/rank/board.ts): a member's own rows at
- * once (sync, opt-in), their removal (opt-out), and the timer's recomputation for everyone.
+ * once (sync, opt-in, group entry, rename), their removal (opt-out), and the timer's upkeep.
  * Every list is read in pages within CloudBase's caps (get: 1000 with a limit; aggregate: a
  * limit stage), and writes go at most WRITE_CONCURRENCY at a time.
  */
 import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc, toMillis } from '../db'
 import { beijingDate, lastDates } from '../werun/days'
-import { BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, PERIOD_DAYS, WRITE_CONCURRENCY, inBatches, isIn, memberRows, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
+import { BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, WRITE_CONCURRENCY, inBatches, isIn, memberRows, periodDates, periodKey, periodKeys, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
 
 export const JOBS = 'rank_jobs'
-/** Members per page of the timer's recomputation. */
-export const MEMBER_PAGE = 200
 /** The most a function's get() answers when asked (Collection.limit: 1000 from a function). */
 export const GET_MAX = 1000
-/** After a full pass, the next one starts this much later (the timer ticks every minute). */
-export const RECOMPUTE_EVERY_MS = 10 * 60_000
-/** Board rows of days before yesterday are removed after a full pass. */
-const KEEP_DAYS = 2
 
+/** The timer's own record: the Beijing day whose old keys it last removed. */
 interface JobDoc {
   _id: string
-  key: string
-  after: string
-  doneAt?: Date
+  cleanedKey?: string
 }
 
 /** Every document a query matches, a page of GET_MAX at a time (ordered by _id so pages do not overlap). */
@@ -53,7 +46,7 @@ async function rowInputs(openid: string, now: number): Promise<RowInputs> {
 }
 
 /** The rows those inputs give (none for someone who is not a member). */
-const rowsOf = (openid: string, inp: RowInputs, now: number): BoardDoc[] => (inp.member ? memberRows(openid, inp.member, inp.groups, periodTotals(inp.days, now), beijingDate(now)) : [])
+const rowsOf = (openid: string, inp: RowInputs, now: number): BoardDoc[] => (inp.member ? memberRows(openid, inp.member, inp.groups, periodTotals(inp.days, now), periodKeys(now)) : [])
 
 const sameRows = (a: readonly BoardDoc[], b: readonly BoardDoc[]): boolean => a.length === b.length && a.every((r, i) => r._id === b[i]!._id && sameRow(b[i], r))
 
@@ -176,10 +169,11 @@ export async function renameMember(openid: string, profile: Partial<Pick<MemberD
   if (res.stats.updated) await refreshOwnRows(openid, now)
 }
 
-/** A user's stored days of the week ending `now` (what their rows are computed from outside a sync). */
+/** A user's stored days of this calendar week (what their rows are computed from outside a sync). */
 export async function weekDays(openid: string, now: number): Promise<Array<{ date: string; steps: number }>> {
   const _ = db().command
-  return findDocs(db().collection(DAYS).where({ _openid: openid, date: _.in(lastDates(PERIOD_DAYS.week, now)) }).limit(PERIOD_DAYS.week))
+  const dates = periodDates('week', now)
+  return findDocs(db().collection(DAYS).where({ _openid: openid, date: _.in(dates) }).limit(dates.length))
 }
 
 /** The opengids of a user's groups (at most MAX_GROUPS). */
@@ -196,77 +190,38 @@ export async function removeRows(openid: string): Promise<void> {
   }
 }
 
-/** The rows of a page of members (their records, days and groups read now), and who of them has left. */
-async function pageRows(page: readonly MemberDoc[], key: string, now: number): Promise<{ rows: Map<string, BoardDoc[]>; left: MemberDoc[] }> {
-  const _ = db().command
-  const $ = _.aggregate
-  const members = page.filter(isIn)
-  const ids = members.map((m) => m._id)
-  if (!ids.length) return { rows: new Map(), left: page.filter((m) => !isIn(m)) }
-  const [sums, memberships] = await Promise.all([
-    db()
-      .collection(DAYS)
-      .aggregate()
-      .match({ _openid: _.in(ids), date: _.in(lastDates(PERIOD_DAYS.week, now)) })
-      .group({ _id: '$_openid', week: $.sum('$steps'), today: $.sum($.cond({ if: $.eq(['$date', key]), then: '$steps', else: 0 })) })
-      .limit(MEMBER_PAGE)
-      .end() as unknown as Promise<{ list: Array<{ _id: string; week: number; today: number }> }>,
-    findAll<{ openid: string; opengid: string }>(GROUPS, { openid: _.in(ids) }),
-  ])
-  const totals = new Map(sums.list.map((s) => [s._id, { today: s.today, week: s.week }]))
-  const groups = new Map<string, string[]>()
-  for (const g of memberships) groups.set(g.openid, [...(groups.get(g.openid) ?? []), g.opengid])
-  const rows = new Map(members.map((m) => [m._id, memberRows(m._id, m, groups.get(m._id) ?? [], totals.get(m._id) ?? { today: 0, week: 0 }, key)]))
-  return { rows, left: page.filter((m) => !isIn(m)) }
-}
+/** How many tombstones one timer tick forgets at most. */
+export const TOMBSTONE_PAGE = 100
 
 /**
- * The timer: every member's rows for today's key, MEMBER_PAGE members at a time, until
- * `budgetMs` is spent; the cursor (rank_jobs/boards) lets the next tick continue. A finished
- * pass rests RECOMPUTE_EVERY_MS, then starts again; rows of old keys are removed.
- * A page is written from what was read before it, so it is checked like refreshOwnRows: the
- * page's inputs read again after the write, and any member whose rows changed meanwhile (a sync,
- * a rename, a leave) refreshed on their own. Members who left have their rows removed (a leave
- * cut off half-way is finished), and their record once TOMBSTONE_MS has passed.
+ * The timer (every minute), doing only what changed since its last tick, never a pass over the
+ * members: joins, leaves and group entries cut off half-way are finished (finishPending); members
+ * who left more than TOMBSTONE_MS ago have any rows removed and their record forgotten; and once
+ * per Beijing day the rows of past keys go (days before yesterday, weeks before this one), a
+ * remove per period. Midnight needs nothing: a new day or week is a new key (server/rank/board.ts).
  */
-export async function recomputeBoards(now: number, budgetMs: number, clock: () => number = Date.now): Promise<{ members: number; written: number; done: boolean }> {
+export async function maintainBoards(now: number): Promise<{ finished: number; forgotten: number; cleaned: boolean }> {
   const _ = db().command
-  const key = beijingDate(now)
-  const [job] = await Promise.all([getDoc<JobDoc>(JOBS, 'boards'), finishPending(now)])
-  if (job?.key === key && job.doneAt && now - toMillis(job.doneAt) < RECOMPUTE_EVERY_MS) return { members: 0, written: 0, done: true }
-  let after = job?.key === key && !job.doneAt ? job.after : ''
-  const started = clock()
-  let members = 0
-  let written = 0
-  while (clock() - started < budgetMs) {
-    const page = await findDocs<MemberDoc>(db().collection(MEMBERS).where(after ? { _id: _.gt(after) } : {}).orderBy('_id', 'asc').limit(MEMBER_PAGE))
-    if (!page.length) {
-      await db().collection(JOBS).doc('boards').set({ data: { key, after: '', doneAt: new Date(now) } })
-      await db().collection(BOARDS).where({ key: _.lt(lastDates(KEEP_DAYS, now)[0]!) }).remove()
-      return { members, written, done: true }
-    }
-    const ids = page.map((m) => m._id)
-    const [{ rows, left }, stored] = await Promise.all([pageRows(page, key, now), findAll<BoardDoc>(BOARDS, { openid: _.in(ids), key })])
-    const have = new Map(stored.map((r) => [r._id, r]))
-    const changed = [...rows.values()].flat().filter((r) => !sameRow(have.get(r._id), r))
-    await writeRows(changed)
-    // Read the page again: who changed while it was being written is refreshed on their own.
-    const again = await findDocs<MemberDoc>(db().collection(MEMBERS).where({ _id: _.in(ids) }).limit(MEMBER_PAGE))
-    const now2 = await pageRows(again, key, now)
-    const moved = [...rows.keys()].filter((id) => !sameRows(now2.rows.get(id) ?? [], rows.get(id)!))
-    const shownLeft = left.filter((m) => stored.some((r) => r.openid === m._id))
-    await inBatches([...new Set([...moved, ...shownLeft.map((m) => m._id)])], WRITE_CONCURRENCY, (id) => refreshOwnRows(id, now, true))
-    const expired = left.filter((m) => now - toMillis(m.leftAt) > TOMBSTONE_MS)
-    await inBatches(expired, WRITE_CONCURRENCY, async (m) => {
-      await removeRows(m._id)
-      await db().collection(MEMBERS).where({ _id: m._id, state: 'LEFT', leftAt: m.leftAt }).remove()
-    })
-    members += page.length
-    written += changed.length
-    after = page[page.length - 1]!._id
-    await db().collection(JOBS).doc('boards').set({ data: { key, after } })
+  const today = beijingDate(now)
+  const [finished, job, gone] = await Promise.all([
+    finishPending(now),
+    getDoc<JobDoc>(JOBS, 'boards'),
+    findDocs<MemberDoc>(db().collection(MEMBERS).where({ state: 'LEFT', leftAt: _.lt(new Date(now - TOMBSTONE_MS)) }).limit(TOMBSTONE_PAGE)),
+  ])
+  await inBatches(gone, WRITE_CONCURRENCY, async (m) => {
+    await removeRows(m._id)
+    // Only the tombstone that was read: a join since then keeps its record.
+    await db().collection(MEMBERS).where({ _id: m._id, state: 'LEFT', leftAt: m.leftAt }).remove()
+  })
+  const cleaned = job?.cleanedKey !== today
+  if (cleaned) {
+    await Promise.all([
+      db().collection(BOARDS).where({ period: 'today', key: _.lt(lastDates(2, now)[0]!) }).remove(),
+      db().collection(BOARDS).where({ period: 'week', key: _.lt(periodKey('week', now)) }).remove(),
+    ])
+    await db().collection(JOBS).doc('boards').set({ data: { cleanedKey: today } })
   }
-  return { members, written, done: false }
+  return { finished, forgotten: gone.length, cleaned }
 }
 
 /** One board's rows and, when needed, the caller's place: the read side of rank.board. */

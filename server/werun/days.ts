@@ -37,3 +37,14 @@ export function lastDates(n: number, now: number): string[] {
   for (let i = n - 1; i >= 0; i--) out.push(beijingDate(now - i * DAY_MS))
   return out
 }
+
+/**
+ * The dates of the calendar week (本周: Monday to Sunday, Beijing) up to today, oldest first: the
+ * week board's days. Its first date is the week's key.
+ */
+export function weekDates(now: number): string[] {
+  // getUTCDay of the shifted instant is the Beijing weekday (0 Sunday … 6 Saturday).
+  const weekday = new Date(now + BEIJING_MS).getUTCDay()
+  const sinceMonday = (weekday + 6) % 7
+  return lastDates(sinceMonday + 1, now)
+}

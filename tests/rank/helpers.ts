@@ -1,8 +1,7 @@
 /** Shared by the rank race and crash tests: a world of users, and the boards as a ranking from scratch would have them. */
 import type { Caller } from '../../localcloud'
 import { CloudIdRef } from '../../localcloud'
-import { beijingDate } from '../../server/werun/days'
-import { ALL, PERIODS, boardId, periodTotals } from '../../server/rank/board'
+import { ALL, PERIODS, boardId, periodKeys, periodTotals } from '../../server/rank/board'
 import { stepList } from '../werun/helpers'
 import { takeConsole } from '../setup/console'
 import { raceCloud } from '../setup/races'
@@ -32,7 +31,7 @@ export const shown = (w: World, openid: string) => w.cloud.db.dump('rank_boards'
 /** Today's boards as a ranking from scratch would have them, against what is stored: the rows that differ. */
 export function wrongRows(w: World): string[] {
   const now = Date.now()
-  const key = beijingDate(now)
+  const keys = periodKeys(now)
   const days = w.cloud.db.dump('werun_days') as unknown as Array<{ _openid: string; date: string; steps: number }>
   const groups = w.cloud.db.dump('group_members') as unknown as Array<{ openid: string; opengid: string }>
   const want = new Map<string, string>()
@@ -40,10 +39,10 @@ export function wrongRows(w: World): string[] {
     if (m.state === 'LEFT') continue
     const totals = periodTotals(days.filter((d) => d._openid === m._id), now)
     for (const scope of [ALL, ...groups.filter((g) => g.openid === m._id).map((g) => g.opengid)]) {
-      for (const period of PERIODS) want.set(boardId(scope, period, key, m._id), `${totals[period]}:${String(m.nickname)}`)
+      for (const period of PERIODS) want.set(boardId(scope, period, keys[period], m._id), `${totals[period]}:${String(m.nickname)}`)
     }
   }
-  const have = new Map(w.cloud.db.dump('rank_boards').filter((r) => r.key === key).map((r) => [r._id, `${String(r.steps)}:${String(r.nickname)}`]))
+  const have = new Map(w.cloud.db.dump('rank_boards').filter((r) => r.key === keys[r.period as 'today' | 'week']).map((r) => [r._id, `${String(r.steps)}:${String(r.nickname)}`]))
   const wrong: string[] = []
   for (const [id, v] of want) if (have.get(id) !== v) wrong.push(`${id} is ${have.get(id) ?? 'missing'}, should be ${v}`)
   for (const [id, v] of have) if (!want.has(id)) wrong.push(`${id} is ${v}, should not be shown`)

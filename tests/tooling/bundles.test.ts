@@ -17,7 +17,7 @@ test('rank: a minified bundle, names kept, its map read by Node when index.js lo
   const bundle = readFileSync(join(dir, 'bundle.js'), 'utf8')
   expect(bytes).toBe(Buffer.byteLength(bundle))
   expect(bundle.split('\n').length).toBeLessThan(10) // minified
-  expect(bundle).toMatch(/recomputeBoards/) // keepNames: function names survive for logs and traces
+  expect(bundle).toMatch(/maintainBoards/) // keepNames: function names survive for logs and traces
   expect(bundle.trimEnd().endsWith('//# sourceMappingURL=bundle.js.map')).toBe(true)
   expect(existsSync(join(dir, 'bundle.js.map'))).toBe(true)
   // In a fresh Node: loading index.js must leave the bundle's map registered, and it names the sources.

@@ -1,10 +1,11 @@
 /**
  * Cloud function `rank`: opt-in / opt-out and step boards (typings/rank.ts), and the timer that
- * keeps the precomputed boards (server/rank/board.ts) up to date.
- * A board is one indexed read of `rank_boards` (scope, period, today's key, steps desc) plus,
- * for a caller below the shown rows, one indexed count: two database round trips at most, at
- * any number of users. The caller's own rows are written at once by werun.sync and optIn, so a
- * user sees their change without waiting for the timer.
+ * keeps the precomputed boards (server/rank/board.ts) tidy.
+ * A board is one indexed read of `rank_boards` (scope, period, the period's key, steps desc)
+ * plus, for a caller not among the shown rows, one indexed count: two database round trips at
+ * most, at any number of users. Every member's rows are written by their own actions (sync,
+ * optIn, group entry, rename), so no timer pass is needed for a board to be right, even at
+ * midnight: a new day or week is a new key.
  */
 import * as v from 'valibot'
 import type { RankContract, RankRow } from '../../../typings/rank'
@@ -13,18 +14,14 @@ import { db, findDocs, getDoc } from '../../../server/db'
 import { errText } from '../../../server/errors'
 import { scalar } from '../../../server/input'
 import { wxContext } from '../../../server/wx'
-import { beijingDate, lastDates } from '../../../server/werun/days'
-import { ALL, BOARDS, MEMBERS, PERIOD_DAYS, boardId, isIn, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
-import { countAhead, groupsOf, join, joined, leave, readBoard, recomputeBoards, refreshOwnRows, removeRows } from '../../../server/rank/store'
+import { ALL, BOARDS, MEMBERS, boardId, isIn, periodDates, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
+import { countAhead, groupsOf, join, joined, leave, maintainBoards, readBoard, refreshOwnRows, removeRows } from '../../../server/rank/store'
 
 const empty = v.strictObject({})
 
 export const DEFAULT_NICKNAME = '微信用户'
 /** Rows of a board by default. */
 const DEFAULT_ROWS = 50
-/** The timer's share of the function's 10 s: the rest is margin for the last page's writes. */
-export const TIMER_BUDGET_MS = 6000
-
 export { rankRows }
 
 const router = createRouter<RankContract>('rank', {
@@ -66,7 +63,8 @@ const router = createRouter<RankContract>('rank', {
     }),
     async handle({ period, opengid, limit }, ctx) {
       const now = Date.now()
-      const key = beijingDate(now)
+      const dates = periodDates(period, now)
+      const key = dates[0]!
       const scope = opengid ?? ALL
       // Round trip 1: four independent reads at once.
       const [top, member, groups, mine] = await Promise.all([
@@ -84,11 +82,13 @@ const router = createRouter<RankContract>('rank', {
       const toRow = (r: BoardDoc & { rank: number }): RankRow => ({ rank: r.rank, nickname: r.nickname, avatarFileId: r.avatarFileId, steps: r.steps, me: r.openid === ctx.openid })
       const rows = rankRows(top).map(toRow)
       let me = rows.find((r) => r.me) ?? null
-      if (!me && isIn(member) && mine) {
-        // Round trip 2, only below the shown rows: how many have more steps.
-        me = { rank: (await countAhead(scope, period, key, mine.steps)) + 1, nickname: mine.nickname, avatarFileId: mine.avatarFileId, steps: mine.steps, me: true }
+      if (!me && isIn(member)) {
+        // Round trip 2, only for a member not among the shown rows: how many have more steps. A
+        // member with no row yet under this key (a new day or week, before they sync) has 0 steps.
+        const steps = mine?.steps ?? 0
+        me = { rank: (await countAhead(scope, period, key, steps)) + 1, nickname: mine?.nickname ?? member!.nickname, avatarFileId: mine?.avatarFileId ?? member!.avatarFileId, steps, me: true }
       }
-      return { rows, me, period, dates: lastDates(PERIOD_DAYS[period], now), optedIn: isIn(member), groups }
+      return { rows, me, period, dates, optedIn: isIn(member), groups }
     },
   },
 })
@@ -100,7 +100,7 @@ export async function main(event: unknown, context?: { request_id?: string }): P
   // The timer (cloudbaserc.json, every minute): never from a client, which can send any event.
   if (typeof ev.action !== 'string' && ev.Type === 'Timer' && wxContext().SOURCE !== 'wx_client') {
     try {
-      const r = await recomputeBoards(Date.now(), TIMER_BUDGET_MS)
+      const r = await maintainBoards(Date.now())
       log({ timer: scalar(ev.TriggerName, 32), ...r })
       return r
     } catch (e) {
