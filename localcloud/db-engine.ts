@@ -18,8 +18,10 @@
  *   (CloudBase answers aggregate().end() with 20 rows by default; see AGGREGATE_* below), so
  *   code that relied on "everything" shows its bug here as it would on CloudBase;
  * - performance at 100k documents: `_id` lookups are direct, the first field of each declared
- *   index and every unique index are hash maps, and the file is written at most every
- *   PERSIST_DEBOUNCE_MS (and on flush(), close and process exit), not on every write;
+ *   index and every unique index are hash maps, declared indexes order pages and answer ranges
+ *   (an entry per document, equal values in insertion order), a query no index serves on a large
+ *   collection is refused (tests) or warned about (npm start); the file is written at most every
+ *   PERSIST_DEBOUNCE_MS (and on flush(), close and process exit), as an append of what changed;
  * - transactions: document operations only; reads and writes are isolated in the
  *   transaction and checked at commit; a document changed by someone else since the
  *   transaction read or wrote it makes the commit fail with DATABASE_TRANSACTION_CONFLICT,
@@ -27,8 +29,9 @@
  */
 import { EJSON, BSONRegExp } from 'bson'
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs'
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, renameSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
 import { Aggregator, Query, update as applyUpdate } from 'mingo'
 
 export type Doc = Record<string, unknown> & { _id: string }
@@ -136,23 +139,34 @@ interface SortedIndex {
   eqFields: string[]
   sortField: string
   /** group key -> entries ascending by (value, _id). */
-  groups: Map<string, Array<{ v: number | string; id: string }>>
+  groups: Map<string, Entry[]>
   /** Documents this index cannot place (array or missing fields, odd values): always candidates. */
   loose: Set<string>
 }
 
-function cmp(a: { v: number | string; id: string }, b: { v: number | string; id: string }): number {
+/**
+ * An index entry: the ordered field's value, then the document's insertion order (`o`), as
+ * MongoDB's indexes end every key with the record id: equal values come in the order the
+ * documents were inserted, which is also the order a full scan meets them.
+ */
+interface Entry {
+  v: number | string
+  o: number
+  id: string
+}
+
+function cmp(a: Entry, b: Entry): number {
   if (a.v !== b.v) {
     if (typeof a.v !== typeof b.v) return typeof a.v === 'number' ? -1 : 1
     return a.v < b.v ? -1 : 1
   }
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+  return a.o - b.o
 }
 
 /** First position whose entry is not before `e` (binary search). */
-function lowerBound(list: Array<{ v: number | string; id: string }>, e: { v: number | string; id: string }): number {
-  let lo = 0
-  let hi = list.length
+function lowerBound(list: Entry[], e: Entry, from = 0, to = list.length): number {
+  let lo = from
+  let hi = to
   while (lo < hi) {
     const mid = (lo + hi) >> 1
     if (cmp(list[mid]!, e) < 0) lo = mid + 1
@@ -161,10 +175,56 @@ function lowerBound(list: Array<{ v: number | string; id: string }>, e: { v: num
   return lo
 }
 
+/** A run of a sorted index's group, by bounds (entries are not copied). */
+interface Slice {
+  list: Entry[]
+  lo: number
+  hi: number
+  length: number
+  at: (k: number) => Entry
+}
+
 const RANGE_OPS = new Set(['$gt', '$gte', '$lt', '$lte'])
 
 const isScalar = (v: unknown): v is Scalar => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
 const scalarKey = (v: Scalar) => `${typeof v}:${String(v)}`
+/** A query on a collection larger than this that no index serves is refused in tests (see DbEngine.scanned). */
+export const SCAN_LIMIT = 1000
+
+/**
+ * A query's conditions by field, with those inside a top-level `$and` (at any depth) taken as
+ * the query's own: `{ a: 1, $and: [{ b: 2 }] }` gives a and b. A field named twice keeps its
+ * first condition (enough to narrow: the whole query still tests every candidate).
+ */
+function conjuncts(query: Record<string, unknown>, into = new Map<string, unknown>()): Map<string, unknown> {
+  for (const [k, v] of Object.entries(query)) {
+    if (k === '$and' && Array.isArray(v)) {
+      for (const clause of v) if (clause && typeof clause === 'object') conjuncts(clause as Record<string, unknown>, into)
+    } else if (!k.startsWith('$') && !into.has(k)) into.set(k, v)
+  }
+  return into
+}
+
+/** The value a condition asks for exactly (`x` or `{ $eq: x }`), else undefined. */
+function eqValue(cond: unknown): unknown {
+  if (isScalar(cond)) return cond
+  if (cond && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof Date)) {
+    const c = cond as Record<string, unknown>
+    if (Object.keys(c).length === 1 && isScalar(c.$eq)) return c.$eq
+  }
+  return undefined
+}
+
+/** The values a condition allows, when it names them (`x`, `{ $eq: x }`, `{ $in: [...] }`), else null. */
+function idValues(cond: unknown): Scalar[] | null {
+  const one = eqValue(cond)
+  if (isScalar(one)) return [one]
+  if (cond && typeof cond === 'object' && !Array.isArray(cond)) {
+    const c = cond as Record<string, unknown>
+    if (Object.keys(c).length === 1 && Array.isArray(c.$in) && c.$in.every(isScalar)) return c.$in as Scalar[]
+  }
+  return null
+}
 
 export class DbEngine {
   private collections = new Map<string, Map<string, Doc>>()
@@ -210,6 +270,7 @@ export class DbEngine {
   createCollection(spec: CollectionSpec): void {
     if (!this.collections.has(spec.name)) this.collections.set(spec.name, new Map())
     this.specs.set(spec.name, spec)
+    this.specsChanged = true
     this.reindex(spec.name)
     this.persist()
   }
@@ -234,6 +295,7 @@ export class DbEngine {
     this.order.clear()
     this.txs.clear()
     this.failures = []
+    this.clearedAll = true
     this.persist()
   }
 
@@ -372,61 +434,143 @@ export class DbEngine {
   // ---- reads ----
 
   /**
-   * The documents a query can match: by `_id` directly, by the first field of a declared index
-   * when the query asks it for a value (or `$in` values), else all; in the collection's order.
+   * The documents a query can match, found the way CloudBase's indexes would find them: by `_id`
+   * directly; by an index's first field given a value (or `$in` values); by a compound or
+   * single-field index whose equality fields are given, narrowed by a range on its ordered
+   * field; the smallest of these wins. Conditions inside a top-level `$and` count as the
+   * query's own. With no index that fits, every document is examined, and a collection of more
+   * than `scanLimit` documents is refused (or warned about): see `scanned`.
+   * Inside a transaction a document read by `_id` is looked up, not copied out of the collection.
    */
-  private candidates(name: string, query: Record<string, unknown>, tx?: Tx): Doc[] {
+  private candidates(name: string, query: Record<string, unknown>, tx?: Tx, bounded = false): Doc[] {
     const base = this.requireCollection(name)
-    if (tx) return this.view(name, tx)
-    const id = query._id
-    if (typeof id === 'string') {
-      const doc = base.get(id)
-      return doc ? [doc] : []
+    const where = conjuncts(query)
+    const id = where.get('_id')
+    const ids = idValues(id)
+    if (ids) {
+      const out: Doc[] = []
+      const writes = tx?.writes.get(name)
+      for (const i of new Set(ids.map(String))) {
+        const doc = writes?.has(i) ? writes.get(i) : base.get(i)
+        if (doc) out.push(doc)
+      }
+      this.examined += out.length
+      return out
     }
-    const fields = this.eqIndexes.get(name)
-    if (fields) {
-      for (const [field, index] of fields) {
-        const want = query[field]
-        const values = isScalar(want) ? [want] : want && typeof want === 'object' && Array.isArray((want as { $in?: unknown }).$in) && ((want as { $in: unknown[] }).$in).every(isScalar) ? ((want as { $in: Scalar[] }).$in) : isScalar((want as { $eq?: unknown } | undefined)?.$eq) ? [(want as { $eq: Scalar }).$eq] : null
-        if (!values) continue
-        const ids = new Set<string>()
-        for (const v of values) for (const i of index.get(scalarKey(v)) ?? []) ids.add(i)
-        return [...ids].sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0)).map((i) => base.get(i)!).filter(Boolean)
+    if (tx) return this.scanned(name, query, this.view(name, tx))
+    let best: { size: number; get: () => Doc[] } | null = null
+    for (const [field, index] of this.eqIndexes.get(name) ?? []) {
+      const values = idValues(where.get(field))
+      if (!values) continue
+      const found = new Set<string>()
+      for (const v of values) for (const i of index.get(scalarKey(v)) ?? []) found.add(i)
+      if (!best || found.size < best.size) {
+        best = { size: found.size, get: () => [...found].sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0)).map((i) => base.get(i)!).filter(Boolean) }
       }
     }
-    return [...base.values()]
+    for (const ix of this.sortedIndexes.get(name) ?? []) {
+      if (ix.eqFields.length === 0 && !where.has(ix.sortField)) continue
+      const slice = this.sortedSlice(name, query, ix.sortField, ix)
+      if (!slice) continue
+      const size = slice.entries.length + slice.ix.loose.size
+      if (!best || size < best.size) {
+        best = {
+          size,
+          get: () => {
+            const picked = [...slice.entries.list.slice(slice.entries.lo, slice.entries.hi).map((e) => e.id), ...slice.ix.loose]
+            return picked.sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0)).map((i) => base.get(i)!).filter(Boolean)
+          },
+        }
+      }
+    }
+    if (best) {
+      const docs = best.get()
+      this.examined += docs.length
+      return docs
+    }
+    return this.scanned(name, query, [...base.values()], bounded)
+  }
+
+  /** Whether the query gives `_id` or an indexed field's value(s). */
+  private narrowedByEquality(name: string, query: Record<string, unknown>): boolean {
+    const where = conjuncts(query)
+    if (idValues(where.get('_id'))) return true
+    return [...(this.eqIndexes.get(name)?.keys() ?? [])].some((f) => idValues(where.get(f)) !== null)
+  }
+
+  /**
+   * Documents examined by queries so far (tests read it to show a read stays small as a
+   * collection grows).
+   */
+  examined = 0
+  /**
+   * A query no index serves, on a collection above this many documents, is refused with
+   * DATABASE_REQUEST_FAILED naming the index to declare (`scanPolicy` 'refuse', the default, for
+   * tests and the bench) or logged once per query shape ('warn', for `npm start`). CloudBase
+   * answers such a query, slowly and against the request time limit, once the collection grows:
+   * the refusal shows it while the collection is small.
+   */
+  scanLimit = SCAN_LIMIT
+  scanPolicy: 'refuse' | 'warn' = 'refuse'
+  private warnedScans = new Set<string>()
+
+  /** `bounded`: a read with no condition and no order, which stops after its page (or counts from metadata). */
+  private scanned(name: string, query: Record<string, unknown>, docs: Doc[], bounded = false): Doc[] {
+    this.examined += docs.length
+    if (docs.length > this.scanLimit && !(bounded && Object.keys(query).length === 0)) {
+      const fields = [...conjuncts(query).keys()].filter((k) => !k.startsWith('$'))
+      const hint = fields.length ? `declare an index on ${fields.map((f) => `"${f}"`).join(', ')} in database/collections.json` : 'the query gives no field to find it by'
+      const message = `localcloud: a query on ${name} (${fields.join(', ') || 'no condition'}) examines all ${docs.length} documents with no index: ${hint}`
+      if (this.scanPolicy === 'refuse') throw new DbError('DATABASE_REQUEST_FAILED', message)
+      const shape = `${name}:${fields.join(',')}`
+      if (!this.warnedScans.has(shape)) {
+        this.warnedScans.add(shape)
+        process.stderr.write(`${message}\n`)
+      }
+    }
+    return docs
   }
 
   /**
    * A sorted index whose equality fields the query gives as scalars: the matching group's
    * entries (ascending), narrowed by a range on the ordered field, plus the loose documents.
    */
-  private sortedSlice(name: string, query: Record<string, unknown>, sortField?: string): { ix: SortedIndex; entries: Array<{ v: number | string; id: string }>; exact: boolean } | null {
-    for (const ix of this.sortedIndexes.get(name) ?? []) {
+  private sortedSlice(name: string, query: Record<string, unknown>, sortField?: string, only?: SortedIndex): { ix: SortedIndex; entries: Slice; exact: boolean } | null {
+    const where = conjuncts(query)
+    for (const ix of only ? [only] : (this.sortedIndexes.get(name) ?? [])) {
       if (sortField !== undefined && ix.sortField !== sortField) continue
-      const eq = ix.eqFields.map((f) => query[f])
+      const eq = ix.eqFields.map((f) => eqValue(where.get(f)))
       if (!eq.every(isScalar)) continue
-      let entries = ix.groups.get(JSON.stringify(eq.map((x) => scalarKey(x as Scalar)))) ?? []
-      const cond = query[ix.sortField]
+      const list = ix.groups.get(JSON.stringify(eq.map((x) => scalarKey(x as Scalar)))) ?? []
+      // Bounds into the group's list (no copy: a group can hold every document).
+      let lo = 0
+      let hi = list.length
+      const first = (v: number | string) => lowerBound(list, { v, o: -Infinity, id: '' }, lo, hi)
+      const past = (v: number | string) => {
+        let end = first(v)
+        while (end < hi && list[end]!.v === v) end++
+        return end
+      }
+      const cond = where.get(ix.sortField)
       let exact = Object.keys(query).every((k) => ix.eqFields.includes(k) || k === ix.sortField)
-      if (cond !== undefined) {
+      const is = eqValue(cond)
+      if (typeof is === 'number' || typeof is === 'string') {
+        ;[lo, hi] = [first(is), past(is)]
+      } else if (cond !== undefined) {
         const ops = cond && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof Date) ? Object.entries(cond as Record<string, unknown>).map(([op, v]) => [op, v instanceof Date ? v.getTime() : v] as [string, unknown]) : null
         if (!ops || !ops.every(([op, v]) => RANGE_OPS.has(op) && (typeof v === 'number' || typeof v === 'string'))) {
           exact = false
         } else {
           for (const [op, v] of ops as Array<[string, number | string]>) {
-            const lowest = { v, id: '' }
-            const start = lowerBound(entries, lowest)
-            let end = start
-            while (end < entries.length && entries[end]!.v === v) end++
-            if (op === '$gt') entries = entries.slice(end)
-            else if (op === '$gte') entries = entries.slice(start)
-            else if (op === '$lt') entries = entries.slice(0, start)
-            else entries = entries.slice(0, end)
+            if (op === '$gt') lo = past(v)
+            else if (op === '$gte') lo = first(v)
+            else if (op === '$lt') hi = first(v)
+            else hi = past(v)
+            if (hi < lo) hi = lo
           }
         }
       }
-      return { ix, entries, exact: exact && ix.loose.size === 0 }
+      return { ix, entries: { list, lo, hi, length: hi - lo, at: (k: number) => list[lo + k]! }, exact: exact && ix.loose.size === 0 }
     }
     return null
   }
@@ -441,21 +585,40 @@ export class DbEngine {
     if (!first) return null
     const slice = this.sortedSlice(name, query, first)
     if (!slice) return null
+    // A single-field index walked in order loses to an equality the query gives on another index.
+    if (slice.ix.eqFields.length === 0 && this.narrowedByEquality(name, query)) return null
     const coll = this.requireCollection(name)
     const q = new Query(query)
     const picked: Doc[] = [...slice.ix.loose].map((id) => coll.get(id)!).filter((d) => d && q.test(d))
     const want = offset + limit
+    // With one sort key the index order is the answer's order (ties in insertion order), so the
+    // walk stops at the page's end; with more keys every tie of the last value is needed.
+    const oneKey = Object.keys(order).length === 1
+    const entries = slice.entries
     let count = 0
     let lastV: number | string | undefined
-    const entries = slice.entries
-    for (let k = 0; k < entries.length; k++) {
-      const e = entries[dir === -1 ? entries.length - 1 - k : k]!
-      if (count >= want && e.v !== lastV) break
+    const visit = (e: Entry): boolean => {
+      if (count >= want && (oneKey || e.v !== lastV)) return false
       const doc = coll.get(e.id)
-      if (!doc || !q.test(doc)) continue
-      picked.push(doc)
-      count++
-      lastV = e.v
+      this.examined += 1
+      if (doc && q.test(doc)) {
+        picked.push(doc)
+        count++
+        lastV = e.v
+      }
+      return true
+    }
+    if (dir === -1) {
+      // Descending values, but each run of equal values in insertion order, as a full scan's stable sort gives them.
+      let k = entries.length - 1
+      walk: while (k >= 0) {
+        const v = entries.at(k).v
+        const start = lowerBound(entries.list, { v, o: -Infinity, id: '' }, entries.lo, entries.lo + k) - entries.lo
+        for (let i = start; i <= k; i++) if (!visit(entries.at(i))) break walk
+        k = start - 1
+      }
+    } else {
+      for (let k = 0; k < entries.length; k++) if (!visit(entries.at(k))) break
     }
     // In the collection's natural order first, so ties the order leaves open come out as a full scan gives them.
     const ord = (d: Doc) => this.order.get(`${name}\u0000${d._id}`) ?? 0
@@ -490,7 +653,9 @@ export class DbEngine {
   private count(p: Params): number {
     if (!this.txFor(p)) {
       const query = (decode(p.query) ?? {}) as Record<string, unknown>
-      const slice = this.sortedSlice(String(p.collectionName), query)
+      const name = String(p.collectionName)
+      if (Object.keys(query).length === 0) return this.requireCollection(name).size // from the collection's metadata
+      const slice = this.sortedSlice(name, query)
       if (slice?.exact) return slice.entries.length
     }
     return this.matching(p).length
@@ -508,7 +673,7 @@ export class DbEngine {
       const ordered = this.findOrdered(name, query, order, Number(p.offset ?? 0), Math.min(Number(p.limit ?? MAX_LIMIT), MAX_LIMIT))
       if (ordered) return ordered.map(clone)
     }
-    const source = this.candidates(name, query, tx)
+    const source = this.candidates(name, query, tx, !(order && Object.keys(order).length))
     let cursor = new Query(query).find<Doc>(source, projection && Object.keys(projection).length ? projection : undefined)
     if (order && Object.keys(order).length) cursor = cursor.sort(order)
     const offset = Number(p.offset ?? 0)
@@ -528,7 +693,7 @@ export class DbEngine {
     const pipeline = stages.map((s) => ({ [s.stageKey]: decode(s.stageValue) })) as Record<string, unknown>[]
     // A leading $match narrows the documents through the indexes, as the database would.
     const first = pipeline[0]?.$match as Record<string, unknown> | undefined
-    const source = first && typeof first === 'object' ? this.candidates(name, first) : this.view(name)
+    const source = first && typeof first === 'object' ? this.candidates(name, first) : this.scanned(name, {}, this.view(name))
     const rows = new Aggregator(pipeline).run(source)
     const cap = pipeline.some((s) => '$limit' in s) ? AGGREGATE_MAX_ROWS : AGGREGATE_DEFAULT_ROWS
     return rows.slice(0, cap).map((d) => clone(d as Doc))
@@ -549,7 +714,8 @@ export class DbEngine {
     const ids: string[] = []
     for (const doc of docs) {
       if (tx) {
-        const exists = this.view(name, tx).some((d) => d._id === doc._id)
+        const staged = tx.writes.get(name)
+        const exists = staged?.has(doc._id) ? staged.get(doc._id) !== null : coll.has(doc._id)
         if (exists) throw duplicate(name, '_id_')
         this.stage(tx, name, doc._id, doc)
       } else {
@@ -719,6 +885,7 @@ export class DbEngine {
     if (before) this.unindex(name, before, bulk)
     else this.order.set(`${name}\u0000${id}`, ++this.ordSeq)
     coll.set(id, doc)
+    this.noteChange(name, id)
     this.index(name, doc, bulk ? 'skip' : 'insert')
   }
 
@@ -728,6 +895,7 @@ export class DbEngine {
     if (!before) return
     this.unindex(name, before)
     coll.delete(id)
+    this.noteChange(name, id)
     this.order.delete(`${name}\u0000${id}`)
   }
 
@@ -746,11 +914,13 @@ export class DbEngine {
     this.sortedIndexes.set(
       name,
       (spec?.indexes ?? [])
-        .filter((i) => !i.unique && Object.keys(i.keys).length >= 2)
+        .filter((i) => !i.unique && !('_id' in i.keys))
         .map((i) => {
           const keys = Object.keys(i.keys)
           return { name: i.name, eqFields: keys.slice(0, -1), sortField: keys.at(-1)!, groups: new Map(), loose: new Set<string>() }
-        }),
+        })
+        // A compound index serves a query its equality fields fix better than a single-field one.
+        .sort((a, b) => b.eqFields.length - a.eqFields.length),
     )
     for (const doc of this.collections.get(name)?.values() ?? []) {
       if (!this.order.has(`${name}\u0000${doc._id}`)) this.order.set(`${name}\u0000${doc._id}`, ++this.ordSeq)
@@ -760,12 +930,12 @@ export class DbEngine {
   }
 
   /** Where a document sits in a sorted index: its group and entry, or null when it is loose. */
-  private placeIn(ix: SortedIndex, doc: Doc): { group: string; entry: { v: number | string; id: string } } | null {
+  private placeIn(name: string, ix: SortedIndex, doc: Doc): { group: string; entry: Entry } | null {
     const eq = ix.eqFields.map((f) => getPath(doc, f))
     const raw = getPath(doc, ix.sortField)
     const v = raw instanceof Date ? raw.getTime() : raw // dates order as their instants
     if (!eq.every(isScalar) || (typeof v !== 'number' && typeof v !== 'string')) return null
-    return { group: JSON.stringify(eq.map((x) => scalarKey(x as Scalar))), entry: { v, id: doc._id } }
+    return { group: JSON.stringify(eq.map((x) => scalarKey(x as Scalar))), entry: { v, o: this.order.get(`${name}\u0000${doc._id}`) ?? 0, id: doc._id } }
   }
 
   /**
@@ -774,7 +944,7 @@ export class DbEngine {
    */
   private index(name: string, doc: Doc, sorted: 'insert' | 'push' | 'skip' = 'insert'): void {
     for (const ix of sorted === 'skip' ? [] : (this.sortedIndexes.get(name) ?? [])) {
-      const at = this.placeIn(ix, doc)
+      const at = this.placeIn(name, ix, doc)
       if (!at) {
         ix.loose.add(doc._id)
         continue
@@ -803,7 +973,7 @@ export class DbEngine {
     for (const ix of this.sortedIndexes.get(name) ?? []) {
       if (bulk) continue
       ix.loose.delete(doc._id)
-      const at = this.placeIn(ix, doc)
+      const at = this.placeIn(name, ix, doc)
       const list = at && ix.groups.get(at.group)
       if (!at || !list) continue
       const i = lowerBound(list, at.entry)
@@ -839,7 +1009,13 @@ export class DbEngine {
     this.persistTimer.unref?.()
   }
 
-  /** Writes the file now if anything changed since the last write. */
+  /**
+   * Writes what changed since the last write. Usually an append to the journal (`<file>.journal`,
+   * one EJSON line per changed document, so a write at 100k documents costs what changed, not
+   * the 90 MB of the whole database); the whole snapshot when there is none yet, after a reset
+   * (clear), or when more than a fifth of the documents changed (a seed). Loading replays the
+   * journal over the snapshot and folds it in.
+   */
   flush(): void {
     if (this.persistTimer) clearTimeout(this.persistTimer)
     this.persistTimer = undefined
@@ -848,26 +1024,154 @@ export class DbEngine {
     this.dirty = false
     this.fileWrites += 1
     mkdirSync(dirname(file), { recursive: true })
-    const out = {
-      collections: Object.fromEntries([...this.collections].map(([n, m]) => [n, [...m.values()]])),
-      specs: [...this.specs.values()],
+    let changedDocs = 0
+    for (const ids of this.changed.values()) changedDocs += ids.size
+    let total = 0
+    for (const coll of this.collections.values()) total += coll.size
+    if (!existsSync(file) || this.clearedAll || changedDocs > total / 5) {
+      this.writeSnapshot(file)
+      return
     }
-    writeFileSync(file + '.tmp', EJSON.stringify(out, { relaxed: false }))
+    const lines: string[] = []
+    if (this.specsChanged) lines.push(EJSON.stringify({ specs: [...this.specs.values()] }, { relaxed: false }))
+    for (const [name, ids] of this.changed) {
+      const coll = this.collections.get(name)
+      for (const id of ids) {
+        const doc = coll?.get(id)
+        lines.push(EJSON.stringify(doc ? { c: name, put: doc } : { c: name, del: id }, { relaxed: false }))
+      }
+    }
+    this.forgetChanges()
+    if (lines.length) appendFileSync(file + JOURNAL, lines.join('\n') + '\n')
+  }
+
+  /** The journal's file beside the snapshot (tests look at both). */
+  get journalFile(): string | undefined {
+    return this.opts.file ? this.opts.file + JOURNAL : undefined
+  }
+
+  private changed = new Map<string, Set<string>>()
+  private specsChanged = false
+  private clearedAll = false
+
+  private noteChange(name: string, id: string): void {
+    if (!this.opts.file) return
+    let ids = this.changed.get(name)
+    if (!ids) this.changed.set(name, (ids = new Set()))
+    ids.add(id)
+  }
+
+  private forgetChanges(): void {
+    this.changed.clear()
+    this.specsChanged = false
+    this.clearedAll = false
+  }
+
+  /**
+   * The snapshot, in the journal's format (a line of specs, then a line per document), written a
+   * batch of lines at a time: one string of a large database would not fit in memory.
+   */
+  private writeSnapshot(file: string): void {
+    const fd = openSync(file + '.tmp', 'w')
+    try {
+      writeSync(fd, EJSON.stringify({ specs: [...this.specs.values()] }, { relaxed: false }) + '\n')
+      let batch: string[] = []
+      for (const [name, coll] of this.collections) {
+        if (!coll.size) batch.push(EJSON.stringify({ c: name }, { relaxed: false }))
+        for (const doc of coll.values()) {
+          batch.push(EJSON.stringify({ c: name, put: doc }, { relaxed: false }))
+          if (batch.length >= SNAPSHOT_BATCH) {
+            writeSync(fd, batch.join('\n') + '\n')
+            batch = []
+          }
+        }
+      }
+      if (batch.length) writeSync(fd, batch.join('\n') + '\n')
+    } finally {
+      closeSync(fd)
+    }
     renameSync(file + '.tmp', file)
+    rmSync(file + JOURNAL, { force: true })
+    this.forgetChanges()
   }
 
   private load(file: string): void {
-    const parsed = EJSON.parse(readFileSync(file, 'utf8'), { relaxed: true }) as {
-      collections: Record<string, Doc[]>
-      specs: CollectionSpec[]
+    let firstLine = true
+    let legacy = false
+    eachLine(file, (line) => {
+      // A snapshot written before the line format: one JSON object { collections, specs }.
+      if (firstLine && line.startsWith('{"collections"')) legacy = true
+      firstLine = false
+      if (!legacy) this.replay(line, false)
+    })
+    if (legacy) {
+      const parsed = EJSON.parse(readFileSync(file, 'utf8'), { relaxed: true }) as { collections: Record<string, Doc[]>; specs: CollectionSpec[] }
+      for (const spec of parsed.specs ?? []) this.specs.set(spec.name, spec)
+      for (const [name, docs] of Object.entries(parsed.collections ?? {})) this.collections.set(name, new Map(docs.map((d) => [d._id, walk(d, 0) as Doc])))
     }
-    for (const spec of parsed.specs ?? []) this.specs.set(spec.name, spec)
-    for (const [name, docs] of Object.entries(parsed.collections ?? {})) {
-      this.collections.set(name, new Map(docs.map((d) => [d._id, walk(d, 0) as Doc])))
-      this.reindex(name)
+    const journal = file + JOURNAL
+    const replayed = existsSync(journal)
+    if (replayed) {
+      const lines: string[] = []
+      eachLine(journal, (line) => void lines.push(line))
+      for (const [i, line] of lines.entries()) {
+        // The last line may be cut short: the process stopped in the middle of writing it.
+        if (!this.replay(line, i === lines.length - 1)) break
+      }
     }
+    for (const name of this.collections.keys()) this.reindex(name)
+    // The journal (or an older format) folded into the snapshot, at start, before anything is served.
+    if (replayed || legacy) this.writeSnapshot(file)
+  }
+
+  /** Applies one line of the snapshot or the journal; false for a torn line that may be skipped. */
+  private replay(line: string, mayBeTorn: boolean): boolean {
+    let entry: { specs?: CollectionSpec[]; c?: string; put?: Doc; del?: string }
+    try {
+      entry = EJSON.parse(line, { relaxed: true }) as typeof entry
+    } catch (e) {
+      if (mayBeTorn) return false
+      throw e
+    }
+    for (const spec of entry.specs ?? []) {
+      this.specs.set(spec.name, spec)
+      if (!this.collections.has(spec.name)) this.collections.set(spec.name, new Map())
+    }
+    if (!entry.c) return true
+    let coll = this.collections.get(entry.c)
+    if (!coll) this.collections.set(entry.c, (coll = new Map()))
+    if (entry.put) coll.set(entry.put._id, walk(entry.put, 0) as Doc)
+    else if (entry.del !== undefined) coll.delete(entry.del)
+    return true
   }
 }
+
+/** Lines per write of the snapshot. */
+const SNAPSHOT_BATCH = 2000
+
+/** Calls `f` with each non-empty line of a file, read a megabyte at a time (a large file is no one string). */
+function eachLine(file: string, f: (line: string) => void): void {
+  const fd = openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(1 << 20)
+    const utf8 = new StringDecoder('utf8') // a character cut by the megabyte's edge is completed by the next
+    let rest = ''
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      const text = rest + utf8.write(buf.subarray(0, n))
+      const lines = text.split('\n')
+      rest = lines.pop()!
+      for (const line of lines) if (line) f(line)
+    }
+    if (rest) f(rest)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The journal's suffix: `.localcloud/db.json.journal`. */
+const JOURNAL = '.journal'
 
 function decode(value: unknown): unknown {
   if (value === undefined || value === null || value === '') return undefined

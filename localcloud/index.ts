@@ -64,6 +64,12 @@ export interface LocalCloudOptions {
    * or `parseLatency(process.env.LOCALCLOUD_DB_LATENCY)`; none by default (`npm start` answers at once).
    */
   dbLatency?: LatencyRange | null
+  /**
+   * A query no index serves, on a collection above SCAN_LIMIT documents: 'refuse' (tests, the
+   * bench: the query fails naming the index to declare) or 'warn' (`npm start`: one line per
+   * query shape on stderr). Default 'refuse'.
+   */
+  scans?: 'refuse' | 'warn'
 }
 
 export interface Invocation {
@@ -207,6 +213,7 @@ export class LocalCloud {
     this.now = opts.now ?? Date.now
     this.db = new DbEngine({ ...(opts.dataDir ? { file: join(opts.dataDir, 'db.json') } : {}), now: this.now })
     this.db.setLatency(opts.dbLatency ?? null)
+    this.db.scanPolicy = opts.scans ?? 'refuse'
     this.openapi = new OpenApiSandbox(this.now)
     this.openapi.appPages = appPages(this.root)
     this.vars = opts.vars ?? {}
@@ -659,6 +666,11 @@ function installSdkPatch(): void {
     has(target, key) {
       const env = ctxKeys(als.getStore())
       return (typeof key === 'string' && key in env) || Reflect.has(target, key)
+    },
+    // `process.env.X = v` on the real object (with the proxy as receiver, Node's env refuses the
+    // plain descriptor the assignment would define: "only accepts a ... data descriptor").
+    set(target, key, value) {
+      return Reflect.set(target, key, value)
     },
   })
 }

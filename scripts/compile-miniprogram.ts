@@ -7,9 +7,9 @@
  *   tsx scripts/compile-miniprogram.ts [--out .reports/compiled]
  * Prints each package's compiled files and bytes as JSON on the last line (used by `npm run size`).
  */
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join, posix, resolve } from 'node:path'
 import type * as CiModule from 'miniprogram-ci'
 
 export interface CompiledPackage {
@@ -43,7 +43,7 @@ export function ciProject(ci: MiniprogramCi, opts: { appid: string; privateKeyPa
   return project
 }
 
-export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[]; files: Record<string, number> }> {
+export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[]; files: Record<string, number>; requires: Record<string, string[]> }> {
   const ci = await quietly(async () => loadCi())
   const keyDir = mkdtempSync(join(tmpdir(), 'mpci-'))
   const keyPath = join(keyDir, 'placeholder.key')
@@ -51,10 +51,16 @@ export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[
   try {
     const result = (await quietly(async () => ci.getCompiledResult({ project: ciProject(ci, { appid: 'touristappid', privateKeyPath: keyPath, offline: true }), setting: CI_SETTING } as never, join(keyDir, 'out.zip')))) as unknown as Record<string, string | Buffer>
     const files: Record<string, number> = {}
+    const requires: Record<string, string[]> = {}
     for (const [path, content] of Object.entries(result)) {
       files[path] = typeof content === 'string' ? Buffer.byteLength(content) : content.length
+      // What each compiled script loads when it runs (modules and Babel's helpers), below the package root.
+      if (path.endsWith('.js')) {
+        const text = typeof content === 'string' ? content : content.toString('utf8')
+        requires[path.replace(/^\/+/, '')] = [...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!)
+      }
     }
-    return { packages: groupByPackage(files), files }
+    return { packages: groupByPackage(files), files, requires }
   } finally {
     rmSync(keyDir, { recursive: true, force: true })
   }
@@ -80,6 +86,41 @@ export async function quietly<T>(work: () => Promise<T>): Promise<T> {
     methods.forEach((m, i) => (console[m] = saved[i]!))
     if (failed) for (const line of held) console.error(line)
   }
+}
+
+/**
+ * The compiled bytes a page needs before its first render, with lazyCodeLoading
+ * "requiredComponents": app.js/json/wxss, the page's own files, the components it uses (and
+ * theirs; weui comes from WeChat's extended library, not the package), and every module that
+ * app.ts, the page and those components import at run time (`import type` loads nothing).
+ */
+export function firstRenderBytes(compiled: { files: Record<string, number>; requires: Record<string, string[]> }, page = 'pages/index/index'): number {
+  const src = join(ROOT, 'miniprogram')
+  const size = new Map(Object.entries(compiled.files).map(([k, v]) => [k.replace(/^\/+/, ''), v]))
+  const taken = new Set<string>()
+  const script = (path: string) => {
+    const file = [path, `${path}.js`, `${path}/index.js`].find((f) => size.has(f) && f.endsWith('.js'))
+    if (!file || taken.has(file)) return
+    taken.add(file)
+    for (const spec of compiled.requires[file] ?? []) if (spec.startsWith('.')) script(posix.normalize(posix.join(posix.dirname(file), spec)))
+  }
+  const unit = (base: string) => {
+    if (taken.has(`${base}.json`)) return
+    for (const ext of ['json', 'wxml', 'wxss']) if (size.has(`${base}.${ext}`)) taken.add(`${base}.${ext}`)
+    taken.add(`${base}.json`)
+    script(base)
+    const jsonPath = join(src, `${base}.json`)
+    const json = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { usingComponents?: Record<string, string> }) : {}
+    for (const target of Object.values(json.usingComponents ?? {})) {
+      if (target.startsWith('/')) unit(target.slice(1))
+      else if (target.startsWith('.')) unit(posix.normalize(posix.join(posix.dirname(base), target)))
+    }
+  }
+  unit('app') // app.js, app.json (and its usingComponents), app.wxss
+  unit(page)
+  let bytes = 0
+  for (const f of taken) bytes += size.get(f) ?? 0
+  return bytes
 }
 
 /** Splits compiled files into the main package and the subpackages declared in app.json. */

@@ -26,9 +26,12 @@ export const LOCAL_VARS: Record<string, string> = {
   OA_PUSH_TOKEN: 'localOaPushToken',
 }
 
-/** The local cloud as npm start runs it: these variables, and their subscribe templates in the account. */
-export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string, dbLatency: LatencyRange | null = null): LocalCloud {
-  const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars, dbLatency })
+/**
+ * The local cloud as npm start runs it: these variables, and their subscribe templates in the
+ * account. `scans`: npm start warns about a query no index serves; tests refuse it.
+ */
+export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string, dbLatency: LatencyRange | null = null, scans: 'refuse' | 'warn' = 'refuse'): LocalCloud {
+  const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars, dbLatency, scans })
   cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
   return cloud
 }
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))
   // LOCALCLOUD_DB_LATENCY=1-8 (ms, seeded jitter per request): the database answers as slowly as CloudBase's does.
   const latency = parseLatency(process.env.LOCALCLOUD_DB_LATENCY)
-  const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'), latency)
+  const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'), latency, 'warn')
   const app = createServer(cloud)
   // Loopback unless `--host` says otherwise (not an environment variable: exposing it is a choice made on the command line).
   const host = hostFrom(process.argv)

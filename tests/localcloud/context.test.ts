@@ -1,4 +1,5 @@
 /** What the local cloud gives a function: context, CloudID, openapi wire and errors, storage, limits. */
+import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { CloudIdRef, LocalCloud } from '../../localcloud'
 
@@ -11,6 +12,21 @@ test('getWXContext per invocation, isolated under concurrency', async () => {
   expect(a).toEqual({ OPENID: 'o-a', APPID: 'wxapp', UNIONID: 'U-a', CLIENTIP: '10.0.0.8', ENV: 'env-ctx', SOURCE: 'wx_client' })
   expect(b).toEqual({ OPENID: 'o-b', APPID: 'wxapp', CLIENTIP: '10.0.0.8', ENV: 'env-ctx', SOURCE: 'wx_client' })
   expect(process.env.WX_OPENID).toBeUndefined()
+})
+
+test('code that assigns process.env (as npm-conf, under miniprogram-ci, does) still can once a local cloud runs functions', () => {
+  // In a plain Node process: Jest gives each test file a process.env of its own, which hides the problem.
+  const script = `
+    const { LocalCloud } = require('./localcloud')
+    const cloud = new LocalCloud({ root: ${JSON.stringify(join(__dirname, '../fixtures/project'))} })
+    cloud.callFromClient('probe', { op: 'context' }, { openid: 'o-1' }).then(() => {
+      process.env.KIT_CONTEXT_TEST_ASSIGNED = 'first' // a new name
+      process.env.KIT_CONTEXT_TEST_ASSIGNED = 'yes' // a name that exists (npm-conf sets HOME)
+      process.stdout.write(String(process.env.KIT_CONTEXT_TEST_ASSIGNED))
+    })`
+  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: join(__dirname, '../..'), encoding: 'utf8' })
+  expect(run.stderr).toBe('')
+  expect(run.stdout).toBe('yes')
 })
 
 test('a function calling a function: SOURCE is chained, context carried', async () => {

@@ -2,6 +2,7 @@
 import { CloudIdRef, LocalCloud, type Caller } from '../../localcloud'
 import { pngText } from '../../localcloud/wxacode-png'
 import { underLatency } from '../setup/races'
+import { COUNT_SHARDS } from '../../server/share/counts'
 
 const SHARER: Caller = { openid: 'o-sharer' }
 const FRIEND: Caller = { openid: 'o-friend' }
@@ -67,8 +68,10 @@ test('counts are counters: the same friend entering 6 times at once counts once;
   const answers = await underLatency(w.cloud, 6, () => Promise.all(Array.from({ length: 6 }, () => w.share('recordEntry', { shareId: 'share00003', scene: 1007, page: 'pages/index/index' }, FRIEND))))
   expect(answers.filter((a) => a.data?.attributed)).toHaveLength(1)
   expect(w.cloud.db.dump('share_entries')).toHaveLength(1)
-  // One count document of the sharer's (server/share/counts.ts) holds the one entry.
-  expect(w.cloud.db.dump('share_counts')).toEqual([{ _id: expect.stringMatching(new RegExp(`^${SHARER.openid}#\\d+$`)), sharer: SHARER.openid, entries: 1, newUsers: 1, shares: { share00003: [1, 1] } }])
+  // The sharer's count documents (server/share/counts.ts), made when they shared: one of them holds the one entry.
+  const counts = w.cloud.db.dump('share_counts')
+  expect(counts).toHaveLength(COUNT_SHARDS)
+  expect(counts.filter((c) => c.entries)).toEqual([{ _id: expect.stringMatching(new RegExp(`^${SHARER.openid}#\\d+$`)), sharer: SHARER.openid, entries: 1, newUsers: 1, byShare: { share00003: { e: 1, n: 1 } } }])
   // Reading: no aggregation and no read of share_entries, whatever their number; one round trip.
   const from = w.cloud.db.log.length
   w.cloud.db.latencyMs = 2
@@ -139,4 +142,32 @@ describe('poster codes', () => {
     w.cloud.deniedPermissions.add('share:wxacode.getUnlimited')
     expect((await w.share('poster', { page: 'pages/index/index' })).error?.code).toBe('PERMISSION_MISSING')
   })
+})
+
+test('an entry is three round trips (share, user and transaction at once; entry and count; commit), from the first entry on', async () => {
+  const w = world()
+  await w.share('recordIntent', { shareId: 'share00011', page: 'pages/index/index', via: 'menu' })
+  await w.call('user', 'login', {}, FRIEND)
+  w.cloud.db.latencyMs = 2
+  const before = w.cloud.db.roundTrips
+  expect((await w.share('recordEntry', { shareId: 'share00011', scene: 1007, page: 'pages/index/index' }, FRIEND)).data).toEqual({ attributed: true, newUser: true })
+  const trips = w.cloud.db.roundTrips - before
+  w.cloud.db.latencyMs = 0
+  expect(trips).toBe(3)
+  expect((await w.share('myShares', {})).data.totals).toEqual({ shares: 1, entries: 1, newUsers: 1 })
+})
+
+test('a sharer whose count documents were never made (shared before they existed) is counted, and counts kept per share as [entries, newUsers] still add in', async () => {
+  const w = world()
+  // A share written before count documents were made ahead, and a count document of the older shape.
+  w.cloud.db.seed('shares', [{ _id: 'share00012', _openid: SHARER.openid, page: 'pages/index/index', via: 'menu', createdAt: new Date() }])
+  w.cloud.db.seed('share_counts', [{ _id: `${SHARER.openid}#legacy`, sharer: SHARER.openid, entries: 2, newUsers: 1, shares: { share00012: [2, 1] } }])
+  await w.call('user', 'login', {}, FRIEND)
+  await w.call('user', 'login', {}, OLD_FRIEND)
+  await w.call('user', 'login', {}, OLD_FRIEND)
+  const entries = await Promise.all([FRIEND, OLD_FRIEND].map((c) => w.share('recordEntry', { shareId: 'share00012', scene: 1007, page: 'pages/index/index' }, c)))
+  expect(entries.map((e) => e.data)).toEqual([{ attributed: true, newUser: true }, { attributed: true, newUser: false }])
+  const mine = (await w.share('myShares', {})).data
+  expect(mine.shares[0]).toMatchObject({ shareId: 'share00012', entries: 4, newUsers: 2 })
+  expect(mine.totals).toEqual({ shares: 1, entries: 4, newUsers: 2 })
 })

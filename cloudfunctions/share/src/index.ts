@@ -11,13 +11,13 @@
 import * as v from 'valibot'
 import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
 import { createRouter } from '../../../server/router'
-import { db, findDocs, getDoc, toMillis, transact, type Tx } from '../../../server/db'
+import { db, findDocs, getDoc, isTxConflict, toMillis } from '../../../server/db'
 import { enteredGroup, refreshOwnRows } from '../../../server/rank/store'
 import { openData, openDataInput } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
 import { randomBytes } from 'node:crypto'
-import { COUNT_SHARDS, addEntry, sumCounts, type CountsDoc, type TotalsDoc } from '../../../server/share/counts'
+import { COUNT_SHARDS, addEntry, countsId, emptyCounts, entryIncrements, sumCounts, type CountsDoc, type TotalsDoc } from '../../../server/share/counts'
 
 const SHARES = 'shares'
 const ENTRIES = 'share_entries'
@@ -51,6 +51,79 @@ const ENTRY_TX_ATTEMPTS = 20
 const shareId = v.pipe(v.string(), v.regex(/^[a-z0-9]{8,16}$/, 'shareId must be 8-16 lowercase letters or digits'))
 const page = v.pipe(v.string(), v.regex(/^pages\/[A-Za-z0-9_/-]{1,100}$/, 'page must be a page path like pages/index/index'))
 
+/** A transaction opened with db.startTransaction (add is one of its documented operations). */
+interface EntryTx {
+  collection(name: string): { add(o: { data: Record<string, unknown> }): Promise<unknown>; doc(id: string): { update(o: { data: Record<string, unknown> }): Promise<unknown>; set(o: { data: Record<string, unknown> }): Promise<unknown> } }
+  commit(): Promise<unknown>
+  rollback(): Promise<unknown>
+}
+
+/** An answer of a document operation that carries an error code instead of throwing it (the SDK does both). */
+const failedWith = (r: PromiseSettledResult<unknown>): unknown => (r.status === 'rejected' ? r.reason : r.value && typeof r.value === 'object' && (r.value as { code?: unknown }).code ? r.value : null)
+
+const NOT_ATTRIBUTED = { attributed: false, newUser: false } as const
+
+/**
+ * One entry in three round trips: (1) the share, whether the caller is new, and a transaction,
+ * at once; (2) in the transaction, the entry added under its id `<shareId>:<openid>` (a second
+ * entry of the same person is refused by the id) and one of the sharer's count documents
+ * incremented in place (picked at random: a crowd spreads over COUNT_SHARDS documents); (3) the
+ * commit. The entry and its count land together or not at all, so a retry after a crash at any
+ * point counts once. 'CONFLICT': a concurrent transaction won; the caller runs it again.
+ */
+async function enterOnce(input: { shareId: string; scene: number; page: string }, openid: string): Promise<{ attributed: boolean; newUser: boolean } | 'CONFLICT'> {
+  const [share, newUser, t] = await Promise.all([getDoc<ShareDoc>(SHARES, input.shareId), isNewUser(openid), db().startTransaction() as unknown as Promise<EntryTx>])
+  if (!share || share._openid === openid) {
+    await t.rollback()
+    return NOT_ATTRIBUTED
+  }
+  const entryId = `${input.shareId}:${openid}`
+  const counts = t.collection(COUNTS).doc(countsId(share._openid, Math.floor(Math.random() * COUNT_SHARDS)))
+  const _ = db().command
+  const inc = Object.fromEntries(Object.entries(entryIncrements(input.shareId, newUser)).map(([path, n]) => [path, _.inc(n)]))
+  const [added, counted] = await Promise.allSettled([
+    t.collection(ENTRIES).add({ data: { _id: entryId, shareId: input.shareId, sharer: share._openid, openid, scene: input.scene, page: input.page, newUser, at: new Date() } }),
+    counts.update({ data: inc }),
+  ])
+  const failure = failedWith(added) ?? failedWith(counted)
+  if (failure) {
+    // CloudBase may have ended the transaction with the failed operation; it expires unused either way.
+    await t.rollback().catch(() => undefined)
+    if (await getDoc(ENTRIES, entryId)) return NOT_ATTRIBUTED // came in this way before
+    if (isTxConflict(failure)) return 'CONFLICT'
+    throw failure
+  }
+  // The sharer's first entry on this count document (a share made before they were created ahead).
+  if ((counted as PromiseFulfilledResult<{ stats?: { updated?: number } }>).value?.stats?.updated === 0) await counts.set({ data: addEntry(null, share._openid, input.shareId, newUser) })
+  try {
+    await t.commit()
+  } catch (e) {
+    if (isTxConflict(e)) return 'CONFLICT'
+    throw e
+  }
+  return { attributed: true, newUser }
+}
+
+/**
+ * The sharer's COUNT_SHARDS count documents, made when they share (not on the first entry, which
+ * would then cost a round trip more). Concurrent makers: a duplicate is fine once it exists.
+ */
+async function ensureCounts(sharer: string): Promise<void> {
+  const have = await findDocs<{ _id: string }>(db().collection(COUNTS).where({ sharer }).field({ _id: true }).limit(COUNT_SHARDS))
+  if (have.length >= COUNT_SHARDS) return
+  const ids = new Set(have.map((d) => d._id))
+  const missing = Array.from({ length: COUNT_SHARDS }, (_v, k) => countsId(sharer, k)).filter((id) => !ids.has(id))
+  await Promise.all(
+    missing.map(async (id) => {
+      try {
+        await db().collection(COUNTS).add({ data: { ...emptyCounts(sharer), _id: id } })
+      } catch (e) {
+        if (!(await getDoc(COUNTS, id))) throw e
+      }
+    }),
+  )
+}
+
 async function isNewUser(openid: string): Promise<boolean> {
   // The app records an entry after login: a user on their first login is new to the app.
   const [user] = await findDocs<{ loginCount?: number }>(db().collection('users').where({ openids: openid }).limit(1))
@@ -63,7 +136,7 @@ export const main = createRouter<ShareContract>('share', {
     async handle(input, ctx) {
       const doc: ShareDoc = { _id: input.shareId, _openid: ctx.openid, page: input.page, via: input.via, createdAt: new Date() }
       try {
-        await db().collection(SHARES).add({ data: doc })
+        await Promise.all([db().collection(SHARES).add({ data: doc }), ensureCounts(ctx.openid)])
         return { recorded: true }
       } catch (e) {
         const prior = await getDoc<ShareDoc>(SHARES, input.shareId)
@@ -77,24 +150,13 @@ export const main = createRouter<ShareContract>('share', {
   recordEntry: {
     input: v.strictObject({ shareId, scene: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(9999)), page }),
     async handle(input, ctx) {
-      const [share, newUser] = await Promise.all([getDoc<ShareDoc>(SHARES, input.shareId), isNewUser(ctx.openid)])
-      if (!share || share._openid === ctx.openid) return { attributed: false, newUser: false }
-      const entryId = `${input.shareId}:${ctx.openid}`
-      const countsId = `${share._openid}#${Math.floor(Math.random() * COUNT_SHARDS)}`
-      // The entry and its count in one transaction: a repeated or concurrent entry of the same
-      // person finds the entry there and counts nothing. The count goes to one of COUNT_SHARDS
-      // documents of the sharer, picked at random, so a crowd opening one share at once does not
-      // queue on one hot document (CloudBase transactions conflict on the documents they write).
-      const attributed = await transact(async (t: Tx): Promise<boolean> => {
-        const entry = t.collection(ENTRIES).doc(entryId)
-        if (((await entry.get()) as { data: unknown }).data) return false // came in this way before
-        const countsRef = t.collection(COUNTS).doc(countsId)
-        const cur = ((await countsRef.get()) as { data: CountsDoc | null }).data
-        await entry.set({ data: { shareId: input.shareId, sharer: share._openid, openid: ctx.openid, scene: input.scene, page: input.page, newUser, at: new Date() } })
-        await countsRef.set({ data: addEntry(cur, share._openid, input.shareId, newUser) })
-        return true
-      }, ENTRY_TX_ATTEMPTS)
-      return attributed ? { attributed: true, newUser } : { attributed: false, newUser: false }
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await enterOnce(input, ctx.openid)
+        if (outcome !== 'CONFLICT') return outcome
+        // Another entry wrote the same count document (or this person's entry) first: again, a little later.
+        if (attempt >= ENTRY_TX_ATTEMPTS) throw Object.assign(new Error('share entry: transaction conflict'), { code: 'DATABASE_TRANSACTION_CONFLICT' })
+        await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 20 * attempt)))
+      }
     },
   },
 
@@ -151,7 +213,7 @@ export const main = createRouter<ShareContract>('share', {
         throw e // busy and permission errors are mapped by the router
       }
       const up = (await initCloud().uploadFile({ cloudPath: `share/posters/${shareId}.png`, fileContent: code.buffer })) as { fileID: string }
-      await db().collection(SHARES).add({ data: { _id: shareId, _openid: ctx.openid, page: input.page, via: 'poster', createdAt: new Date() } })
+      await Promise.all([db().collection(SHARES).add({ data: { _id: shareId, _openid: ctx.openid, page: input.page, via: 'poster', createdAt: new Date() } }), ensureCounts(ctx.openid)])
       await db().collection(POSTERS).doc(key).set({ data: { shareId, fileID: up.fileID, createdAt: new Date() } })
       return { fileID: up.fileID, shareId, reused: false }
     },
