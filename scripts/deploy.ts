@@ -21,6 +21,9 @@
  * DevTools uses: miniprogram-ci `cloud.uploadFunction` with the code-upload key (MP_APPID,
  * MP_PRIVATE_KEY_PATH), which zips the folder with its config.json. Without the key deploy stops
  * and says so, unless `--no-permissions` (then it lists the functions to upload from DevTools).
+ * An upload is not proof that they took: deploy then reads them back from WeChat
+ * (tcb/getfuncconfig; scripts/func-config.ts, with MP_APPSECRET) and says "applied" only when
+ * WeChat lists them, "NOT applied" when it does not, and "not confirmed", with why, otherwise.
  * Credentials: a `tcb login` for the functions; the database step needs a CAM API key
  * (TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY, which `tcb` uses too). Nothing is committed.
  */
@@ -28,6 +31,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
+import { accessToken, fetchJson, readPermissions, type Readback } from './func-config'
 import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
 import { ciProject, loadCi } from './compile-miniprogram'
@@ -257,7 +261,7 @@ export function describeStep(step: Step): string {
         step.permissionsVia === 'none-needed'
           ? 'no cloud-call permissions needed'
           : step.permissionsVia === 'miniprogram-ci'
-            ? `permissions ${step.permissions.join(', ')} applied by uploading it again with miniprogram-ci (DevTools' channel)`
+            ? `permissions ${step.permissions.join(', ')} uploaded again with miniprogram-ci (DevTools' channel), then read back from WeChat`
             : `permissions ${step.permissions.join(', ')} NOT applied (no upload key): upload it from DevTools`
       return `deploy function ${step.name}${step.triggers.length ? ` + timer ${step.triggers.join(', ')}` : ''}; ${perms}`
     }
@@ -277,6 +281,8 @@ export interface CloudBase {
   deployFunction(name: string): Promise<void>
   /** Uploads the function folder (config.json included) through DevTools' channel, which applies its permissions. */
   uploadWithPermissions(name: string): Promise<void>
+  /** What WeChat lists as the function's cloud-call permissions (scripts/func-config.ts), against `wanted`. */
+  readPermissions(name: string, wanted: string[]): Promise<Readback>
   createTriggers(name: string): Promise<void>
   ensureCollection(name: string): Promise<'created' | 'exists'>
   ensureIndex(collection: string, index: CreateIndex): Promise<'created' | 'exists'>
@@ -294,9 +300,22 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
         break
       case 'function':
         await cloud.deployFunction(step.name)
-        if (step.permissionsVia === 'miniprogram-ci') await cloud.uploadWithPermissions(step.name)
+        let perms = step.permissionsVia === 'by-hand' ? ', permissions NOT applied' : ''
+        if (step.permissionsVia === 'miniprogram-ci') {
+          await cloud.uploadWithPermissions(step.name)
+          // Said applied only when WeChat lists them (an upload is not proof: #27).
+          const back = await cloud.readPermissions(step.name, step.permissions)
+          if (back.state === 'APPLIED') perms = ', permissions applied (read back from WeChat)'
+          else if (back.state === 'MISSING') {
+            perms = `, permissions NOT applied: ${back.missing.join(', ')} missing`
+            manual.push(`Cloud-call permissions of ${step.name}: ${back.why} Upload it from DevTools (right-click the folder → 上传并部署：云端安装依赖); until then its WeChat calls fail with -604101.`)
+          } else {
+            perms = ', permissions uploaded, not confirmed'
+            manual.push(`Cloud-call permissions of ${step.name} could not be read back: ${back.why} Check them in DevTools (云开发 → 云函数 → ${step.name} → 云调用权限).`)
+          }
+        }
         if (step.triggers.length) await cloud.createTriggers(step.name)
-        log(`deployed ${step.name}${step.triggers.length ? ' (with timer)' : ''}${step.permissionsVia === 'miniprogram-ci' ? ', permissions applied' : step.permissionsVia === 'by-hand' ? ', permissions NOT applied' : ''}`)
+        log(`deployed ${step.name}${step.triggers.length ? ' (with timer)' : ''}${perms}`)
         break
       case 'collection': {
         const made = await cloud.ensureCollection(step.name)
@@ -361,6 +380,8 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
     return manager
   }
   let checked = false
+  /** The mini-program's access token for reading permissions back, fetched once per deploy. */
+  let token: { token: string } | { why: string } | undefined
   return {
     async checkLogin() {
       if (checked) return
@@ -384,6 +405,15 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
       } catch (e) {
         throw new DeployError(`Uploading ${name} with its permissions failed: ${shipFailure(e)}`)
       }
+    },
+    async readPermissions(name, wanted) {
+      if (!token) {
+        const appid = opts.uploadKey?.appid
+        const secret = env.MP_APPSECRET?.trim()
+        token = !appid || !secret ? { why: 'MP_APPSECRET (the mini-program\'s AppSecret, 开发管理 → 开发设置) is not set in the untracked .env, so WeChat cannot be asked.' } : await accessToken(fetchJson, appid, secret)
+      }
+      if ('why' in token) return { state: 'UNKNOWN', why: token.why }
+      return readPermissions(fetchJson, token.token, opts.envId, name, wanted)
     },
     async createTriggers(name) {
       tcb(['fn', 'trigger', 'create', name])

@@ -3,6 +3,7 @@
  * database/collections.json, the dry run, the one-sentence refusals, and what it asks of
  * CloudBase in order (against a recording fake; the real CLI only for the login check).
  */
+import type { Readback } from '../../scripts/func-config'
 import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
@@ -135,7 +136,7 @@ test('envIdsIn finds the ids in tcb env list output', () => {
 })
 
 /** A CloudBase with some things already there, recording what it is asked. */
-function fakeCloud(existing: { collections: string[]; indexes: string[] }, loginOk = true): CloudBase & { calls: string[] } {
+function fakeCloud(existing: { collections: string[]; indexes: string[] }, loginOk = true, readback: (name: string, wanted: string[]) => Readback = () => ({ state: 'APPLIED' })): CloudBase & { calls: string[] } {
   const calls: string[] = []
   return {
     calls,
@@ -145,6 +146,10 @@ function fakeCloud(existing: { collections: string[]; indexes: string[] }, login
     },
     async deployFunction(n) { calls.push(`fn ${n}`) },
     async uploadWithPermissions(n) { calls.push(`upload ${n}`) },
+    async readPermissions(n, wanted) {
+      calls.push(`read ${n}`)
+      return readback(n, wanted)
+    },
     async createTriggers(n) { calls.push(`trigger ${n}`) },
     async ensureCollection(n) {
       calls.push(`collection ${n}`)
@@ -198,7 +203,8 @@ test('with the upload key every function that calls WeChat is uploaded again thr
   await execute(plan, cloud, () => {}, async (n) => ({ name: n, bytes: 1 }))
   const at = (c: string) => cloud.calls.indexOf(c)
   expect(at('upload pay')).toBe(at('fn pay') + 1)
-  expect(at('trigger payExpire')).toBe(at('upload payExpire') + 1)
+  expect(at('read pay')).toBe(at('upload pay') + 1)
+  expect(at('trigger payExpire')).toBe(at('read payExpire') + 1)
   expect(cloud.calls).not.toContain('upload werun') // no permissions to apply
   expect(cloud.calls.filter((c) => c.startsWith('upload ')).sort()).toEqual(project.functions.filter((f) => f.permissions?.length).map((f) => `upload ${f.name}`).sort())
 })
@@ -219,3 +225,18 @@ test('the real CLI without a login gives the login sentence', async () => {
   const cloud = realCloudBase(opts, { PATH: process.env.PATH, HOME: home })
   await expect(cloud.checkLogin()).rejects.toThrow(new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.'))
 }, 120_000)
+
+test('deploy says "permissions applied" only when WeChat lists them; missing or unreadable ones are said, with the way out', async () => {
+  const withKey = parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c', ...KEY_ENV })
+  const cloud = fakeCloud({ collections: [], indexes: [] }, true, (name, wanted) =>
+    name === 'pay' ? { state: 'MISSING', missing: wanted.slice(0, 1), why: 'WeChat lists no permissions for pay.' } : name === 'user' ? { state: 'UNKNOWN', why: 'MP_APPSECRET is not set.' } : { state: 'APPLIED' },
+  )
+  const log: string[] = []
+  const manual = await execute(makePlan(project, withKey), cloud, (l) => log.push(l), async (n) => ({ name: n, bytes: 1 }))
+  const payWanted = project.functions.find((f) => f.name === 'pay')!.permissions!
+  expect(log).toContain(`deployed pay, permissions NOT applied: ${payWanted[0]} missing`)
+  expect(log).toContain('deployed user, permissions uploaded, not confirmed')
+  expect(log).toContain('deployed share, permissions applied (read back from WeChat)')
+  expect(log).toContain('deployed werun') // nothing to apply, nothing claimed
+  expect(manual).toEqual(expect.arrayContaining([expect.stringMatching(/^Cloud-call permissions of pay: WeChat lists no permissions for pay\. Upload it from DevTools/), expect.stringMatching(/^Cloud-call permissions of user could not be read back: MP_APPSECRET is not set\. Check them in DevTools/)]))
+})
