@@ -298,7 +298,7 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
         await Promise.all(step.functions.map((n) => build(n)))
         log(`built ${step.functions.length} functions`)
         break
-      case 'function':
+      case 'function': {
         await cloud.deployFunction(step.name)
         let perms = step.permissionsVia === 'by-hand' ? ', permissions NOT applied' : ''
         if (step.permissionsVia === 'miniprogram-ci') {
@@ -317,6 +317,7 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
         if (step.triggers.length) await cloud.createTriggers(step.name)
         log(`deployed ${step.name}${step.triggers.length ? ' (with timer)' : ''}${perms}`)
         break
+      }
       case 'collection': {
         const made = await cloud.ensureCollection(step.name)
         const created: string[] = []
