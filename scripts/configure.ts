@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { envIdProblem, LOCAL_CLOUD_URL } from '../miniprogram/config/env'
-import { configRoot, ENV_LOCAL_PATH, parseEnvLocal as parseValues, readSettings, said, type KitSettings } from './settings'
+import { configRoot, ENV_LOCAL_PATH, modeOf, ModeError, parseEnvLocal as parseValues, readSettings, said, type KitSettings } from './settings'
 
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:3910'
 
@@ -54,6 +54,7 @@ export const USAGE = [
   'npm run configure -- --env <env id>   your CloudBase environment id (云开发控制台 → 设置 → 环境 ID; --force for an id the check doubts)',
   `npm run configure -- --local [url]    DevTools local mode against npm start (default ${DEFAULT_LOCAL_URL})`,
   'npm run configure -- --cloud          local mode off (the env id stays)',
+  'npm run configure -- --mode prod      the env id of .env.prod (what npm run deploy -- --mode prod deploys to)',
 ].join('\n')
 
 /** The new configuration from the flags and the current one, or a ConfigureError that says why not. */
@@ -89,6 +90,16 @@ export function configure(argv: string[], current: EnvLocal): EnvLocal {
   return next
 }
 
+/**
+ * `--mode prod` without `--env`: the app is pointed at the env id of that mode's files (the one
+ * `npm run deploy -- --mode prod` deploys to), so a release build and its functions agree.
+ */
+export function withModeEnv(argv: string[], settings: Pick<KitSettings, 'mode' | 'envId'>): string[] {
+  if (!settings.mode || argv.includes('--env')) return argv
+  if (!settings.envId) throw new ConfigureError(`--mode ${settings.mode} found no TCB_ENV_ID in .env.${settings.mode} (or the shell, .env.local, .env): add it there, or give --env <env id>.`)
+  return ['--env', settings.envId.value, ...argv]
+}
+
 /** One line that says what the app will do now. */
 export function describeConfig(cfg: EnvLocal): string {
   if (cfg.localCloud) return `The develop version now calls ${cfg.localCloud} (keep npm start running)${cfg.envId ? `; trial and release builds use ${cfg.envId}` : '; set an env id with --env before a trial or release build'}.`
@@ -121,15 +132,17 @@ function main(): void {
   const root = configRoot()
   const path = join(root, ENV_LOCAL_PATH)
   const current = existsSync(path) ? parseEnvLocal(readFileSync(path, 'utf8')) : { envId: '', localCloud: '' }
-  if (argv.length === 0) {
-    status(readSettings(root, process.env), current).forEach((l) => console.log(l))
+  const { mode, rest } = modeOf(argv)
+  const settings = readSettings(root, process.env, mode)
+  if (rest.length === 0 && !mode) {
+    status(settings, current).forEach((l) => console.log(l))
     console.log(`\n${USAGE}`)
     return
   }
-  const next = configure(argv, current)
+  const next = configure(withModeEnv(rest, settings), current)
   writeFileSync(path, renderEnvLocal(next))
   console.log(`wrote ${ENV_LOCAL_PATH}. ${describeConfig(next)}`)
-  const shadow = shadowWarning(readSettings(root, process.env), next)
+  const shadow = shadowWarning(settings, next)
   if (shadow) console.log(shadow)
 }
 
@@ -137,7 +150,7 @@ if (require.main === module) {
   try {
     main()
   } catch (e) {
-    console.error(e instanceof ConfigureError ? e.message : e)
+    console.error(e instanceof ConfigureError || e instanceof ModeError ? e.message : e)
     process.exit(1)
   }
 }

@@ -36,7 +36,7 @@ import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
 import { ciProject, loadCi } from './compile-miniprogram'
 import { ShipError, shipFailure, shipOptions } from './preview'
-import { configRoot, envMismatch, readSettings, said, type KitSettings, type Sourced } from './settings'
+import { configRoot, envMismatch, readSettings, said, type KitSettings, type Sourced, modeOf, ModeError } from './settings'
 
 // ---- configuration ----
 
@@ -449,6 +449,7 @@ export function writeSeeds(project: Project, root = ROOT): string[] {
 export const DEPLOY_USAGE = [
   'npm run deploy                       deploy to the env id of the shell, .env.local, .env, or npm run configure (in that order)',
   'npm run deploy -- --env <env id>     deploy to this environment',
+  'npm run deploy -- --mode prod        read .env.prod over .env.local and .env (the CloudBase CLI\'s convention; also for configure and preview)',
   'npm run deploy -- --dry-run          print the plan; nothing is changed, no login needed',
   'npm run deploy -- --no-permissions   without the code-upload key: list the functions to upload from DevTools',
   'npm run deploy -- --force            take an env id the format check doubts',
@@ -461,9 +462,10 @@ async function main(): Promise<void> {
   }
   // KIT_ENV_DIR: where .env, .env.local and configure's file are read (the project root by
   // default). The tests point it at a folder of their own, so a user's .env never changes what they see.
-  const settings = readSettings(configRoot(), process.env)
+  const { mode, rest } = modeOf(process.argv.slice(2))
+  const settings = readSettings(configRoot(), process.env, mode)
   const env = settings.vars
-  const opts = parseOptions(process.argv.slice(2), env, settings)
+  const opts = parseOptions(rest, env, settings)
   const project = readProject()
   const steps = makePlan(project, opts)
   // A plan is printed as "Deploying" only once the login and the env id are known to work.
@@ -484,7 +486,7 @@ async function main(): Promise<void> {
 if (require.main === module) {
   main().catch((e) => {
     // One sentence for what the user can fix; a stack only for our own bugs.
-    console.error(e instanceof DeployError ? e.message : e)
+    console.error(e instanceof DeployError || e instanceof ModeError ? e.message : e)
     process.exit(1)
   })
 }

@@ -14,7 +14,7 @@ import { createPrivateKey } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CI_SETTING, ciProject, loadCi, ROOT } from './compile-miniprogram'
-import { configRoot, readSettings, said, type Sourced } from './settings'
+import { configRoot, modeOf, ModeError, readSettings, said, type Sourced } from './settings'
 
 export class ShipError extends Error {}
 
@@ -133,6 +133,7 @@ export const SHIP_USAGE = [
   'npm run preview                                   a QR code for the develop version (.reports/preview-qr.png)',
   'npm run upload -- --version 1.2.0 --desc "…"      upload a version (then choose it as trial or submit it in 版本管理)',
   'AppID: MP_APPID (the shell, .env.local, .env) or project.private.config.json; key: MP_PRIVATE_KEY_PATH (the code-upload key).',
+  '--mode prod: read .env.prod over .env.local and .env (another AppID or key for that environment).',
 ].join('\n')
 
 async function main(): Promise<void> {
@@ -140,8 +141,9 @@ async function main(): Promise<void> {
     console.log(SHIP_USAGE)
     return
   }
-  const settings = readSettings(configRoot(), process.env)
-  const opts = shipOptions(process.argv.slice(2), settings.vars, settings.root, settings)
+  const { mode, rest } = modeOf(process.argv.slice(2))
+  const settings = readSettings(configRoot(), process.env, mode)
+  const opts = shipOptions(rest, settings.vars, settings.root, settings)
   console.log(`${opts.mode === 'preview' ? 'Preview' : 'Upload'} for AppID ${said({ value: opts.appid, from: opts.appidFrom ?? 'MP_APPID' })}, upload key from ${opts.keyFrom ?? 'MP_PRIVATE_KEY_PATH'}.`)
   try {
     await ship(opts)
@@ -154,7 +156,7 @@ if (require.main === module) {
   main()
     .then(() => process.exit(0)) // miniprogram-ci keeps handles open
     .catch((e: unknown) => {
-      console.error(e instanceof ShipError ? e.message : e)
+      console.error(e instanceof ShipError || e instanceof ModeError ? e.message : e)
       process.exit(1)
     })
 }

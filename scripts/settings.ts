@@ -5,6 +5,11 @@
  *   2. `.env.local`, then `.env` (as the CloudBase CLI reads them: .env.local over .env)
  *   3. what `npm run configure` wrote (miniprogram/config/env.local.ts: the env id the app uses),
  *      and the AppID in project.private.config.json (DevTools' own untracked file)
+ * `--mode <mode>` (configure, deploy, preview) adds `.env.<mode>` over `.env.local` and `.env`,
+ * the CloudBase CLI's own convention (`.env.[mode] > .env.local > .env`, docs.cloudbase.net/cli-v1/config),
+ * e.g. `.env.dev` and `.env.prod` for two environments; the shell still wins. In a mode the env id
+ * must come from those files or the shell: falling back to the app's own env id could deploy to
+ * the wrong environment.
  * The mini-program itself can only read (3); `npm run configure` warns when (1) or (2) names
  * another env id, so the app and the deploy never point at two environments unnoticed.
  * KIT_ENV_DIR moves the whole root these files are read from; the tests point it at a folder of
@@ -24,6 +29,8 @@ export interface Sourced {
 
 export interface KitSettings {
   root: string
+  /** `--mode`'s value, when one was given. */
+  mode?: string
   /** What `tcb` substitutes for `{{env.X}}`: `.env`, then `.env.local`, with the shell over both. */
   vars: Env
   envId?: Sourced
@@ -57,11 +64,32 @@ function readJson(path: string): Record<string, unknown> {
   }
 }
 
-export function readSettings(root: string, shell: Env): KitSettings {
+/** A `--mode` that cannot be used: the one sentence that says why. */
+export class ModeError extends Error {}
+
+const MODE = /^[a-z][a-z0-9_-]{0,19}$/
+
+/**
+ * `--mode <mode>` in argv: the mode and argv without it (undefined when absent). A mode is a
+ * short lowercase name (dev, prod, test), because it names a file.
+ */
+export function modeOf(argv: string[]): { mode?: string; rest: string[] } {
+  const i = argv.indexOf('--mode')
+  if (i < 0) return { rest: argv }
+  const mode = argv[i + 1]
+  if (!mode || mode.startsWith('-')) throw new ModeError('--mode needs a name, e.g. --mode prod (it reads .env.prod).')
+  if (!MODE.test(mode)) throw new ModeError(`--mode takes a short lowercase name such as dev or prod (it names the file .env.<mode>); got "${mode.slice(0, 30)}".`)
+  return { mode, rest: [...argv.slice(0, i), ...argv.slice(i + 2)] }
+}
+
+export function readSettings(root: string, shell: Env, mode?: string): KitSettings {
   const file = (name: string): Env => (existsSync(join(root, name)) ? parseEnv(readFileSync(join(root, name), 'utf8')) : {})
   const dotEnv = file('.env')
   const dotEnvLocal = file('.env.local')
-  const layers: Array<[string, Env]> = [['the shell', shell], ['.env.local', dotEnvLocal], ['.env', dotEnv]]
+  const modeFile = mode ? `.env.${mode}` : undefined
+  if (modeFile && !existsSync(join(root, modeFile))) throw new ModeError(`--mode ${mode} reads ${modeFile}, which does not exist: create it beside .env with that environment's values (TCB_ENV_ID=…, PAY_SUB_MCH_ID=…), and keep it out of git.`)
+  const dotEnvMode = modeFile ? file(modeFile) : {}
+  const layers: Array<[string, Env]> = [['the shell', shell], ...(modeFile ? [[modeFile, dotEnvMode] as [string, Env]] : []), ['.env.local', dotEnvLocal], ['.env', dotEnv]]
   const pick = (name: string): Sourced | undefined => {
     for (const [from, env] of layers) {
       const value = env[name]?.trim()
@@ -72,11 +100,12 @@ export function readSettings(root: string, shell: Env): KitSettings {
   const envLocal = existsSync(join(root, ENV_LOCAL_PATH)) ? parseEnvLocal(readFileSync(join(root, ENV_LOCAL_PATH), 'utf8')) : { envId: '', localCloud: '' }
   const privateAppid = readJson(join(root, 'project.private.config.json')).appid
   const appid = pick('MP_APPID') ?? (typeof privateAppid === 'string' && privateAppid.trim() && privateAppid !== 'touristappid' ? { value: privateAppid.trim(), from: 'project.private.config.json' } : undefined)
-  const envId = pick('TCB_ENV_ID') ?? (envLocal.envId ? { value: envLocal.envId, from: FROM_CONFIGURE } : undefined)
+  const envId = pick('TCB_ENV_ID') ?? (envLocal.envId && !mode ? { value: envLocal.envId, from: FROM_CONFIGURE } : undefined)
   const privateKeyPath = pick('MP_PRIVATE_KEY_PATH')
   return {
     root,
-    vars: { ...dotEnv, ...dotEnvLocal, ...shell },
+    ...(mode ? { mode } : {}),
+    vars: { ...dotEnv, ...dotEnvLocal, ...dotEnvMode, ...shell },
     ...(envId ? { envId } : {}),
     ...(appid ? { appid } : {}),
     ...(privateKeyPath ? { privateKeyPath } : {}),
