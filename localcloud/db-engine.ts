@@ -275,6 +275,12 @@ export class DbEngine {
     this.persist()
   }
 
+  /** A collection's declared indexes and rules, as the console would show them (npm run doctor). */
+  specOf(name: string): CollectionSpec | undefined {
+    const spec = this.specs.get(name)
+    return spec ? (JSON.parse(JSON.stringify(spec)) as CollectionSpec) : undefined
+  }
+
   collectionNames(): string[] {
     return [...this.collections.keys()].sort()
   }

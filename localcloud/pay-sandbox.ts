@@ -242,6 +242,8 @@ export class PaySandbox extends ApiSandbox {
   }
 
   private queryOrder(p: Record<string, unknown>): Record<string, unknown> {
+    // A sub-merchant not bound to the environment is refused at the request, as unifiedOrder is.
+    if (!this.merchants.has(String(p.sub_mch_id))) return this.requestFail('sub_mch_id与sub_appid不匹配')
     const o = this.orders.get(String(p.out_trade_no ?? ''))
     if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
     const base = { sub_mch_id: o.subMchId, out_trade_no: o.outTradeNo, total_fee: o.totalFee, trade_state: o.state, trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state] }

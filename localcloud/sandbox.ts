@@ -151,6 +151,8 @@ export class OpenApiSandbox extends ApiSandbox {
   appPages: Set<string> | null = null
   /** Templates added to the account (公共模板库 → 我的模板). */
   readonly templates = new Set<string>()
+  /** Each template's keywords (`thing2`, `amount3`, …), as getTemplateList's content names them; npm run doctor compares them with what the code sends. */
+  readonly templateKeywords = new Map<string, string[]>()
   /** openid -> when the user last used the mini-program (a call from it). */
   private visits = new Map<string, number>()
 

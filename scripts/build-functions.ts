@@ -8,7 +8,8 @@
  *   tsx scripts/build-functions.ts [name ...]
  */
 import { build } from 'esbuild'
-import { writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { listFunctions } from '../localcloud/project'
 
@@ -18,6 +19,10 @@ export const FUNCTIONS_DIR = join(ROOT, 'cloudfunctions')
 export function functionNames(): string[] {
   return listFunctions(FUNCTIONS_DIR)
 }
+
+/** The build's id beside the bundle (`{ "buildId": … }`): the first 16 hex digits of the bundle's SHA-256. */
+export const BUILD_FILE = 'build.json'
+export const buildIdOf = (bundle: Buffer | string) => createHash('sha256').update(bundle).digest('hex').slice(0, 16)
 
 /** The bundle a function's index.js loads; its source map sits beside it (bundle.js.map). */
 export const BUNDLE = 'bundle.js'
@@ -61,6 +66,9 @@ export async function buildFunction(name: string): Promise<{ name: string; bytes
     banner: { js: `// Built by scripts/build-functions.ts from cloudfunctions/${name}/src. Do not edit.` },
   })
   writeFileSync(join(dir, 'index.js'), LOADER(name))
+  // The build's id, uploaded with the folder: a deployed function reports it to npm run doctor,
+  // which compares it with this file in the repo (an old build is a drift).
+  writeFileSync(join(dir, BUILD_FILE), JSON.stringify({ buildId: buildIdOf(readFileSync(outfile)) }) + '\n')
   const bytes = Object.entries(result.metafile.outputs).reduce((n, [file, o]) => (file.endsWith('.map') ? n : n + o.bytes), 0)
   return { name, bytes }
 }

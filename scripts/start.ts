@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { LocalCloud, parseLatency, type LatencyRange } from '../localcloud'
 import { createServer, ensureSamplePartner } from '../localcloud/server'
 import { buildFunction, functionNames, ROOT } from './build-functions'
+import { KEYWORDS } from '../server/pay/messages'
 
 /** Values a local environment needs to work at once (the sandbox merchant, templates); real env vars win. */
 export const LOCAL_VARS: Record<string, string> = {
@@ -33,6 +34,8 @@ export const LOCAL_VARS: Record<string, string> = {
 export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string, dbLatency: LatencyRange | null = null, scans: 'refuse' | 'warn' = 'refuse'): LocalCloud {
   const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars, dbLatency, scans })
   cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
+  // The local templates have the keywords the pay messages fill (server/pay/messages.ts).
+  for (const id of [vars.SUBSCRIBE_TMPL_PAID!, vars.SUBSCRIBE_TMPL_REFUNDED!]) cloud.openapi.templateKeywords.set(id, Object.values(KEYWORDS))
   return cloud
 }
 
@@ -50,6 +53,11 @@ export function listenFailure(e: unknown, port: number): string | null {
   if (code === 'EADDRINUSE') return `Port ${port} is in use (another npm start?). Stop it, or run PORT=${port + 1} npm start and then npm run configure -- --local http://127.0.0.1:${port + 1}`
   if (code === 'EACCES') return `Port ${port} needs privileges this user does not have: choose another, e.g. PORT=${DEFAULT_PORT} npm start`
   return null
+}
+
+/** npm start's variables: LOCAL_VARS, each overridden by the shell's value when it has one (npm run doctor -- --local reads them the same way). */
+export function localVars(shell: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, shell[k] ?? v]))
 }
 
 /** The port of npm start (and of configure --local's default URL). */
@@ -81,7 +89,7 @@ async function main(): Promise<void> {
   }
   const port = portFrom(process.argv, process.env)
   await buildAll()
-  const vars = Object.fromEntries(Object.entries(LOCAL_VARS).map(([k, v]) => [k, process.env[k] ?? v]))
+  const vars = localVars(process.env)
   // LOCALCLOUD_DB_LATENCY=1-8 (ms, seeded jitter per request): the database answers as slowly as CloudBase's does.
   const latency = parseLatency(process.env.LOCALCLOUD_DB_LATENCY)
   const cloud = openLocalCloud(vars, join(ROOT, '.localcloud'), latency, 'warn')

@@ -15,6 +15,7 @@ import { isTxConflict } from './db'
 import { clip, eventBytes, MAX_EVENT_BYTES } from './input'
 import { describeIssue } from './validation'
 import { wxContext, type WxContext } from './wx'
+import { doctorReport, isDoctorProbe, type DoctorReport } from './doctor'
 
 export interface Ctx<Err extends string> {
   /** getWXContext() of this invocation. */
@@ -44,7 +45,7 @@ const RESERVED_KEYS = new Set(['action', 'userInfo'])
 
 export type Main = (event: unknown, context?: { request_id?: string; requestId?: string }) => Promise<Envelope<unknown, string>>
 
-export function createRouter<C extends Contract>(functionName: string, handlers: Handlers<C>, opts: { maxEventBytes?: number } = {}): Main {
+export function createRouter<C extends Contract>(functionName: string, handlers: Handlers<C>, opts: { maxEventBytes?: number; doctor?: () => Promise<Partial<DoctorReport>> } = {}): Main {
   const maxBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES
   return async function main(event, context) {
     const requestId = context?.request_id ?? context?.requestId ?? ''
@@ -55,6 +56,11 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
     // Size first: nothing parses or validates an oversized event (bounded time and memory).
     const bytes = eventBytes(event)
     if (bytes > maxBytes) return fail('INVALID_INPUT', `The call is too large (${Number.isFinite(bytes) ? `${Math.ceil(bytes / 1024)} KB` : 'not plain JSON'}; at most ${Math.floor(maxBytes / 1024)} KB).`)
+    // npm run doctor's probe: an administrator's invocation only (server/doctor.ts).
+    if (isDoctorProbe(event, wxContext().OPENID ?? '')) {
+      const report = doctorReport(event as Record<string, unknown>, __dirname)
+      return { ok: true, data: { ...report, ...(opts.doctor ? await opts.doctor() : {}) } } as never
+    }
     if (typeof event !== 'object' || event === null || typeof (event as { action?: unknown }).action !== 'string') {
       return fail('INVALID_INPUT', `The call must carry an "action" string, one of: ${Object.keys(handlers).join(', ')}.`)
     }

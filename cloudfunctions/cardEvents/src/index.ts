@@ -12,9 +12,13 @@ import { applyCardEvent, oaPushConfig, parseCardEvent } from '../../../server/ca
 import { text, type HttpResponse } from '../../../server/customerService/urlmode'
 import { PUSH_OK as SUCCESS, receivePush } from '../../../server/customerService/httpPush'
 import { errText } from '../../../server/errors'
+import { doctorAnswer } from '../../../server/doctor'
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'cardEvents', ...o }))
 
 export async function main(event: unknown): Promise<HttpResponse> {
+  // npm run doctor's probe, from an administrator's invocation only (server/doctor.ts).
+  const probe = doctorAnswer(event, __dirname)
+  if (probe) return probe as never
   const conf = oaPushConfig(process.env)
   if (!conf.ok) {
     log({ error: 'not configured', detail: conf.message })

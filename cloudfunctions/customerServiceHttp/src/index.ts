@@ -10,10 +10,14 @@ import { csConfig, pushUrlConfig } from '../../../server/customerService/config'
 import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
 import { text, type HttpResponse } from '../../../server/customerService/urlmode'
 import { receivePush } from '../../../server/customerService/httpPush'
+import { doctorAnswer } from '../../../server/doctor'
 
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerServiceHttp', ...o }))
 
 export async function main(event: unknown): Promise<HttpResponse> {
+  // npm run doctor's probe, from an administrator's invocation only (server/doctor.ts).
+  const probe = doctorAnswer(event, __dirname)
+  if (probe) return probe as never
   const conf = pushUrlConfig(process.env)
   if (!conf.ok) {
     log({ error: 'not configured', detail: conf.message })

@@ -23,6 +23,7 @@ import { nonce, reconcile, submitRefund } from '../../../server/pay/settle'
 import { claimSlot, releaseSlot } from '../../../server/pay/slots'
 import { payOutcome } from '../../../server/pay/wxpay'
 import * as schema from './schemas'
+import { merchantProbe } from '../../../server/pay/probe'
 
 function config(ctx: Ctx<string>): PayConfig {
   const cfg = payConfig(process.env, runningEnv())
@@ -334,4 +335,7 @@ export const main = createRouter<PayContract>('pay', {
       return { credits }
     },
   },
-})
+},
+  // npm run doctor asks whether PAY_SUB_MCH_ID is bound to this environment (server/doctor.ts).
+  { doctor: async () => ({ merchant: await merchantProbe() }) },
+)

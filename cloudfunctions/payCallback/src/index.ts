@@ -21,6 +21,7 @@ import { afterConfirm, confirmPaid, nonce, type PaidEvidence } from '../../../se
 import { payOutcome } from '../../../server/pay/wxpay'
 import { errText } from '../../../server/errors'
 import { cloudPay, wxContext } from '../../../server/wx'
+import { doctorAnswer } from '../../../server/doctor'
 
 export interface PayNotification {
   returnCode: string
@@ -48,6 +49,9 @@ export function fen(v: unknown): number | undefined {
 }
 
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+  // npm run doctor's probe, from an administrator's invocation only (server/doctor.ts).
+  const probe = doctorAnswer(event, __dirname)
+  if (probe) return probe as never
   // A call from the mini-program is not WeChat Pay (and would be refused by the query below anyway).
   const wx = wxContext()
   if (wx.SOURCE === 'wx_client') {

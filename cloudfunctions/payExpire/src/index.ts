@@ -12,6 +12,7 @@ import { closeExpired, confirmRefund, dueOrders, submitRefund } from '../../../s
 import { sendOwedNotices } from '../../../server/pay/notify'
 import { errText } from '../../../server/errors'
 import { runningEnv, wxContext } from '../../../server/wx'
+import { doctorAnswer } from '../../../server/doctor'
 
 export interface ExpireReport {
   closed: number
@@ -29,7 +30,10 @@ export interface ExpireReport {
 
 const BATCH = 100
 
-export async function main(): Promise<ExpireReport> {
+export async function main(event?: unknown): Promise<ExpireReport> {
+  // npm run doctor's probe, from an administrator's invocation only (server/doctor.ts).
+  const probe = doctorAnswer(event, __dirname)
+  if (probe) return probe as never
   const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, refundsConfirmed: 0, refundsFailed: 0, noticesSent: 0, noticesUnknown: 0, errors: 0 }
   const wx = wxContext()
   if (wx.OPENID || wx.SOURCE === 'wx_client') return { ...report, skipped: 'not callable from the mini-program' }

@@ -17,6 +17,7 @@ import { getOrderDoc } from '../../../server/pay/orders'
 import { confirmRefund } from '../../../server/pay/settle'
 import { errText } from '../../../server/errors'
 import { wxContext } from '../../../server/wx'
+import { doctorAnswer } from '../../../server/doctor'
 
 const ACK = { errcode: 0, errmsg: '' } as const
 
@@ -46,6 +47,9 @@ export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; o
 }
 
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
+  // npm run doctor's probe, from an administrator's invocation only (server/doctor.ts).
+  const probe = doctorAnswer(event, __dirname)
+  if (probe) return probe as never
   const wx = wxContext()
   // A call from the mini-program is not WeChat Pay. (Even so, it could only make us ask WeChat Pay.)
   if (wx.SOURCE === 'wx_client') {

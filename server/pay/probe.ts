@@ -1,0 +1,24 @@
+/** The pay function's part of npm run doctor's probe (server/doctor.ts): the merchant binding. */
+import { randomBytes } from 'node:crypto'
+import type { DoctorReport } from '../doctor'
+import { cloudPay } from '../wx'
+import { payOutcome } from './wxpay'
+
+/**
+ * Whether PAY_SUB_MCH_ID is bound to this environment: queryOrder for an order that cannot
+ * exist. A bound merchant answers result_code FAIL ORDERNOTEXIST; an unbound one is refused at
+ * the request (return_code FAIL). Writes nothing, creates no order.
+ */
+export async function merchantProbe(): Promise<NonNullable<DoctorReport['merchant']>> {
+  const subMchId = process.env.PAY_SUB_MCH_ID
+  if (!subMchId) return { state: 'NOT_SET' }
+  try {
+    const q = await cloudPay().queryOrder({ subMchId, outTradeNo: `doctor${randomBytes(8).toString('hex')}`, nonceStr: randomBytes(8).toString('hex') })
+    const outcome = payOutcome(q)
+    if (!outcome.ok && outcome.kind === 'BUSINESS' && outcome.code === 'ORDERNOTEXIST') return { state: 'BOUND' }
+    if (!outcome.ok && outcome.kind === 'REQUEST') return { state: 'NOT_BOUND', detail: outcome.message }
+    return { state: 'UNKNOWN', detail: outcome.ok ? 'an order that cannot exist was found' : outcome.message }
+  } catch (e) {
+    return { state: 'UNKNOWN', detail: e instanceof Error ? e.message : String(e) }
+  }
+}
