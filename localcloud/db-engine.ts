@@ -248,9 +248,10 @@ export class DbEngine {
   private persistTimer: ReturnType<typeof setTimeout> | undefined
   private dirty = false
 
-  constructor(private readonly opts: { file?: string; now?: () => number } = {}) {
+  /** `readOnly`: load the file and never write it (npm run recordings:pull reads npm start's database while it runs). */
+  constructor(private readonly opts: { file?: string; now?: () => number; readOnly?: boolean } = {}) {
     if (opts.file && existsSync(opts.file)) this.load(opts.file)
-    if (opts.file) {
+    if (opts.file && !opts.readOnly) {
       fileEngines.add(this)
       if (!exitHook) {
         exitHook = true
@@ -1008,7 +1009,7 @@ export class DbEngine {
 
   /** Marks the file stale and writes it within PERSIST_DEBOUNCE_MS (one write for a burst). */
   private persist(): void {
-    if (!this.opts.file) return
+    if (!this.opts.file || this.opts.readOnly) return
     this.dirty = true
     if (this.persistTimer) return
     this.persistTimer = setTimeout(() => this.flush(), PERSIST_DEBOUNCE_MS)
@@ -1127,7 +1128,7 @@ export class DbEngine {
     }
     for (const name of this.collections.keys()) this.reindex(name)
     // The journal (or an older format) folded into the snapshot, at start, before anything is served.
-    if (replayed || legacy) this.writeSnapshot(file)
+    if ((replayed || legacy) && !this.opts.readOnly) this.writeSnapshot(file)
   }
 
   /** Applies one line of the snapshot or the journal; false for a torn line that may be skipped. */

@@ -230,7 +230,7 @@ describe('once, however often WeChat delivers', () => {
     await w.push.user(w.push.text(BOB, 'refund'))
     const [a] = w.cloud.db.dump('cs_seen')
     w.cloud.db.seed('cs_seen', [{ ...a!, expireAt: new Date(Date.now() - 1000) }])
-    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({ finished: 0, removed: { seen: 1, media: 0 } })
+    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({ finished: 0, removed: { seen: 1, media: 0, recordings: 0 } })
     expect(w.cloud.db.dump('cs_seen')).toHaveLength(1)
   })
 })

@@ -119,7 +119,7 @@ describe('the command, in a folder of its own (KIT_ENV_DIR), never the user\'s f
   })
 })
 
-test.each([['scripts/configure.ts'], ['scripts/deploy.ts'], ['scripts/preview.ts'], ['scripts/start.ts'], ['scripts/doctor.ts']])('%s --help prints its usage and exits 0', (script) => {
+test.each([['scripts/configure.ts'], ['scripts/deploy.ts'], ['scripts/preview.ts'], ['scripts/start.ts'], ['scripts/doctor.ts'], ['scripts/recordings.ts']])('%s --help prints its usage and exits 0', (script) => {
   const out = execFileSync(process.execPath, ['--import', 'tsx', script, '--help'], { cwd: `${__dirname}/../..`, stdio: 'pipe', env: { PATH: process.env.PATH!, KIT_ENV_DIR: mkdtempSync(join(tmpdir(), 'help-')) } }).toString()
   expect(out.trim().split('\n').length).toBeGreaterThanOrEqual(3)
   expect(out).toMatch(/^npm (run |start)/)

@@ -18,6 +18,7 @@ import { csConfig } from '../../../server/customerService/config'
 import { finishStale, handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
 import { cleanup } from '../../../server/customerService/store'
 import { wxContext } from '../../../server/wx'
+import { forgetExpiredRecordings, recordInbound } from '../../../server/recording'
 import { agentHandlers } from './agent'
 
 const router = createRouter<CustomerServiceContract>('customerService', agentHandlers)
@@ -38,7 +39,7 @@ export async function main(event: unknown, context?: { request_id?: string }): P
     try {
       // Runs cut off mid-way are finished first (their records must not be removed unfinished).
       const finished = await finishStale(csConfig(process.env), Date.now())
-      const removed = await cleanup(Date.now())
+      const removed = { ...(await cleanup(Date.now())), recordings: await forgetExpiredRecordings(Date.now()) }
       log({ timer: scalar(ev.TriggerName, 32), finished, removed })
       return { finished, removed }
     } catch (e) {
@@ -50,6 +51,8 @@ export async function main(event: unknown, context?: { request_id?: string }): P
     log({ ignored: 'push too large' })
     return PUSH_ANSWER
   }
+  // RECORD_WECHAT=1: what WeChat sent, scrubbed, for npm run recordings:pull (server/recording.ts).
+  await recordInbound('push', event)
   const parsed = parseInbound(event)
   if (!parsed.ok) {
     // Unknown types (or a pair configured by mistake) are acknowledged so WeChat does not retry them.

@@ -1,0 +1,61 @@
+/**
+ * Recording what WeChat sends (issue #27), off unless RECORD_WECHAT=1 is set on the function:
+ * each inbound push is stored in `wechat_recordings`, scrubbed first, so `npm run recordings:pull`
+ * can turn real traffic into test files (tests/recorded/). Scrubbing keeps the shape (every field,
+ * its type and nesting) and what the code decides on (message types, events, times, ids of
+ * messages, amounts, codes) and removes who and what was said:
+ * - openids, unionids and account ids (FromUserName, ToUserName, …) become stable hashes (the
+ *   same user is the same hash in every recording of one environment);
+ * - phone numbers, names, nicknames, addresses, message text, links, media ids, tokens,
+ *   signatures and encrypted blobs become '[removed]' (the type stays a string).
+ * A recording over MAX_RECORDING_BYTES is not kept; each is kept RECORD_TTL_MS (the customer-
+ * service timer removes older ones). Recording never breaks the handling of the push.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { db } from './db'
+import { errText } from './errors'
+import { wxContext } from './wx'
+
+export const RECORDINGS = 'wechat_recordings'
+export const RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000
+export const MAX_RECORDING_BYTES = 16 * 1024
+/** Recordings removed per timer tick at most (the rest on the next). */
+const FORGET_PAGE = 100
+
+const HASHED = /(^|_)(openid|unionid)$|^(FromUserName|ToUserName|touser|openid|OpenId|UnionId)$/i
+const REMOVED = /phone|mobile|tel$|name$|nickname|address|content|text|title|url$|mediaid|token|sign|signature|encrypt|nonce|secret|key$|PagePath|SessionFrom/i
+
+export type RecordingKind = 'push'
+
+export function scrub(value: unknown, salt: string, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => scrub(v, salt, key))
+  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrub(v, salt, k)]))
+  if (typeof value !== 'string') return value
+  if (HASHED.test(key)) return `h-${createHash('sha256').update(`${salt}:${value}`).digest('hex').slice(0, 24)}`
+  if (REMOVED.test(key)) return '[removed]'
+  return value
+}
+
+export async function recordInbound(kind: RecordingKind, payload: unknown): Promise<void> {
+  if (process.env.RECORD_WECHAT !== '1') return
+  try {
+    const scrubbed = scrub(payload, wxContext().ENV ?? 'local')
+    if (Buffer.byteLength(JSON.stringify(scrubbed)) > MAX_RECORDING_BYTES) return
+    const now = Date.now()
+    await db()
+      .collection(RECORDINGS)
+      .add({ data: { _id: `${kind}-${now}-${randomBytes(4).toString('hex')}`, kind, payload: scrubbed, at: new Date(now), expiresAt: new Date(now + RECORD_TTL_MS) } })
+  } catch (e) {
+    console.error(JSON.stringify({ where: 'recordInbound', error: errText(e) }))
+  }
+}
+
+/** Removes expired recordings (a page per call); how many. */
+export async function forgetExpiredRecordings(now: number): Promise<number> {
+  // remove() takes no limit (the SDK ignores it): a page of ids first, then those.
+  const _ = db().command
+  const page = (await db().collection(RECORDINGS).where({ expiresAt: _.lt(new Date(now)) }).field({ _id: true }).limit(FORGET_PAGE).get()) as { data: Array<{ _id: string }> }
+  if (!page.data.length) return 0
+  const r = (await db().collection(RECORDINGS).where({ _id: _.in(page.data.map((d) => d._id)) }).remove()) as { stats?: { removed?: number } }
+  return r.stats?.removed ?? 0
+}
