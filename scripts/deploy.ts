@@ -77,7 +77,7 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   CS_CARD_THUMB_FILE_ID: { required: false, what: 'the cover image of order cards in the chat' },
   CS_WELCOME: { required: false, what: 'the welcome text (Chinese; _EN: for English-language users)' },
   CS_WELCOME_EN: { required: false, what: 'the welcome text for English-language users' },
-  RECORD_WECHAT: { required: false, what: '1: keep what WeChat pushes, scrubbed, for npm run recordings:pull (off)' },
+  RECORD_WECHAT: { required: false, what: '1: keep what WeChat pushes and WeChat Pay notifies, scrubbed, for npm run recordings:pull (off)' },
   CS_WELCOME_ORDER: { required: false, what: 'the welcome text from an order page (Chinese)' },
   CS_WELCOME_ORDER_EN: { required: false, what: 'the welcome text from an order page, in English' },
   CS_WELCOME_PROFILE: { required: false, what: 'the welcome text from the profile page (Chinese)' },
@@ -121,6 +121,9 @@ export function variableReport(project: Project, env: Env): string[] {
 
 export interface RcFunction {
   name: string
+  runtime?: string
+  /** Seconds. */
+  timeout?: number
   /** config.json permissions.openapi (read by readProject). */
   permissions?: string[]
   envVariables?: Record<string, string>

@@ -12,15 +12,21 @@
  * - the message-push settings to enter in the console (printed: they cannot be read).
  * The probes run inside the functions as an administrator's invocation (server/doctor.ts).
  * `--local` checks the local cloud as npm start opens it (this repo's build, the shell's values over
- * LOCAL_VARS), in memory: it never opens npm start's files, so it is safe while npm start runs. A real
- * environment (`--env <id>`) needs the CloudBase Manager API and is not built yet (#27).
+ * LOCAL_VARS), in memory: it never opens npm start's files, so it is safe while npm start runs.
+ * `--env <id>` (or `--mode prod`, reading .env.prod) checks a real environment through the CloudBase
+ * Manager API and WeChat's (scripts/doctor-env.ts); `--against dev|<id>|local` adds what differs
+ * between the two (scripts/doctor-compare.ts).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LocalCloud } from '../localcloud'
 import { KEYWORDS } from '../server/pay/messages'
 import { BUILD_FILE } from './build-functions'
+import { envIdProblem } from '../miniprogram/config/env'
 import { readProject, VARIABLES, type Project } from './deploy'
+import { compareViews } from './doctor-compare'
+import { envView, EnvError, realEnvApi } from './doctor-env'
+import { configRoot, ModeError, modeOf, readSettings, type Env, type KitSettings } from './settings'
 import { localVars, openLocalCloud } from './start'
 
 export type Mark = '✓' | '✗' | '?'
@@ -38,20 +44,35 @@ export interface View {
   collections: Map<string, { indexes: string[]; rules: unknown }>
   /** The pay function's merchant probe. */
   merchant: { state: 'BOUND' | 'NOT_BOUND' | 'NOT_SET' | 'UNKNOWN'; detail?: string } | null
-  /** Template id → keywords; null when they cannot be read. */
+  /** Template id → keywords; null when they cannot be read (templatesWhy says why, when known). */
   templates: Map<string, string[]> | null
+  templatesWhy?: string
+  /** Function → its HTTP access paths (CloudBase's HTTP access service). */
+  httpRoutes: Map<string, string[]>
   /** The env vars deploy substitutes into cloudbaserc.json (for the template ids). */
   vars: Record<string, string | undefined>
 }
 
 export interface DeployedFunction {
   buildId: string | null
+  runtime?: string
   timeout?: number
   /** Variable names set in the function's environment. */
   variables: string[]
   permissions: string[] | { unknown: string }
   triggers: string[]
+  /** The merchant binding, when the function's probe reports one (pay). */
+  merchant?: NonNullable<View['merchant']>
 }
+
+/**
+ * The functions WeChat reaches over CloudBase's HTTP access service: cardEvents (the official
+ * account's server URL, needed for cards) and customerServiceHttp (only for URL-mode message push).
+ */
+export const HTTP_ENTRIES: Array<{ fn: string; path: string; required: boolean }> = [
+  { fn: 'cardEvents', path: '/card-events', required: true },
+  { fn: 'customerServiceHttp', path: '/cs', required: false },
+]
 
 const line = (mark: Mark, zh: string, en: string, fix?: { zh: string; en: string }): Line => ({ mark, zh, en, ...(fix ? { fix } : {}) })
 
@@ -74,6 +95,18 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
           en: 'Run npm run deploy to upload this build (locally: restart npm start).',
         }),
       )
+    const zh: string[] = []
+    const en: string[] = []
+    if (fn.runtime && got.runtime && got.runtime !== fn.runtime) {
+      zh.push(`运行时 ${got.runtime}，应为 ${fn.runtime}`)
+      en.push(`runtime ${got.runtime}, not ${fn.runtime}`)
+    }
+    if (fn.timeout && got.timeout !== undefined && got.timeout !== fn.timeout) {
+      zh.push(`超时 ${got.timeout} 秒，应为 ${fn.timeout} 秒`)
+      en.push(`timeout ${got.timeout}s, not ${fn.timeout}s`)
+    }
+    if (en.length)
+      out.push(line('✗', `云函数 ${fn.name}：${zh.join('；')}（cloudbaserc.json）`, `function ${fn.name}: ${en.join('; ')} (cloudbaserc.json)`, { zh: '运行 npm run deploy（它按 cloudbaserc.json 设置运行时和超时）。', en: 'Run npm run deploy (it sets the runtime and timeout of cloudbaserc.json).' }))
     const needed = Object.keys(fn.envVariables ?? {})
     const missingRequired = needed.filter((k) => !got.variables.includes(k) && VARIABLES[placeholderOf(fn.envVariables![k]!) ?? k]?.required)
     if (missingRequired.length)
@@ -121,7 +154,8 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
       continue
     }
     if (!view.templates) {
-      out.push(line('?', `订阅消息模板 ${name}：读不到账号的模板列表`, `subscribe template ${name}: the account's templates cannot be read`))
+      const why = view.templatesWhy ? `（${view.templatesWhy}）` : ''
+      out.push(line('?', `订阅消息模板 ${name}：读不到账号的模板列表${why}`, `subscribe template ${name}: the account's templates cannot be read${view.templatesWhy ? ` (${view.templatesWhy})` : ''}`))
       continue
     }
     const got = view.templates.get(id)
@@ -131,6 +165,13 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
       if (missing.length) out.push(line('✗', `订阅消息模板 ${name}：没有关键词 ${missing.join('、')}（代码发送 ${keywords.join('、')}）`, `subscribe template ${name}: no keywords ${missing.join(', ')} (the code sends ${keywords.join(', ')})`, { zh: '改 server/pay/messages.ts 的 KEYWORDS 为模板的关键词，或选用有这些关键词的模板。', en: 'Change KEYWORDS in server/pay/messages.ts to the template\'s, or pick a template that has them.' }))
       else out.push(line('✓', `订阅消息模板 ${name}：关键词与代码一致`, `subscribe template ${name}: keywords match the code`))
     }
+  }
+  for (const entry of HTTP_ENTRIES.filter((e) => project.functions.some((f) => f.name === e.fn))) {
+    const paths = view.httpRoutes.get(entry.fn) ?? []
+    if (paths.length) out.push(line('✓', `云函数 ${entry.fn}：HTTP 访问路径 ${paths.join('、')}`, `function ${entry.fn}: HTTP access path ${paths.join(', ')}`))
+    else if (entry.required)
+      out.push(line('✗', `云函数 ${entry.fn}：没有 HTTP 访问路径，公众号的卡券事件到不了它`, `function ${entry.fn}: no HTTP access path, so the official account's card events cannot reach it`, { zh: `运行 npx tcb service create -p ${entry.path} -f ${entry.fn}，再把这个地址填进公众号的服务器配置。`, en: `Run npx tcb service create -p ${entry.path} -f ${entry.fn}, then enter that URL in the official account's server configuration.` }))
+    else out.push(line('✓', `云函数 ${entry.fn}：没有 HTTP 访问路径（只有 URL 模式的消息推送需要）`, `function ${entry.fn}: no HTTP access path (needed only for URL-mode message push)`))
   }
   if (project.messagePush) {
     const pairs = project.messagePush.pairs.map((p) => `${p.msgType}${p.event ? `/${p.event}` : ''}`).join('、')
@@ -188,7 +229,9 @@ export async function localView(cloud: LocalCloud, project: Project): Promise<Vi
     merchant = probe.data?.merchant ?? null
   }
   const templates = new Map([...cloud.openapi.templates].map((id) => [id, cloud.openapi.templateKeywords.get(id) ?? []]))
-  return { functions, collections, merchant, templates, vars: cloud.vars }
+  // The local cloud hands URL-mode pushes and card events to these functions itself (no path table).
+  const httpRoutes = new Map(HTTP_ENTRIES.map((e) => [e.fn, [`${e.path} (npm start)`]]))
+  return { functions, collections, merchant, templates, vars: cloud.vars, httpRoutes }
 }
 
 export function render(lines: Line[], lang: 'zh' | 'en'): string[] {
@@ -196,11 +239,67 @@ export function render(lines: Line[], lang: 'zh' | 'en'): string[] {
 }
 
 export const DOCTOR_USAGE = [
-  'npm run doctor -- --local            check the local cloud as npm start opens it against what the code needs (PAY_SUB_MCH_ID=… to try a value)',
-  'npm run doctor -- --local --json     the same as JSON (for CI); exit code 1 when anything is ✗',
-  'npm run doctor -- --local --lang en  in English (Chinese by default)',
-  'npm run doctor -- --env <env id>     a real environment: not built yet (#27); npm run deploy -- --dry-run shows what deploy would set',
+  'npm run doctor -- --local                 check the local cloud as npm start opens it against what the code needs (PAY_SUB_MCH_ID=… to try a value)',
+  'npm run doctor -- --env <env id>          check a real environment (a CAM key in TENCENTCLOUD_SECRETID/KEY; MP_APPSECRET for permissions and templates)',
+  'npm run doctor -- --mode prod             the environment of .env.prod, with its keys (.env.prod over .env.local and .env)',
+  'npm run doctor -- --mode prod --against dev   and what differs from .env.dev\'s environment (or --against <env id> | local)',
+  'npm run doctor -- … --json | --lang en    JSON for CI (exit code 1 when anything is ✗); English (Chinese by default)',
 ].join('\n')
+
+/** Where a view comes from: the local cloud, or a real environment with the settings to read it. */
+export type Target = { kind: 'local'; label: string } | { kind: 'env'; label: string; envId: string; appid?: string; vars: Env }
+
+/** The targets of doctor's arguments (--local | --env | --mode, and --against); a ModeError or DoctorUsage for bad ones. */
+export function targetsOf(argv: string[], shell: Env, root = configRoot(shell)): { first: Target; against?: Target } {
+  const { mode, rest } = modeOf(argv)
+  const settings = readSettings(root, shell, mode)
+  const value = (flag: string) => {
+    const i = rest.indexOf(flag)
+    if (i < 0) return undefined
+    const got = rest[i + 1]
+    if (!got || got.startsWith('-')) throw new DoctorUsage(`${flag} needs a value.`)
+    return got
+  }
+  const envTarget = (envId: string, s: KitSettings, label: string): Target => {
+    const problem = envIdProblem(envId)
+    if (problem) throw new DoctorUsage(problem)
+    return { kind: 'env', label, envId, ...(s.appid ? { appid: s.appid.value } : {}), vars: s.vars }
+  }
+  const env = value('--env')
+  let first: Target
+  if (rest.includes('--local')) first = { kind: 'local', label: 'local' }
+  else if (env) first = envTarget(env, settings, env)
+  else if (mode && settings.envId) first = envTarget(settings.envId.value, settings, mode)
+  else if (mode) throw new DoctorUsage(`.env.${mode} sets no TCB_ENV_ID: add the environment's id to it.`)
+  else throw new DoctorUsage(DOCTOR_USAGE)
+  const other = value('--against')
+  if (!other) return { first }
+  if (other === 'local') return { first, against: { kind: 'local', label: 'local' } }
+  if (MODE_NAME.test(other) && existsSync(join(root, `.env.${other}`))) {
+    const s = readSettings(root, shell, other)
+    if (!s.envId) throw new DoctorUsage(`.env.${other} sets no TCB_ENV_ID: add the environment's id to it.`)
+    return { first, against: envTarget(s.envId.value, s, other) }
+  }
+  if (MODE_NAME.test(other) && envIdProblem(other)) throw new DoctorUsage(`--against ${other} reads .env.${other}, which does not exist, and ${other} is not an env id: create the file with that environment's TCB_ENV_ID, or give the id.`)
+  return { first, against: envTarget(other, settings, other) }
+}
+
+/** A mode name with no file is taken as an env id only if it looks like one (prod-8gabc123). */
+const MODE_NAME = /^[a-z][a-z0-9_-]{0,19}$/
+
+export class DoctorUsage extends Error {}
+
+async function viewOf(target: Target, project: Project): Promise<View> {
+  if (target.kind === 'env') return envView(realEnvApi(target.envId, target.appid, target.vars), project, target.vars)
+  const log = console.log
+  console.log = () => {} // the functions' one line per invocation
+  try {
+    // In memory: nothing here needs npm start's data, and opening its files would fold a journal it is still writing.
+    return await localView(openLocalCloud(localVars(process.env)), project)
+  } finally {
+    console.log = log
+  }
+}
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)
@@ -208,21 +307,29 @@ async function main(): Promise<number> {
     console.log(DOCTOR_USAGE)
     return 0
   }
-  if (!argv.includes('--local')) {
-    console.error(argv.includes('--env') ? 'npm run doctor -- --env is not built yet (#27): only --local is. For a real environment, npm run deploy -- --dry-run prints what deploy would set, and deploy reads the cloud-call permissions back.' : DOCTOR_USAGE)
-    return 2
+  let targets: ReturnType<typeof targetsOf>
+  try {
+    targets = targetsOf(argv, process.env)
+  } catch (e) {
+    if (e instanceof DoctorUsage || e instanceof ModeError) {
+      console.error(e.message)
+      return 2
+    }
+    throw e
   }
   const project = readProject()
-  const log = console.log
-  console.log = () => {} // the functions' one line per invocation
-  let view: View
+  let lines: Line[]
   try {
-    // In memory: nothing here needs npm start's data, and opening its files would fold a journal it is still writing.
-    view = await localView(openLocalCloud(localVars(process.env)), project)
-  } finally {
-    console.log = log
+    const view = await viewOf(targets.first, project)
+    lines = diagnose(project, view, repoBuilds(process.cwd(), project.functions.map((f) => f.name)))
+    if (targets.against) lines.push(...compareViews(project, view, await viewOf(targets.against, project), [targets.first.label, targets.against.label]))
+  } catch (e) {
+    if (e instanceof EnvError) {
+      console.error(e.message)
+      return 2
+    }
+    throw e
   }
-  const lines = diagnose(project, view, repoBuilds(process.cwd(), project.functions.map((f) => f.name)))
   if (argv.includes('--json')) console.log(JSON.stringify(lines, null, 2))
   else render(lines, argv.includes('--lang') && argv[argv.indexOf('--lang') + 1] === 'en' ? 'en' : 'zh').forEach((l) => console.log(l))
   return lines.some((l) => l.mark === '✗') ? 1 : 0

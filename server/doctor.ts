@@ -23,11 +23,16 @@ export interface DoctorReport {
   merchant?: { state: MerchantState; detail?: string }
 }
 
-/** The event is a probe from an administrator (see above). */
-export function isDoctorProbe(event: unknown, openid: string): boolean {
+/** The event is `action` invoked by an administrator (see above): no OPENID, not an HTTP request. */
+export function isAdminInvocation(event: unknown, openid: string, action: string): boolean {
   if (openid || !event || typeof event !== 'object') return false
   const e = event as Record<string, unknown>
-  return e.action === DOCTOR_ACTION && !('httpMethod' in e) && !('headers' in e)
+  return e.action === action && !('httpMethod' in e) && !('headers' in e)
+}
+
+/** The event is a probe from an administrator (see above). */
+export function isDoctorProbe(event: unknown, openid: string): boolean {
+  return isAdminInvocation(event, openid, DOCTOR_ACTION)
 }
 
 /** The build id uploaded beside the bundle (scripts/build-functions.ts), or null without one. */

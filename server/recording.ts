@@ -1,10 +1,10 @@
 /**
  * Recording what WeChat sends (issue #27), off unless RECORD_WECHAT=1 is set on the function:
- * each inbound push is stored in `wechat_recordings`, scrubbed first, so `npm run recordings:pull`
+ * each inbound push or payment / refund notification is stored in `wechat_recordings`, scrubbed first, so `npm run recordings:pull`
  * can turn real traffic into test files (tests/recorded/). Scrubbing keeps the shape (every field,
  * its type and nesting) and what the code decides on (message types, events, times, ids of
  * messages, amounts, codes) and removes who and what was said:
- * - openids, unionids and account ids (FromUserName, ToUserName, …) become stable hashes (the
+ * - openids, unionids, merchant ids and account ids (FromUserName, ToUserName, …) become stable hashes (the
  *   same user is the same hash in every recording of one environment);
  * - phone numbers, names, nicknames, addresses, message text, links, media ids, tokens,
  *   signatures and encrypted blobs become '[removed]' (the type stays a string).
@@ -15,6 +15,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { db } from './db'
 import { errText } from './errors'
 import { wxContext } from './wx'
+import { isAdminInvocation } from './doctor'
 
 export const RECORDINGS = 'wechat_recordings'
 export const RECORD_TTL_MS = 7 * 24 * 60 * 60 * 1000
@@ -22,10 +23,11 @@ export const MAX_RECORDING_BYTES = 16 * 1024
 /** Recordings removed per timer tick at most (the rest on the next). */
 const FORGET_PAGE = 100
 
-const HASHED = /(^|_)(openid|unionid)$|^(FromUserName|ToUserName|touser|openid|OpenId|UnionId)$/i
+const HASHED = /(openid|unionid|mch_?id)$|^(FromUserName|ToUserName|touser)$/i
 const REMOVED = /phone|mobile|tel$|name$|nickname|address|content|text|title|url$|mediaid|token|sign|signature|encrypt|nonce|secret|key$|PagePath|SessionFrom/i
 
-export type RecordingKind = 'push'
+/** push: message push (customerService); pay-notification / refund-notification: cloudPay's callbacks. */
+export type RecordingKind = 'push' | 'pay-notification' | 'refund-notification'
 
 export function scrub(value: unknown, salt: string, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, salt, key))
@@ -58,4 +60,28 @@ export async function forgetExpiredRecordings(now: number): Promise<number> {
   if (!page.data.length) return 0
   const r = (await db().collection(RECORDINGS).where({ _id: _.in(page.data.map((d) => d._id)) }).remove()) as { stats?: { removed?: number } }
   return r.stats?.removed ?? 0
+}
+
+/** `npm run recordings:pull -- --env`'s read: an administrator's invocation of customerService (server/doctor.ts). */
+export const RECORDINGS_ACTION = '$recordings'
+/** Recordings per page of the pull (16 KB each at most: 800 KB a page, under the 6 MB an invocation may answer). */
+export const PULL_PAGE = 50
+const AFTER = /^[A-Za-z0-9-]{1,80}$/
+
+export interface RecordingsPage {
+  recordings: Array<{ _id: string; kind: string; payload: unknown; at: string }>
+  /** The last _id of this page, to ask for the next; null on the last page. */
+  next: string | null
+}
+
+/** The page of recordings after `event.after` (by _id), or null when the event is not an administrator's pull. */
+export async function recordingsAnswer(event: unknown): Promise<{ ok: true; data: RecordingsPage } | { ok: false; error: { code: 'INVALID_INPUT'; message: string } } | null> {
+  if (!isAdminInvocation(event, wxContext().OPENID ?? '', RECORDINGS_ACTION)) return null
+  const after = (event as { after?: unknown }).after
+  if (after !== undefined && (typeof after !== 'string' || !AFTER.test(after))) return { ok: false, error: { code: 'INVALID_INPUT', message: 'after must be the next value of the previous page.' } }
+  const _ = db().command
+  const q = db().collection(RECORDINGS)
+  const page = (await (after ? q.where({ _id: _.gt(after) }) : q).orderBy('_id', 'asc').limit(PULL_PAGE).get()) as unknown as { data: Array<{ _id: string; kind: string; payload: unknown; at: Date }> }
+  const recordings = page.data.map((r) => ({ _id: r._id, kind: r.kind, payload: r.payload, at: new Date(r.at).toISOString() }))
+  return { ok: true, data: { recordings, next: recordings.length === PULL_PAGE ? recordings.at(-1)!._id : null } }
 }

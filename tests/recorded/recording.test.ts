@@ -3,13 +3,16 @@
  * push is kept scrubbed, pulled from npm start's database without writing it, and the file it
  * becomes replays like the sourced ones.
  */
-import { mkdtempSync, readFileSync, statSync, existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, statSync, existsSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCloud } from '../../localcloud'
 import { DbEngine } from '../../localcloud/db-engine'
-import { RECORDINGS, scrub } from '../../server/recording'
-import { pull, type Recording } from '../../scripts/recordings'
+import { PULL_PAGE, RECORDINGS, scrub } from '../../server/recording'
+import { fetchRecordings, pull, PullError, type Recording } from '../../scripts/recordings'
+import { PAY_VARS, payWorld } from '../pay/helpers'
+import { replayNotification } from './notifications'
 
 beforeAll(() => {
   jest.spyOn(console, 'log').mockImplementation(() => {}) // the function's one line per delivery
@@ -62,4 +65,63 @@ test('recordings are kept for a set time: the customer-service timer removes exp
   ])
   expect(await cloud.runTimer('customerService', 'cleanup')).toMatchObject({ removed: { recordings: 1 } })
   expect(cloud.db.dump(RECORDINGS).map((r) => r._id)).toEqual(['push-new'])
+})
+
+test('--env: customerService answers an administrator\'s $recordings a page at a time; a user is refused, bad input and odd answers are named', async () => {
+  const cloud = new LocalCloud()
+  const now = Date.now()
+  const n = PULL_PAGE * 2 + 7
+  cloud.db.seed(RECORDINGS, Array.from({ length: n }, (_, i) => ({ _id: `push-${String(i).padStart(4, '0')}`, kind: 'push', payload: { MsgType: 'text', i }, at: new Date(now), expiresAt: new Date(now + 86_400_000) })))
+  const calls: Array<Record<string, unknown>> = []
+  // CloudBase's InvokeFunction answers the function's return as the JSON string RetMsg.
+  const invoke = async (params: Record<string, unknown>) => {
+    calls.push(params)
+    return { RequestId: 'r', RetMsg: JSON.stringify(await cloud.invoke('customerService', params, {}, 'wx_devtools')) }
+  }
+  const got = await fetchRecordings(invoke)
+  expect(got.map((r) => (r.payload as { i: number }).i)).toEqual(Array.from({ length: n }, (_, i) => i))
+  expect(calls).toEqual([{ action: '$recordings' }, { action: '$recordings', after: 'push-0049' }, { action: '$recordings', after: 'push-0099' }])
+  const out = mkdtempSync(join(tmpdir(), 'rec-env-'))
+  expect(pull(got, 'prod-9z8y7x', out)).toHaveLength(n)
+  // A mini-program user's call carries an OPENID: no recordings, the router's unknown action.
+  const user = (await cloud.callFromClient('customerService', { action: '$recordings' }, { openid: 'o-curious-user' })).result as Record<string, unknown>
+  expect(user).toMatchObject({ ok: false, error: { code: 'UNKNOWN_ACTION' } })
+  expect(await cloud.invoke('customerService', { action: '$recordings', after: { $gt: '' } }, {}, 'wx_devtools')).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+  await expect(fetchRecordings(async () => ({ RetMsg: 'not json' }))).rejects.toThrow(PullError)
+  await expect(fetchRecordings(async () => ({ RetMsg: JSON.stringify({ ok: true, data: { recordings: [{ _id: 1 }], next: null } }) }))).rejects.toThrow(/did not answer \$recordings with a page of recordings/)
+})
+
+test('recordings:pull --mode prod reads .env.prod\'s environment; without a CAM key it says what to set and exits 2', () => {
+  const root = mkdtempSync(join(tmpdir(), 'rec-mode-'))
+  writeFileSync(join(root, '.env.prod'), 'TCB_ENV_ID=prod-9z8y7x\n')
+  const run = (args: string[]) => spawnSync(join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx'), ['scripts/recordings.ts', ...args], { cwd: join(__dirname, '..', '..'), env: { PATH: process.env.PATH!, HOME: root, KIT_ENV_DIR: root }, encoding: 'utf8', timeout: 60_000 })
+  const r = run(['--mode', 'prod'])
+  expect(r.status).toBe(2)
+  expect(r.stderr).toMatch(/^recordings:pull -- --env prod-9z8y7x invokes customerService through CloudBase's Manager API, which needs a CAM API key/)
+  const missing = run(['--mode', 'staging'])
+  expect(missing.status).toBe(2)
+  expect(missing.stderr).toMatch(/--mode staging reads \.env\.staging, which does not exist/)
+}, 60_000)
+
+test('RECORD_WECHAT=1 on the pay callbacks: payment and refund notifications are kept scrubbed (merchant ids and openids hashed) and replay', async () => {
+  const w = payWorld({ vars: { ...PAY_VARS, RECORD_WECHAT: '1' } })
+  await w.subscribe()
+  const id = (await w.buy()).data.order.orderId as string
+  await w.cloud.cloudPay.pay(id)
+  await w.cloud.cloudPay.idle()
+  await w.pay('requestRefund', { orderId: id })
+  await w.cloud.cloudPay.settleRefund(w.order(id)!.refund.outRefundNo as string)
+  const kept = w.cloud.db.dump(RECORDINGS) as unknown as Recording[]
+  expect(kept.map((r) => r.kind).sort()).toEqual(['pay-notification', 'refund-notification'])
+  const text = JSON.stringify(kept)
+  expect(text).not.toContain(PAY_VARS.PAY_SUB_MCH_ID)
+  expect(text).not.toContain('o-alice')
+  const out = mkdtempSync(join(tmpdir(), 'rec-pay-'))
+  const paths = pull(kept, 'npm start', out).sort()
+  expect(paths).toEqual([expect.stringMatching(/^pay-notification\/recorded-/), expect.stringMatching(/^refund-notification\/recorded-/)])
+  for (const p of paths) {
+    const kind = p.startsWith('pay-') ? 'pay-notification' : 'refund-notification'
+    const r = await replayNotification(kind, JSON.parse(readFileSync(join(out, p), 'utf8')).event)
+    expect(r).toEqual({ shape: null, attempts: 1, acked: true, status: kind === 'pay-notification' ? 'PAID' : 'REFUNDED' })
+  }
 })

@@ -4,27 +4,31 @@
  * recorded from a real account) and is replayed here:
  * - push/: a message-push event as WeChat delivers it to the customerService function (cloud
  *   function mode): WeChat's delivery must be acknowledged at the first attempt, with no error.
+ * - pay-notification/, refund-notification/: a WeChat Pay notification as CloudBase delivers it to
+ *   the callback function: the sandbox's own has the same shape, and the function acknowledges it
+ *   at the first delivery with the outcome WeChat Pay's query confirms (tests/recorded/notifications.ts).
  * - api/: a request and WeChat's answer: the sandbox, asked the same, must answer an errcode the
  *   same and in the same shape (field names, types, nesting: tests/setup/shape.ts); a success
  *   must be a success of that shape.
  * A recording the sandbox does not reproduce fails with the path of the field that differs: a
  * team with a real account corrects the sandbox by adding what WeChat really sent.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCloud } from '../../localcloud'
 import { WxApiError } from '../../localcloud/sandbox'
 import { shapeDiff } from '../setup/shape'
+import { replayNotification, type NotificationKind } from './notifications'
 
 const HERE = __dirname
-const files = (kind: string) => readdirSync(join(HERE, kind)).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(HERE, kind, f), 'utf8'))] as [string, Record<string, any>])
+const files = (kind: string) => (existsSync(join(HERE, kind)) ? readdirSync(join(HERE, kind)) : []).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(HERE, kind, f), 'utf8'))] as [string, Record<string, any>])
 
 beforeAll(() => {
   jest.spyOn(console, 'log').mockImplementation(() => {}) // the function's one line per delivery
 })
 
 test('every recording names its source', () => {
-  const all = [...files('push'), ...files('api')]
+  const all = [...files('push'), ...files('api'), ...files('pay-notification'), ...files('refund-notification')]
   expect(all.length).toBeGreaterThanOrEqual(10)
   for (const [name, r] of all) expect([name, r.source]).toEqual([name, expect.stringMatching(/^(https:\/\/|recorded: )/)])
 })
@@ -35,6 +39,14 @@ describe('push: WeChat\'s deliveries are acknowledged at once', () => {
     const delivery = await cloud.push.user(recording.event)
     expect(delivery.attempts.map((a) => a.error ?? (a.timedOut ? 'timed out' : 'answered'))).toEqual(['answered'])
     expect(delivery.acked).toBe(true)
+  })
+})
+
+describe('pay-notification, refund-notification: the sandbox notifies in the same shape; the callback acknowledges and confirms', () => {
+  const notifications = [...files('pay-notification').map(([n, r]) => ['pay-notification', n, r]), ...files('refund-notification').map(([n, r]) => ['refund-notification', n, r])] as Array<[NotificationKind, string, Record<string, any>]>
+  test.each(notifications)('%s/%s', async (kind, _name, recording) => {
+    const r = await replayNotification(kind, recording.event)
+    expect(r).toEqual({ shape: null, attempts: 1, acked: true, status: kind === 'pay-notification' ? 'PAID' : 'REFUNDED' })
   })
 })
 
@@ -74,6 +86,11 @@ describe('a recording the sandbox does not reproduce fails with the path of the 
   test('a retyped field: the document\'s example gives countryCode as a number', async () => {
     const documented = { ...real.answer, phone_info: { ...real.answer.phone_info, countryCode: 86 } }
     expect(shapeDiff(documented, await ask(real.api, real.request, real.answer))).toBe('$.phone_info.countryCode: number in the recording, string in the sandbox')
+  })
+  test('a notification with a field the sandbox does not send', async () => {
+    const paid = files('pay-notification').find(([name]) => name === 'payment-doc.json')![1]
+    const r = await replayNotification('pay-notification', { ...paid.event, couponFee: 100 })
+    expect(r.shape).toBe('$.couponFee: in the recording, not in the sandbox')
   })
   test('an extra field', async () => {
     const extra = { ...real.answer, phone_info: { ...real.answer.phone_info, carrier: 'CMCC' } }

@@ -7,7 +7,9 @@
  * - operator actions `agentInbox`, `agentConversation`, `agentReply` (typings/customerService.ts),
  *   called from the mini-program;
  * - an hourly timer that finishes deliveries whose run was cut off (replies not yet sent), and
- *   removes expired de-duplication records and media ids.
+ *   removes expired de-duplication records, media ids and recordings (RECORD_WECHAT=1);
+ * - `$recordings`, an administrator's invocation only: a page of the recordings for
+ *   npm run recordings:pull -- --env (server/recording.ts).
  * Push document: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/guide/functions/openapi.html
  */
 import { eventBytes, MAX_PUSH_BYTES, scalar } from '../../../server/input'
@@ -18,7 +20,7 @@ import { csConfig } from '../../../server/customerService/config'
 import { finishStale, handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
 import { cleanup } from '../../../server/customerService/store'
 import { wxContext } from '../../../server/wx'
-import { forgetExpiredRecordings, recordInbound } from '../../../server/recording'
+import { forgetExpiredRecordings, recordInbound, recordingsAnswer } from '../../../server/recording'
 import { agentHandlers } from './agent'
 
 const router = createRouter<CustomerServiceContract>('customerService', agentHandlers)
@@ -27,6 +29,9 @@ const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'cu
 
 export async function main(event: unknown, context?: { request_id?: string }): Promise<unknown> {
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
+  // npm run recordings:pull -- --env: an administrator's invocation only (a user's call has an OPENID).
+  const pulled = await recordingsAnswer(event)
+  if (pulled) return pulled
   if (typeof ev.action === 'string') return router(event, context)
 
   const wx = wxContext()

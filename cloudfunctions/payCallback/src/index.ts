@@ -22,6 +22,7 @@ import { payOutcome } from '../../../server/pay/wxpay'
 import { errText } from '../../../server/errors'
 import { cloudPay, wxContext } from '../../../server/wx'
 import { doctorAnswer } from '../../../server/doctor'
+import { recordInbound } from '../../../server/recording'
 
 export interface PayNotification {
   returnCode: string
@@ -59,6 +60,8 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     return { errcode: 403, errmsg: 'not a WeChat Pay notification' }
   }
   if (eventBytes(event) > MAX_NOTIFICATION_BYTES) return { errcode: 413, errmsg: 'notification too large' } // not WeChat Pay's
+  // RECORD_WECHAT=1: what WeChat Pay sent, scrubbed, for npm run recordings:pull (server/recording.ts).
+  await recordInbound('pay-notification', event)
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Partial<PayNotification>
   // Only primitives become text: a hostile object must not make every delivery fail.
   const outTradeNo = typeof ev.outTradeNo === 'string' && /^[A-Za-z0-9_\-|*]{1,32}$/.test(ev.outTradeNo) ? ev.outTradeNo : ''

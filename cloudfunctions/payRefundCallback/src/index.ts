@@ -18,6 +18,7 @@ import { confirmRefund } from '../../../server/pay/settle'
 import { errText } from '../../../server/errors'
 import { wxContext } from '../../../server/wx'
 import { doctorAnswer } from '../../../server/doctor'
+import { recordInbound } from '../../../server/recording'
 
 const ACK = { errcode: 0, errmsg: '' } as const
 
@@ -57,6 +58,8 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     return { errcode: 403, errmsg: 'not a WeChat Pay notification' }
   }
   if (eventBytes(event) > MAX_NOTIFICATION_BYTES) return { errcode: 413, errmsg: 'notification too large' } // not WeChat Pay's
+  // RECORD_WECHAT=1: what WeChat Pay sent, scrubbed, for npm run recordings:pull (server/recording.ts).
+  await recordInbound('refund-notification', event)
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
   const ids = refundIds(ev)
   try {
