@@ -274,7 +274,10 @@ export class OaSandbox {
     const base = { ToUserName: 'gh_0a0a0a0a0a0a', FromUserName: c.openid, CreateTime: Math.floor(this.now() / 1000), MsgType: 'event' as const, CardId: c.cardId, UserCardCode: c.code }
     switch (what) {
       case 'take':
-        return { ...base, Event: 'user_get_card', IsGiveByFriend: 0, OuterStr: c.outerStr, ...(c.unionid ? { UnionId: c.unionid } : {}) }
+        // Every field of 2.2 领取事件推送 (the document's example and a developer's recorded push,
+        // tests/recorded/card-event/): SourceScene is the recorded push's value; which scene a
+        // mini-program's wx.addCard gives is unverified.
+        return { ...base, Event: 'user_get_card', IsGiveByFriend: 0, FriendUserName: '', OuterId: 0, OldUserCardCode: '', OuterStr: c.outerStr, IsRestoreMemberCard: 0, IsRecommendByFriend: 0, SourceScene: 'SOURCE_SCENE_PRE_ACTIVATE', ...(c.unionid ? { UnionId: c.unionid } : {}) }
       case 'delete':
         c.status = 'DELETE'
         return { ...base, Event: 'user_del_card' }

@@ -157,10 +157,21 @@ export function readProject(root = ROOT): Project {
 
 // ---- the plan ----
 
+/**
+ * The functions WeChat reaches over CloudBase's HTTP access service: cardEvents (the official
+ * account's server URL, needed for cards; deploy creates its path) and customerServiceHttp (only
+ * for URL-mode message push, an alternative the team chooses: its path is left to them).
+ */
+export const HTTP_ENTRIES: Array<{ fn: string; path: string; required: boolean }> = [
+  { fn: 'cardEvents', path: '/card-events', required: true },
+  { fn: 'customerServiceHttp', path: '/cs', required: false },
+]
+
 export type Step =
   | { kind: 'build'; functions: string[] }
   | { kind: 'function'; name: string; triggers: string[]; permissions: string[]; permissionsVia: PermissionsVia }
   | { kind: 'collection'; name: string; indexes: CreateIndex[]; rules: string }
+  | { kind: 'route'; fn: string; path: string }
   | { kind: 'manual'; text: string }
 
 /** The Manager SDK's index shape (flexdb CreateIndex). */
@@ -237,6 +248,7 @@ export function makePlan(project: Project, opts: Options): Step[] {
   }
   const byHand = project.functions.filter((f) => permissionsVia(f, opts) === 'by-hand').map((f) => f.name)
   for (const c of project.collections) steps.push({ kind: 'collection', name: c.name, indexes: (c.indexes ?? []).map(toCreateIndex), rules: JSON.stringify(c.rules) })
+  for (const e of HTTP_ENTRIES.filter((e) => e.required && project.functions.some((f) => f.name === e.fn))) steps.push({ kind: 'route', fn: e.fn, path: e.path })
   if (byHand.length) {
     steps.push({ kind: 'manual', text: `Cloud-call permissions: upload ${byHand.join(', ')} from DevTools (right-click the folder → 上传并部署：云端安装依赖) so their config.json permissions apply; until then their WeChat calls fail with -604101.` })
   }
@@ -248,7 +260,7 @@ export function makePlan(project: Project, opts: Options): Step[] {
   steps.push(
     { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
     { kind: 'manual', text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.' },
-    { kind: 'manual', text: `Card events: in the cloud console (${console}) → HTTP 访问服务, give cardEvents a path; in the official account (设置与开发 → 基本配置 → 服务器配置) set that URL with OA_PUSH_TOKEN (and OA_PUSH_AES_KEY, OA_PUSH_MODE).` },
+    { kind: 'manual', text: `Card events: in the official account (设置与开发 → 基本配置 → 服务器配置) set the URL of cardEvents' HTTP path (the default domain is in the cloud console ${console} → HTTP 访问服务) with OA_PUSH_TOKEN (and OA_PUSH_AES_KEY, OA_PUSH_MODE).` },
   )
   for (const c of project.collections.filter((c) => c.seed)) {
     steps.push({ kind: 'manual', text: `Seed ${c.name}: import .deploy/seed/${c.name}.json (JSON Lines, written by this run) in the console → 数据库 → ${c.name} → 导入, once.` })
@@ -271,6 +283,8 @@ export function describeStep(step: Step): string {
     }
     case 'collection':
       return `collection ${step.name}: create if missing; indexes ${step.indexes.map((i) => `${i.IndexName}${i.MgoKeySchema.MgoIsUnique ? ' (unique)' : ''}`).join(', ') || '(none)'}; rules ${step.rules}`
+    case 'route':
+      return `HTTP access path ${step.path} → function ${step.fn} (created if the function has none)`
     case 'manual':
       return `by hand: ${step.text}`
   }
@@ -291,6 +305,8 @@ export interface CloudBase {
   ensureCollection(name: string): Promise<'created' | 'exists'>
   ensureIndex(collection: string, index: CreateIndex): Promise<'created' | 'exists'>
   setRules(collection: string, rules: string): Promise<void>
+  /** The function's HTTP access paths, `path` created when it has none. */
+  ensureRoute(fn: string, path: string): Promise<{ state: 'created' | 'exists'; paths: string[] }>
 }
 
 export async function execute(steps: Step[], cloud: CloudBase, log: (line: string) => void, build = buildFunction): Promise<string[]> {
@@ -328,6 +344,18 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
         for (const index of step.indexes) if ((await cloud.ensureIndex(step.name, index)) === 'created') created.push(index.IndexName)
         await cloud.setRules(step.name, step.rules)
         log(`collection ${step.name}: ${made}${created.length ? `, indexes created: ${created.join(', ')}` : ''}, rules set`)
+        break
+      }
+      case 'route': {
+        // Said as it is: a path that could not be made is a manual step with why, not a failed deploy.
+        try {
+          const r = await cloud.ensureRoute(step.fn, step.path)
+          log(`HTTP access for ${step.fn}: ${r.state === 'created' ? `created ${step.path}` : `exists (${r.paths.join(', ')})`}`)
+        } catch (e) {
+          const why = e instanceof Error ? e.message : String(e)
+          log(`HTTP access for ${step.fn}: NOT created`)
+          manual.push(`HTTP access for ${step.fn} could not be created (${why.slice(0, 200)}): in the cloud console → HTTP 访问服务, turn the service on and add the path ${step.path} → ${step.fn}.`)
+        }
         break
       }
       case 'manual':
@@ -372,7 +400,7 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
     if (r.error || r.status !== 0 || /CloudBaseError|unhandledRejection/.test(out)) throw new DeployError(`tcb ${args.join(' ')} failed: ${(out.trim().split('\n').filter(Boolean).pop() ?? r.error?.message ?? 'no output').slice(0, 300)}`)
     return out
   }
-  type Manager = { database: { createCollectionIfNotExists(n: string): Promise<{ IsCreated: boolean }>; checkIndexExists(c: string, i: string): Promise<{ Exists: boolean }>; updateCollection(c: string, info: { CreateIndexes: CreateIndex[] }): Promise<unknown> }; commonService(s?: string, v?: string): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> } }
+  type Manager = { access: { getAccessList(o?: { name?: string }): Promise<{ APISet?: Array<{ Path: string; Name: string; Type: number }> }>; createAccess(o: { name: string; path: string; type?: 1 | 2 }): Promise<unknown> }; database: { createCollectionIfNotExists(n: string): Promise<{ IsCreated: boolean }>; checkIndexExists(c: string, i: string): Promise<{ Exists: boolean }>; updateCollection(c: string, info: { CreateIndexes: CreateIndex[] }): Promise<unknown> }; commonService(s?: string, v?: string): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> } }
   let manager: Manager | undefined
   const db = (): Manager => {
     if (manager) return manager
@@ -430,6 +458,12 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
       if ((await db().database.checkIndexExists(collection, index.IndexName)).Exists) return 'exists'
       await db().database.updateCollection(collection, { CreateIndexes: [index] })
       return 'created'
+    },
+    async ensureRoute(fn, path) {
+      const paths = ((await db().access.getAccessList({ name: fn })).APISet ?? []).filter((a) => a.Type === 1 && a.Name === fn).map((a) => a.Path)
+      if (paths.length) return { state: 'exists', paths }
+      await db().access.createAccess({ name: fn, path, type: 1 })
+      return { state: 'created', paths: [path] }
     },
     async setRules(collection, rules) {
       await db().commonService('tcb', '2018-06-08').call({ Action: 'ModifySafeRule', Param: { EnvId: opts.envId, CollectionName: collection, AclTag: 'CUSTOM', Rule: rules } })

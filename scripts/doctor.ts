@@ -23,7 +23,7 @@ import type { LocalCloud } from '../localcloud'
 import { KEYWORDS } from '../server/pay/messages'
 import { BUILD_FILE } from './build-functions'
 import { envIdProblem } from '../miniprogram/config/env'
-import { readProject, VARIABLES, type Project } from './deploy'
+import { HTTP_ENTRIES, readProject, VARIABLES, type Project } from './deploy'
 import { compareViews } from './doctor-compare'
 import { envView, EnvError, realEnvApi } from './doctor-env'
 import { configRoot, ModeError, modeOf, readSettings, type Env, type KitSettings } from './settings'
@@ -64,15 +64,6 @@ export interface DeployedFunction {
   /** The merchant binding, when the function's probe reports one (pay). */
   merchant?: NonNullable<View['merchant']>
 }
-
-/**
- * The functions WeChat reaches over CloudBase's HTTP access service: cardEvents (the official
- * account's server URL, needed for cards) and customerServiceHttp (only for URL-mode message push).
- */
-export const HTTP_ENTRIES: Array<{ fn: string; path: string; required: boolean }> = [
-  { fn: 'cardEvents', path: '/card-events', required: true },
-  { fn: 'customerServiceHttp', path: '/cs', required: false },
-]
 
 const line = (mark: Mark, zh: string, en: string, fix?: { zh: string; en: string }): Line => ({ mark, zh, en, ...(fix ? { fix } : {}) })
 
@@ -170,7 +161,7 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
     const paths = view.httpRoutes.get(entry.fn) ?? []
     if (paths.length) out.push(line('✓', `云函数 ${entry.fn}：HTTP 访问路径 ${paths.join('、')}`, `function ${entry.fn}: HTTP access path ${paths.join(', ')}`))
     else if (entry.required)
-      out.push(line('✗', `云函数 ${entry.fn}：没有 HTTP 访问路径，公众号的卡券事件到不了它`, `function ${entry.fn}: no HTTP access path, so the official account's card events cannot reach it`, { zh: `运行 npx tcb service create -p ${entry.path} -f ${entry.fn}，再把这个地址填进公众号的服务器配置。`, en: `Run npx tcb service create -p ${entry.path} -f ${entry.fn}, then enter that URL in the official account's server configuration.` }))
+      out.push(line('✗', `云函数 ${entry.fn}：没有 HTTP 访问路径，公众号的卡券事件到不了它`, `function ${entry.fn}: no HTTP access path, so the official account's card events cannot reach it`, { zh: `运行 npm run deploy（它创建 ${entry.path}），再把这个地址填进公众号的服务器配置。`, en: `Run npm run deploy (it creates ${entry.path}), then enter that URL in the official account's server configuration.` }))
     else out.push(line('✓', `云函数 ${entry.fn}：没有 HTTP 访问路径（只有 URL 模式的消息推送需要）`, `function ${entry.fn}: no HTTP access path (needed only for URL-mode message push)`))
   }
   if (project.messagePush) {

@@ -59,13 +59,16 @@ export async function fetchRecordings(invoke: Invoke): Promise<Recording[]> {
 }
 
 /** The kinds tests/recorded/replay.test.ts replays (a folder each). */
-export const REPLAYED_KINDS = ['push', 'pay-notification', 'refund-notification']
+export const REPLAYED_KINDS = ['push', 'pay-notification', 'refund-notification', 'card-event', 'api']
 
 /** The test file of one recording, in the replay format of its kind. */
 export function testFile(r: Recording, from: string): { path: string; body: Record<string, unknown> } | null {
   if (!REPLAYED_KINDS.includes(r.kind)) return null
   const id = r._id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 60)
-  return { path: join(r.kind, `recorded-${id}.json`), body: { source: `recorded: ${from}, ${new Date(r.at).toISOString().slice(0, 10)}`, note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts).', event: r.payload } }
+  const source = `recorded: ${from}, ${new Date(r.at).toISOString().slice(0, 10)}`
+  // An API answer is a request and its answer (as the SDK gave them), beside the sourced ones.
+  if (r.kind === 'api') return { path: join('api', `recorded-${id}.json`), body: { source, note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts); form sdk: camelCase, as wx-server-sdk answers.', ...(r.payload as Record<string, unknown>) } }
+  return { path: join(r.kind, `recorded-${id}.json`), body: { source, note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts).', event: r.payload } }
 }
 
 /** Writes the test files; returns their paths (relative to tests/recorded). */

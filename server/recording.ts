@@ -24,10 +24,10 @@ export const MAX_RECORDING_BYTES = 16 * 1024
 const FORGET_PAGE = 100
 
 const HASHED = /(openid|unionid|mch_?id)$|^(FromUserName|ToUserName|touser)$/i
-const REMOVED = /phone|mobile|tel$|name$|nickname|address|content|text|title|url$|mediaid|token|sign|signature|encrypt|nonce|secret|key$|PagePath|SessionFrom/i
+const REMOVED = /phone|mobile|tel$|name$|nickname|address|content|text|title|url$|mediaid|token|sign|signature|encrypt|nonce|secret|key$|PagePath|SessionFrom|jsonString/i
 
-/** push: message push (customerService); pay-notification / refund-notification: cloudPay's callbacks. */
-export type RecordingKind = 'push' | 'pay-notification' | 'refund-notification'
+/** api: a cloud.openapi call and its answer as the SDK gives it; push: message push (customerService, and customerServiceHttp once verified); card-event: cardEvents once verified; pay-notification / refund-notification: cloudPay's callbacks. */
+export type RecordingKind = 'push' | 'pay-notification' | 'refund-notification' | 'card-event' | 'api'
 
 export function scrub(value: unknown, salt: string, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, salt, key))
@@ -84,4 +84,52 @@ export async function recordingsAnswer(event: unknown): Promise<{ ok: true; data
   const page = (await (after ? q.where({ _id: _.gt(after) }) : q).orderBy('_id', 'asc').limit(PULL_PAGE).get()) as unknown as { data: Array<{ _id: string; kind: string; payload: unknown; at: Date }> }
   const recordings = page.data.map((r) => ({ _id: r._id, kind: r.kind, payload: r.payload, at: new Date(r.at).toISOString() }))
   return { ok: true, data: { recordings, next: recordings.length === PULL_PAGE ? recordings.at(-1)!._id : null } }
+}
+
+/** Binary values (a wxacode image, an uploaded picture) are kept as their kind, not their bytes. */
+export const BINARY = '[binary]'
+export function bufferless(value: unknown): unknown {
+  if (Buffer.isBuffer(value)) return BINARY
+  if (Array.isArray(value)) return value.map(bufferless)
+  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, bufferless(v)]))
+  return value
+}
+
+/** Records one cloud.openapi call: the request and the SDK's answer, or the errcode it failed with. */
+async function recordAnswer(api: string, request: unknown, answer: unknown, error?: unknown): Promise<void> {
+  const e = error as { errCode?: unknown; errMsg?: unknown } | undefined
+  const said = error === undefined ? bufferless(answer) : { errcode: typeof e?.errCode === 'number' ? e.errCode : -1, errmsg: typeof e?.errMsg === 'string' ? e.errMsg : String(error) }
+  await recordInbound('api', { api, form: 'sdk', request: bufferless(request), answer: said })
+}
+
+/**
+ * cloud.openapi with every call recorded: openapi.<namespace>.<method>(params). The SDK's own
+ * namespaces may themselves be callable proxies, so the depth decides, not the type: the first
+ * level is a namespace, the second a call. The SDK's object is untouched.
+ */
+export function recordingOpenApi<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(t, ns) {
+      const space = Reflect.get(t, ns) as unknown
+      if (typeof ns !== 'string' || !space || (typeof space !== 'object' && typeof space !== 'function')) return space
+      return new Proxy(space as object, {
+        get(s, method) {
+          const value = Reflect.get(s, method) as unknown
+          if (typeof method !== 'string' || typeof value !== 'function') return value
+          const api = `${ns}.${method}`
+          return async (params: unknown) => {
+            let answer: unknown
+            try {
+              answer = await (value as (p: unknown) => Promise<unknown>).call(s, params)
+            } catch (err) {
+              await recordAnswer(api, params, undefined, err)
+              throw err
+            }
+            await recordAnswer(api, params, answer)
+            return answer
+          }
+        },
+      })
+    },
+  })
 }

@@ -4,6 +4,7 @@
  * WeChat's documentation (after the SDK's snake_case -> camelCase conversion).
  */
 import * as cloud from 'wx-server-sdk'
+import { recordingOpenApi } from './recording'
 
 let inited = false
 /** Initialise the SDK once per function instance, bound to the environment the function runs in. */
@@ -108,7 +109,9 @@ interface OpenApi {
 }
 
 export function openapi(): OpenApi {
-  return initCloud().openapi as unknown as OpenApi
+  const api = initCloud().openapi as unknown as OpenApi
+  // RECORD_WECHAT=1: each answer (or errcode) kept, scrubbed, for npm run recordings:pull (server/recording.ts).
+  return process.env.RECORD_WECHAT === '1' ? recordingOpenApi(api) : api
 }
 
 /**

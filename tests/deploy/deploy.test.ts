@@ -136,7 +136,7 @@ test('envIdsIn finds the ids in tcb env list output', () => {
 })
 
 /** A CloudBase with some things already there, recording what it is asked. */
-function fakeCloud(existing: { collections: string[]; indexes: string[] }, loginOk = true, readback: (name: string, wanted: string[]) => Readback = () => ({ state: 'APPLIED' })): CloudBase & { calls: string[] } {
+function fakeCloud(existing: { collections: string[]; indexes: string[]; routes?: Record<string, string[]> | 'SERVICE_OFF' }, loginOk = true, readback: (name: string, wanted: string[]) => Readback = () => ({ state: 'APPLIED' })): CloudBase & { calls: string[] } {
   const calls: string[] = []
   return {
     calls,
@@ -160,8 +160,31 @@ function fakeCloud(existing: { collections: string[]; indexes: string[] }, login
       return existing.indexes.includes(`${c}.${i.IndexName}`) ? 'exists' : 'created'
     },
     async setRules(c, r) { calls.push(`rules ${c} ${r}`) },
+    async ensureRoute(fn, path) {
+      calls.push(`route ${fn} ${path}`)
+      // CreateCloudBaseGWAPI fails while the environment's HTTP access service is off.
+      if (existing.routes === 'SERVICE_OFF') throw new Error('[CreateCloudBaseGWAPI] FailedOperation.ServiceNotOpen')
+      const have = existing.routes?.[fn] ?? []
+      return have.length ? { state: 'exists', paths: have } : { state: 'created', paths: [path] }
+    },
   }
 }
+
+test('the HTTP path cardEvents needs is created when missing, kept when there, and a failure is a manual step with why', async () => {
+  const run = async (routes: Record<string, string[]> | 'SERVICE_OFF' | undefined) => {
+    const cloud = fakeCloud({ collections: [], indexes: [], ...(routes ? { routes } : {}) })
+    const log: string[] = []
+    const manual = await execute(makePlan(project, opts).filter((s) => s.kind === 'route'), cloud, (l) => log.push(l), async (n) => ({ name: n, bytes: 1 }))
+    return { calls: cloud.calls, log, manual }
+  }
+  const fresh = await run(undefined)
+  expect(fresh.calls).toEqual(['login', 'route cardEvents /card-events'])
+  expect(fresh.log).toEqual(['HTTP access for cardEvents: created /card-events'])
+  expect((await run({ cardEvents: ['/oa'] })).log).toEqual(['HTTP access for cardEvents: exists (/oa)'])
+  const off = await run('SERVICE_OFF')
+  expect(off.log).toEqual(['HTTP access for cardEvents: NOT created'])
+  expect(off.manual).toEqual([expect.stringMatching(/^HTTP access for cardEvents could not be created \(\[CreateCloudBaseGWAPI\] FailedOperation\.ServiceNotOpen\): in the cloud console → HTTP 访问服务, turn the service on and add the path \/card-events → cardEvents\.$/)])
+})
 
 test('execute: login first, functions then triggers, collections and only missing indexes, rules; manual steps returned', async () => {
   const cloud = fakeCloud({ collections: ['orders'], indexes: ['orders.outTradeNo_1'] })

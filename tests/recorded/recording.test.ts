@@ -12,7 +12,8 @@ import { DbEngine } from '../../localcloud/db-engine'
 import { PULL_PAGE, RECORDINGS, scrub } from '../../server/recording'
 import { fetchRecordings, pull, PullError, type Recording } from '../../scripts/recordings'
 import { PAY_VARS, payWorld } from '../pay/helpers'
-import { replayNotification } from './notifications'
+import { OA_VARS, replayCardEvent, replayNotification } from './notifications'
+import { replayApi, type ApiRecording } from './apis'
 
 beforeAll(() => {
   jest.spyOn(console, 'log').mockImplementation(() => {}) // the function's one line per delivery
@@ -38,7 +39,8 @@ test('RECORD_WECHAT=1: a push is kept scrubbed, pulled without writing npm start
   const file = join(data, 'db.json')
   const before = { size: statSync(file).size, journal: existsSync(`${file}.journal`) }
   const engine = new DbEngine({ file, readOnly: true })
-  const kept = engine.dump(RECORDINGS) as unknown as Recording[]
+  // The push, and the answers of the WeChat calls its handling made (kind api).
+  const kept = (engine.dump(RECORDINGS) as unknown as Recording[]).filter((r) => r.kind === 'push')
   expect(kept).toHaveLength(1)
   expect({ size: statSync(file).size, journal: existsSync(`${file}.journal`) }).toEqual(before) // nothing written
   const out = mkdtempSync(join(tmpdir(), 'rec-out-'))
@@ -111,7 +113,7 @@ test('RECORD_WECHAT=1 on the pay callbacks: payment and refund notifications are
   await w.cloud.cloudPay.idle()
   await w.pay('requestRefund', { orderId: id })
   await w.cloud.cloudPay.settleRefund(w.order(id)!.refund.outRefundNo as string)
-  const kept = w.cloud.db.dump(RECORDINGS) as unknown as Recording[]
+  const kept = (w.cloud.db.dump(RECORDINGS) as unknown as Recording[]).filter((r) => r.kind !== 'api')
   expect(kept.map((r) => r.kind).sort()).toEqual(['pay-notification', 'refund-notification'])
   const text = JSON.stringify(kept)
   expect(text).not.toContain(PAY_VARS.PAY_SUB_MCH_ID)
@@ -123,5 +125,47 @@ test('RECORD_WECHAT=1 on the pay callbacks: payment and refund notifications are
     const kind = p.startsWith('pay-') ? 'pay-notification' : 'refund-notification'
     const r = await replayNotification(kind, JSON.parse(readFileSync(join(out, p), 'utf8')).event)
     expect(r).toEqual({ shape: null, attempts: 1, acked: true, status: kind === 'pay-notification' ? 'PAID' : 'REFUNDED' })
+  }
+})
+
+test('RECORD_WECHAT=1 on cardEvents: the verified card event is kept scrubbed (openid and unionid hashed, the card and code kept) and replays', async () => {
+  const cloud = new LocalCloud({ vars: { ...OA_VARS, RECORD_WECHAT: '1' } })
+  const bob = { openid: 'o-card-bob' }
+  cloud.oa.unionids.set(bob.openid, 'o-bob-unionid')
+  const signed = (await cloud.callFromClient('card', { action: 'signCardExt', cardKey: 'coffee-coupon' }, bob)).result as { data: { cardId: string; cardExt: string } }
+  const added = cloud.oa.addCard(bob.openid, signed.data.cardId, signed.data.cardExt) as { code: string }
+  const code = [...cloud.oa.codes.values()].find((c) => c.encrypted === added.code)!.code
+  expect((await cloud.cardEvent(cloud.oa.userDoes(code, 'take'))).acked).toBe(true)
+  const kept = cloud.db.dump(RECORDINGS) as unknown as Recording[]
+  expect(kept.map((r) => r.kind)).toEqual(['card-event'])
+  expect(kept[0]!.payload).toMatchObject({ Event: 'user_get_card', CardId: signed.data.cardId, UserCardCode: code, FromUserName: expect.stringMatching(/^h-/), UnionId: expect.stringMatching(/^h-/) })
+  const out = mkdtempSync(join(tmpdir(), 'rec-card-'))
+  const [path] = pull(kept, 'npm start', out)
+  expect(path).toMatch(/^card-event\/recorded-/)
+  expect(await replayCardEvent(JSON.parse(readFileSync(join(out, path!), 'utf8')).event)).toEqual({ shape: null, attempts: 1, acked: true, kept: true })
+})
+
+test('RECORD_WECHAT=1: the WeChat API answers the functions get (a checked nickname, a refused phone code) are kept in the SDK\'s form and replay against the sandbox', async () => {
+  const cloud = new LocalCloud({ vars: { RECORD_WECHAT: '1' } })
+  const carol = { openid: 'o-recorded-carol' }
+  const call = async (action: string, data: Record<string, unknown> = {}) => (await cloud.callFromClient('user', { action, ...data }, carol)).result as { ok: boolean }
+  expect((await call('login')).ok).toBe(true)
+  expect((await call('updateProfile', { nickname: '小明' })).ok).toBe(true)
+  expect((await call('bindPhone', { code: 'not-a-code-from-wechat' })).ok).toBe(false)
+  const apis = (cloud.db.dump(RECORDINGS) as unknown as Recording[]).filter((r) => r.kind === 'api')
+  expect(apis.map((r) => (r.payload as ApiRecording).api)).toEqual(['security.msgSecCheck', 'phonenumber.getPhoneNumber'])
+  const [checked, refused] = apis.map((r) => r.payload as ApiRecording)
+  expect(checked).toMatchObject({ form: 'sdk', request: { openid: expect.stringMatching(/^h-/), content: '[removed]', nickname: '[removed]' }, answer: { errCode: 0, result: { suggest: 'pass' } } })
+  expect(refused).toMatchObject({ form: 'sdk', answer: { errcode: 40029, errmsg: expect.any(String) } })
+  expect(JSON.stringify(apis)).not.toMatch(/小明|o-recorded-carol/)
+  const out = mkdtempSync(join(tmpdir(), 'rec-api-'))
+  const paths = pull(apis, 'npm start', out)
+  expect(paths).toHaveLength(2)
+  for (const p of paths) {
+    expect(p).toMatch(/^api\/recorded-/)
+    const file = JSON.parse(readFileSync(join(out, p), 'utf8')) as ApiRecording & { source: string }
+    expect(file.source).toMatch(/^recorded: npm start, /)
+    const r = await replayApi(file)
+    expect(r).toEqual({ errcode: r.expected, expected: r.expected, shape: null })
   }
 })

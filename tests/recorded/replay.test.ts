@@ -7,6 +7,9 @@
  * - pay-notification/, refund-notification/: a WeChat Pay notification as CloudBase delivers it to
  *   the callback function: the sandbox's own has the same shape, and the function acknowledges it
  *   at the first delivery with the outcome WeChat Pay's query confirms (tests/recorded/notifications.ts).
+ * - card-event/: an official-account card event, pushed to cardEvents in URL mode: the sandbox's
+ *   own event has the same field names (XML has no types), it is acknowledged at once and the
+ *   user's card is kept.
  * - api/: a request and WeChat's answer: the sandbox, asked the same, must answer an errcode the
  *   same and in the same shape (field names, types, nesting: tests/setup/shape.ts); a success
  *   must be a success of that shape.
@@ -16,9 +19,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LocalCloud } from '../../localcloud'
-import { WxApiError } from '../../localcloud/sandbox'
-import { shapeDiff } from '../setup/shape'
-import { replayNotification, type NotificationKind } from './notifications'
+import { replayApi, type ApiRecording } from './apis'
+import { replayCardEvent, replayNotification, type NotificationKind } from './notifications'
 
 const HERE = __dirname
 const files = (kind: string) => (existsSync(join(HERE, kind)) ? readdirSync(join(HERE, kind)) : []).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(HERE, kind, f), 'utf8'))] as [string, Record<string, any>])
@@ -28,7 +30,7 @@ beforeAll(() => {
 })
 
 test('every recording names its source', () => {
-  const all = [...files('push'), ...files('api'), ...files('pay-notification'), ...files('refund-notification')]
+  const all = [...files('push'), ...files('api'), ...files('pay-notification'), ...files('refund-notification'), ...files('card-event')]
   expect(all.length).toBeGreaterThanOrEqual(10)
   for (const [name, r] of all) expect([name, r.source]).toEqual([name, expect.stringMatching(/^(https:\/\/|recorded: )/)])
 })
@@ -50,34 +52,17 @@ describe('pay-notification, refund-notification: the sandbox notifies in the sam
   })
 })
 
-/** What the sandbox needs to be in the state the recorded answer was given in. */
-function prepared(cloud: LocalCloud, api: string, request: Record<string, any>, answer: Record<string, any>): Record<string, any> {
-  if (api === 'phonenumber.getPhoneNumber' && answer.errcode === 0) {
-    // A code the sandbox issued for this phone (the recorded code was WeChat's, single use).
-    const { phoneNumber, purePhoneNumber, countryCode } = answer.phone_info
-    return { ...request, code: cloud.openapi.issuePhoneCode({ phoneNumber, purePhoneNumber, countryCode }) }
-  }
-  if (api === 'subscribeMessage.send') cloud.openapi.templates.add(request.template_id)
-  return request
-}
-
-/** The sandbox's answer to a request, as WeChat's JSON: its result, or { errcode, errmsg }. */
-async function ask(api: string, request: Record<string, any>, answer: Record<string, any>): Promise<Record<string, unknown>> {
-  const cloud = new LocalCloud()
-  try {
-    const result = await cloud.openapi.call(api, prepared(cloud, api, request, answer), { fn: 'recorded', appid: cloud.appid })
-    return result as Record<string, unknown>
-  } catch (e) {
-    if (e instanceof WxApiError) return { errcode: e.errcode, errmsg: e.errmsg }
-    throw e
-  }
-}
+describe('card-event: the sandbox pushes the same fields; cardEvents acknowledges at once and keeps My cards true', () => {
+  test.each(files('card-event'))('%s', async (_name, recording) => {
+    const r = await replayCardEvent(recording.event)
+    expect(r).toEqual({ shape: null, attempts: 1, acked: true, kept: recording.event.Event === 'user_get_card' ? true : expect.any(Boolean) })
+  })
+})
 
 describe('api: the sandbox answers as WeChat did', () => {
   test.each(files('api'))('%s', async (_name, recording) => {
-    const answer = await ask(recording.api, recording.request, recording.answer)
-    expect(answer.errcode ?? 0).toBe(recording.answer.errcode)
-    expect(shapeDiff(recording.answer, answer)).toBeNull()
+    const r = await replayApi(recording as ApiRecording)
+    expect(r).toEqual({ errcode: r.expected, expected: r.expected, shape: null })
   })
 })
 
@@ -85,7 +70,7 @@ describe('a recording the sandbox does not reproduce fails with the path of the 
   const real = files('api').find(([name]) => name === 'phone-community-real.json')![1]
   test('a retyped field: the document\'s example gives countryCode as a number', async () => {
     const documented = { ...real.answer, phone_info: { ...real.answer.phone_info, countryCode: 86 } }
-    expect(shapeDiff(documented, await ask(real.api, real.request, real.answer))).toBe('$.phone_info.countryCode: number in the recording, string in the sandbox')
+    expect((await replayApi({ ...real, answer: documented } as ApiRecording)).shape).toBe('$.phone_info.countryCode: number in the recording, string in the sandbox')
   })
   test('a notification with a field the sandbox does not send', async () => {
     const paid = files('pay-notification').find(([name]) => name === 'payment-doc.json')![1]
@@ -94,6 +79,6 @@ describe('a recording the sandbox does not reproduce fails with the path of the 
   })
   test('an extra field', async () => {
     const extra = { ...real.answer, phone_info: { ...real.answer.phone_info, carrier: 'CMCC' } }
-    expect(shapeDiff(extra, await ask(real.api, real.request, real.answer))).toBe('$.phone_info.carrier: in the recording, not in the sandbox')
+    expect((await replayApi({ ...real, answer: extra } as ApiRecording)).shape).toBe('$.phone_info.carrier: in the recording, not in the sandbox')
   })
 })

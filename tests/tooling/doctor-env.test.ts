@@ -12,8 +12,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type LocalCloud } from '../../localcloud'
-import { readProject } from '../../scripts/deploy'
-import { diagnose, HTTP_ENTRIES, localView, render, repoBuilds, targetsOf } from '../../scripts/doctor'
+import { HTTP_ENTRIES, readProject } from '../../scripts/deploy'
+import { diagnose, localView, render, repoBuilds, targetsOf } from '../../scripts/doctor'
 import { compareViews } from '../../scripts/doctor-compare'
 import { envView, EnvError, keywordsOf, type EnvApi } from '../../scripts/doctor-env'
 import { LOCAL_VARS, openLocalCloud } from '../../scripts/start'
@@ -117,7 +117,7 @@ test('drift seen through the Manager API: a missing function, a simple permissio
   expect(said(/^✗ function rank: timer boards missing/)).toHaveLength(1)
   expect(said(/^✗ function share: runtime Nodejs10\.15, not Nodejs16\.13; timeout 3s, not 10s \(cloudbaserc\.json\) — Run npm run deploy/)).toHaveLength(1)
   expect(said(/^✗ function pay: variables PAY_SUB_MCH_ID not set/)).toHaveLength(1)
-  expect(said(/^✗ function cardEvents: no HTTP access path, so the official account's card events cannot reach it — Run npx tcb service create -p \/card-events -f cardEvents/)).toHaveLength(1)
+  expect(said(/^✗ function cardEvents: no HTTP access path, so the official account's card events cannot reach it — Run npm run deploy \(it creates \/card-events\)/)).toHaveLength(1)
   expect(said(/^✓ function customerServiceHttp: no HTTP access path \(needed only for URL-mode message push\)$/)).toHaveLength(1)
   expect(said(/^✗ collection users: security rules differ/)).toHaveLength(1)
   // ADMINONLY means { read: false, write: false }, which is what cards asks for.

@@ -13,6 +13,7 @@ import { text, type HttpResponse } from '../../../server/customerService/urlmode
 import { PUSH_OK as SUCCESS, receivePush } from '../../../server/customerService/httpPush'
 import { errText } from '../../../server/errors'
 import { doctorAnswer } from '../../../server/doctor'
+import { recordInbound } from '../../../server/recording'
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'cardEvents', ...o }))
 
 export async function main(event: unknown): Promise<HttpResponse> {
@@ -26,6 +27,8 @@ export async function main(event: unknown): Promise<HttpResponse> {
   }
   const got = await receivePush(event, conf.cfg, log)
   if ('respond' in got) return got.respond
+  // RECORD_WECHAT=1: the verified (decrypted) event, scrubbed, for npm run recordings:pull (server/recording.ts).
+  await recordInbound('card-event', got.event)
   const parsed = parseCardEvent(got.event)
   if (!parsed.ok) {
     log({ ignored: parsed.reason })

@@ -11,6 +11,7 @@ import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/custom
 import { text, type HttpResponse } from '../../../server/customerService/urlmode'
 import { receivePush } from '../../../server/customerService/httpPush'
 import { doctorAnswer } from '../../../server/doctor'
+import { recordInbound } from '../../../server/recording'
 
 const log = (o: Record<string, unknown>) => console.log(JSON.stringify({ fn: 'customerServiceHttp', ...o }))
 
@@ -25,6 +26,8 @@ export async function main(event: unknown): Promise<HttpResponse> {
   }
   const got = await receivePush(event, conf.cfg, log)
   if ('respond' in got) return got.respond
+  // RECORD_WECHAT=1: the verified (decrypted) message, as the push kind it is, for npm run recordings:pull.
+  await recordInbound('push', got.event)
   const parsed = parseInbound(got.event)
   if (!parsed.ok) {
     log({ ignored: parsed.reason, format: got.format })
