@@ -27,6 +27,7 @@ import { DbEngine, type CollectionSpec, type LatencyRange } from './db-engine'
 import { MessagePush, type PushDelivery } from './message-push'
 import { OaSandbox } from './oa-sandbox'
 import { PaySandbox } from './pay-sandbox'
+import { WxPayV3Sandbox } from './wxpay-v3-sandbox'
 import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
 import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
 import { LocalStorage } from './storage'
@@ -194,6 +195,8 @@ export class LocalCloud {
   readonly db: DbEngine
   readonly openapi: OpenApiSandbox
   readonly cloudPay: PaySandbox
+  /** WeChat Pay APIv3 at api.mch.weixin.qq.com, over the same order book (PAY_PROVIDER=wxpay-v3). */
+  readonly wxpayV3: WxPayV3Sandbox
   readonly storage: LocalStorage
   /** The official account's API (tokens, card ticket, card codes) that functions reach over HTTPS. */
   readonly oa: OaSandbox
@@ -219,7 +222,11 @@ export class LocalCloud {
     this.vars = opts.vars ?? {}
     this.oa = new OaSandbox(this.now)
     this.oa.configure(this.vars)
-    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event) => this.invoke(fn, event, {}, 'wx_paycallback')) // getWXContext SOURCE 枚举: wx_paycallback 微信支付回调
+    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event, http) => this.invoke(fn, event, {}, http ? 'http' : 'wx_paycallback')) // getWXContext SOURCE 枚举: wx_paycallback 微信支付回调
+    this.wxpayV3 = new WxPayV3Sandbox(this.cloudPay, this.now)
+    this.cloudPay.v3 = this.wxpayV3
+    // PAY_PROVIDER=wxpay-v3: the merchant's keys and ids, as a merchant would set them (the test's own values win).
+    if (this.vars.PAY_PROVIDER === 'wxpay-v3') this.vars = { ...this.wxpayV3.vars(this.env), ...this.vars }
     this.push = new MessagePush(this)
     this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
     this.seedAll()
@@ -476,7 +483,8 @@ export class LocalCloud {
   // ---- what the patched SDK calls ----
 
   /** Who is calling a WeChat API: the running function and its user. */
-  private callInfo(store: Store | undefined): CallInfo {
+  /** @internal */
+  callInfo(store: Store | undefined): CallInfo {
     return { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
   }
 
@@ -552,10 +560,39 @@ function installHttpsPatch(): void {
   https.request = function (this: unknown, ...args: unknown[]) {
     const [first, second, third] = args
     const target = typeof first === 'string' ? new URL(first) : first instanceof URL ? first : null
+    const callback = (typeof second === 'function' ? second : third) as ((res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void) | undefined
+    if (target?.hostname === 'api.mch.weixin.qq.com') return wxpayRequest(target, (typeof second === 'object' && second ? second : {}) as { method?: string; headers?: Record<string, string> }, callback)
     if (!target || target.hostname !== 'api.weixin.qq.com') return original.apply(this, args)
-    const callback = (typeof second === 'function' ? second : third) as ((res: NodeJS.ReadableStream & { statusCode: number }) => void) | undefined
     return sandboxRequest(target, callback)
   }
+}
+
+/** A request to WeChat Pay APIv3: the method, headers and body go to the local cloud's WxPayV3Sandbox, its status and signed headers come back. */
+function wxpayRequest(target: URL, options: { method?: string; headers?: Record<string, string> }, callback?: (res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void): EventEmitter {
+  const req = new EventEmitter() as EventEmitter & { end(body?: Buffer | string): void; destroy(): void; write(c: Buffer | string): void; setTimeout(): void }
+  const chunks: Buffer[] = []
+  let destroyed = false
+  req.write = (c) => void chunks.push(Buffer.from(c))
+  req.destroy = () => void (destroyed = true)
+  req.setTimeout = () => undefined
+  req.end = (body) => {
+    if (body) chunks.push(Buffer.from(body))
+    setTimeout(() => {
+      if (destroyed) return
+      const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]))
+      const cloud = current()
+      cut('wechat', async () => cloud.wxpayV3.handle((options.method ?? 'GET').toUpperCase(), `${target.pathname}${target.search}`, headers, Buffer.concat(chunks).toString('utf8'), cloud.callInfo(als.getStore()))).then(
+        (answer) => {
+          if (destroyed) return
+          const res = Object.assign(new PassThrough(), { statusCode: answer.status, headers: Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v])) })
+          callback?.(res)
+          res.end(answer.body)
+        },
+        (e: unknown) => req.emit('error', e instanceof Error ? e : new Error(String(e))),
+      )
+    }, 0)
+  }
+  return req
 }
 
 function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { statusCode: number }) => void): EventEmitter {

@@ -25,6 +25,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { ApiSandbox, type CallInfo } from './sandbox'
+import type { WxPayV3Sandbox } from './wxpay-v3-sandbox'
 
 export type SandboxTradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED' | 'REFUND'
 export type SandboxRefundStatus = 'PROCESSING' | 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE'
@@ -79,11 +80,14 @@ export interface Delivery {
   event: Record<string, unknown>
   attempts: Array<{ result?: unknown; error?: string }>
   acked: boolean
+  /** An APIv3 notification: an HTTP request, acknowledged by a 2xx status (not { errcode: 0 }). */
+  http?: boolean
   /** Why it never reached a function (wrong env id), or gave up after maxAttempts. */
   lost?: string
 }
 
-export type Invoke = (fn: string, event: Record<string, unknown>) => Promise<unknown>
+/** Invokes a function; `http`: as CloudBase's HTTP access does (an APIv3 notification), else as cloudPay's callback. */
+export type Invoke = (fn: string, event: Record<string, unknown>, http?: boolean) => Promise<unknown>
 
 const SANDBOX_KEY = 'localcloud-sandbox-merchant-key-0000000'
 const SERVICE_MCH_ID = '1800000001'
@@ -142,6 +146,10 @@ export class PaySandbox extends ApiSandbox {
   refundAnswer: 'lists' | 'indexed' | 'empty' = 'lists'
   /** Merchant balance too low for refunds (NOTENOUGH). */
   balanceLow = false
+  /** The APIv3 front over this order book (orders placed through it are notified as APIv3 does). */
+  v3?: WxPayV3Sandbox
+  /** HTTP access paths → functions, for APIv3 notify URLs. */
+  readonly routes = new Map([['/pay-notify', 'payNotify']])
   private held: Array<{ d: Delivery; copies: number }> = []
   private pending = new Set<Promise<void>>()
 
@@ -345,8 +353,10 @@ export class PaySandbox extends ApiSandbox {
     const o = this.findByPrepay(String(payment.package ?? ''))
     if (!o) return { ok: false, errMsg: 'requestPayment:fail prepay_id invalid' }
     if (this.now() - o.prepayAt >= PREPAY_TTL_MS) return { ok: false, errMsg: 'requestPayment:fail prepay_id expired' }
-    const expected = paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
-    if (payment.paySign !== expected) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
+    const signed = this.v3?.notifyUrls.has(o.outTradeNo)
+      ? this.v3.paySignOk(payment, o.appid)
+      : payment.paySign === paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
+    if (!signed) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
     if (o.payer !== openid) return { ok: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' }
     return { ok: true, order: o }
   }
@@ -417,6 +427,8 @@ export class PaySandbox extends ApiSandbox {
   }
 
   private notifyPayment(o: SandboxOrder, opts: DeliveryOptions): Promise<void> {
+    const url = this.v3?.notifyUrls.get(o.outTradeNo)
+    if (url && this.v3) return this.send(this.httpDelivery('payment', url, this.v3.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', this.v3.transaction(o))), opts)
     return this.send({ kind: 'payment', fn: o.functionName, envId: o.envId, event: this.paymentEvent(o), attempts: [], acked: false }, opts)
   }
 
@@ -449,7 +461,23 @@ export class PaySandbox extends ApiSandbox {
         refundRequestSource: 'API',
       },
     }
+    const url = this.v3?.refundNotifyUrls.get(outRefundNo)
+    if (url && this.v3) {
+      const kind = { SUCCESS: 'REFUND.SUCCESS', CHANGE: 'REFUND.ABNORMAL', REFUNDCLOSE: 'REFUND.CLOSED' }[status]
+      const v3 = this.v3.refundOf(r, o)
+      const resource = { mchid: this.v3.mchid, out_trade_no: o.outTradeNo, transaction_id: o.transactionId, out_refund_no: outRefundNo, refund_id: r.refundId, refund_status: v3.status, ...(v3.success_time ? { success_time: v3.success_time } : {}), user_received_account: '支付用户零钱', amount: { total: o.totalFee, refund: r.refundFee, payer_total: o.totalFee, payer_refund: r.refundFee } }
+      await this.send(this.httpDelivery('refund', url, this.v3.notification(kind, '退款状态变化', 'refund', resource)), opts)
+      return
+    }
     await this.send({ kind: 'refund', fn: r.functionName, envId: r.envId, event, attempts: [], acked: false }, opts)
+  }
+
+  /** An APIv3 notification as CloudBase's HTTP access hands it to the notify URL's function. */
+  private httpDelivery(kind: 'payment' | 'refund', url: string, n: { headers: Record<string, string>; body: string }): Delivery {
+    const path = new URL(url).pathname
+    const fn = this.routes.get(path)
+    const event = { path, httpMethod: 'POST', headers: { host: new URL(url).host, ...Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v])) }, queryStringParameters: {}, isBase64Encoded: false, body: n.body }
+    return { kind, fn: fn ?? '', envId: fn ? this.env : `(no HTTP access path ${path})`, event, attempts: [], acked: false, http: true }
   }
 
   /** Delivers a hand-made notification (a forged or odd callback) through the same path. */
@@ -483,9 +511,10 @@ export class PaySandbox extends ApiSandbox {
     }
     for (let i = 0; i < this.maxAttempts && !d.acked; i++) {
       try {
-        const result = await this.invoke(d.fn, JSON.parse(JSON.stringify(d.event)) as Record<string, unknown>)
+        const result = await this.invoke(d.fn, JSON.parse(JSON.stringify(d.event)) as Record<string, unknown>, d.http)
         d.attempts.push({ result })
-        if (typeof result === 'object' && result !== null && (result as { errcode?: unknown }).errcode === 0) d.acked = true
+        const status = (result as { statusCode?: unknown } | null)?.statusCode
+        if (d.http ? typeof status === 'number' && status >= 200 && status < 300 : typeof result === 'object' && result !== null && (result as { errcode?: unknown }).errcode === 0) d.acked = true
       } catch (e) {
         d.attempts.push({ error: e instanceof Error ? e.message : String(e) })
       }

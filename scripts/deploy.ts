@@ -65,6 +65,14 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   PAY_ORDER_TTL_MINUTES: { required: false, what: 'minutes an order stays payable (15)' },
   PAY_REFUND_WINDOW_DAYS: { required: false, what: 'days a refund may be asked for (7)' },
   PAY_MAX_OPEN_ORDERS: { required: false, what: 'unpaid orders one user may have waiting (5)' },
+  PAY_PROVIDER: { required: false, what: 'cloudpay (default) or wxpay-v3: the merchant\'s own WeChat Pay APIv3, for shops cloudPay excludes (docs/pay.md)' },
+  WXPAY_MCHID: { required: false, what: 'wxpay-v3: the merchant id (商户号)' },
+  WXPAY_SERIAL_NO: { required: false, what: 'wxpay-v3: the merchant API certificate\'s serial number' },
+  WXPAY_PRIVATE_KEY: { required: false, what: 'wxpay-v3: apiclient_key.pem (newlines as \\n), a secret' },
+  WXPAY_APIV3_KEY: { required: false, what: 'wxpay-v3: the 32-character APIv3 key, a secret' },
+  WXPAY_PUBLIC_KEY_ID: { required: false, what: 'wxpay-v3: the WeChat Pay public key\'s id (PUB_KEY_ID_…)' },
+  WXPAY_PUBLIC_KEY: { required: false, what: 'wxpay-v3: the WeChat Pay public key (pub_key.pem, newlines as \\n)' },
+  WXPAY_NOTIFY_URL: { required: false, what: 'wxpay-v3: https address of payNotify\'s HTTP access path (…/pay-notify)' },
   PAY_REFUND_REQUIRES_SOTER: { required: false, what: '1: a refund needs a fingerprint or face proof' },
   MINIPROGRAM_STATE: { required: false, what: 'which version a subscribe message opens: developer, trial or formal (formal)' },
   WERUN_GOAL: { required: false, what: 'the daily step goal (8000)' },
@@ -162,9 +170,10 @@ export function readProject(root = ROOT): Project {
  * account's server URL, needed for cards; deploy creates its path) and customerServiceHttp (only
  * for URL-mode message push, an alternative the team chooses: its path is left to them).
  */
-export const HTTP_ENTRIES: Array<{ fn: string; path: string; required: boolean }> = [
+export const HTTP_ENTRIES: Array<{ fn: string; path: string; required: boolean; onlyFor?: { zh: string; en: string } }> = [
   { fn: 'cardEvents', path: '/card-events', required: true },
-  { fn: 'customerServiceHttp', path: '/cs', required: false },
+  { fn: 'customerServiceHttp', path: '/cs', required: false, onlyFor: { zh: '只有 URL 模式的消息推送需要', en: 'needed only for URL-mode message push' } },
+  { fn: 'payNotify', path: '/pay-notify', required: false, onlyFor: { zh: '只有 PAY_PROVIDER=wxpay-v3 需要', en: 'needed only with PAY_PROVIDER=wxpay-v3' } },
 ]
 
 export type Step =

@@ -162,7 +162,7 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
     if (paths.length) out.push(line('✓', `云函数 ${entry.fn}：HTTP 访问路径 ${paths.join('、')}`, `function ${entry.fn}: HTTP access path ${paths.join(', ')}`))
     else if (entry.required)
       out.push(line('✗', `云函数 ${entry.fn}：没有 HTTP 访问路径，公众号的卡券事件到不了它`, `function ${entry.fn}: no HTTP access path, so the official account's card events cannot reach it`, { zh: `运行 npm run deploy（它创建 ${entry.path}），再把这个地址填进公众号的服务器配置。`, en: `Run npm run deploy (it creates ${entry.path}), then enter that URL in the official account's server configuration.` }))
-    else out.push(line('✓', `云函数 ${entry.fn}：没有 HTTP 访问路径（只有 URL 模式的消息推送需要）`, `function ${entry.fn}: no HTTP access path (needed only for URL-mode message push)`))
+    else out.push(line('✓', `云函数 ${entry.fn}：没有 HTTP 访问路径（${entry.onlyFor?.zh ?? '可选'}）`, `function ${entry.fn}: no HTTP access path (${entry.onlyFor?.en ?? 'optional'})`))
   }
   if (project.messagePush) {
     const pairs = project.messagePush.pairs.map((p) => `${p.msgType}${p.event ? `/${p.event}` : ''}`).join('、')

@@ -14,6 +14,8 @@ import { KEYWORDS } from '../server/pay/messages'
 
 /** Values a local environment needs to work at once (the sandbox merchant, templates); real env vars win. */
 export const LOCAL_VARS: Record<string, string> = {
+  // PAY_PROVIDER=wxpay-v3 npm start: payments through the APIv3 sandbox (its merchant keys are made at start).
+  PAY_PROVIDER: 'cloudpay',
   PAY_SUB_MCH_ID: '1900000109',
   SUBSCRIBE_TMPL_PAID: 'local-tmpl-paid',
   SUBSCRIBE_TMPL_REFUNDED: 'local-tmpl-refunded',

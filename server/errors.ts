@@ -22,6 +22,15 @@ export function isSdkError(e: unknown): e is SdkError {
   return typeof e === 'object' && e !== null && typeof (e as SdkError).errCode === 'number'
 }
 
+/**
+ * A call to WeChat (or WeChat Pay) whose outcome is unknown: a timeout, a dropped connection, an
+ * answer that could not be verified. The router answers WECHAT_BUSY, as for CloudBase's busy codes;
+ * the same request again is safe (idempotent by its ids).
+ */
+export class UncertainCallError extends Error {
+  override name = 'UncertainCallError'
+}
+
 /** WeChat / CloudBase errCodes that mean "busy, try again" whatever the API. */
 const BUSY_CODES = new Set([-1, 45009, 45011, -501001, -501002, -501003, -501004])
 

@@ -10,7 +10,7 @@
  */
 import * as v from 'valibot'
 import type { Action, Contract, Envelope, RouterErrorCode } from '../typings/contract'
-import { AppError, errText, isSdkError, routerErrorFromSdk } from './errors'
+import { AppError, errText, isSdkError, routerErrorFromSdk, UncertainCallError } from './errors'
 import { isTxConflict } from './db'
 import { clip, eventBytes, MAX_EVENT_BYTES } from './input'
 import { describeIssue } from './validation'
@@ -97,7 +97,7 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
       if (e instanceof AppError) {
         return fail(e.code as RouterErrorCode, e.message, e.issues)
       }
-      const mapped = isSdkError(e) ? routerErrorFromSdk(e) : isTxConflict(e) ? new AppError('WECHAT_BUSY', 'Too many requests at once. Please try again in a moment.') : undefined
+      const mapped = isSdkError(e) ? routerErrorFromSdk(e) : e instanceof UncertainCallError ? new AppError('WECHAT_BUSY', 'WeChat is busy right now. Please try again in a moment.') : isTxConflict(e) ? new AppError('WECHAT_BUSY', 'Too many requests at once. Please try again in a moment.') : undefined
       console.error(JSON.stringify({ fn: functionName, action, requestId, error: describe(e) }))
       if (mapped) return fail(mapped.code as RouterErrorCode, mapped.message)
       return fail('INTERNAL', `Something went wrong in ${functionName}.${action}. Please try again.`)

@@ -14,6 +14,7 @@
  *   MINIPROGRAM_STATE       developer | trial | formal: which version a message opens (default formal)
  */
 import type { SubscribeTemplates } from '../../typings/pay'
+import { providerName, v3Config } from './v3/config'
 
 /** The deployed names of the callback functions (cloudfunctions/<name>). */
 export const PAY_CALLBACK_FUNCTION = 'payCallback'
@@ -50,7 +51,10 @@ export const FULL_ENV_ID = /^[a-z][a-z0-9-]*-[a-z0-9]+$/
  * thrown, so a page gets PAY_NOT_CONFIGURED with the fix instead of an INTERNAL error.
  */
 export function payConfig(env: Record<string, string | undefined>, runningEnv: string | undefined): ({ ok: true } & PayConfig) | ConfigProblem {
-  const subMchId = (env.PAY_SUB_MCH_ID ?? '').trim()
+  // PAY_PROVIDER=wxpay-v3: the merchant's own APIv3 settings instead of cloudPay's sub-merchant.
+  const v3 = providerName(env) === 'wxpay-v3' ? v3Config(env) : undefined
+  if (v3 && !v3.ok) return { ok: false, message: v3.message }
+  const subMchId = v3?.ok ? v3.cfg.mchid : (env.PAY_SUB_MCH_ID ?? '').trim()
   if (!/^\d{6,32}$/.test(subMchId)) {
     return { ok: false, message: 'Payments are not set up: set PAY_SUB_MCH_ID (the merchant id bound in the CloudBase console) for the pay functions and redeploy.' }
   }

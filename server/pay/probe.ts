@@ -1,7 +1,7 @@
 /** The pay function's part of npm run doctor's probe (server/doctor.ts): the merchant binding. */
 import { randomBytes } from 'node:crypto'
 import type { DoctorReport } from '../doctor'
-import { cloudPay } from '../wx'
+import { payProvider } from './provider'
 import { payOutcome } from './wxpay'
 
 /**
@@ -10,10 +10,11 @@ import { payOutcome } from './wxpay'
  * the request (return_code FAIL). Writes nothing, creates no order.
  */
 export async function merchantProbe(): Promise<NonNullable<DoctorReport['merchant']>> {
-  const subMchId = process.env.PAY_SUB_MCH_ID
+  // The merchant the orders use: cloudPay's sub-merchant, or the APIv3 merchant itself.
+  const subMchId = process.env.PAY_PROVIDER === 'wxpay-v3' ? process.env.WXPAY_MCHID : process.env.PAY_SUB_MCH_ID
   if (!subMchId) return { state: 'NOT_SET' }
   try {
-    const q = await cloudPay().queryOrder({ subMchId, outTradeNo: `doctor${randomBytes(8).toString('hex')}`, nonceStr: randomBytes(8).toString('hex') })
+    const q = await payProvider().queryOrder({ subMchId, outTradeNo: `doctor${randomBytes(8).toString('hex')}`, nonceStr: randomBytes(8).toString('hex') })
     const outcome = payOutcome(q)
     if (!outcome.ok && outcome.kind === 'BUSINESS' && outcome.code === 'ORDERNOTEXIST') return { state: 'BOUND' }
     if (!outcome.ok && outcome.kind === 'REQUEST') return { state: 'NOT_BOUND', detail: outcome.message }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { DB } from 'wx-server-sdk'
 import { db, type Tx } from '../db'
 import { errText } from '../errors'
-import { cloudPay } from '../wx'
+import { payProvider } from './provider'
 import { REFUND_CALLBACK_FUNCTION, type PayConfig } from './config'
 import { next } from './machine'
 import { notify, owed } from './notify'
@@ -105,7 +105,7 @@ export async function reconcile(order: OrderDoc, cfg: NoticeConfig, via: 'query'
   if (order.status !== 'UNPAID') return order
   let q
   try {
-    q = await cloudPay().queryOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
+    q = await payProvider().queryOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
   } catch (e) {
     console.error(JSON.stringify({ where: 'reconcile.queryOrder', order: order._id, error: errText(e) }))
     return order
@@ -140,7 +140,7 @@ export async function closeExpired(order: OrderDoc, cfg: NoticeConfig): Promise<
     (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
   // unifiedOrder never succeeded: there is nothing to close at WeChat Pay.
   if (!order.prepayId) return closeHere()
-  const res = await cloudPay().closeOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
+  const res = await payProvider().closeOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
   const outcome = payOutcome(res)
   if (outcome.ok || outcome.code === 'ORDERCLOSED') return closeHere()
   const after = await reconcile(order, cfg, 'timer')
@@ -158,7 +158,7 @@ export type RefundSubmit = { accepted: true } | { accepted: false; outcome: PayO
 export async function submitRefund(order: OrderDoc, cfg: Pick<PayConfig, 'callbackEnvId'>, by: string): Promise<RefundSubmit> {
   const refund = order.refund
   if (order.status !== 'REFUNDING' || !refund) throw new Error(`order ${order._id} has no refund to submit`)
-  const res = await cloudPay().refund({
+  const res = await payProvider().refund({
     subMchId: order.unified.subMchId,
     nonceStr: nonce(),
     outTradeNo: order._id,
@@ -212,7 +212,7 @@ export type RefundCheck = 'REFUNDED' | 'FAILED' | 'PROCESSING' | 'UNKNOWN' | 'NO
 async function confirmedElsewhere(order: OrderDoc, q: Record<string, unknown>, claimed?: { status: string; refundFee?: number }): Promise<{ status: 'SUCCESS'; refundFee?: number } | undefined> {
   const count = Number(q.refundCount ?? q.refund_count)
   if (claimed?.status !== 'SUCCESS' || !(count >= 1)) return undefined
-  const o = await cloudPay().queryOrder({ subMchId: order.unified.subMchId, nonceStr: nonce(), outTradeNo: order._id })
+  const o = await payProvider().queryOrder({ subMchId: order.unified.subMchId, nonceStr: nonce(), outTradeNo: order._id })
   if (!payOutcome(o).ok || (o as { tradeState?: unknown }).tradeState !== 'REFUND') return undefined
   return { status: 'SUCCESS', ...(claimed.refundFee !== undefined ? { refundFee: claimed.refundFee } : {}) }
 }
@@ -227,7 +227,7 @@ async function confirmedElsewhere(order: OrderDoc, q: Record<string, unknown>, c
 export async function confirmRefund(order: OrderDoc, cfg: NoticeConfig, by: string, claimed?: { status: string; refundFee?: number }): Promise<RefundCheck> {
   const refund = order.refund
   if (order.status !== 'REFUNDING' || !refund) return 'NOT_REFUNDING'
-  const q = await cloudPay().queryRefund({ subMchId: order.unified.subMchId, nonceStr: nonce(), outRefundNo: refund.outRefundNo })
+  const q = await payProvider().queryRefund({ subMchId: order.unified.subMchId, nonceStr: nonce(), outRefundNo: refund.outRefundNo })
   if (!payOutcome(q).ok) return 'UNKNOWN' // REFUNDNOTEXIST before acceptance: the timer resubmits it
   const state = refundStatusOf(q as Record<string, unknown>, refund.outRefundNo) ?? (await confirmedElsewhere(order, q as Record<string, unknown>, claimed))
   const key = `${refund.outRefundNo}:${state?.status ?? 'UNREADABLE'}`

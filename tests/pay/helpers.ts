@@ -19,11 +19,18 @@ export function quietFunctionLogs(): void {
 export const TMPL_PAID = 'tmpl-paid-0001'
 export const TMPL_REFUNDED = 'tmpl-refunded-0001'
 
-export const PAY_VARS = {
+/**
+ * PAY_TEST_PROVIDER=wxpay-v3 runs the pay suite through WeChat Pay APIv3 (npm test runs it both
+ * ways): the same orders, the same assertions, the other provider.
+ */
+export const PAY_PROVIDER_UNDER_TEST = process.env.PAY_TEST_PROVIDER === 'wxpay-v3' ? 'wxpay-v3' : 'cloudpay'
+
+export const PAY_VARS: Record<string, string> = {
   PAY_SUB_MCH_ID: '1900000109',
   SUBSCRIBE_TMPL_PAID: TMPL_PAID,
   SUBSCRIBE_TMPL_REFUNDED: TMPL_REFUNDED,
   MINIPROGRAM_STATE: 'developer',
+  ...(PAY_PROVIDER_UNDER_TEST === 'wxpay-v3' ? { PAY_PROVIDER: 'wxpay-v3', WXPAY_NOTIFY_URL: 'https://local-dev.service.tcloudbase.com/pay-notify' } : {}),
 }
 
 export interface Result {
@@ -77,4 +84,26 @@ export function age(cloud: LocalCloud, orderId: string, ms: number): void {
     placed.orderedAt -= ms
     placed.prepayAt -= ms
   }
+}
+
+/** The provider the suite runs against, and the function its notifications reach. */
+export const V3 = PAY_PROVIDER_UNDER_TEST === 'wxpay-v3'
+export const PAYMENT_NOTIFY_FN = V3 ? 'payNotify' : 'payCallback'
+export const REFUND_NOTIFY_FN = V3 ? 'payNotify' : 'payRefundCallback'
+
+/**
+ * What the function answered one delivery, either provider: ACK (cloudPay's { errcode: 0 }, an
+ * APIv3 2xx) or RETRY (a non-zero errcode, an APIv3 4xx/5xx: WeChat Pay delivers again).
+ */
+export function answerOf(result: unknown): 'ACK' | 'RETRY' {
+  const r = (result ?? {}) as { errcode?: unknown; statusCode?: unknown }
+  if (typeof r.statusCode === 'number') return r.statusCode >= 200 && r.statusCode < 300 ? 'ACK' : 'RETRY'
+  return r.errcode === 0 ? 'ACK' : 'RETRY'
+}
+
+/** An order WeChat Pay has that this database never stored (placed at the sandbox directly). */
+export async function placeAtWeChatPay(cloud: LocalCloud, outTradeNo: string, payer: string, totalFee = 1800): Promise<void> {
+  await cloud.cloudPay.call('unifiedOrder', { body: 'Shop-Coffee', out_trade_no: outTradeNo, spbill_create_ip: '127.0.0.1', sub_mch_id: '1900000109', total_fee: totalFee, env_id: cloud.env, function_name: 'payCallback', nonce_str: 'n'.repeat(32), trade_type: 'JSAPI' }, { fn: 'pay', appid: cloud.appid, openid: payer })
+  // Through APIv3 the order carries the notify URL it was placed with.
+  if (V3) cloud.wxpayV3.notifyUrls.set(outTradeNo, 'https://local-dev.service.tcloudbase.com/pay-notify')
 }

@@ -8,7 +8,7 @@
 import { NOTICE_GRACE_MS } from '../../server/pay/notify'
 import { takeConsole } from '../setup/console'
 import { crashPoints } from '../setup/crash'
-import { TMPL_PAID, TMPL_REFUNDED, payWorld } from './helpers'
+import { PAYMENT_NOTIFY_FN, REFUND_NOTIFY_FN, TMPL_PAID, TMPL_REFUNDED, payWorld } from './helpers'
 
 type World = ReturnType<typeof payWorld> & { id: string }
 
@@ -43,7 +43,7 @@ async function unpaid(): Promise<World> {
 
 test('the payment callback cut off anywhere: re-delivered, the order PAID once, the paid message sent once (or UNKNOWN)', async () => {
   const report = await crashPoints<World>({
-    fn: 'payCallback',
+    fn: PAYMENT_NOTIFY_FN,
     setUp: unpaid,
     // WeChat Pay delivers the notification until it is acknowledged: the cut copy, then the next ones.
     act: (w) => w.cloud.cloudPay.pay(w.id),
@@ -62,7 +62,7 @@ test('the payment callback cut off anywhere: re-delivered, the order PAID once, 
 
 test('the refund callback cut off anywhere: the order REFUNDED, the refunded message sent once (or UNKNOWN)', async () => {
   const report = await crashPoints<World>({
-    fn: 'payRefundCallback',
+    fn: REFUND_NOTIFY_FN,
     async setUp() {
       const w = await unpaid()
       await w.cloud.cloudPay.pay(w.id)
@@ -85,10 +85,10 @@ test('a send cut off inside the WeChat call is not repeated: UNKNOWN, one messag
   // The callback's WeChat calls: the send of the paid message is its last one.
   const probe = await unpaid()
   await probe.cloud.cloudPay.pay(probe.id)
-  const calls = probe.cloud.invocations.find((i) => i.fn === 'payCallback')!.io!.wechat
+  const calls = probe.cloud.invocations.find((i) => i.fn === PAYMENT_NOTIFY_FN)!.io!.wechat
   expect(probe.cloud.openapi.calls.at(-1)!.api).toBe('subscribeMessage.send')
   const w = await unpaid()
-  w.cloud.crashNext({ fn: 'payCallback', atWeChat: { k: calls, effect: true } })
+  w.cloud.crashNext({ fn: PAYMENT_NOTIFY_FN, atWeChat: { k: calls, effect: true } })
   await w.cloud.cloudPay.pay(w.id)
   await timerLater(w)
   await timerLater(w)

@@ -2,7 +2,7 @@
  * The pay functions through the local cloud (deployed bundles, real wx-server-sdk, WeChat Pay
  * sandbox): orders, prepay, callbacks, reconciliation, expiry, refunds and messages.
  */
-import { ALICE, BOB, PAY_VARS, TMPL_PAID, TMPL_REFUNDED, age, payWorld, quietFunctionLogs } from './helpers'
+import { ALICE, answerOf, BOB, PAY_VARS, PAYMENT_NOTIFY_FN, placeAtWeChatPay, REFUND_NOTIFY_FN, TMPL_PAID, TMPL_REFUNDED, V3, age, payWorld, quietFunctionLogs } from './helpers'
 import { underLatency } from '../setup/races'
 
 quietFunctionLogs()
@@ -36,19 +36,28 @@ describe('catalogue and createOrder', () => {
     expect(order.expiresAt - order.createdAt).toBe(15 * 60_000)
     expect(order.orderId).toMatch(/^\d{14}[a-z0-9]{12}$/)
     expect(Object.keys(payment).sort()).toEqual(['nonceStr', 'package', 'paySign', 'signType', 'timeStamp'])
-    const [call] = w.cloud.cloudPay.callsTo('unifiedOrder')
-    expect(call!.params).toMatchObject({
-      body: '云开发示例-咖啡券',
-      out_trade_no: order.orderId,
-      spbill_create_ip: '10.1.2.3',
-      sub_mch_id: '1900000109',
-      total_fee: 5400,
-      env_id: 'local-dev',
-      function_name: 'payCallback',
-      trade_type: 'JSAPI',
-    })
-    expect(String(call!.params.nonce_str)).toHaveLength(32)
-    expect(call!.params.time_expire).toMatch(/^\d{14}$/)
+    if (V3) {
+      // APIv3's JSAPI order: the merchant's own ids, the notify URL, the payer and the client IP.
+      const [req] = w.cloud.wxpayV3.requests.filter((r) => r.path === '/v3/pay/transactions/jsapi')
+      expect(JSON.parse(req!.body)).toMatchObject({ appid: w.cloud.appid, mchid: '1900000109', description: '云开发示例-咖啡券', out_trade_no: order.orderId, notify_url: 'https://local-dev.service.tcloudbase.com/pay-notify', amount: { total: 5400, currency: 'CNY' }, payer: { openid: 'o-alice' }, scene_info: { payer_client_ip: '10.1.2.3' } })
+      expect(payment.signType).toBe('RSA')
+    } else {
+      const [call] = w.cloud.cloudPay.callsTo('unifiedOrder')
+      expect(call!.params).toMatchObject({
+        body: '云开发示例-咖啡券',
+        out_trade_no: order.orderId,
+        spbill_create_ip: '10.1.2.3',
+        sub_mch_id: '1900000109',
+        total_fee: 5400,
+        env_id: 'local-dev',
+        function_name: 'payCallback',
+        trade_type: 'JSAPI',
+      })
+      expect(String(call!.params.nonce_str)).toHaveLength(32)
+    }
+    // The order's end of payability, as V2 writes it (yyyyMMddHHmmss) or APIv3 (RFC 3339): the same moment.
+    expect(w.cloud.cloudPay.callsTo('unifiedOrder')[0]!.params.time_expire).toMatch(/^\d{14}$/)
+    if (V3) expect(JSON.parse(w.cloud.wxpayV3.requests[0]!.body).time_expire).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/)
     const stored = w.order(order.orderId)!
     expect(stored).toMatchObject({ _openid: 'o-alice', status: 'UNPAID', prepayId: payment.package.replace('prepay_id=', '') })
   })
@@ -88,11 +97,12 @@ describe('catalogue and createOrder', () => {
   })
 
   test('without a merchant id: PAY_NOT_CONFIGURED with the fix, nothing written', async () => {
-    const w = payWorld({ vars: { ...PAY_VARS, PAY_SUB_MCH_ID: '' } })
+    const missing = V3 ? 'WXPAY_MCHID' : 'PAY_SUB_MCH_ID'
+    const w = payWorld({ vars: { ...PAY_VARS, [missing]: '' } })
     const before = w.writes()
     const res = await w.buy()
     expect(res.error?.code).toBe('PAY_NOT_CONFIGURED')
-    expect(res.error?.message).toContain('PAY_SUB_MCH_ID')
+    expect(res.error?.message).toContain(missing)
     expect(w.writes()).toBe(before)
   })
 
@@ -158,7 +168,8 @@ describe('payment callback', () => {
     const id = (await w.buy('coffee', 2)).data.order.orderId
     const tx = await w.cloud.cloudPay.pay(id)
     const [delivery] = w.cloud.cloudPay.deliveries
-    expect(delivery!.attempts).toEqual([{ result: { errcode: 0, errmsg: '' } }])
+    expect(delivery!.attempts.map((a) => answerOf(a.result))).toEqual(['ACK'])
+    expect(delivery!.fn).toBe(PAYMENT_NOTIFY_FN)
     expect(w.order(id)).toMatchObject({ status: 'PAID', transactionId: tx, paidVia: 'callback' })
     expect(w.order(id)!.timeEnd).toMatch(/^\d{14}$/)
     expect(w.cloud.db.dump('fulfilments')).toEqual([expect.objectContaining({ _id: id, productId: 'coffee', quantity: 2, _openid: 'o-alice' })])
@@ -238,7 +249,7 @@ describe('payment callback', () => {
     const w = payWorld()
     // An order WeChat Pay has (placed, then lost here, as a restore from an old backup would).
     const outTradeNo = 'LOST202611210001'
-    await w.cloud.cloudPay.call('unifiedOrder', { body: 'Shop-Coffee', out_trade_no: outTradeNo, spbill_create_ip: '127.0.0.1', sub_mch_id: '1900000109', total_fee: 1800, env_id: w.cloud.env, function_name: 'payCallback', nonce_str: 'n'.repeat(32), trade_type: 'JSAPI' }, { fn: 'pay', appid: w.cloud.appid, openid: ALICE.openid! })
+    await placeAtWeChatPay(w.cloud, outTradeNo, ALICE.openid!)
     await w.cloud.cloudPay.pay(outTradeNo, { duplicates: 1 })
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
     expect(w.incidents().map((i) => i.kind)).toEqual(['UNKNOWN_ORDER'])
@@ -293,7 +304,7 @@ describe('payment callback', () => {
     w.cloud.cloudPay.failNext('queryOrder', -501002, 'timeout', 2)
     await w.cloud.cloudPay.pay(id)
     const d = w.cloud.cloudPay.deliveries[0]!
-    expect(d.attempts.slice(0, 2).map((a) => (a.result as { errcode: number }).errcode)).toEqual([500, 500])
+    expect(d.attempts.slice(0, 3).map((a) => answerOf(a.result))).toEqual(['RETRY', 'RETRY', 'ACK'])
     expect(d.acked).toBe(true)
     expect(w.order(id)!.status).toBe('PAID')
   })
@@ -314,17 +325,18 @@ describe('payment callback', () => {
     }
     await w.cloud.cloudPay.pay(id)
     const d = w.cloud.cloudPay.deliveries[0]!
-    expect(d.attempts[0]!.result).toMatchObject({ errcode: 500 })
+    expect(answerOf(d.attempts[0]!.result)).toBe('RETRY')
     expect(d.acked).toBe(true)
     expect(w.order(id)!.status).toBe('PAID')
   })
 
-  test('a wrong env id in unifiedOrder: the notification never arrives (the documented trap)', async () => {
+  test('a wrong env id in unifiedOrder (APIv3: a notify URL with no HTTP access path): the notification never arrives (the documented trap)', async () => {
     const w = payWorld()
     const id = (await w.buy()).data.order.orderId
-    w.cloud.cloudPay.orders.get(id)!.envId = 'prod'
+    if (V3) w.cloud.wxpayV3.notifyUrls.set(id, 'https://local-dev.service.tcloudbase.com/pay-notfy')
+    else w.cloud.cloudPay.orders.get(id)!.envId = 'prod'
     await w.cloud.cloudPay.pay(id)
-    expect(w.cloud.cloudPay.deliveries[0]!.lost).toContain('env_id "prod"')
+    expect(w.cloud.cloudPay.deliveries[0]!.lost).toContain(V3 ? 'no HTTP access path /pay-notfy' : 'env_id "prod"')
     expect(w.order(id)!.status).toBe('UNPAID')
     // ...which getOrder's queryOrder still settles.
     expect((await w.pay('getOrder', { orderId: id })).data.order.status).toBe('PAID')
@@ -464,8 +476,11 @@ describe('refunds', () => {
     const res = await w.pay('requestRefund', { orderId: id })
     expect(res.data.order).toMatchObject({ status: 'REFUNDING', canRefund: false, refund: { refundFen: 1800, refundedAt: null } })
     const [call] = w.cloud.cloudPay.callsTo('refund')
-    expect(call!.params).toMatchObject({ out_trade_no: id, out_refund_no: `${id}R1`, total_fee: 1800, refund_fee: 1800, function_name: 'payRefundCallback', env_id: 'local-dev' })
+    expect(call!.params).toMatchObject({ out_trade_no: id, out_refund_no: `${id}R1`, total_fee: 1800, refund_fee: 1800 })
+    if (V3) expect(JSON.parse(w.cloud.wxpayV3.requests.find((r) => r.path === '/v3/refund/domestic/refunds')!.body)).toMatchObject({ notify_url: 'https://local-dev.service.tcloudbase.com/pay-notify', amount: { refund: 1800, total: 1800, currency: 'CNY' } })
+    else expect(call!.params).toMatchObject({ function_name: 'payRefundCallback', env_id: 'local-dev' })
     await w.cloud.cloudPay.settleRefund(`${id}R1`)
+    expect(w.cloud.cloudPay.deliveries.at(-1)).toMatchObject({ fn: REFUND_NOTIFY_FN, acked: true })
     expect(w.order(id)!.status).toBe('REFUNDED')
     expect(w.sends().map((s) => s.params.template_id)).toEqual([TMPL_PAID, TMPL_REFUNDED])
     expect(w.order(id)!.notices).toMatchObject({ paid: { status: 'SENT' }, refunded: { status: 'SENT' } })

@@ -6,7 +6,7 @@
  */
 import { refundStatusOf } from '../../server/pay/wxpay'
 import { takeConsole } from '../setup/console'
-import { ALICE, age, payWorld, TMPL_REFUNDED } from './helpers'
+import { ALICE, age, payWorld, TMPL_REFUNDED, V3 } from './helpers'
 
 async function refunding() {
   const w = payWorld()
@@ -100,12 +100,23 @@ test('no notification ever arrives: the timer confirms SUCCESS, CHANGE and PROCE
   takeConsole('log')
 })
 
-test('a missing cloudPay.queryRefund permission fails like WeChat (-604101): the callback asks for a retry', async () => {
+test('a refund query that fails (cloudPay: a missing queryRefund permission, -604101; APIv3: no answer) makes the notification ask for a retry', async () => {
   const { w, id, outRefundNo } = await refunding()
-  w.cloud.deniedPermissions.add('payRefundCallback:cloudPay.queryRefund')
-  const answer = await w.cloud.invoke('payRefundCallback', { returnCode: 'SUCCESS', reqInfo: { outTradeNo: id, outRefundNo } }, {}, 'wx_paycallback')
-  expect(answer).toMatchObject({ errcode: 500 })
-  expect(takeConsole('error')).toEqual([expect.stringContaining('-604101')])
+  if (V3) {
+    // WeChat Pay settled; its notification arrives while the refund query cannot be answered.
+    await w.cloud.cloudPay.settleRefund(outRefundNo, 'SUCCESS', { hold: true })
+    w.cloud.cloudPay.failNext('queryRefund', -501002, 'timeout')
+    const o = w.cloud.cloudPay.orders.get(id)!
+    const n = w.cloud.wxpayV3.notification('REFUND.SUCCESS', '退款成功', 'refund', { out_trade_no: id, out_refund_no: outRefundNo, refund_status: 'SUCCESS', amount: { refund: o.refunds.get(outRefundNo)!.refundFee } })
+    const answer = await w.cloud.http('payNotify', { method: 'POST', path: '/pay-notify', headers: n.headers, body: n.body })
+    expect(answer.status).toBe(500)
+    expect(takeConsole('error')).toEqual([expect.stringContaining('V3Error')])
+  } else {
+    w.cloud.deniedPermissions.add('payRefundCallback:cloudPay.queryRefund')
+    const answer = await w.cloud.invoke('payRefundCallback', { returnCode: 'SUCCESS', reqInfo: { outTradeNo: id, outRefundNo } }, {}, 'wx_paycallback')
+    expect(answer).toMatchObject({ errcode: 500 })
+    expect(takeConsole('error')).toEqual([expect.stringContaining('-604101')])
+  }
   expect(w.order(id)!.status).toBe('REFUNDING')
 })
 

@@ -3,11 +3,13 @@
  * queryRefund's lists, V2's indexed fields (out_refund_no_$n, refund_status_$n), and the count
  * with every list empty (reported from cloudPay, 2020-2023), where the refund notification's
  * SUCCESS counts once queryRefund names the refund and queryOrder says trade_state REFUND.
- * Exactly one refunded message either way.
+ * Exactly one refunded message either way. Through APIv3 (PAY_TEST_PROVIDER=wxpay-v3) the refund
+ * query answers one refund object whatever the V2 form, so the empty-list cases are the ones where
+ * the query is readable: it decides at once.
  */
 import { REFUND_CONFIRM_AFTER_MS } from '../../server/pay/settle'
 import { takeConsole } from '../setup/console'
-import { TMPL_REFUNDED, age, payWorld } from './helpers'
+import { TMPL_REFUNDED, V3, age, payWorld } from './helpers'
 
 async function refunding(shape: 'lists' | 'indexed' | 'empty') {
   const w = payWorld()
@@ -38,8 +40,14 @@ test('empty lists and no notification yet: nothing is concluded (an incident say
   const doc = w.order(w.id)!
   w.cloud.db.seed('orders', [{ ...doc, refund: { ...doc.refund, acceptedAt: new Date(Date.now() - REFUND_CONFIRM_AFTER_MS - 1000) } } as never])
   await w.cloud.runTimer('payExpire')
-  expect(w.order(w.id)!.status).toBe('REFUNDING')
-  expect(w.incidents().map((i) => i.kind)).toEqual(['REFUND_QUERY_UNREADABLE'])
+  if (V3) {
+    // APIv3's refund query always names the refund: the timer settles it, the late notification is a duplicate.
+    expect(w.order(w.id)!.status).toBe('REFUNDED')
+    expect(w.incidents()).toEqual([])
+  } else {
+    expect(w.order(w.id)!.status).toBe('REFUNDING')
+    expect(w.incidents().map((i) => i.kind)).toEqual(['REFUND_QUERY_UNREADABLE'])
+  }
   await w.cloud.cloudPay.flush()
   expect(w.order(w.id)!.status).toBe('REFUNDED')
   expect(refundedMessages(w)).toBe(1)
@@ -49,7 +57,8 @@ test('empty lists and no notification yet: nothing is concluded (an incident say
 test('empty lists and a notification that does not say SUCCESS (CHANGE): not marked REFUNDED', async () => {
   const w = await refunding('empty')
   await w.cloud.cloudPay.settleRefund(`${w.id}R1`, 'CHANGE')
-  expect(w.order(w.id)!.status).toBe('REFUNDING')
+  // cloudPay's empty lists cannot say CHANGE, so nothing is concluded; APIv3's query says ABNORMAL: the refund failed.
+  expect(w.order(w.id)!.status).toBe(V3 ? 'REFUND_FAILED' : 'REFUNDING')
   expect(refundedMessages(w)).toBe(0)
   takeConsole()
 })

@@ -12,7 +12,8 @@ import type { OrderView, PayContract, PaymentParams, Product } from '../../../ty
 import { createRouter, type Ctx } from '../../../server/router'
 import { db, findDocs, getDoc } from '../../../server/db'
 import { errText } from '../../../server/errors'
-import { cloudPay, runningEnv, type UnifiedOrderParams } from '../../../server/wx'
+import { runningEnv, type UnifiedOrderParams } from '../../../server/wx'
+import { payProvider } from '../../../server/pay/provider'
 import { PAY_CALLBACK_FUNCTION, payConfig, refundRequiresSoter, refundWindowMs, subscribeConfig, type PayConfig } from '../../../server/pay/config'
 import { useProof } from '../../../server/soter/proof'
 import { orderTotal, refundAmount, wxPayTime } from '../../../server/pay/money'
@@ -114,9 +115,9 @@ async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ 
     if (waited?.payment) return { order: view(waited), payment: waited.payment }
     return ctx.fail('PAY_UNAVAILABLE', 'WeChat Pay is slow to answer this order. Please try again in a moment.')
   }
-  let res: Awaited<ReturnType<ReturnType<typeof cloudPay>['unifiedOrder']>>
+  let res: Awaited<ReturnType<ReturnType<typeof payProvider>['unifiedOrder']>>
   try {
-    res = await cloudPay().unifiedOrder(order.unified)
+    res = await payProvider().unifiedOrder(order.unified)
   } catch (e) {
     // A transport failure (a timeout: WeChat Pay may or may not have the prepay): the next try
     // asks again at once with the same parameters, which WeChat Pay answers with the same prepay.

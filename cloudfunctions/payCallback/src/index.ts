@@ -15,12 +15,8 @@
  * payment is answered without asking again.
  */
 import { eventBytes, MAX_NOTIFICATION_BYTES, scalar } from '../../../server/input'
-import { subscribeConfig } from '../../../server/pay/config'
-import { getOrderDoc, recordIncident } from '../../../server/pay/orders'
-import { afterConfirm, confirmPaid, nonce, type PaidEvidence } from '../../../server/pay/settle'
-import { payOutcome } from '../../../server/pay/wxpay'
-import { errText } from '../../../server/errors'
-import { cloudPay, wxContext } from '../../../server/wx'
+import { confirmPaymentNotice } from '../../../server/pay/notified'
+import { wxContext } from '../../../server/wx'
 import { doctorAnswer } from '../../../server/doctor'
 import { recordInbound } from '../../../server/recording'
 
@@ -72,32 +68,9 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
     console.error(JSON.stringify({ fn: 'payCallback', unconfirmed: why, outTradeNo, transactionId, ...extra }))
     return ACK
   }
-  try {
-    if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS') return unconfirmed('not a success notification (WeChat Pay sends those only)', { returnCode: scalar(ev.returnCode, 16), resultCode: scalar(ev.resultCode, 16) })
-    // WeChat Pay V2 sends every field as XML text; CloudBase may pass total_fee on as "36" or 36.
-    if (!outTradeNo || !transactionId || fen(ev.totalFee) === undefined) return unconfirmed('malformed notification')
-    const order = await getOrderDoc(outTradeNo)
-    if (order && order.transactionId === transactionId) return ACK // a duplicate of what is recorded
-    const cfg = subscribeConfig(process.env)
-    const subMchId = order?.unified.subMchId ?? (process.env.PAY_SUB_MCH_ID ?? '').trim()
-    if (!subMchId) return unconfirmed('no merchant to ask')
-    // Confirm with WeChat Pay before believing anything; its answer, not the notification, is the evidence.
-    // A failed query throws: answer non-zero, WeChat Pay delivers again.
-    const q = await cloudPay().queryOrder({ subMchId, outTradeNo, nonceStr: nonce() })
-    const paidThere = payOutcome(q).ok && (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') && q.transactionId === transactionId
-    if (!paidThere) return unconfirmed('WeChat Pay does not confirm this payment', { queried: { tradeState: q.tradeState, transactionId: q.transactionId } })
-    const paid: PaidEvidence = { transactionId, timeEnd: scalar(q.timeEnd, 20), totalFee: Number(q.totalFee), subMchId, via: 'callback' }
-    if (!order) {
-      // Paid at WeChat Pay for an order this database does not have: a person must look.
-      await recordIncident('UNKNOWN_ORDER', `${outTradeNo}:${transactionId}`, { outTradeNo, transactionId, totalFee: paid.totalFee })
-      return ACK
-    }
-    // Amount / merchant mismatches and other states are decided and recorded by confirmPaid, on confirmed facts.
-    const res = await confirmPaid(outTradeNo, paid)
-    await afterConfirm(res, { ...paid, outTradeNo }, cfg)
-    return ACK
-  } catch (e) {
-    console.error(JSON.stringify({ fn: 'payCallback', outTradeNo, error: errText(e) }))
-    return { errcode: 500, errmsg: 'could not record the notification; please retry' }
-  }
+  if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS') return unconfirmed('not a success notification (WeChat Pay sends those only)', { returnCode: scalar(ev.returnCode, 16), resultCode: scalar(ev.resultCode, 16) })
+  // WeChat Pay V2 sends every field as XML text; CloudBase may pass total_fee on as "36" or 36.
+  if (!outTradeNo || !transactionId || fen(ev.totalFee) === undefined) return unconfirmed('malformed notification')
+  // Confirmed by a query before anything is written (server/pay/notified.ts).
+  return (await confirmPaymentNotice('payCallback', outTradeNo, transactionId)) === 'ACK' ? ACK : { errcode: 500, errmsg: 'could not record the notification; please retry' }
 }

@@ -12,10 +12,7 @@
  * every refund still REFUNDING five minutes after WeChat Pay accepted it.
  */
 import { eventBytes, MAX_NOTIFICATION_BYTES, scalar } from '../../../server/input'
-import { subscribeConfig } from '../../../server/pay/config'
-import { getOrderDoc } from '../../../server/pay/orders'
-import { confirmRefund } from '../../../server/pay/settle'
-import { errText } from '../../../server/errors'
+import { confirmRefundNotice } from '../../../server/pay/notified'
 import { wxContext } from '../../../server/wx'
 import { doctorAnswer } from '../../../server/doctor'
 import { recordInbound } from '../../../server/recording'
@@ -62,24 +59,7 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   await recordInbound('refund-notification', event)
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
   const ids = refundIds(ev)
-  try {
-    // Our outRefundNo is `${orderId}R${attempt}`: the order can be found from either id.
-    const orderId = ids.outTradeNo ?? ids.outRefundNo?.replace(/R\d+$/, '')
-    // What a notification says is a log line until WeChat Pay confirms it (no incident floods).
-    const unconfirmed = (why: string) => {
-      console.error(JSON.stringify({ fn: 'payRefundCallback', unconfirmed: why, ...ids, nonceStr: scalar(ev.nonceStr ?? ev.nonce_str, 40) }))
-      return ACK
-    }
-    if (!orderId) return unconfirmed('no readable refund in the notification; the timer confirms open refunds by query')
-    const order = await getOrderDoc(orderId)
-    if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo)) return unconfirmed('no such refund here')
-    // Its claim counts only where queryRefund's answer has no readable state and queryOrder agrees (settle.ts).
-    const result = await confirmRefund(order, subscribeConfig(process.env), 'refund-callback', ids.claimed ? { status: ids.claimed, ...(ids.refundFee !== undefined ? { refundFee: ids.refundFee } : {}) } : undefined)
-    if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN')) return unconfirmed(`says ${ids.claimed}, WeChat Pay says ${result}`)
-    return ACK
-  } catch (e) {
-    // The query failed: a non-zero answer makes WeChat Pay deliver the notification again.
-    console.error(JSON.stringify({ fn: 'payRefundCallback', outRefundNo: ids.outRefundNo, error: errText(e) }))
-    return { errcode: 500, errmsg: 'could not confirm the refund; please retry' }
-  }
+  // Confirmed by a query before anything is written (server/pay/notified.ts).
+  const outcome = await confirmRefundNotice('payRefundCallback', ids, { nonceStr: scalar(ev.nonceStr ?? ev.nonce_str, 40) })
+  return outcome === 'ACK' ? ACK : { errcode: 500, errmsg: 'could not confirm the refund; please retry' }
 }
