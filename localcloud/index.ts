@@ -26,7 +26,7 @@ import { dirname, join, resolve, sep } from 'node:path'
 import { DbEngine, type CollectionSpec, type LatencyRange } from './db-engine'
 import { MessagePush, type PushDelivery } from './message-push'
 import { OaSandbox } from './oa-sandbox'
-import { PaySandbox } from './pay-sandbox'
+import { BILL_TEXT, PaySandbox } from './pay-sandbox'
 import { WxPayV3Sandbox } from './wxpay-v3-sandbox'
 import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
 import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
@@ -528,6 +528,8 @@ export class LocalCloud {
     const params = JSON.parse(requestData.toString('utf8')) as Record<string, unknown>
     try {
       const result = await this.cloudPay.call(apiName, params, info)
+      // downloadBill answers the bill as text, which the SDK hands over as { data } (wx-server-sdk 4, cloudpay generic).
+      if (typeof (result as Record<string, unknown>)[BILL_TEXT] === 'string') return Buffer.from((result as Record<string, string>)[BILL_TEXT]!)
       return Buffer.from(JSON.stringify(result))
     } catch (e) {
       // A failure before WeChat Pay answered is a CloudBase error `{ code, message }`, which

@@ -34,6 +34,8 @@ export interface SandboxRefund {
   outRefundNo: string
   refundId: string
   refundFee: number
+  /** When WeChat Pay accepted it (the trade bill lists a refund on that day). */
+  acceptedAt?: number
   status: SandboxRefundStatus
   envId: string
   functionName: string
@@ -128,6 +130,26 @@ export function paySign(p: { appId: string; nonceStr: string; package: string; s
   return createHash('md5').update(s, 'utf8').digest('hex').toUpperCase()
 }
 
+/** A payment or refund line of the trade bill (before it is written as text). */
+export interface BillLine {
+  kind: 'PAYMENT' | 'REFUND'
+  /** yyyyMMddHHmmss, Beijing time. */
+  at: string
+  transactionId: string
+  outTradeNo: string
+  payer: string
+  totalFen: number
+  body: string
+  refundId?: string
+  outRefundNo?: string
+  refundFen?: number
+  refundStatus?: string
+}
+/** The key under which the downloadBill handler hands the local cloud raw bill text (not JSON). */
+export const BILL_TEXT = '__billText'
+/** The service provider's AppID the cloudPay bill lists (a sandbox value). */
+const SERVICE_APPID = 'wx0000000000spapp'
+
 const digits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join('')
 
 export class PaySandbox extends ApiSandbox {
@@ -160,6 +182,7 @@ export class PaySandbox extends ApiSandbox {
     this.on('closeOrder', (p) => this.injected('closeOrder') ?? this.closeOrder(p))
     this.on('refund', (p) => this.injected('refund') ?? this.refund(p))
     this.on('queryRefund', (p) => this.injected('queryRefund') ?? this.queryRefund(p))
+    this.on('downloadBill', (p) => this.downloadBill(p))
   }
 
   private business = new Map<string, Array<{ code: BizCode; desc?: string }>>()
@@ -286,7 +309,7 @@ export class PaySandbox extends ApiSandbox {
     const refunded = [...o.refunds.values()].filter((r) => r.status !== 'REFUNDCLOSE').reduce((n, r) => n + r.refundFee, 0)
     if (p.refund_fee > o.totalFee - refunded) return this.bizFail('ERROR', '累计退款金额大于支付金额')
     if (this.balanceLow) return this.bizFail('NOTENOUGH')
-    const r: SandboxRefund = { outRefundNo, refundId: `50${digits(27)}`, refundFee: p.refund_fee, status: 'PROCESSING', envId: String(p.env_id ?? ''), functionName: String(p.function_name ?? '') }
+    const r: SandboxRefund = { outRefundNo, refundId: `50${digits(27)}`, refundFee: p.refund_fee, status: 'PROCESSING', envId: String(p.env_id ?? ''), functionName: String(p.function_name ?? ''), acceptedAt: this.now() }
     o.refunds.set(outRefundNo, r)
     o.state = 'REFUND'
     if (this.refundMode === 'auto') this.track(Promise.resolve().then(() => this.settleRefund(outRefundNo)))
@@ -331,6 +354,53 @@ export class PaySandbox extends ApiSandbox {
       refund_status_list: refunds.map((r) => r.status),
       refund_success_time_list: refunds.map(success),
     })
+  }
+
+  /**
+   * The tests' hand in the day's bill (differences injected for the reconciliation tests): it gets
+   * the bill's lines and returns the ones to write.
+   */
+  billTamper?: (lines: BillLine[]) => BillLine[]
+
+  /** The day's bill lines (payments by timeEnd, refunds by acceptance, Beijing time), before any tampering. */
+  billLines(date: string, mchid: string): BillLine[] {
+    const day = date.replace(/-/g, '')
+    const lines: BillLine[] = []
+    for (const o of this.orders.values()) {
+      if (o.subMchId !== mchid) continue
+      if (this.isPaid(o) && o.timeEnd?.startsWith(day)) lines.push({ kind: 'PAYMENT', at: o.timeEnd, transactionId: o.transactionId!, outTradeNo: o.outTradeNo, payer: o.payer, totalFen: o.totalFee, body: o.body })
+      for (const r of o.refunds.values()) {
+        if (r.acceptedAt !== undefined && payTime(r.acceptedAt).startsWith(day)) lines.push({ kind: 'REFUND', at: payTime(r.acceptedAt), transactionId: o.transactionId!, outTradeNo: o.outTradeNo, payer: o.payer, totalFen: o.totalFee, body: o.body, refundId: r.refundId, outRefundNo: r.outRefundNo, refundFen: r.refundFee, refundStatus: r.status === 'REFUNDCLOSE' ? 'REFUNDCLOSE' : r.status === 'CHANGE' ? 'CHANGE' : r.status })
+      }
+    }
+    lines.sort((a, b) => a.at.localeCompare(b.at))
+    return this.billTamper ? this.billTamper(lines) : lines
+  }
+
+  /** The day's trade bill as WeChat Pay writes it (bill_type ALL), or null when there is none. */
+  tradeBill(date: string, mchid: string, appid: string): string | null {
+    const lines = this.billLines(date, mchid)
+    if (!lines.length) return null
+    const yuan = (fen: number) => (fen / 100).toFixed(2)
+    const time = (t: string) => `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`
+    const head = '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'
+    const rows = lines.map((l) => {
+      const refund = l.kind === 'REFUND'
+      const f = [time(l.at), appid, mchid, '0', '', l.transactionId, l.outTradeNo, l.payer, 'JSAPI', refund ? 'REFUND' : 'SUCCESS', 'OTHERS', 'CNY', refund ? '0.00' : yuan(l.totalFen), '0.00', refund ? l.refundId ?? '' : '0', refund ? l.outRefundNo ?? '' : '0', refund ? yuan(l.refundFen ?? 0) : '0.00', '0.00', refund ? 'ORIGINAL' : '', refund ? l.refundStatus ?? '' : '', l.body, '', '0.00', '0.60%', yuan(l.totalFen), refund ? yuan(l.refundFen ?? 0) : '0.00', '']
+      return f.map((x) => `\`${x}`).join(',')
+    })
+    const paid = lines.filter((l) => l.kind === 'PAYMENT').reduce((n, l) => n + l.totalFen, 0)
+    const refunded = lines.filter((l) => l.kind === 'REFUND').reduce((n, l) => n + (l.refundFen ?? 0), 0)
+    return [head, ...rows, '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额', [lines.length, yuan(paid), yuan(refunded), '0.00', '0.00', yuan(paid), yuan(refunded)].map((x) => `\`${x}`).join(',')].join('\r\n') + '\r\n'
+  }
+
+  /** V2 downloadbill through cloudPay: the bill as text (the SDK hands it over as { data }), or 'No Bill Exist'. */
+  private downloadBill(p: Record<string, unknown>): Record<string, unknown> {
+    const date = /^(\d{4})(\d{2})(\d{2})$/.exec(String(p.bill_date ?? ''))
+    if (!date || !p.nonce_str) return this.requestFail('bill_date参数格式错误')
+    if (!this.merchants.has(String(p.sub_mch_id))) return this.requestFail('sub_mch_id与sub_appid不匹配')
+    const text = this.tradeBill(`${date[1]}-${date[2]}-${date[3]}`, String(p.sub_mch_id), SERVICE_APPID)
+    return text === null ? this.requestFail('No Bill Exist') : { [BILL_TEXT]: text }
   }
 
   // ---- what the user and WeChat do ----

@@ -4,7 +4,7 @@
  *   the caller is the console's current user (or the `x-openid` header); answers
  *   { result, requestId, errMsg } or, like the client SDK's failures, { errCode, errMsg }.
  * - GET /api/state, /api/invocations, /api/collections/:name, /api/outbox — what happened.
- * - POST /api/pay/:orderId, /api/refunds/:outRefundNo/settle, /api/push, /api/user — what WeChat
+ * - POST /api/pay/:orderId, /api/refunds/:outRefundNo/settle, /api/reconciliations/run, /api/push, /api/user — what WeChat
  *   or the user would do: pay (then the payment callback with its retry rules), settle a refund,
  *   push a customer-service message (5 s / 3 retries), switch the signed-in user.
  * - POST /api/soter/confirm/:challenge — the challenge's user confirms on their phone (signed
@@ -283,6 +283,13 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     } catch (e) {
       return reply.code(409).send({ error: e instanceof Error ? e.message : String(e) })
     }
+  })
+
+  /** Reconciles today's bill now (the timer does the day before at 10:30): payExpire's reconcile trigger, as if run tomorrow. */
+  app.post('/api/reconciliations/run', async () => {
+    const tomorrow = new Date(cloud.now() + 86_400_000).toISOString()
+    const r = (await cloud.invoke('payExpire', { Type: 'Timer', TriggerName: 'reconcile', Time: tomorrow }, {}, 'wx_trigger')) as { reconciled?: unknown; skipped?: string }
+    return safe(r.reconciled ?? { skipped: r.skipped ?? 'not run' })
   })
 
   /** The sample partner and what its share brought in (the console's partner panel). */

@@ -116,6 +116,8 @@ export class WxPayV3Sandbox {
     if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(p))) return this.close(decodeURIComponent(m[1]!), json, info)
     if (method === 'POST' && p === '/v3/refund/domestic/refunds') return this.refund(json, info)
     if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p))) return this.queryRefund(decodeURIComponent(m[1]!), info)
+    if (method === 'GET' && p === '/v3/bill/tradebill') return this.tradeBillUrl(url.searchParams, info)
+    if (method === 'GET' && p === '/v3/billdownload/file') return this.billFile(url.searchParams.get('token') ?? '')
     return this.error(404, 'NOT_FOUND', `${method} ${p} 不存在`)
   }
 
@@ -246,6 +248,33 @@ export class WxPayV3Sandbox {
     if (!o) return this.error(404, 'RESOURCE_NOT_EXISTS', '退款单不存在')
     await this.v2('queryRefund', { out_refund_no: no }, info)
     return this.answer(200, this.refundOf(o.refunds.get(no)!, o))
+  }
+
+  /** Bill download tokens → the bill's text (a download URL is valid 5 minutes: here, until used). */
+  private bills = new Map<string, string>()
+  /** Tests: the next download answers this text instead (a bill changed in transit: its hash no longer matches). */
+  corruptNextDownload?: (text: string) => string
+
+  /** 申请交易账单: the download URL and the bill's SHA-1; 400 NO_STATEMENT_EXIST for a day without one. */
+  private tradeBillUrl(q: URLSearchParams, info: CallInfo): V3Answer {
+    const date = q.get('bill_date') ?? ''
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return this.error(400, 'PARAM_ERROR', 'bill_date 格式为 yyyy-MM-DD')
+    if ((q.get('bill_type') ?? 'ALL') !== 'ALL') return this.error(400, 'PARAM_ERROR', '本沙箱只提供 ALL 账单')
+    const text = this.pay.tradeBill(date, this.mchid, info.appid)
+    if (text === null) return this.error(400, 'NO_STATEMENT_EXIST', '账单文件不存在')
+    const token = randomBytes(16).toString('hex')
+    this.bills.set(token, text)
+    return this.answer(200, { hash_type: 'SHA1', hash_value: createHash('sha1').update(text, 'utf8').digest('hex'), download_url: `https://api.mch.weixin.qq.com/v3/billdownload/file?token=${token}` })
+  }
+
+  /** 下载账单: the text itself, with no Wechatpay-* signature (the document says to skip verification and check the hash). */
+  private billFile(token: string): V3Answer {
+    const text = this.bills.get(token)
+    if (text === undefined) return this.error(400, 'INVALID_REQUEST', '下载地址已失效')
+    this.bills.delete(token)
+    const corrupt = this.corruptNextDownload
+    this.corruptNextDownload = undefined
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: corrupt ? corrupt(text) : text }
   }
 
   /** A notification as WeChat Pay POSTs it: the envelope, its headers, the encrypted resource. */

@@ -202,6 +202,8 @@ interface CloudPay {
   closeOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<PayResultBase>
   refund(p: RefundParams): Promise<RefundResult>
   queryRefund(p: { subMchId: string; nonceStr: string; outRefundNo: string }): Promise<QueryRefundResult>
+  /** V2 downloadbill (CloudPay.downloadBill): the bill's text arrives as `data` (wx-server-sdk 4); a failure as returnCode FAIL. */
+  downloadBill(p: { subMchId: string; nonceStr: string; billDate: string; billType: 'ALL' }): Promise<PayResultBase & { data?: unknown }>
 }
 
 /** cloud.cloudPay, typed (the shipped d.ts has no cloudPay at all). */

@@ -199,7 +199,7 @@ test('execute: login first, functions then triggers, collections and only missin
   expect(cloud.calls.indexOf('trigger payExpire')).toBeGreaterThan(cloud.calls.indexOf('fn payExpire'))
   expect(cloud.calls).not.toContain('trigger user')
   expect(cloud.calls.filter((c) => c.startsWith('rules '))).toHaveLength(project.collections.length)
-  expect(log).toContain('collection orders: exists, indexes created: requestKey_1, owner_created, status_expires, notice_paid, notice_refunded, rules set')
+  expect(log).toContain('collection orders: exists, indexes created: requestKey_1, owner_created, status_expires, notice_paid, notice_refunded, timeEnd_1, refund_accepted, rules set')
   expect(log).toContain('collection users: created, indexes created: openids_1, unionid_1, rules set')
   expect(manual.length).toBeGreaterThanOrEqual(3)
 })

@@ -31,4 +31,9 @@ test('the console pays an order and settles its refund, through the provider und
   expect((await post(`/api/refunds/${outRefundNo}/settle`, { status: 'SUCCESS' })).status).toBe(200)
   expect(cloud.cloudPay.deliveries.at(-1)).toMatchObject({ fn: REFUND_NOTIFY_FN, acked: true })
   expect(cloud.db.dump('orders').find((o) => o._id === id)).toMatchObject({ status: 'REFUNDED' })
+  // 对账今天的账单: the day's report, which the console's reconciliation panel lists.
+  const reconciled = await post('/api/reconciliations/run')
+  expect(reconciled.body).toMatchObject({ state: 'OK', differences: 0 })
+  const listed = (await (await fetch(`${base}/api/collections/pay_reconciliations`)).json()) as { docs: Array<Record<string, unknown>> }
+  expect(listed.docs).toEqual([expect.objectContaining({ _id: reconciled.body.date, state: 'OK', billLines: 2, paidHere: 1, refundsHere: 1 })])
 })

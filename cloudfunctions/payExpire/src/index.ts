@@ -13,6 +13,10 @@ import { sendOwedNotices } from '../../../server/pay/notify'
 import { errText } from '../../../server/errors'
 import { runningEnv, wxContext } from '../../../server/wx'
 import { doctorAnswer } from '../../../server/doctor'
+import { billDayBefore, reconcileDay } from '../../../server/pay/reconcile'
+
+/** The daily timer of cloudbaserc.json that reconciles yesterday's bill (after 10:00, when WeChat Pay has written it). */
+export const RECONCILE_TRIGGER = 'reconcile'
 
 export interface ExpireReport {
   closed: number
@@ -26,6 +30,8 @@ export interface ExpireReport {
   noticesUnknown: number
   errors: number
   skipped?: string
+  /** The reconcile timer's outcome (server/pay/reconcile.ts). */
+  reconciled?: { date: string; state: string; differences: number }
 }
 
 const BATCH = 100
@@ -41,6 +47,14 @@ export async function main(event?: unknown): Promise<ExpireReport> {
   if (!cfg.ok) {
     console.error(JSON.stringify({ fn: 'payExpire', skipped: cfg.message }))
     return { ...report, skipped: cfg.message }
+  }
+  const ev = (event && typeof event === 'object' ? event : {}) as { Type?: unknown; TriggerName?: unknown; Time?: unknown }
+  if (ev.Type === 'Timer' && ev.TriggerName === RECONCILE_TRIGGER) {
+    // The daily reconciliation of yesterday's bill (server/pay/reconcile.ts), not the 5-minute sweep.
+    const at = typeof ev.Time === 'string' && Number.isFinite(Date.parse(ev.Time)) ? Date.parse(ev.Time) : Date.now()
+    const r = await reconcileDay(billDayBefore(at))
+    console.log(JSON.stringify({ fn: 'payExpire', reconciled: r.date, state: r.state, billLines: r.billLines, differences: r.differences.length, ...(r.message ? { message: r.message } : {}) }))
+    return { ...report, reconciled: { date: r.date, state: r.state, differences: r.differences.length } } as ExpireReport
   }
   const { expired, refunds, unconfirmed } = await dueOrders(Date.now(), BATCH)
   for (const order of expired) {

@@ -13,6 +13,8 @@ import type { V3Config } from './config'
 export const V3_HOST = 'https://api.mch.weixin.qq.com'
 const TIMEOUT_MS = 5000
 const MAX_ANSWER_BYTES = 64 * 1024
+/** A day's bill: 10k lines of ~300 bytes. */
+const MAX_BILL_BYTES = 4 * 1024 * 1024
 
 export class V3Error extends UncertainCallError {
   constructor(
@@ -26,11 +28,17 @@ export class V3Error extends UncertainCallError {
 
 export interface V3Answer {
   status: number
-  /** The parsed body ({} for 204). */
+  /** The parsed body ({} for 204 and for a raw download). */
   json: Record<string, unknown>
+  /** The body as text. */
+  text: string
 }
 
-export function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, nowS = () => Math.floor(Date.now() / 1000)): Promise<V3Answer> {
+/**
+ * `raw`: a bill download, which WeChat Pay does not sign (download-bill.html: skip verification and
+ * compare the SHA-1 given with the download URL instead); its 2xx body is returned as text.
+ */
+export function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, nowS = () => Math.floor(Date.now() / 1000), raw = false): Promise<V3Answer> {
   const text = body === undefined ? '' : JSON.stringify(body)
   const headers: Record<string, string> = {
     Accept: 'application/json',
@@ -51,22 +59,24 @@ export function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: s
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
-        if (size > MAX_ANSWER_BYTES) {
-          done(() => reject(new V3Error('TOO_LARGE', `${method} ${pathAndQuery}: answer over ${MAX_ANSWER_BYTES} bytes`)))
+        if (size > (raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES)) {
+          done(() => reject(new V3Error('TOO_LARGE', `${method} ${pathAndQuery}: answer over ${raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES} bytes`)))
           req.destroy()
         } else chunks.push(c)
       })
       res.on('error', (e: Error) => done(() => reject(new V3Error('NETWORK', `${method} ${pathAndQuery}: ${e.message}`))))
       res.on('end', () =>
         done(() => {
-          const raw = Buffer.concat(chunks).toString('utf8')
-          const checked = verifyWechatpay((res.headers ?? {}) as Record<string, unknown>, raw, cfg.wechatpayKeys, nowS())
-          if (!checked.ok) return reject(new V3Error('UNVERIFIED', `${method} ${pathAndQuery}: HTTP ${res.statusCode ?? 0} whose signature does not check out (${checked.why}); not believed`))
-          if (!raw) return resolve({ status: res.statusCode ?? 0, json: {} })
+          const text = Buffer.concat(chunks).toString('utf8')
+          const status = res.statusCode ?? 0
+          if (raw && status >= 200 && status < 300) return resolve({ status, json: {}, text })
+          const checked = verifyWechatpay((res.headers ?? {}) as Record<string, unknown>, text, cfg.wechatpayKeys, nowS())
+          if (!checked.ok) return reject(new V3Error('UNVERIFIED', `${method} ${pathAndQuery}: HTTP ${status} whose signature does not check out (${checked.why}); not believed`))
+          if (!text) return resolve({ status, json: {}, text })
           try {
-            const json = JSON.parse(raw) as unknown
+            const json = JSON.parse(text) as unknown
             if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object')
-            resolve({ status: res.statusCode ?? 0, json: json as Record<string, unknown> })
+            resolve({ status, json: json as Record<string, unknown>, text })
           } catch {
             reject(new V3Error('BAD_JSON', `${method} ${pathAndQuery}: HTTP ${res.statusCode ?? 0}, the answer is not a JSON object`))
           }

@@ -20,7 +20,8 @@ import * as v from 'valibot'
 import type { PayResultBase, QueryOrderResult, QueryRefundResult, RefundParams, RefundResult, TradeState, UnifiedOrderParams, UnifiedOrderResult } from '../../wx'
 import { wxContext } from '../../wx'
 import type { V3Config } from './config'
-import { v3Request, type V3Answer } from './client'
+import { billSha1 } from '../bill'
+import { V3_HOST, v3Request, type V3Answer } from './client'
 import { paymentParams } from './crypto'
 
 /** An APIv3 error code → the V2 business code server/pay/wxpay.ts reads. */
@@ -57,6 +58,7 @@ const Refund = v.object({
   status: v.picklist(['SUCCESS', 'PROCESSING', 'ABNORMAL', 'CLOSED']),
   amount: v.object({ refund: v.number(), total: v.number() }),
 })
+const BillUrl = v.object({ hash_type: v.literal('SHA1'), hash_value: v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{40}$/)), download_url: v.string() })
 const REFUND_STATE = { SUCCESS: 'SUCCESS', PROCESSING: 'PROCESSING', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE' } as const
 
 const OK = { returnCode: 'SUCCESS', resultCode: 'SUCCESS', errCode: 0 } as const
@@ -79,7 +81,12 @@ export function fromRfc3339(s: string): string | undefined {
   return Number.isFinite(ms) ? new Date(ms + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14) : undefined
 }
 
+/** The day's trade bill as text, or why there is none (NO_BILL: nothing was traded that day). */
+export type BillAnswer = { ok: true; text: string } | { ok: false; code: 'NO_BILL' | 'FAILED'; message: string }
+
 export interface PayApi {
+  /** `date`: yyyy-MM-dd (Beijing). */
+  tradeBill(date: string): Promise<BillAnswer>
   unifiedOrder(p: UnifiedOrderParams): Promise<UnifiedOrderResult>
   queryOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<QueryOrderResult>
   closeOrder(p: { subMchId: string; outTradeNo: string; nonceStr: string }): Promise<PayResultBase>
@@ -90,6 +97,20 @@ export interface PayApi {
 export function v3Provider(cfg: V3Config): PayApi {
   const path = (no: string) => `/v3/pay/transactions/out-trade-no/${encodeURIComponent(no)}`
   return {
+    async tradeBill(date) {
+      const a = await v3Request(cfg, 'GET', `/v3/bill/tradebill?bill_date=${date}&bill_type=ALL`)
+      if (a.status !== 200) {
+        const e = v.safeParse(ErrorBody, a.json)
+        return e.success && e.output.code === 'NO_STATEMENT_EXIST' ? { ok: false, code: 'NO_BILL', message: e.output.message ?? 'no bill' } : { ok: false, code: 'FAILED', message: e.success ? `${e.output.code}: ${e.output.message ?? ''}` : `HTTP ${a.status}` }
+      }
+      const b = v.safeParse(BillUrl, a.json)
+      if (!b.success || !b.output.download_url.startsWith(`${V3_HOST}/`)) return { ok: false, code: 'FAILED', message: 'tradebill answered in a shape its document does not give' }
+      const file = await v3Request(cfg, 'GET', b.output.download_url.slice(V3_HOST.length), undefined, undefined, true)
+      if (file.status !== 200) return { ok: false, code: 'FAILED', message: `the bill download answered HTTP ${file.status}` }
+      // Not signed: its SHA-1 against the one the signed tradebill answer gave is the proof.
+      if (billSha1(file.text) !== b.output.hash_value.toLowerCase()) return { ok: false, code: 'FAILED', message: 'the downloaded bill does not match the SHA-1 WeChat Pay gave for it' }
+      return { ok: true, text: file.text }
+    },
     async unifiedOrder(p) {
       const wx = wxContext()
       const appid = wx.APPID ?? ''
