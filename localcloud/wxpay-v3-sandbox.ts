@@ -22,9 +22,13 @@
  * - notifications: POSTed to the notify URL's function through HTTP access, signed, the resource
  *   encrypted with the APIv3 key (AEAD_AES_256_GCM, associated_data 'transaction' / 'refund'),
  *   again until a 2xx answer (bounded), as the cloudPay sandbox does.
- * Not reproduced: platform certificates (only public-key mode), bills.
+ * Public-key mode by default; useCertificates() switches to platform certificates (with rotation).
  */
+import { execFileSync } from 'node:child_process'
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { encryptResource, parseAuthorization, paymentMessage, REPLAY_WINDOW_S, requestMessage, verifyRsa, wechatpayHeaders } from '../server/pay/v3/crypto'
 import type { PaySandbox, SandboxOrder, SandboxRefund } from './pay-sandbox'
 import type { CallInfo } from './sandbox'
@@ -46,6 +50,16 @@ interface KeyPair {
 }
 let KEYS: { merchant: KeyPair; platform: KeyPair } | undefined
 const pair = (): KeyPair => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+
+/** A platform certificate valid 3 days, under a random serial (openssl: node cannot issue X.509). */
+function makeCertificate(): { serial: string; pem: string; key: KeyPair } {
+  const key = pair()
+  const dir = mkdtempSync(join(tmpdir(), 'wxpay-cert-'))
+  writeFileSync(join(dir, 'key.pem'), key.privateKey)
+  const serial = randomBytes(20).toString('hex').toUpperCase().replace(/^[89A-F]/, '1')
+  execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3', '-subj', '/C=CN/O=Tenpay.com/CN=Tenpay.com Root CA', '-set_serial', `0x${serial}`], { stdio: 'pipe' })
+  return { serial, pem: readFileSync(join(dir, 'cert.pem'), 'utf8'), key }
+}
 const makeKeys = () => ({ merchant: pair(), platform: pair() })
 
 export class WxPayV3Sandbox {
@@ -78,9 +92,59 @@ export class WxPayV3Sandbox {
     return { PAY_PROVIDER: 'wxpay-v3', WXPAY_NOTIFY_URL: `https://${env}.service.tcloudbase.com/pay-notify`, WXPAY_MCHID: this.mchid, WXPAY_SERIAL_NO: this.merchantSerial, WXPAY_PRIVATE_KEY: this.merchant.privateKey, WXPAY_APIV3_KEY: this.apiV3Key, WXPAY_PUBLIC_KEY_ID: this.publicKeyId, WXPAY_PUBLIC_KEY: this.platform.publicKey }
   }
 
+  /**
+   * Certificate mode (merchants before 2024-10): WeChat Pay signs with a platform certificate's key
+   * and names the certificate's serial; GET /v3/certificates lists them encrypted with the APIv3 key.
+   * The certificates are made with the openssl command line (node cannot issue X.509), so only the
+   * tests that ask for this mode need it; npm start uses public-key mode.
+   */
+  private certificates: Array<{ serial: string; pem: string; key: KeyPair }> = []
+
+  useCertificates(): this {
+    if (!this.certificates.length) this.rotateCertificate()
+    return this
+  }
+
+  /** WeChat Pay starts signing with a new certificate (both are listed until the old one expires). */
+  rotateCertificate(): this {
+    this.certificates.push(makeCertificate())
+    return this
+  }
+
+  /**
+   * The next certificate download is answered by someone between the function and WeChat Pay:
+   * 'own-certificate' lists their own certificate, encrypted with a key that is not the merchant's
+   * APIv3 key and signed by it; 're-signed' is WeChat Pay's genuine list signed by another key
+   * under the current certificate's serial.
+   */
+  forgeNextCertificates(how: 'own-certificate' | 're-signed'): this {
+    this.forged = how
+    return this
+  }
+  private forged: 'own-certificate' | 're-signed' | undefined
+
+  private certificateList(): V3Answer {
+    const listed = (certs: Array<{ serial: string; pem: string }>, key: string) => ({
+      data: certs.map((c) => ({ serial_no: c.serial, effective_time: new Date(this.now() - 3600_000).toISOString(), expire_time: new Date(this.now() + 3 * 86_400_000).toISOString(), encrypt_certificate: encryptResource(c.pem, key, 'certificate', 'certificate') })),
+    })
+    const forged = this.forged
+    this.forged = undefined
+    if (!forged) return this.answer(200, listed(this.certificates, this.apiV3Key))
+    const theirs = forged === 'own-certificate' ? makeCertificate() : { serial: this.signer().serial, pem: '', key: pair() }
+    const text = JSON.stringify(forged === 'own-certificate' ? listed([theirs], randomBytes(16).toString('hex')) : listed(this.certificates, this.apiV3Key))
+    return { status: 200, headers: { 'content-type': 'application/json', 'request-id': randomBytes(12).toString('hex'), ...wechatpayHeaders(theirs.key.privateKey, theirs.serial, text, String(Math.floor(this.now() / 1000))) }, body: text }
+  }
+
+  /** The key and serial WeChat Pay signs with now. */
+  private signer(): { key: string; serial: string } {
+    const c = this.certificates.at(-1)
+    return c ? { key: c.key.privateKey, serial: c.serial } : { key: this.platform.privateKey, serial: this.publicKeyId }
+  }
+
   private answer(status: number, body: unknown): V3Answer {
     const text = body === undefined ? '' : JSON.stringify(body)
-    const headers = { 'content-type': 'application/json', 'request-id': randomBytes(12).toString('hex'), ...wechatpayHeaders(this.platform.privateKey, this.publicKeyId, text, String(Math.floor(this.now() / 1000))) }
+    const s = this.signer()
+    const headers = { 'content-type': 'application/json', 'request-id': randomBytes(12).toString('hex'), ...wechatpayHeaders(s.key, s.serial, text, String(Math.floor(this.now() / 1000))) }
     return { status, headers, body: text }
   }
   private error(status: number, code: string, message: string): V3Answer {
@@ -116,6 +180,10 @@ export class WxPayV3Sandbox {
     if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(p))) return this.close(decodeURIComponent(m[1]!), json, info)
     if (method === 'POST' && p === '/v3/refund/domestic/refunds') return this.refund(json, info)
     if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p))) return this.queryRefund(decodeURIComponent(m[1]!), info)
+    if (method === 'GET' && p === '/v3/certificates') {
+      if (!this.certificates.length) return this.error(400, 'NO_CERTIFICATE', '商户已使用微信支付公钥，没有平台证书')
+      return this.certificateList()
+    }
     if (method === 'GET' && p === '/v3/bill/tradebill') return this.tradeBillUrl(url.searchParams, info)
     if (method === 'GET' && p === '/v3/billdownload/file') return this.billFile(url.searchParams.get('token') ?? '')
     return this.error(404, 'NOT_FOUND', `${method} ${p} 不存在`)
@@ -287,7 +355,8 @@ export class WxPayV3Sandbox {
       summary,
       resource: encryptResource(JSON.stringify(resource), this.apiV3Key, associated, associated),
     })
-    return { headers: { 'content-type': 'application/json', ...wechatpayHeaders(this.platform.privateKey, this.publicKeyId, body, String(Math.floor(this.now() / 1000))) }, body }
+    const s = this.signer()
+    return { headers: { 'content-type': 'application/json', ...wechatpayHeaders(s.key, s.serial, body, String(Math.floor(this.now() / 1000))) }, body }
   }
 
   /** wx.requestPayment's RSA paySign, checked against this merchant's public key. */

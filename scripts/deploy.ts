@@ -32,6 +32,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { accessToken, fetchJson, readPermissions, type Readback } from './func-config'
+import { v3Config } from '../server/pay/v3/config'
+import { createPublicKey, X509Certificate } from 'node:crypto'
 import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
 import { ciProject, loadCi } from './compile-miniprogram'
@@ -72,6 +74,7 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   WXPAY_APIV3_KEY: { required: false, what: 'wxpay-v3: the 32-character APIv3 key, a secret' },
   WXPAY_PUBLIC_KEY_ID: { required: false, what: 'wxpay-v3: the WeChat Pay public key\'s id (PUB_KEY_ID_…)' },
   WXPAY_PUBLIC_KEY: { required: false, what: 'wxpay-v3: the WeChat Pay public key (pub_key.pem, newlines as \\n)' },
+  WXPAY_MERCHANT_CERT: { required: false, what: 'wxpay-v3, optional: apiclient_cert.pem, only for deploy to check the key and serial belong together (never uploaded)' },
   WXPAY_NOTIFY_URL: { required: false, what: 'wxpay-v3: https address of payNotify\'s HTTP access path (…/pay-notify)' },
   PAY_REFUND_REQUIRES_SOTER: { required: false, what: '1: a refund needs a fingerprint or face proof' },
   MINIPROGRAM_STATE: { required: false, what: 'which version a subscribe message opens: developer, trial or formal (formal)' },
@@ -114,15 +117,49 @@ export function placeholders(project: Project): string[] {
   return [...names].sort()
 }
 
+/** The variables PAY_PROVIDER=wxpay-v3 needs instead of cloudPay's PAY_SUB_MCH_ID (the public key pair may be empty: certificate mode). */
+const V3_REQUIRED = ['WXPAY_MCHID', 'WXPAY_SERIAL_NO', 'WXPAY_PRIVATE_KEY', 'WXPAY_APIV3_KEY', 'WXPAY_NOTIFY_URL']
+
+/** Whether deploy needs `name` set for these settings (the payment provider decides which merchant settings). */
+export function isRequired(name: string, env: Env): boolean {
+  const v3 = env.PAY_PROVIDER === 'wxpay-v3'
+  if (name === 'PAY_SUB_MCH_ID') return !v3
+  if (V3_REQUIRED.includes(name)) return v3
+  return VARIABLES[name]?.required ?? false
+}
+
 /** The variables, required first, each set or not: what the deploy will carry. */
 export function variableReport(project: Project, env: Env): string[] {
   const names = placeholders(project)
-  const missing = names.filter((n) => VARIABLES[n]?.required && !env[n])
-  const unsetOptional = names.filter((n) => !VARIABLES[n]?.required && !env[n])
+  const missing = names.filter((n) => isRequired(n, env) && !env[n])
+  const unsetOptional = names.filter((n) => !isRequired(n, env) && !env[n])
   const lines = [`Variables (from .env, .env.local, then the shell): ${names.length - missing.length - unsetOptional.length} of ${names.length} set.`]
   for (const n of missing) lines.push(`  required, NOT SET: ${n} — ${VARIABLES[n]!.what}`)
   if (unsetOptional.length) lines.push(`  optional, not set (defaults apply): ${unsetOptional.join(', ')}`)
+  if (env.PAY_PROVIDER === 'wxpay-v3' && !missing.some((n) => V3_REQUIRED.includes(n))) lines.push(...merchantKeyReport(env))
   return lines
+}
+
+/**
+ * wxpay-v3's secrets checked without printing them: their shapes (server/pay/v3/config.ts) and,
+ * when the merchant certificate (apiclient_cert.pem) is given in WXPAY_MERCHANT_CERT, that its
+ * serial is WXPAY_SERIAL_NO and its public key belongs to WXPAY_PRIVATE_KEY.
+ */
+export function merchantKeyReport(env: Env): string[] {
+  const c = v3Config(env)
+  if (!c.ok) return [`  wxpay-v3 settings: ${c.message}`]
+  const raw = (env.WXPAY_MERCHANT_CERT ?? '').trim().replace(/\\n/g, '\n')
+  if (!raw) return [`  wxpay-v3 settings: well-formed (${c.cfg.verify === 'certificate' ? 'platform certificates' : 'WeChat Pay public key'}); set WXPAY_MERCHANT_CERT (apiclient_cert.pem) to check that the private key and serial belong together`]
+  let cert: X509Certificate
+  try {
+    cert = new X509Certificate(raw)
+  } catch {
+    return ['  wxpay-v3 settings: WXPAY_MERCHANT_CERT is not a PEM certificate (apiclient_cert.pem)']
+  }
+  if (cert.serialNumber.toUpperCase() !== c.cfg.serialNo.toUpperCase()) return ['  wxpay-v3 settings: WXPAY_SERIAL_NO is not the serial of the certificate in WXPAY_MERCHANT_CERT: copy the serial again (API安全 → API证书)']
+  const ofKey = createPublicKey(c.cfg.privateKey).export({ type: 'spki', format: 'der' })
+  if (!cert.publicKey.export({ type: 'spki', format: 'der' }).equals(ofKey)) return ['  wxpay-v3 settings: WXPAY_PRIVATE_KEY does not belong to the certificate in WXPAY_MERCHANT_CERT: WeChat Pay would answer SIGN_ERROR to every request']
+  return ['  wxpay-v3 settings: the private key, the serial and the merchant certificate belong together']
 }
 
 // ---- the project's declarations ----
@@ -170,10 +207,30 @@ export function readProject(root = ROOT): Project {
  * account's server URL, needed for cards; deploy creates its path) and customerServiceHttp (only
  * for URL-mode message push, an alternative the team chooses: its path is left to them).
  */
-export const HTTP_ENTRIES: Array<{ fn: string; path: string; required: boolean; onlyFor?: { zh: string; en: string } }> = [
-  { fn: 'cardEvents', path: '/card-events', required: true },
-  { fn: 'customerServiceHttp', path: '/cs', required: false, onlyFor: { zh: '只有 URL 模式的消息推送需要', en: 'needed only for URL-mode message push' } },
-  { fn: 'payNotify', path: '/pay-notify', required: false, onlyFor: { zh: '只有 PAY_PROVIDER=wxpay-v3 需要', en: 'needed only with PAY_PROVIDER=wxpay-v3' } },
+export interface HttpEntry {
+  fn: string
+  path: string
+  /** Whether these settings need the path (deploy creates it; doctor's ✗ when it is missing). */
+  required(env: Env): boolean
+  /** What cannot reach the function without it. */
+  unreachable: { zh: string; en: string }
+  /** Where its address is entered once created. */
+  enterIn: { zh: string; en: string }
+  /** When it is not needed, why. */
+  onlyFor?: { zh: string; en: string }
+}
+const always = () => true
+export const HTTP_ENTRIES: HttpEntry[] = [
+  { fn: 'cardEvents', path: '/card-events', required: always, unreachable: { zh: '公众号的卡券事件到不了它', en: "the official account's card events cannot reach it" }, enterIn: { zh: '公众号的服务器配置', en: "the official account's server configuration" } },
+  { fn: 'customerServiceHttp', path: '/cs', required: () => false, unreachable: { zh: 'URL 模式的消息推送到不了它', en: 'URL-mode message push cannot reach it' }, enterIn: { zh: '小程序后台的消息推送配置', en: "the mini-program's message push settings" }, onlyFor: { zh: '只有 URL 模式的消息推送需要', en: 'needed only for URL-mode message push' } },
+  {
+    fn: 'payNotify',
+    path: '/pay-notify',
+    required: (env) => env.PAY_PROVIDER === 'wxpay-v3',
+    unreachable: { zh: '微信支付 APIv3 的支付和退款通知到不了它', en: "WeChat Pay APIv3's payment and refund notifications cannot reach it" },
+    enterIn: { zh: '.env 的 WXPAY_NOTIFY_URL', en: 'WXPAY_NOTIFY_URL in .env' },
+    onlyFor: { zh: '只有 PAY_PROVIDER=wxpay-v3 需要', en: 'needed only with PAY_PROVIDER=wxpay-v3' },
+  },
 ]
 
 export type Step =
@@ -206,6 +263,8 @@ export interface Options {
   skipPermissions: boolean
   /** Where the env id came from ('--env', 'the shell', '.env', …), said in the plan's first line. */
   envFrom?: string
+  /** The settings the functions will carry (which HTTP paths and merchant steps the plan needs). */
+  vars?: Env
 }
 
 export class DeployError extends Error {}
@@ -234,7 +293,7 @@ export function parseOptions(argv: string[], env: Env, sources: Partial<Pick<Kit
   if (!uploadKey && !skipPermissions && !dryRun) {
     throw new DeployError(`Cloud-call permissions (config.json permissions.openapi) are applied only by an upload through DevTools' channel, which needs the code-upload key: ${keyProblem} Or run npm run deploy -- --no-permissions and then upload each function that calls WeChat from DevTools (right-click → 上传并部署：云端安装依赖); without that its WeChat calls fail with -604101.`)
   }
-  return { envId, envFrom: chosen!.from, dryRun, skipPermissions, ...(uploadKey ? { uploadKey } : {}) }
+  return { envId, envFrom: chosen!.from, dryRun, skipPermissions, vars: env, ...(uploadKey ? { uploadKey } : {}) }
 }
 
 /** How `fn`'s permissions will be applied with these options. */
@@ -257,7 +316,8 @@ export function makePlan(project: Project, opts: Options): Step[] {
   }
   const byHand = project.functions.filter((f) => permissionsVia(f, opts) === 'by-hand').map((f) => f.name)
   for (const c of project.collections) steps.push({ kind: 'collection', name: c.name, indexes: (c.indexes ?? []).map(toCreateIndex), rules: JSON.stringify(c.rules) })
-  for (const e of HTTP_ENTRIES.filter((e) => e.required && project.functions.some((f) => f.name === e.fn))) steps.push({ kind: 'route', fn: e.fn, path: e.path })
+  const vars = opts.vars ?? {}
+  for (const e of HTTP_ENTRIES.filter((e) => e.required(vars) && project.functions.some((f) => f.name === e.fn))) steps.push({ kind: 'route', fn: e.fn, path: e.path })
   if (byHand.length) {
     steps.push({ kind: 'manual', text: `Cloud-call permissions: upload ${byHand.join(', ')} from DevTools (right-click the folder → 上传并部署：云端安装依赖) so their config.json permissions apply; until then their WeChat calls fail with -604101.` })
   }
@@ -267,7 +327,9 @@ export function makePlan(project: Project, opts: Options): Step[] {
     steps.push({ kind: 'manual', text: `Message push: in the cloud console (${console}) → 设置 → 其他设置 → 消息推送, push mode cloud function, add ${pairs}, each to ${project.messagePush.function}.` })
   }
   steps.push(
-    { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
+    vars.PAY_PROVIDER === 'wxpay-v3'
+      ? { kind: 'manual', text: `WeChat Pay APIv3: link the AppID to WXPAY_MCHID (商户平台 → 产品中心 → AppID账号管理, then confirm in the mini-program admin), and set WXPAY_NOTIFY_URL to payNotify's /pay-notify address at the default domain (cloud console ${console} → HTTP 访问服务), then deploy again.` }
+      : { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
     { kind: 'manual', text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.' },
     { kind: 'manual', text: `Card events: in the official account (设置与开发 → 基本配置 → 服务器配置) set the URL of cardEvents' HTTP path (the default domain is in the cloud console ${console} → HTTP 访问服务) with OA_PUSH_TOKEN (and OA_PUSH_AES_KEY, OA_PUSH_MODE).` },
   )

@@ -59,7 +59,7 @@ const Probe = v.object({
   data: v.object({
     buildId: v.nullable(v.string()),
     variables: v.record(v.string(), v.boolean()),
-    merchant: v.optional(v.object({ state: v.picklist(['BOUND', 'NOT_BOUND', 'NOT_SET', 'UNKNOWN']), detail: v.optional(v.string()) })),
+    merchant: v.optional(v.object({ state: v.picklist(['BOUND', 'NOT_BOUND', 'NOT_SET', 'UNKNOWN']), detail: v.optional(v.string()), provider: v.optional(v.picklist(['cloudpay', 'wxpay-v3'])) })),
   }),
 })
 const Collections = v.object({ Collections: v.array(v.object({ CollectionName: v.string() })), Pager: v.object({ Total: v.number() }) })

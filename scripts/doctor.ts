@@ -20,10 +20,11 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { LocalCloud } from '../localcloud'
+import type { DoctorReport } from '../server/doctor'
 import { KEYWORDS } from '../server/pay/messages'
 import { BUILD_FILE } from './build-functions'
 import { envIdProblem } from '../miniprogram/config/env'
-import { HTTP_ENTRIES, readProject, VARIABLES, type Project } from './deploy'
+import { HTTP_ENTRIES, isRequired, readProject, type Project } from './deploy'
 import { compareViews } from './doctor-compare'
 import { envView, EnvError, realEnvApi } from './doctor-env'
 import { configRoot, ModeError, modeOf, readSettings, type Env, type KitSettings } from './settings'
@@ -43,7 +44,7 @@ export interface View {
   functions: Map<string, DeployedFunction>
   collections: Map<string, { indexes: string[]; rules: unknown }>
   /** The pay function's merchant probe. */
-  merchant: { state: 'BOUND' | 'NOT_BOUND' | 'NOT_SET' | 'UNKNOWN'; detail?: string } | null
+  merchant: NonNullable<DoctorReport['merchant']> | null
   /** Template id → keywords; null when they cannot be read (templatesWhy says why, when known). */
   templates: Map<string, string[]> | null
   templatesWhy?: string
@@ -99,7 +100,7 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
     if (en.length)
       out.push(line('✗', `云函数 ${fn.name}：${zh.join('；')}（cloudbaserc.json）`, `function ${fn.name}: ${en.join('; ')} (cloudbaserc.json)`, { zh: '运行 npm run deploy（它按 cloudbaserc.json 设置运行时和超时）。', en: 'Run npm run deploy (it sets the runtime and timeout of cloudbaserc.json).' }))
     const needed = Object.keys(fn.envVariables ?? {})
-    const missingRequired = needed.filter((k) => !got.variables.includes(k) && VARIABLES[placeholderOf(fn.envVariables![k]!) ?? k]?.required)
+    const missingRequired = needed.filter((k) => !got.variables.includes(k) && isRequired(placeholderOf(fn.envVariables![k]!) ?? k, view.vars))
     if (missingRequired.length)
       out.push(line('✗', `云函数 ${fn.name}：缺少环境变量 ${missingRequired.join('、')}`, `function ${fn.name}: variables ${missingRequired.join(', ')} not set`, { zh: `在未提交的 .env 里设置它们，再运行 npm run deploy。`, en: 'Set them in the untracked .env and run npm run deploy again.' }))
     else if (needed.length) out.push(line('✓', `云函数 ${fn.name}：必需的环境变量都已设置`, `function ${fn.name}: the required variables are set`))
@@ -133,7 +134,13 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
   }
   const m = view.merchant
   if (!m) out.push(line('?', '商户：pay 云函数没有回答', 'merchant: the pay function did not answer'))
-  else if (m.state === 'BOUND') out.push(line('✓', '商户：PAY_SUB_MCH_ID 已绑定到这个环境', 'merchant: PAY_SUB_MCH_ID is bound to this environment'))
+  else if (m.provider === 'wxpay-v3') {
+    const fix = { zh: '按 docs/pay.md 核对 .env 里的 WXPAY_* 设置，并确认 AppID 已关联到该商户号（商户平台 → 产品中心 → AppID账号管理），再运行 npm run deploy。', en: 'Check the WXPAY_* settings in .env against docs/pay.md and that the AppID is linked to the merchant (商户平台 → 产品中心 → AppID账号管理), then run npm run deploy.' }
+    if (m.state === 'BOUND') out.push(line('✓', '商户：微信支付 APIv3 接受 WXPAY_MCHID 的签名请求', "merchant: WeChat Pay APIv3 accepts WXPAY_MCHID's signed requests"))
+    else if (m.state === 'NOT_SET') out.push(line('✗', '商户：WXPAY_MCHID 没有设置（PAY_PROVIDER=wxpay-v3）', 'merchant: WXPAY_MCHID is not set (PAY_PROVIDER=wxpay-v3)', fix))
+    else if (m.state === 'NOT_BOUND') out.push(line('✗', `商户：微信支付 APIv3 拒绝了 WXPAY_MCHID 的请求（${m.detail ?? ''}）`, `merchant: WeChat Pay APIv3 refuses WXPAY_MCHID's requests (${m.detail ?? ''})`, fix))
+    else out.push(line('?', `商户：无法判断（${m.detail ?? ''}）`, `merchant: cannot tell (${m.detail ?? ''})`))
+  } else if (m.state === 'BOUND') out.push(line('✓', '商户：PAY_SUB_MCH_ID 已绑定到这个环境', 'merchant: PAY_SUB_MCH_ID is bound to this environment'))
   else if (m.state === 'NOT_SET') out.push(line('✗', '商户：PAY_SUB_MCH_ID 没有设置', 'merchant: PAY_SUB_MCH_ID is not set', { zh: '在 .env 里设置子商户号，再运行 npm run deploy。', en: 'Set the sub-merchant id in .env and run npm run deploy.' }))
   else if (m.state === 'NOT_BOUND') out.push(line('✗', `商户：PAY_SUB_MCH_ID 没有绑定到这个环境（${m.detail ?? ''}）`, `merchant: PAY_SUB_MCH_ID is not bound to this environment (${m.detail ?? ''})`, { zh: '在 云开发控制台 → 设置 → 其他设置 → 微信支付配置 里绑定它。', en: 'Bind it in 云开发控制台 → 设置 → 其他设置 → 微信支付配置.' }))
   else out.push(line('?', `商户：无法判断（${m.detail ?? ''}）`, `merchant: cannot tell (${m.detail ?? ''})`))
@@ -160,8 +167,8 @@ export function diagnose(project: Project, view: View, repoBuilds: Map<string, s
   for (const entry of HTTP_ENTRIES.filter((e) => project.functions.some((f) => f.name === e.fn))) {
     const paths = view.httpRoutes.get(entry.fn) ?? []
     if (paths.length) out.push(line('✓', `云函数 ${entry.fn}：HTTP 访问路径 ${paths.join('、')}`, `function ${entry.fn}: HTTP access path ${paths.join(', ')}`))
-    else if (entry.required)
-      out.push(line('✗', `云函数 ${entry.fn}：没有 HTTP 访问路径，公众号的卡券事件到不了它`, `function ${entry.fn}: no HTTP access path, so the official account's card events cannot reach it`, { zh: `运行 npm run deploy（它创建 ${entry.path}），再把这个地址填进公众号的服务器配置。`, en: `Run npm run deploy (it creates ${entry.path}), then enter that URL in the official account's server configuration.` }))
+    else if (entry.required(view.vars))
+      out.push(line('✗', `云函数 ${entry.fn}：没有 HTTP 访问路径，${entry.unreachable.zh}`, `function ${entry.fn}: no HTTP access path, so ${entry.unreachable.en}`, { zh: `运行 npm run deploy（它创建 ${entry.path}），再把这个地址填进${entry.enterIn.zh}。`, en: `Run npm run deploy (it creates ${entry.path}), then enter that URL in ${entry.enterIn.en}.` }))
     else out.push(line('✓', `云函数 ${entry.fn}：没有 HTTP 访问路径（${entry.onlyFor?.zh ?? '可选'}）`, `function ${entry.fn}: no HTTP access path (${entry.onlyFor?.en ?? 'optional'})`))
   }
   if (project.messagePush) {

@@ -20,7 +20,8 @@ export type MerchantState = 'BOUND' | 'NOT_BOUND' | 'NOT_SET' | 'UNKNOWN'
 export interface DoctorReport {
   buildId: string | null
   variables: Record<string, boolean>
-  merchant?: { state: MerchantState; detail?: string }
+  /** The merchant the orders use, through the payment provider the function runs (PAY_PROVIDER). */
+  merchant?: { state: MerchantState; detail?: string; provider?: 'cloudpay' | 'wxpay-v3' }
 }
 
 /** The event is `action` invoked by an administrator (see above): no OPENID, not an HTTP request. */

@@ -187,8 +187,10 @@ describe('once, however often WeChat delivers', () => {
   })
 
   test('a retry that arrives while the first run is still sending: one reply, and WeChat gets its success', async () => {
-    const w = csWorld({ waitMs: 150 })
-    w.cloud.openapi.delayNext('customerServiceMessage.send', 400) // the first run outlives WeChat's wait
+    // WeChat waits 300 ms per attempt here; the send takes 500, so the first attempt times out and
+    // the retries (at 300, 600, 900 ms) have 700 ms of slack to see the first run finish.
+    const w = csWorld({ waitMs: 300 })
+    w.cloud.openapi.delayNext('customerServiceMessage.send', 500)
     const d = await w.push.user(w.push.text(ALICE, 'refund'))
     await w.push.idle()
     expect(d.attempts[0]!.timedOut).toBe(true)

@@ -4,9 +4,9 @@
  * CloudBase in order (against a recording fake; the real CLI only for the login check).
  */
 import type { Readback } from '../../scripts/func-config'
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeployError, describeStep, envIdsIn, execute, KEY_REFUSED, loadDeployEnv, tcbProblem, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Options, type Step } from '../../scripts/deploy'
@@ -32,7 +32,7 @@ test('no env id: one sentence, no stack trace, exit 1', () => {
   expect(() => parseOptions(['--env', '--dry-run'], {})).toThrow(DeployError)
   expect(() => parseOptions(['--env', 'not an id'], {})).toThrow('"not an id" is not a CloudBase environment id')
   expect(() => parseOptions([], { TCB_ENV_ID: 'your-env-id' })).toThrow('"your-env-id" is a placeholder, not your environment id')
-  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', envFrom: '--env', dryRun: true, skipPermissions: false })
+  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', envFrom: '--env', dryRun: true, skipPermissions: false, vars: { TCB_ENV_ID: 'other-1a2b' } })
   const r = tsx(['scripts/deploy.ts', '--dry-run'], {})
   expect(r.status).toBe(1)
   expect(r.stderr.trim().split('\n')).toEqual([NO_ENV])
@@ -87,6 +87,54 @@ test('variableReport: required first with what breaks, then the optional ones le
   ])
 })
 
+describe('variableReport under PAY_PROVIDER=wxpay-v3', () => {
+  const names = ['PAY_PROVIDER', 'PAY_SUB_MCH_ID', 'WXPAY_MCHID', 'WXPAY_SERIAL_NO', 'WXPAY_PRIVATE_KEY', 'WXPAY_APIV3_KEY', 'WXPAY_PUBLIC_KEY_ID', 'WXPAY_PUBLIC_KEY', 'WXPAY_NOTIFY_URL']
+  const p = { functions: [{ name: 'pay', envVariables: Object.fromEntries(names.map((n) => [n, `{{env.${n}}}`])) }], collections: [] }
+  const pem = (k: ReturnType<typeof pair>) => k.privateKey.replace(/\n/g, '\\n')
+  const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+  const SERIAL = '3775B6A45ACD588826D15E583A95F5DD2A3F1B2C'
+  /** apiclient_cert.pem as the merchant platform issues it: the merchant's public key under a serial (made by openssl). */
+  function merchantCert(key: ReturnType<typeof pair>, serial: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-cert-'))
+    writeFileSync(join(dir, 'key.pem'), key.privateKey)
+    execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3', '-subj', '/C=CN/O=1900000109/CN=Tenpay.com', '-set_serial', `0x${serial}`], { stdio: 'pipe' })
+    return readFileSync(join(dir, 'cert.pem'), 'utf8')
+  }
+  const key = pair()
+  const set = { TCB_ENV_ID: 'prod-1a2b3c', PAY_PROVIDER: 'wxpay-v3', WXPAY_MCHID: '1900000109', WXPAY_SERIAL_NO: SERIAL, WXPAY_PRIVATE_KEY: pem(key), WXPAY_APIV3_KEY: 'a'.repeat(32), WXPAY_NOTIFY_URL: 'https://prod-1a2b3c.service.tcloudbase.com/pay-notify' }
+
+  test('the merchant settings APIv3 needs are required instead of PAY_SUB_MCH_ID', () => {
+    const lines = variableReport(p, { PAY_PROVIDER: 'wxpay-v3' })
+    for (const n of ['WXPAY_MCHID', 'WXPAY_SERIAL_NO', 'WXPAY_PRIVATE_KEY', 'WXPAY_APIV3_KEY', 'WXPAY_NOTIFY_URL']) expect(lines).toContain(`  required, NOT SET: ${n} — ${VARIABLES[n]!.what}`)
+    expect(lines.join('\n')).not.toContain('NOT SET: PAY_SUB_MCH_ID')
+    expect(lines.at(-1)).toBe('  optional, not set (defaults apply): PAY_SUB_MCH_ID, WXPAY_PUBLIC_KEY, WXPAY_PUBLIC_KEY_ID')
+    // And cloudPay's shops are told about PAY_SUB_MCH_ID, not the WXPAY_* settings.
+    const cloudPay = variableReport(p, { TCB_ENV_ID: 'prod-1a2b3c' })
+    expect(cloudPay.filter((l) => l.includes('NOT SET'))).toEqual([`  required, NOT SET: PAY_SUB_MCH_ID — ${VARIABLES.PAY_SUB_MCH_ID!.what}`])
+  })
+
+  test('malformed secrets are named without printing them', () => {
+    const lines = variableReport(p, { ...set, WXPAY_APIV3_KEY: 'short-secret' })
+    expect(lines.at(-1)).toMatch(/^ {2}wxpay-v3 settings: .*WXPAY_APIV3_KEY/)
+    expect(lines.join('\n')).not.toContain('short-secret')
+    expect(variableReport(p, { ...set, WXPAY_PRIVATE_KEY: 'not a key' }).at(-1)).toMatch(/WXPAY_PRIVATE_KEY/)
+  })
+
+  test('with the merchant certificate: the serial and the private key are checked against it', () => {
+    expect(variableReport(p, set).at(-1)).toMatch(/well-formed \(platform certificates\); set WXPAY_MERCHANT_CERT/)
+    const wechat = pair()
+    const publicKeyMode = { ...set, WXPAY_PUBLIC_KEY_ID: 'PUB_KEY_ID_0119000001092025120500000000000', WXPAY_PUBLIC_KEY: wechat.publicKey.replace(/\n/g, '\\n') }
+    expect(variableReport(p, publicKeyMode).at(-1)).toMatch(/well-formed \(WeChat Pay public key\)/)
+    const good = merchantCert(key, SERIAL)
+    const report = (env: Record<string, string>) => variableReport(p, env).at(-1)
+    expect(report({ ...set, WXPAY_MERCHANT_CERT: good.replace(/\n/g, '\\n') })).toBe('  wxpay-v3 settings: the private key, the serial and the merchant certificate belong together')
+    expect(report({ ...set, WXPAY_SERIAL_NO: SERIAL.replace(/^3/, '4'), WXPAY_MERCHANT_CERT: good })).toMatch(/WXPAY_SERIAL_NO is not the serial/)
+    expect(report({ ...set, WXPAY_MERCHANT_CERT: merchantCert(pair(), SERIAL) })).toMatch(/WXPAY_PRIVATE_KEY does not belong to the certificate/)
+    expect(report({ ...set, WXPAY_MERCHANT_CERT: 'garbage' })).toMatch(/not a PEM certificate/)
+    expect(variableReport(p, { ...set, WXPAY_MERCHANT_CERT: good }).join('\n')).not.toContain(key.privateKey.split('\n')[1]!)
+  })
+})
+
 test('configuration as the CloudBase CLI reads it: .env, then .env.local, then the shell', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
   expect(loadDeployEnv(dir, { A: 'shell' })).toEqual({ A: 'shell' })
@@ -99,7 +147,7 @@ test('configuration as the CloudBase CLI reads it: .env, then .env.local, then t
 test('the env id can come from .env alone (no shell variable, no flag)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
   writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
-  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', envFrom: 'TCB_ENV_ID', dryRun: true, skipPermissions: false })
+  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', envFrom: 'TCB_ENV_ID', dryRun: true, skipPermissions: false, vars: { PATH: '/usr/bin', TCB_ENV_ID: 'prod-1a2b3c' } })
 })
 
 test('a real id is never refused for its name; --force takes one the format check doubts', () => {
@@ -184,6 +232,17 @@ test('the HTTP path cardEvents needs is created when missing, kept when there, a
   const off = await run('SERVICE_OFF')
   expect(off.log).toEqual(['HTTP access for cardEvents: NOT created'])
   expect(off.manual).toEqual([expect.stringMatching(/^HTTP access for cardEvents could not be created \(\[CreateCloudBaseGWAPI\] FailedOperation\.ServiceNotOpen\): in the cloud console → HTTP 访问服务, turn the service on and add the path \/card-events → cardEvents\.$/)])
+})
+
+test('under PAY_PROVIDER=wxpay-v3 the plan creates payNotify\'s /pay-notify and says what the merchant links, instead of cloudPay\'s binding', () => {
+  const v3 = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c', PAY_PROVIDER: 'wxpay-v3' }))
+  expect(v3.filter((s) => s.kind === 'route')).toEqual([{ kind: 'route', fn: 'cardEvents', path: '/card-events' }, { kind: 'route', fn: 'payNotify', path: '/pay-notify' }])
+  const manual = v3.filter((s) => s.kind === 'manual').map((s) => describeStep(s)).join('\n')
+  expect(manual).toMatch(/WeChat Pay APIv3: link the AppID to WXPAY_MCHID .* set WXPAY_NOTIFY_URL to payNotify's \/pay-notify address/)
+  expect(manual).not.toMatch(/PAY_SUB_MCH_ID/)
+  const cloudPay = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c' }))
+  expect(cloudPay.filter((s) => s.kind === 'route').map((s) => s.kind === 'route' && s.fn)).toEqual(['cardEvents'])
+  expect(cloudPay.filter((s) => s.kind === 'manual').map((s) => describeStep(s)).join('\n')).toMatch(/cloudPay: .* bind the sub-merchant \(PAY_SUB_MCH_ID\)/)
 })
 
 test('execute: login first, functions then triggers, collections and only missing indexes, rules; manual steps returned', async () => {

@@ -119,11 +119,20 @@ test('drift seen through the Manager API: a missing function, a simple permissio
   expect(said(/^✗ function pay: variables PAY_SUB_MCH_ID not set/)).toHaveLength(1)
   expect(said(/^✗ function cardEvents: no HTTP access path, so the official account's card events cannot reach it — Run npm run deploy \(it creates \/card-events\)/)).toHaveLength(1)
   expect(said(/^✓ function customerServiceHttp: no HTTP access path \(needed only for URL-mode message push\)$/)).toHaveLength(1)
+  expect(said(/^✓ function payNotify: no HTTP access path \(needed only with PAY_PROVIDER=wxpay-v3\)$/)).toHaveLength(1)
   expect(said(/^✗ collection users: security rules differ/)).toHaveLength(1)
   // ADMINONLY means { read: false, write: false }, which is what cards asks for.
   expect(said(/^✓ collection cards: /)).toHaveLength(1)
   // WERUN_GOAL has a default, so an empty one is not a ✗; the values never appear.
   expect(lines.join('\n')).not.toContain(LOCAL_VARS.PAY_SUB_MCH_ID!)
+})
+
+test('with PAY_PROVIDER=wxpay-v3 a missing /pay-notify is a ✗: the payment notifications cannot arrive', async () => {
+  const vars = { ...LOCAL_VARS, PAY_PROVIDER: 'wxpay-v3' }
+  const cloud = openLocalCloud(vars)
+  const noPayNotify = async () => ({ APISet: [{ ServiceId: 's', APIId: 'a', Path: '/card-events', Type: 1, Name: 'cardEvents', CreateTime: 0, EnvId: 'test', EnableAuth: false }], Total: 1, EnableService: true })
+  const lines = await en(cloudbaseOver(cloud, { accessList: noPayNotify }), vars)
+  expect(lines.filter((l) => /^✗/.test(l))).toEqual([expect.stringMatching(/^✗ function payNotify: no HTTP access path, so WeChat Pay APIv3's payment and refund notifications cannot reach it — Run npm run deploy \(it creates \/pay-notify\), then enter that URL in WXPAY_NOTIFY_URL in \.env\.$/)])
 })
 
 test('odd answers stop doctor with the call named; a refused key is the key\'s sentence; templates unreadable are a ? with why', async () => {

@@ -5,6 +5,7 @@
  * the probe inside the functions answers administrators only.
  */
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { cpSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,6 +70,18 @@ test('every kind of drift is a ✗ with its fix', async () => {
   expect(said(/^✗ subscribe template SUBSCRIBE_TMPL_PAID: no keywords character_string1, thing2, amount3, time4 \(the code sends/)).toHaveLength(1)
   expect(said(/^✗ subscribe template SUBSCRIBE_TMPL_REFUNDED: not set — /)).toHaveLength(1)
   expect(failed.every((l) => l.fix && l.fix.zh && l.fix.en)).toBe(true)
+})
+
+test('under PAY_PROVIDER=wxpay-v3 the merchant line is about APIv3: accepted, refused (another key) or not set', async () => {
+  const v3 = await check(openLocalCloud({ ...LOCAL_VARS, PAY_PROVIDER: 'wxpay-v3' }))
+  expect(v3.failed).toEqual([])
+  expect(v3.en).toContain("✓ merchant: WeChat Pay APIv3 accepts WXPAY_MCHID's signed requests")
+  expect(v3.en.join('\n')).not.toMatch(/PAY_SUB_MCH_ID/)
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } })
+  const refused = await check(openLocalCloud({ ...LOCAL_VARS, PAY_PROVIDER: 'wxpay-v3', WXPAY_PRIVATE_KEY: privateKey }))
+  expect(refused.failed.map((l) => l.en)).toEqual([expect.stringMatching(/^merchant: WeChat Pay APIv3 refuses WXPAY_MCHID's requests \(.+\)$/)])
+  const unset = await check(openLocalCloud({ ...LOCAL_VARS, PAY_PROVIDER: 'wxpay-v3', WXPAY_MCHID: '' }))
+  expect(unset.en).toContainEqual(expect.stringMatching(/^✗ merchant: WXPAY_MCHID is not set \(PAY_PROVIDER=wxpay-v3\) — Check the WXPAY_\* settings/))
 })
 
 test('the probe answers an administrator\'s invocation only: a user gets UNKNOWN_ACTION, an HTTP request is not a probe', async () => {

@@ -4,7 +4,7 @@
  * creates /pay-notify). Document: pay.weixin.qq.com/docs/merchant/apis/mini-program-payment/
  * payment-notice.html and refund-result-notice.html.
  * 1. The signature over `timestamp\nnonce\nbody\n` with the key Wechatpay-Serial names (the
- *    WeChat Pay public key, PUB_KEY_ID_…), the timestamp within ±5 minutes: else 401 and nothing
+ *    WeChat Pay public key, PUB_KEY_ID_…, or a platform certificate downloaded for it), the timestamp within ±5 minutes: else 401 and nothing
  *    is written (WeChat Pay's SIGNTEST probes end here too).
  * 2. The resource decrypted with the APIv3 key (AEAD_AES_256_GCM with its associated data): else
  *    400, nothing written.
@@ -17,6 +17,7 @@ import * as v from 'valibot'
 import { doctorAnswer } from '../../../server/doctor'
 import { MAX_NOTIFICATION_BYTES } from '../../../server/input'
 import { confirmPaymentNotice, confirmRefundNotice } from '../../../server/pay/notified'
+import { ensureWechatpayKey } from '../../../server/pay/v3/client'
 import { v3Config } from '../../../server/pay/v3/config'
 import { decryptResource, DecryptError, verifyWechatpay } from '../../../server/pay/v3/crypto'
 import { recordInbound } from '../../../server/recording'
@@ -59,6 +60,14 @@ export async function main(event: unknown): Promise<HttpResponse> {
     return answer(500, 'NOT_CONFIGURED', 'payments are not configured here')
   }
   const headers = (req.headers && typeof req.headers === 'object' ? req.headers : {}) as Record<string, unknown>
+  const serial = Object.entries(headers).find(([k]) => k.toLowerCase() === 'wechatpay-serial')?.[1]
+  try {
+    // Certificate mode: a serial not seen yet downloads WeChat Pay's certificates once (it rotates them).
+    await ensureWechatpayKey(c.cfg, typeof serial === 'string' ? serial : '')
+  } catch (e) {
+    log({ error: 'certificates', detail: e instanceof Error ? e.message : String(e) })
+    return answer(500, 'FAIL', 'WeChat Pay\'s certificates could not be read; please retry')
+  }
   const checked = verifyWechatpay(headers, body, c.cfg.wechatpayKeys, Math.floor(Date.now() / 1000))
   if (!checked.ok) {
     log({ refused: checked.why })

@@ -4,10 +4,18 @@
  * that is not WeChat Pay's, or too old, is an error, never data. On node:https (Node 16 on CloudBase
  * has no fetch). Transport failures and unverifiable answers throw V3Error: the caller does not know
  * what WeChat Pay did, and asks again (the same out_trade_no / out_refund_no is idempotent there).
+ * Two ways to know WeChat Pay's key (V3Config.verify):
+ * - public-key mode (merchants since 2024-10): Wechatpay-Serial is the public key's id;
+ * - certificate mode (older merchants): platform certificates from GET /v3/certificates, each
+ *   encrypted with the APIv3 key (associated_data 'certificate'); that answer is itself verified
+ *   with a certificate it carries. A serial not yet known (WeChat Pay rotated its certificate) makes
+ *   one download again; expired certificates are dropped (wechatpay-certificates.html).
  */
+import { X509Certificate, type KeyObject } from 'node:crypto'
 import { request } from 'node:https'
+import * as v from 'valibot'
 import { UncertainCallError } from '../../errors'
-import { authorization, verifyWechatpay } from './crypto'
+import { authorization, decryptResource, verifyWechatpay } from './crypto'
 import type { V3Config } from './config'
 
 export const V3_HOST = 'https://api.mch.weixin.qq.com'
@@ -34,19 +42,20 @@ export interface V3Answer {
   text: string
 }
 
-/**
- * `raw`: a bill download, which WeChat Pay does not sign (download-bill.html: skip verification and
- * compare the SHA-1 given with the download URL instead); its 2xx body is returned as text.
- */
-export function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, nowS = () => Math.floor(Date.now() / 1000), raw = false): Promise<V3Answer> {
-  const text = body === undefined ? '' : JSON.stringify(body)
+interface Raw {
+  status: number
+  headers: Record<string, unknown>
+  text: string
+}
+
+function send(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body: string, nowS: () => number, limit: number): Promise<Raw> {
   const headers: Record<string, string> = {
     Accept: 'application/json',
     'User-Agent': 'wechat-cloudbase-kit',
-    Authorization: authorization({ mchid: cfg.mchid, serialNo: cfg.serialNo, privateKey: cfg.privateKey }, method, pathAndQuery, text, String(nowS())),
-    ...(text ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)) } : {}),
+    Authorization: authorization({ mchid: cfg.mchid, serialNo: cfg.serialNo, privateKey: cfg.privateKey }, method, pathAndQuery, body, String(nowS())),
+    ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
   }
-  return new Promise<V3Answer>((resolve, reject) => {
+  return new Promise<Raw>((resolve, reject) => {
     let settled = false
     const done = (f: () => void) => {
       if (!settled) {
@@ -59,35 +68,85 @@ export function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: s
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
-        if (size > (raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES)) {
-          done(() => reject(new V3Error('TOO_LARGE', `${method} ${pathAndQuery}: answer over ${raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES} bytes`)))
+        if (size > limit) {
+          done(() => reject(new V3Error('TOO_LARGE', `${method} ${pathAndQuery}: answer over ${limit} bytes`)))
           req.destroy()
         } else chunks.push(c)
       })
       res.on('error', (e: Error) => done(() => reject(new V3Error('NETWORK', `${method} ${pathAndQuery}: ${e.message}`))))
-      res.on('end', () =>
-        done(() => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          const status = res.statusCode ?? 0
-          if (raw && status >= 200 && status < 300) return resolve({ status, json: {}, text })
-          const checked = verifyWechatpay((res.headers ?? {}) as Record<string, unknown>, text, cfg.wechatpayKeys, nowS())
-          if (!checked.ok) return reject(new V3Error('UNVERIFIED', `${method} ${pathAndQuery}: HTTP ${status} whose signature does not check out (${checked.why}); not believed`))
-          if (!text) return resolve({ status, json: {}, text })
-          try {
-            const json = JSON.parse(text) as unknown
-            if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object')
-            resolve({ status, json: json as Record<string, unknown>, text })
-          } catch {
-            reject(new V3Error('BAD_JSON', `${method} ${pathAndQuery}: HTTP ${res.statusCode ?? 0}, the answer is not a JSON object`))
-          }
-        }),
-      )
+      res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: (res.headers ?? {}) as Record<string, unknown>, text: Buffer.concat(chunks).toString('utf8') })))
     })
     req.on('timeout', () => {
       done(() => reject(new V3Error('TIMEOUT', `${method} ${pathAndQuery}: no answer in ${TIMEOUT_MS} ms`)))
       req.destroy()
     })
     req.on('error', (e: Error) => done(() => reject(new V3Error('NETWORK', `${method} ${pathAndQuery}: ${e.message}`))))
-    req.end(text || undefined)
+    req.end(body || undefined)
   })
+}
+
+const serialOf = (headers: Record<string, unknown>) => {
+  const k = Object.keys(headers).find((h) => h.toLowerCase() === 'wechatpay-serial')
+  const s = k === undefined ? undefined : headers[k]
+  return typeof s === 'string' ? s : ''
+}
+
+/**
+ * `raw`: a bill download, which WeChat Pay does not sign (download-bill.html: skip verification and
+ * compare the SHA-1 given with the download URL instead); its 2xx body is returned as text.
+ */
+export async function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, nowS = () => Math.floor(Date.now() / 1000), raw = false): Promise<V3Answer> {
+  const a = await send(cfg, method, pathAndQuery, body === undefined ? '' : JSON.stringify(body), nowS, raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES)
+  if (raw && a.status >= 200 && a.status < 300) return { status: a.status, json: {}, text: a.text }
+  await ensureWechatpayKey(cfg, serialOf(a.headers), nowS)
+  const checked = verifyWechatpay(a.headers, a.text, cfg.wechatpayKeys, nowS())
+  if (!checked.ok) throw new V3Error('UNVERIFIED', `${method} ${pathAndQuery}: HTTP ${a.status} whose signature does not check out (${checked.why}); not believed`)
+  if (!a.text) return { status: a.status, json: {}, text: a.text }
+  try {
+    const json = JSON.parse(a.text) as unknown
+    if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('not an object')
+    return { status: a.status, json: json as Record<string, unknown>, text: a.text }
+  } catch {
+    throw new V3Error('BAD_JSON', `${method} ${pathAndQuery}: HTTP ${a.status}, the answer is not a JSON object`)
+  }
+}
+
+const Certificates = v.object({
+  data: v.array(v.object({ serial_no: v.string(), expire_time: v.string(), encrypt_certificate: v.object({ algorithm: v.string(), nonce: v.string(), associated_data: v.optional(v.string()), ciphertext: v.string() }) })),
+})
+/** Certificates per merchant, shared by the calls of one function instance. */
+const certificateCache = new Map<string, Map<string, KeyObject>>()
+
+/** Certificate mode: the key for `serial`, downloading WeChat Pay's certificates once when it is not known yet. */
+export async function ensureWechatpayKey(cfg: V3Config, serial: string, nowS = () => Math.floor(Date.now() / 1000)): Promise<void> {
+  if (cfg.verify !== 'certificate' || !serial || cfg.wechatpayKeys.has(serial)) return
+  const cached = certificateCache.get(cfg.mchid)
+  if (cached?.has(serial)) {
+    for (const [s, k] of cached) cfg.wechatpayKeys.set(s, k)
+    return
+  }
+  const a = await send(cfg, 'GET', '/v3/certificates', '', nowS, MAX_ANSWER_BYTES)
+  let parsed: v.InferOutput<typeof Certificates>
+  try {
+    const r = v.safeParse(Certificates, JSON.parse(a.text))
+    if (a.status !== 200 || !r.success) throw new Error('shape')
+    parsed = r.output
+  } catch {
+    const code = /"code"\s*:\s*"([A-Z_]{1,40})"/.exec(a.text)?.[1]
+    throw new V3Error('UNVERIFIED', `GET /v3/certificates: HTTP ${a.status}${code ? ` ${code}` : ' in a shape its document does not give'}; WeChat Pay's key for ${serial.slice(0, 40)} is unknown`)
+  }
+  const found = new Map<string, KeyObject>()
+  for (const c of parsed.data) {
+    try {
+      const cert = new X509Certificate(decryptResource({ ...c.encrypt_certificate, associated_data: c.encrypt_certificate.associated_data ?? '' }, cfg.apiV3Key))
+      if (cert.serialNumber.toUpperCase() !== c.serial_no.toUpperCase() || Date.parse(cert.validTo) < nowS() * 1000) continue
+      found.set(c.serial_no, cert.publicKey)
+    } catch {
+      // A certificate that does not decrypt with this APIv3 key, or is not X.509: not WeChat Pay's for this merchant.
+    }
+  }
+  // The download itself is believed only if one of the certificates it carries signed it.
+  if (!verifyWechatpay(a.headers, a.text, found, nowS()).ok) throw new V3Error('UNVERIFIED', 'GET /v3/certificates: not signed by a certificate it carries; not believed')
+  certificateCache.set(cfg.mchid, found)
+  for (const [s, k] of found) cfg.wechatpayKeys.set(s, k)
 }
