@@ -2,8 +2,9 @@
  * The one router every function uses. It reads `{ action, ...payload }` from the event,
  * validates the payload with the action's schema, runs the handler, and always answers with
  * the envelope declared in typings/contract.ts. Handlers are typed from the contract, so a
- * handler that returns the wrong shape or fails with a code its action does not declare
- * fails `tsc`.
+ * handler that returns the wrong shape, a schema whose output is not exactly the request type
+ * (server/schemas.ts), or a failure with a code its action does not declare (also from a helper:
+ * `fail` is a property, so a `Ctx<'A'>` is not a `Ctx<string>`) fails `tsc`.
  *
  * The payload is flat in the event (not nested under `payload`) because WeChat replaces
  * `wx.cloud.CloudID()` values only in TOP-LEVEL fields of the call's data.
@@ -16,6 +17,7 @@ import { clip, eventBytes, MAX_EVENT_BYTES } from './input'
 import { describeIssue } from './validation'
 import { wxContext, type WxContext } from './wx'
 import { doctorReport, isDoctorProbe, type DoctorReport } from './doctor'
+import type { ExactSchema } from './schemas'
 
 export interface Ctx<Err extends string> {
   /** getWXContext() of this invocation. */
@@ -24,12 +26,12 @@ export interface Ctx<Err extends string> {
   openid: string
   requestId: string
   /** Stop the action with one of its declared error codes. */
-  fail(code: Err, message: string): never
+  fail: (code: Err, message: string) => never
 }
 
 export interface ActionDef<A extends Action<any, any, string>> {
-  /** Schema of the payload (valibot). Its output must be exactly the contract's request type. */
-  input: v.GenericSchema<unknown, A['req']>
+  /** Schema of the payload (valibot), from the function's schemas.ts: proven exactly the contract's request type (server/schemas.ts). */
+  input: ExactSchema<A['req']>
   /** 'user' (default): needs an OPENID (a call from the mini-program). 'none': triggers, callbacks. */
   auth?: 'user' | 'none'
   handle(input: A['req'], ctx: Ctx<A['err']>): Promise<A['res']>

@@ -1,7 +1,10 @@
 import type { Action, OpenData } from './contract'
 
-/** How a share started: the "…" menu, a share button on the page, or Moments. */
+/** How a share started: the "…" menu, a share button on the page, Moments, or a poster (its code). */
 export type ShareVia = 'menu' | 'button' | 'timeline' | 'poster'
+
+/** The ways a page records itself (a poster's share is recorded by the `poster` action). */
+export type IntentVia = Exclude<ShareVia, 'poster'>
 
 export interface ShareView {
   shareId: string
@@ -26,7 +29,7 @@ export type ShareContract = {
    * The page makes the share id (it must be in the card's path before the user picks a chat);
    * the server binds it to the caller, once.
    */
-  recordIntent: Action<{ shareId: string; page: string; via: ShareVia }, { recorded: boolean }, 'SHARE_ID_TAKEN'>
+  recordIntent: Action<{ shareId: string; page: string; via: IntentVia }, { recorded: boolean }, 'SHARE_ID_TAKEN'>
   /** Someone opened the app from a shared card or code: attributed once per person and share. */
   recordEntry: Action<{ shareId: string; scene: number; page: string }, { attributed: boolean; newUser: boolean }, never>
   /** Opened from a group card: the group (CloudID of wx.getGroupEnterInfo) joins the caller's groups. */

@@ -4,7 +4,7 @@
  * (`share.recordEntry`, from the App). The card's path carries the share id `sid`, made here
  * because it must be in the path before the user picks a chat; the server binds it to the sharer.
  */
-import type { ShareVia } from '../../typings/share'
+import type { IntentVia } from '../../typings/share'
 import { RETRY_DELAYS_MS, call, callRetrying } from './call'
 import { cloud } from './cloud'
 
@@ -28,7 +28,7 @@ const qs = (q: Record<string, string>) =>
 /** What onShareAppMessage returns: title, a path carrying the share id, and a 5:4 image if any. */
 export function shareCard(page: string, title: string, opts: { query?: Record<string, string>; imageUrl?: string; from?: string } = {}): { title: string; path: string; imageUrl?: string } {
   const shareId = newShareId()
-  const via: ShareVia = opts.from === 'button' ? 'button' : 'menu'
+  const via: IntentVia = opts.from === 'button' ? 'button' : 'menu'
   void call('share', 'recordIntent', { shareId, page, via }) // best effort: the card works without it
   return { title, path: `/${page}?${qs({ ...(opts.query ?? {}), sid: shareId })}`, ...(opts.imageUrl ? { imageUrl: opts.imageUrl } : {}) }
 }

@@ -13,6 +13,7 @@
 import * as v from 'valibot'
 import type { CardContract, CardOffer, MyCard } from '../../../typings/card'
 import type { Locale } from '../../../typings/contract'
+import { schemas } from './schemas'
 import { createRouter, type Ctx } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis, updateElseAdd } from '../../../server/db'
 import { HttpError } from '../../../server/http'
@@ -24,8 +25,6 @@ import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaAnswer, type OaCon
 export const CARDS = 'cards'
 export { USER_CARDS } from '../../../server/card/events'
 import { USER_CARDS } from '../../../server/card/events'
-/** What one wx.addCard can return (it adds a list; WeChat's page shows a few at most). */
-const MAX_ADDED = 10
 
 interface OfferDoc {
   _id: string
@@ -128,22 +127,21 @@ async function inReview(list: OfferDoc[]): Promise<Set<string>> {
   }
 }
 
-type CardCtx = Ctx<'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR' | string>
 
-function requireOa(ctx: CardCtx): OaConfig {
+function requireOa(ctx: Ctx<'CARDS_NOT_CONFIGURED'>): OaConfig {
   const cfg = oaConfig()
   if (!cfg) return ctx.fail('CARDS_NOT_CONFIGURED', 'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (docs/deploy.md, "卡券").')
   return cfg
 }
 
 /** A failure talking to WeChat as the action's error (the errcode for the logs; no secret in it). */
-function wechatFailed(ctx: CardCtx, e: unknown): never {
+function wechatFailed(ctx: Ctx<'CARD_WECHAT_ERROR'>, e: unknown): never {
   if (e instanceof WeChatApiError) return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${e.errcode}: ${e.errmsg}`)
   if (e instanceof HttpError) return ctx.fail('CARD_WECHAT_ERROR', `WeChat could not be reached (${e.code}).`)
   throw e
 }
 
-async function post<T>(ctx: CardCtx, cfg: OaConfig, path: string, body: Record<string, unknown>, shape: v.GenericSchema<unknown, T>): Promise<OaAnswer<T>> {
+async function post<T>(ctx: Ctx<'CARD_WECHAT_ERROR'>, cfg: OaConfig, path: string, body: Record<string, unknown>, shape: v.GenericSchema<unknown, T>): Promise<OaAnswer<T>> {
   try {
     return await oaPost(cfg, path, body, shape)
   } catch (e) {
@@ -157,7 +155,7 @@ const CODE_INFO = v.object({ openid: v.string(), card: v.object({ card_id: v.str
 const CONSUMED = v.object({ openid: v.string(), card: v.object({ card_id: v.string() }) })
 
 /** A code WeChat does not know is the user's mistake; any other refusal (busy, quota, IP, permission) is WeChat's, named as such. */
-function codeRefused(ctx: CardCtx, path: string, a: { errcode: number; errmsg: string }): never {
+function codeRefused(ctx: Ctx<'CARD_CODE_INVALID' | 'CARD_WECHAT_ERROR'>, path: string, a: { errcode: number; errmsg: string }): never {
   if (a.errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', `${path} answered ${a.errcode}: the code is not a card code WeChat issued.`)
   return ctx.fail('CARD_WECHAT_ERROR', `${path} answered ${a.errcode}: ${a.errmsg}`)
 }
@@ -168,7 +166,7 @@ function codeRefused(ctx: CardCtx, path: string, a: { errcode: number; errmsg: s
  * a record nobody claimed yet (made by a redeem or a card event) is claimed; one recorded for
  * another mini-program user is CARD_NOT_YOURS.
  */
-async function claimCode(ctx: CardCtx, doc: UserCardDoc): Promise<UserCardDoc> {
+async function claimCode(ctx: Ctx<'CARD_NOT_YOURS'>, doc: UserCardDoc): Promise<UserCardDoc> {
   const cards = db().collection(USER_CARDS)
   try {
     await cards.add({ data: doc })
@@ -224,7 +222,7 @@ async function mine(openid: string, unionid?: string): Promise<UserCardDoc[]> {
 
 export const main = createRouter<CardContract>('card', {
   listCards: {
-    input: v.strictObject({}),
+    input: schemas.listCards,
     async handle(_input, ctx) {
       const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
       const reviewing = await inReview(list)
@@ -233,7 +231,7 @@ export const main = createRouter<CardContract>('card', {
   },
 
   signCardExt: {
-    input: v.strictObject({ cardKey: v.pipe(v.string(), v.regex(/^[a-z0-9_-]{1,32}$/, 'cardKey must be a catalogue key')) }),
+    input: schemas.signCardExt,
     async handle({ cardKey }, ctx) {
       const offer = await getDoc<OfferDoc>(CARDS, cardKey)
       if (!offer || !offer.active) return ctx.fail('CARD_NOT_FOUND', `No card ${cardKey} is offered.`)
@@ -254,13 +252,7 @@ export const main = createRouter<CardContract>('card', {
   },
 
   recordAdded: {
-    input: v.strictObject({
-      cardList: v.pipe(
-        // wx.addCard's cardList entries as WeChat answers them (cardExt echoed back, not used).
-        v.array(v.strictObject({ cardId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/)), code: v.pipe(v.string(), v.minLength(1), v.maxLength(512)), isSuccess: v.boolean(), cardExt: v.optional(v.pipe(v.string(), v.maxLength(2048))) })),
-        v.maxLength(MAX_ADDED),
-      ),
-    }),
+    input: schemas.recordAdded,
     async handle({ cardList }, ctx) {
       const added = cardList.filter((c) => c.isSuccess)
       if (!added.length) return { recorded: 0, cards: [] }
@@ -288,7 +280,7 @@ export const main = createRouter<CardContract>('card', {
   },
 
   myCards: {
-    input: v.strictObject({}),
+    input: schemas.myCards,
     async handle(_input, ctx) {
       const [docs, list, lang] = await Promise.all([mine(ctx.openid, ctx.wx.UNIONID || undefined), offers(), userLanguage(ctx.openid)])
       const byCardId = new Map(list.map((o) => [o.cardId, o]))
@@ -297,7 +289,7 @@ export const main = createRouter<CardContract>('card', {
   },
 
   redeem: {
-    input: v.strictObject({ code: v.pipe(v.string(), v.regex(/^[A-Za-z0-9]{6,32}$/, 'code must be the letters and digits of a card code')) }),
+    input: schemas.redeem,
     async handle({ code }, ctx) {
       if (!operators().has(ctx.openid)) return ctx.fail('NOT_OPERATOR', 'Only operators (CARD_OPERATOR_OPENIDS) can redeem.')
       const [recorded] = await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ code }).limit(1))

@@ -11,9 +11,9 @@ import { Budget, sendReply } from '../../../server/customerService/send'
 import * as store from '../../../server/customerService/store'
 import { windowOpen } from '../../../server/customerService/window'
 import { displayTime } from '../../../server/pay/money'
-import * as schema from './schemas'
+import { schemas } from './schemas'
 
-function requireAgent(ctx: Ctx<string>): void {
+function requireAgent(ctx: Ctx<'NOT_AGENT'>): void {
   if (!csConfig(process.env).agents.has(ctx.openid)) ctx.fail('NOT_AGENT', 'Only customer-service operators (CS_AGENT_OPENIDS) can do this.')
 }
 
@@ -23,7 +23,7 @@ type ReplyErr = CustomerServiceContract['agentReply']['err']
 
 export const agentHandlers: Handlers<CustomerServiceContract> = {
   agentInbox: {
-    input: schema.agentInbox,
+    input: schemas.agentInbox,
     async handle({ limit }, ctx) {
       requireAgent(ctx)
       const now = Date.now()
@@ -32,7 +32,7 @@ export const agentHandlers: Handlers<CustomerServiceContract> = {
   },
 
   agentConversation: {
-    input: schema.agentConversation,
+    input: schemas.agentConversation,
     async handle({ openid, before, limit }, ctx) {
       requireAgent(ctx)
       const [docs, conv] = await Promise.all([store.listLog(openid, before, limit ?? 50), store.getConversation(openid)])
@@ -41,7 +41,7 @@ export const agentHandlers: Handlers<CustomerServiceContract> = {
   },
 
   agentReply: {
-    input: schema.agentReply,
+    input: schemas.agentReply,
     async handle({ touser, text, requestId }, ctx) {
       requireAgent(ctx)
       const id = `agent:${requestId}`

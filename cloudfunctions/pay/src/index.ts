@@ -23,10 +23,10 @@ import { ORDERS, PRODUCTS, getOwnOrder, patchIf, toView, transition, type OrderD
 import { nonce, reconcile, submitRefund } from '../../../server/pay/settle'
 import { claimSlot, releaseSlot } from '../../../server/pay/slots'
 import { payOutcome } from '../../../server/pay/wxpay'
-import * as schema from './schemas'
+import { schemas } from './schemas'
 import { merchantProbe } from '../../../server/pay/probe'
 
-function config(ctx: Ctx<string>): PayConfig {
+function config(ctx: Ctx<'PAY_NOT_CONFIGURED'>): PayConfig {
   const cfg = payConfig(process.env, runningEnv())
   if (!cfg.ok) return ctx.fail('PAY_NOT_CONFIGURED', cfg.message)
   return cfg
@@ -146,7 +146,7 @@ async function payable(order: OrderDoc, cfg: PayConfig, ctx: PayCtx): Promise<{ 
 
 export const main = createRouter<PayContract>('pay', {
   listProducts: {
-    input: schema.empty,
+    input: schemas.listProducts,
     async handle(_input, ctx) {
       const [docs, language] = await Promise.all([
         findDocs<ProductDoc>(db().collection(PRODUCTS).where({ active: true }).orderBy('sort', 'asc').limit(100)),
@@ -157,7 +157,7 @@ export const main = createRouter<PayContract>('pay', {
   },
 
   createOrder: {
-    input: schema.createOrder,
+    input: schemas.createOrder,
     async handle({ productId, quantity, requestId }, ctx) {
       const cfg = config(ctx)
       const requestKey = `${ctx.openid}:${requestId}`
@@ -235,7 +235,7 @@ export const main = createRouter<PayContract>('pay', {
   },
 
   payOrder: {
-    input: schema.orderRef,
+    input: schemas.payOrder,
     async handle({ orderId }, ctx) {
       const cfg = config(ctx)
       const order = await getOwnOrder(orderId, ctx.openid)
@@ -245,7 +245,7 @@ export const main = createRouter<PayContract>('pay', {
   },
 
   getOrder: {
-    input: schema.orderRef,
+    input: schemas.getOrder,
     async handle({ orderId }, ctx) {
       let order = await getOwnOrder(orderId, ctx.openid)
       if (!order) return ctx.fail('ORDER_NOT_FOUND', 'No such order.')
@@ -259,7 +259,7 @@ export const main = createRouter<PayContract>('pay', {
   },
 
   listOrders: {
-    input: schema.listOrders,
+    input: schemas.listOrders,
     async handle({ before, limit = 20 }, ctx) {
       const _ = db().command
       const where: Record<string, unknown> = { _openid: ctx.openid }
@@ -270,7 +270,7 @@ export const main = createRouter<PayContract>('pay', {
   },
 
   requestRefund: {
-    input: schema.requestRefund,
+    input: schemas.requestRefund,
     async handle({ orderId, refundFen, soterProof }, ctx) {
       const cfg = config(ctx)
       const order = await getOwnOrder(orderId, ctx.openid)
@@ -323,7 +323,7 @@ export const main = createRouter<PayContract>('pay', {
   },
 
   recordSubscription: {
-    input: schema.recordSubscription,
+    input: schemas.recordSubscription,
     async handle({ answers }, ctx) {
       const { templates } = subscribeConfig(process.env)
       const known = templates ? [templates.paid, templates.refunded] : []

@@ -3,6 +3,8 @@
  * `price` or `openid` from the client is refused, since the server decides both).
  */
 import * as v from 'valibot'
+import type { PayContract } from '../../../typings/pay'
+import { schemasFor } from '../../../server/schemas'
 
 const token = (name: string, max: number) =>
   v.pipe(v.string(`${name} must be a string`), v.minLength(1, `${name} is missing`), v.maxLength(max, `${name} is too long`), v.regex(/^[A-Za-z0-9_-]+$/, `${name} may hold only letters, digits, _ and -`))
@@ -35,4 +37,15 @@ export const recordSubscription = v.strictObject({
     v.record(token('template id', 64), v.picklist(['accept', 'reject', 'ban', 'filter'], 'answer must be accept, reject, ban or filter')),
     v.check((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 3, 'give 1 to 3 template answers (one requestSubscribeMessage call asks at most 3)'),
   ),
+})
+
+/** Each action's schema, checked exact against typings/pay.ts. */
+export const schemas = schemasFor<PayContract>()({
+  listProducts: empty,
+  createOrder,
+  payOrder: orderRef,
+  getOrder: orderRef,
+  listOrders,
+  requestRefund,
+  recordSubscription,
 })

@@ -7,8 +7,8 @@
  * optIn, group entry, rename), so no timer pass is needed for a board to be right, even at
  * midnight: a new day or week is a new key.
  */
-import * as v from 'valibot'
 import type { RankContract, RankRow } from '../../../typings/rank'
+import { schemas } from './schemas'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc } from '../../../server/db'
 import { errText } from '../../../server/errors'
@@ -17,7 +17,6 @@ import { wxContext } from '../../../server/wx'
 import { ALL, BOARDS, MEMBERS, boardId, isIn, periodDates, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
 import { countAhead, groupsOf, join, joined, leave, maintainBoards, readBoard, refreshOwnRows, removeRows } from '../../../server/rank/store'
 
-const empty = v.strictObject({})
 
 export const DEFAULT_NICKNAME = '微信用户'
 /** Rows of a board by default. */
@@ -26,7 +25,7 @@ export { rankRows }
 
 const router = createRouter<RankContract>('rank', {
   optIn: {
-    input: empty,
+    input: schemas.optIn,
     async handle(_input, ctx) {
       const startedAt = Date.now()
       const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1))
@@ -40,7 +39,7 @@ const router = createRouter<RankContract>('rank', {
   },
 
   optOut: {
-    input: empty,
+    input: schemas.optOut,
     async handle(_input, ctx) {
       await leave(ctx.openid, Date.now())
       return { optedIn: false as const }
@@ -48,7 +47,7 @@ const router = createRouter<RankContract>('rank', {
   },
 
   status: {
-    input: empty,
+    input: schemas.status,
     async handle(_input, ctx) {
       const [member, groups] = await Promise.all([getDoc<MemberDoc>(MEMBERS, ctx.openid), groupsOf(ctx.openid)])
       return { optedIn: isIn(member), groups }
@@ -56,11 +55,7 @@ const router = createRouter<RankContract>('rank', {
   },
 
   board: {
-    input: v.strictObject({
-      period: v.picklist(['today', 'week'] as const),
-      opengid: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/))),
-      limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
-    }),
+    input: schemas.board,
     async handle({ period, opengid, limit }, ctx) {
       const now = Date.now()
       const dates = periodDates(period, now)

@@ -8,12 +8,12 @@
  * Contract: typings/share.ts. Collections: shares, share_entries, share_counts (share_totals and
  * the shares' own counters: what was counted before sharding, still added in), group_members.
  */
-import * as v from 'valibot'
-import type { GroupInfo, ShareContract, ShareView } from '../../../typings/share'
+import type { ShareContract, ShareView } from '../../../typings/share'
+import { schemas } from './schemas'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, isTxConflict, toMillis } from '../../../server/db'
 import { enteredGroup, refreshOwnRows } from '../../../server/rank/store'
-import { openData, openDataInput } from '../../../server/opendata'
+import { openData } from '../../../server/opendata'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi } from '../../../server/wx'
 import { randomBytes } from 'node:crypto'
@@ -48,8 +48,6 @@ interface ShareDoc {
 /** Tries of the entry's transaction (it backs off between them, server/db.ts transact). */
 const ENTRY_TX_ATTEMPTS = 20
 
-const shareId = v.pipe(v.string(), v.regex(/^[a-z0-9]{8,16}$/, 'shareId must be 8-16 lowercase letters or digits'))
-const page = v.pipe(v.string(), v.regex(/^pages\/[A-Za-z0-9_/-]{1,100}$/, 'page must be a page path like pages/index/index'))
 
 /** A transaction opened with db.startTransaction (add is one of its documented operations). */
 interface EntryTx {
@@ -132,7 +130,7 @@ async function isNewUser(openid: string): Promise<boolean> {
 
 export const main = createRouter<ShareContract>('share', {
   recordIntent: {
-    input: v.strictObject({ shareId, page, via: v.picklist(['menu', 'button', 'timeline']) }),
+    input: schemas.recordIntent,
     async handle(input, ctx) {
       const doc: ShareDoc = { _id: input.shareId, _openid: ctx.openid, page: input.page, via: input.via, createdAt: new Date() }
       try {
@@ -148,7 +146,7 @@ export const main = createRouter<ShareContract>('share', {
   },
 
   recordEntry: {
-    input: v.strictObject({ shareId, scene: v.pipe(v.number(), v.integer(), v.minValue(1000), v.maxValue(9999)), page }),
+    input: schemas.recordEntry,
     async handle(input, ctx) {
       for (let attempt = 1; ; attempt++) {
         const outcome = await enterOnce(input, ctx.openid)
@@ -161,11 +159,7 @@ export const main = createRouter<ShareContract>('share', {
   },
 
   groupEnter: {
-    input: v.strictObject({
-      // data is checked once OPEN_DATA_INFO says WeChat filled it in.
-      groupInfo: openDataInput<GroupInfo>(),
-      shareId: v.optional(shareId),
-    }),
+    input: schemas.groupEnter,
     async handle({ groupInfo }, ctx) {
       const od = openData('groupInfo', groupInfo, ctx.wx)
       if (!od.ok) return ctx.fail(od.code, od.message)
@@ -193,7 +187,7 @@ export const main = createRouter<ShareContract>('share', {
   },
 
   poster: {
-    input: v.strictObject({ page }),
+    input: schemas.poster,
     async handle(input, ctx) {
       const key = `${ctx.openid}:${input.page}`
       const prior = await getDoc<{ shareId: string; fileID: string }>(POSTERS, key)
@@ -220,7 +214,7 @@ export const main = createRouter<ShareContract>('share', {
   },
 
   myShares: {
-    input: v.strictObject({ limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(50))) }),
+    input: schemas.myShares,
     async handle({ limit }, ctx) {
       // One round trip: the newest shares, the sharer's count documents (at most COUNT_SHARDS,
       // whatever the number of entries), the totals kept before they were sharded, the number of shares.

@@ -9,8 +9,8 @@
  * Bad input, a wrong or old challenge, a rejected signature or a counter that did not grow
  * write nothing. Contract: typings/soter.ts.
  */
-import * as v from 'valibot'
-import type { SoterAuthMode, SoterContract, SoterPurpose } from '../../../typings/soter'
+import type { SoterContract } from '../../../typings/soter'
+import { schemas } from './schemas'
 import { createRouter } from '../../../server/router'
 import { db, getDoc, transact, type Tx } from '../../../server/db'
 import { openapi } from '../../../server/wx'
@@ -34,18 +34,12 @@ import {
   type OpenDoc,
 } from '../../../server/soter/challenge'
 
-const PURPOSES = ['CONFIRM_REFUND', 'CONFIRM_IDENTITY'] as const satisfies readonly SoterPurpose[]
-const MODES = ['fingerPrint', 'facial'] as const satisfies readonly SoterAuthMode[]
 
 type TxOutcome = { kind: 'OK'; proof: string; expiresAt: number } | { kind: 'CHALLENGE'; check: Exclude<ChallengeCheck, { ok: true }> } | { kind: 'COUNTER' }
 
 export const main = createRouter<SoterContract>('soter', {
   challenge: {
-    input: v.strictObject({
-      purpose: v.picklist(PURPOSES, 'purpose must be CONFIRM_REFUND or CONFIRM_IDENTITY'),
-      subject: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'subject must be 1-64 letters, digits, _ or -'))),
-      authMode: v.optional(v.picklist(MODES, 'authMode must be fingerPrint or facial')),
-    }),
+    input: schemas.challenge,
     async handle({ purpose, subject = '', authMode }, ctx) {
       const now = Date.now()
       // Read while the transaction runs; a failed read is not worth failing the check: Chinese.
@@ -74,11 +68,7 @@ export const main = createRouter<SoterContract>('soter', {
   },
 
   verify: {
-    input: v.strictObject({
-      authMode: v.picklist(MODES, 'authMode must be fingerPrint or facial'),
-      resultJSON: v.pipe(v.string(), v.minLength(2), v.maxLength(4096)),
-      resultJSONSignature: v.pipe(v.string(), v.minLength(16), v.maxLength(2048)),
-    }),
+    input: schemas.verify,
     async handle({ authMode, resultJSON, resultJSONSignature }, ctx) {
       const result = parseResult(resultJSON)
       if (!result || !TOKEN.test(result.raw)) return ctx.fail('MALFORMED_RESULT', 'The fingerprint or face result is not in the form WeChat returns.')

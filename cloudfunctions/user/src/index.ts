@@ -9,7 +9,7 @@ import { createRouter, type Ctx } from '../../../server/router'
 import { db, findDocs, getDoc } from '../../../server/db'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi, type Suggest } from '../../../server/wx'
-import * as schema from './schemas'
+import { schemas } from './schemas'
 import { DEFAULT_LOCALE, languageOf } from '../../../server/locale'
 import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from './profile'
 import { renameMember } from '../../../server/rank/store'
@@ -30,7 +30,7 @@ async function findCaller(openid: string, unionid?: string): Promise<UserDoc | n
   return byUnion ?? byOpenid
 }
 
-async function requireCaller(ctx: Ctx<'NOT_REGISTERED' | string>): Promise<UserDoc> {
+async function requireCaller(ctx: Ctx<'NOT_REGISTERED'>): Promise<UserDoc> {
   const user = await findCaller(ctx.openid, ctx.wx.UNIONID)
   if (!user) return ctx.fail('NOT_REGISTERED', 'Please sign in first.')
   return user
@@ -76,7 +76,7 @@ const SEC_CHECK_MESSAGES: Record<Suggest, string | null> = {
 
 export const main = createRouter<UserContract>('user', {
   login: {
-    input: schema.login,
+    input: schemas.login,
     async handle(input, ctx) {
       const { UNIONID, APPID } = ctx.wx
       const existing = await findCaller(ctx.openid, UNIONID)
@@ -115,7 +115,7 @@ export const main = createRouter<UserContract>('user', {
   },
 
   getProfile: {
-    input: schema.empty,
+    input: schemas.getProfile,
     async handle(_input, ctx) {
       const user = await requireCaller(ctx)
       return { profile: toProfile(user) }
@@ -123,7 +123,7 @@ export const main = createRouter<UserContract>('user', {
   },
 
   updateProfile: {
-    input: schema.updateProfile,
+    input: schemas.updateProfile,
     async handle(input, ctx) {
       const user = await requireCaller(ctx)
       const patch: Record<string, unknown> = {}
@@ -168,7 +168,7 @@ export const main = createRouter<UserContract>('user', {
   },
 
   bindPhone: {
-    input: schema.bindPhone,
+    input: schemas.bindPhone,
     async handle(input, ctx) {
       const user = await requireCaller(ctx)
       let phoneInfo

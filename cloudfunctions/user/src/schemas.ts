@@ -4,6 +4,8 @@
  * Strict objects: an unexpected field (say, someone sending `openid`) is refused.
  */
 import * as v from 'valibot'
+import type { UserContract } from '../../../typings/user'
+import { schemasFor } from '../../../server/schemas'
 
 export const empty = v.strictObject({})
 
@@ -39,4 +41,12 @@ export const updateProfile = v.pipe(
 
 export const bindPhone = v.strictObject({
   code: v.pipe(v.string('code must be a string'), v.minLength(1, 'code is missing'), v.maxLength(256)),
+})
+
+/** Each action's schema, checked exact against typings/user.ts. */
+export const schemas = schemasFor<UserContract>()({
+  login,
+  getProfile: empty,
+  updateProfile,
+  bindPhone,
 })

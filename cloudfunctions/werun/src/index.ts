@@ -6,9 +6,10 @@
  */
 import * as v from 'valibot'
 import type { StepDay, WeRunData, WerunContract } from '../../../typings/werun'
+import { schemas } from './schemas'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis, updateElseAdd } from '../../../server/db'
-import { openData, openDataInput } from '../../../server/opendata'
+import { openData } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
 import { WRITE_CONCURRENCY, inBatches } from '../../../server/rank/board'
 import { refreshOwnRows } from '../../../server/rank/store'
@@ -47,10 +48,7 @@ async function keepLarger(openid: string, d: StepDay, stored: boolean, now: Date
 
 export const main = createRouter<WerunContract>('werun', {
   sync: {
-    input: v.strictObject({
-      // data is checked against WeRunSchema once OPEN_DATA_INFO says WeChat filled it in.
-      weRunData: openDataInput<WeRunData>(),
-    }),
+    input: schemas.sync,
     async handle({ weRunData }, ctx) {
       const od = openData('weRunData', weRunData, ctx.wx)
       if (!od.ok) return ctx.fail(od.code, od.message)
@@ -81,7 +79,7 @@ export const main = createRouter<WerunContract>('werun', {
   },
 
   history: {
-    input: v.strictObject({ range: v.picklist([7, 31] as const, 'range must be 7 or 31') }),
+    input: schemas.history,
     async handle({ range }, ctx) {
       const now = Date.now()
       const dates = lastDates(range, now)
