@@ -32,6 +32,25 @@ module.exports = tseslint.config(
     },
   },
   {
+    // Pure code both sides import (the pages and the functions): inside miniprogramRoot, so the
+    // mini-program can package it, and free of wx, Node and the SDK, so both can run it.
+    files: ['miniprogram/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+typings/', allowTypeImports: true, message: 'typings/ is outside miniprogramRoot: import types only.' },
+            { regex: '^\\.\\./(?!\\.\\./typings/)', message: 'shared/ imports only shared/ (and types from typings/).' },
+            { regex: '^(node:|wx-server-sdk|@cloudbase/)', message: 'shared/ is pure: no Node, no SDK.' },
+            { regex: '^[^.]', message: 'shared/ is pure: no packages.' },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'wx', message: 'shared/ is pure: no wx (the functions import it too).' }, { name: 'getApp', message: 'shared/ is pure.' }, { name: 'process', message: 'shared/ is pure: no Node.' }, { name: 'require', message: 'shared/ is pure.' }, { name: 'Buffer', message: 'shared/ is pure: no Node.' }],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -30,7 +30,7 @@ import { explainErrcode } from './errcodes'
 import { localOpengid, localPhone, weRunDays } from './open-data'
 import { listVar } from '../server/input'
 import { SAMPLE_PARTNER, SAMPLE_PARTNER_OPENID, SAMPLE_PARTNER_SHARE_ID } from '../miniprogram/config/partners'
-import { ROUTABLE_PAGES } from '../miniprogram/lib/partner'
+import { ROUTABLE_PAGES } from '../miniprogram/shared/routes'
 
 /**
  * The sample partner of local mode owns its share id, so an entry from it (DevTools' compile mode

@@ -55,7 +55,7 @@ export function messages(): Messages {
   return LOCALES[locale()]
 }
 
-export { fmt } from './template'
+export { fmt } from '../shared/template'
 
 /** Keys of a page's texts that hold a string (the navigation title is one of them). */
 type TextKey<K extends keyof PageTexts> = { [P in keyof PageTexts[K]]: PageTexts[K][P] extends string ? P : never }[keyof PageTexts[K]]

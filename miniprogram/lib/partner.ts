@@ -9,13 +9,12 @@
  */
 import type { Locale } from '../../typings/contract'
 import type { Partner } from '../config/partners'
+import { ROUTABLE_PAGES } from '../shared/routes'
 
 /** 1037: opened from another mini-program; 1038: returned from one. */
 export const FROM_MINIPROGRAM_SCENE = 1037
 export const BACK_FROM_MINIPROGRAM_SCENE = 1038
 
-/** Pages another mini-program may send a visitor to (extraData.page). */
-export const ROUTABLE_PAGES: readonly string[] = ['pages/index/index', 'pages/pay/index', 'pages/cards/index', 'pages/werun/index', 'pages/rank/index']
 
 export interface ReferrerInfo {
   appId?: string

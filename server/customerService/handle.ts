@@ -15,7 +15,7 @@
  */
 import { scalar } from '../input'
 import * as v from 'valibot'
-import { decodeSessionFrom } from '../../miniprogram/lib/contact'
+import { decodeSessionFrom } from '../../miniprogram/shared/session-from'
 import type { InboundMessage, Reply } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'
 import { getDoc, toMillis } from '../db'

@@ -3,7 +3,7 @@
  * opening hours. The handler (handle.ts) only feeds them the message, the rules from the
  * database, the user's own order and the time, and sends what they return.
  */
-import { fmt } from '../../miniprogram/lib/template'
+import { fmt } from '../../miniprogram/shared/template'
 import type { Locale } from '../../typings/contract'
 import type { AutoReplyRule, InboundMessage, Reply, SessionFrom } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'

@@ -6,7 +6,7 @@
  * the card options send the page back into the chat; tapping a card in the chat comes back
  * through bindcontact.
  */
-import { decodeSessionFrom } from '../../miniprogram/lib/contact'
+import { decodeSessionFrom } from '../../miniprogram/shared/session-from'
 import { attrsOf, render, settle } from '../setup/miniprogram'
 import { payPageWorld } from '../pay/page-world'
 

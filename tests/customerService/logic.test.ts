@@ -1,7 +1,7 @@
 /** The pure parts of customer service: rules, the welcome, opening hours, the reply window, SessionFrom. */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { decodeSessionFrom, encodeSessionFrom } from '../../miniprogram/lib/contact'
+import { decodeSessionFrom, encodeSessionFrom } from '../../miniprogram/shared/session-from'
 import { DEFAULT_TEXTS, csConfig, parseHours, pushUrlConfig } from '../../server/customerService/config'
 import { hoursText, isOpen, lintRules, matchRule, planReplies, welcomeReplies, type AutoState } from '../../server/customerService/rules'
 import { CLAIM_LEASE_MS } from '../../server/customerService/store'

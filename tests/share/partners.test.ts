@@ -10,7 +10,8 @@ import { resetLocale } from '../../miniprogram/lib/i18n'
 import { readFileSync } from 'node:fs'
 import type * as PartnersModule from '../../miniprogram/config/partners'
 import { join } from 'node:path'
-import { extraDataOf, FROM_MINIPROGRAM_SCENE, openedBy, partnerEntry, partnerReturn, ROUTABLE_PAGES, setOpener, type ReferrerInfo } from '../../miniprogram/lib/partner'
+import { extraDataOf, FROM_MINIPROGRAM_SCENE, openedBy, partnerEntry, partnerReturn, setOpener, type ReferrerInfo } from '../../miniprogram/lib/partner'
+import { ROUTABLE_PAGES } from '../../miniprogram/shared/routes'
 import { attrsOf, createWorld, launchApp, render, settle } from '../setup/miniprogram'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })

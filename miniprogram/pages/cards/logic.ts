@@ -1,6 +1,6 @@
 /** The cards page's pure parts: rows as shown, and what a wx.addCard failure means. */
 import type { CardOffer, MyCard } from '../../../typings/card'
-import { fmt } from '../../lib/template'
+import { fmt } from '../../shared/template'
 
 export interface CardTexts {
   statusADDED: string

@@ -2,7 +2,7 @@
  * Pure helpers of the pay pages: money and time display, status labels, the buy flow's
  * states, and what to tell the user for each wx.requestPayment / requestSubscribeMessage result.
  */
-import { fmt } from '../../lib/template'
+import { fmt } from '../../shared/template'
 import type { OrderStatus, OrderView, SubscribeAnswer, SubscribeTemplates } from '../../../typings/pay'
 
 /** The buy flow on the shop page. */

@@ -4,7 +4,7 @@
  * Codes 90001-90011 (open-api/soter/wx.startSoterAuthentication.html "错误码"; 90006 is not
  * documented and gets the generic message).
  */
-import { fmt } from '../../lib/template'
+import { fmt } from '../../shared/template'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 
 export type SoterState = 'CHECKING' | 'READY' | 'UNSUPPORTED' | 'NOT_ENROLLED' | 'AUTHENTICATING' | 'VERIFYING' | 'VERIFIED' | 'LOCKED' | 'ERROR'
