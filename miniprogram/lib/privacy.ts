@@ -1,7 +1,7 @@
 /**
  * WeChat's privacy authorisation (framework/user-privacy/PrivacyAuthorize.html), once for the
  * whole app. `wx.onNeedPrivacyAuthorization` is global and keeps only the latest listener, so
- * app.ts installs one listener at launch and it hands each request to the <privacy-popup> of
+ * app.ts installs one listener at launch and it hands each request to the <kit-privacy> of
  * the page on screen (the popup registers itself on show and leaves on hide). A request while no
  * popup is on screen is declined at once: the API fails with errno 104 instead of waiting on a
  * popup that is not there.

@@ -34,7 +34,7 @@ test('every page uses the design system: kit-state or WeUI components in its JSO
   expect(PAGES.length).toBe(11)
   for (const page of PAGES) {
     const using = Object.values(json(join(ROOT, `${page}.json`)).usingComponents ?? {})
-    expect([page, using.some((p) => p === '/components/state/index' || p.startsWith('weui-miniprogram/'))]).toEqual([page, true])
+    expect([page, using.some((p) => p === '/components/kit-state/index' || p.startsWith('weui-miniprogram/'))]).toEqual([page, true])
   }
 })
 
@@ -78,28 +78,60 @@ describe('kit-state', () => {
   beforeAll(() => createWorld())
 
   test('loading shows WeUI loading, error a warn icon announced as an alert, empty an info icon; the text as given', async () => {
-    const loading = render('components/state/index', { kind: 'loading', text: '加载中…' })
+    const loading = render('components/kit-state/index', { kind: 'loading', text: '加载中…' })
     await settle()
     expect(loading.dom.querySelector('mp-loading')).toBeTruthy()
     expect(loading.dom.textContent).toContain('加载中…')
     expect(attrsOf(loading.querySelector('.kit-state')).ariaRole).toBe('status')
 
-    const error = render('components/state/index', { kind: 'error', text: '网络不可用' })
+    const error = render('components/kit-state/index', { kind: 'error', text: '网络不可用' })
     await settle()
     expect(error.dom.querySelector('mp-loading')).toBeNull()
     expect(attrsOf(error.querySelector('.kit-state__icon')).type).toBe('warn')
     expect(attrsOf(error.querySelector('.kit-state')).ariaRole).toBe('alert')
     expect(error.dom.textContent).toContain('网络不可用')
 
-    const empty = render('components/state/index', { kind: 'empty', text: '' })
+    const empty = render('components/kit-state/index', { kind: 'empty', text: '' })
     await settle()
     expect(attrsOf(empty.querySelector('.kit-state__icon')).type).toBe('info')
     expect(empty.querySelector('.kit-state__text')).toBeFalsy()
   })
 
   test('an unknown kind shows as empty, not as a broken icon', async () => {
-    const odd = render('components/state/index', { kind: 'surprise', text: 'x' })
+    const odd = render('components/kit-state/index', { kind: 'surprise', text: 'x' })
     await settle()
     expect(attrsOf(odd.querySelector('.kit-state__icon')).type).toBe('info')
+  })
+})
+
+describe('one component convention: prefix kit-, folder = tag, classes prefixed per component', () => {
+  /** Every component of the kit: its folder, and the tag each page that uses it gives it. */
+  const components = files(ROOT, '.json').filter((f) => json(f).component).map((f) => f.replace(/\.json$/, ''))
+  const classesIn = (wxss: string) => new Set([...readFileSync(wxss, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\{[^}]*\}/g, '{}').matchAll(/\.(-?[A-Za-z_][\w-]*)/g)].map((m) => m[1]!))
+
+  test('each component lives in a kit- folder and every page names it by that folder', () => {
+    expect(components.length).toBeGreaterThanOrEqual(3)
+    for (const c of components) expect([relative(ROOT, c), /\/kit-[a-z-]+\/index$/.test(c)]).toEqual([relative(ROOT, c), true])
+    for (const f of files(ROOT, '.json')) {
+      for (const [tag, path] of Object.entries(json(f).usingComponents ?? {})) {
+        if (path.startsWith('weui-miniprogram/')) continue
+        expect([relative(ROOT, f), tag]).toEqual([relative(ROOT, f), path.split('/').at(-2)])
+      }
+    }
+  })
+
+  test('a component styles only its own prefixed classes, and no other stylesheet styles them', () => {
+    const own = new Map<string, string>()
+    for (const c of components) {
+      const prefix = c.split('/').at(-2)!
+      for (const cls of classesIn(`${c}.wxss`)) {
+        expect([relative(ROOT, c), cls, cls === prefix || cls.startsWith(`${prefix}__`) || cls.startsWith(`${prefix}_`)]).toEqual([relative(ROOT, c), cls, true])
+        own.set(cls, relative(ROOT, c))
+      }
+    }
+    expect(own.size).toBeGreaterThan(10)
+    const others = files(ROOT, '.wxss').filter((f) => !components.some((c) => f === `${c}.wxss`))
+    expect(others.map((f) => relative(ROOT, f))).toContain('app.wxss')
+    for (const f of others) for (const cls of classesIn(f)) expect([relative(ROOT, f), cls, own.get(cls)]).toEqual([relative(ROOT, f), cls, undefined])
   })
 })

@@ -21,7 +21,7 @@ const PX_PER_RPX = 375 / 750
 /** The built-in attributes the base styles read. */
 const WX_ATTRS = ['type', 'size', 'disabled', 'loading', 'value', 'placeholder', 'checked', 'min', 'max']
 /** The component tags whose class prefix simulate adds. */
-const PREFIX = /^(?:main|kit-state|privacy-popup|step-chart|mp-[a-z-]+)--/
+const PREFIX = /^(?:main|kit-state|kit-privacy|kit-step-chart|mp-[a-z-]+)--/
 
 /** Built-in components a WXSS selector can name, rendered by simulate as `wx-<name>`. */
 const BUILT_INS = 'text|view|button|input|image|switch|slider|canvas|scroll-view|form|icon|navigator'
@@ -43,7 +43,7 @@ export function sharedCss(): string {
 
 /** The page's own styles and the kit components' (after the shared sheet, as WeChat orders them). */
 export function pageCss(path: string): string {
-  const files = [`${path}.wxss`, 'components/state/index.wxss', 'components/privacy-popup/index.wxss', 'pages/werun/components/step-chart/index.wxss']
+  const files = [`${path}.wxss`, 'components/kit-state/index.wxss', 'components/kit-privacy/index.wxss', 'pages/werun/components/kit-step-chart/index.wxss']
   return [...new Set(files)].map((f) => wxssToCss(readFileSync(join(MINIPROGRAM, f), 'utf8'))).join('\n')
 }
 

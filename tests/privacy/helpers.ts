@@ -13,5 +13,5 @@ export function privacyWorld(): World {
   return world
 }
 
-/** Whether the page's <privacy-popup> is showing. */
+/** Whether the page's <kit-privacy> is showing. */
 export const popupVisible = (p: Rendered): boolean => p.querySelector('#privacy')!.data.visible as boolean

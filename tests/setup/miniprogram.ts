@@ -113,7 +113,7 @@ function loadOptions(usingComponents: Record<string, string>): Record<string, un
 }
 
 /** The project's shared components by the tag every page gives them. */
-const SHARED: Record<string, string> = { 'kit-state': 'components/state/index', 'privacy-popup': 'components/privacy-popup/index' }
+const SHARED: Record<string, string> = { 'kit-state': 'components/kit-state/index', 'kit-privacy': 'components/kit-privacy/index' }
 
 /**
  * Tag → registered id of each shared component (WeUI's and the project's), loaded once per test

@@ -4,7 +4,7 @@
  * The step chart: geometry (pure), and the component rendered by the official compiler on a
  * canvas whose drawing calls are compared with the geometry; the empty state; redraw only on change.
  */
-import { isEmpty, layout, niceStep, tickLabel } from '../../miniprogram/pages/werun/components/step-chart/geometry'
+import { isEmpty, layout, niceStep, tickLabel } from '../../miniprogram/pages/werun/components/kit-step-chart/geometry'
 import { stats, weRunFailure } from '../../miniprogram/pages/werun/logic'
 import { canvasLayout, canvases } from '../setup/canvas-fake'
 import { createWorld, render, settle } from '../setup/miniprogram'
@@ -66,7 +66,7 @@ describe('the component', () => {
   let chart: ReturnType<typeof render>
 
   test('draws bars at the computed places, crisp at the pixel ratio, with the goal line dashed', async () => {
-    chart = render('pages/werun/components/step-chart/index', { days: week, goal: 8000, mode: 'bar', today: TODAY })
+    chart = render('pages/werun/components/kit-step-chart/index', { days: week, goal: 8000, mode: 'bar', today: TODAY })
     chart.attach(document.createElement('parent-wrapper'))
     await settle(10)
     const canvas = canvases.at(-1)!

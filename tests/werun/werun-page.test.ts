@@ -7,7 +7,7 @@
  */
 import { markCloudReady } from '../../miniprogram/lib/call'
 import { beijingDate } from '../../server/werun/days'
-import { COLORS } from '../../miniprogram/pages/werun/components/step-chart/paint'
+import { COLORS } from '../../miniprogram/pages/werun/components/kit-step-chart/paint'
 import { canvases } from '../setup/canvas-fake'
 import { createWorld, render, settle, type Rendered } from '../setup/miniprogram'
 import { stepList } from './helpers'

@@ -1,7 +1,7 @@
 /**
  * WeChat's privacy authorisation for the page it is on (lib/privacy.ts routes each request to
  * the popup of the page on screen): the agree button (open-type="agreePrivacyAuthorization") and
- * the decline button answer the request. Put one <privacy-popup /> on every page that uses a
+ * the decline button answer the request. Put one <kit-privacy /> on every page that uses a
  * privacy-guarded API.
  */
 import { fmt, messages } from '../../lib/i18n'

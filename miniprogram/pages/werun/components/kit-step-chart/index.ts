@@ -1,5 +1,5 @@
 /**
- * <step-chart days goal mode today height>: WeRun steps on a `<canvas type="2d">`, as bars or a
+ * <kit-step-chart days goal mode today height>: WeRun steps on a `<canvas type="2d">`, as bars or a
  * line, with axis labels, a dashed goal line and today highlighted. Crisp on high-DPR screens
  * (the backing store is scaled by the pixel ratio). It draws only when the data or its size
  * changed: the geometry's inputs are compared with what was last drawn.
