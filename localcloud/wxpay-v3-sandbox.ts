@@ -52,11 +52,12 @@ let KEYS: { merchant: KeyPair; platform: KeyPair } | undefined
 const pair = (): KeyPair => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
 
 /** A platform certificate valid 3 days, under a random serial (openssl: node cannot issue X.509). */
-function makeCertificate(): { serial: string; pem: string; key: KeyPair } {
+function makeCertificate(leadingZero = false): { serial: string; pem: string; key: KeyPair } {
   const key = pair()
   const dir = mkdtempSync(join(tmpdir(), 'wxpay-cert-'))
   writeFileSync(join(dir, 'key.pem'), key.privateKey)
-  const serial = randomBytes(20).toString('hex').toUpperCase().replace(/^[89A-F]/, '1')
+  // 40 hex digits, positive; WeChat writes them all, so one may begin with zeros (node's serialNumber drops them).
+  const serial = randomBytes(20).toString('hex').toUpperCase().replace(/^[89A-F]/, '1').replace(/^../, (d) => (leadingZero ? '00' : d))
   execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3', '-subj', '/C=CN/O=Tenpay.com/CN=Tenpay.com Root CA', '-set_serial', `0x${serial}`], { stdio: 'pipe' })
   return { serial, pem: readFileSync(join(dir, 'cert.pem'), 'utf8'), key }
 }
@@ -101,7 +102,8 @@ export class WxPayV3Sandbox {
   private certificates: Array<{ serial: string; pem: string; key: KeyPair }> = []
 
   useCertificates(): this {
-    if (!this.certificates.length) this.rotateCertificate()
+    // The first serial begins with zeros, as a real one may: the client must still match it.
+    if (!this.certificates.length) this.certificates.push(makeCertificate(true))
     return this
   }
 

@@ -33,6 +33,7 @@ import { join } from 'node:path'
 import { parseEnv } from 'node:util'
 import { accessToken, fetchJson, readPermissions, type Readback } from './func-config'
 import { v3Config } from '../server/pay/v3/config'
+import { sameSerial } from '../server/pay/v3/crypto'
 import { createPublicKey, X509Certificate } from 'node:crypto'
 import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
@@ -156,7 +157,7 @@ export function merchantKeyReport(env: Env): string[] {
   } catch {
     return ['  wxpay-v3 settings: WXPAY_MERCHANT_CERT is not a PEM certificate (apiclient_cert.pem)']
   }
-  if (cert.serialNumber.toUpperCase() !== c.cfg.serialNo.toUpperCase()) return ['  wxpay-v3 settings: WXPAY_SERIAL_NO is not the serial of the certificate in WXPAY_MERCHANT_CERT: copy the serial again (API安全 → API证书)']
+  if (!sameSerial(cert.serialNumber, c.cfg.serialNo)) return ['  wxpay-v3 settings: WXPAY_SERIAL_NO is not the serial of the certificate in WXPAY_MERCHANT_CERT: copy the serial again (API安全 → API证书)']
   const ofKey = createPublicKey(c.cfg.privateKey).export({ type: 'spki', format: 'der' })
   if (!cert.publicKey.export({ type: 'spki', format: 'der' }).equals(ofKey)) return ['  wxpay-v3 settings: WXPAY_PRIVATE_KEY does not belong to the certificate in WXPAY_MERCHANT_CERT: WeChat Pay would answer SIGN_ERROR to every request']
   return ['  wxpay-v3 settings: the private key, the serial and the merchant certificate belong together']

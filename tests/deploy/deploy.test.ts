@@ -131,6 +131,9 @@ describe('variableReport under PAY_PROVIDER=wxpay-v3', () => {
     expect(report({ ...set, WXPAY_SERIAL_NO: SERIAL.replace(/^3/, '4'), WXPAY_MERCHANT_CERT: good })).toMatch(/WXPAY_SERIAL_NO is not the serial/)
     expect(report({ ...set, WXPAY_MERCHANT_CERT: merchantCert(pair(), SERIAL) })).toMatch(/WXPAY_PRIVATE_KEY does not belong to the certificate/)
     expect(report({ ...set, WXPAY_MERCHANT_CERT: 'garbage' })).toMatch(/not a PEM certificate/)
+    // The platform writes all 40 digits; node's serialNumber drops leading zeros: still the same serial.
+    const zeros = `00${SERIAL.slice(2)}`
+    expect(report({ ...set, WXPAY_SERIAL_NO: zeros, WXPAY_MERCHANT_CERT: merchantCert(key, zeros) })).toMatch(/belong together/)
     expect(variableReport(p, { ...set, WXPAY_MERCHANT_CERT: good }).join('\n')).not.toContain(key.privateKey.split('\n')[1]!)
   })
 })

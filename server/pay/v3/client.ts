@@ -15,7 +15,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto'
 import { request } from 'node:https'
 import * as v from 'valibot'
 import { UncertainCallError } from '../../errors'
-import { authorization, decryptResource, verifyWechatpay } from './crypto'
+import { authorization, decryptResource, sameSerial, verifyWechatpay } from './crypto'
 import type { V3Config } from './config'
 
 export const V3_HOST = 'https://api.mch.weixin.qq.com'
@@ -139,7 +139,7 @@ export async function ensureWechatpayKey(cfg: V3Config, serial: string, nowS = (
   for (const c of parsed.data) {
     try {
       const cert = new X509Certificate(decryptResource({ ...c.encrypt_certificate, associated_data: c.encrypt_certificate.associated_data ?? '' }, cfg.apiV3Key))
-      if (cert.serialNumber.toUpperCase() !== c.serial_no.toUpperCase() || Date.parse(cert.validTo) < nowS() * 1000) continue
+      if (!sameSerial(cert.serialNumber, c.serial_no) || Date.parse(cert.validTo) < nowS() * 1000) continue
       found.set(c.serial_no, cert.publicKey)
     } catch {
       // A certificate that does not decrypt with this APIv3 key, or is not X.509: not WeChat Pay's for this merchant.

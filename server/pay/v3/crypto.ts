@@ -171,3 +171,12 @@ export function paymentParams(appId: string, prepayId: string, privateKey: Key, 
   const base = { appId, timeStamp, nonceStr, package: `prepay_id=${prepayId}` }
   return { ...base, signType: 'RSA', paySign: signRsa(privateKey, paymentMessage(base)) }
 }
+
+/**
+ * A certificate serial as hex for comparison: node's X509Certificate.serialNumber drops leading
+ * zeros (it prints the number), while WeChat Pay and the merchant platform write all 40 digits.
+ */
+export function sameSerial(a: string, b: string): boolean {
+  const norm = (s: string) => s.trim().toUpperCase().replace(/^0+(?=.)/, '')
+  return norm(a) === norm(b)
+}
