@@ -36,12 +36,30 @@ export interface JsonRequest {
   timeoutMs?: number
 }
 
-/** Sends a request and parses the JSON answer (any 2xx); throws HttpError otherwise. */
-export function httpsJson<T>(url: string, opts: JsonRequest = {}): Promise<T> {
-  const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST')
-  const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body))
-  const shown = redact(url)
-  return new Promise<T>((resolve, reject) => {
+export interface RawRequest {
+  method: 'GET' | 'POST'
+  headers?: Record<string, string>
+  body?: string | Buffer
+  timeoutMs?: number
+  /** Bytes of answer believed at most (MAX_ANSWER_BYTES unless given). */
+  limit?: number
+  /** How the request is named in errors (the redacted URL unless given). */
+  label?: string
+}
+
+export interface RawAnswer {
+  status: number
+  headers: Record<string, unknown>
+  text: string
+}
+
+/** One bounded request: the answer's status, headers and text, or HttpError TIMEOUT / NETWORK / TOO_LARGE. */
+export function httpsRaw(url: string, opts: RawRequest): Promise<RawAnswer> {
+  const { method } = opts
+  const shown = opts.label ?? redact(url)
+  const limit = opts.limit ?? MAX_ANSWER_BYTES
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS
+  return new Promise<RawAnswer>((resolve, reject) => {
     let settled = false
     const done = (f: () => void) => {
       if (!settled) {
@@ -49,34 +67,38 @@ export function httpsJson<T>(url: string, opts: JsonRequest = {}): Promise<T> {
         f()
       }
     }
-    const req = request(url, { method, headers: body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}, timeout: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS }, (res) => {
+    const req = request(url, { method, headers: opts.headers ?? {}, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = []
       let size = 0
       res.on('data', (c: Buffer) => {
         size += c.length
-        if (size > MAX_ANSWER_BYTES) {
-          done(() => reject(new HttpError('TOO_LARGE', `${method} ${shown}: answer over ${MAX_ANSWER_BYTES} bytes`)))
+        if (size > limit) {
+          done(() => reject(new HttpError('TOO_LARGE', `${method} ${shown}: answer over ${limit} bytes`)))
           req.destroy()
         } else chunks.push(c)
       })
       res.on('error', (e: Error) => done(() => reject(new HttpError('NETWORK', `${method} ${shown}: ${redact(e.message)}`))))
-      res.on('end', () =>
-        done(() => {
-          const status = res.statusCode ?? 0
-          if (status < 200 || status >= 300) return reject(new HttpError('BAD_STATUS', `${method} ${shown}: HTTP ${status}`, status))
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as T)
-          } catch {
-            reject(new HttpError('BAD_JSON', `${method} ${shown}: the answer is not JSON`, status))
-          }
-        }),
-      )
+      res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: (res.headers ?? {}) as Record<string, unknown>, text: Buffer.concat(chunks).toString('utf8') })))
     })
     req.on('timeout', () => {
-      done(() => reject(new HttpError('TIMEOUT', `${method} ${shown}: no answer in ${opts.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`)))
+      done(() => reject(new HttpError('TIMEOUT', `${method} ${shown}: no answer in ${timeoutMs} ms`)))
       req.destroy()
     })
     req.on('error', (e: Error) => done(() => reject(new HttpError('NETWORK', `${method} ${shown}: ${redact(e.message)}`))))
-    req.end(body)
+    req.end(opts.body || undefined)
   })
+}
+
+/** Sends a request and parses the JSON answer (any 2xx); throws HttpError otherwise. */
+export async function httpsJson<T>(url: string, opts: JsonRequest = {}): Promise<T> {
+  const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST')
+  const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body))
+  const shown = redact(url)
+  const a = await httpsRaw(url, { method, headers: body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}, ...(body ? { body } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) })
+  if (a.status < 200 || a.status >= 300) throw new HttpError('BAD_STATUS', `${method} ${shown}: HTTP ${a.status}`, a.status)
+  try {
+    return JSON.parse(a.text) as T
+  } catch {
+    throw new HttpError('BAD_JSON', `${method} ${shown}: the answer is not JSON`, a.status)
+  }
 }

@@ -12,9 +12,9 @@
  *   one download again; expired certificates are dropped (wechatpay-certificates.html).
  */
 import { X509Certificate, type KeyObject } from 'node:crypto'
-import { request } from 'node:https'
 import * as v from 'valibot'
 import { UncertainCallError } from '../../errors'
+import { HttpError, httpsRaw, type RawAnswer } from '../../http'
 import { authorization, decryptResource, sameSerial, verifyWechatpay } from './crypto'
 import type { V3Config } from './config'
 
@@ -42,47 +42,20 @@ export interface V3Answer {
   text: string
 }
 
-interface Raw {
-  status: number
-  headers: Record<string, unknown>
-  text: string
-}
-
-function send(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body: string, nowS: () => number, limit: number): Promise<Raw> {
+async function send(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body: string, nowS: () => number, limit: number): Promise<RawAnswer> {
   const headers: Record<string, string> = {
     Accept: 'application/json',
     'User-Agent': 'wechat-cloudbase-kit',
     Authorization: authorization({ mchid: cfg.mchid, serialNo: cfg.serialNo, privateKey: cfg.privateKey }, method, pathAndQuery, body, String(nowS())),
     ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
   }
-  return new Promise<Raw>((resolve, reject) => {
-    let settled = false
-    const done = (f: () => void) => {
-      if (!settled) {
-        settled = true
-        f()
-      }
-    }
-    const req = request(`${V3_HOST}${pathAndQuery}`, { method, headers, timeout: TIMEOUT_MS }, (res) => {
-      const chunks: Buffer[] = []
-      let size = 0
-      res.on('data', (c: Buffer) => {
-        size += c.length
-        if (size > limit) {
-          done(() => reject(new V3Error('TOO_LARGE', `${method} ${pathAndQuery}: answer over ${limit} bytes`)))
-          req.destroy()
-        } else chunks.push(c)
-      })
-      res.on('error', (e: Error) => done(() => reject(new V3Error('NETWORK', `${method} ${pathAndQuery}: ${e.message}`))))
-      res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: (res.headers ?? {}) as Record<string, unknown>, text: Buffer.concat(chunks).toString('utf8') })))
-    })
-    req.on('timeout', () => {
-      done(() => reject(new V3Error('TIMEOUT', `${method} ${pathAndQuery}: no answer in ${TIMEOUT_MS} ms`)))
-      req.destroy()
-    })
-    req.on('error', (e: Error) => done(() => reject(new V3Error('NETWORK', `${method} ${pathAndQuery}: ${e.message}`))))
-    req.end(body || undefined)
-  })
+  try {
+    return await httpsRaw(`${V3_HOST}${pathAndQuery}`, { method, headers, body, timeoutMs: TIMEOUT_MS, limit, label: pathAndQuery })
+  } catch (e) {
+    // The transport's failures, as this client's (uncertain: the request may have reached WeChat Pay).
+    if (e instanceof HttpError && (e.code === 'TIMEOUT' || e.code === 'NETWORK' || e.code === 'TOO_LARGE')) throw new V3Error(e.code, e.message)
+    throw e
+  }
 }
 
 const serialOf = (headers: Record<string, unknown>) => {
