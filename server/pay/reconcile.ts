@@ -7,6 +7,7 @@
  * orders the bill names, 100 ids a read: bounded by the day's trades, not by the user count.
  * A rerun of a day replaces its report; incidents are keyed by day and order, so once each.
  */
+import { beijingDate } from '../werun/days'
 import { db } from '../db'
 import { errText } from '../errors'
 import { BillError, compareBill, parseTradeBill, WHAT_TO_DO, type BillRow, type Difference, type OrderFacts } from './bill'
@@ -17,7 +18,6 @@ export const RECONCILIATIONS = 'pay_reconciliations'
 const PAGE = 100
 /** Orders one day's reconciliation reads at most (a day's trades of a small shop is far below). */
 const MAX_DAY_ORDERS = 20_000
-const BEIJING_MS = 8 * 3600_000
 const DAY_MS = 86_400_000
 
 export type ReconcileState = 'OK' | 'DIFFERENCES' | 'NO_BILL' | 'FAILED'
@@ -36,7 +36,7 @@ export interface ReconcileReport {
 
 /** The Beijing date (yyyy-MM-dd) of the day before `nowMs`. */
 export function billDayBefore(nowMs: number): string {
-  return new Date(nowMs + BEIJING_MS - DAY_MS).toISOString().slice(0, 10)
+  return beijingDate(nowMs - DAY_MS)
 }
 
 async function pages(where: Record<string, unknown>, orderBy: string): Promise<OrderDoc[]> {

@@ -21,6 +21,7 @@ import type { PayResultBase, QueryOrderResult, QueryRefundResult, RefundParams, 
 import { wxContext } from '../../wx'
 import type { V3Config } from './config'
 import { billSha1 } from '../bill'
+import { wxPayTime } from '../money'
 import { V3_HOST, v3Request, type V3Answer } from './client'
 import { paymentParams } from './crypto'
 
@@ -78,7 +79,7 @@ export function toRfc3339(t: string): string {
 }
 export function fromRfc3339(s: string): string | undefined {
   const ms = Date.parse(s)
-  return Number.isFinite(ms) ? new Date(ms + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14) : undefined
+  return Number.isFinite(ms) ? wxPayTime(ms) : undefined
 }
 
 /** The day's trade bill as text, or why there is none (NO_BILL: nothing was traded that day). */
