@@ -22,6 +22,11 @@ module.exports = {
   projects: [
     { ...base, displayName: 'all', testMatch: ['<rootDir>/tests/**/*.test.ts'] },
     // The pay suite again through WeChat Pay APIv3 (issue #28): the same tests, PAY_PROVIDER=wxpay-v3.
-    { ...base, displayName: 'pay (wxpay-v3)', testMatch: ['<rootDir>/tests/pay/**/*.test.ts'], setupFiles: ['<rootDir>/tests/setup/wxpay-v3.ts'] },
+    {
+      ...base,
+      displayName: 'pay (wxpay-v3)',
+      testMatch: ['<rootDir>/tests/pay/**/*.test.ts'],
+      setupFiles: ['<rootDir>/tests/setup/wxpay-v3.ts'],
+    },
   ],
 }

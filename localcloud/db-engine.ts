@@ -29,7 +29,18 @@
  */
 import { EJSON, BSONRegExp } from 'bson'
 import { randomBytes } from 'node:crypto'
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, renameSync, writeSync } from 'node:fs'
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  renameSync,
+  writeSync,
+} from 'node:fs'
 import { dirname } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { Aggregator, Query, update as applyUpdate } from 'mingo'
@@ -76,7 +87,10 @@ export function parseLatency(text: string | undefined): LatencyRange | null {
   const t = (text ?? '').trim()
   if (!t || t === '0') return null
   const m = /^(\d{1,4})(?:-(\d{1,4}))?(?:@(\d{1,9}))?$/.exec(t)
-  if (!m) throw new Error(`LOCALCLOUD_DB_LATENCY must be N or MIN-MAX milliseconds, optionally @SEED (e.g. 1-8 or 1-8@42); got "${t.slice(0, 40)}"`)
+  if (!m)
+    throw new Error(
+      `LOCALCLOUD_DB_LATENCY must be N or MIN-MAX milliseconds, optionally @SEED (e.g. 1-8 or 1-8@42); got "${t.slice(0, 40)}"`,
+    )
   const min = Number(m[1])
   const max = m[2] === undefined ? min : Number(m[2])
   if (max < min) throw new Error(`LOCALCLOUD_DB_LATENCY: ${max} is below ${min}`)
@@ -98,7 +112,10 @@ export function seededRandom(seed: number): () => number {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 class DbError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message)
   }
 }
@@ -199,7 +216,8 @@ export const SCAN_LIMIT = 1000
 function conjuncts(query: Record<string, unknown>, into = new Map<string, unknown>()): Map<string, unknown> {
   for (const [k, v] of Object.entries(query)) {
     if (k === '$and' && Array.isArray(v)) {
-      for (const clause of v) if (clause && typeof clause === 'object') conjuncts(clause as Record<string, unknown>, into)
+      for (const clause of v)
+        if (clause && typeof clause === 'object') conjuncts(clause as Record<string, unknown>, into)
     } else if (!k.startsWith('$') && !into.has(k)) into.set(k, v)
   }
   return into
@@ -381,7 +399,9 @@ export class DbEngine {
   private answer(action: string, params: Params): DbResponse {
     const requestId = `local-db-${++this.seq}`
     const collection = typeof params.collectionName === 'string' ? params.collectionName : undefined
-    const injected = this.failures.findIndex((f) => (!f.action || f.action === action) && (!f.collection || f.collection === collection))
+    const injected = this.failures.findIndex(
+      (f) => (!f.action || f.action === action) && (!f.collection || f.collection === collection),
+    )
     if (injected >= 0 && this.failures[injected]!.skip > 0) this.failures[injected]!.skip -= 1
     else if (injected >= 0) {
       this.failures.splice(injected, 1)
@@ -391,7 +411,8 @@ export class DbEngine {
     try {
       const data = this.dispatch(action, params)
       this.log.push({ action, ...(collection ? { collection } : {}), at: this.now(), ok: true })
-      if (action === 'database.startTransaction') return { requestId, transactionId: (data as { transactionId: string }).transactionId }
+      if (action === 'database.startTransaction')
+        return { requestId, transactionId: (data as { transactionId: string }).transactionId }
       return { requestId, data }
     } catch (e) {
       this.log.push({ action, ...(collection ? { collection } : {}), at: this.now(), ok: false })
@@ -472,7 +493,14 @@ export class DbEngine {
       const found = new Set<string>()
       for (const v of values) for (const i of index.get(scalarKey(v)) ?? []) found.add(i)
       if (!best || found.size < best.size) {
-        best = { size: found.size, get: () => [...found].sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0)).map((i) => base.get(i)!).filter(Boolean) }
+        best = {
+          size: found.size,
+          get: () =>
+            [...found]
+              .sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0))
+              .map((i) => base.get(i)!)
+              .filter(Boolean),
+        }
       }
     }
     for (const ix of this.sortedIndexes.get(name) ?? []) {
@@ -484,8 +512,14 @@ export class DbEngine {
         best = {
           size,
           get: () => {
-            const picked = [...slice.entries.list.slice(slice.entries.lo, slice.entries.hi).map((e) => e.id), ...slice.ix.loose]
-            return picked.sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0)).map((i) => base.get(i)!).filter(Boolean)
+            const picked = [
+              ...slice.entries.list.slice(slice.entries.lo, slice.entries.hi).map((e) => e.id),
+              ...slice.ix.loose,
+            ]
+            return picked
+              .sort((a, b) => (this.order.get(`${name}\u0000${a}`) ?? 0) - (this.order.get(`${name}\u0000${b}`) ?? 0))
+              .map((i) => base.get(i)!)
+              .filter(Boolean)
           },
         }
       }
@@ -526,7 +560,9 @@ export class DbEngine {
     this.examined += docs.length
     if (docs.length > this.scanLimit && !(bounded && Object.keys(query).length === 0)) {
       const fields = [...conjuncts(query).keys()].filter((k) => !k.startsWith('$'))
-      const hint = fields.length ? `declare an index on ${fields.map((f) => `"${f}"`).join(', ')} in database/collections.json` : 'the query gives no field to find it by'
+      const hint = fields.length
+        ? `declare an index on ${fields.map((f) => `"${f}"`).join(', ')} in database/collections.json`
+        : 'the query gives no field to find it by'
       const message = `localcloud: a query on ${name} (${fields.join(', ') || 'no condition'}) examines all ${docs.length} documents with no index: ${hint}`
       if (this.scanPolicy === 'refuse') throw new DbError('DATABASE_REQUEST_FAILED', message)
       const shape = `${name}:${fields.join(',')}`
@@ -542,7 +578,12 @@ export class DbEngine {
    * A sorted index whose equality fields the query gives as scalars: the matching group's
    * entries (ascending), narrowed by a range on the ordered field, plus the loose documents.
    */
-  private sortedSlice(name: string, query: Record<string, unknown>, sortField?: string, only?: SortedIndex): { ix: SortedIndex; entries: Slice; exact: boolean } | null {
+  private sortedSlice(
+    name: string,
+    query: Record<string, unknown>,
+    sortField?: string,
+    only?: SortedIndex,
+  ): { ix: SortedIndex; entries: Slice; exact: boolean } | null {
     const where = conjuncts(query)
     for (const ix of only ? [only] : (this.sortedIndexes.get(name) ?? [])) {
       if (sortField !== undefined && ix.sortField !== sortField) continue
@@ -564,7 +605,12 @@ export class DbEngine {
       if (typeof is === 'number' || typeof is === 'string') {
         ;[lo, hi] = [first(is), past(is)]
       } else if (cond !== undefined) {
-        const ops = cond && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof Date) ? Object.entries(cond as Record<string, unknown>).map(([op, v]) => [op, v instanceof Date ? v.getTime() : v] as [string, unknown]) : null
+        const ops =
+          cond && typeof cond === 'object' && !Array.isArray(cond) && !(cond instanceof Date)
+            ? Object.entries(cond as Record<string, unknown>).map(
+                ([op, v]) => [op, v instanceof Date ? v.getTime() : v] as [string, unknown],
+              )
+            : null
         if (!ops || !ops.every(([op, v]) => RANGE_OPS.has(op) && (typeof v === 'number' || typeof v === 'string'))) {
           exact = false
         } else {
@@ -577,7 +623,11 @@ export class DbEngine {
           }
         }
       }
-      return { ix, entries: { list, lo, hi, length: hi - lo, at: (k: number) => list[lo + k]! }, exact: exact && ix.loose.size === 0 }
+      return {
+        ix,
+        entries: { list, lo, hi, length: hi - lo, at: (k: number) => list[lo + k]! },
+        exact: exact && ix.loose.size === 0,
+      }
     }
     return null
   }
@@ -587,7 +637,13 @@ export class DbEngine {
    * ordered field first: documents are taken in index order until the page is full and the
    * last value's ties are all in, then sorted and cut as usual.
    */
-  private findOrdered(name: string, query: Record<string, unknown>, order: Record<string, 1 | -1>, offset: number, limit: number): Doc[] | null {
+  private findOrdered(
+    name: string,
+    query: Record<string, unknown>,
+    order: Record<string, 1 | -1>,
+    offset: number,
+    limit: number,
+  ): Doc[] | null {
     const [first, dir] = Object.entries(order)[0] ?? []
     if (!first) return null
     const slice = this.sortedSlice(name, query, first)
@@ -670,18 +726,28 @@ export class DbEngine {
 
   private find(p: Params): Doc[] {
     const tx = this.txFor(p)
-    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
+    if (tx && p.queryType !== 'DOC')
+      throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
     const name = String(p.collectionName)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
     const order = decode(p.order) as Record<string, 1 | -1> | undefined
     const projection = decode(p.projection) as Record<string, 0 | 1> | undefined
     const wantsProjection = projection && Object.keys(projection).length
     if (!tx && order && Object.keys(order).length && !wantsProjection) {
-      const ordered = this.findOrdered(name, query, order, Number(p.offset ?? 0), Math.min(Number(p.limit ?? MAX_LIMIT), MAX_LIMIT))
+      const ordered = this.findOrdered(
+        name,
+        query,
+        order,
+        Number(p.offset ?? 0),
+        Math.min(Number(p.limit ?? MAX_LIMIT), MAX_LIMIT),
+      )
       if (ordered) return ordered.map(clone)
     }
     const source = this.candidates(name, query, tx, !(order && Object.keys(order).length))
-    let cursor = new Query(query).find<Doc>(source, projection && Object.keys(projection).length ? projection : undefined)
+    let cursor = new Query(query).find<Doc>(
+      source,
+      projection && Object.keys(projection).length ? projection : undefined,
+    )
     if (order && Object.keys(order).length) cursor = cursor.sort(order)
     const offset = Number(p.offset ?? 0)
     if (offset) cursor = cursor.skip(offset)
@@ -700,7 +766,8 @@ export class DbEngine {
     const pipeline = stages.map((s) => ({ [s.stageKey]: decode(s.stageValue) })) as Record<string, unknown>[]
     // A leading $match narrows the documents through the indexes, as the database would.
     const first = pipeline[0]?.$match as Record<string, unknown> | undefined
-    const source = first && typeof first === 'object' ? this.candidates(name, first) : this.scanned(name, {}, this.view(name))
+    const source =
+      first && typeof first === 'object' ? this.candidates(name, first) : this.scanned(name, {}, this.view(name))
     const rows = new Aggregator(pipeline).run(source)
     const cap = pipeline.some((s) => '$limit' in s) ? AGGREGATE_MAX_ROWS : AGGREGATE_DEFAULT_ROWS
     return rows.slice(0, cap).map((d) => clone(d as Doc))
@@ -740,7 +807,8 @@ export class DbEngine {
   private modify(p: Params): Record<string, unknown> {
     const name = String(p.collectionName)
     const tx = this.txFor(p)
-    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
+    if (tx && p.queryType !== 'DOC')
+      throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
     const coll = this.requireCollection(name)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
     const data = this.materialise(decode(p.data) as Record<string, unknown>)
@@ -796,7 +864,8 @@ export class DbEngine {
   private remove(p: Params): number {
     const name = String(p.collectionName)
     const tx = this.txFor(p)
-    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
+    if (tx && p.queryType !== 'DOC')
+      throw new DbError('DATABASE_REQUEST_FAILED', 'transactions support document operations only (doc(id))')
     this.requireCollection(name)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
     const q = new Query(query)
@@ -866,7 +935,11 @@ export class DbEngine {
 
   private requireCollection(name: string): Map<string, Doc> {
     const coll = this.collections.get(name)
-    if (!coll) throw new DbError('DATABASE_COLLECTION_NOT_EXIST', `collection ${name} does not exist: create it (database/collections.json)`)
+    if (!coll)
+      throw new DbError(
+        'DATABASE_COLLECTION_NOT_EXIST',
+        `collection ${name} does not exist: create it (database/collections.json)`,
+      )
     return coll
   }
 
@@ -924,7 +997,13 @@ export class DbEngine {
         .filter((i) => !i.unique && !('_id' in i.keys))
         .map((i) => {
           const keys = Object.keys(i.keys)
-          return { name: i.name, eqFields: keys.slice(0, -1), sortField: keys.at(-1)!, groups: new Map(), loose: new Set<string>() }
+          return {
+            name: i.name,
+            eqFields: keys.slice(0, -1),
+            sortField: keys.at(-1)!,
+            groups: new Map(),
+            loose: new Set<string>(),
+          }
         })
         // A compound index serves a query its equality fields fix better than a single-field one.
         .sort((a, b) => b.eqFields.length - a.eqFields.length),
@@ -942,7 +1021,10 @@ export class DbEngine {
     const raw = getPath(doc, ix.sortField)
     const v = raw instanceof Date ? raw.getTime() : raw // dates order as their instants
     if (!eq.every(isScalar) || (typeof v !== 'number' && typeof v !== 'string')) return null
-    return { group: JSON.stringify(eq.map((x) => scalarKey(x as Scalar))), entry: { v, o: this.order.get(`${name}\u0000${doc._id}`) ?? 0, id: doc._id } }
+    return {
+      group: JSON.stringify(eq.map((x) => scalarKey(x as Scalar))),
+      entry: { v, o: this.order.get(`${name}\u0000${doc._id}`) ?? 0, id: doc._id },
+    }
   }
 
   /**
@@ -1112,9 +1194,13 @@ export class DbEngine {
       if (!legacy) this.replay(line, false)
     })
     if (legacy) {
-      const parsed = EJSON.parse(readFileSync(file, 'utf8'), { relaxed: true }) as { collections: Record<string, Doc[]>; specs: CollectionSpec[] }
+      const parsed = EJSON.parse(readFileSync(file, 'utf8'), { relaxed: true }) as {
+        collections: Record<string, Doc[]>
+        specs: CollectionSpec[]
+      }
       for (const spec of parsed.specs ?? []) this.specs.set(spec.name, spec)
-      for (const [name, docs] of Object.entries(parsed.collections ?? {})) this.collections.set(name, new Map(docs.map((d) => [d._id, walk(d, 0) as Doc])))
+      for (const [name, docs] of Object.entries(parsed.collections ?? {}))
+        this.collections.set(name, new Map(docs.map((d) => [d._id, walk(d, 0) as Doc])))
     }
     const journal = file + JOURNAL
     const replayed = existsSync(journal)

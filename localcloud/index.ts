@@ -91,7 +91,10 @@ export interface Invocation {
 
 /** Error shape of wx.cloud.callFunction failures (the client SDK's errCode / errMsg). */
 export class CallFunctionError extends Error {
-  constructor(readonly errCode: number, readonly errMsg: string) {
+  constructor(
+    readonly errCode: number,
+    readonly errMsg: string,
+  ) {
     super(errMsg)
     this.name = 'CallFunctionError'
   }
@@ -178,8 +181,17 @@ async function cut<T>(kind: 'db' | 'wechat', run: () => Promise<T>): Promise<T> 
 function appPages(root: string): Set<string> | null {
   const file = join(root, 'miniprogram', 'app.json')
   if (!existsSync(file)) return null
-  const app = JSON.parse(readFileSync(file, 'utf8')) as { pages?: string[]; subPackages?: Array<{ root: string; pages: string[] }>; subpackages?: Array<{ root: string; pages: string[] }> }
-  const pages = [...(app.pages ?? []), ...(app.subPackages ?? app.subpackages ?? []).flatMap((p) => p.pages.map((x) => `${p.root.replace(/\/$/, '')}/${x}`))]
+  const app = JSON.parse(readFileSync(file, 'utf8')) as {
+    pages?: string[]
+    subPackages?: Array<{ root: string; pages: string[] }>
+    subpackages?: Array<{ root: string; pages: string[] }>
+  }
+  const pages = [
+    ...(app.pages ?? []),
+    ...(app.subPackages ?? app.subpackages ?? []).flatMap((p) =>
+      p.pages.map((x) => `${p.root.replace(/\/$/, '')}/${x}`),
+    ),
+  ]
   return new Set(pages)
 }
 
@@ -222,13 +234,18 @@ export class LocalCloud {
     this.vars = opts.vars ?? {}
     this.oa = new OaSandbox(this.now)
     this.oa.configure(this.vars)
-    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event, http) => this.invoke(fn, event, {}, http ? 'http' : 'wx_paycallback')) // getWXContext SOURCE 枚举: wx_paycallback 微信支付回调
+    this.cloudPay = new PaySandbox(this.now, this.env, (fn, event, http) =>
+      this.invoke(fn, event, {}, http ? 'http' : 'wx_paycallback'),
+    ) // getWXContext SOURCE 枚举: wx_paycallback 微信支付回调
     this.wxpayV3 = new WxPayV3Sandbox(this.cloudPay, this.now)
     this.cloudPay.v3 = this.wxpayV3
     // PAY_PROVIDER=wxpay-v3: the merchant's keys and ids, as a merchant would set them (the test's own values win).
     if (this.vars.PAY_PROVIDER === 'wxpay-v3') this.vars = { ...this.wxpayV3.vars(this.env), ...this.vars }
     this.push = new MessagePush(this)
-    this.storage = new LocalStorage(opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')), this.env)
+    this.storage = new LocalStorage(
+      opts.dataDir ? join(opts.dataDir, 'storage') : mkdtempSync(join(tmpdir(), 'localcloud-')),
+      this.env,
+    )
     this.seedAll()
     this.loadSandboxCards()
     installSdkPatch()
@@ -242,7 +259,10 @@ export class LocalCloud {
     for (const spec of this.collectionSpecs()) {
       this.db.createCollection(spec)
       if (spec.seed && this.db.dump(spec.name).length === 0) {
-        this.db.seed(spec.name, JSON.parse(readFileSync(join(this.root, 'database', spec.seed), 'utf8')) as Array<Record<string, unknown>>)
+        this.db.seed(
+          spec.name,
+          JSON.parse(readFileSync(join(this.root, 'database', spec.seed), 'utf8')) as Array<Record<string, unknown>>,
+        )
       }
     }
   }
@@ -251,8 +271,19 @@ export class LocalCloud {
   private loadSandboxCards(): void {
     const file = join(this.root, 'database', 'seed', 'cards.json')
     if (!existsSync(file)) return
-    const cards = JSON.parse(readFileSync(file, 'utf8')) as Array<{ cardId: string; title: string; bindOpenid?: boolean; localSandbox?: { approved?: boolean } }>
-    for (const c of cards) this.oa.cards.set(c.cardId, { cardId: c.cardId, title: c.title, approved: c.localSandbox?.approved !== false, ...(c.bindOpenid ? { bindOpenid: true } : {}) })
+    const cards = JSON.parse(readFileSync(file, 'utf8')) as Array<{
+      cardId: string
+      title: string
+      bindOpenid?: boolean
+      localSandbox?: { approved?: boolean }
+    }>
+    for (const c of cards)
+      this.oa.cards.set(c.cardId, {
+        cardId: c.cardId,
+        title: c.title,
+        approved: c.localSandbox?.approved !== false,
+        ...(c.bindOpenid ? { bindOpenid: true } : {}),
+      })
   }
 
   /**
@@ -297,16 +328,26 @@ export class LocalCloud {
     let timeout = 3 // CloudBase's default when none is set
     const envVariables: Record<string, string> = {}
     if (existsSync(rc)) {
-      const fns = (JSON.parse(readFileSync(rc, 'utf8')) as { functions?: Array<{ name: string; timeout?: number; envVariables?: Record<string, string> }> }).functions ?? []
+      const fns =
+        (
+          JSON.parse(readFileSync(rc, 'utf8')) as {
+            functions?: Array<{ name: string; timeout?: number; envVariables?: Record<string, string> }>
+          }
+        ).functions ?? []
       const fn = fns.find((f) => f.name === name)
       timeout = fn?.timeout ?? timeout
       for (const [k, raw] of Object.entries(fn?.envVariables ?? {})) {
-        const value = String(raw).replace(/\{\{\s*env\.([A-Za-z0-9_]+)\s*\}\}/g, (_m, v: string) => this.vars[v] ?? process.env[v] ?? '')
+        const value = String(raw).replace(
+          /\{\{\s*env\.([A-Za-z0-9_]+)\s*\}\}/g,
+          (_m, v: string) => this.vars[v] ?? process.env[v] ?? '',
+        )
         if (value !== '') envVariables[k] = value
       }
     }
     const cfg = join(this.root, 'cloudfunctions', name, 'config.json')
-    const permissions = existsSync(cfg) ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? []) : []
+    const permissions = existsSync(cfg)
+      ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? [])
+      : []
     return { timeout, permissions, envVariables }
   }
 
@@ -322,15 +363,32 @@ export class LocalCloud {
    * server: in URL mode, signed with OA_PUSH_TOKEN (encrypted in OA_PUSH_MODE compatible / safe),
    * to `cardEvents` over HTTP access, again when no answer came in 5 s.
    */
-  cardEvent(event: Record<string, unknown> & { MsgType: string; FromUserName: string; CreateTime: number }): Promise<PushDelivery> {
+  cardEvent(
+    event: Record<string, unknown> & { MsgType: string; FromUserName: string; CreateTime: number },
+  ): Promise<PushDelivery> {
     const v = (k: string) => this.vars[k] ?? process.env[k] ?? ''
-    const mode = v('OA_PUSH_MODE') === 'safe' || v('OA_PUSH_MODE') === 'compatible' ? (v('OA_PUSH_MODE') as 'safe' | 'compatible') : 'plain'
-    return this.push.deliverToUrl(event, { fn: 'cardEvents', token: v('OA_PUSH_TOKEN'), mode, format: 'xml', encodingAesKey: v('OA_PUSH_AES_KEY'), appid: v('OA_APPID') })
+    const mode =
+      v('OA_PUSH_MODE') === 'safe' || v('OA_PUSH_MODE') === 'compatible'
+        ? (v('OA_PUSH_MODE') as 'safe' | 'compatible')
+        : 'plain'
+    return this.push.deliverToUrl(event, {
+      fn: 'cardEvents',
+      token: v('OA_PUSH_TOKEN'),
+      mode,
+      format: 'xml',
+      encodingAesKey: v('OA_PUSH_AES_KEY'),
+      appid: v('OA_APPID'),
+    })
   }
 
   /** Fires a timer trigger, as CloudBase does on the function's cron (event: Type, TriggerName, Time). */
   runTimer(name: string, triggerName = 'timer'): Promise<unknown> {
-    return this.invoke(name, { Type: 'Timer', TriggerName: triggerName, Time: new Date(this.now()).toISOString() }, {}, 'wx_trigger')
+    return this.invoke(
+      name,
+      { Type: 'Timer', TriggerName: triggerName, Time: new Date(this.now()).toISOString() },
+      {},
+      'wx_trigger',
+    )
   }
 
   /** Issues a CloudID for open data (what wx.getWeRunData & co. give the page). Valid 5 minutes. */
@@ -362,7 +420,8 @@ export class LocalCloud {
     for (const fn of name ? [name] : [...this.modules.keys()]) {
       // index.js and the bundle it loads (scripts/build-functions.ts).
       const dir = join(this.root, 'cloudfunctions', fn) + sep
-      for (const key of Object.keys(require.cache)) if (key.startsWith(dir) && !key.includes(`${sep}node_modules${sep}`)) delete require.cache[key]
+      for (const key of Object.keys(require.cache))
+        if (key.startsWith(dir) && !key.includes(`${sep}node_modules${sep}`)) delete require.cache[key]
       this.modules.delete(fn)
     }
   }
@@ -386,7 +445,13 @@ export class LocalCloud {
    * Runs a function as CloudBase would for `source`: its own context (getWXContext), the
    * timeout from cloudbaserc.json (-504003), errors as -504002.
    */
-  async invoke(name: string, event: unknown, caller: Caller = {}, source = 'wx_client', openDataKeys?: string[]): Promise<unknown> {
+  async invoke(
+    name: string,
+    event: unknown,
+    caller: Caller = {},
+    source = 'wx_client',
+    openDataKeys?: string[],
+  ): Promise<unknown> {
     const { timeout, envVariables } = this.functionConfig(name)
     const requestId = randomBytes(8).toString('hex')
     const wx: Record<string, string> = {}
@@ -397,33 +462,63 @@ export class LocalCloud {
     if (caller.clientIpv6) wx.WX_CLIENTIPV6 = caller.clientIpv6
     // Which fields WeChat replaced comes from WeChat (out of band), never from the call's data.
     if (openDataKeys?.length) wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })
-    const env = { ...envVariables, ...wx, WX_CONTEXT_KEYS: Object.keys(wx).join(','), TCB_ENV: this.env, SCF_NAMESPACE: this.env, TCB_SOURCE: source }
+    const env = {
+      ...envVariables,
+      ...wx,
+      WX_CONTEXT_KEYS: Object.keys(wx).join(','),
+      TCB_ENV: this.env,
+      SCF_NAMESPACE: this.env,
+      TCB_SOURCE: source,
+    }
     if (source === 'wx_client' && caller.openid) this.openapi.userVisited(caller.openid)
-    const record: Invocation = { id: requestId, fn: name, source, event, ...(caller.openid ? { openid: caller.openid } : {}), startedAt: this.now(), ms: 0 }
+    const record: Invocation = {
+      id: requestId,
+      fn: name,
+      source,
+      event,
+      ...(caller.openid ? { openid: caller.openid } : {}),
+      startedAt: this.now(),
+      ms: 0,
+    }
     this.invocations.push(record)
     const t0 = performance.now()
     let timer: NodeJS.Timeout | undefined
     const planned = this.crashPlans.findIndex((p) => p.fn === name)
-    const io: Io = { db: 0, wechat: 0, dead: false, ...(planned >= 0 ? { plan: this.crashPlans.splice(planned, 1)[0]! } : {}) }
+    const io: Io = {
+      db: 0,
+      wechat: 0,
+      dead: false,
+      ...(planned >= 0 ? { plan: this.crashPlans.splice(planned, 1)[0]! } : {}),
+    }
     const killed = new Promise<never>((_, reject) => {
       io.kill = () => {
         record.crashed = true
-        reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds (cut off by a crash plan)`))
+        reject(
+          new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds (cut off by a crash plan)`),
+        )
       }
     })
     try {
       // The module loads inside the invocation too: a cold start sees the function's environment.
       const run = als.run({ cloud: this, fn: name, env, caller, source, io }, () =>
-        Promise.resolve().then(() => this.loadFunction(name).main(event, { request_id: requestId, function_name: name })),
+        Promise.resolve().then(() =>
+          this.loadFunction(name).main(event, { request_id: requestId, function_name: name }),
+        ),
       )
       const limit = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds`)), timeout * 1000)
+        timer = setTimeout(
+          () => reject(new CallFunctionError(-504003, `Invoking task timed out after ${timeout} seconds`)),
+          timeout * 1000,
+        )
       })
       const result = await Promise.race([run, limit, killed])
       record.result = result
       return result
     } catch (e) {
-      const err = e instanceof CallFunctionError ? e : new CallFunctionError(-504002, `functions execute fail: ${e instanceof Error ? e.message : String(e)}`)
+      const err =
+        e instanceof CallFunctionError
+          ? e
+          : new CallFunctionError(-504002, `functions execute fail: ${e instanceof Error ? e.message : String(e)}`)
       record.error = { errCode: err.errCode, errMsg: err.errMsg }
       throw err
     } finally {
@@ -438,7 +533,16 @@ export class LocalCloud {
    * the function gets the integration request; a string answer is a 200 text/plain body, an
    * object with statusCode is an integration response, any other object is JSON.
    */
-  async http(name: string, req: { method: string; path?: string; query?: Record<string, string>; headers?: Record<string, string>; body?: string }): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  async http(
+    name: string,
+    req: {
+      method: string
+      path?: string
+      query?: Record<string, string>
+      headers?: Record<string, string>
+      body?: string
+    },
+  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
     const event = {
       path: req.path ?? '/',
       httpMethod: req.method.toUpperCase(),
@@ -449,10 +553,21 @@ export class LocalCloud {
       body: req.body ?? '',
     }
     const out = await this.invoke(name, event, {}, 'http')
-    if (typeof out === 'string' || typeof out === 'number') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(out) }
-    const r = (out ?? {}) as { statusCode?: number; headers?: Record<string, string>; body?: unknown; isBase64Encoded?: boolean }
+    if (typeof out === 'string' || typeof out === 'number')
+      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(out) }
+    const r = (out ?? {}) as {
+      statusCode?: number
+      headers?: Record<string, string>
+      body?: unknown
+      isBase64Encoded?: boolean
+    }
     if (typeof r.statusCode === 'number') {
-      const body = typeof r.body === 'string' ? (r.isBase64Encoded ? Buffer.from(r.body, 'base64').toString('utf8') : r.body) : JSON.stringify(r.body ?? '')
+      const body =
+        typeof r.body === 'string'
+          ? r.isBase64Encoded
+            ? Buffer.from(r.body, 'base64').toString('utf8')
+            : r.body
+          : JSON.stringify(r.body ?? '')
       return { status: r.statusCode, headers: r.headers ?? {}, body }
     }
     return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(out) }
@@ -463,7 +578,11 @@ export class LocalCloud {
    * (at most 5) are replaced by `{ cloudID, data }` (or `{ cloudID, errCode: -601006 }`) and
    * listed in OPEN_DATA_INFO; WeChat adds `userInfo: { appId, openId }` to the event.
    */
-  async callFromClient(name: string, data: Record<string, unknown> = {}, caller: Caller = {}): Promise<{ result: unknown; requestId: string; errMsg: string }> {
+  async callFromClient(
+    name: string,
+    data: Record<string, unknown> = {},
+    caller: Caller = {},
+  ): Promise<{ result: unknown; requestId: string; errMsg: string }> {
     const replaced: string[] = []
     const event: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(data)) {
@@ -477,7 +596,11 @@ export class LocalCloud {
     if (caller.openid) wire.userInfo = { appId: caller.appid ?? this.appid, openId: caller.openid }
     const result = await this.invoke(name, wire, caller, 'wx_client', replaced)
     const last = this.invocations[this.invocations.length - 1]
-    return { result: result === undefined ? undefined : JSON.parse(JSON.stringify(result)), requestId: last?.id ?? '', errMsg: 'cloud.callFunction:ok' }
+    return {
+      result: result === undefined ? undefined : JSON.parse(JSON.stringify(result)),
+      requestId: last?.id ?? '',
+      errMsg: 'cloud.callFunction:ok',
+    }
   }
 
   // ---- what the patched SDK calls ----
@@ -485,7 +608,11 @@ export class LocalCloud {
   /** Who is calling a WeChat API: the running function and its user. */
   /** @internal */
   callInfo(store: Store | undefined): CallInfo {
-    return { fn: store?.fn ?? '(outside a function)', appid: store?.caller.appid ?? this.appid, ...(store?.caller.openid ? { openid: store.caller.openid } : {}) }
+    return {
+      fn: store?.fn ?? '(outside a function)',
+      appid: store?.caller.appid ?? this.appid,
+      ...(store?.caller.openid ? { openid: store.caller.openid } : {}),
+    }
   }
 
   /** @internal */
@@ -498,7 +625,11 @@ export class LocalCloud {
       const items = ids.map((id) => ({ cloudId: id, json: JSON.stringify(this.resolveCloudId(id)) }))
       return encodeResp({ respData: encodeGetOpenDataResp(items), contentType: 'application/octet-stream' })
     }
-    if (store && (!this.functionConfig(store.fn).permissions.includes(apiName) || this.deniedPermissions.has(`${store.fn}:${apiName}`))) {
+    if (
+      store &&
+      (!this.functionConfig(store.fn).permissions.includes(apiName) ||
+        this.deniedPermissions.has(`${store.fn}:${apiName}`))
+    ) {
       // What CloudBase answers when config.json's permissions.openapi lacks the API.
       return encodeResp({ errorCode: -604101 })
     }
@@ -507,10 +638,16 @@ export class LocalCloud {
       if ('buffer' in result && Buffer.isBuffer(result.buffer)) {
         return encodeResp({ respData: result.buffer, contentType: String(result.contentType) })
       }
-      return encodeResp({ respData: Buffer.from(JSON.stringify(result)), contentType: 'application/json; charset=utf-8' })
+      return encodeResp({
+        respData: Buffer.from(JSON.stringify(result)),
+        contentType: 'application/json; charset=utf-8',
+      })
     } catch (e) {
       if (e instanceof WxApiError) {
-        return encodeResp({ respData: Buffer.from(JSON.stringify({ errcode: e.errcode, errmsg: e.errmsg })), contentType: 'application/json' })
+        return encodeResp({
+          respData: Buffer.from(JSON.stringify({ errcode: e.errcode, errmsg: e.errmsg })),
+          contentType: 'application/json',
+        })
       }
       throw e
     }
@@ -521,7 +658,11 @@ export class LocalCloud {
     const store = als.getStore()
     const info = this.callInfo(store)
     const permission = `cloudPay.${apiName}`
-    if (store && (!this.functionConfig(store.fn).permissions.includes(permission) || this.deniedPermissions.has(`${store.fn}:${permission}`))) {
+    if (
+      store &&
+      (!this.functionConfig(store.fn).permissions.includes(permission) ||
+        this.deniedPermissions.has(`${store.fn}:${permission}`))
+    ) {
       // As for openapi: config.json permissions.openapi must list the cloudPay API (the SDK throws -604101).
       return { errcode: -604101, errmsg: `function ${store.fn} has no permission for ${permission}` }
     }
@@ -529,12 +670,14 @@ export class LocalCloud {
     try {
       const result = await this.cloudPay.call(apiName, params, info)
       // downloadBill answers the bill as text, which the SDK hands over as { data } (wx-server-sdk 4, cloudpay generic).
-      if (typeof (result as Record<string, unknown>)[BILL_TEXT] === 'string') return Buffer.from((result as Record<string, string>)[BILL_TEXT]!)
+      if (typeof (result as Record<string, unknown>)[BILL_TEXT] === 'string')
+        return Buffer.from((result as Record<string, string>)[BILL_TEXT]!)
       return Buffer.from(JSON.stringify(result))
     } catch (e) {
       // A failure before WeChat Pay answered is a CloudBase error `{ code, message }`, which
       // the SDK throws as CloudSDKError with the matching TCB errCode (-501002 timeout, ...).
-      if (e instanceof WxApiError) return Buffer.from(JSON.stringify({ code: TCB_CODE_NAMES[e.errcode] ?? 'SYS_ERR', message: e.errmsg }))
+      if (e instanceof WxApiError)
+        return Buffer.from(JSON.stringify({ code: TCB_CODE_NAMES[e.errcode] ?? 'SYS_ERR', message: e.errmsg }))
       throw e
     }
   }
@@ -562,16 +705,31 @@ function installHttpsPatch(): void {
   https.request = function (this: unknown, ...args: unknown[]) {
     const [first, second, third] = args
     const target = typeof first === 'string' ? new URL(first) : first instanceof URL ? first : null
-    const callback = (typeof second === 'function' ? second : third) as ((res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void) | undefined
-    if (target?.hostname === 'api.mch.weixin.qq.com') return wxpayRequest(target, (typeof second === 'object' && second ? second : {}) as { method?: string; headers?: Record<string, string> }, callback)
+    const callback = (typeof second === 'function' ? second : third) as
+      ((res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void) | undefined
+    if (target?.hostname === 'api.mch.weixin.qq.com')
+      return wxpayRequest(
+        target,
+        (typeof second === 'object' && second ? second : {}) as { method?: string; headers?: Record<string, string> },
+        callback,
+      )
     if (!target || target.hostname !== 'api.weixin.qq.com') return original.apply(this, args)
     return sandboxRequest(target, callback)
   }
 }
 
 /** A request to WeChat Pay APIv3: the method, headers and body go to the local cloud's WxPayV3Sandbox, its status and signed headers come back. */
-function wxpayRequest(target: URL, options: { method?: string; headers?: Record<string, string> }, callback?: (res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void): EventEmitter {
-  const req = new EventEmitter() as EventEmitter & { end(body?: Buffer | string): void; destroy(): void; write(c: Buffer | string): void; setTimeout(): void }
+function wxpayRequest(
+  target: URL,
+  options: { method?: string; headers?: Record<string, string> },
+  callback?: (res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void,
+): EventEmitter {
+  const req = new EventEmitter() as EventEmitter & {
+    end(body?: Buffer | string): void
+    destroy(): void
+    write(c: Buffer | string): void
+    setTimeout(): void
+  }
   const chunks: Buffer[] = []
   let destroyed = false
   req.write = (c) => void chunks.push(Buffer.from(c))
@@ -581,12 +739,25 @@ function wxpayRequest(target: URL, options: { method?: string; headers?: Record<
     if (body) chunks.push(Buffer.from(body))
     setTimeout(() => {
       if (destroyed) return
-      const headers = Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]))
+      const headers = Object.fromEntries(
+        Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
+      )
       const cloud = current()
-      cut('wechat', async () => cloud.wxpayV3.handle((options.method ?? 'GET').toUpperCase(), `${target.pathname}${target.search}`, headers, Buffer.concat(chunks).toString('utf8'), cloud.callInfo(als.getStore()))).then(
+      cut('wechat', async () =>
+        cloud.wxpayV3.handle(
+          (options.method ?? 'GET').toUpperCase(),
+          `${target.pathname}${target.search}`,
+          headers,
+          Buffer.concat(chunks).toString('utf8'),
+          cloud.callInfo(als.getStore()),
+        ),
+      ).then(
         (answer) => {
           if (destroyed) return
-          const res = Object.assign(new PassThrough(), { statusCode: answer.status, headers: Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v])) })
+          const res = Object.assign(new PassThrough(), {
+            statusCode: answer.status,
+            headers: Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v])),
+          })
           callback?.(res)
           res.end(answer.body)
         },
@@ -597,8 +768,15 @@ function wxpayRequest(target: URL, options: { method?: string; headers?: Record<
   return req
 }
 
-function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { statusCode: number }) => void): EventEmitter {
-  const req = new EventEmitter() as EventEmitter & { end(body?: Buffer | string): void; destroy(): void; write(c: Buffer | string): void }
+function sandboxRequest(
+  target: URL,
+  callback?: (res: NodeJS.ReadableStream & { statusCode: number }) => void,
+): EventEmitter {
+  const req = new EventEmitter() as EventEmitter & {
+    end(body?: Buffer | string): void
+    destroy(): void
+    write(c: Buffer | string): void
+  }
   const chunks: Buffer[] = []
   let destroyed = false
   req.write = (c) => void chunks.push(Buffer.from(c))
@@ -609,7 +787,13 @@ function sandboxRequest(target: URL, callback?: (res: NodeJS.ReadableStream & { 
     setTimeout(() => {
       if (destroyed) return
       const text = Buffer.concat(chunks).toString('utf8')
-      cut('wechat', async () => current().oa.handle(target.pathname, target.searchParams, text ? (JSON.parse(text) as Record<string, unknown>) : null)).then(
+      cut('wechat', async () =>
+        current().oa.handle(
+          target.pathname,
+          target.searchParams,
+          text ? (JSON.parse(text) as Record<string, unknown>) : null,
+        ),
+      ).then(
         (answer) => {
           if (destroyed) return
           const res = Object.assign(new PassThrough(), { statusCode: 200 })
@@ -630,7 +814,9 @@ function installSdkPatch(): void {
   const sdkDir = dirname(require.resolve('wx-server-sdk/package.json'))
   const nodeSdkDir = dirname(require.resolve('@cloudbase/node-sdk/package.json', { paths: [sdkDir] }))
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { CloudBase } = require(join(nodeSdkDir, 'dist/cloudbase.js')) as { CloudBase: { prototype: Record<string, unknown> } }
+  const { CloudBase } = require(join(nodeSdkDir, 'dist/cloudbase.js')) as {
+    CloudBase: { prototype: Record<string, unknown> }
+  }
   const { TcbDBApiHttpRequester } = require(join(nodeSdkDir, 'dist/utils/tcbdbapirequester.js')) as {
     TcbDBApiHttpRequester: { prototype: { send: unknown } }
   }
@@ -649,7 +835,10 @@ function installSdkPatch(): void {
   P.callWxOpenApi = async function () {
     throw new Error('localcloud: the deprecated callWxOpenApi path is not used by wx-server-sdk 4')
   }
-  P.uploadFile = async function ({ cloudPath, fileContent }: { cloudPath: string; fileContent: Buffer | string }, opts?: { onResponseReceived?: (r: { statusCode: number }) => void }) {
+  P.uploadFile = async function (
+    { cloudPath, fileContent }: { cloudPath: string; fileContent: Buffer | string },
+    opts?: { onResponseReceived?: (r: { statusCode: number }) => void },
+  ) {
     const content = Buffer.isBuffer(fileContent) ? fileContent : Buffer.from(fileContent)
     const fileID = current().storage.put(cloudPath, content)
     opts?.onResponseReceived?.({ statusCode: 200 })
@@ -670,7 +859,10 @@ function installSdkPatch(): void {
   }
   P.deleteFile = async function ({ fileList }: { fileList: string[] }) {
     const s = current().storage
-    return { requestId: randomBytes(6).toString('hex'), fileList: fileList.map((fileID) => ({ fileID, code: s.remove(fileID) ? 'SUCCESS' : 'STORAGE_FILE_NONEXIST' })) }
+    return {
+      requestId: randomBytes(6).toString('hex'),
+      fileList: fileList.map((fileID) => ({ fileID, code: s.remove(fileID) ? 'SUCCESS' : 'STORAGE_FILE_NONEXIST' })),
+    }
   }
   P.downloadFile = async function ({ fileID }: { fileID: string }) {
     const content = current().storage.get(fileID)
@@ -681,7 +873,12 @@ function installSdkPatch(): void {
     const store = als.getStore()
     const cloud = current()
     try {
-      const result = await cloud.invoke(name, JSON.parse(JSON.stringify(data ?? {})), store?.caller ?? {}, `${store?.source ?? 'wx_unknown'},scf`)
+      const result = await cloud.invoke(
+        name,
+        JSON.parse(JSON.stringify(data ?? {})),
+        store?.caller ?? {},
+        `${store?.source ?? 'wx_unknown'},scf`,
+      )
       return { result, requestId: cloud.invocations[cloud.invocations.length - 1]?.id }
     } catch (e) {
       const code = e instanceof CallFunctionError && e.errCode === -501000 ? 'INVALID_PARAM' : 'FUNCTIONS_EXECUTE_FAIL'

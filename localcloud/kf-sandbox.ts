@@ -49,7 +49,12 @@ export class KfSandbox {
     const a = ALLOW[action]
     const cur = this.windows.get(openid)
     const valid = cur && cur.until > this.now() && cur.left > 0 ? cur : null
-    this.windows.set(openid, valid ? { until: Math.max(valid.until, at + a.ms), left: Math.max(valid.left, a.sends) } : { until: at + a.ms, left: a.sends })
+    this.windows.set(
+      openid,
+      valid
+        ? { until: Math.max(valid.until, at + a.ms), left: Math.max(valid.left, a.sends) }
+        : { until: at + a.ms, left: a.sends },
+    )
     this.lastInteraction.set(openid, at)
   }
 
@@ -70,7 +75,8 @@ export class KfSandbox {
     const type = String(p.msgtype ?? '')
     const body = (p[type] ?? null) as Record<string, unknown> | null
     const need = (...keys: string[]) => {
-      if (!body || keys.some((k) => typeof body[k] !== 'string' || !(body[k] as string).length)) throw new WxApiError(47001, `data format error: ${type} needs ${keys.join(', ')}`)
+      if (!body || keys.some((k) => typeof body[k] !== 'string' || !(body[k] as string).length))
+        throw new WxApiError(47001, `data format error: ${type} needs ${keys.join(', ')}`)
     }
     switch (type) {
       case 'text':
@@ -91,7 +97,8 @@ export class KfSandbox {
         throw new WxApiError(40008, 'invalid message type')
     }
     const w = this.windows.get(touser)
-    if (!w || w.until <= this.now()) throw new WxApiError(45015, 'response out of time limit or subscription is canceled')
+    if (!w || w.until <= this.now())
+      throw new WxApiError(45015, 'response out of time limit or subscription is canceled')
     if (w.left <= 0) throw new WxApiError(45047, 'out of response count limit')
     w.left -= 1
     this.typing.delete(touser)
@@ -104,7 +111,8 @@ export class KfSandbox {
     if (!touser) throw new WxApiError(40003, 'invalid openid')
     if (p.command !== 'Typing' && p.command !== 'CancelTyping') throw new WxApiError(45072, 'command invalid')
     const last = this.lastInteraction.get(touser)
-    if (last === undefined || this.now() - last > TYPING_NEEDS_INTERACTION_MS) throw new WxApiError(45080, 'no interaction with the user in the last 30 seconds')
+    if (last === undefined || this.now() - last > TYPING_NEEDS_INTERACTION_MS)
+      throw new WxApiError(45080, 'no interaction with the user in the last 30 seconds')
     if (p.command === 'Typing') {
       if (this.typing.has(touser)) throw new WxApiError(45081, 'already typing')
       this.typing.add(touser)
@@ -115,12 +123,17 @@ export class KfSandbox {
   private upload(p: Record<string, unknown>): Record<string, unknown> {
     if (p.type !== 'image') throw new WxApiError(40004, 'invalid media type')
     const media = p.media as { contentType?: string; value?: unknown } | undefined
-    if (!media || !Buffer.isBuffer(media.value) || media.value.length === 0) throw new WxApiError(41005, 'media data missing')
+    if (!media || !Buffer.isBuffer(media.value) || media.value.length === 0)
+      throw new WxApiError(41005, 'media data missing')
     if (!IMAGE_TYPES.has(String(media.contentType).toLowerCase())) throw new WxApiError(40005, 'invalid file type')
     if (media.value.length > MAX_IMAGE_BYTES) throw new WxApiError(40009, 'invalid image size')
     const id = randomBytes(24).toString('base64url')
     const created = Math.floor(this.now() / 1000)
-    this.media.set(id, { expires: created * 1000 + MEDIA_MS, bytes: media.value.length, contentType: String(media.contentType) })
+    this.media.set(id, {
+      expires: created * 1000 + MEDIA_MS,
+      bytes: media.value.length,
+      contentType: String(media.contentType),
+    })
     return { errcode: 0, errmsg: 'ok', type: 'image', media_id: id, created_at: created }
   }
 }

@@ -23,7 +23,12 @@ import type { LocalCloud } from './index'
 /** wx-server-sdk's errCode for a function that ran past its timeout (or was cut off). */
 const FUNCTION_TIMEOUT = -504003
 
-export type PushEvent = Record<string, unknown> & { MsgType: string; FromUserName: string; CreateTime: number; Event?: string }
+export type PushEvent = Record<string, unknown> & {
+  MsgType: string
+  FromUserName: string
+  CreateTime: number
+  Event?: string
+}
 
 export interface PushAttempt {
   startedAt: number
@@ -96,10 +101,16 @@ export class MessagePush {
     for (const fn of existsSync(dir) ? readdirSync(dir) : []) {
       const file = join(dir, fn, 'message-push.json')
       if (!existsSync(file)) continue
-      const cfg = JSON.parse(readFileSync(file, 'utf8')) as { function?: string; pairs: Array<{ msgType: string; event: string }> }
+      const cfg = JSON.parse(readFileSync(file, 'utf8')) as {
+        function?: string
+        pairs: Array<{ msgType: string; event: string }>
+      }
       for (const p of cfg.pairs) {
         const key = `${p.msgType}|${p.event}`
-        if (map.has(key)) throw new Error(`message push: (${p.msgType}, ${p.event}) is configured twice; WeChat allows one function per pair`)
+        if (map.has(key))
+          throw new Error(
+            `message push: (${p.msgType}, ${p.event}) is configured twice; WeChat allows one function per pair`,
+          )
         map.set(key, cfg.function ?? fn)
       }
     }
@@ -115,7 +126,11 @@ export class MessagePush {
 
   /** A 64-bit message id, as a decimal string. */
   private msgId(): string {
-    return (BigInt(Math.floor(this.cloud.now() / 1000)) * 1_000_000_000n + BigInt(++this.seq) * 1000n + BigInt(randomBytes(1)[0]!)).toString()
+    return (
+      BigInt(Math.floor(this.cloud.now() / 1000)) * 1_000_000_000n +
+      BigInt(++this.seq) * 1000n +
+      BigInt(randomBytes(1)[0]!)
+    ).toString()
   }
 
   text(openid: string, content: string): PushEvent {
@@ -124,15 +139,35 @@ export class MessagePush {
 
   image(openid: string): PushEvent {
     const id = randomBytes(8).toString('hex')
-    return { ...this.base(openid), MsgType: 'image', PicUrl: `https://mmbiz.qpic.cn/local/${id}`, MediaId: `media-${id}`, MsgId: this.msgId() }
+    return {
+      ...this.base(openid),
+      MsgType: 'image',
+      PicUrl: `https://mmbiz.qpic.cn/local/${id}`,
+      MediaId: `media-${id}`,
+      MsgId: this.msgId(),
+    }
   }
 
   card(openid: string, card: { title: string; pagePath: string }): PushEvent {
-    return { ...this.base(openid), MsgType: 'miniprogrampage', Title: card.title, AppId: this.cloud.appid, PagePath: card.pagePath, ThumbUrl: 'https://mmbiz.qpic.cn/local/thumb', ThumbMediaId: 'thumb-media', MsgId: this.msgId() }
+    return {
+      ...this.base(openid),
+      MsgType: 'miniprogrampage',
+      Title: card.title,
+      AppId: this.cloud.appid,
+      PagePath: card.pagePath,
+      ThumbUrl: 'https://mmbiz.qpic.cn/local/thumb',
+      ThumbMediaId: 'thumb-media',
+      MsgId: this.msgId(),
+    }
   }
 
   enter(openid: string, sessionFrom?: string): PushEvent {
-    return { ...this.base(openid), MsgType: 'event', Event: 'user_enter_tempsession', ...(sessionFrom !== undefined ? { SessionFrom: sessionFrom } : {}) }
+    return {
+      ...this.base(openid),
+      MsgType: 'event',
+      Event: 'user_enter_tempsession',
+      ...(sessionFrom !== undefined ? { SessionFrom: sessionFrom } : {}),
+    }
   }
 
   /** The user's action happens (opens WeChat's reply window), then WeChat pushes it. */
@@ -143,12 +178,21 @@ export class MessagePush {
 
   /** The user acts now (WeChat's window opens at the action, whatever CreateTime the event carries). */
   act(event: PushEvent): void {
-    this.cloud.openapi.kf.userAction(event.FromUserName, event.MsgType === 'event' ? 'enter' : 'message', this.cloud.now())
+    this.cloud.openapi.kf.userAction(
+      event.FromUserName,
+      event.MsgType === 'event' ? 'enter' : 'message',
+      this.cloud.now(),
+    )
   }
 
   // ---- delivery ----
 
-  private async attempts(event: PushEvent, target: string | null, once: () => Promise<unknown>, acked: (answer: unknown) => boolean): Promise<PushDelivery> {
+  private async attempts(
+    event: PushEvent,
+    target: string | null,
+    once: () => Promise<unknown>,
+    acked: (answer: unknown) => boolean,
+  ): Promise<PushDelivery> {
     const d: PushDelivery = { event, target, attempts: [], acked: false }
     this.deliveries.push(d)
     if (!target) return d
@@ -168,7 +212,10 @@ export class MessagePush {
       this.track(run)
       let timer: NodeJS.Timeout | undefined
       const waited = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.timing.waitMs)))
-      const first = await Promise.race([run.then(() => (a.noAnswer ? ('timeout' as const) : ('answered' as const))), waited])
+      const first = await Promise.race([
+        run.then(() => (a.noAnswer ? ('timeout' as const) : ('answered' as const))),
+        waited,
+      ])
       clearTimeout(timer)
       if (first === 'timeout') {
         a.timedOut = true
@@ -199,16 +246,27 @@ export class MessagePush {
   }
 
   /** The request WeChat sends in URL mode for `event`. */
-  urlRequest(pushed: PushEvent, s: UrlModeSettings): { query: Record<string, string>; body: string; contentType: string } {
+  urlRequest(
+    pushed: PushEvent,
+    s: UrlModeSettings,
+  ): { query: Record<string, string>; body: string; contentType: string } {
     const event = { ...pushed, ToUserName: ORIGINAL_ID } // URL mode: the account's original id
     const timestamp = String(Math.floor(this.cloud.now() / 1000))
     const nonce = String(Number.parseInt(randomBytes(4).toString('hex'), 16))
     const plain = s.format === 'xml' ? toWxXml(event) : toWxJson(event)
-    const query: Record<string, string> = { signature: sha1Signature([s.token, timestamp, nonce]), timestamp, nonce, openid: event.FromUserName }
+    const query: Record<string, string> = {
+      signature: sha1Signature([s.token, timestamp, nonce]),
+      timestamp,
+      nonce,
+      openid: event.FromUserName,
+    }
     let body = plain
     if (s.mode !== 'plain') {
       const encrypted = encryptMessage(plain, s.appid ?? '', aesKey(s.encodingAesKey ?? ''))
-      const outer: Record<string, unknown> = s.mode === 'compatible' ? { ...event, Encrypt: encrypted } : { ToUserName: event.ToUserName, Encrypt: encrypted }
+      const outer: Record<string, unknown> =
+        s.mode === 'compatible'
+          ? { ...event, Encrypt: encrypted }
+          : { ToUserName: event.ToUserName, Encrypt: encrypted }
       body = s.format === 'xml' ? toWxXml(outer) : toWxJson(outer)
       query.encrypt_type = 'aes'
       query.msg_signature = sha1Signature([s.token, timestamp, nonce, encrypted])
@@ -222,7 +280,14 @@ export class MessagePush {
     return this.attempts(
       event,
       s.fn,
-      () => this.cloud.http(s.fn, { method: 'POST', path: '/customer-service', query: req.query, headers: { 'content-type': req.contentType }, body: req.body }),
+      () =>
+        this.cloud.http(s.fn, {
+          method: 'POST',
+          path: '/customer-service',
+          query: req.query,
+          headers: { 'content-type': req.contentType },
+          body: req.body,
+        }),
       (answer) => {
         const r = answer as { status?: number; body?: string }
         return r.status === 200 && (r.body === 'success' || r.body === '')

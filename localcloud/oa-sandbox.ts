@@ -26,7 +26,13 @@
 import { createHash, randomBytes } from 'node:crypto'
 
 /** The card states card/batchget filters by. */
-const STATUSES = new Set(['CARD_STATUS_NOT_VERIFY', 'CARD_STATUS_VERIFY_FAIL', 'CARD_STATUS_VERIFY_OK', 'CARD_STATUS_DELETE', 'CARD_STATUS_DISPATCH'])
+const STATUSES = new Set([
+  'CARD_STATUS_NOT_VERIFY',
+  'CARD_STATUS_VERIFY_FAIL',
+  'CARD_STATUS_VERIFY_OK',
+  'CARD_STATUS_DELETE',
+  'CARD_STATUS_DISPATCH',
+])
 
 export interface SandboxCard {
   cardId: string
@@ -106,7 +112,12 @@ export class OaSandbox {
 
   /** Another system of the account force-refreshed the stable token: ours answers 40001 (normal mode gives the new one). */
   forceRefreshElsewhere(): void {
-    const r = this.stableToken({ grant_type: 'client_credential', appid: this.appid, secret: this.secret, force_refresh: true })
+    const r = this.stableToken({
+      grant_type: 'client_credential',
+      appid: this.appid,
+      secret: this.secret,
+      force_refresh: true,
+    })
     if (typeof r.errcode === 'number') throw new Error(`forceRefreshElsewhere: ${String(r.errmsg)}`)
   }
 
@@ -171,11 +182,23 @@ export class OaSandbox {
     const offset = body?.offset
     const count = body?.count
     if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return err(40097, 'invalid args: offset')
-    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 50) return err(40097, 'invalid args: count must be 1-50')
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 50)
+      return err(40097, 'invalid args: count must be 1-50')
     const wanted = body?.status_list
-    if (wanted !== undefined && (!Array.isArray(wanted) || !wanted.every((x) => typeof x === 'string' && STATUSES.has(x)))) return err(40097, 'invalid args: status_list')
-    const all = [...this.cards.values()].filter((c) => !wanted || (wanted as string[]).includes(c.approved ? 'CARD_STATUS_VERIFY_OK' : 'CARD_STATUS_NOT_VERIFY'))
-    return { errcode: 0, errmsg: 'ok', card_id_list: all.slice(offset, offset + count).map((c) => c.cardId), total_num: all.length }
+    if (
+      wanted !== undefined &&
+      (!Array.isArray(wanted) || !wanted.every((x) => typeof x === 'string' && STATUSES.has(x)))
+    )
+      return err(40097, 'invalid args: status_list')
+    const all = [...this.cards.values()].filter(
+      (c) => !wanted || (wanted as string[]).includes(c.approved ? 'CARD_STATUS_VERIFY_OK' : 'CARD_STATUS_NOT_VERIFY'),
+    )
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      card_id_list: all.slice(offset, offset + count).map((c) => c.cardId),
+      total_num: all.length,
+    }
   }
 
   private token(q: URLSearchParams): Answer {
@@ -206,7 +229,8 @@ export class OaSandbox {
     const now = this.now()
     if (body.force_refresh === true) {
       this.forced = this.forced.filter((t) => now - t < 86_400_000)
-      if (this.forced.some((t) => now - t < 30_000)) return err(45011, 'api minute-quota reach limit mustslower retry next minute')
+      if (this.forced.some((t) => now - t < 30_000))
+        return err(45011, 'api minute-quota reach limit mustslower retry next minute')
       if (this.forced.length >= 20) return err(45009, 'reach max api daily quota limit')
       this.forced.push(now)
     } else if (this.stable && this.stable.expires > now && this.tokens.has(this.stable.token)) {
@@ -223,7 +247,8 @@ export class OaSandbox {
     if (!token || !/^[A-Za-z0-9_-]{16,512}$/.test(token)) return err(40014, 'invalid access_token')
     const t = this.tokens.get(token)
     const now = this.now()
-    if (!t || (t.replacedAt !== null && now - t.replacedAt > OVERLAP_MS)) return err(40001, 'invalid credential, access_token is invalid or not latest')
+    if (!t || (t.replacedAt !== null && now - t.replacedAt > OVERLAP_MS))
+      return err(40001, 'invalid credential, access_token is invalid or not latest')
     if (t.expires <= now) return err(42001, 'access_token expired')
     return null
   }
@@ -246,14 +271,31 @@ export class OaSandbox {
     if (!c || (typeof body?.card_id === 'string' && body.card_id !== c.cardId)) return err(40056, 'invalid serial code')
     if (body?.check_consume === true) {
       if (c.status === 'CONSUMED') return err(40099, 'invalid code, this code has consumed.')
-      if (c.status === 'DELETE') return err(40127, 'invalid user-card status! Hint: the card was given to user, but may be deleted or set unavailable !')
+      if (c.status === 'DELETE')
+        return err(
+          40127,
+          'invalid user-card status! Hint: the card was given to user, but may be deleted or set unavailable !',
+        )
     }
-    return { errcode: 0, errmsg: 'ok', card: { card_id: c.cardId, begin_time: Math.floor(c.addedAt / 1000), end_time: Math.floor(c.addedAt / 1000) + 30 * 86400 }, openid: c.openid, can_consume: c.status === 'NORMAL', user_card_status: c.status, outer_str: c.outerStr }
+    return {
+      errcode: 0,
+      errmsg: 'ok',
+      card: {
+        card_id: c.cardId,
+        begin_time: Math.floor(c.addedAt / 1000),
+        end_time: Math.floor(c.addedAt / 1000) + 30 * 86400,
+      },
+      openid: c.openid,
+      can_consume: c.status === 'NORMAL',
+      user_card_status: c.status,
+      outer_str: c.outerStr,
+    }
   }
 
   private consume(body: Answer | null): Answer {
     const c = this.codes.get(String(body?.code ?? ''))
-    if (!c || (typeof body?.card_id === 'string' && body.card_id && body.card_id !== c.cardId)) return err(40056, 'invalid serial code')
+    if (!c || (typeof body?.card_id === 'string' && body.card_id && body.card_id !== c.cardId))
+      return err(40056, 'invalid serial code')
     if (c.status === 'CONSUMED') return err(40099, 'invalid code, this code has consumed.')
     if (c.status === 'DELETE') return err(40127, 'invalid user-card status')
     c.status = 'CONSUMED'
@@ -268,16 +310,39 @@ export class OaSandbox {
    * (user_gifting_card; the friend gets a new code) or `consume` at another counter
    * (user_consume_card). FromUserName is the holder's openid under the official account.
    */
-  userDoes(code: string, what: 'take' | 'delete' | 'give' | 'consume', friendMpOpenid?: string): Record<string, unknown> & { MsgType: 'event'; FromUserName: string; CreateTime: number; Event: string } {
+  userDoes(
+    code: string,
+    what: 'take' | 'delete' | 'give' | 'consume',
+    friendMpOpenid?: string,
+  ): Record<string, unknown> & { MsgType: 'event'; FromUserName: string; CreateTime: number; Event: string } {
     const c = this.codes.get(code)
     if (!c) throw new Error(`oa sandbox: no code ${code}`)
-    const base = { ToUserName: 'gh_0a0a0a0a0a0a', FromUserName: c.openid, CreateTime: Math.floor(this.now() / 1000), MsgType: 'event' as const, CardId: c.cardId, UserCardCode: c.code }
+    const base = {
+      ToUserName: 'gh_0a0a0a0a0a0a',
+      FromUserName: c.openid,
+      CreateTime: Math.floor(this.now() / 1000),
+      MsgType: 'event' as const,
+      CardId: c.cardId,
+      UserCardCode: c.code,
+    }
     switch (what) {
       case 'take':
         // Every field of 2.2 领取事件推送 (the document's example and a developer's recorded push,
         // tests/recorded/card-event/): SourceScene is the recorded push's value; which scene a
         // mini-program's wx.addCard gives is unverified.
-        return { ...base, Event: 'user_get_card', IsGiveByFriend: 0, FriendUserName: '', OuterId: 0, OldUserCardCode: '', OuterStr: c.outerStr, IsRestoreMemberCard: 0, IsRecommendByFriend: 0, SourceScene: 'SOURCE_SCENE_PRE_ACTIVATE', ...(c.unionid ? { UnionId: c.unionid } : {}) }
+        return {
+          ...base,
+          Event: 'user_get_card',
+          IsGiveByFriend: 0,
+          FriendUserName: '',
+          OuterId: 0,
+          OldUserCardCode: '',
+          OuterStr: c.outerStr,
+          IsRestoreMemberCard: 0,
+          IsRecommendByFriend: 0,
+          SourceScene: 'SOURCE_SCENE_PRE_ACTIVATE',
+          ...(c.unionid ? { UnionId: c.unionid } : {}),
+        }
       case 'delete':
         c.status = 'DELETE'
         return { ...base, Event: 'user_del_card' }
@@ -285,18 +350,36 @@ export class OaSandbox {
         c.status = 'DELETE'
         const friend = friendMpOpenid ?? 'o-friend'
         const next = String(100_000_000_000 + Math.floor(Math.random() * 900_000_000_000))
-        this.codes.set(next, { ...c, code: next, openid: oaOpenid(friend), mpOpenid: friend, status: 'NORMAL', encrypted: randomBytes(18).toString('base64').replace(/[+/=]/g, 'x'), addedAt: this.now() })
+        this.codes.set(next, {
+          ...c,
+          code: next,
+          openid: oaOpenid(friend),
+          mpOpenid: friend,
+          status: 'NORMAL',
+          encrypted: randomBytes(18).toString('base64').replace(/[+/=]/g, 'x'),
+          addedAt: this.now(),
+        })
         return { ...base, Event: 'user_gifting_card', IsReturnBack: 0, FriendUserName: oaOpenid(friend), IsChatRoom: 0 }
       }
       case 'consume':
         c.status = 'CONSUMED'
         c.consumedAt = this.now()
-        return { ...base, Event: 'user_consume_card', ConsumeSource: 'FROM_MOBILE_HELPER', StaffOpenId: oaOpenid('o-staff-elsewhere') }
+        return {
+          ...base,
+          Event: 'user_consume_card',
+          ConsumeSource: 'FROM_MOBILE_HELPER',
+          StaffOpenId: oaOpenid('o-staff-elsewhere'),
+        }
     }
   }
 
   /** wx.addCard's whole list: every card added, or the first refusal (WeChat fails the call). */
-  addCards(openid: string, cardList: ReadonlyArray<{ cardId?: unknown; cardExt?: unknown }>): { cardList: Array<{ cardId: string; code: string; isSuccess: boolean; cardExt: string }> } | { errcode: number; errmsg: string } {
+  addCards(
+    openid: string,
+    cardList: ReadonlyArray<{ cardId?: unknown; cardExt?: unknown }>,
+  ):
+    | { cardList: Array<{ cardId: string; code: string; isSuccess: boolean; cardExt: string }> }
+    | { errcode: number; errmsg: string } {
     const out = []
     for (const c of cardList) {
       const r = this.addCard(openid, String(c.cardId ?? ''), String(c.cardExt ?? ''))
@@ -310,10 +393,15 @@ export class OaSandbox {
    * What WeChat does when the user taps Add in wx.addCard: checks the cardExt against an issued
    * ticket and issues the card's code. Answers the entry of wx.addCard's cardList, or the errcode.
    */
-  addCard(openid: string, cardId: string, cardExtJson: string): { cardId: string; code: string; isSuccess: boolean; cardExt: string } | { errcode: number; errmsg: string } {
+  addCard(
+    openid: string,
+    cardId: string,
+    cardExtJson: string,
+  ): { cardId: string; code: string; isSuccess: boolean; cardExt: string } | { errcode: number; errmsg: string } {
     const card = this.cards.get(cardId)
     if (!card) return err(40073, 'invalid card id') as { errcode: number; errmsg: string }
-    if (!card.approved) return err(40078, 'invalid card status: the card is not approved yet') as { errcode: number; errmsg: string }
+    if (!card.approved)
+      return err(40078, 'invalid card status: the card is not approved yet') as { errcode: number; errmsg: string }
     let ext: Record<string, unknown>
     try {
       ext = JSON.parse(cardExtJson) as Record<string, unknown>
@@ -322,21 +410,53 @@ export class OaSandbox {
     }
     const timestamp = ext.timestamp
     const nonce = typeof ext.nonce_str === 'string' ? ext.nonce_str : ''
-    if (typeof timestamp !== 'number' && typeof timestamp !== 'string') return err(40080, 'invalid cardext: no timestamp') as { errcode: number; errmsg: string }
-    if (nonce.length > 32) return err(40080, 'invalid cardext: nonce_str longer than 32') as { errcode: number; errmsg: string }
-    if (card.bindOpenid && ext.openid !== oaOpenid(openid)) return err(40080, 'invalid cardext: a bind_openid card needs the official account\'s openid of the user adding it') as { errcode: number; errmsg: string }
-    if (!card.bindOpenid && ext.openid !== undefined) return err(40080, 'invalid cardext: openid given for a card without bind_openid') as { errcode: number; errmsg: string }
+    if (typeof timestamp !== 'number' && typeof timestamp !== 'string')
+      return err(40080, 'invalid cardext: no timestamp') as { errcode: number; errmsg: string }
+    if (nonce.length > 32)
+      return err(40080, 'invalid cardext: nonce_str longer than 32') as { errcode: number; errmsg: string }
+    if (card.bindOpenid && ext.openid !== oaOpenid(openid))
+      return err(
+        40080,
+        "invalid cardext: a bind_openid card needs the official account's openid of the user adding it",
+      ) as { errcode: number; errmsg: string }
+    if (!card.bindOpenid && ext.openid !== undefined)
+      return err(40080, 'invalid cardext: openid given for a card without bind_openid') as {
+        errcode: number
+        errmsg: string
+      }
     const now = this.now()
     const signedWith = [...this.tickets.entries()].filter(([, exp]) => exp > now).map(([t]) => t)
-    const values = (ticket: string) => [ticket, String(timestamp), cardId, nonce, ...(typeof ext.code === 'string' ? [ext.code] : []), ...(typeof ext.openid === 'string' ? [ext.openid] : [])].sort().join('')
+    const values = (ticket: string) =>
+      [
+        ticket,
+        String(timestamp),
+        cardId,
+        nonce,
+        ...(typeof ext.code === 'string' ? [ext.code] : []),
+        ...(typeof ext.openid === 'string' ? [ext.openid] : []),
+      ]
+        .sort()
+        .join('')
     const ok = signedWith.some((t) => createHash('sha1').update(values(t)).digest('hex') === ext.signature)
     if (!ok) return err(40080, 'invalid cardext: signature mismatch') as { errcode: number; errmsg: string }
-    if (nonce && this.nonces.has(nonce)) return err(40080, 'invalid cardext: nonce_str used before') as { errcode: number; errmsg: string }
+    if (nonce && this.nonces.has(nonce))
+      return err(40080, 'invalid cardext: nonce_str used before') as { errcode: number; errmsg: string }
     if (nonce) this.nonces.add(nonce)
     const code = String(100_000_000_000 + Math.floor(Math.random() * 900_000_000_000))
     const encrypted = randomBytes(18).toString('base64').replace(/[+/=]/g, 'x')
     const unionid = this.unionids.get(openid)
-    this.codes.set(code, { code, cardId, openid: oaOpenid(openid), mpOpenid: openid, ...(unionid ? { unionid } : {}), encrypted, status: 'NORMAL', outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '', addedAt: now, consumedAt: null })
+    this.codes.set(code, {
+      code,
+      cardId,
+      openid: oaOpenid(openid),
+      mpOpenid: openid,
+      ...(unionid ? { unionid } : {}),
+      encrypted,
+      status: 'NORMAL',
+      outerStr: typeof ext.outer_str === 'string' ? ext.outer_str : '',
+      addedAt: now,
+      consumedAt: null,
+    })
     return { cardId, code: encrypted, isSuccess: true, cardExt: cardExtJson }
   }
 }

@@ -28,7 +28,9 @@ export function weRunDays(openid: string, now: number, n = 31): Array<{ timestam
 }
 
 export function localOpengid(shareTicket: string): string {
-  return `tG${hash('group', shareTicket || 'local-group').toString('base64url').slice(0, 26)}`
+  return `tG${hash('group', shareTicket || 'local-group')
+    .toString('base64url')
+    .slice(0, 26)}`
 }
 
 /** A mainland mobile number (13x-19x) for the user. */

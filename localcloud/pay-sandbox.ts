@@ -125,7 +125,10 @@ function parsePayTime(s: string): number {
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) - 8 * 3600_000 : NaN
 }
 
-export function paySign(p: { appId: string; nonceStr: string; package: string; signType: string; timeStamp: string }, key = SANDBOX_KEY): string {
+export function paySign(
+  p: { appId: string; nonceStr: string; package: string; signType: string; timeStamp: string },
+  key = SANDBOX_KEY,
+): string {
   const s = `appId=${p.appId}&nonceStr=${p.nonceStr}&package=${p.package}&signType=${p.signType}&timeStamp=${p.timeStamp}&key=${key}`
   return createHash('md5').update(s, 'utf8').digest('hex').toUpperCase()
 }
@@ -175,7 +178,11 @@ export class PaySandbox extends ApiSandbox {
   private held: Array<{ d: Delivery; copies: number }> = []
   private pending = new Set<Promise<void>>()
 
-  constructor(now: () => number, private readonly env: string, private readonly invoke: Invoke) {
+  constructor(
+    now: () => number,
+    private readonly env: string,
+    private readonly invoke: Invoke,
+  ) {
     super('cloudPay', now)
     this.on('unifiedOrder', (p, info) => this.injected('unifiedOrder') ?? this.unifiedOrder(p, info))
     this.on('queryOrder', (p) => this.injected('queryOrder') ?? this.queryOrder(p))
@@ -192,7 +199,11 @@ export class PaySandbox extends ApiSandbox {
    * documented description). For transport failures use failNext(api, -501002): the SDK then
    * throws CloudSDKError like a CloudBase error.
    */
-  failNextBusiness(api: 'unifiedOrder' | 'queryOrder' | 'closeOrder' | 'refund' | 'queryRefund', code: BizCode, desc?: string): this {
+  failNextBusiness(
+    api: 'unifiedOrder' | 'queryOrder' | 'closeOrder' | 'refund' | 'queryRefund',
+    code: BizCode,
+    desc?: string,
+  ): this {
     const q = this.business.get(api) ?? []
     q.push({ code, ...(desc ? { desc } : {}) })
     this.business.set(api, q)
@@ -205,23 +216,46 @@ export class PaySandbox extends ApiSandbox {
   }
 
   private ok(extra: Record<string, unknown>): Record<string, unknown> {
-    return { return_code: 'SUCCESS', return_msg: 'OK', mch_id: SERVICE_MCH_ID, nonce_str: randomBytes(8).toString('hex'), sign: randomBytes(16).toString('hex').toUpperCase(), result_code: 'SUCCESS', ...extra }
+    return {
+      return_code: 'SUCCESS',
+      return_msg: 'OK',
+      mch_id: SERVICE_MCH_ID,
+      nonce_str: randomBytes(8).toString('hex'),
+      sign: randomBytes(16).toString('hex').toUpperCase(),
+      result_code: 'SUCCESS',
+      ...extra,
+    }
   }
   private bizFail(code: BizCode, desc?: string): Record<string, unknown> {
-    return this.ok({ result_code: 'FAIL', err_code: code, err_code_des: desc ?? (code === 'ERROR' ? '申请退款业务发生错误' : DESC[code]) })
+    return this.ok({
+      result_code: 'FAIL',
+      err_code: code,
+      err_code_des: desc ?? (code === 'ERROR' ? '申请退款业务发生错误' : DESC[code]),
+    })
   }
   private requestFail(msg: string): Record<string, unknown> {
     return { return_code: 'FAIL', return_msg: msg }
   }
 
   private unifiedOrder(p: Record<string, unknown>, info: CallInfo): Record<string, unknown> {
-    for (const k of ['body', 'out_trade_no', 'spbill_create_ip', 'sub_mch_id', 'total_fee', 'env_id', 'function_name', 'nonce_str', 'trade_type']) {
+    for (const k of [
+      'body',
+      'out_trade_no',
+      'spbill_create_ip',
+      'sub_mch_id',
+      'total_fee',
+      'env_id',
+      'function_name',
+      'nonce_str',
+      'trade_type',
+    ]) {
       if (p[k] === undefined || p[k] === '') return this.requestFail(`缺少参数 ${k}`)
     }
     const outTradeNo = String(p.out_trade_no)
     if (!/^[A-Za-z0-9_\-|*]{1,32}$/.test(outTradeNo)) return this.requestFail('out_trade_no参数格式校验错误')
     if (String(p.nonce_str).length > 32) return this.requestFail('nonce_str参数长度有误')
-    if (typeof p.total_fee !== 'number' || !Number.isSafeInteger(p.total_fee) || p.total_fee <= 0) return this.requestFail('total_fee参数格式校验错误')
+    if (typeof p.total_fee !== 'number' || !Number.isSafeInteger(p.total_fee) || p.total_fee <= 0)
+      return this.requestFail('total_fee参数格式校验错误')
     if (p.trade_type !== 'JSAPI') return this.requestFail('trade_type参数格式校验错误')
     if (Buffer.byteLength(String(p.body), 'utf8') > BODY_MAX_BYTES) return this.requestFail('body参数长度有误')
     if (p.time_expire !== undefined) {
@@ -233,11 +267,19 @@ export class PaySandbox extends ApiSandbox {
     if (!info.openid) return this.bizFail('ERROR', 'JSAPI支付必须传openid')
     const existing = this.orders.get(outTradeNo)
     if (existing) {
-      if (existing.totalFee !== p.total_fee || existing.body !== p.body || existing.subMchId !== p.sub_mch_id) return this.bizFail('OUT_TRADE_NO_USED')
+      if (existing.totalFee !== p.total_fee || existing.body !== p.body || existing.subMchId !== p.sub_mch_id)
+        return this.bizFail('OUT_TRADE_NO_USED')
       if (this.isPaid(existing)) return this.bizFail('ORDERPAID')
       if (existing.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
       if (this.now() - existing.prepayAt >= PREPAY_TTL_MS) this.issuePrepay(existing, info.appid) // re-entry after 2 h: a new prepay
-      return this.ok({ appid: existing.appid, sub_appid: existing.appid, sub_mch_id: existing.subMchId, trade_type: 'JSAPI', prepay_id: existing.prepayId, payment: existing.payment })
+      return this.ok({
+        appid: existing.appid,
+        sub_appid: existing.appid,
+        sub_mch_id: existing.subMchId,
+        trade_type: 'JSAPI',
+        prepay_id: existing.prepayId,
+        payment: existing.payment,
+      })
     }
     const { prepayId, payment } = this.newPrepay(info.appid)
     const expire = typeof p.time_expire === 'string' ? parsePayTime(p.time_expire) : NaN
@@ -258,12 +300,25 @@ export class PaySandbox extends ApiSandbox {
       ...(Number.isFinite(expire) ? { timeExpire: expire } : {}),
       refunds: new Map(),
     })
-    return this.ok({ appid: info.appid, sub_appid: info.appid, sub_mch_id: p.sub_mch_id, trade_type: 'JSAPI', prepay_id: prepayId, payment })
+    return this.ok({
+      appid: info.appid,
+      sub_appid: info.appid,
+      sub_mch_id: p.sub_mch_id,
+      trade_type: 'JSAPI',
+      prepay_id: prepayId,
+      payment,
+    })
   }
 
   private newPrepay(appid: string): { prepayId: string; payment: Record<string, string> } {
     const prepayId = `wx${payTime(this.now())}${randomBytes(9).toString('hex')}`
-    const unsigned = { appId: appid, timeStamp: String(Math.floor(this.now() / 1000)), nonceStr: randomBytes(16).toString('hex'), package: `prepay_id=${prepayId}`, signType: 'MD5' }
+    const unsigned = {
+      appId: appid,
+      timeStamp: String(Math.floor(this.now() / 1000)),
+      nonceStr: randomBytes(16).toString('hex'),
+      package: `prepay_id=${prepayId}`,
+      signType: 'MD5',
+    }
     return { prepayId, payment: { ...unsigned, paySign: paySign(unsigned) } }
   }
 
@@ -277,9 +332,23 @@ export class PaySandbox extends ApiSandbox {
     if (!this.merchants.has(String(p.sub_mch_id))) return this.requestFail('sub_mch_id与sub_appid不匹配')
     const o = this.orders.get(String(p.out_trade_no ?? ''))
     if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
-    const base = { sub_mch_id: o.subMchId, out_trade_no: o.outTradeNo, total_fee: o.totalFee, trade_state: o.state, trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state] }
+    const base = {
+      sub_mch_id: o.subMchId,
+      out_trade_no: o.outTradeNo,
+      total_fee: o.totalFee,
+      trade_state: o.state,
+      trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state],
+    }
     if (this.isPaid(o)) {
-      return this.ok({ ...base, transaction_id: o.transactionId, time_end: o.timeEnd, cash_fee: o.totalFee, openid: o.payer, trade_type: 'JSAPI', bank_type: 'OTHERS' })
+      return this.ok({
+        ...base,
+        transaction_id: o.transactionId,
+        time_end: o.timeEnd,
+        cash_fee: o.totalFee,
+        openid: o.payer,
+        trade_type: 'JSAPI',
+        bank_type: 'OTHERS',
+      })
     }
     return this.ok(base)
   }
@@ -289,7 +358,8 @@ export class PaySandbox extends ApiSandbox {
     if (!o || o.subMchId !== p.sub_mch_id) return this.bizFail('ORDERNOTEXIST')
     if (this.isPaid(o)) return this.bizFail('ORDERPAID', '订单已支付')
     if (o.state === 'CLOSED') return this.bizFail('ORDERCLOSED')
-    if (this.now() - o.orderedAt < CLOSE_AFTER_MS) return this.bizFail('SYSTEMERROR', '订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟')
+    if (this.now() - o.orderedAt < CLOSE_AFTER_MS)
+      return this.bizFail('SYSTEMERROR', '订单生成后不能马上调用关单接口，最短调用时间间隔为5分钟')
     o.state = 'CLOSED'
     return this.ok({ sub_mch_id: o.subMchId })
   }
@@ -300,16 +370,41 @@ export class PaySandbox extends ApiSandbox {
     }
     const o = this.orders.get(String(p.out_trade_no ?? ''))
     if (!o || o.subMchId !== p.sub_mch_id || !this.isPaid(o)) return this.bizFail('ORDERNOTEXIST')
-    if (p.total_fee !== o.totalFee || typeof p.refund_fee !== 'number' || !Number.isSafeInteger(p.refund_fee) || p.refund_fee <= 0) return this.bizFail('INVALID_REQUEST')
+    if (
+      p.total_fee !== o.totalFee ||
+      typeof p.refund_fee !== 'number' ||
+      !Number.isSafeInteger(p.refund_fee) ||
+      p.refund_fee <= 0
+    )
+      return this.bizFail('INVALID_REQUEST')
     const outRefundNo = String(p.out_refund_no)
     const known = o.refunds.get(outRefundNo)
     const answer = (r: SandboxRefund) =>
-      this.ok({ sub_mch_id: o.subMchId, transaction_id: o.transactionId, out_trade_no: o.outTradeNo, out_refund_no: r.outRefundNo, refund_id: r.refundId, refund_fee: r.refundFee, total_fee: o.totalFee, cash_fee: o.totalFee })
+      this.ok({
+        sub_mch_id: o.subMchId,
+        transaction_id: o.transactionId,
+        out_trade_no: o.outTradeNo,
+        out_refund_no: r.outRefundNo,
+        refund_id: r.refundId,
+        refund_fee: r.refundFee,
+        total_fee: o.totalFee,
+        cash_fee: o.totalFee,
+      })
     if (known) return known.refundFee === p.refund_fee ? answer(known) : this.bizFail('INVALID_REQUEST')
-    const refunded = [...o.refunds.values()].filter((r) => r.status !== 'REFUNDCLOSE').reduce((n, r) => n + r.refundFee, 0)
+    const refunded = [...o.refunds.values()]
+      .filter((r) => r.status !== 'REFUNDCLOSE')
+      .reduce((n, r) => n + r.refundFee, 0)
     if (p.refund_fee > o.totalFee - refunded) return this.bizFail('ERROR', '累计退款金额大于支付金额')
     if (this.balanceLow) return this.bizFail('NOTENOUGH')
-    const r: SandboxRefund = { outRefundNo, refundId: `50${digits(27)}`, refundFee: p.refund_fee, status: 'PROCESSING', envId: String(p.env_id ?? ''), functionName: String(p.function_name ?? ''), acceptedAt: this.now() }
+    const r: SandboxRefund = {
+      outRefundNo,
+      refundId: `50${digits(27)}`,
+      refundFee: p.refund_fee,
+      status: 'PROCESSING',
+      envId: String(p.env_id ?? ''),
+      functionName: String(p.function_name ?? ''),
+      acceptedAt: this.now(),
+    }
     o.refunds.set(outRefundNo, r)
     o.state = 'REFUND'
     if (this.refundMode === 'auto') this.track(Promise.resolve().then(() => this.settleRefund(outRefundNo)))
@@ -326,25 +421,57 @@ export class PaySandbox extends ApiSandbox {
    */
   private queryRefund(p: Record<string, unknown>): Record<string, unknown> {
     if (!p.sub_mch_id || !p.nonce_str) return this.requestFail('缺少参数 sub_mch_id / nonce_str')
-    const keys = ['out_refund_no', 'out_trade_no', 'transaction_id', 'refund_id'].filter((k) => typeof p[k] === 'string' && p[k] !== '')
-    if (keys.length === 0) return this.requestFail('缺少参数 out_refund_no、out_trade_no、transaction_id、refund_id 之一')
-    const o = [...this.orders.values()].find((x) =>
-      x.subMchId === p.sub_mch_id &&
-      (x.outTradeNo === p.out_trade_no || (x.transactionId !== undefined && x.transactionId === p.transaction_id) || [...x.refunds.values()].some((r) => r.outRefundNo === p.out_refund_no || r.refundId === p.refund_id)),
+    const keys = ['out_refund_no', 'out_trade_no', 'transaction_id', 'refund_id'].filter(
+      (k) => typeof p[k] === 'string' && p[k] !== '',
     )
-    const refunds = o ? [...o.refunds.values()].filter((r) => !p.out_refund_no || r.outRefundNo === p.out_refund_no).filter((r) => !p.refund_id || r.refundId === p.refund_id) : []
+    if (keys.length === 0)
+      return this.requestFail('缺少参数 out_refund_no、out_trade_no、transaction_id、refund_id 之一')
+    const o = [...this.orders.values()].find(
+      (x) =>
+        x.subMchId === p.sub_mch_id &&
+        (x.outTradeNo === p.out_trade_no ||
+          (x.transactionId !== undefined && x.transactionId === p.transaction_id) ||
+          [...x.refunds.values()].some((r) => r.outRefundNo === p.out_refund_no || r.refundId === p.refund_id)),
+    )
+    const refunds = o
+      ? [...o.refunds.values()]
+          .filter((r) => !p.out_refund_no || r.outRefundNo === p.out_refund_no)
+          .filter((r) => !p.refund_id || r.refundId === p.refund_id)
+      : []
     if (!o || refunds.length === 0) return this.bizFail('REFUNDNOTEXIST')
-    const head = { sub_mch_id: o.subMchId, transaction_id: o.transactionId, out_trade_no: o.outTradeNo, total_fee: o.totalFee, cash_fee: o.totalFee, refund_count: refunds.length }
+    const head = {
+      sub_mch_id: o.subMchId,
+      transaction_id: o.transactionId,
+      out_trade_no: o.outTradeNo,
+      total_fee: o.totalFee,
+      cash_fee: o.totalFee,
+      refund_count: refunds.length,
+    }
     const success = (r: SandboxRefund) => (r.status === 'SUCCESS' ? (r.successTime ?? '') : '')
     if (this.refundAnswer === 'indexed') {
       // V2's own shape (refundquery): out_refund_no_$n, refund_status_$n, ...
       const fields: Record<string, unknown> = {}
-      refunds.forEach((r, n) => Object.assign(fields, { [`out_refund_no_${n}`]: r.outRefundNo, [`refund_id_${n}`]: r.refundId, [`refund_fee_${n}`]: r.refundFee, [`refund_status_${n}`]: r.status, [`refund_success_time_${n}`]: success(r) }))
+      refunds.forEach((r, n) =>
+        Object.assign(fields, {
+          [`out_refund_no_${n}`]: r.outRefundNo,
+          [`refund_id_${n}`]: r.refundId,
+          [`refund_fee_${n}`]: r.refundFee,
+          [`refund_status_${n}`]: r.status,
+          [`refund_success_time_${n}`]: success(r),
+        }),
+      )
       return this.ok({ ...head, ...fields })
     }
     if (this.refundAnswer === 'empty') {
       // As reported from cloudPay (community threads 2020-2023): the count, and every list empty.
-      return this.ok({ ...head, out_refund_no_list: [], refund_id_list: [], refund_fee_list: [], refund_status_list: [], refund_success_time_list: [] })
+      return this.ok({
+        ...head,
+        out_refund_no_list: [],
+        refund_id_list: [],
+        refund_fee_list: [],
+        refund_status_list: [],
+        refund_success_time_list: [],
+      })
     }
     return this.ok({
       ...head,
@@ -368,9 +495,31 @@ export class PaySandbox extends ApiSandbox {
     const lines: BillLine[] = []
     for (const o of this.orders.values()) {
       if (o.subMchId !== mchid) continue
-      if (this.isPaid(o) && o.timeEnd?.startsWith(day)) lines.push({ kind: 'PAYMENT', at: o.timeEnd, transactionId: o.transactionId!, outTradeNo: o.outTradeNo, payer: o.payer, totalFen: o.totalFee, body: o.body })
+      if (this.isPaid(o) && o.timeEnd?.startsWith(day))
+        lines.push({
+          kind: 'PAYMENT',
+          at: o.timeEnd,
+          transactionId: o.transactionId!,
+          outTradeNo: o.outTradeNo,
+          payer: o.payer,
+          totalFen: o.totalFee,
+          body: o.body,
+        })
       for (const r of o.refunds.values()) {
-        if (r.acceptedAt !== undefined && payTime(r.acceptedAt).startsWith(day)) lines.push({ kind: 'REFUND', at: payTime(r.acceptedAt), transactionId: o.transactionId!, outTradeNo: o.outTradeNo, payer: o.payer, totalFen: o.totalFee, body: o.body, refundId: r.refundId, outRefundNo: r.outRefundNo, refundFen: r.refundFee, refundStatus: r.status === 'REFUNDCLOSE' ? 'REFUNDCLOSE' : r.status === 'CHANGE' ? 'CHANGE' : r.status })
+        if (r.acceptedAt !== undefined && payTime(r.acceptedAt).startsWith(day))
+          lines.push({
+            kind: 'REFUND',
+            at: payTime(r.acceptedAt),
+            transactionId: o.transactionId!,
+            outTradeNo: o.outTradeNo,
+            payer: o.payer,
+            totalFen: o.totalFee,
+            body: o.body,
+            refundId: r.refundId,
+            outRefundNo: r.outRefundNo,
+            refundFen: r.refundFee,
+            refundStatus: r.status === 'REFUNDCLOSE' ? 'REFUNDCLOSE' : r.status === 'CHANGE' ? 'CHANGE' : r.status,
+          })
       }
     }
     lines.sort((a, b) => a.at.localeCompare(b.at))
@@ -382,16 +531,55 @@ export class PaySandbox extends ApiSandbox {
     const lines = this.billLines(date, mchid)
     if (!lines.length) return null
     const yuan = (fen: number) => (fen / 100).toFixed(2)
-    const time = (t: string) => `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`
-    const head = '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'
+    const time = (t: string) =>
+      `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)} ${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}`
+    const head =
+      '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'
     const rows = lines.map((l) => {
       const refund = l.kind === 'REFUND'
-      const f = [time(l.at), appid, mchid, '0', '', l.transactionId, l.outTradeNo, l.payer, 'JSAPI', refund ? 'REFUND' : 'SUCCESS', 'OTHERS', 'CNY', refund ? '0.00' : yuan(l.totalFen), '0.00', refund ? l.refundId ?? '' : '0', refund ? l.outRefundNo ?? '' : '0', refund ? yuan(l.refundFen ?? 0) : '0.00', '0.00', refund ? 'ORIGINAL' : '', refund ? l.refundStatus ?? '' : '', l.body, '', '0.00', '0.60%', yuan(l.totalFen), refund ? yuan(l.refundFen ?? 0) : '0.00', '']
+      const f = [
+        time(l.at),
+        appid,
+        mchid,
+        '0',
+        '',
+        l.transactionId,
+        l.outTradeNo,
+        l.payer,
+        'JSAPI',
+        refund ? 'REFUND' : 'SUCCESS',
+        'OTHERS',
+        'CNY',
+        refund ? '0.00' : yuan(l.totalFen),
+        '0.00',
+        refund ? (l.refundId ?? '') : '0',
+        refund ? (l.outRefundNo ?? '') : '0',
+        refund ? yuan(l.refundFen ?? 0) : '0.00',
+        '0.00',
+        refund ? 'ORIGINAL' : '',
+        refund ? (l.refundStatus ?? '') : '',
+        l.body,
+        '',
+        '0.00',
+        '0.60%',
+        yuan(l.totalFen),
+        refund ? yuan(l.refundFen ?? 0) : '0.00',
+        '',
+      ]
       return f.map((x) => `\`${x}`).join(',')
     })
     const paid = lines.filter((l) => l.kind === 'PAYMENT').reduce((n, l) => n + l.totalFen, 0)
     const refunded = lines.filter((l) => l.kind === 'REFUND').reduce((n, l) => n + (l.refundFen ?? 0), 0)
-    return [head, ...rows, '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额', [lines.length, yuan(paid), yuan(refunded), '0.00', '0.00', yuan(paid), yuan(refunded)].map((x) => `\`${x}`).join(',')].join('\r\n') + '\r\n'
+    return (
+      [
+        head,
+        ...rows,
+        '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额',
+        [lines.length, yuan(paid), yuan(refunded), '0.00', '0.00', yuan(paid), yuan(refunded)]
+          .map((x) => `\`${x}`)
+          .join(','),
+      ].join('\r\n') + '\r\n'
+    )
   }
 
   /** V2 downloadbill through cloudPay: the bill as text (the SDK hands it over as { data }), or 'No Bill Exist'. */
@@ -419,13 +607,23 @@ export class PaySandbox extends ApiSandbox {
   }
 
   /** The order of a payment object WeChat signed for this prepay and this payer, or the sheet's errMsg. */
-  checkPayment(payment: Record<string, unknown>, openid: string): { ok: true; order: SandboxOrder } | { ok: false; errMsg: string } {
+  checkPayment(
+    payment: Record<string, unknown>,
+    openid: string,
+  ): { ok: true; order: SandboxOrder } | { ok: false; errMsg: string } {
     const o = this.findByPrepay(String(payment.package ?? ''))
     if (!o) return { ok: false, errMsg: 'requestPayment:fail prepay_id invalid' }
     if (this.now() - o.prepayAt >= PREPAY_TTL_MS) return { ok: false, errMsg: 'requestPayment:fail prepay_id expired' }
     const signed = this.v3?.notifyUrls.has(o.outTradeNo)
       ? this.v3.paySignOk(payment, o.appid)
-      : payment.paySign === paySign({ appId: o.appid, nonceStr: String(payment.nonceStr), package: String(payment.package), signType: String(payment.signType), timeStamp: String(payment.timeStamp) })
+      : payment.paySign ===
+        paySign({
+          appId: o.appid,
+          nonceStr: String(payment.nonceStr),
+          package: String(payment.package),
+          signType: String(payment.signType),
+          timeStamp: String(payment.timeStamp),
+        })
     if (!signed) return { ok: false, errMsg: 'requestPayment:fail 支付验证签名失败' }
     if (o.payer !== openid) return { ok: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' }
     return { ok: true, order: o }
@@ -441,13 +639,18 @@ export class PaySandbox extends ApiSandbox {
    * payment object signed for this prepay, the right payer, not expired, not paid), then
    * takes the money and delivers the callback. Resolves after the delivery unless held/delayed.
    */
-  async userPays(payment: Record<string, unknown>, openid: string, opts: DeliveryOptions = {}): Promise<{ ok: true; transactionId: string } | { ok: false; errMsg: string }> {
+  async userPays(
+    payment: Record<string, unknown>,
+    openid: string,
+    opts: DeliveryOptions = {},
+  ): Promise<{ ok: true; transactionId: string } | { ok: false; errMsg: string }> {
     const checked = this.checkPayment(payment, openid)
     if (!checked.ok) return checked
     const o = checked.order
     if (this.isPaid(o)) return { ok: false, errMsg: 'requestPayment:fail 该订单已支付' }
     if (o.state === 'CLOSED') return { ok: false, errMsg: 'requestPayment:fail 订单已关闭' }
-    if (o.timeExpire !== undefined && this.now() > o.timeExpire) return { ok: false, errMsg: 'requestPayment:fail 订单已过期' }
+    if (o.timeExpire !== undefined && this.now() > o.timeExpire)
+      return { ok: false, errMsg: 'requestPayment:fail 订单已过期' }
     const transactionId = this.markPaid(o)
     await this.notifyPayment(o, opts)
     return { ok: true, transactionId }
@@ -498,12 +701,27 @@ export class PaySandbox extends ApiSandbox {
 
   private notifyPayment(o: SandboxOrder, opts: DeliveryOptions): Promise<void> {
     const url = this.v3?.notifyUrls.get(o.outTradeNo)
-    if (url && this.v3) return this.send(this.httpDelivery('payment', url, this.v3.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', this.v3.transaction(o))), opts)
-    return this.send({ kind: 'payment', fn: o.functionName, envId: o.envId, event: this.paymentEvent(o), attempts: [], acked: false }, opts)
+    if (url && this.v3)
+      return this.send(
+        this.httpDelivery(
+          'payment',
+          url,
+          this.v3.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', this.v3.transaction(o)),
+        ),
+        opts,
+      )
+    return this.send(
+      { kind: 'payment', fn: o.functionName, envId: o.envId, event: this.paymentEvent(o), attempts: [], acked: false },
+      opts,
+    )
   }
 
   /** WeChat finishes a refund: SUCCESS, CHANGE (money could not go back) or REFUNDCLOSE; delivers the refund callback. */
-  async settleRefund(outRefundNo: string, status: Exclude<SandboxRefundStatus, 'PROCESSING'> = 'SUCCESS', opts: DeliveryOptions = {}): Promise<void> {
+  async settleRefund(
+    outRefundNo: string,
+    status: Exclude<SandboxRefundStatus, 'PROCESSING'> = 'SUCCESS',
+    opts: DeliveryOptions = {},
+  ): Promise<void> {
     const o = [...this.orders.values()].find((x) => x.refunds.has(outRefundNo))
     const r = o?.refunds.get(outRefundNo)
     if (!o || !r) throw new Error(`sandbox: no refund ${outRefundNo}`)
@@ -535,23 +753,63 @@ export class PaySandbox extends ApiSandbox {
     if (url && this.v3) {
       const kind = { SUCCESS: 'REFUND.SUCCESS', CHANGE: 'REFUND.ABNORMAL', REFUNDCLOSE: 'REFUND.CLOSED' }[status]
       const v3 = this.v3.refundOf(r, o)
-      const resource = { mchid: this.v3.mchid, out_trade_no: o.outTradeNo, transaction_id: o.transactionId, out_refund_no: outRefundNo, refund_id: r.refundId, refund_status: v3.status, ...(v3.success_time ? { success_time: v3.success_time } : {}), user_received_account: '支付用户零钱', amount: { total: o.totalFee, refund: r.refundFee, payer_total: o.totalFee, payer_refund: r.refundFee } }
-      await this.send(this.httpDelivery('refund', url, this.v3.notification(kind, '退款状态变化', 'refund', resource)), opts)
+      const resource = {
+        mchid: this.v3.mchid,
+        out_trade_no: o.outTradeNo,
+        transaction_id: o.transactionId,
+        out_refund_no: outRefundNo,
+        refund_id: r.refundId,
+        refund_status: v3.status,
+        ...(v3.success_time ? { success_time: v3.success_time } : {}),
+        user_received_account: '支付用户零钱',
+        amount: { total: o.totalFee, refund: r.refundFee, payer_total: o.totalFee, payer_refund: r.refundFee },
+      }
+      await this.send(
+        this.httpDelivery('refund', url, this.v3.notification(kind, '退款状态变化', 'refund', resource)),
+        opts,
+      )
       return
     }
     await this.send({ kind: 'refund', fn: r.functionName, envId: r.envId, event, attempts: [], acked: false }, opts)
   }
 
   /** An APIv3 notification as CloudBase's HTTP access hands it to the notify URL's function. */
-  private httpDelivery(kind: 'payment' | 'refund', url: string, n: { headers: Record<string, string>; body: string }): Delivery {
+  private httpDelivery(
+    kind: 'payment' | 'refund',
+    url: string,
+    n: { headers: Record<string, string>; body: string },
+  ): Delivery {
     const path = new URL(url).pathname
     const fn = this.routes.get(path)
-    const event = { path, httpMethod: 'POST', headers: { host: new URL(url).host, ...Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v])) }, queryStringParameters: {}, isBase64Encoded: false, body: n.body }
-    return { kind, fn: fn ?? '', envId: fn ? this.env : `(no HTTP access path ${path})`, event, attempts: [], acked: false, http: true }
+    const event = {
+      path,
+      httpMethod: 'POST',
+      headers: {
+        host: new URL(url).host,
+        ...Object.fromEntries(Object.entries(n.headers).map(([k, v]) => [k.toLowerCase(), v])),
+      },
+      queryStringParameters: {},
+      isBase64Encoded: false,
+      body: n.body,
+    }
+    return {
+      kind,
+      fn: fn ?? '',
+      envId: fn ? this.env : `(no HTTP access path ${path})`,
+      event,
+      attempts: [],
+      acked: false,
+      http: true,
+    }
   }
 
   /** Delivers a hand-made notification (a forged or odd callback) through the same path. */
-  deliverRaw(kind: 'payment' | 'refund', fn: string, event: Record<string, unknown>, opts: DeliveryOptions = {}): Promise<void> {
+  deliverRaw(
+    kind: 'payment' | 'refund',
+    fn: string,
+    event: Record<string, unknown>,
+    opts: DeliveryOptions = {},
+  ): Promise<void> {
     return this.send({ kind, fn, envId: this.env, event, attempts: [], acked: false }, opts)
   }
 
@@ -584,7 +842,12 @@ export class PaySandbox extends ApiSandbox {
         const result = await this.invoke(d.fn, JSON.parse(JSON.stringify(d.event)) as Record<string, unknown>, d.http)
         d.attempts.push({ result })
         const status = (result as { statusCode?: unknown } | null)?.statusCode
-        if (d.http ? typeof status === 'number' && status >= 200 && status < 300 : typeof result === 'object' && result !== null && (result as { errcode?: unknown }).errcode === 0) d.acked = true
+        if (
+          d.http
+            ? typeof status === 'number' && status >= 200 && status < 300
+            : typeof result === 'object' && result !== null && (result as { errcode?: unknown }).errcode === 0
+        )
+          d.acked = true
       } catch (e) {
         d.attempts.push({ error: e instanceof Error ? e.message : String(e) })
       }

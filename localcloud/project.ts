@@ -4,6 +4,8 @@ import { join } from 'node:path'
 
 export function listFunctions(functionsDir: string): string[] {
   return readdirSync(functionsDir)
-    .filter((n) => statSync(join(functionsDir, n)).isDirectory() && existsSync(join(functionsDir, n, 'src', 'index.ts')))
+    .filter(
+      (n) => statSync(join(functionsDir, n)).isDirectory() && existsSync(join(functionsDir, n, 'src', 'index.ts')),
+    )
     .sort()
 }

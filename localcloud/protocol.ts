@@ -6,7 +6,14 @@ import * as protobuf from 'protobufjs'
 
 const root = protobuf.Root.fromJSON({
   nested: {
-    KeyValuePair: { fields: { key: { type: 'string', id: 1 }, value: { type: 'bytes', id: 2 }, contenttype: { type: 'string', id: 3 }, filename: { type: 'string', id: 4 } } },
+    KeyValuePair: {
+      fields: {
+        key: { type: 'string', id: 1 },
+        value: { type: 'bytes', id: 2 },
+        contenttype: { type: 'string', id: 3 },
+        filename: { type: 'string', id: 4 },
+      },
+    },
     OpenApiData: { fields: { pairs: { rule: 'repeated', type: 'KeyValuePair', id: 1 } } },
     SvrkitApiData: { fields: { apiName: { type: 'string', id: 1 }, reqData: { type: 'bytes', id: 2 } } },
     CommApiData: {
@@ -28,7 +35,9 @@ const root = protobuf.Root.fromJSON({
         svrkitErrorCode: { type: 'int32', id: 6 },
       },
     },
-    ApiGetOpenDataByCloudIdReq: { fields: { cloudidList: { rule: 'repeated', type: 'string', id: 2 }, appid: { type: 'string', id: 3 } } },
+    ApiGetOpenDataByCloudIdReq: {
+      fields: { cloudidList: { rule: 'repeated', type: 'string', id: 2 }, appid: { type: 'string', id: 3 } },
+    },
     OpDataItem: { fields: { cloudId: { type: 'string', id: 1 }, json: { type: 'string', id: 2 } } },
     ApiGetOpenDataByCloudIdResp: { fields: { dataList: { rule: 'repeated', type: 'OpDataItem', id: 1 } } },
   },
@@ -58,21 +67,43 @@ export function decodeCommApiData(buf: Uint8Array): DecodedCall {
     if (pair.contenttype || pair.filename) {
       // wx-server-sdk 4.0.2's media converter names the field `contentType`, which its protobuf
       // encoder (field `contenttype`) drops: only the file name (media.<ext>) tells the type.
-      params[pair.key] = { contentType: pair.contenttype || contentTypeOf(pair.filename ?? ''), value: Buffer.from(pair.value), fileName: pair.filename }
+      params[pair.key] = {
+        contentType: pair.contenttype || contentTypeOf(pair.filename ?? ''),
+        value: Buffer.from(pair.value),
+        fileName: pair.filename,
+      }
     } else {
       params[pair.key] = JSON.parse(Buffer.from(pair.value).toString('utf8'))
     }
   }
-  return { apiType: msg.apiType ?? 0, ...(msg.appid ? { appid: msg.appid } : {}), params, ...(msg.svrkitData ? { svrkit: msg.svrkitData } : {}) }
+  return {
+    apiType: msg.apiType ?? 0,
+    ...(msg.appid ? { appid: msg.appid } : {}),
+    params,
+    ...(msg.svrkitData ? { svrkit: msg.svrkitData } : {}),
+  }
 }
 
-const EXT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif', mp3: 'audio/mpeg', mp4: 'video/mp4', amr: 'audio/amr' }
+const EXT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  mp3: 'audio/mpeg',
+  mp4: 'video/mp4',
+  amr: 'audio/amr',
+}
 
 function contentTypeOf(fileName: string): string {
   return EXT_TYPES[(/\.([a-z0-9]+)$/i.exec(fileName)?.[1] ?? '').toLowerCase()] ?? 'application/octet-stream'
 }
 
-export function encodeResp(r: { respData?: Uint8Array; contentType?: string; errorCode?: number; svrkitErrorCode?: number }): Buffer {
+export function encodeResp(r: {
+  respData?: Uint8Array
+  contentType?: string
+  errorCode?: number
+  svrkitErrorCode?: number
+}): Buffer {
   const t = T('CommOpenApiResp')
   return Buffer.from(t.encode(t.create({ httpCode: 200, svrkitErrorCode: 0, errorCode: 0, ...r })).finish())
 }

@@ -15,7 +15,10 @@ const SEC_CHECK_MAX_CHARS = 2500
 const VISIT_WINDOW_MS = 2 * 3600_000
 
 export class WxApiError extends Error {
-  constructor(readonly errcode: number, readonly errmsg: string) {
+  constructor(
+    readonly errcode: number,
+    readonly errmsg: string,
+  ) {
     super(`${errcode} ${errmsg}`)
   }
 }
@@ -47,7 +50,10 @@ export class ApiSandbox {
   private failures = new Map<string, Array<{ errcode: number; errmsg: string }>>()
   private delays = new Map<string, number[]>()
 
-  constructor(private readonly kind: string, protected readonly now: () => number) {}
+  constructor(
+    private readonly kind: string,
+    protected readonly now: () => number,
+  ) {}
 
   /** Replaces or adds the handler of one API (e.g. 'security.msgSecCheck', 'unifiedOrder'). */
   on(api: string, handler: ApiHandler): this {
@@ -76,7 +82,14 @@ export class ApiSandbox {
   }
 
   async call(api: string, params: Record<string, unknown>, info: CallInfo): Promise<ApiResult> {
-    const entry: OutboxEntry = { api, params, fn: info.fn, ...(info.openid ? { openid: info.openid } : {}), at: this.now(), ok: false }
+    const entry: OutboxEntry = {
+      api,
+      params,
+      fn: info.fn,
+      ...(info.openid ? { openid: info.openid } : {}),
+      at: this.now(),
+      ok: false,
+    }
     this.calls.push(entry)
     const delay = this.delays.get(api)?.shift()
     if (delay) await new Promise((r) => setTimeout(r, delay))
@@ -86,7 +99,10 @@ export class ApiSandbox {
       throw new WxApiError(injected.errcode, injected.errmsg)
     }
     const handler = this.handlers.get(api)
-    if (!handler) throw new Error(`localcloud: ${this.kind}.${api} has no sandbox handler yet (add one with localCloud.${this.kind}.on('${api}', ...))`)
+    if (!handler)
+      throw new Error(
+        `localcloud: ${this.kind}.${api} has no sandbox handler yet (add one with localCloud.${this.kind}.on('${api}', ...))`,
+      )
     try {
       const result = await handler(params, info)
       entry.ok = true
@@ -198,12 +214,22 @@ export class OpenApiSandbox extends ApiSandbox {
     this.on('security.msgSecCheck', (p) => {
       if (typeof p.openid !== 'string' || !p.openid) throw new WxApiError(40003, 'invalid openid')
       if (p.version !== 2) throw new WxApiError(47001, 'data format error: version must be 2')
-      if (![1, 2, 3, 4].includes(p.scene as number)) throw new WxApiError(47001, 'data format error: scene must be 1, 2, 3 or 4')
+      if (![1, 2, 3, 4].includes(p.scene as number))
+        throw new WxApiError(47001, 'data format error: scene must be 1, 2, 3 or 4')
       const content = String(p.content ?? '')
-      if (Array.from(content).length > SEC_CHECK_MAX_CHARS) throw new WxApiError(47001, 'data format error: content over 2500 characters')
+      if (Array.from(content).length > SEC_CHECK_MAX_CHARS)
+        throw new WxApiError(47001, 'data format error: content over 2500 characters')
       const visited = this.visits.get(p.openid)
-      if (visited === undefined || now() - visited > VISIT_WINDOW_MS) throw new WxApiError(61010, 'user access record timeout (the user has not used the mini-program in the last 2 hours)')
-      const suggest = this.secCheck.risky.some((w) => content.includes(w)) ? 'risky' : this.secCheck.review.some((w) => content.includes(w)) ? 'review' : 'pass'
+      if (visited === undefined || now() - visited > VISIT_WINDOW_MS)
+        throw new WxApiError(
+          61010,
+          'user access record timeout (the user has not used the mini-program in the last 2 hours)',
+        )
+      const suggest = this.secCheck.risky.some((w) => content.includes(w))
+        ? 'risky'
+        : this.secCheck.review.some((w) => content.includes(w))
+          ? 'review'
+          : 'pass'
       const label = suggest === 'pass' ? 100 : 20003
       return {
         errcode: 0,
@@ -219,12 +245,15 @@ export class OpenApiSandbox extends ApiSandbox {
       if (!touser) throw new WxApiError(40003, 'invalid openid')
       if (!this.templates.has(templateId)) throw new WxApiError(40037, 'invalid template_id')
       const state = p.miniprogram_state ?? 'formal'
-      if (!['developer', 'trial', 'formal'].includes(String(state))) throw new WxApiError(47003, 'argument invalid! miniprogram_state')
+      if (!['developer', 'trial', 'formal'].includes(String(state)))
+        throw new WxApiError(47003, 'argument invalid! miniprogram_state')
       // page: "仅限本小程序内的页面" (query allowed); a page the app does not have is 41030.
-      if (p.page !== undefined && this.appPages && !this.appPages.has(String(p.page).replace(/^\//, '').split('?')[0]!)) throw new WxApiError(41030, 'invalid page')
+      if (p.page !== undefined && this.appPages && !this.appPages.has(String(p.page).replace(/^\//, '').split('?')[0]!))
+        throw new WxApiError(41030, 'invalid page')
       // lang: zh_CN, en_US, zh_HK or zh_TW (the document's list). Its errcode for another value is
       // not documented: 47003 (argument invalid) is the sendMessage table's nearest.
-      if (p.lang !== undefined && !SUBSCRIBE_LANGS.has(String(p.lang))) throw new WxApiError(47003, 'argument invalid! lang')
+      if (p.lang !== undefined && !SUBSCRIBE_LANGS.has(String(p.lang)))
+        throw new WxApiError(47003, 'argument invalid! lang')
       const data = (p.data ?? {}) as Record<string, { value?: unknown }>
       for (const [key, { value } = {}] of Object.entries(data)) {
         const text = String(value ?? '')
@@ -242,19 +271,23 @@ export class OpenApiSandbox extends ApiSandbox {
     })
     this.on('wxacode.getUnlimited', (p) => {
       const scene = typeof p.scene === 'string' ? p.scene : ''
-      if (scene.length === 0 || scene.length > 32) throw new WxApiError(40169, 'invalid length for scene, or the data is not json string')
+      if (scene.length === 0 || scene.length > 32)
+        throw new WxApiError(40169, 'invalid length for scene, or the data is not json string')
       if (!/^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]+$/.test(scene)) throw new WxApiError(40129, 'invalid scene')
       const page = typeof p.page === 'string' ? p.page : 'pages/index/index'
       if (page.startsWith('/') || page.includes('?')) throw new WxApiError(41030, 'invalid page')
       if (p.check_path !== false && !this.publishedPages.has(page)) throw new WxApiError(41030, 'invalid page')
-      if (p.env_version !== undefined && !['release', 'trial', 'develop'].includes(String(p.env_version))) throw new WxApiError(47001, 'data format error: env_version')
-      if (p.width !== undefined && (typeof p.width !== 'number' || p.width < 280 || p.width > 1280)) throw new WxApiError(47001, 'data format error: width must be 280-1280')
+      if (p.env_version !== undefined && !['release', 'trial', 'develop'].includes(String(p.env_version)))
+        throw new WxApiError(47001, 'data format error: env_version')
+      if (p.width !== undefined && (typeof p.width !== 'number' || p.width < 280 || p.width > 1280))
+        throw new WxApiError(47001, 'data format error: width must be 280-1280')
       return { buffer: wxacodePng(scene, page, typeof p.width === 'number' ? p.width : 430), contentType: 'image/png' }
     })
     this.on('phonenumber.getPhoneNumber', (p, info) => {
       const entry = typeof p.code === 'string' ? this.phoneCodes.get(p.code) : undefined
       if (!entry || entry.used || entry.expires < now()) throw new WxApiError(40029, 'invalid code')
-      if (entry.openid && p.openid !== undefined && p.openid !== entry.openid) throw new WxApiError(40029, 'invalid code: issued to another user')
+      if (entry.openid && p.openid !== undefined && p.openid !== entry.openid)
+        throw new WxApiError(40029, 'invalid code: issued to another user')
       entry.used = true
       return {
         errcode: 0,
@@ -269,7 +302,13 @@ export class OpenApiSandbox extends ApiSandbox {
     const code = randomBytes(16).toString('hex')
     const countryCode = phone.countryCode ?? '86'
     this.phoneCodes.set(code, {
-      phone: { countryCode, purePhoneNumber: phone.purePhoneNumber, phoneNumber: phone.phoneNumber ?? (countryCode === '86' ? phone.purePhoneNumber : `+${countryCode}${phone.purePhoneNumber}`) },
+      phone: {
+        countryCode,
+        purePhoneNumber: phone.purePhoneNumber,
+        phoneNumber:
+          phone.phoneNumber ??
+          (countryCode === '86' ? phone.purePhoneNumber : `+${countryCode}${phone.purePhoneNumber}`),
+      },
       expires: this.now() + 5 * 60_000,
       used: false,
       ...(openid ? { openid } : {}),

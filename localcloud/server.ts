@@ -40,7 +40,15 @@ import { ROUTABLE_PAGES } from '../miniprogram/shared/routes'
  */
 export async function ensureSamplePartner(cloud: LocalCloud): Promise<void> {
   if (cloud.db.dump('shares').some((s) => s._id === SAMPLE_PARTNER_SHARE_ID)) return
-  cloud.db.seed('shares', [{ _id: SAMPLE_PARTNER_SHARE_ID, _openid: SAMPLE_PARTNER_OPENID, page: 'pages/index/index', via: 'button', createdAt: new Date(cloud.now()) }])
+  cloud.db.seed('shares', [
+    {
+      _id: SAMPLE_PARTNER_SHARE_ID,
+      _openid: SAMPLE_PARTNER_OPENID,
+      page: 'pages/index/index',
+      via: 'button',
+      createdAt: new Date(cloud.now()),
+    },
+  ])
 }
 
 export interface ServerOptions {
@@ -54,13 +62,24 @@ const MAX_ROWS = 200
 const LOCAL_PHONE = 'local-phone'
 /** Uploads travel as base64 in JSON (see miniprogram/lib/cloud.ts): 10 MB of file. */
 const UPLOAD_LIMIT = 14 * 1024 * 1024
-const CONTENT_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8' }
+const CONTENT_TYPES: Record<string, string> = {
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+}
 
 /** A top-level `{ $cloudID }` of the local client's body is a CloudID field (wx.cloud.CloudID). */
 export function decodeCloudIds(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(data)) {
-    const id = v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1 ? (v as { $cloudID?: unknown }).$cloudID : undefined
+    const id =
+      v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 1
+        ? (v as { $cloudID?: unknown }).$cloudID
+        : undefined
     out[k] = typeof id === 'string' ? new CloudIdRef(id) : v
   }
   return out
@@ -99,9 +118,13 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1024 * 1024 })
   app.addHook('onRequest', async (req, reply) => {
     const host = req.headers.host
-    if (!allowedHost(host)) return reply.code(403).send({ error: `refused Host ${String(host).slice(0, 60)}: use localhost or the IP address` })
+    if (!allowedHost(host))
+      return reply
+        .code(403)
+        .send({ error: `refused Host ${String(host).slice(0, 60)}: use localhost or the IP address` })
     const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined
-    if (!allowedOrigin(origin, host)) return reply.code(403).send({ error: `refused a request from ${origin!.slice(0, 80)}` })
+    if (!allowedOrigin(origin, host))
+      return reply.code(403).send({ error: `refused a request from ${origin!.slice(0, 80)}` })
     if (req.method === 'POST' && !/^application\/json\b/i.test(String(req.headers['content-type'] ?? ''))) {
       return reply.code(415).send({ error: 'POST bodies must be application/json' })
     }
@@ -118,7 +141,8 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   // Temp URLs of cloud files point at this server once it listens.
   app.addHook('onListen', async () => {
     const address = app.server.address()
-    if (address && typeof address === 'object') cloud.storage.baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/storage`
+    if (address && typeof address === 'object')
+      cloud.storage.baseUrl = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}/storage`
   })
 
   /** Per function: calls, failures and the last duration, in one pass over the invocations. */
@@ -128,7 +152,12 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
       const r = runs.get(i.fn) ?? { calls: 0, failed: 0, lastMs: null }
       runs.set(i.fn, { calls: r.calls + 1, failed: r.failed + (i.error ? 1 : 0), lastMs: i.ms })
     }
-    return cloud.functionNames().map((name) => ({ name, permissions: cloud.functionConfig(name).permissions, loads: cloud.loads.get(name) ?? 0, ...(runs.get(name) ?? { calls: 0, failed: 0, lastMs: null }) }))
+    return cloud.functionNames().map((name) => ({
+      name,
+      permissions: cloud.functionConfig(name).permissions,
+      loads: cloud.loads.get(name) ?? 0,
+      ...(runs.get(name) ?? { calls: 0, failed: 0, lastMs: null }),
+    }))
   }
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(html))
@@ -137,11 +166,14 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   const knownUsers = () => {
     const names = new Map<string, string>()
     for (const u of cloud.db.dump('users')) {
-      for (const id of Array.isArray(u.openids) ? u.openids : []) if (typeof id === 'string') names.set(id, typeof u.nickname === 'string' ? u.nickname : '')
+      for (const id of Array.isArray(u.openids) ? u.openids : [])
+        if (typeof id === 'string') names.set(id, typeof u.nickname === 'string' ? u.nickname : '')
     }
     for (const i of cloud.invocations) if (i.openid && !names.has(i.openid)) names.set(i.openid, '')
     for (const id of users) if (!names.has(id)) names.set(id, '')
-    return [...names].map(([id, nickname]) => ({ openid: id, nickname })).sort((a, b) => a.openid.localeCompare(b.openid))
+    return [...names]
+      .map(([id, nickname]) => ({ openid: id, nickname }))
+      .sort((a, b) => a.openid.localeCompare(b.openid))
   }
 
   app.get('/api/state', async () => ({
@@ -155,7 +187,8 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
 
   app.post<{ Body: { openid?: unknown } }>('/api/user', async (req, reply) => {
     const next = req.body?.openid
-    if (typeof next !== 'string' || !/^[A-Za-z0-9_-]{3,64}$/.test(next)) return reply.code(400).send({ error: 'openid must be 3-64 letters, digits, _ or -' })
+    if (typeof next !== 'string' || !/^[A-Za-z0-9_-]{3,64}$/.test(next))
+      return reply.code(400).send({ error: 'openid must be 3-64 letters, digits, _ or -' })
     openid = next
     users.add(next)
     return { user: openid }
@@ -167,7 +200,10 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     try {
       return safe(await cloud.callFromClient(req.params.name, data, caller))
     } catch (e) {
-      if (e instanceof CallFunctionError) return reply.code(e.errCode === -501000 ? 404 : 500).send({ errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` })
+      if (e instanceof CallFunctionError)
+        return reply
+          .code(e.errCode === -501000 ? 404 : 500)
+          .send({ errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` })
       throw e
     }
   })
@@ -175,18 +211,32 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   app.get<{ Querystring: { limit?: string; fn?: string } }>('/api/invocations', async (req) => {
     const limit = Math.min(MAX_ROWS, Number(req.query.limit) || 50)
     const fn = req.query.fn
-    return cloud.invocations.filter((i) => !fn || i.fn === fn).slice(-limit).reverse().map((i) => safe(i))
+    return cloud.invocations
+      .filter((i) => !fn || i.fn === fn)
+      .slice(-limit)
+      .reverse()
+      .map((i) => safe(i))
   })
 
   app.get<{ Params: { name: string } }>('/api/collections/:name', async (req, reply) => {
-    if (!cloud.db.collectionNames().includes(req.params.name)) return reply.code(404).send({ error: `no collection ${req.params.name}` })
+    if (!cloud.db.collectionNames().includes(req.params.name))
+      return reply.code(404).send({ error: `no collection ${req.params.name}` })
     const docs = cloud.db.dump(req.params.name)
-    return { total: docs.length, docs: docs.slice(-MAX_ROWS).reverse().map((d) => safe(d)) }
+    return {
+      total: docs.length,
+      docs: docs
+        .slice(-MAX_ROWS)
+        .reverse()
+        .map((d) => safe(d)),
+    }
   })
 
   app.get('/api/outbox', async () => {
     // `id` is stable while the outbox grows (the calls are only appended), so the console keeps its rows.
-    const rows = [...cloud.openapi.calls.map((c, i) => ({ id: `openapi-${i}`, via: 'openapi', ...c })), ...cloud.cloudPay.calls.map((c, i) => ({ id: `cloudPay-${i}`, via: 'cloudPay', ...c }))]
+    const rows = [
+      ...cloud.openapi.calls.map((c, i) => ({ id: `openapi-${i}`, via: 'openapi', ...c })),
+      ...cloud.cloudPay.calls.map((c, i) => ({ id: `cloudPay-${i}`, via: 'cloudPay', ...c })),
+    ]
     return rows
       .sort((a, b) => b.at - a.at)
       .slice(0, MAX_ROWS)
@@ -195,21 +245,28 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
         ...(r.ok
           ? {}
           : {
-              explain: explainErrcode(r.errcode, r.api) ?? 'WeChat refused the call (see the errcode on the API\'s documentation page).',
-              explainZh: explainErrcode(r.errcode, r.api, 'zh') ?? '微信拒绝了这次调用（错误码的含义见该接口的文档页）。',
+              explain:
+                explainErrcode(r.errcode, r.api) ??
+                "WeChat refused the call (see the errcode on the API's documentation page).",
+              explainZh:
+                explainErrcode(r.errcode, r.api, 'zh') ?? '微信拒绝了这次调用（错误码的含义见该接口的文档页）。',
             }),
       }))
   })
 
   /** Back to a fresh environment; the console asks the user first and sends { confirm: true }. */
   app.post<{ Body: { confirm?: unknown } }>('/api/reset', async (req, reply) => {
-    if (req.body?.confirm !== true) return reply.code(400).send({ error: 'send { "confirm": true } to erase the local data' })
+    if (req.body?.confirm !== true)
+      return reply.code(400).send({ error: 'send { "confirm": true } to erase the local data' })
     await cloud.cloudPay.idle()
     cloud.reset()
     users.clear()
     users.add(openid)
     await ensureSamplePartner(cloud)
-    return { reset: true, collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })) }
+    return {
+      reset: true,
+      collections: cloud.db.collectionNames().map((name) => ({ name, count: cloud.db.dump(name).length })),
+    }
   })
 
   /** Waiting SOTER challenges (unused, unexpired), newest first. */
@@ -235,7 +292,9 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
    * issued api_ticket, nonce, bind_openid) and issues the codes, answering as wx.addCard does.
    */
   app.post<{ Body: { cardList?: unknown } }>('/api/cards/add', async (req, reply) => {
-    const list = Array.isArray(req.body?.cardList) ? (req.body.cardList as Array<{ cardId?: unknown; cardExt?: unknown }>).slice(0, 10) : []
+    const list = Array.isArray(req.body?.cardList)
+      ? (req.body.cardList as Array<{ cardId?: unknown; cardExt?: unknown }>).slice(0, 10)
+      : []
     if (!list.length) return reply.code(400).send({ errCode: -1, errMsg: 'addCard:fail cardList is empty' })
     const r = cloud.oa.addCards(callerOf(req), list)
     if ('errcode' in r) return reply.code(400).send({ errCode: r.errcode, errMsg: `addCard:fail ${r.errmsg}` })
@@ -243,24 +302,46 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   })
 
   /** The cards the sandbox's WeChat has issued (for the console). */
-  app.get('/api/cards', async () => [...cloud.oa.codes.values()].map((c) => ({ code: c.code, cardId: c.cardId, title: cloud.oa.cards.get(c.cardId)?.title ?? '', openid: c.openid, mpOpenid: c.mpOpenid, status: c.status, addedAt: c.addedAt, consumedAt: c.consumedAt })))
+  app.get('/api/cards', async () =>
+    [...cloud.oa.codes.values()].map((c) => ({
+      code: c.code,
+      cardId: c.cardId,
+      title: cloud.oa.cards.get(c.cardId)?.title ?? '',
+      openid: c.openid,
+      mpOpenid: c.mpOpenid,
+      status: c.status,
+      addedAt: c.addedAt,
+      consumedAt: c.consumedAt,
+    })),
+  )
 
   /** The user deletes, gives away or has consumed elsewhere a card in WeChat: the card event pushed to cardEvents. */
   app.post<{ Body: { code?: unknown; what?: unknown } }>('/api/cards/event', async (req, reply) => {
     const code = String(req.body?.code ?? '')
     const what = req.body?.what
-    if (!cloud.oa.codes.has(code) || (what !== 'delete' && what !== 'give' && what !== 'consume' && what !== 'take')) return reply.code(400).send({ error: 'code must be an issued card code and what one of take, delete, give, consume' })
+    if (!cloud.oa.codes.has(code) || (what !== 'delete' && what !== 'give' && what !== 'consume' && what !== 'take'))
+      return reply
+        .code(400)
+        .send({ error: 'code must be an issued card code and what one of take, delete, give, consume' })
     const event = cloud.oa.userDoes(code, what)
     const d = await cloud.cardEvent(event)
     const last = d.attempts.at(-1)
-    return { event: event.Event, acked: d.acked, ...(d.acked ? {} : { error: last?.error ?? `answered ${JSON.stringify(last?.answer ?? null).slice(0, 120)}` }) }
+    return {
+      event: event.Event,
+      acked: d.acked,
+      ...(d.acked ? {} : { error: last?.error ?? `answered ${JSON.stringify(last?.answer ?? null).slice(0, 120)}` }),
+    }
   })
 
   /** An operator scans the user's code: card.redeem as the first openid of CARD_OPERATOR_OPENIDS. */
   app.post<{ Body: { code?: unknown } }>('/api/cards/redeem', async (req, reply) => {
     const [operator] = listVar(cloud.vars.CARD_OPERATOR_OPENIDS)
     if (!operator) return reply.code(400).send({ error: 'set CARD_OPERATOR_OPENIDS to redeem from the console' })
-    const { result } = await cloud.callFromClient('card', { action: 'redeem', code: String(req.body?.code ?? '') }, { openid: operator })
+    const { result } = await cloud.callFromClient(
+      'card',
+      { action: 'redeem', code: String(req.body?.code ?? '') },
+      { openid: operator },
+    )
     return safe(result)
   })
 
@@ -275,20 +356,28 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
     }
   })
 
-  app.post<{ Params: { outRefundNo: string }; Body: { status?: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE' } }>('/api/refunds/:outRefundNo/settle', async (req, reply) => {
-    try {
-      await cloud.cloudPay.settleRefund(req.params.outRefundNo, req.body?.status ?? 'SUCCESS')
-      await cloud.cloudPay.idle()
-      return { settled: req.params.outRefundNo }
-    } catch (e) {
-      return reply.code(409).send({ error: e instanceof Error ? e.message : String(e) })
-    }
-  })
+  app.post<{ Params: { outRefundNo: string }; Body: { status?: 'SUCCESS' | 'CHANGE' | 'REFUNDCLOSE' } }>(
+    '/api/refunds/:outRefundNo/settle',
+    async (req, reply) => {
+      try {
+        await cloud.cloudPay.settleRefund(req.params.outRefundNo, req.body?.status ?? 'SUCCESS')
+        await cloud.cloudPay.idle()
+        return { settled: req.params.outRefundNo }
+      } catch (e) {
+        return reply.code(409).send({ error: e instanceof Error ? e.message : String(e) })
+      }
+    },
+  )
 
   /** Reconciles today's bill now (the timer does the day before at 10:30): payExpire's reconcile trigger, as if run tomorrow. */
   app.post('/api/reconciliations/run', async () => {
     const tomorrow = new Date(cloud.now() + 86_400_000).toISOString()
-    const r = (await cloud.invoke('payExpire', { Type: 'Timer', TriggerName: 'reconcile', Time: tomorrow }, {}, 'wx_trigger')) as { reconciled?: unknown; skipped?: string }
+    const r = (await cloud.invoke(
+      'payExpire',
+      { Type: 'Timer', TriggerName: 'reconcile', Time: tomorrow },
+      {},
+      'wx_trigger',
+    )) as { reconciled?: unknown; skipped?: string }
     return safe(r.reconciled ?? { skipped: r.skipped ?? 'not run' })
   })
 
@@ -314,10 +403,15 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
    */
   app.post<{ Body: { page?: unknown } }>('/api/partner/enter', async (req, reply) => {
     const page = req.body?.page ?? 'pages/index/index'
-    if (typeof page !== 'string' || !ROUTABLE_PAGES.includes(page)) return reply.code(400).send({ error: `page must be one of ${ROUTABLE_PAGES.join(', ')}` })
+    if (typeof page !== 'string' || !ROUTABLE_PAGES.includes(page))
+      return reply.code(400).send({ error: `page must be one of ${ROUTABLE_PAGES.join(', ')}` })
     await ensureSamplePartner(cloud)
     const who = callerOf(req)
-    const entry = await cloud.callFromClient('share', { action: 'recordEntry', shareId: SAMPLE_PARTNER_SHARE_ID, scene: 1037, page }, { openid: who })
+    const entry = await cloud.callFromClient(
+      'share',
+      { action: 'recordEntry', shareId: SAMPLE_PARTNER_SHARE_ID, scene: 1037, page },
+      { openid: who },
+    )
     return {
       user: who,
       entry: safe(entry.result),
@@ -339,36 +433,66 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   // ---- DevTools local mode (miniprogram/lib/cloud.ts localCloud) ----
 
   /** Open data the sandbox signs for the caller (open-data.ts): a CloudID, or a phone code. */
-  app.post<{ Params: { kind: string }; Body: { shareTicket?: unknown } }>('/api/open-data/:kind', async (req, reply) => {
-    const who = callerOf(req)
-    const watermark = { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) }
-    switch (req.params.kind) {
-      case 'werun':
-        return { cloudID: cloud.issueCloudId({ stepInfoList: weRunDays(who, cloud.now()), watermark }, who) }
-      case 'group':
-        return { cloudID: cloud.issueCloudId({ opengid: localOpengid(typeof req.body?.shareTicket === 'string' ? req.body.shareTicket : ''), watermark }, who) }
-      case 'phone':
-        return { code: cloud.openapi.issuePhoneCode({ purePhoneNumber: localPhone(who) }, who) }
-      default:
-        return reply.code(404).send({ error: `no open data ${req.params.kind}: werun, group or phone` })
-    }
-  })
+  app.post<{ Params: { kind: string }; Body: { shareTicket?: unknown } }>(
+    '/api/open-data/:kind',
+    async (req, reply) => {
+      const who = callerOf(req)
+      const watermark = { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) }
+      switch (req.params.kind) {
+        case 'werun':
+          return { cloudID: cloud.issueCloudId({ stepInfoList: weRunDays(who, cloud.now()), watermark }, who) }
+        case 'group':
+          return {
+            cloudID: cloud.issueCloudId(
+              {
+                opengid: localOpengid(typeof req.body?.shareTicket === 'string' ? req.body.shareTicket : ''),
+                watermark,
+              },
+              who,
+            ),
+          }
+        case 'phone':
+          return { code: cloud.openapi.issuePhoneCode({ purePhoneNumber: localPhone(who) }, who) }
+        default:
+          return reply.code(404).send({ error: `no open data ${req.params.kind}: werun, group or phone` })
+      }
+    },
+  )
 
-  app.post<{ Body: { cloudPath?: unknown; base64?: unknown } }>('/api/storage/upload', { bodyLimit: UPLOAD_LIMIT }, async (req, reply) => {
-    const { cloudPath, base64 } = req.body ?? {}
-    if (typeof cloudPath !== 'string' || !cloudPath || cloudPath.endsWith('/') || cloudPath.split('/').includes('..')) {
-      return reply.code(400).send({ errCode: -1, errMsg: 'cloud.uploadFile:fail cloudPath must name a file' })
-    }
-    if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) return reply.code(400).send({ errCode: -1, errMsg: 'cloud.uploadFile:fail base64 content expected' })
-    return { fileID: cloud.storage.put(cloudPath, Buffer.from(base64, 'base64')), statusCode: 200, errMsg: 'cloud.uploadFile:ok' }
-  })
+  app.post<{ Body: { cloudPath?: unknown; base64?: unknown } }>(
+    '/api/storage/upload',
+    { bodyLimit: UPLOAD_LIMIT },
+    async (req, reply) => {
+      const { cloudPath, base64 } = req.body ?? {}
+      if (
+        typeof cloudPath !== 'string' ||
+        !cloudPath ||
+        cloudPath.endsWith('/') ||
+        cloudPath.split('/').includes('..')
+      ) {
+        return reply.code(400).send({ errCode: -1, errMsg: 'cloud.uploadFile:fail cloudPath must name a file' })
+      }
+      if (typeof base64 !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+        return reply.code(400).send({ errCode: -1, errMsg: 'cloud.uploadFile:fail base64 content expected' })
+      return {
+        fileID: cloud.storage.put(cloudPath, Buffer.from(base64, 'base64')),
+        statusCode: 200,
+        errMsg: 'cloud.uploadFile:ok',
+      }
+    },
+  )
 
   app.post<{ Body: { fileList?: unknown } }>('/api/storage/temp-urls', async (req, reply) => {
     const list = req.body?.fileList
-    if (!Array.isArray(list) || list.length > 50 || !list.every((f) => typeof f === 'string')) return reply.code(400).send({ errCode: -1, errMsg: 'cloud.getTempFileURL:fail fileList: 1-50 fileIDs' })
+    if (!Array.isArray(list) || list.length > 50 || !list.every((f) => typeof f === 'string'))
+      return reply.code(400).send({ errCode: -1, errMsg: 'cloud.getTempFileURL:fail fileList: 1-50 fileIDs' })
     return {
       errMsg: 'cloud.getTempFileURL:ok',
-      fileList: (list as string[]).map((fileID) => (cloud.storage.exists(fileID) ? { fileID, tempFileURL: cloud.storage.tempUrl(fileID), status: 0 } : { fileID, tempFileURL: '', status: -1, errMsg: 'file not exist' })),
+      fileList: (list as string[]).map((fileID) =>
+        cloud.storage.exists(fileID)
+          ? { fileID, tempFileURL: cloud.storage.tempUrl(fileID), status: 0 }
+          : { fileID, tempFileURL: '', status: -1, errMsg: 'file not exist' },
+      ),
     }
   })
 
@@ -386,15 +510,32 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
   app.post<{ Body: { answers?: unknown } }>('/api/subscriptions', async (req, reply) => {
     const answers = req.body?.answers
     // One call asks for at most 3 one-time templates (wx.requestSubscribeMessage: 20003 otherwise).
-    if (!answers || typeof answers !== 'object' || Array.isArray(answers) || Object.keys(answers).length === 0 || Object.keys(answers).length > 3) {
-      return reply.code(400).send({ errCode: 20003, errMsg: 'requestSubscribeMessage:fail answers must map 1-3 template ids to accept, reject, ban or filter' })
+    if (
+      !answers ||
+      typeof answers !== 'object' ||
+      Array.isArray(answers) ||
+      Object.keys(answers).length === 0 ||
+      Object.keys(answers).length > 3
+    ) {
+      return reply.code(400).send({
+        errCode: 20003,
+        errMsg: 'requestSubscribeMessage:fail answers must map 1-3 template ids to accept, reject, ban or filter',
+      })
     }
     const who = callerOf(req)
     const granted: string[] = []
     for (const [tmplId, answer] of Object.entries(answers as Record<string, unknown>)) {
-      if (!['accept', 'reject', 'ban', 'filter'].includes(String(answer))) return reply.code(400).send({ errCode: 20003, errMsg: `requestSubscribeMessage:fail ${tmplId}: ${String(answer)} is not accept, reject, ban or filter` })
+      if (!['accept', 'reject', 'ban', 'filter'].includes(String(answer)))
+        return reply.code(400).send({
+          errCode: 20003,
+          errMsg: `requestSubscribeMessage:fail ${tmplId}: ${String(answer)} is not accept, reject, ban or filter`,
+        })
       // wx.requestSubscribeMessage fails for ids that are not the account's templates (20001).
-      if (!cloud.openapi.templates.has(tmplId)) return reply.code(400).send({ errCode: 20001, errMsg: `requestSubscribeMessage:fail ${tmplId} is not one of the account's templates` })
+      if (!cloud.openapi.templates.has(tmplId))
+        return reply.code(400).send({
+          errCode: 20001,
+          errMsg: `requestSubscribeMessage:fail ${tmplId} is not one of the account's templates`,
+        })
     }
     for (const [tmplId, answer] of Object.entries(answers as Record<string, string>)) {
       if (answer === 'accept') {
@@ -410,21 +551,41 @@ export function createServer(cloud: LocalCloud, opts: ServerOptions = {}): Fasti
    * signed by the phone key the sandbox holds for them (the one soter.verifySignature checks).
    * The documented limits apply: challenge 1-512 characters (90004), authContent ≤ 42 (90005).
    */
-  app.post<{ Body: { challenge?: unknown; authContent?: unknown; requestAuthModes?: unknown } }>('/api/soter/authenticate', async (req, reply) => {
-    const { challenge, authContent, requestAuthModes } = req.body ?? {}
-    if (typeof challenge !== 'string' || !challenge || challenge.length > 512) return reply.code(400).send({ errCode: 90004, errMsg: 'startSoterAuthentication:fail challenge is empty or longer than 512 characters' })
-    if (authContent !== undefined && (typeof authContent !== 'string' || Array.from(authContent).length > 42)) return reply.code(400).send({ errCode: 90005, errMsg: 'startSoterAuthentication:fail authContent is longer than 42 characters' })
-    const modes = Array.isArray(requestAuthModes) ? requestAuthModes : []
-    const mode = modes.includes('fingerPrint') ? 'fingerPrint' : modes.includes('facial') ? 'facial' : undefined
-    if (!mode) return reply.code(400).send({ errCode: 90003, errMsg: 'startSoterAuthentication:fail requestAuthModes must include fingerPrint or facial' })
-    return { errCode: 0, errMsg: 'startSoterAuthentication:ok', ...cloud.openapi.soter.authenticate(callerOf(req), LOCAL_PHONE, challenge, mode) }
-  })
+  app.post<{ Body: { challenge?: unknown; authContent?: unknown; requestAuthModes?: unknown } }>(
+    '/api/soter/authenticate',
+    async (req, reply) => {
+      const { challenge, authContent, requestAuthModes } = req.body ?? {}
+      if (typeof challenge !== 'string' || !challenge || challenge.length > 512)
+        return reply.code(400).send({
+          errCode: 90004,
+          errMsg: 'startSoterAuthentication:fail challenge is empty or longer than 512 characters',
+        })
+      if (authContent !== undefined && (typeof authContent !== 'string' || Array.from(authContent).length > 42))
+        return reply
+          .code(400)
+          .send({ errCode: 90005, errMsg: 'startSoterAuthentication:fail authContent is longer than 42 characters' })
+      const modes = Array.isArray(requestAuthModes) ? requestAuthModes : []
+      const mode = modes.includes('fingerPrint') ? 'fingerPrint' : modes.includes('facial') ? 'facial' : undefined
+      if (!mode)
+        return reply.code(400).send({
+          errCode: 90003,
+          errMsg: 'startSoterAuthentication:fail requestAuthModes must include fingerPrint or facial',
+        })
+      return {
+        errCode: 0,
+        errMsg: 'startSoterAuthentication:ok',
+        ...cloud.openapi.soter.authenticate(callerOf(req), LOCAL_PHONE, challenge, mode),
+      }
+    },
+  )
 
   /** After the console's "User pays": what the payment sheet checks (signature, payer), and paid. */
   app.post<{ Body: Record<string, unknown> }>('/api/payments/check', async (req) => {
     const checked = cloud.cloudPay.checkPayment(req.body ?? {}, callerOf(req))
     if (!checked.ok) return { paid: false, errMsg: checked.errMsg }
-    return cloud.cloudPay.isPaid(checked.order) ? { paid: true } : { paid: false, errMsg: 'requestPayment:fail not paid in the console yet' }
+    return cloud.cloudPay.isPaid(checked.order)
+      ? { paid: true }
+      : { paid: false, errMsg: 'requestPayment:fail not paid in the console yet' }
   })
 
   return Object.assign(app, { user: () => openid })

@@ -32,10 +32,13 @@ export class SoterSandbox {
     this.api.on('soter.verifySignature', (p) => {
       const openid = typeof p.openid === 'string' ? p.openid : ''
       if (!openid) throw new WxApiError(40003, 'invalid openid')
-      if (typeof p.json_string !== 'string' || typeof p.json_signature !== 'string') throw new WxApiError(47001, 'data format error: json_string and json_signature are required')
+      if (typeof p.json_string !== 'string' || typeof p.json_signature !== 'string')
+        throw new WxApiError(47001, 'data format error: json_string and json_signature are required')
       const signature = Buffer.from(p.json_signature, 'base64')
       const data = Buffer.from(p.json_string, 'utf8')
-      const isOk = [...(this.keys.get(openid)?.values() ?? [])].some((k) => verify('sha256', data, { key: k.publicKey, ...PSS }, signature))
+      const isOk = [...(this.keys.get(openid)?.values() ?? [])].some((k) =>
+        verify('sha256', data, { key: k.publicKey, ...PSS }, signature),
+      )
       return { errcode: 0, errmsg: 'ok', is_ok: isOk }
     })
   }
@@ -53,10 +56,25 @@ export class SoterSandbox {
   }
 
   /** A successful startSoterAuthentication of `openid` on phone `cpuId` with `challenge`. */
-  authenticate(openid: string, cpuId: string, challenge: string, mode: 'fingerPrint' | 'facial' = 'fingerPrint'): { resultJSON: string; resultJSONSignature: string; authMode: string } {
+  authenticate(
+    openid: string,
+    cpuId: string,
+    challenge: string,
+    mode: 'fingerPrint' | 'facial' = 'fingerPrint',
+  ): { resultJSON: string; resultJSONSignature: string; authMode: string } {
     const k = this.key(openid, cpuId)
     k.counter += 1
-    const resultJSON = JSON.stringify({ raw: challenge, fid: '2', counter: k.counter, tee_n: 'TEE Sim', tee_v: '1.0', fp_n: 'Sim Sensor', fp_v: '1.0', cpu_id: cpuId, uid: '21' })
+    const resultJSON = JSON.stringify({
+      raw: challenge,
+      fid: '2',
+      counter: k.counter,
+      tee_n: 'TEE Sim',
+      tee_v: '1.0',
+      fp_n: 'Sim Sensor',
+      fp_v: '1.0',
+      cpu_id: cpuId,
+      uid: '21',
+    })
     return { resultJSON, resultJSONSignature: this.sign(openid, cpuId, resultJSON), authMode: mode }
   }
 
@@ -67,7 +85,9 @@ export class SoterSandbox {
 
   /** Signs any JSON with the phone's key (tests: an old counter signed again, a doctored result). */
   sign(openid: string, cpuId: string, json: string): string {
-    return sign('sha256', Buffer.from(json, 'utf8'), { key: this.key(openid, cpuId).privateKey, ...PSS }).toString('base64')
+    return sign('sha256', Buffer.from(json, 'utf8'), { key: this.key(openid, cpuId).privateKey, ...PSS }).toString(
+      'base64',
+    )
   }
 
   /** The phone's counter (tests rewind it to model a restored or cloned device). */

@@ -3,7 +3,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, normalize } from 'node:path'
 
 export class LocalStorage {
-  constructor(readonly dir: string, readonly env: string, public baseUrl = 'http://127.0.0.1:3900/storage') {}
+  constructor(
+    readonly dir: string,
+    readonly env: string,
+    public baseUrl = 'http://127.0.0.1:3900/storage',
+  ) {}
 
   get bucketPrefix(): string {
     return `cloud://${this.env}.local-${this.env}/`

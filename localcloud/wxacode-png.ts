@@ -33,7 +33,11 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /** An 8-bit greyscale PNG of `size` × `size` from `shade(x, y)` (0 black … 255 white), with tEXt entries. */
-export function greyPng(size: number, shade: (x: number, y: number) => number, text: Record<string, string> = {}): Buffer {
+export function greyPng(
+  size: number,
+  shade: (x: number, y: number) => number,
+  text: Record<string, string> = {},
+): Buffer {
   const ihdr = Buffer.alloc(13)
   ihdr.writeUInt32BE(size, 0)
   ihdr.writeUInt32BE(size, 4)
@@ -45,7 +49,13 @@ export function greyPng(size: number, shade: (x: number, y: number) => number, t
     for (let x = 0; x < size; x++) raw[y * (size + 1) + 1 + x] = shade(x, y)
   }
   const texts = Object.entries(text).map(([k, v]) => chunk('tEXt', Buffer.from(`${k}\0${v}`, 'latin1')))
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), ...texts, chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    ...texts,
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ])
 }
 
 /** getUnlimited's `width`: 280 to 1280 pixels, 430 by default. */
@@ -65,7 +75,11 @@ export function wxacodePng(scene: string, page: string, width = 430): Buffer {
     const d = Math.hypot(x - ex, y - ey) / size
     return d < 0.035 || (d > 0.055 && d < 0.075)
   }
-  const eyes: Array<[number, number]> = [[0.2, 0.2], [0.8, 0.2], [0.2, 0.8]].map(([a, b]) => [a! * size, b! * size])
+  const eyes: Array<[number, number]> = [
+    [0.2, 0.2],
+    [0.8, 0.2],
+    [0.2, 0.8],
+  ].map(([a, b]) => [a! * size, b! * size])
   return greyPng(
     size,
     (x, y) => {
@@ -88,7 +102,7 @@ export function wxacodePng(scene: string, page: string, width = 430): Buffer {
 /** The tEXt entries of a PNG (what a test, or a scan, reads back). */
 export function pngText(png: Buffer): Record<string, string> {
   const out: Record<string, string> = {}
-  for (let at = 8; at + 8 <= png.length; ) {
+  for (let at = 8; at + 8 <= png.length;) {
     const len = png.readUInt32BE(at)
     const type = png.toString('latin1', at + 4, at + 8)
     if (type === 'tEXt') {

@@ -29,7 +29,15 @@ import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { encryptResource, parseAuthorization, paymentMessage, REPLAY_WINDOW_S, requestMessage, verifyRsa, wechatpayHeaders } from '../server/pay/v3/crypto'
+import {
+  encryptResource,
+  parseAuthorization,
+  paymentMessage,
+  REPLAY_WINDOW_S,
+  requestMessage,
+  verifyRsa,
+  wechatpayHeaders,
+} from '../server/pay/v3/crypto'
 import type { PaySandbox, SandboxOrder, SandboxRefund } from './pay-sandbox'
 import type { CallInfo } from './sandbox'
 
@@ -49,7 +57,12 @@ interface KeyPair {
   privateKey: string
 }
 let KEYS: { merchant: KeyPair; platform: KeyPair } | undefined
-const pair = (): KeyPair => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+const pair = (): KeyPair =>
+  generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  })
 
 /** A platform certificate valid 3 days, under a random serial (openssl: node cannot issue X.509). */
 function makeCertificate(leadingZero = false): { serial: string; pem: string; key: KeyPair } {
@@ -57,8 +70,29 @@ function makeCertificate(leadingZero = false): { serial: string; pem: string; ke
   const dir = mkdtempSync(join(tmpdir(), 'wxpay-cert-'))
   writeFileSync(join(dir, 'key.pem'), key.privateKey)
   // 40 hex digits, positive; WeChat writes them all, so one may begin with zeros (node's serialNumber drops them).
-  const serial = randomBytes(20).toString('hex').toUpperCase().replace(/^[89A-F]/, '1').replace(/^../, (d) => (leadingZero ? '00' : d))
-  execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3', '-subj', '/C=CN/O=Tenpay.com/CN=Tenpay.com Root CA', '-set_serial', `0x${serial}`], { stdio: 'pipe' })
+  const serial = randomBytes(20)
+    .toString('hex')
+    .toUpperCase()
+    .replace(/^[89A-F]/, '1')
+    .replace(/^../, (d) => (leadingZero ? '00' : d))
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-key',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '3',
+      '-subj',
+      '/C=CN/O=Tenpay.com/CN=Tenpay.com Root CA',
+      '-set_serial',
+      `0x${serial}`,
+    ],
+    { stdio: 'pipe' },
+  )
   return { serial, pem: readFileSync(join(dir, 'cert.pem'), 'utf8'), key }
 }
 const makeKeys = () => ({ merchant: pair(), platform: pair() })
@@ -90,7 +124,16 @@ export class WxPayV3Sandbox {
 
   /** The variables a merchant sets for the functions (the private key as PEM); the notify URL is payNotify's HTTP access path. */
   vars(env: string): Record<string, string> {
-    return { PAY_PROVIDER: 'wxpay-v3', WXPAY_NOTIFY_URL: `https://${env}.service.tcloudbase.com/pay-notify`, WXPAY_MCHID: this.mchid, WXPAY_SERIAL_NO: this.merchantSerial, WXPAY_PRIVATE_KEY: this.merchant.privateKey, WXPAY_APIV3_KEY: this.apiV3Key, WXPAY_PUBLIC_KEY_ID: this.publicKeyId, WXPAY_PUBLIC_KEY: this.platform.publicKey }
+    return {
+      PAY_PROVIDER: 'wxpay-v3',
+      WXPAY_NOTIFY_URL: `https://${env}.service.tcloudbase.com/pay-notify`,
+      WXPAY_MCHID: this.mchid,
+      WXPAY_SERIAL_NO: this.merchantSerial,
+      WXPAY_PRIVATE_KEY: this.merchant.privateKey,
+      WXPAY_APIV3_KEY: this.apiV3Key,
+      WXPAY_PUBLIC_KEY_ID: this.publicKeyId,
+      WXPAY_PUBLIC_KEY: this.platform.publicKey,
+    }
   }
 
   /**
@@ -127,14 +170,32 @@ export class WxPayV3Sandbox {
 
   private certificateList(): V3Answer {
     const listed = (certs: Array<{ serial: string; pem: string }>, key: string) => ({
-      data: certs.map((c) => ({ serial_no: c.serial, effective_time: new Date(this.now() - 3600_000).toISOString(), expire_time: new Date(this.now() + 3 * 86_400_000).toISOString(), encrypt_certificate: encryptResource(c.pem, key, 'certificate', 'certificate') })),
+      data: certs.map((c) => ({
+        serial_no: c.serial,
+        effective_time: new Date(this.now() - 3600_000).toISOString(),
+        expire_time: new Date(this.now() + 3 * 86_400_000).toISOString(),
+        encrypt_certificate: encryptResource(c.pem, key, 'certificate', 'certificate'),
+      })),
     })
     const forged = this.forged
     this.forged = undefined
     if (!forged) return this.answer(200, listed(this.certificates, this.apiV3Key))
-    const theirs = forged === 'own-certificate' ? makeCertificate() : { serial: this.signer().serial, pem: '', key: pair() }
-    const text = JSON.stringify(forged === 'own-certificate' ? listed([theirs], randomBytes(16).toString('hex')) : listed(this.certificates, this.apiV3Key))
-    return { status: 200, headers: { 'content-type': 'application/json', 'request-id': randomBytes(12).toString('hex'), ...wechatpayHeaders(theirs.key.privateKey, theirs.serial, text, String(Math.floor(this.now() / 1000))) }, body: text }
+    const theirs =
+      forged === 'own-certificate' ? makeCertificate() : { serial: this.signer().serial, pem: '', key: pair() }
+    const text = JSON.stringify(
+      forged === 'own-certificate'
+        ? listed([theirs], randomBytes(16).toString('hex'))
+        : listed(this.certificates, this.apiV3Key),
+    )
+    return {
+      status: 200,
+      headers: {
+        'content-type': 'application/json',
+        'request-id': randomBytes(12).toString('hex'),
+        ...wechatpayHeaders(theirs.key.privateKey, theirs.serial, text, String(Math.floor(this.now() / 1000))),
+      },
+      body: text,
+    }
   }
 
   /** The key and serial WeChat Pay signs with now. */
@@ -146,7 +207,11 @@ export class WxPayV3Sandbox {
   private answer(status: number, body: unknown): V3Answer {
     const text = body === undefined ? '' : JSON.stringify(body)
     const s = this.signer()
-    const headers = { 'content-type': 'application/json', 'request-id': randomBytes(12).toString('hex'), ...wechatpayHeaders(s.key, s.serial, text, String(Math.floor(this.now() / 1000))) }
+    const headers = {
+      'content-type': 'application/json',
+      'request-id': randomBytes(12).toString('hex'),
+      ...wechatpayHeaders(s.key, s.serial, text, String(Math.floor(this.now() / 1000))),
+    }
     return { status, headers, body: text }
   }
   private error(status: number, code: string, message: string): V3Answer {
@@ -154,18 +219,39 @@ export class WxPayV3Sandbox {
   }
 
   /** One request to api.mch.weixin.qq.com. */
-  async handle(method: string, pathAndQuery: string, headers: Record<string, string | undefined>, body: string, info: CallInfo): Promise<V3Answer> {
+  async handle(
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string | undefined>,
+    body: string,
+    info: CallInfo,
+  ): Promise<V3Answer> {
     const a = await this.route(method, pathAndQuery, headers, body, info)
     this.requests.push({ method, path: pathAndQuery.split('?')[0]!, body, status: a.status })
     return a
   }
 
-  private async route(method: string, pathAndQuery: string, headers: Record<string, string | undefined>, body: string, info: CallInfo): Promise<V3Answer> {
+  private async route(
+    method: string,
+    pathAndQuery: string,
+    headers: Record<string, string | undefined>,
+    body: string,
+    info: CallInfo,
+  ): Promise<V3Answer> {
     const auth = parseAuthorization(headers.authorization ?? headers.Authorization)
     if (!auth) return this.error(401, 'SIGN_ERROR', 'Authorization 头缺失或格式错误')
-    if (auth.mchid !== this.mchid || auth.serial_no !== this.merchantSerial) return this.error(401, 'SIGN_ERROR', '商户证书序列号错误')
-    if (Math.abs(Math.floor(this.now() / 1000) - Number(auth.timestamp)) > REPLAY_WINDOW_S) return this.error(401, 'SIGN_ERROR', '请求时间戳超出有效期')
-    if (!verifyRsa(this.merchant.publicKey, requestMessage(method, pathAndQuery, auth.timestamp, auth.nonce_str, body), auth.signature)) return this.error(401, 'SIGN_ERROR', '签名错误')
+    if (auth.mchid !== this.mchid || auth.serial_no !== this.merchantSerial)
+      return this.error(401, 'SIGN_ERROR', '商户证书序列号错误')
+    if (Math.abs(Math.floor(this.now() / 1000) - Number(auth.timestamp)) > REPLAY_WINDOW_S)
+      return this.error(401, 'SIGN_ERROR', '请求时间戳超出有效期')
+    if (
+      !verifyRsa(
+        this.merchant.publicKey,
+        requestMessage(method, pathAndQuery, auth.timestamp, auth.nonce_str, body),
+        auth.signature,
+      )
+    )
+      return this.error(401, 'SIGN_ERROR', '签名错误')
     const url = new URL(pathAndQuery, 'https://api.mch.weixin.qq.com')
     let json: Record<string, any> = {}
     if (body) {
@@ -178,10 +264,13 @@ export class WxPayV3Sandbox {
     const p = url.pathname
     let m: RegExpExecArray | null
     if (method === 'POST' && p === '/v3/pay/transactions/jsapi') return this.jsapi(json, info)
-    if (method === 'GET' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(p))) return this.query(decodeURIComponent(m[1]!), url.searchParams.get('mchid'), info)
-    if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(p))) return this.close(decodeURIComponent(m[1]!), json, info)
+    if (method === 'GET' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/.exec(p)))
+      return this.query(decodeURIComponent(m[1]!), url.searchParams.get('mchid'), info)
+    if (method === 'POST' && (m = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/.exec(p)))
+      return this.close(decodeURIComponent(m[1]!), json, info)
     if (method === 'POST' && p === '/v3/refund/domestic/refunds') return this.refund(json, info)
-    if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p))) return this.queryRefund(decodeURIComponent(m[1]!), info)
+    if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p)))
+      return this.queryRefund(decodeURIComponent(m[1]!), info)
     if (method === 'GET' && p === '/v3/certificates') {
       if (!this.certificates.length) return this.error(400, 'NO_CERTIFICATE', '商户已使用微信支付公钥，没有平台证书')
       return this.certificateList()
@@ -193,29 +282,60 @@ export class WxPayV3Sandbox {
 
   private async v2(api: string, params: Record<string, unknown>, info: CallInfo): Promise<Record<string, any>> {
     // The same APIv3 request is the same V2 request (APIv3 has no nonce in the body): identical retries stay identical.
-    const nonce = createHash('sha256').update(JSON.stringify([api, params])).digest('hex').slice(0, 16)
-    return (await this.pay.call(api, { ...params, sub_mch_id: this.mchid, nonce_str: nonce }, info)) as Record<string, any>
+    const nonce = createHash('sha256')
+      .update(JSON.stringify([api, params]))
+      .digest('hex')
+      .slice(0, 16)
+    return (await this.pay.call(api, { ...params, sub_mch_id: this.mchid, nonce_str: nonce }, info)) as Record<
+      string,
+      any
+    >
   }
 
   private async jsapi(b: Record<string, any>, info: CallInfo): Promise<V3Answer> {
-    const missing = ['appid', 'mchid', 'description', 'out_trade_no', 'notify_url'].find((k) => typeof b[k] !== 'string' || !b[k])
+    const missing = ['appid', 'mchid', 'description', 'out_trade_no', 'notify_url'].find(
+      (k) => typeof b[k] !== 'string' || !b[k],
+    )
     if (missing) return this.error(400, 'PARAM_ERROR', `缺少参数 ${missing}`)
     if (b.mchid !== this.mchid) return this.error(400, 'MCH_NOT_EXISTS', '商户号不存在')
     if (b.appid !== info.appid) return this.error(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配')
-    if (Buffer.byteLength(b.description, 'utf8') > DESCRIPTION_MAX_BYTES) return this.error(400, 'PARAM_ERROR', 'description 长度超过限制')
+    if (Buffer.byteLength(b.description, 'utf8') > DESCRIPTION_MAX_BYTES)
+      return this.error(400, 'PARAM_ERROR', 'description 长度超过限制')
     if (!/^https:\/\//.test(b.notify_url)) return this.error(400, 'PARAM_ERROR', 'notify_url 必须是 https 地址')
     const total = b.amount?.total
-    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total <= 0) return this.error(400, 'PARAM_ERROR', 'amount.total 必须是正整数（分）')
+    if (typeof total !== 'number' || !Number.isSafeInteger(total) || total <= 0)
+      return this.error(400, 'PARAM_ERROR', 'amount.total 必须是正整数（分）')
     const openid = b.payer?.openid
     if (typeof openid !== 'string' || !openid) return this.error(400, 'PARAM_ERROR', '缺少参数 payer.openid')
-    if (b.scene_info !== undefined && (typeof b.scene_info?.payer_client_ip !== 'string' || !b.scene_info.payer_client_ip)) return this.error(400, 'PARAM_ERROR', 'scene_info.payer_client_ip 必填')
+    if (
+      b.scene_info !== undefined &&
+      (typeof b.scene_info?.payer_client_ip !== 'string' || !b.scene_info.payer_client_ip)
+    )
+      return this.error(400, 'PARAM_ERROR', 'scene_info.payer_client_ip 必填')
     let timeExpire: string | undefined
     if (b.time_expire !== undefined) {
-      const at = typeof b.time_expire === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$/.test(b.time_expire) ? Date.parse(b.time_expire) : NaN
+      const at =
+        typeof b.time_expire === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$/.test(b.time_expire)
+          ? Date.parse(b.time_expire)
+          : NaN
       if (!Number.isFinite(at)) return this.error(400, 'PARAM_ERROR', 'time_expire 格式错误（RFC 3339）')
       timeExpire = new Date(at + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14)
     }
-    const r = await this.v2('unifiedOrder', { body: b.description, out_trade_no: b.out_trade_no, total_fee: total, spbill_create_ip: b.scene_info?.payer_client_ip ?? '127.0.0.1', env_id: '(wxpay-v3)', function_name: '(notify_url)', trade_type: 'JSAPI', ...(timeExpire ? { time_expire: timeExpire } : {}) }, { ...info, openid })
+    const r = await this.v2(
+      'unifiedOrder',
+      {
+        body: b.description,
+        out_trade_no: b.out_trade_no,
+        total_fee: total,
+        spbill_create_ip: b.scene_info?.payer_client_ip ?? '127.0.0.1',
+        env_id: '(wxpay-v3)',
+        function_name: '(notify_url)',
+        trade_type: 'JSAPI',
+        ...(timeExpire ? { time_expire: timeExpire } : {}),
+      },
+      { ...info, openid },
+    )
     if (r.return_code !== 'SUCCESS') return this.error(400, 'PARAM_ERROR', String(r.return_msg))
     if (r.result_code !== 'SUCCESS') return this.bizError(r)
     this.notifyUrls.set(b.out_trade_no, b.notify_url)
@@ -262,7 +382,11 @@ export class WxPayV3Sandbox {
       trade_state: o.state,
       trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state],
       payer: { openid: o.payer },
-      amount: { total: o.totalFee, currency: 'CNY', ...(paid ? { payer_total: o.totalFee, payer_currency: 'CNY' } : {}) },
+      amount: {
+        total: o.totalFee,
+        currency: 'CNY',
+        ...(paid ? { payer_total: o.totalFee, payer_currency: 'CNY' } : {}),
+      },
       ...(paid ? { transaction_id: o.transactionId, bank_type: 'OTHERS', success_time: rfc3339(o.timeEnd!) } : {}),
     }
   }
@@ -278,7 +402,8 @@ export class WxPayV3Sandbox {
   private async close(no: string, b: Record<string, any>, info: CallInfo): Promise<V3Answer> {
     if (b.mchid !== this.mchid) return this.error(400, 'PARAM_ERROR', 'mchid 参数错误')
     const r = await this.v2('closeOrder', { out_trade_no: no }, info)
-    if (r.result_code === 'SUCCESS' || ['ORDERNOTEXIST', 'ORDERCLOSED'].includes(String(r.err_code))) return this.answer(204, undefined)
+    if (r.result_code === 'SUCCESS' || ['ORDERNOTEXIST', 'ORDERCLOSED'].includes(String(r.err_code)))
+      return this.answer(204, undefined)
     return this.bizError(r)
   }
 
@@ -294,19 +419,40 @@ export class WxPayV3Sandbox {
       create_time: rfc3339(o.timeEnd!),
       status,
       ...(r.successTime ? { success_time: `${r.successTime.replace(' ', 'T')}+08:00` } : {}),
-      amount: { total: o.totalFee, refund: r.refundFee, payer_total: o.totalFee, payer_refund: r.refundFee, settlement_refund: r.refundFee, discount_refund: 0, currency: 'CNY' },
+      amount: {
+        total: o.totalFee,
+        refund: r.refundFee,
+        payer_total: o.totalFee,
+        payer_refund: r.refundFee,
+        settlement_refund: r.refundFee,
+        discount_refund: 0,
+        currency: 'CNY',
+      },
     }
   }
 
   private async refund(b: Record<string, any>, info: CallInfo): Promise<V3Answer> {
     const missing = ['out_trade_no', 'out_refund_no'].find((k) => typeof b[k] !== 'string' || !b[k])
     if (missing) return this.error(400, 'PARAM_ERROR', `缺少参数 ${missing}`)
-    if (b.notify_url !== undefined && !/^https:\/\//.test(String(b.notify_url))) return this.error(400, 'PARAM_ERROR', 'notify_url 必须是 https 地址')
+    if (b.notify_url !== undefined && !/^https:\/\//.test(String(b.notify_url)))
+      return this.error(400, 'PARAM_ERROR', 'notify_url 必须是 https 地址')
     const a = b.amount ?? {}
-    if (typeof a.refund !== 'number' || typeof a.total !== 'number' || a.currency !== 'CNY') return this.error(400, 'PARAM_ERROR', 'amount.refund、amount.total（分）和 amount.currency CNY 必填')
+    if (typeof a.refund !== 'number' || typeof a.total !== 'number' || a.currency !== 'CNY')
+      return this.error(400, 'PARAM_ERROR', 'amount.refund、amount.total（分）和 amount.currency CNY 必填')
     const o = this.order(b.out_trade_no)
     if (!o) return this.error(404, 'RESOURCE_NOT_EXISTS', '订单不存在')
-    const r = await this.v2('refund', { out_trade_no: b.out_trade_no, out_refund_no: b.out_refund_no, total_fee: a.total, refund_fee: a.refund, env_id: '(wxpay-v3)', function_name: '(notify_url)' }, info)
+    const r = await this.v2(
+      'refund',
+      {
+        out_trade_no: b.out_trade_no,
+        out_refund_no: b.out_refund_no,
+        total_fee: a.total,
+        refund_fee: a.refund,
+        env_id: '(wxpay-v3)',
+        function_name: '(notify_url)',
+      },
+      info,
+    )
     if (r.return_code !== 'SUCCESS') return this.error(400, 'PARAM_ERROR', String(r.return_msg))
     if (r.result_code !== 'SUCCESS') return this.bizError(r)
     if (b.notify_url) this.refundNotifyUrls.set(b.out_refund_no, b.notify_url)
@@ -334,7 +480,11 @@ export class WxPayV3Sandbox {
     if (text === null) return this.error(400, 'NO_STATEMENT_EXIST', '账单文件不存在')
     const token = randomBytes(16).toString('hex')
     this.bills.set(token, text)
-    return this.answer(200, { hash_type: 'SHA1', hash_value: createHash('sha1').update(text, 'utf8').digest('hex'), download_url: `https://api.mch.weixin.qq.com/v3/billdownload/file?token=${token}` })
+    return this.answer(200, {
+      hash_type: 'SHA1',
+      hash_value: createHash('sha1').update(text, 'utf8').digest('hex'),
+      download_url: `https://api.mch.weixin.qq.com/v3/billdownload/file?token=${token}`,
+    })
   }
 
   /** 下载账单: the text itself, with no Wechatpay-* signature (the document says to skip verification and check the hash). */
@@ -344,11 +494,20 @@ export class WxPayV3Sandbox {
     this.bills.delete(token)
     const corrupt = this.corruptNextDownload
     this.corruptNextDownload = undefined
-    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: corrupt ? corrupt(text) : text }
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: corrupt ? corrupt(text) : text,
+    }
   }
 
   /** A notification as WeChat Pay POSTs it: the envelope, its headers, the encrypted resource. */
-  notification(eventType: string, summary: string, associated: 'transaction' | 'refund', resource: Record<string, unknown>): { headers: Record<string, string>; body: string } {
+  notification(
+    eventType: string,
+    summary: string,
+    associated: 'transaction' | 'refund',
+    resource: Record<string, unknown>,
+  ): { headers: Record<string, string>; body: string } {
     const body = JSON.stringify({
       id: `EV-${randomBytes(10).toString('hex')}`,
       create_time: rfc3339(new Date(this.now() + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14)),
@@ -358,13 +517,28 @@ export class WxPayV3Sandbox {
       resource: encryptResource(JSON.stringify(resource), this.apiV3Key, associated, associated),
     })
     const s = this.signer()
-    return { headers: { 'content-type': 'application/json', ...wechatpayHeaders(s.key, s.serial, body, String(Math.floor(this.now() / 1000))) }, body }
+    return {
+      headers: {
+        'content-type': 'application/json',
+        ...wechatpayHeaders(s.key, s.serial, body, String(Math.floor(this.now() / 1000))),
+      },
+      body,
+    }
   }
 
   /** wx.requestPayment's RSA paySign, checked against this merchant's public key. */
   paySignOk(payment: Record<string, unknown>, appid: string): boolean {
     if (payment.signType !== 'RSA' || typeof payment.paySign !== 'string') return false
-    return verifyRsa(this.merchant.publicKey, paymentMessage({ appId: appid, timeStamp: String(payment.timeStamp), nonceStr: String(payment.nonceStr), package: String(payment.package) }), payment.paySign)
+    return verifyRsa(
+      this.merchant.publicKey,
+      paymentMessage({
+        appId: appid,
+        timeStamp: String(payment.timeStamp),
+        nonceStr: String(payment.nonceStr),
+        package: String(payment.package),
+      }),
+      payment.paySign,
+    )
   }
 }
 

@@ -70,7 +70,9 @@ App<AppGlobal>({
     // A partner we opened sends the user back (1038) to a page of ours.
     const back = partnerReturn(options)
     if (back?.page) setRoute(back.page)
-    const attributed = partner?.shareId ? { ...options, query: { ...(options.query ?? {}), sid: partner.shareId } } : options
+    const attributed = partner?.shareId
+      ? { ...options, query: { ...(options.query ?? {}), sid: partner.shareId } }
+      : options
     void recordEntry(attributed, () => session.ensure())
   },
 })

@@ -21,7 +21,11 @@ import { LOCAL_VARS, openLocalCloud } from './start'
 /** The functions' variables in the bench: the local ones, with an agent and a card operator. */
 export const BENCH_AGENT = 'o-bench-agent'
 export const BENCH_OPERATOR = 'o-bench-operator'
-export const BENCH_VARS: Record<string, string> = { ...LOCAL_VARS, CS_AGENT_OPENIDS: BENCH_AGENT, CARD_OPERATOR_OPENIDS: BENCH_OPERATOR }
+export const BENCH_VARS: Record<string, string> = {
+  ...LOCAL_VARS,
+  CS_AGENT_OPENIDS: BENCH_AGENT,
+  CARD_OPERATOR_OPENIDS: BENCH_OPERATOR,
+}
 
 /** The template user; the bench's users are `o-bench-` and six digits (openid() in bench.ts). */
 const TEMPLATE = 'o-bench-999999'
@@ -31,17 +35,41 @@ const PHONE = 'bench-phone'
 const PAGE = 'pages/index/index'
 
 /** Collections the template user's documents are copied into (the bench's seed fills the others). */
-const PER_USER = ['orders', 'order_slots', 'fulfilments', 'subscriptions', 'cs_conversations', 'cs_messages', 'cs_seen', 'user_cards', 'soter_challenges', 'soter_devices', 'soter_proofs']
+const PER_USER = [
+  'orders',
+  'order_slots',
+  'fulfilments',
+  'subscriptions',
+  'cs_conversations',
+  'cs_messages',
+  'cs_seen',
+  'user_cards',
+  'soter_challenges',
+  'soter_devices',
+  'soter_proofs',
+]
 
 type Result = { ok: boolean; data?: any; error?: { code: string; message: string } }
 
 export const benchOpenid = (i: number) => `o-bench-${String(i).padStart(DIGITS, '0')}`
 
-async function call(cloud: LocalCloud, fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<Result> {
+async function call(
+  cloud: LocalCloud,
+  fn: string,
+  action: string,
+  data: Record<string, unknown>,
+  caller: Caller,
+): Promise<Result> {
   return (await cloud.callFromClient(fn, { action, ...data }, caller)).result as Result
 }
 
-async function must(cloud: LocalCloud, fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<any> {
+async function must(
+  cloud: LocalCloud,
+  fn: string,
+  action: string,
+  data: Record<string, unknown>,
+  caller: Caller,
+): Promise<any> {
   const r = await call(cloud, fn, action, data, caller)
   if (!r.ok) throw new Error(`bench: ${fn}.${action} answered ${r.error?.code}: ${r.error?.message}`)
   return r.data
@@ -49,7 +77,13 @@ async function must(cloud: LocalCloud, fn: string, action: string, data: Record<
 
 /** A paid order of `openid`, through the functions and the pay sandbox (the user pays, WeChat calls back). */
 async function paidOrder(cloud: LocalCloud, openid: string, tag: string): Promise<string> {
-  const created = await must(cloud, 'pay', 'createOrder', { productId: 'coffee', quantity: 1, requestId: `bench-${tag}` }, { openid })
+  const created = await must(
+    cloud,
+    'pay',
+    'createOrder',
+    { productId: 'coffee', quantity: 1, requestId: `bench-${tag}` },
+    { openid },
+  )
   const orderId = created.order.orderId as string
   await must(cloud, 'pay', 'payOrder', { orderId }, { openid })
   await cloud.cloudPay.pay(orderId)
@@ -97,7 +131,13 @@ async function makeTemplate(): Promise<Template> {
   const card = await addedCard(cloud, TEMPLATE)
   await must(cloud, 'card', 'recordAdded', { cardList: card.cardList }, me)
   await cloud.push.user(cloud.push.text(TEMPLATE, '你好，我的咖啡什么时候到？'))
-  await must(cloud, 'customerService', 'agentReply', { touser: TEMPLATE, text: '马上就到。', requestId: 'bench-template-reply' }, { openid: BENCH_AGENT })
+  await must(
+    cloud,
+    'customerService',
+    'agentReply',
+    { touser: TEMPLATE, text: '马上就到。', requestId: 'bench-template-reply' },
+    { openid: BENCH_AGENT },
+  )
   const challenge = await must(cloud, 'soter', 'challenge', { purpose: 'CONFIRM_IDENTITY' }, me)
   await must(cloud, 'soter', 'verify', cloud.openapi.soter.authenticate(TEMPLATE, PHONE, challenge.challenge), me)
   await cloud.push.idle()
@@ -108,9 +148,20 @@ async function makeTemplate(): Promise<Template> {
     for (const d of docs[name]!) if (typeof d._id === 'string' && d._id.length > DIGITS) ids.add(d._id)
   }
   // Unique keys that are not ids (an order's outTradeNo and requestKey), so no two copies share one.
-  for (const o of docs.orders!) for (const k of ['outTradeNo', 'requestKey']) if (typeof o[k] === 'string') ids.add(o[k] as string)
+  for (const o of docs.orders!)
+    for (const k of ['outTradeNo', 'requestKey']) if (typeof o[k] === 'string') ids.add(o[k] as string)
   const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
-  return { orderId, text: EJSON.stringify(docs, { relaxed: false }), ids: new RegExp([...ids].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g') }
+  return {
+    orderId,
+    text: EJSON.stringify(docs, { relaxed: false }),
+    ids: new RegExp(
+      [...ids]
+        .sort((a, b) => b.length - a.length)
+        .map(escape)
+        .join('|'),
+      'g',
+    ),
+  }
 }
 
 /** n copies of the template, user i's with user i's openid and its ids ending in i's six digits. */
@@ -132,7 +183,12 @@ interface Case {
   prepare: (w: World, k: number, run: string) => Promise<() => Promise<unknown>>
 }
 
-const as = (fn: string, action: string, data: (w: World, k: number, run: string) => Record<string, unknown>, caller?: (k: number) => Caller): Case => ({
+const as = (
+  fn: string,
+  action: string,
+  data: (w: World, k: number, run: string) => Record<string, unknown>,
+  caller?: (k: number) => Caller,
+): Case => ({
   name: `${fn}.${action}`,
   prepare: async (w, k, run) => {
     const cloud = w.cloud
@@ -165,13 +221,21 @@ export const CASES: Case[] = [
   as('user', 'login', NONE),
   as('user', 'getProfile', NONE),
   as('user', 'updateProfile', (_c, k, run) => ({ nickname: `跑步者${run}${k % 100}` })),
-  as('user', 'bindPhone', ({ cloud }, k) => ({ code: cloud.openapi.issuePhoneCode({ purePhoneNumber: `138${String(k).padStart(8, '0')}` }, benchOpenid(k)) })),
+  as('user', 'bindPhone', ({ cloud }, k) => ({
+    code: cloud.openapi.issuePhoneCode({ purePhoneNumber: `138${String(k).padStart(8, '0')}` }, benchOpenid(k)),
+  })),
   as('pay', 'listProducts', NONE),
   as('pay', 'createOrder', (_c, _k, run) => ({ productId: 'coffee', quantity: 1, requestId: `bench-create-${run}` })),
   {
     name: 'pay.payOrder',
     prepare: async ({ cloud }, k, run) => {
-      const created = await must(cloud, 'pay', 'createOrder', { productId: 'coffee', quantity: 1, requestId: `bench-pay-${run}` }, { openid: benchOpenid(k) })
+      const created = await must(
+        cloud,
+        'pay',
+        'createOrder',
+        { productId: 'coffee', quantity: 1, requestId: `bench-pay-${run}` },
+        { openid: benchOpenid(k) },
+      )
       return () => must(cloud, 'pay', 'payOrder', { orderId: created.order.orderId }, { openid: benchOpenid(k) })
     },
   },
@@ -189,7 +253,13 @@ export const CASES: Case[] = [
     name: 'payCallback.paid',
     prepare: async ({ cloud }, k, run) => {
       const openid = benchOpenid(k)
-      const created = await must(cloud, 'pay', 'createOrder', { productId: 'coffee', quantity: 1, requestId: `bench-callback-${run}` }, { openid })
+      const created = await must(
+        cloud,
+        'pay',
+        'createOrder',
+        { productId: 'coffee', quantity: 1, requestId: `bench-callback-${run}` },
+        { openid },
+      )
       await must(cloud, 'pay', 'payOrder', { orderId: created.order.orderId }, { openid })
       return async () => {
         await cloud.cloudPay.pay(created.order.orderId)
@@ -219,27 +289,50 @@ export const CASES: Case[] = [
   },
   {
     name: 'customerService.push',
-    prepare: async ({ cloud }, k) => async () => {
-      const delivery = await cloud.push.user(cloud.push.text(benchOpenid(k), '请问营业到几点？'))
-      if (!delivery.acked) throw new Error('bench: the customer-service push was not acknowledged')
-    },
+    prepare:
+      async ({ cloud }, k) =>
+      async () => {
+        const delivery = await cloud.push.user(cloud.push.text(benchOpenid(k), '请问营业到几点？'))
+        if (!delivery.acked) throw new Error('bench: the customer-service push was not acknowledged')
+      },
   },
   as('customerService', 'agentInbox', NONE, () => ({ openid: BENCH_AGENT })),
-  as('customerService', 'agentConversation', (_c, k) => ({ openid: benchOpenid(k) }), () => ({ openid: BENCH_AGENT })),
+  as(
+    'customerService',
+    'agentConversation',
+    (_c, k) => ({ openid: benchOpenid(k) }),
+    () => ({ openid: BENCH_AGENT }),
+  ),
   {
     name: 'customerService.agentReply',
     prepare: async ({ cloud }, k, run) => {
       await cloud.push.user(cloud.push.text(benchOpenid(k), '在吗？'))
-      return () => must(cloud, 'customerService', 'agentReply', { touser: benchOpenid(k), text: '在的，请讲。', requestId: `bench-reply-${run}` }, { openid: BENCH_AGENT })
+      return () =>
+        must(
+          cloud,
+          'customerService',
+          'agentReply',
+          { touser: benchOpenid(k), text: '在的，请讲。', requestId: `bench-reply-${run}` },
+          { openid: BENCH_AGENT },
+        )
     },
   },
   as('rank', 'status', NONE),
   as('rank', 'board', () => ({ period: 'week' })),
   as('rank', 'optOut', NONE),
   as('rank', 'optIn', NONE),
-  as('share', 'recordIntent', (_c, k, run) => ({ shareId: `b${run}${k}`.replace(/[^a-z0-9]/g, '').padEnd(8, '0').slice(0, 16), page: PAGE, via: 'menu' })),
+  as('share', 'recordIntent', (_c, k, run) => ({
+    shareId: `b${run}${k}`
+      .replace(/[^a-z0-9]/g, '')
+      .padEnd(8, '0')
+      .slice(0, 16),
+    page: PAGE,
+    via: 'menu',
+  })),
   as('share', 'recordEntry', ({ n }, k) => ({ shareId: otherShare(n, k), scene: 1007, page: PAGE })),
-  as('share', 'groupEnter', ({ cloud }, k) => ({ groupInfo: new CloudIdRef(cloud.issueCloudId({ opengid: 'G-bench-group-1' }, benchOpenid(k))) })),
+  as('share', 'groupEnter', ({ cloud }, k) => ({
+    groupInfo: new CloudIdRef(cloud.issueCloudId({ opengid: 'G-bench-group-1' }, benchOpenid(k))),
+  })),
   as('share', 'poster', () => ({ page: PAGE })),
   as('share', 'myShares', NONE),
   as('soter', 'challenge', () => ({ purpose: 'CONFIRM_IDENTITY' })),
@@ -254,7 +347,10 @@ export const CASES: Case[] = [
   {
     name: 'werun.sync',
     prepare: async ({ cloud }, k, run) => {
-      const list = Array.from({ length: 31 }, (_v, d) => ({ timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000), step: 1000 + Number(run.replace(/\D/g, '').slice(-3) || 0) + d }))
+      const list = Array.from({ length: 31 }, (_v, d) => ({
+        timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000),
+        step: 1000 + Number(run.replace(/\D/g, '').slice(-3) || 0) + d,
+      }))
       const weRunData = new CloudIdRef(cloud.issueCloudId({ stepInfoList: list }, benchOpenid(k)))
       return () => must(cloud, 'werun', 'sync', { weRunData }, { openid: benchOpenid(k) })
     },
@@ -263,11 +359,19 @@ export const CASES: Case[] = [
 ]
 
 /** Per action: the median ms of RUNS calls and the median number of documents its reads examined. */
-export async function timeActions(w: World, runs: number, label: string): Promise<Record<string, { ms: number; examined: number }>> {
+export async function timeActions(
+  w: World,
+  runs: number,
+  label: string,
+): Promise<Record<string, { ms: number; examined: number }>> {
   return quiet(() => timeAll(w, runs, label))
 }
 
-async function timeAll(w: World, runs: number, label: string): Promise<Record<string, { ms: number; examined: number }>> {
+async function timeAll(
+  w: World,
+  runs: number,
+  label: string,
+): Promise<Record<string, { ms: number; examined: number }>> {
   const { cloud, n } = w
   const out: Record<string, { ms: number; examined: number }> = {}
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!

@@ -64,7 +64,12 @@ const TRIP_LATENCY_MS = 1
 /** What one CloudBase database request costs a function (ms), for the rank timer's modelled duration. */
 const MODELLED_REQUEST_MS = 10
 /** The database requests that write. */
-const WRITE_ACTIONS = new Set(['database.insertDocument', 'database.modifyDocument', 'database.modifyAndReturnDoc', 'database.removeDocument'])
+const WRITE_ACTIONS = new Set([
+  'database.insertDocument',
+  'database.modifyDocument',
+  'database.modifyAndReturnDoc',
+  'database.removeDocument',
+])
 /** Ticks of the rank timer the bench runs at most. */
 const MAX_TIMER_TICKS = 20
 
@@ -94,11 +99,30 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   for (let i = 0; i < n; i++) {
     const id = openid(i)
     const steps = (i * 7919) % 20_000
-    users.push({ _id: `u${i}`, openids: [id], status: 'ACTIVE', nickname: `用户${i}`, avatarFileId: '', language: 'zh_CN', loginCount: 3, createdAt: new Date(now), lastLoginAt: new Date(now) })
+    users.push({
+      _id: `u${i}`,
+      openids: [id],
+      status: 'ACTIVE',
+      nickname: `用户${i}`,
+      avatarFileId: '',
+      language: 'zh_CN',
+      loginCount: 3,
+      createdAt: new Date(now),
+      lastLoginAt: new Date(now),
+    })
     days.push({ _id: `${id}:${week[i % 7]}`, _openid: id, date: week[i % 7], steps, updatedAt: new Date(now) })
     members.push({ _id: id, nickname: `用户${i}`, avatarFileId: '', joinedAt: new Date(now) })
     for (const period of ['today', 'week'] as const) {
-      rows.push({ _id: boardId(ALL, period, keys[period], id), scope: ALL, period, key: keys[period], openid: id, steps: period === 'today' ? (week[i % 7] === today ? steps : 0) : steps, nickname: `用户${i}`, avatarFileId: '' })
+      rows.push({
+        _id: boardId(ALL, period, keys[period], id),
+        scope: ALL,
+        period,
+        key: keys[period],
+        openid: id,
+        steps: period === 'today' ? (week[i % 7] === today ? steps : 0) : steps,
+        nickname: `用户${i}`,
+        avatarFileId: '',
+      })
     }
   }
   cloud.db.seed('users', users)
@@ -108,11 +132,43 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   // One group of 200 (the first users), whose board rows exist too.
   const group = 'G-bench-group-1'
   const inGroup = Array.from({ length: Math.min(200, n) }, (_v, i) => i)
-  cloud.db.seed('group_members', inGroup.map((i) => ({ _id: `${group}:${openid(i)}`, opengid: group, openid: openid(i), joinedAt: new Date(now) })))
-  cloud.db.seed('rank_boards', inGroup.map((i) => ({ _id: boardId(group, 'week', keys.week, openid(i)), scope: group, period: 'week', key: keys.week, openid: openid(i), steps: (i * 7919) % 20_000, nickname: `用户${i}`, avatarFileId: '' })))
+  cloud.db.seed(
+    'group_members',
+    inGroup.map((i) => ({ _id: `${group}:${openid(i)}`, opengid: group, openid: openid(i), joinedAt: new Date(now) })),
+  )
+  cloud.db.seed(
+    'rank_boards',
+    inGroup.map((i) => ({
+      _id: boardId(group, 'week', keys.week, openid(i)),
+      scope: group,
+      period: 'week',
+      key: keys.week,
+      openid: openid(i),
+      steps: (i * 7919) % 20_000,
+      nickname: `用户${i}`,
+      avatarFileId: '',
+    })),
+  )
   // Shares: one per 10 users; user 0 shared 50 times; n entries spread over the shares.
-  const shares = Array.from({ length: Math.max(50, n / 10) }, (_v, i) => ({ _id: `share${String(i).padStart(7, '0')}`, _openid: i < 50 ? openid(0) : openid(i), page: 'pages/index/index', via: 'menu', createdAt: new Date(now - i * 1000), entries: 0, newUsers: 0 }))
-  const entries = Array.from({ length: n }, (_v, i) => ({ _id: `${shares[i % shares.length]!._id}:${openid(i)}`, shareId: shares[i % shares.length]!._id, sharer: shares[i % shares.length]!._openid, openid: openid(i), scene: 1007, page: 'pages/index/index', newUser: i % 3 === 0, at: new Date(now) }))
+  const shares = Array.from({ length: Math.max(50, n / 10) }, (_v, i) => ({
+    _id: `share${String(i).padStart(7, '0')}`,
+    _openid: i < 50 ? openid(0) : openid(i),
+    page: 'pages/index/index',
+    via: 'menu',
+    createdAt: new Date(now - i * 1000),
+    entries: 0,
+    newUsers: 0,
+  }))
+  const entries = Array.from({ length: n }, (_v, i) => ({
+    _id: `${shares[i % shares.length]!._id}:${openid(i)}`,
+    shareId: shares[i % shares.length]!._id,
+    sharer: shares[i % shares.length]!._openid,
+    openid: openid(i),
+    scene: 1007,
+    page: 'pages/index/index',
+    newUser: i % 3 === 0,
+    at: new Date(now),
+  }))
   const byId = new Map(shares.map((s) => [s._id, s]))
   for (const e of entries) {
     const s = byId.get(e.shareId)!
@@ -122,13 +178,30 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   cloud.db.seed('shares', shares)
   cloud.db.seed('share_entries', entries)
   const mine = shares.filter((s) => s._openid === openid(0))
-  cloud.db.seed('share_totals', [{ _id: openid(0), entries: mine.reduce((t, s) => t + s.entries, 0), newUsers: mine.reduce((t, s) => t + s.newUsers, 0) }])
+  cloud.db.seed('share_totals', [
+    {
+      _id: openid(0),
+      entries: mine.reduce((t, s) => t + s.entries, 0),
+      newUsers: mine.reduce((t, s) => t + s.newUsers, 0),
+    },
+  ])
   // Each sharer's count documents, as their first recordIntent makes them.
   const sharers = [...new Set(shares.map((s) => s._openid))]
-  cloud.db.seed('share_counts', sharers.flatMap((sharer) => Array.from({ length: COUNT_SHARDS }, (_v, k) => ({ ...emptyCounts(sharer), _id: countsId(sharer, k) }))))
+  cloud.db.seed(
+    'share_counts',
+    sharers.flatMap((sharer) =>
+      Array.from({ length: COUNT_SHARDS }, (_v, k) => ({ ...emptyCounts(sharer), _id: countsId(sharer, k) })),
+    ),
+  )
 }
 
-async function call(cloud: LocalCloud, fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<{ ok: boolean; data?: any; error?: { code: string } }> {
+async function call(
+  cloud: LocalCloud,
+  fn: string,
+  action: string,
+  data: Record<string, unknown>,
+  caller: Caller,
+): Promise<{ ok: boolean; data?: any; error?: { code: string } }> {
   return (await cloud.callFromClient(fn, { action, ...data }, caller)).result as { ok: boolean; data?: any }
 }
 
@@ -140,32 +213,62 @@ async function trips(cloud: LocalCloud, f: () => Promise<unknown>): Promise<numb
   return cloud.db.roundTrips - before
 }
 
-async function atSize(n: number, template: Template, label: string): Promise<{ boardMs: number; boardTrips: number; sharesMs: number; syncMs: number; actions: Awaited<ReturnType<typeof timeActions>>; entryTrips: number }> {
+async function atSize(
+  n: number,
+  template: Template,
+  label: string,
+): Promise<{
+  boardMs: number
+  boardTrips: number
+  sharesMs: number
+  syncMs: number
+  actions: Awaited<ReturnType<typeof timeActions>>
+  entryTrips: number
+}> {
   const cloud = openLocalCloud(BENCH_VARS)
   seed(cloud, n)
   seedCopies(cloud, template, n)
-  const top = { openid: openid(Array.from({ length: n }, (_v, i) => i).sort((a, b) => ((b * 7919) % 20_000) - ((a * 7919) % 20_000))[0]!) }
+  const top = {
+    openid: openid(
+      Array.from({ length: n }, (_v, i) => i).sort((a, b) => ((b * 7919) % 20_000) - ((a * 7919) % 20_000))[0]!,
+    ),
+  }
   const low = { openid: openid(n - 1) }
   const outsider = { openid: 'o-bench-outsider' }
   const boardTrips = Math.max(
     await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week' }, top)),
     await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week' }, low)),
-    await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week', opengid: 'G-bench-group-1' }, { openid: openid(0) })),
+    await trips(cloud, () =>
+      call(cloud, 'rank', 'board', { period: 'week', opengid: 'G-bench-group-1' }, { openid: openid(0) }),
+    ),
     await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'today' }, outsider)),
   )
   const board: number[] = []
-  for (let r = 0; r < RUNS; r++) board.push(await timed(() => call(cloud, 'rank', 'board', { period: r % 2 ? 'week' : 'today' }, r % 3 ? low : top)))
+  for (let r = 0; r < RUNS; r++)
+    board.push(await timed(() => call(cloud, 'rank', 'board', { period: r % 2 ? 'week' : 'today' }, r % 3 ? low : top)))
   const shares: number[] = []
-  for (let r = 0; r < RUNS; r++) shares.push(await timed(() => call(cloud, 'share', 'myShares', {}, { openid: openid(0) })))
+  for (let r = 0; r < RUNS; r++)
+    shares.push(await timed(() => call(cloud, 'share', 'myShares', {}, { openid: openid(0) })))
   const sync: number[] = []
   for (let r = 0; r < RUNS; r++) {
     const who = { openid: openid((r * 37) % n) }
-    const list = Array.from({ length: 31 }, (_v, d) => ({ timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000), step: 1000 + r * 10 + d }))
+    const list = Array.from({ length: 31 }, (_v, d) => ({
+      timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000),
+      step: 1000 + r * 10 + d,
+    }))
     const cloudID = new CloudIdRef(cloud.issueCloudId({ stepInfoList: list }))
     sync.push(await timed(() => call(cloud, 'werun', 'sync', { weRunData: cloudID }, who)))
   }
   // share.recordEntry by someone who has not come in through that share (user 3 through share 4's card).
-  const entryTrips = await trips(cloud, () => call(cloud, 'share', 'recordEntry', { shareId: `share${String(4 % Math.max(50, n / 10)).padStart(7, '0')}`, scene: 1007, page: 'pages/index/index' }, { openid: openid(3) }))
+  const entryTrips = await trips(cloud, () =>
+    call(
+      cloud,
+      'share',
+      'recordEntry',
+      { shareId: `share${String(4 % Math.max(50, n / 10)).padStart(7, '0')}`, scene: 1007, page: 'pages/index/index' },
+      { openid: openid(3) },
+    ),
+  )
   const actions = await timeActions({ cloud, n, template }, RUNS, label)
   return { boardMs: median(board), boardTrips, sharesMs: median(shares), syncMs: median(sync), actions, entryTrips }
 }
@@ -183,9 +286,16 @@ async function loginTrips(): Promise<number> {
 }
 
 function lightRates(): { slider: number; scan: number } {
-  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--testMatch', '**/tests/bench/*.bench.ts', '--silent'], { cwd: ROOT, encoding: 'utf8' })
+  const run = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--testMatch', '**/tests/bench/*.bench.ts', '--silent'],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
   if (run.status !== 0) throw new Error(`the light bench failed:\n${run.stderr.slice(-2000)}`)
-  return JSON.parse(readFileSync(join(ROOT, '.reports', 'bench-light.json'), 'utf8')) as { slider: number; scan: number }
+  return JSON.parse(readFileSync(join(ROOT, '.reports', 'bench-light.json'), 'utf8')) as {
+    slider: number
+    scan: number
+  }
 }
 
 /** Fresh processes per function for its cold start (the median is reported). */
@@ -216,7 +326,10 @@ process.stdout.write(String(performance.now() - t - sdkMs))
 function coldStart(name: string): number {
   const runs: number[] = []
   for (let i = 0; i < COLD_RUNS; i++) {
-    const r = spawnSync(process.execPath, ['-e', COLD_CHILD, join(ROOT, 'cloudfunctions', name, 'index.js')], { cwd: ROOT, encoding: 'utf8' })
+    const r = spawnSync(process.execPath, ['-e', COLD_CHILD, join(ROOT, 'cloudfunctions', name, 'index.js')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
     if (r.status !== 0) throw new Error(`${name}/index.js did not load: ${r.stderr}`)
     runs.push(Number(r.stdout))
   }
@@ -228,7 +341,9 @@ function coldStart(name: string): number {
  * right after Beijing midnight). It ticks until a tick finds nothing to do; what those ticks cost
  * is reported (round trips, write requests, and the duration at MODELLED_REQUEST_MS a request).
  */
-async function rankTimer(n: number): Promise<{ roundTrips: number; writes: number; modelledMs: number; ticks: number }> {
+async function rankTimer(
+  n: number,
+): Promise<{ roundTrips: number; writes: number; modelledMs: number; ticks: number }> {
   const cloud = new LocalCloud()
   seed(cloud, n, Date.now() - 86_400_000)
   const logged = cloud.db.log.length
@@ -238,8 +353,12 @@ async function rankTimer(n: number): Promise<{ roundTrips: number; writes: numbe
   console.log = () => {} // the timer's one-line JSON log per tick
   let ticks = 0
   try {
-    for (; ticks < MAX_TIMER_TICKS; ) {
-      const out = (await cloud.runTimer('rank', 'boards')) as { finished?: number; forgotten?: number; cleaned?: boolean }
+    for (; ticks < MAX_TIMER_TICKS;) {
+      const out = (await cloud.runTimer('rank', 'boards')) as {
+        finished?: number
+        forgotten?: number
+        cleaned?: boolean
+      }
       ticks += 1
       if (!out.finished && !out.forgotten && !out.cleaned) break
     }
@@ -265,7 +384,10 @@ async function persistMs(n: number, template: Template): Promise<number> {
     cloud.db.flush()
     const runs: number[] = []
     for (let r = 0; r < 5; r++) {
-      const list = Array.from({ length: 31 }, (_v, d) => ({ timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000), step: 2000 + r * 10 + d }))
+      const list = Array.from({ length: 31 }, (_v, d) => ({
+        timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000),
+        step: 2000 + r * 10 + d,
+      }))
       const cloudID = new CloudIdRef(cloud.issueCloudId({ stepInfoList: list }))
       await call(cloud, 'werun', 'sync', { weRunData: cloudID }, { openid: openid((r * 37) % n) })
       runs.push(await timed(async () => cloud.db.flush()))
@@ -300,10 +422,22 @@ async function main(): Promise<void> {
   const mainPackageBytes = compiled.packages.find((p) => p.name === 'main')?.bytes ?? null
   const homeFirstRenderBytes = firstRenderBytes(compiled)
   const actionNames = Object.keys(per['1k']!.actions)
-  const bySizeOf = (f: (a: { ms: number; examined: number }) => number) => Object.fromEntries(actionNames.map((a) => [a, Object.fromEntries(Object.keys(SIZES).map((s) => [s, f(per[s as Size]!.actions[a]!)]))]))
+  const bySizeOf = (f: (a: { ms: number; examined: number }) => number) =>
+    Object.fromEntries(
+      actionNames.map((a) => [
+        a,
+        Object.fromEntries(Object.keys(SIZES).map((s) => [s, f(per[s as Size]!.actions[a]!)])),
+      ]),
+    )
   // 100k over 1k; a time under 1 ms at 1k counts as 1 ms (below that, the ratio is the timer's noise).
-  const actionScale = Object.fromEntries(actionNames.map((a) => [a, Math.round((per[LARGEST]!.actions[a]!.ms / Math.max(1, per['1k']!.actions[a]!.ms)) * 100) / 100]))
-  const by = <K extends 'boardMs' | 'sharesMs' | 'syncMs'>(k: K) => Object.fromEntries(Object.keys(SIZES).map((s) => [s, per[s as Size]![k]])) as Record<Size, number>
+  const actionScale = Object.fromEntries(
+    actionNames.map((a) => [
+      a,
+      Math.round((per[LARGEST]!.actions[a]!.ms / Math.max(1, per['1k']!.actions[a]!.ms)) * 100) / 100,
+    ]),
+  )
+  const by = <K extends 'boardMs' | 'sharesMs' | 'syncMs'>(k: K) =>
+    Object.fromEntries(Object.keys(SIZES).map((s) => [s, per[s as Size]![k]])) as Record<Size, number>
   const report = {
     date: new Date().toISOString(),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
@@ -326,12 +460,27 @@ async function main(): Promise<void> {
   }
   mkdirSync(join(ROOT, '.reports'), { recursive: true })
   writeFileSync(join(ROOT, '.reports', 'bench.json'), JSON.stringify(report, null, 2) + '\n')
-  const row = (k: string, v: unknown) => `  ${k.padEnd(24)} ${typeof v === 'object' ? Object.entries(v as Record<string, unknown>).map(([a, b]) => `${a} ${typeof b === "object" ? JSON.stringify(b) : b}`).join(' · ') : String(v)}`
+  const row = (k: string, v: unknown) =>
+    `  ${k.padEnd(24)} ${
+      typeof v === 'object'
+        ? Object.entries(v as Record<string, unknown>)
+            .map(([a, b]) => `${a} ${typeof b === 'object' ? JSON.stringify(b) : b}`)
+            .join(' · ')
+        : String(v)
+    }`
   console.log(`bench (${report.machine}, ${report.date.slice(0, 10)}) → .reports/bench.json`)
   const printed = ['date', 'machine', 'actionScale', 'actionMs', 'actionExamined']
   for (const [k, v] of Object.entries(report)) if (!printed.includes(k)) console.log(row(k, v))
   const worst = Object.entries(actionScale).sort((a, b) => b[1] - a[1])
-  console.log(row('actionScale', `${worst.length} actions, ${LARGEST}/1k at most ${worst[0]?.[1]} (${worst.slice(0, 3).map(([a, r]) => `${a} ${r}`).join(', ')})`))
+  console.log(
+    row(
+      'actionScale',
+      `${worst.length} actions, ${LARGEST}/1k at most ${worst[0]?.[1]} (${worst
+        .slice(0, 3)
+        .map(([a, r]) => `${a} ${r}`)
+        .join(', ')})`,
+    ),
+  )
 }
 
 if (require.main === module) {

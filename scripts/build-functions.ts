@@ -69,7 +69,10 @@ export async function buildFunction(name: string): Promise<{ name: string; bytes
   // The build's id, uploaded with the folder: a deployed function reports it to npm run doctor,
   // which compares it with this file in the repo (an old build is a drift).
   writeFileSync(join(dir, BUILD_FILE), JSON.stringify({ buildId: buildIdOf(readFileSync(outfile)) }) + '\n')
-  const bytes = Object.entries(result.metafile.outputs).reduce((n, [file, o]) => (file.endsWith('.map') ? n : n + o.bytes), 0)
+  const bytes = Object.entries(result.metafile.outputs).reduce(
+    (n, [file, o]) => (file.endsWith('.map') ? n : n + o.bytes),
+    0,
+  )
   return { name, bytes }
 }
 

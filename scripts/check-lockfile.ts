@@ -23,7 +23,8 @@ export interface Lockfile {
 /** Entries a current npm refuses, each with the reason. The root entry ("") needs no version. */
 export function lockfileProblems(lock: Lockfile): string[] {
   const problems: string[] = []
-  if (lock.lockfileVersion !== 3 && lock.lockfileVersion !== 2) problems.push(`lockfileVersion ${String(lock.lockfileVersion)}: expected 3 (npm 9 and later)`)
+  if (lock.lockfileVersion !== 3 && lock.lockfileVersion !== 2)
+    problems.push(`lockfileVersion ${String(lock.lockfileVersion)}: expected 3 (npm 9 and later)`)
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (path === '' || entry.link === true) continue
     if (typeof entry.version !== 'string' || entry.version === '') problems.push(`${path}: no version`)
@@ -31,7 +32,8 @@ export function lockfileProblems(lock: Lockfile): string[] {
   return problems
 }
 
-export const FIX = 'Fix: delete those entries (or the whole package-lock.json), run `npm install` with your usual npm (10 or 11.19+), and commit the lockfile it writes; check with `npm ci`.'
+export const FIX =
+  'Fix: delete those entries (or the whole package-lock.json), run `npm install` with your usual npm (10 or 11.19+), and commit the lockfile it writes; check with `npm ci`.'
 
 function main(): void {
   const file = join(__dirname, '..', 'package-lock.json')
@@ -42,7 +44,9 @@ function main(): void {
   }
   const shown = problems.slice(0, 5).map((p) => `  ${p}`)
   if (problems.length > 5) shown.push(`  … and ${problems.length - 5} more`)
-  console.error(`package-lock.json has ${problems.length} entr${problems.length === 1 ? 'y' : 'ies'} that npm 10 and npm 11.16+ refuse ("npm error Invalid Version:"):\n${shown.join('\n')}\n${FIX}`)
+  console.error(
+    `package-lock.json has ${problems.length} entr${problems.length === 1 ? 'y' : 'ies'} that npm 10 and npm 11.16+ refuse ("npm error Invalid Version:"):\n${shown.join('\n')}\n${FIX}`,
+  )
   process.exit(1)
 }
 

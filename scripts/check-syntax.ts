@@ -29,7 +29,11 @@ function tsFiles(dir: string): string[] {
 
 /** "file:line:col message" for each syntax error TypeScript 4.4 finds in `source`. */
 export function syntaxErrors(file: string, source: string): string[] {
-  const out = ts.transpileModule(source, { fileName: file, reportDiagnostics: true, compilerOptions: { target: ts.ScriptTarget.ES2017, module: ts.ModuleKind.CommonJS } })
+  const out = ts.transpileModule(source, {
+    fileName: file,
+    reportDiagnostics: true,
+    compilerOptions: { target: ts.ScriptTarget.ES2017, module: ts.ModuleKind.CommonJS },
+  })
   return (out.diagnostics ?? [])
     .filter((d) => d.category === ts.DiagnosticCategory.Error)
     .map((d) => {
@@ -45,7 +49,9 @@ export function checkMiniprogram(root = ROOT): string[] {
 if (require.main === module) {
   const errors = checkMiniprogram()
   if (errors.length) {
-    console.error(`miniprogram/ uses TypeScript syntax newer than ${SYNTAX_VERSION} (what older DevTools compiler plugins parse):\n${errors.map((e) => `  ${e}`).join('\n')}\nRewrite it with older syntax (e.g. a typed const instead of \`satisfies\`).`)
+    console.error(
+      `miniprogram/ uses TypeScript syntax newer than ${SYNTAX_VERSION} (what older DevTools compiler plugins parse):\n${errors.map((e) => `  ${e}`).join('\n')}\nRewrite it with older syntax (e.g. a typed const instead of \`satisfies\`).`,
+    )
     process.exit(1)
   }
   console.log(`mini-program syntax: every file parses with TypeScript ${SYNTAX_VERSION}`)

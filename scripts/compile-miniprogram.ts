@@ -22,10 +22,25 @@ export interface CompiledPackage {
 export const ROOT = resolve(__dirname, '..')
 
 /** Files of the repo that are not the mini-program (one list for the offline compile, preview and upload). */
-export const CI_IGNORES = ['node_modules/**/*', 'cloudfunctions/**/*', 'tests/**/*', 'localcloud/**/*', 'server/**/*', 'scripts/**/*']
+export const CI_IGNORES = [
+  'node_modules/**/*',
+  'cloudfunctions/**/*',
+  'tests/**/*',
+  'localcloud/**/*',
+  'server/**/*',
+  'scripts/**/*',
+]
 
 /** Compile settings shared by the offline compile, preview and upload. */
-export const CI_SETTING = { es6: true, es7: true, minify: true, minifyJS: true, minifyWXML: true, minifyWXSS: true, autoPrefixWXSS: true }
+export const CI_SETTING = {
+  es6: true,
+  es7: true,
+  minify: true,
+  minifyJS: true,
+  minifyWXML: true,
+  minifyWXSS: true,
+  autoPrefixWXSS: true,
+}
 
 export type MiniprogramCi = typeof CiModule
 
@@ -36,20 +51,43 @@ export function loadCi(): MiniprogramCi {
 }
 
 /** The project as miniprogram-ci sees it; `offline` answers the appid question without WeChat's servers. */
-export function ciProject(ci: MiniprogramCi, opts: { appid: string; privateKeyPath: string; offline: boolean }): InstanceType<MiniprogramCi['Project']> {
-  const project = new ci.Project({ appid: opts.appid, type: 'miniProgram', projectPath: ROOT, privateKeyPath: opts.privateKeyPath, ignores: CI_IGNORES })
+export function ciProject(
+  ci: MiniprogramCi,
+  opts: { appid: string; privateKeyPath: string; offline: boolean },
+): InstanceType<MiniprogramCi['Project']> {
+  const project = new ci.Project({
+    appid: opts.appid,
+    type: 'miniProgram',
+    projectPath: ROOT,
+    privateKeyPath: opts.privateKeyPath,
+    ignores: CI_IGNORES,
+  })
   // Offline: without this attr call the project asks WeChat's servers about the appid.
-  if (opts.offline) (project as unknown as { attr: () => Promise<unknown> }).attr = async () => (ci as unknown as { DefaultProjectAttr: unknown }).DefaultProjectAttr
+  if (opts.offline)
+    (project as unknown as { attr: () => Promise<unknown> }).attr = async () =>
+      (ci as unknown as { DefaultProjectAttr: unknown }).DefaultProjectAttr
   return project
 }
 
-export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[]; files: Record<string, number>; requires: Record<string, string[]> }> {
+export async function compileMiniprogram(): Promise<{
+  packages: CompiledPackage[]
+  files: Record<string, number>
+  requires: Record<string, string[]>
+}> {
   const ci = await quietly(async () => loadCi())
   const keyDir = mkdtempSync(join(tmpdir(), 'mpci-'))
   const keyPath = join(keyDir, 'placeholder.key')
   writeFileSync(keyPath, 'not a real key: getCompiledResult does not sign anything\n')
   try {
-    const result = (await quietly(async () => ci.getCompiledResult({ project: ciProject(ci, { appid: 'touristappid', privateKeyPath: keyPath, offline: true }), setting: CI_SETTING } as never, join(keyDir, 'out.zip')))) as unknown as Record<string, string | Buffer>
+    const result = (await quietly(async () =>
+      ci.getCompiledResult(
+        {
+          project: ciProject(ci, { appid: 'touristappid', privateKeyPath: keyPath, offline: true }),
+          setting: CI_SETTING,
+        } as never,
+        join(keyDir, 'out.zip'),
+      ),
+    )) as unknown as Record<string, string | Buffer>
     const files: Record<string, number> = {}
     const requires: Record<string, string[]> = {}
     for (const [path, content] of Object.entries(result)) {
@@ -57,7 +95,9 @@ export async function compileMiniprogram(): Promise<{ packages: CompiledPackage[
       // What each compiled script loads when it runs (modules and Babel's helpers), below the package root.
       if (path.endsWith('.js')) {
         const text = typeof content === 'string' ? content : content.toString('utf8')
-        requires[path.replace(/^\/+/, '')] = [...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!)
+        requires[path.replace(/^\/+/, '')] = [...text.matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)].map(
+          (m) => m[1]!,
+        )
       }
     }
     return { packages: groupByPackage(files), files, requires }
@@ -94,7 +134,10 @@ export async function quietly<T>(work: () => Promise<T>): Promise<T> {
  * theirs; weui comes from WeChat's extended library, not the package), and every module that
  * app.ts, the page and those components import at run time (`import type` loads nothing).
  */
-export function firstRenderBytes(compiled: { files: Record<string, number>; requires: Record<string, string[]> }, page = 'pages/index/index'): number {
+export function firstRenderBytes(
+  compiled: { files: Record<string, number>; requires: Record<string, string[]> },
+  page = 'pages/index/index',
+): number {
   const src = join(ROOT, 'miniprogram')
   const size = new Map(Object.entries(compiled.files).map(([k, v]) => [k.replace(/^\/+/, ''), v]))
   const taken = new Set<string>()
@@ -102,7 +145,8 @@ export function firstRenderBytes(compiled: { files: Record<string, number>; requ
     const file = [path, `${path}.js`, `${path}/index.js`].find((f) => size.has(f) && f.endsWith('.js'))
     if (!file || taken.has(file)) return
     taken.add(file)
-    for (const spec of compiled.requires[file] ?? []) if (spec.startsWith('.')) script(posix.normalize(posix.join(posix.dirname(file), spec)))
+    for (const spec of compiled.requires[file] ?? [])
+      if (spec.startsWith('.')) script(posix.normalize(posix.join(posix.dirname(file), spec)))
   }
   const unit = (base: string) => {
     if (taken.has(`${base}.json`)) return
@@ -110,7 +154,9 @@ export function firstRenderBytes(compiled: { files: Record<string, number>; requ
     taken.add(`${base}.json`)
     script(base)
     const jsonPath = join(src, `${base}.json`)
-    const json = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { usingComponents?: Record<string, string> }) : {}
+    const json = existsSync(jsonPath)
+      ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as { usingComponents?: Record<string, string> })
+      : {}
     for (const target of Object.values(json.usingComponents ?? {})) {
       if (target.startsWith('/')) unit(target.slice(1))
       else if (target.startsWith('.')) unit(posix.normalize(posix.join(posix.dirname(base), target)))
@@ -126,9 +172,18 @@ export function firstRenderBytes(compiled: { files: Record<string, number>; requ
 /** Splits compiled files into the main package and the subpackages declared in app.json. */
 export function groupByPackage(files: Record<string, number>): CompiledPackage[] {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const app = require(join(ROOT, 'miniprogram', 'app.json')) as { subpackages?: Array<{ root: string; name?: string }>; subPackages?: Array<{ root: string; name?: string }> }
-  const subs = (app.subpackages ?? app.subPackages ?? []).map((s) => ({ name: s.name ?? s.root, root: s.root.replace(/\/?$/, '/') }))
-  const packages: CompiledPackage[] = [{ name: 'main', root: '', files: 0, bytes: 0 }, ...subs.map((s) => ({ ...s, files: 0, bytes: 0 }))]
+  const app = require(join(ROOT, 'miniprogram', 'app.json')) as {
+    subpackages?: Array<{ root: string; name?: string }>
+    subPackages?: Array<{ root: string; name?: string }>
+  }
+  const subs = (app.subpackages ?? app.subPackages ?? []).map((s) => ({
+    name: s.name ?? s.root,
+    root: s.root.replace(/\/?$/, '/'),
+  }))
+  const packages: CompiledPackage[] = [
+    { name: 'main', root: '', files: 0, bytes: 0 },
+    ...subs.map((s) => ({ ...s, files: 0, bytes: 0 })),
+  ]
   for (const [path, bytes] of Object.entries(files)) {
     const p = path.replace(/^\/+/, '')
     const pkg = packages.slice(1).find((s) => p.startsWith(s.root)) ?? packages[0]!
@@ -141,7 +196,10 @@ export function groupByPackage(files: Record<string, number>): CompiledPackage[]
 if (require.main === module) {
   compileMiniprogram()
     .then(({ packages }) => {
-      for (const p of packages) console.log(`compiled ${p.name.padEnd(8)} ${String(p.files).padStart(3)} files  ${(p.bytes / 1024).toFixed(1)} KB`)
+      for (const p of packages)
+        console.log(
+          `compiled ${p.name.padEnd(8)} ${String(p.files).padStart(3)} files  ${(p.bytes / 1024).toFixed(1)} KB`,
+        )
       process.exit(0)
     })
     .catch((e: unknown) => {

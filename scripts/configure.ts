@@ -11,7 +11,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { envIdProblem, LOCAL_CLOUD_URL } from '../miniprogram/config/env'
-import { configRoot, ENV_LOCAL_PATH, modeOf, ModeError, parseEnvLocal as parseValues, readSettings, said, type KitSettings } from './settings'
+import {
+  configRoot,
+  ENV_LOCAL_PATH,
+  modeOf,
+  ModeError,
+  parseEnvLocal as parseValues,
+  readSettings,
+  said,
+  type KitSettings,
+} from './settings'
 
 export const DEFAULT_LOCAL_URL = 'http://127.0.0.1:3910'
 
@@ -38,13 +47,20 @@ export function renderEnvLocal(cfg: EnvLocal): string {
     ' * 云开发控制台 → 设置 → 环境 ID. Run `npm run configure -- --help` to change it.',
     ' */',
     `export const envId = '${cfg.envId}'`,
-    ...(cfg.envIdForced ? ['/** Written with --force: the id is used although the format check doubts it. */', 'export const envIdForced = true'] : []),
+    ...(cfg.envIdForced
+      ? [
+          '/** Written with --force: the id is used although the format check doubts it. */',
+          'export const envIdForced = true',
+        ]
+      : []),
     '',
     '/**',
-    ' * DevTools local mode: cloud calls go to `npm start` (turn off DevTools\' domain check: 详情 → 本地设置 →',
+    " * DevTools local mode: cloud calls go to `npm start` (turn off DevTools' domain check: 详情 → 本地设置 →",
     ' * 不校验合法域名). Only the develop version uses it. `npm run configure -- --cloud` turns it off.',
     ' */',
-    cfg.localCloud ? `export const localCloud = '${cfg.localCloud}'` : `// export const localCloud = '${DEFAULT_LOCAL_URL}'`,
+    cfg.localCloud
+      ? `export const localCloud = '${cfg.localCloud}'`
+      : `// export const localCloud = '${DEFAULT_LOCAL_URL}'`,
     '',
   ].join('\n')
 }
@@ -67,7 +83,10 @@ export function configure(argv: string[], current: EnvLocal): EnvLocal {
     const flag = argv[i]!
     const arg = argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--') ? argv[i + 1] : undefined
     if (flag === '--env') {
-      if (arg === undefined) throw new ConfigureError('--env needs the environment id, e.g. npm run configure -- --env prod-8gabc123 (云开发控制台 → 设置 → 环境 ID).')
+      if (arg === undefined)
+        throw new ConfigureError(
+          '--env needs the environment id, e.g. npm run configure -- --env prod-8gabc123 (云开发控制台 → 设置 → 环境 ID).',
+        )
       const id = arg.trim()
       const problem = envIdProblem(id)
       // --force trusts the user over the format check, never over an empty value.
@@ -78,7 +97,8 @@ export function configure(argv: string[], current: EnvLocal): EnvLocal {
       i++
     } else if (flag === '--local') {
       const url = (arg ?? DEFAULT_LOCAL_URL).trim().replace(/\/+$/, '')
-      if (!LOCAL_CLOUD_URL.test(url)) throw new ConfigureError(`--local takes the npm start URL, like ${DEFAULT_LOCAL_URL} (got "${url}").`)
+      if (!LOCAL_CLOUD_URL.test(url))
+        throw new ConfigureError(`--local takes the npm start URL, like ${DEFAULT_LOCAL_URL} (got "${url}").`)
       next.localCloud = url
       if (arg !== undefined) i++
     } else if (flag === '--cloud') {
@@ -96,13 +116,17 @@ export function configure(argv: string[], current: EnvLocal): EnvLocal {
  */
 export function withModeEnv(argv: string[], settings: Pick<KitSettings, 'mode' | 'envId'>): string[] {
   if (!settings.mode || argv.includes('--env')) return argv
-  if (!settings.envId) throw new ConfigureError(`--mode ${settings.mode} found no TCB_ENV_ID in .env.${settings.mode} (or the shell, .env.local, .env): add it there, or give --env <env id>.`)
+  if (!settings.envId)
+    throw new ConfigureError(
+      `--mode ${settings.mode} found no TCB_ENV_ID in .env.${settings.mode} (or the shell, .env.local, .env): add it there, or give --env <env id>.`,
+    )
   return ['--env', settings.envId.value, ...argv]
 }
 
 /** One line that says what the app will do now. */
 export function describeConfig(cfg: EnvLocal): string {
-  if (cfg.localCloud) return `The develop version now calls ${cfg.localCloud} (keep npm start running)${cfg.envId ? `; trial and release builds use ${cfg.envId}` : '; set an env id with --env before a trial or release build'}.`
+  if (cfg.localCloud)
+    return `The develop version now calls ${cfg.localCloud} (keep npm start running)${cfg.envId ? `; trial and release builds use ${cfg.envId}` : '; set an env id with --env before a trial or release build'}.`
   return `The app now calls CloudBase environment ${cfg.envId}.`
 }
 
@@ -118,7 +142,8 @@ export function status(settings: KitSettings, current: EnvLocal): string[] {
 /** The env id of the shell or .env when it is not the one just written (deploy would use it, the app not). */
 export function shadowWarning(settings: KitSettings, written: EnvLocal): string | undefined {
   const id = settings.envId
-  if (!id || !written.envId || id.value === written.envId || !['the shell', '.env', '.env.local'].includes(id.from)) return undefined
+  if (!id || !written.envId || id.value === written.envId || !['the shell', '.env', '.env.local'].includes(id.from))
+    return undefined
   return `Note: TCB_ENV_ID in ${id.from} is ${id.value}; deploy and preview use it before what configure writes. Change it there too, or remove it.`
 }
 

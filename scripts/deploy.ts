@@ -39,7 +39,16 @@ import { ENV_ID_WHERE, envIdProblem } from '../miniprogram/config/env'
 import { buildFunction, ROOT } from './build-functions'
 import { ciProject, loadCi } from './compile-miniprogram'
 import { ShipError, shipFailure, shipOptions } from './preview'
-import { configRoot, envMismatch, readSettings, said, type KitSettings, type Sourced, modeOf, ModeError } from './settings'
+import {
+  configRoot,
+  envMismatch,
+  readSettings,
+  said,
+  type KitSettings,
+  type Sourced,
+  modeOf,
+  ModeError,
+} from './settings'
 
 // ---- configuration ----
 
@@ -50,7 +59,8 @@ export type Env = Record<string, string | undefined>
  * @cloudbase/cli 2.12), with the shell's variables over both. Missing files are skipped.
  */
 export function loadDeployEnv(root: string, shell: Env): Env {
-  const file = (name: string): Env => (existsSync(join(root, name)) ? parseEnv(readFileSync(join(root, name), 'utf8')) : {})
+  const file = (name: string): Env =>
+    existsSync(join(root, name)) ? parseEnv(readFileSync(join(root, name), 'utf8')) : {}
   return { ...file('.env'), ...file('.env.local'), ...shell }
 }
 
@@ -60,36 +70,63 @@ export function loadDeployEnv(root: string, shell: Env): Env {
  */
 export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   TCB_ENV_ID: { required: true, what: 'the environment id (or --env)' },
-  PAY_SUB_MCH_ID: { required: true, what: 'payments: the merchant bound to the environment; without it createOrder answers PAY_NOT_CONFIGURED' },
-  SUBSCRIBE_TMPL_PAID: { required: true, what: 'the "paid" subscribe-message template; without it no paid message is sent' },
-  SUBSCRIBE_TMPL_REFUNDED: { required: true, what: 'the "refunded" subscribe-message template; without it no refund message is sent' },
-  PAY_CALLBACK_ENV_ID: { required: false, what: 'the full env id of the pay callbacks (default: the environment they run in)' },
+  PAY_SUB_MCH_ID: {
+    required: true,
+    what: 'payments: the merchant bound to the environment; without it createOrder answers PAY_NOT_CONFIGURED',
+  },
+  SUBSCRIBE_TMPL_PAID: {
+    required: true,
+    what: 'the "paid" subscribe-message template; without it no paid message is sent',
+  },
+  SUBSCRIBE_TMPL_REFUNDED: {
+    required: true,
+    what: 'the "refunded" subscribe-message template; without it no refund message is sent',
+  },
+  PAY_CALLBACK_ENV_ID: {
+    required: false,
+    what: 'the full env id of the pay callbacks (default: the environment they run in)',
+  },
   PAY_BODY_PREFIX: { required: false, what: 'the shop name on the payment sheet' },
   PAY_ORDER_TTL_MINUTES: { required: false, what: 'minutes an order stays payable (15)' },
   PAY_REFUND_WINDOW_DAYS: { required: false, what: 'days a refund may be asked for (7)' },
   PAY_MAX_OPEN_ORDERS: { required: false, what: 'unpaid orders one user may have waiting (5)' },
-  PAY_PROVIDER: { required: false, what: 'cloudpay (default) or wxpay-v3: the merchant\'s own WeChat Pay APIv3, for shops cloudPay excludes (docs/pay.md)' },
+  PAY_PROVIDER: {
+    required: false,
+    what: "cloudpay (default) or wxpay-v3: the merchant's own WeChat Pay APIv3, for shops cloudPay excludes (docs/pay.md)",
+  },
   WXPAY_MCHID: { required: false, what: 'wxpay-v3: the merchant id (商户号)' },
-  WXPAY_SERIAL_NO: { required: false, what: 'wxpay-v3: the merchant API certificate\'s serial number' },
+  WXPAY_SERIAL_NO: { required: false, what: "wxpay-v3: the merchant API certificate's serial number" },
   WXPAY_PRIVATE_KEY: { required: false, what: 'wxpay-v3: apiclient_key.pem (newlines as \\n), a secret' },
   WXPAY_APIV3_KEY: { required: false, what: 'wxpay-v3: the 32-character APIv3 key, a secret' },
-  WXPAY_PUBLIC_KEY_ID: { required: false, what: 'wxpay-v3: the WeChat Pay public key\'s id (PUB_KEY_ID_…)' },
+  WXPAY_PUBLIC_KEY_ID: { required: false, what: "wxpay-v3: the WeChat Pay public key's id (PUB_KEY_ID_…)" },
   WXPAY_PUBLIC_KEY: { required: false, what: 'wxpay-v3: the WeChat Pay public key (pub_key.pem, newlines as \\n)' },
-  WXPAY_MERCHANT_CERT: { required: false, what: 'wxpay-v3, optional: apiclient_cert.pem, only for deploy to check the key and serial belong together (never uploaded)' },
-  WXPAY_NOTIFY_URL: { required: false, what: 'wxpay-v3: https address of payNotify\'s HTTP access path (…/pay-notify)' },
+  WXPAY_MERCHANT_CERT: {
+    required: false,
+    what: 'wxpay-v3, optional: apiclient_cert.pem, only for deploy to check the key and serial belong together (never uploaded)',
+  },
+  WXPAY_NOTIFY_URL: { required: false, what: "wxpay-v3: https address of payNotify's HTTP access path (…/pay-notify)" },
   PAY_REFUND_REQUIRES_SOTER: { required: false, what: '1: a refund needs a fingerprint or face proof' },
-  MINIPROGRAM_STATE: { required: false, what: 'which version a subscribe message opens: developer, trial or formal (formal)' },
+  MINIPROGRAM_STATE: {
+    required: false,
+    what: 'which version a subscribe message opens: developer, trial or formal (formal)',
+  },
   WERUN_GOAL: { required: false, what: 'the daily step goal (8000)' },
   CS_AGENT_OPENIDS: { required: false, what: 'openids of customer-service operators (none)' },
-  OA_APPID: { required: false, what: 'cards: the AppID of the official account bound to the mini-program (without it the card function answers CARDS_NOT_CONFIGURED)' },
-  OA_APPSECRET: { required: false, what: 'cards: that official account\'s AppSecret (never commit it)' },
+  OA_APPID: {
+    required: false,
+    what: 'cards: the AppID of the official account bound to the mini-program (without it the card function answers CARDS_NOT_CONFIGURED)',
+  },
+  OA_APPSECRET: { required: false, what: "cards: that official account's AppSecret (never commit it)" },
   CARD_OPERATOR_OPENIDS: { required: false, what: 'cards: openids of staff who may redeem (none)' },
   CS_HOURS: { required: false, what: 'customer-service hours, e.g. 09:00-18:00 (always open)' },
   CS_DAYS: { required: false, what: 'customer-service days, e.g. 1-5 (every day)' },
   CS_CARD_THUMB_FILE_ID: { required: false, what: 'the cover image of order cards in the chat' },
   CS_WELCOME: { required: false, what: 'the welcome text (Chinese; _EN: for English-language users)' },
   CS_WELCOME_EN: { required: false, what: 'the welcome text for English-language users' },
-  RECORD_WECHAT: { required: false, what: '1: keep what WeChat pushes and WeChat Pay notifies, scrubbed, for npm run recordings:pull (off)' },
+  RECORD_WECHAT: {
+    required: false,
+    what: '1: keep what WeChat pushes and WeChat Pay notifies, scrubbed, for npm run recordings:pull (off)',
+  },
   CS_WELCOME_ORDER: { required: false, what: 'the welcome text from an order page (Chinese)' },
   CS_WELCOME_ORDER_EN: { required: false, what: 'the welcome text from an order page, in English' },
   CS_WELCOME_PROFILE: { required: false, what: 'the welcome text from the profile page (Chinese)' },
@@ -104,8 +141,11 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
   CS_PUSH_AES_KEY: { required: false, what: 'URL mode only: the EncodingAESKey' },
   CS_PUSH_APPID: { required: false, what: 'URL mode only: your AppID, checked in encrypted messages' },
   CS_PUSH_MODE: { required: false, what: 'URL mode only: plain, compatible or safe' },
-  OA_PUSH_TOKEN: { required: false, what: 'card events (cardEvents): the Token of the official account\'s server settings' },
-  OA_PUSH_AES_KEY: { required: false, what: 'card events: the official account\'s EncodingAESKey' },
+  OA_PUSH_TOKEN: {
+    required: false,
+    what: "card events (cardEvents): the Token of the official account's server settings",
+  },
+  OA_PUSH_AES_KEY: { required: false, what: "card events: the official account's EncodingAESKey" },
   OA_PUSH_MODE: { required: false, what: 'card events: plain, compatible or safe' },
 }
 
@@ -113,7 +153,8 @@ export const VARIABLES: Record<string, { required: boolean; what: string }> = {
 export function placeholders(project: Project): string[] {
   const names = new Set<string>(['TCB_ENV_ID'])
   for (const fn of project.functions) {
-    for (const v of Object.values(fn.envVariables ?? {})) for (const m of v.matchAll(/\{\{\s*env\.([A-Z0-9_]+)\s*\}\}/g)) names.add(m[1]!)
+    for (const v of Object.values(fn.envVariables ?? {}))
+      for (const m of v.matchAll(/\{\{\s*env\.([A-Z0-9_]+)\s*\}\}/g)) names.add(m[1]!)
   }
   return [...names].sort()
 }
@@ -134,10 +175,13 @@ export function variableReport(project: Project, env: Env): string[] {
   const names = placeholders(project)
   const missing = names.filter((n) => isRequired(n, env) && !env[n])
   const unsetOptional = names.filter((n) => !isRequired(n, env) && !env[n])
-  const lines = [`Variables (from .env, .env.local, then the shell): ${names.length - missing.length - unsetOptional.length} of ${names.length} set.`]
+  const lines = [
+    `Variables (from .env, .env.local, then the shell): ${names.length - missing.length - unsetOptional.length} of ${names.length} set.`,
+  ]
   for (const n of missing) lines.push(`  required, NOT SET: ${n} — ${VARIABLES[n]!.what}`)
   if (unsetOptional.length) lines.push(`  optional, not set (defaults apply): ${unsetOptional.join(', ')}`)
-  if (env.PAY_PROVIDER === 'wxpay-v3' && !missing.some((n) => V3_REQUIRED.includes(n))) lines.push(...merchantKeyReport(env))
+  if (env.PAY_PROVIDER === 'wxpay-v3' && !missing.some((n) => V3_REQUIRED.includes(n)))
+    lines.push(...merchantKeyReport(env))
   return lines
 }
 
@@ -150,16 +194,25 @@ export function merchantKeyReport(env: Env): string[] {
   const c = v3Config(env)
   if (!c.ok) return [`  wxpay-v3 settings: ${c.message}`]
   const raw = (env.WXPAY_MERCHANT_CERT ?? '').trim().replace(/\\n/g, '\n')
-  if (!raw) return [`  wxpay-v3 settings: well-formed (${c.cfg.verify === 'certificate' ? 'platform certificates' : 'WeChat Pay public key'}); set WXPAY_MERCHANT_CERT (apiclient_cert.pem) to check that the private key and serial belong together`]
+  if (!raw)
+    return [
+      `  wxpay-v3 settings: well-formed (${c.cfg.verify === 'certificate' ? 'platform certificates' : 'WeChat Pay public key'}); set WXPAY_MERCHANT_CERT (apiclient_cert.pem) to check that the private key and serial belong together`,
+    ]
   let cert: X509Certificate
   try {
     cert = new X509Certificate(raw)
   } catch {
     return ['  wxpay-v3 settings: WXPAY_MERCHANT_CERT is not a PEM certificate (apiclient_cert.pem)']
   }
-  if (!sameSerial(cert.serialNumber, c.cfg.serialNo)) return ['  wxpay-v3 settings: WXPAY_SERIAL_NO is not the serial of the certificate in WXPAY_MERCHANT_CERT: copy the serial again (API安全 → API证书)']
+  if (!sameSerial(cert.serialNumber, c.cfg.serialNo))
+    return [
+      '  wxpay-v3 settings: WXPAY_SERIAL_NO is not the serial of the certificate in WXPAY_MERCHANT_CERT: copy the serial again (API安全 → API证书)',
+    ]
   const ofKey = createPublicKey(c.cfg.privateKey).export({ type: 'spki', format: 'der' })
-  if (!cert.publicKey.export({ type: 'spki', format: 'der' }).equals(ofKey)) return ['  wxpay-v3 settings: WXPAY_PRIVATE_KEY does not belong to the certificate in WXPAY_MERCHANT_CERT: WeChat Pay would answer SIGN_ERROR to every request']
+  if (!cert.publicKey.export({ type: 'spki', format: 'der' }).equals(ofKey))
+    return [
+      '  wxpay-v3 settings: WXPAY_PRIVATE_KEY does not belong to the certificate in WXPAY_MERCHANT_CERT: WeChat Pay would answer SIGN_ERROR to every request',
+    ]
   return ['  wxpay-v3 settings: the private key, the serial and the merchant certificate belong together']
 }
 
@@ -190,12 +243,16 @@ export interface Project {
 
 export function readProject(root = ROOT): Project {
   const rc = JSON.parse(readFileSync(join(root, 'cloudbaserc.json'), 'utf8')) as { functions: RcFunction[] }
-  const db = JSON.parse(readFileSync(join(root, 'database', 'collections.json'), 'utf8')) as { collections: CollectionSpec[] }
+  const db = JSON.parse(readFileSync(join(root, 'database', 'collections.json'), 'utf8')) as {
+    collections: CollectionSpec[]
+  }
   const push = join(root, 'cloudfunctions', 'customerService', 'message-push.json')
   const messagePush = existsSync(push) ? (JSON.parse(readFileSync(push, 'utf8')) as Project['messagePush']) : undefined
   const functions = rc.functions.map((f) => {
     const cfg = join(root, 'cloudfunctions', f.name, 'config.json')
-    const permissions = existsSync(cfg) ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? []) : []
+    const permissions = existsSync(cfg)
+      ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? [])
+      : []
     return { ...f, permissions }
   })
   return { functions, collections: db.collections, ...(messagePush ? { messagePush } : {}) }
@@ -222,13 +279,29 @@ export interface HttpEntry {
 }
 const always = () => true
 export const HTTP_ENTRIES: HttpEntry[] = [
-  { fn: 'cardEvents', path: '/card-events', required: always, unreachable: { zh: '公众号的卡券事件到不了它', en: "the official account's card events cannot reach it" }, enterIn: { zh: '公众号的服务器配置', en: "the official account's server configuration" } },
-  { fn: 'customerServiceHttp', path: '/cs', required: () => false, unreachable: { zh: 'URL 模式的消息推送到不了它', en: 'URL-mode message push cannot reach it' }, enterIn: { zh: '小程序后台的消息推送配置', en: "the mini-program's message push settings" }, onlyFor: { zh: '只有 URL 模式的消息推送需要', en: 'needed only for URL-mode message push' } },
+  {
+    fn: 'cardEvents',
+    path: '/card-events',
+    required: always,
+    unreachable: { zh: '公众号的卡券事件到不了它', en: "the official account's card events cannot reach it" },
+    enterIn: { zh: '公众号的服务器配置', en: "the official account's server configuration" },
+  },
+  {
+    fn: 'customerServiceHttp',
+    path: '/cs',
+    required: () => false,
+    unreachable: { zh: 'URL 模式的消息推送到不了它', en: 'URL-mode message push cannot reach it' },
+    enterIn: { zh: '小程序后台的消息推送配置', en: "the mini-program's message push settings" },
+    onlyFor: { zh: '只有 URL 模式的消息推送需要', en: 'needed only for URL-mode message push' },
+  },
   {
     fn: 'payNotify',
     path: '/pay-notify',
     required: (env) => env.PAY_PROVIDER === 'wxpay-v3',
-    unreachable: { zh: '微信支付 APIv3 的支付和退款通知到不了它', en: "WeChat Pay APIv3's payment and refund notifications cannot reach it" },
+    unreachable: {
+      zh: '微信支付 APIv3 的支付和退款通知到不了它',
+      en: "WeChat Pay APIv3's payment and refund notifications cannot reach it",
+    },
     enterIn: { zh: '.env 的 WXPAY_NOTIFY_URL', en: 'WXPAY_NOTIFY_URL in .env' },
     onlyFor: { zh: '只有 PAY_PROVIDER=wxpay-v3 需要', en: 'needed only with PAY_PROVIDER=wxpay-v3' },
   },
@@ -271,12 +344,21 @@ export interface Options {
 export class DeployError extends Error {}
 
 /** Flags and environment → options, or the one sentence that says what is missing. */
-export function parseOptions(argv: string[], env: Env, sources: Partial<Pick<KitSettings, 'envId' | 'appid' | 'privateKeyPath' | 'root'>> = {}): Options {
+export function parseOptions(
+  argv: string[],
+  env: Env,
+  sources: Partial<Pick<KitSettings, 'envId' | 'appid' | 'privateKeyPath' | 'root'>> = {},
+): Options {
   const i = argv.indexOf('--env')
-  const chosen: Sourced | undefined = i >= 0 ? { value: argv[i + 1]?.trim() ?? '', from: '--env' } : sources.envId ?? (env.TCB_ENV_ID?.trim() ? { value: env.TCB_ENV_ID.trim(), from: 'TCB_ENV_ID' } : undefined)
+  const chosen: Sourced | undefined =
+    i >= 0
+      ? { value: argv[i + 1]?.trim() ?? '', from: '--env' }
+      : (sources.envId ?? (env.TCB_ENV_ID?.trim() ? { value: env.TCB_ENV_ID.trim(), from: 'TCB_ENV_ID' } : undefined))
   const envId = chosen?.value ?? ''
   if (!envId || envId.startsWith('-')) {
-    throw new DeployError('No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.')
+    throw new DeployError(
+      'No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.',
+    )
   }
   const problem = envIdProblem(envId)
   if (problem && !argv.includes('--force')) throw new DeployError(problem)
@@ -292,7 +374,9 @@ export function parseOptions(argv: string[], env: Env, sources: Partial<Pick<Kit
   const skipPermissions = argv.includes('--no-permissions')
   const dryRun = argv.includes('--dry-run')
   if (!uploadKey && !skipPermissions && !dryRun) {
-    throw new DeployError(`Cloud-call permissions (config.json permissions.openapi) are applied only by an upload through DevTools' channel, which needs the code-upload key: ${keyProblem} Or run npm run deploy -- --no-permissions and then upload each function that calls WeChat from DevTools (right-click → 上传并部署：云端安装依赖); without that its WeChat calls fail with -604101.`)
+    throw new DeployError(
+      `Cloud-call permissions (config.json permissions.openapi) are applied only by an upload through DevTools' channel, which needs the code-upload key: ${keyProblem} Or run npm run deploy -- --no-permissions and then upload each function that calls WeChat from DevTools (right-click → 上传并部署：云端安装依赖); without that its WeChat calls fail with -604101.`,
+    )
   }
   return { envId, envFrom: chosen!.from, dryRun, skipPermissions, vars: env, ...(uploadKey ? { uploadKey } : {}) }
 }
@@ -306,36 +390,73 @@ export function permissionsVia(fn: Pick<RcFunction, 'permissions'>, opts: Pick<O
 export function toCreateIndex(index: NonNullable<CollectionSpec['indexes']>[number]): CreateIndex {
   return {
     IndexName: index.name,
-    MgoKeySchema: { MgoIndexKeys: Object.entries(index.keys).map(([Name, d]) => ({ Name, Direction: String(d) })), MgoIsUnique: index.unique === true },
+    MgoKeySchema: {
+      MgoIndexKeys: Object.entries(index.keys).map(([Name, d]) => ({ Name, Direction: String(d) })),
+      MgoIsUnique: index.unique === true,
+    },
   }
 }
 
 export function makePlan(project: Project, opts: Options): Step[] {
   const steps: Step[] = [{ kind: 'build', functions: project.functions.map((f) => f.name) }]
   for (const fn of project.functions) {
-    steps.push({ kind: 'function', name: fn.name, triggers: (fn.triggers ?? []).map((t) => `${t.name} (${t.config})`), permissions: fn.permissions ?? [], permissionsVia: permissionsVia(fn, opts) })
+    steps.push({
+      kind: 'function',
+      name: fn.name,
+      triggers: (fn.triggers ?? []).map((t) => `${t.name} (${t.config})`),
+      permissions: fn.permissions ?? [],
+      permissionsVia: permissionsVia(fn, opts),
+    })
   }
   const byHand = project.functions.filter((f) => permissionsVia(f, opts) === 'by-hand').map((f) => f.name)
-  for (const c of project.collections) steps.push({ kind: 'collection', name: c.name, indexes: (c.indexes ?? []).map(toCreateIndex), rules: JSON.stringify(c.rules) })
+  for (const c of project.collections)
+    steps.push({
+      kind: 'collection',
+      name: c.name,
+      indexes: (c.indexes ?? []).map(toCreateIndex),
+      rules: JSON.stringify(c.rules),
+    })
   const vars = opts.vars ?? {}
-  for (const e of HTTP_ENTRIES.filter((e) => e.required(vars) && project.functions.some((f) => f.name === e.fn))) steps.push({ kind: 'route', fn: e.fn, path: e.path })
+  for (const e of HTTP_ENTRIES.filter((e) => e.required(vars) && project.functions.some((f) => f.name === e.fn)))
+    steps.push({ kind: 'route', fn: e.fn, path: e.path })
   if (byHand.length) {
-    steps.push({ kind: 'manual', text: `Cloud-call permissions: upload ${byHand.join(', ')} from DevTools (right-click the folder → 上传并部署：云端安装依赖) so their config.json permissions apply; until then their WeChat calls fail with -604101.` })
+    steps.push({
+      kind: 'manual',
+      text: `Cloud-call permissions: upload ${byHand.join(', ')} from DevTools (right-click the folder → 上传并部署：云端安装依赖) so their config.json permissions apply; until then their WeChat calls fail with -604101.`,
+    })
   }
   const console = `https://tcb.cloud.tencent.com/dev?envId=${opts.envId}`
   if (project.messagePush) {
     const pairs = project.messagePush.pairs.map((p) => (p.event ? `${p.msgType}/${p.event}` : p.msgType)).join(', ')
-    steps.push({ kind: 'manual', text: `Message push: in the cloud console (${console}) → 设置 → 其他设置 → 消息推送, push mode cloud function, add ${pairs}, each to ${project.messagePush.function}.` })
+    steps.push({
+      kind: 'manual',
+      text: `Message push: in the cloud console (${console}) → 设置 → 其他设置 → 消息推送, push mode cloud function, add ${pairs}, each to ${project.messagePush.function}.`,
+    })
   }
   steps.push(
     vars.PAY_PROVIDER === 'wxpay-v3'
-      ? { kind: 'manual', text: `WeChat Pay APIv3: link the AppID to WXPAY_MCHID (商户平台 → 产品中心 → AppID账号管理, then confirm in the mini-program admin), and set WXPAY_NOTIFY_URL to payNotify's /pay-notify address at the default domain (cloud console ${console} → HTTP 访问服务), then deploy again.` }
-      : { kind: 'manual', text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).' },
-    { kind: 'manual', text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.' },
-    { kind: 'manual', text: `Card events: in the official account (设置与开发 → 基本配置 → 服务器配置) set the URL of cardEvents' HTTP path (the default domain is in the cloud console ${console} → HTTP 访问服务) with OA_PUSH_TOKEN (and OA_PUSH_AES_KEY, OA_PUSH_MODE).` },
+      ? {
+          kind: 'manual',
+          text: `WeChat Pay APIv3: link the AppID to WXPAY_MCHID (商户平台 → 产品中心 → AppID账号管理, then confirm in the mini-program admin), and set WXPAY_NOTIFY_URL to payNotify's /pay-notify address at the default domain (cloud console ${console} → HTTP 访问服务), then deploy again.`,
+        }
+      : {
+          kind: 'manual',
+          text: 'cloudPay: in the cloud console → 设置 → 其他设置 → 微信支付配置, bind the sub-merchant (PAY_SUB_MCH_ID) and authorise it in the WeChat Pay merchant platform (JSAPI and refund).',
+        },
+    {
+      kind: 'manual',
+      text: 'Subscribe templates: pick the paid and refunded templates in the mini-program admin (订阅消息) and set SUBSCRIBE_TMPL_PAID / SUBSCRIBE_TMPL_REFUNDED before deploying.',
+    },
+    {
+      kind: 'manual',
+      text: `Card events: in the official account (设置与开发 → 基本配置 → 服务器配置) set the URL of cardEvents' HTTP path (the default domain is in the cloud console ${console} → HTTP 访问服务) with OA_PUSH_TOKEN (and OA_PUSH_AES_KEY, OA_PUSH_MODE).`,
+    },
   )
   for (const c of project.collections.filter((c) => c.seed)) {
-    steps.push({ kind: 'manual', text: `Seed ${c.name}: import .deploy/seed/${c.name}.json (JSON Lines, written by this run) in the console → 数据库 → ${c.name} → 导入, once.` })
+    steps.push({
+      kind: 'manual',
+      text: `Seed ${c.name}: import .deploy/seed/${c.name}.json (JSON Lines, written by this run) in the console → 数据库 → ${c.name} → 导入, once.`,
+    })
   }
   return steps
 }
@@ -381,7 +502,12 @@ export interface CloudBase {
   ensureRoute(fn: string, path: string): Promise<{ state: 'created' | 'exists'; paths: string[] }>
 }
 
-export async function execute(steps: Step[], cloud: CloudBase, log: (line: string) => void, build = buildFunction): Promise<string[]> {
+export async function execute(
+  steps: Step[],
+  cloud: CloudBase,
+  log: (line: string) => void,
+  build = buildFunction,
+): Promise<string[]> {
   await cloud.checkLogin()
   const manual: string[] = []
   for (const step of steps) {
@@ -400,10 +526,14 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
           if (back.state === 'APPLIED') perms = ', permissions applied (read back from WeChat)'
           else if (back.state === 'MISSING') {
             perms = `, permissions NOT applied: ${back.missing.join(', ')} missing`
-            manual.push(`Cloud-call permissions of ${step.name}: ${back.why} Upload it from DevTools (right-click the folder → 上传并部署：云端安装依赖); until then its WeChat calls fail with -604101.`)
+            manual.push(
+              `Cloud-call permissions of ${step.name}: ${back.why} Upload it from DevTools (right-click the folder → 上传并部署：云端安装依赖); until then its WeChat calls fail with -604101.`,
+            )
           } else {
             perms = ', permissions uploaded, not confirmed'
-            manual.push(`Cloud-call permissions of ${step.name} could not be read back: ${back.why} Check them in DevTools (云开发 → 云函数 → ${step.name} → 云调用权限).`)
+            manual.push(
+              `Cloud-call permissions of ${step.name} could not be read back: ${back.why} Check them in DevTools (云开发 → 云函数 → ${step.name} → 云调用权限).`,
+            )
           }
         }
         if (step.triggers.length) await cloud.createTriggers(step.name)
@@ -413,20 +543,27 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
       case 'collection': {
         const made = await cloud.ensureCollection(step.name)
         const created: string[] = []
-        for (const index of step.indexes) if ((await cloud.ensureIndex(step.name, index)) === 'created') created.push(index.IndexName)
+        for (const index of step.indexes)
+          if ((await cloud.ensureIndex(step.name, index)) === 'created') created.push(index.IndexName)
         await cloud.setRules(step.name, step.rules)
-        log(`collection ${step.name}: ${made}${created.length ? `, indexes created: ${created.join(', ')}` : ''}, rules set`)
+        log(
+          `collection ${step.name}: ${made}${created.length ? `, indexes created: ${created.join(', ')}` : ''}, rules set`,
+        )
         break
       }
       case 'route': {
         // Said as it is: a path that could not be made is a manual step with why, not a failed deploy.
         try {
           const r = await cloud.ensureRoute(step.fn, step.path)
-          log(`HTTP access for ${step.fn}: ${r.state === 'created' ? `created ${step.path}` : `exists (${r.paths.join(', ')})`}`)
+          log(
+            `HTTP access for ${step.fn}: ${r.state === 'created' ? `created ${step.path}` : `exists (${r.paths.join(', ')})`}`,
+          )
         } catch (e) {
           const why = e instanceof Error ? e.message : String(e)
           log(`HTTP access for ${step.fn}: NOT created`)
-          manual.push(`HTTP access for ${step.fn} could not be created (${why.slice(0, 200)}): in the cloud console → HTTP 访问服务, turn the service on and add the path ${step.path} → ${step.fn}.`)
+          manual.push(
+            `HTTP access for ${step.fn} could not be created (${why.slice(0, 200)}): in the cloud console → HTTP 访问服务, turn the service on and add the path ${step.path} → ${step.fn}.`,
+          )
         }
         break
       }
@@ -439,7 +576,8 @@ export async function execute(steps: Step[], cloud: CloudBase, log: (line: strin
 }
 
 /** A key that is set but not accepted: not the same fix as no login at all. */
-export const KEY_REFUSED = 'CloudBase refused the API key in TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY: check both in 访问管理 → API 密钥 (a deleted or disabled key, or one of another account), or unset them to use npx tcb login.'
+export const KEY_REFUSED =
+  'CloudBase refused the API key in TENCENTCLOUD_SECRETID / TENCENTCLOUD_SECRETKEY: check both in 访问管理 → API 密钥 (a deleted or disabled key, or one of another account), or unset them to use npx tcb login.'
 
 /**
  * The one sentence for what tcb printed, or undefined when it printed no known failure. tcb 2.x
@@ -448,10 +586,16 @@ export const KEY_REFUSED = 'CloudBase refused the API key in TENCENTCLOUD_SECRET
  * "not logged in".
  */
 export function tcbProblem(out: string, env: Env): string | undefined {
-  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|请求超时/.test(out)) return 'CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run deploy again.'
+  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|请求超时/.test(out))
+    return 'CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run deploy again.'
   const keySet = Boolean(env.TENCENTCLOUD_SECRETID && env.TENCENTCLOUD_SECRETKEY)
-  if (keySet && /No valid identity information|AuthFailure|SecretIdNotFound|SignatureFailure|InvalidCredential/i.test(out)) return KEY_REFUSED
-  if (/No valid identity information/i.test(out)) return 'Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.'
+  if (
+    keySet &&
+    /No valid identity information|AuthFailure|SecretIdNotFound|SignatureFailure|InvalidCredential/i.test(out)
+  )
+    return KEY_REFUSED
+  if (/No valid identity information/i.test(out))
+    return 'Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.'
   return undefined
 }
 
@@ -465,23 +609,54 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
   const tcbBin = join(ROOT, 'node_modules', '.bin', 'tcb')
   /** Runs tcb; `-e <env>` is added to the commands that take it (fn ...), not to `env list`. */
   const tcb = (args: string[]): string => {
-    const r = spawnSync(tcbBin, args[0] === 'fn' ? [...args, '-e', opts.envId] : args, { cwd: ROOT, env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 10 * 60_000 })
+    const r = spawnSync(tcbBin, args[0] === 'fn' ? [...args, '-e', opts.envId] : args, {
+      cwd: ROOT,
+      env: env as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+    })
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`
     const problem = tcbProblem(out, env)
     if (problem) throw new DeployError(problem)
-    if (r.error || r.status !== 0 || /CloudBaseError|unhandledRejection/.test(out)) throw new DeployError(`tcb ${args.join(' ')} failed: ${(out.trim().split('\n').filter(Boolean).pop() ?? r.error?.message ?? 'no output').slice(0, 300)}`)
+    if (r.error || r.status !== 0 || /CloudBaseError|unhandledRejection/.test(out))
+      throw new DeployError(
+        `tcb ${args.join(' ')} failed: ${(out.trim().split('\n').filter(Boolean).pop() ?? r.error?.message ?? 'no output').slice(0, 300)}`,
+      )
     return out
   }
-  type Manager = { access: { getAccessList(o?: { name?: string }): Promise<{ APISet?: Array<{ Path: string; Name: string; Type: number }> }>; createAccess(o: { name: string; path: string; type?: 1 | 2 }): Promise<unknown> }; database: { createCollectionIfNotExists(n: string): Promise<{ IsCreated: boolean }>; checkIndexExists(c: string, i: string): Promise<{ Exists: boolean }>; updateCollection(c: string, info: { CreateIndexes: CreateIndex[] }): Promise<unknown> }; commonService(s?: string, v?: string): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> } }
+  type Manager = {
+    access: {
+      getAccessList(o?: { name?: string }): Promise<{ APISet?: Array<{ Path: string; Name: string; Type: number }> }>
+      createAccess(o: { name: string; path: string; type?: 1 | 2 }): Promise<unknown>
+    }
+    database: {
+      createCollectionIfNotExists(n: string): Promise<{ IsCreated: boolean }>
+      checkIndexExists(c: string, i: string): Promise<{ Exists: boolean }>
+      updateCollection(c: string, info: { CreateIndexes: CreateIndex[] }): Promise<unknown>
+    }
+    commonService(
+      s?: string,
+      v?: string,
+    ): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> }
+  }
   let manager: Manager | undefined
   const db = (): Manager => {
     if (manager) return manager
     if (!env.TENCENTCLOUD_SECRETID || !env.TENCENTCLOUD_SECRETKEY) {
-      throw new DeployError('The database step needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥) and run npm run deploy again.')
+      throw new DeployError(
+        'The database step needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥) and run npm run deploy again.',
+      )
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const CloudBaseManager = require('@cloudbase/manager-node') as new (c: Record<string, string | undefined>) => Manager
-    manager = new CloudBaseManager({ secretId: env.TENCENTCLOUD_SECRETID, secretKey: env.TENCENTCLOUD_SECRETKEY, token: env.TENCENTCLOUD_SESSIONTOKEN, envId: opts.envId })
+    const CloudBaseManager = require('@cloudbase/manager-node') as new (
+      c: Record<string, string | undefined>,
+    ) => Manager
+    manager = new CloudBaseManager({
+      secretId: env.TENCENTCLOUD_SECRETID,
+      secretKey: env.TENCENTCLOUD_SECRETKEY,
+      token: env.TENCENTCLOUD_SESSIONTOKEN,
+      envId: opts.envId,
+    })
     return manager
   }
   let checked = false
@@ -493,7 +668,9 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
       if (!existsSync(tcbBin)) throw new DeployError('The CloudBase CLI is missing: run npm ci first.')
       const listed = envIdsIn(tcb(['env', 'list']))
       if (!listed.includes(opts.envId)) {
-        throw new DeployError(`${opts.envId} is not one of the environments this login can use (${listed.join(', ') || 'none listed'}): check the id in ${ENV_ID_WHERE}, or log in with the account that owns it (npx tcb login).`)
+        throw new DeployError(
+          `${opts.envId} is not one of the environments this login can use (${listed.join(', ') || 'none listed'}): check the id in ${ENV_ID_WHERE}, or log in with the account that owns it (npx tcb login).`,
+        )
       }
       db()
       checked = true
@@ -506,7 +683,13 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
       const ci = loadCi()
       const project = ciProject(ci, { ...opts.uploadKey, offline: false })
       try {
-        await ci.cloud.uploadFunction({ project, env: opts.envId, name, path: join(ROOT, 'cloudfunctions', name), remoteNpmInstall: true })
+        await ci.cloud.uploadFunction({
+          project,
+          env: opts.envId,
+          name,
+          path: join(ROOT, 'cloudfunctions', name),
+          remoteNpmInstall: true,
+        })
       } catch (e) {
         throw new DeployError(`Uploading ${name} with its permissions failed: ${shipFailure(e)}`)
       }
@@ -515,7 +698,12 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
       if (!token) {
         const appid = opts.uploadKey?.appid
         const secret = env.MP_APPSECRET?.trim()
-        token = !appid || !secret ? { why: 'MP_APPSECRET (the mini-program\'s AppSecret, 开发管理 → 开发设置) is not set in the untracked .env, so WeChat cannot be asked.' } : await accessToken(fetchJson, appid, secret)
+        token =
+          !appid || !secret
+            ? {
+                why: "MP_APPSECRET (the mini-program's AppSecret, 开发管理 → 开发设置) is not set in the untracked .env, so WeChat cannot be asked.",
+              }
+            : await accessToken(fetchJson, appid, secret)
       }
       if ('why' in token) return { state: 'UNKNOWN', why: token.why }
       return readPermissions(fetchJson, token.token, opts.envId, name, wanted)
@@ -532,13 +720,20 @@ export function realCloudBase(opts: Options, env: Record<string, string | undefi
       return 'created'
     },
     async ensureRoute(fn, path) {
-      const paths = ((await db().access.getAccessList({ name: fn })).APISet ?? []).filter((a) => a.Type === 1 && a.Name === fn).map((a) => a.Path)
+      const paths = ((await db().access.getAccessList({ name: fn })).APISet ?? [])
+        .filter((a) => a.Type === 1 && a.Name === fn)
+        .map((a) => a.Path)
       if (paths.length) return { state: 'exists', paths }
       await db().access.createAccess({ name: fn, path, type: 1 })
       return { state: 'created', paths: [path] }
     },
     async setRules(collection, rules) {
-      await db().commonService('tcb', '2018-06-08').call({ Action: 'ModifySafeRule', Param: { EnvId: opts.envId, CollectionName: collection, AclTag: 'CUSTOM', Rule: rules } })
+      await db()
+        .commonService('tcb', '2018-06-08')
+        .call({
+          Action: 'ModifySafeRule',
+          Param: { EnvId: opts.envId, CollectionName: collection, AclTag: 'CUSTOM', Rule: rules },
+        })
     },
   }
 }
@@ -559,7 +754,7 @@ export function writeSeeds(project: Project, root = ROOT): string[] {
 export const DEPLOY_USAGE = [
   'npm run deploy                       deploy to the env id of the shell, .env.local, .env, or npm run configure (in that order)',
   'npm run deploy -- --env <env id>     deploy to this environment',
-  'npm run deploy -- --mode prod        read .env.prod over .env.local and .env (the CloudBase CLI\'s convention; also for configure and preview)',
+  "npm run deploy -- --mode prod        read .env.prod over .env.local and .env (the CloudBase CLI's convention; also for configure and preview)",
   'npm run deploy -- --dry-run          print the plan; nothing is changed, no login needed',
   'npm run deploy -- --no-permissions   without the code-upload key: list the functions to upload from DevTools',
   'npm run deploy -- --force            take an env id the format check doubts',
@@ -581,7 +776,9 @@ async function main(): Promise<void> {
   // A plan is printed as "Deploying" only once the login and the env id are known to work.
   const cloud = opts.dryRun ? undefined : realCloudBase(opts, env)
   await cloud?.checkLogin()
-  console.log(`${opts.dryRun ? 'Plan (dry run, nothing is changed)' : 'Deploying'} to ${said({ value: opts.envId, from: opts.envFrom ?? 'TCB_ENV_ID' })}:`)
+  console.log(
+    `${opts.dryRun ? 'Plan (dry run, nothing is changed)' : 'Deploying'} to ${said({ value: opts.envId, from: opts.envFrom ?? 'TCB_ENV_ID' })}:`,
+  )
   const mismatch = envMismatch({ value: opts.envId, from: opts.envFrom ?? 'TCB_ENV_ID' }, settings)
   steps.forEach((s, i) => console.log(`  ${i + 1}. ${describeStep(s)}`))
   variableReport(project, env).forEach((l) => console.log(l))

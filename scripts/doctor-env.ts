@@ -50,7 +50,9 @@ export class EnvError extends Error {
 const FunctionInfo = v.object({
   Runtime: v.string(),
   Timeout: v.number(),
-  Environment: v.optional(v.object({ Variables: v.nullish(v.array(v.object({ Key: v.string(), Value: v.nullish(v.string()) }))) })),
+  Environment: v.optional(
+    v.object({ Variables: v.nullish(v.array(v.object({ Key: v.string(), Value: v.nullish(v.string()) }))) }),
+  ),
   Triggers: v.nullish(v.array(v.object({ TriggerName: v.string(), Type: v.string() }))),
 })
 const Invoked = v.object({ RetMsg: v.string() })
@@ -59,15 +61,32 @@ const Probe = v.object({
   data: v.object({
     buildId: v.nullable(v.string()),
     variables: v.record(v.string(), v.boolean()),
-    merchant: v.optional(v.object({ state: v.picklist(['BOUND', 'NOT_BOUND', 'NOT_SET', 'UNKNOWN']), detail: v.optional(v.string()), provider: v.optional(v.picklist(['cloudpay', 'wxpay-v3'])) })),
+    merchant: v.optional(
+      v.object({
+        state: v.picklist(['BOUND', 'NOT_BOUND', 'NOT_SET', 'UNKNOWN']),
+        detail: v.optional(v.string()),
+        provider: v.optional(v.picklist(['cloudpay', 'wxpay-v3'])),
+      }),
+    ),
   }),
 })
-const Collections = v.object({ Collections: v.array(v.object({ CollectionName: v.string() })), Pager: v.object({ Total: v.number() }) })
+const Collections = v.object({
+  Collections: v.array(v.object({ CollectionName: v.string() })),
+  Pager: v.object({ Total: v.number() }),
+})
 const Described = v.object({ Indexes: v.nullish(v.array(v.object({ Name: v.string() }))) })
-const SafeRule = v.object({ AclTag: v.picklist(['READONLY', 'PRIVATE', 'ADMINWRITE', 'ADMINONLY', 'CUSTOM']), Rule: v.nullish(v.string()) })
+const SafeRule = v.object({
+  AclTag: v.picklist(['READONLY', 'PRIVATE', 'ADMINWRITE', 'ADMINONLY', 'CUSTOM']),
+  Rule: v.nullish(v.string()),
+})
 /** Type 1: the route leads to a cloud function (2: to static hosting). */
-const Access = v.object({ APISet: v.nullish(v.array(v.object({ Path: v.string(), Name: v.string(), Type: v.number() }))) })
-const Templates = v.object({ errcode: v.optional(v.literal(0)), data: v.array(v.object({ priTmplId: v.string(), content: v.string() })) })
+const Access = v.object({
+  APISet: v.nullish(v.array(v.object({ Path: v.string(), Name: v.string(), Type: v.number() }))),
+})
+const Templates = v.object({
+  errcode: v.optional(v.literal(0)),
+  data: v.array(v.object({ priTmplId: v.string(), content: v.string() })),
+})
 
 /** What each simple permission means as a rule (CloudBase's security-rules guide, 简易权限). */
 const OWNER = 'doc._openid == auth.openid'
@@ -81,7 +100,10 @@ export const SIMPLE_RULES: Record<string, Record<string, unknown>> = {
 /** Collections read per ListCollections page. */
 const PAGE = 100
 
-const odd = (call: string, what: string) => new EnvError(`CloudBase answered ${call} for ${what} in a shape its document does not give: doctor cannot tell, so it stops here.`)
+const odd = (call: string, what: string) =>
+  new EnvError(
+    `CloudBase answered ${call} for ${what} in a shape its document does not give: doctor cannot tell, so it stops here.`,
+  )
 
 /** The keywords of a template's content (`{{thing2.DATA}}` → thing2). */
 export function keywordsOf(content: string): string[] {
@@ -92,12 +114,21 @@ export function keywordsOf(content: string): string[] {
 function managerProblem(call: string, e: unknown): EnvError {
   const code = (e as { code?: unknown })?.code
   const text = `${typeof code === 'string' ? code : ''} ${e instanceof Error ? e.message : String(e)}`
-  if (/AuthFailure|SecretIdNotFound|SignatureFailure|InvalidCredential|UnauthorizedOperation/i.test(text)) return new EnvError(KEY_REFUSED)
-  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/.test(text)) return new EnvError('CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run doctor again.')
+  if (/AuthFailure|SecretIdNotFound|SignatureFailure|InvalidCredential|UnauthorizedOperation/i.test(text))
+    return new EnvError(KEY_REFUSED)
+  if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT/.test(text))
+    return new EnvError(
+      'CloudBase cannot be reached from this machine: check the network (or the HTTP proxy) and run npm run doctor again.',
+    )
   return new EnvError(`CloudBase refused ${call}: ${text.trim().slice(0, 200)}`)
 }
 
-async function ask<T>(call: string, what: string, f: () => Promise<unknown>, schema: v.GenericSchema<unknown, T>): Promise<T> {
+async function ask<T>(
+  call: string,
+  what: string,
+  f: () => Promise<unknown>,
+  schema: v.GenericSchema<unknown, T>,
+): Promise<T> {
   let answer: unknown
   try {
     answer = await f()
@@ -120,7 +151,12 @@ async function functionView(api: EnvApi, fn: Project['functions'][number]): Prom
   const info = v.safeParse(FunctionInfo, raw)
   if (!info.success) throw odd('GetFunction', fn.name)
   const names = Object.keys(fn.envVariables ?? {})
-  const invoked = await ask('InvokeFunction', fn.name, () => api.invokeFunction(fn.name, { action: '$doctor', variables: names }), Invoked)
+  const invoked = await ask(
+    'InvokeFunction',
+    fn.name,
+    () => api.invokeFunction(fn.name, { action: '$doctor', variables: names }),
+    Invoked,
+  )
   let ret: unknown
   try {
     ret = JSON.parse(invoked.RetMsg)
@@ -137,7 +173,12 @@ async function functionView(api: EnvApi, fn: Project['functions'][number]): Prom
     timeout: info.output.Timeout,
     // Names only: a value is read by the API and dropped here.
     variables: (info.output.Environment?.Variables ?? []).filter((x) => x.Value).map((x) => x.Key),
-    permissions: back.state === 'APPLIED' ? [...wanted] : back.state === 'MISSING' ? wanted.filter((p) => !back.missing.includes(p)) : { unknown: back.why },
+    permissions:
+      back.state === 'APPLIED'
+        ? [...wanted]
+        : back.state === 'MISSING'
+          ? wanted.filter((p) => !back.missing.includes(p))
+          : { unknown: back.why },
     triggers: (info.output.Triggers ?? []).filter((t) => t.Type === 'timer').map((t) => t.TriggerName),
     ...(probe.success && probe.output.data.merchant ? { merchant: probe.output.data.merchant } : {}),
   }
@@ -172,24 +213,46 @@ export async function envView(api: EnvApi, project: Project, vars: Env): Promise
   }
   const access = await ask('DescribeCloudBaseGWAPI', 'the HTTP access routes', () => api.accessList(), Access)
   const httpRoutes = new Map<string, string[]>()
-  for (const r of (access.APISet ?? []).filter((x) => x.Type === 1)) httpRoutes.set(r.Name, [...(httpRoutes.get(r.Name) ?? []), r.Path])
+  for (const r of (access.APISet ?? []).filter((x) => x.Type === 1))
+    httpRoutes.set(r.Name, [...(httpRoutes.get(r.Name) ?? []), r.Path])
   const pay = functions.get('pay')
   const merchant = pay ? (pay.merchant ?? null) : null
   const answer = await api.templates()
   const list = v.safeParse(Templates, answer)
-  if (list.success) return { functions, collections, merchant, templates: new Map(list.output.data.map((t) => [t.priTmplId, keywordsOf(t.content)])), vars, httpRoutes }
+  if (list.success)
+    return {
+      functions,
+      collections,
+      merchant,
+      templates: new Map(list.output.data.map((t) => [t.priTmplId, keywordsOf(t.content)])),
+      vars,
+      httpRoutes,
+    }
   const failed = v.safeParse(v.object({ errcode: v.number(), errmsg: v.optional(v.string()) }), answer)
   const why = v.safeParse(v.object({ why: v.string() }), answer)
-  const templatesWhy = why.success ? why.output.why : failed.success ? `gettemplate errcode ${failed.output.errcode}${failed.output.errmsg ? `: ${failed.output.errmsg}` : ''}` : 'gettemplate answered in a shape its document does not give'
+  const templatesWhy = why.success
+    ? why.output.why
+    : failed.success
+      ? `gettemplate errcode ${failed.output.errcode}${failed.output.errmsg ? `: ${failed.output.errmsg}` : ''}`
+      : 'gettemplate answered in a shape its document does not give'
   return { functions, collections, merchant, templates: null, templatesWhy, vars, httpRoutes }
 }
 
 /** The Manager SDK's calls doctor makes (a subset of @cloudbase/manager-node's types). */
 interface Manager {
-  functions: { getFunctionDetail(n: string): Promise<unknown>; invokeFunction(n: string, p: Record<string, unknown>): Promise<unknown> }
+  functions: {
+    getFunctionDetail(n: string): Promise<unknown>
+    invokeFunction(n: string, p: Record<string, unknown>): Promise<unknown>
+  }
   access: { getAccessList(): Promise<unknown> }
-  database: { listCollections(o: { MgoOffset: number; MgoLimit: number }): Promise<unknown>; describeCollection(n: string): Promise<unknown> }
-  commonService(s?: string, v?: string): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> }
+  database: {
+    listCollections(o: { MgoOffset: number; MgoLimit: number }): Promise<unknown>
+    describeCollection(n: string): Promise<unknown>
+  }
+  commonService(
+    s?: string,
+    v?: string,
+  ): { call(o: { Action: string; Param: Record<string, unknown> }): Promise<unknown> }
 }
 
 /** GETs JSON (gettemplate is a GET). */
@@ -201,20 +264,36 @@ async function getJson(url: string): Promise<unknown> {
 /** The EnvApi of a real environment: the CAM key for CloudBase, MP_APPSECRET for WeChat. */
 export function realEnvApi(envId: string, appid: string | undefined, env: Env): EnvApi {
   if (!env.TENCENTCLOUD_SECRETID || !env.TENCENTCLOUD_SECRETKEY) {
-    throw new EnvError(`npm run doctor -- --env ${envId} reads the environment through CloudBase's Manager API, which needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥; a key with read access is enough) and run it again.`)
+    throw new EnvError(
+      `npm run doctor -- --env ${envId} reads the environment through CloudBase's Manager API, which needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥; a key with read access is enough) and run it again.`,
+    )
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const CloudBaseManager = require('@cloudbase/manager-node') as new (c: Record<string, string | undefined>) => Manager
-  const m = new CloudBaseManager({ secretId: env.TENCENTCLOUD_SECRETID, secretKey: env.TENCENTCLOUD_SECRETKEY, token: env.TENCENTCLOUD_SESSIONTOKEN, envId })
+  const m = new CloudBaseManager({
+    secretId: env.TENCENTCLOUD_SECRETID,
+    secretKey: env.TENCENTCLOUD_SECRETKEY,
+    token: env.TENCENTCLOUD_SESSIONTOKEN,
+    envId,
+  })
   let token: Promise<{ token: string } | { why: string }> | undefined
-  const wechat = () => (token ??= !appid || !env.MP_APPSECRET?.trim() ? Promise.resolve({ why: 'MP_APPSECRET (开发管理 → 开发设置) is not set in the untracked .env, so WeChat cannot be asked' }) : accessToken(fetchJson, appid, env.MP_APPSECRET.trim()))
+  const wechat = () =>
+    (token ??=
+      !appid || !env.MP_APPSECRET?.trim()
+        ? Promise.resolve({
+            why: 'MP_APPSECRET (开发管理 → 开发设置) is not set in the untracked .env, so WeChat cannot be asked',
+          })
+        : accessToken(fetchJson, appid, env.MP_APPSECRET.trim()))
   return {
     getFunctionDetail: (n) => m.functions.getFunctionDetail(n),
     invokeFunction: (n, p) => m.functions.invokeFunction(n, p),
     listCollections: (offset, limit) => m.database.listCollections({ MgoOffset: offset, MgoLimit: limit }),
     describeCollection: (n) => m.database.describeCollection(n),
     accessList: () => m.access.getAccessList(),
-    describeSafeRule: (n) => m.commonService('tcb', '2018-06-08').call({ Action: 'DescribeSafeRule', Param: { EnvId: envId, CollectionName: n } }),
+    describeSafeRule: (n) =>
+      m
+        .commonService('tcb', '2018-06-08')
+        .call({ Action: 'DescribeSafeRule', Param: { EnvId: envId, CollectionName: n } }),
     async permissions(n, wanted) {
       const t = await wechat()
       return 'why' in t ? { state: 'UNKNOWN', why: t.why } : readPermissions(fetchJson, t.token, envId, n, wanted)
@@ -223,7 +302,9 @@ export function realEnvApi(envId: string, appid: string | undefined, env: Env): 
       const t = await wechat()
       if ('why' in t) return { why: t.why }
       try {
-        return await getJson(`https://api.weixin.qq.com/wxaapi/newtmpl/gettemplate?access_token=${encodeURIComponent(t.token)}`)
+        return await getJson(
+          `https://api.weixin.qq.com/wxaapi/newtmpl/gettemplate?access_token=${encodeURIComponent(t.token)}`,
+        )
       } catch (e) {
         return { why: e instanceof Error ? e.message : String(e) }
       }

@@ -17,7 +17,8 @@
  */
 import * as v from 'valibot'
 
-export type Readback = { state: 'APPLIED' } | { state: 'MISSING'; missing: string[]; why: string } | { state: 'UNKNOWN'; why: string }
+export type Readback =
+  { state: 'APPLIED' } | { state: 'MISSING'; missing: string[]; why: string } | { state: 'UNKNOWN'; why: string }
 
 /** POSTs JSON and resolves with the parsed answer (fetch in deploy; a sandbox in tests). */
 export type PostJson = (url: string, body: Record<string, unknown>) => Promise<unknown>
@@ -52,7 +53,11 @@ function tokenProblem(errcode: number, errmsg: string | undefined): string {
 }
 
 /** The mini-program's access token, or why there is none. */
-export async function accessToken(post: PostJson, appid: string, secret: string): Promise<{ token: string } | { why: string }> {
+export async function accessToken(
+  post: PostJson,
+  appid: string,
+  secret: string,
+): Promise<{ token: string } | { why: string }> {
   let answer: unknown
   try {
     answer = await post(STABLE_TOKEN_URL, { grant_type: 'client_credential', appid, secret })
@@ -67,35 +72,72 @@ export async function accessToken(post: PostJson, appid: string, secret: string)
 }
 
 /** Which of `wanted` WeChat lists as the function's cloud-call permissions. */
-export async function readPermissions(post: PostJson, token: string, env: string, name: string, wanted: readonly string[]): Promise<Readback> {
+export async function readPermissions(
+  post: PostJson,
+  token: string,
+  env: string,
+  name: string,
+  wanted: readonly string[],
+): Promise<Readback> {
   let answer: unknown
   try {
-    answer = await post(`${GET_FUNC_CONFIG_URL}?access_token=${encodeURIComponent(token)}`, { type: PERMISSIONS_CONFIG, env, function_name: name })
+    answer = await post(`${GET_FUNC_CONFIG_URL}?access_token=${encodeURIComponent(token)}`, {
+      type: PERMISSIONS_CONFIG,
+      env,
+      function_name: name,
+    })
   } catch (e) {
-    return { state: 'UNKNOWN', why: `WeChat could not be reached to read ${name}'s permissions: ${e instanceof Error ? e.message : String(e)}` }
+    return {
+      state: 'UNKNOWN',
+      why: `WeChat could not be reached to read ${name}'s permissions: ${e instanceof Error ? e.message : String(e)}`,
+    }
   }
   const ok = v.safeParse(FuncConfig, answer)
   if (!ok.success) {
     const err = v.safeParse(Errcode, answer)
-    if (err.success && err.output.errcode === NO_CONFIG) return { state: 'MISSING', missing: [...wanted], why: `WeChat has no cloud-call configuration for ${name} (${NO_CONFIG}).` }
-    if (err.success && err.output.errcode !== 0) return { state: 'UNKNOWN', why: `WeChat did not say (getfuncconfig errcode ${err.output.errcode}${err.output.errmsg ? `: ${err.output.errmsg}` : ''}).` }
+    if (err.success && err.output.errcode === NO_CONFIG)
+      return {
+        state: 'MISSING',
+        missing: [...wanted],
+        why: `WeChat has no cloud-call configuration for ${name} (${NO_CONFIG}).`,
+      }
+    if (err.success && err.output.errcode !== 0)
+      return {
+        state: 'UNKNOWN',
+        why: `WeChat did not say (getfuncconfig errcode ${err.output.errcode}${err.output.errmsg ? `: ${err.output.errmsg}` : ''}).`,
+      }
     return { state: 'UNKNOWN', why: 'getfuncconfig answered in a shape its document does not give.' }
   }
   let parsed: unknown
   try {
     parsed = JSON.parse(ok.output.config)
   } catch {
-    return { state: 'UNKNOWN', why: 'getfuncconfig\'s config is not JSON.' }
+    return { state: 'UNKNOWN', why: "getfuncconfig's config is not JSON." }
   }
   const config = v.safeParse(Permissions, parsed)
-  if (!config.success) return { state: 'UNKNOWN', why: 'getfuncconfig\'s config is not in the documented { permissions: { openapi: [...] } } shape.' }
+  if (!config.success)
+    return {
+      state: 'UNKNOWN',
+      why: "getfuncconfig's config is not in the documented { permissions: { openapi: [...] } } shape.",
+    }
   const have = new Set(config.output.permissions?.openapi ?? [])
   const missing = wanted.filter((p) => !have.has(p))
-  return missing.length ? { state: 'MISSING', missing, why: `WeChat lists ${have.size ? [...have].join(', ') : 'no permissions'} for ${name}.` } : { state: 'APPLIED' }
+  return missing.length
+    ? {
+        state: 'MISSING',
+        missing,
+        why: `WeChat lists ${have.size ? [...have].join(', ') : 'no permissions'} for ${name}.`,
+      }
+    : { state: 'APPLIED' }
 }
 
 /** fetch as PostJson: a JSON body, the JSON answer (a non-JSON answer is an error). */
 export const fetchJson: PostJson = async (url, body) => {
-  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(15_000) })
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  })
   return (await r.json()) as unknown
 }

@@ -24,11 +24,13 @@ function findOverflows(): string[] {
   const problems: string[] = []
   const slack = 1 // px: sub-pixel rounding
   const root = document.documentElement
-  if (root.scrollWidth > window.innerWidth + slack) problems.push(`page is ${root.scrollWidth}px wide on a ${window.innerWidth}px screen`)
+  if (root.scrollWidth > window.innerWidth + slack)
+    problems.push(`page is ${root.scrollWidth}px wide on a ${window.innerWidth}px screen`)
   const cards = Array.from(document.querySelectorAll<HTMLElement>('.card, .kit-state, .weui-cells, .device, .panel'))
   for (const card of cards) {
     const box = card.getBoundingClientRect()
-    if (card.scrollWidth > card.clientWidth + slack) problems.push(`${card.className}: content ${card.scrollWidth}px in ${card.clientWidth}px`)
+    if (card.scrollWidth > card.clientWidth + slack)
+      problems.push(`${card.className}: content ${card.scrollWidth}px in ${card.clientWidth}px`)
     const walker = document.createTreeWalker(card, NodeFilter.SHOW_TEXT)
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       const text = (n.textContent ?? '').trim()
@@ -38,7 +40,9 @@ function findOverflows(): string[] {
       for (const r of Array.from(range.getClientRects())) {
         if (r.width === 0) continue
         if (r.right > box.right + slack || r.left < box.left - slack) {
-          problems.push(`"${text.slice(0, 40)}" reaches ${Math.round(r.left)}..${Math.round(r.right)} outside ${card.className.split(' ')[0]} ${Math.round(box.left)}..${Math.round(box.right)}`)
+          problems.push(
+            `"${text.slice(0, 40)}" reaches ${Math.round(r.left)}..${Math.round(r.right)} outside ${card.className.split(' ')[0]} ${Math.round(box.left)}..${Math.round(box.right)}`,
+          )
           break
         }
       }
@@ -71,7 +75,8 @@ function findOverflows(): string[] {
     const last = rects[rects.length - 1]!
     const fontSize = parseFloat(getComputedStyle(el).fontSize) || 14
     // One glyph, perhaps with a closing punctuation mark: at most ~1.6 em wide.
-    if (last.width <= fontSize * 1.6 && Math.round(last.top) !== Math.round(rects[0]!.top)) problems.push(`"${text.slice(0, 24)}" leaves "${text.slice(-2)}" alone on its last line`)
+    if (last.width <= fontSize * 1.6 && Math.round(last.top) !== Math.round(rects[0]!.top))
+      problems.push(`"${text.slice(0, 24)}" leaves "${text.slice(-2)}" alone on its last line`)
   }
   // Nothing sits against the screen's edge: text outside any card still keeps a margin.
   const edge = 8 // px
@@ -84,7 +89,10 @@ function findOverflows(): string[] {
     const range = document.createRange()
     range.selectNodeContents(n)
     const r = button ? button.getBoundingClientRect() : range.getBoundingClientRect()
-    if (r.width > 0 && (r.left < edge || r.right > window.innerWidth - edge)) problems.push(`"${text.slice(0, 40)}" is within ${edge}px of the screen edge (${Math.round(r.left)}..${Math.round(r.right)})`)
+    if (r.width > 0 && (r.left < edge || r.right > window.innerWidth - edge))
+      problems.push(
+        `"${text.slice(0, 40)}" is within ${edge}px of the screen edge (${Math.round(r.left)}..${Math.round(r.right)})`,
+      )
   }
   return problems
 }
@@ -102,7 +110,9 @@ async function main(): Promise<void> {
   }
   const dir = resolve(dirArg)
   const width = Number(widthArg)
-  const files = readdirSync(dir).filter((f) => f.endsWith('.html')).sort()
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.html'))
+    .sort()
   const browser = await chromium.launch(launchOptions(choice))
   try {
     const page = await browser.newPage({ viewport: { width, height: 640 }, deviceScaleFactor: 1 })

@@ -27,23 +27,42 @@ const END = '<!-- gallery:end -->'
 /** Width of each image in the grid (px). */
 const GRID_IMAGE_PX = 240
 
-const node = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env })
+const node = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+  spawnSync(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env })
 
 function main(): void {
   rmSync(HTML, { recursive: true, force: true })
-  const jest = node([join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), 'tests/gallery'], { ...process.env, GALLERY_HTML: HTML })
+  const jest = node([join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), 'tests/gallery'], {
+    ...process.env,
+    GALLERY_HTML: HTML,
+  })
   if (jest.status !== 0) {
     process.stderr.write(jest.stdout)
     throw new Error('the gallery test failed (above); nothing was screenshot')
   }
   mkdirSync(SHOTS, { recursive: true })
   for (const f of readdirSync(SHOTS, { withFileTypes: true })) if (f.name.endsWith('.png')) rmSync(join(SHOTS, f.name))
-  const shoot = node([join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'gallery-browser.ts'), 'shoot', HTML, String(SHOT_WIDTH_PX), SHOTS])
+  const shoot = node([
+    join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+    join(ROOT, 'scripts', 'gallery-browser.ts'),
+    'shoot',
+    HTML,
+    String(SHOT_WIDTH_PX),
+    SHOTS,
+  ])
   if (shoot.status !== 0) throw new Error(`screenshots failed: ${shoot.stdout.trim()}`)
-  const rendered = JSON.parse(readFileSync(join(HTML, 'index.json'), 'utf8')) as Array<{ file: string; name: string; locale: string; state: string }>
+  const rendered = JSON.parse(readFileSync(join(HTML, 'index.json'), 'utf8')) as Array<{
+    file: string
+    name: string
+    locale: string
+    state: string
+  }>
   const names = [...new Set(rendered.map((r) => r.name))]
-  const img = (name: string, locale: string) => `<img src="gallery/${name}-${locale}.png" width="${GRID_IMAGE_PX}" alt="${name} (${locale})">`
-  const rows = names.map((n) => `<tr><td><code>${n}</code></td><td>${img(n, 'zh_CN')}</td><td>${img(n, 'en')}</td></tr>`)
+  const img = (name: string, locale: string) =>
+    `<img src="gallery/${name}-${locale}.png" width="${GRID_IMAGE_PX}" alt="${name} (${locale})">`
+  const rows = names.map(
+    (n) => `<tr><td><code>${n}</code></td><td>${img(n, 'zh_CN')}</td><td>${img(n, 'en')}</td></tr>`,
+  )
   const grid = [
     BEGIN,
     `<table><tr><th>page-state</th><th>简体中文</th><th>English</th></tr>`,
@@ -52,7 +71,9 @@ function main(): void {
     END,
   ].join('\n')
   if (!UPDATE) {
-    process.stdout.write(`gallery: ${rendered.length} screenshots in .reports/gallery-shots/ (UPDATE_GALLERY=1 npm run gallery replaces docs/gallery/)\n`)
+    process.stdout.write(
+      `gallery: ${rendered.length} screenshots in .reports/gallery-shots/ (UPDATE_GALLERY=1 npm run gallery replaces docs/gallery/)\n`,
+    )
     return
   }
   for (const page of PAGES) {
@@ -62,7 +83,9 @@ function main(): void {
     if (start < 0 || stop < start) throw new Error(`${page} has no gallery markers (${BEGIN} … ${END})`)
     writeFileSync(page, text.slice(0, start) + grid + text.slice(stop + END.length))
   }
-  process.stdout.write(`gallery: ${rendered.length} screenshots in docs/gallery/, grids of docs/gallery.md and gallery.en.md updated\n`)
+  process.stdout.write(
+    `gallery: ${rendered.length} screenshots in docs/gallery/, grids of docs/gallery.md and gallery.en.md updated\n`,
+  )
 }
 
 main()

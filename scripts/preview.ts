@@ -43,7 +43,12 @@ function isPrivateKey(content: Buffer): boolean {
 }
 
 /** The AppID and key from the environment (or the untracked private config), or the one sentence that says what is missing. */
-export function shipOptions(argv: string[], env: Record<string, string | undefined>, root = ROOT, sources: { appid?: Sourced; privateKeyPath?: Sourced } = {}): ShipOptions {
+export function shipOptions(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  root = ROOT,
+  sources: { appid?: Sourced; privateKeyPath?: Sourced } = {},
+): ShipOptions {
   const mode = argv.includes('upload') ? 'upload' : 'preview'
   const flag = (name: string) => {
     const i = argv.indexOf(name)
@@ -59,17 +64,34 @@ export function shipOptions(argv: string[], env: Record<string, string | undefin
       appidFrom = 'project.private.config.json'
     }
   }
-  if (!appid) throw new ShipError('No AppID: set MP_APPID=wx… (mp.weixin.qq.com → 开发管理 → 开发设置 → AppID) or put "appid" in project.private.config.json.')
+  if (!appid)
+    throw new ShipError(
+      'No AppID: set MP_APPID=wx… (mp.weixin.qq.com → 开发管理 → 开发设置 → AppID) or put "appid" in project.private.config.json.',
+    )
   if (!APPID.test(appid)) throw new ShipError(`"${appid}" is not a mini-program AppID (wx followed by 16 hex digits).`)
   const keyPath = sources.privateKeyPath?.value ?? env.MP_PRIVATE_KEY_PATH?.trim() ?? ''
-  if (!keyPath) throw new ShipError(`No upload key: download the code-upload key (开发管理 → 开发设置 → 小程序代码上传) and set MP_PRIVATE_KEY_PATH=/path/to/private.${appid}.key.`)
+  if (!keyPath)
+    throw new ShipError(
+      `No upload key: download the code-upload key (开发管理 → 开发设置 → 小程序代码上传) and set MP_PRIVATE_KEY_PATH=/path/to/private.${appid}.key.`,
+    )
   if (!existsSync(keyPath)) throw new ShipError(`MP_PRIVATE_KEY_PATH points to ${keyPath}, which does not exist.`)
-  if (!isPrivateKey(readFileSync(keyPath))) throw new ShipError(`${keyPath} is not the upload key (a PEM private key, as the admin downloads it).`)
+  if (!isPrivateKey(readFileSync(keyPath)))
+    throw new ShipError(`${keyPath} is not the upload key (a PEM private key, as the admin downloads it).`)
   const pkgFile = existsSync(join(root, 'package.json')) ? join(root, 'package.json') : join(ROOT, 'package.json')
   const pkgVersion = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string }).version
   const version = flag('--version') ?? pkgVersion
-  if (mode === 'upload' && !/^\d+\.\d+\.\d+([-.][0-9A-Za-z.]+)?$/.test(version)) throw new ShipError(`"${version}" is not a version like 1.2.0.`)
-  return { mode, appid, privateKeyPath: keyPath, version, desc: flag('--desc') ?? `${mode} of ${version}`, qrPath: join(root, '.reports', 'preview-qr.png'), appidFrom, keyFrom: sources.privateKeyPath?.from ?? 'MP_PRIVATE_KEY_PATH' }
+  if (mode === 'upload' && !/^\d+\.\d+\.\d+([-.][0-9A-Za-z.]+)?$/.test(version))
+    throw new ShipError(`"${version}" is not a version like 1.2.0.`)
+  return {
+    mode,
+    appid,
+    privateKeyPath: keyPath,
+    version,
+    desc: flag('--desc') ?? `${mode} of ${version}`,
+    qrPath: join(root, '.reports', 'preview-qr.png'),
+    appidFrom,
+    keyFrom: sources.privateKeyPath?.from ?? 'MP_PRIVATE_KEY_PATH',
+  }
 }
 
 /** WeChat's answers and network failures in one sentence each. */
@@ -78,9 +100,12 @@ export function shipFailure(e: unknown): string {
   if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|getaddrinfo|socket hang up/i.test(msg)) {
     return "WeChat's servers cannot be reached (servicewechat.com): check the network and run the command again."
   }
-  if (/invalid ip|IP.*(白名单|whitelist)|-10008|20003/i.test(msg)) return 'WeChat refused this machine: add its public IP to the upload IP whitelist (开发管理 → 开发设置 → 小程序代码上传), or turn the whitelist off.'
-  if (/private ?key|签名|sign|decrypt|-10006/i.test(msg)) return 'WeChat refused the upload key: download it again for this AppID (开发管理 → 开发设置 → 小程序代码上传 → 重置) and point MP_PRIVATE_KEY_PATH at it.'
-  if (/appid|-10001|40013/i.test(msg)) return 'WeChat does not know this AppID, or the key belongs to another one: check MP_APPID and the key.'
+  if (/invalid ip|IP.*(白名单|whitelist)|-10008|20003/i.test(msg))
+    return 'WeChat refused this machine: add its public IP to the upload IP whitelist (开发管理 → 开发设置 → 小程序代码上传), or turn the whitelist off.'
+  if (/private ?key|签名|sign|decrypt|-10006/i.test(msg))
+    return 'WeChat refused the upload key: download it again for this AppID (开发管理 → 开发设置 → 小程序代码上传 → 重置) and point MP_PRIVATE_KEY_PATH at it.'
+  if (/appid|-10001|40013/i.test(msg))
+    return 'WeChat does not know this AppID, or the key belongs to another one: check MP_APPID and the key.'
   return `miniprogram-ci failed: ${msg.slice(0, 300)}`
 }
 
@@ -91,7 +116,11 @@ export function shipFailure(e: unknown): string {
  */
 export async function quietly<T>(work: () => Promise<T>, logFile?: string): Promise<T> {
   const held: string[] = []
-  const keep = (...args: unknown[]) => { held.push(args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' ')) }
+  const keep = (...args: unknown[]) => {
+    held.push(
+      args.map((a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : JSON.stringify(a))).join(' '),
+    )
+  }
   const saved = { log: console.log, info: console.info, warn: console.warn, error: console.error }
   Object.assign(console, { log: keep, info: keep, warn: keep, error: keep })
   try {
@@ -115,11 +144,31 @@ export async function ship(opts: ShipOptions, log: (line: string) => void = cons
   await quietly(async () => {
     const ci = loadCi()
     const project = ciProject(ci, { appid: opts.appid, privateKeyPath: opts.privateKeyPath, offline: false })
-    if (opts.mode === 'preview') await ci.preview({ project, version: opts.version, desc: opts.desc, setting: CI_SETTING, qrcodeFormat: 'image', qrcodeOutputDest: opts.qrPath, onProgressUpdate: () => {} })
-    else await ci.upload({ project, version: opts.version, desc: opts.desc, setting: CI_SETTING, onProgressUpdate: () => {} })
+    if (opts.mode === 'preview')
+      await ci.preview({
+        project,
+        version: opts.version,
+        desc: opts.desc,
+        setting: CI_SETTING,
+        qrcodeFormat: 'image',
+        qrcodeOutputDest: opts.qrPath,
+        onProgressUpdate: () => {},
+      })
+    else
+      await ci.upload({
+        project,
+        version: opts.version,
+        desc: opts.desc,
+        setting: CI_SETTING,
+        onProgressUpdate: () => {},
+      })
   }, logFile)
-  if (opts.mode === 'preview') log(`Preview ready: scan ${opts.qrPath} with WeChat (the develop version; the code lives about 25 minutes).`)
-  else log(`Uploaded ${opts.version}: choose it as the trial version or submit it for review in the mini-program admin (版本管理).`)
+  if (opts.mode === 'preview')
+    log(`Preview ready: scan ${opts.qrPath} with WeChat (the develop version; the code lives about 25 minutes).`)
+  else
+    log(
+      `Uploaded ${opts.version}: choose it as the trial version or submit it for review in the mini-program admin (版本管理).`,
+    )
 }
 
 /** One sentence for a failure of ship(), judged by the error and by what miniprogram-ci printed. */
@@ -144,7 +193,9 @@ async function main(): Promise<void> {
   const { mode, rest } = modeOf(process.argv.slice(2))
   const settings = readSettings(configRoot(), process.env, mode)
   const opts = shipOptions(rest, settings.vars, settings.root, settings)
-  console.log(`${opts.mode === 'preview' ? 'Preview' : 'Upload'} for AppID ${said({ value: opts.appid, from: opts.appidFrom ?? 'MP_APPID' })}, upload key from ${opts.keyFrom ?? 'MP_PRIVATE_KEY_PATH'}.`)
+  console.log(
+    `${opts.mode === 'preview' ? 'Preview' : 'Upload'} for AppID ${said({ value: opts.appid, from: opts.appidFrom ?? 'MP_APPID' })}, upload key from ${opts.keyFrom ?? 'MP_PRIVATE_KEY_PATH'}.`,
+  )
   try {
     await ship(opts)
   } catch (e) {

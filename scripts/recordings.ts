@@ -32,7 +32,10 @@ export class PullError extends Error {}
 
 const Page = v.object({
   ok: v.literal(true),
-  data: v.object({ recordings: v.array(v.object({ _id: v.string(), kind: v.string(), payload: v.unknown(), at: v.string() })), next: v.nullable(v.string()) }),
+  data: v.object({
+    recordings: v.array(v.object({ _id: v.string(), kind: v.string(), payload: v.unknown(), at: v.string() })),
+    next: v.nullable(v.string()),
+  }),
 })
 /** Pages read at most (50 recordings each): a pull stops rather than loop on an answer that never ends. */
 const MAX_PAGES = 200
@@ -50,7 +53,10 @@ export async function fetchRecordings(invoke: Invoke): Promise<Recording[]> {
       ret = undefined
     }
     const page = v.safeParse(Page, ret)
-    if (!page.success) throw new PullError(`customerService did not answer ${RECORDINGS_ACTION} with a page of recordings: deploy this build of it (npm run deploy) and run the pull again.`)
+    if (!page.success)
+      throw new PullError(
+        `customerService did not answer ${RECORDINGS_ACTION} with a page of recordings: deploy this build of it (npm run deploy) and run the pull again.`,
+      )
     all.push(...page.output.data.recordings)
     if (!page.output.data.next || page.output.data.next === after) return all
     after = page.output.data.next
@@ -67,8 +73,19 @@ export function testFile(r: Recording, from: string): { path: string; body: Reco
   const id = r._id.replace(/[^A-Za-z0-9-]/g, '').slice(0, 60)
   const source = `recorded: ${from}, ${new Date(r.at).toISOString().slice(0, 10)}`
   // An API answer is a request and its answer (as the SDK gave them), beside the sourced ones.
-  if (r.kind === 'api') return { path: join('api', `recorded-${id}.json`), body: { source, note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts); form sdk: camelCase, as wx-server-sdk answers.', ...(r.payload as Record<string, unknown>) } }
-  return { path: join(r.kind, `recorded-${id}.json`), body: { source, note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts).', event: r.payload } }
+  if (r.kind === 'api')
+    return {
+      path: join('api', `recorded-${id}.json`),
+      body: {
+        source,
+        note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts); form sdk: camelCase, as wx-server-sdk answers.',
+        ...(r.payload as Record<string, unknown>),
+      },
+    }
+  return {
+    path: join(r.kind, `recorded-${id}.json`),
+    body: { source, note: 'Recorded with RECORD_WECHAT=1 and scrubbed (server/recording.ts).', event: r.payload },
+  }
 }
 
 /** Writes the test files; returns their paths (relative to tests/recorded). */
@@ -85,9 +102,9 @@ export function pull(recordings: Recording[], from: string, out = join(ROOT, 'te
 }
 
 export const RECORDINGS_USAGE = [
-  'npm run recordings:pull -- --local                  npm start\'s recordings (RECORD_WECHAT=1) into tests/recorded/',
+  "npm run recordings:pull -- --local                  npm start's recordings (RECORD_WECHAT=1) into tests/recorded/",
   'npm run recordings:pull -- --local --data <dir>     from a copy of the local data in <dir> (.localcloud by default)',
-  'npm run recordings:pull -- --env <env id>          a real environment\'s (a CAM key in TENCENTCLOUD_SECRETID/KEY; --mode prod reads .env.prod)',
+  "npm run recordings:pull -- --env <env id>          a real environment's (a CAM key in TENCENTCLOUD_SECRETID/KEY; --mode prod reads .env.prod)",
 ].join('\n')
 
 async function main(): Promise<number> {
@@ -104,7 +121,9 @@ async function main(): Promise<number> {
       return 1
     }
     const engine = new DbEngine({ file, readOnly: true })
-    const recordings = engine.collectionNames().includes(RECORDINGS) ? (engine.dump(RECORDINGS) as unknown as Recording[]) : []
+    const recordings = engine.collectionNames().includes(RECORDINGS)
+      ? (engine.dump(RECORDINGS) as unknown as Recording[])
+      : []
     return report(pull(recordings, 'npm start'))
   }
   let envId: string
@@ -132,12 +151,21 @@ async function main(): Promise<number> {
     return 2
   }
   if (!vars.TENCENTCLOUD_SECRETID || !vars.TENCENTCLOUD_SECRETKEY) {
-    console.error(`recordings:pull -- --env ${envId} invokes customerService through CloudBase's Manager API, which needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥) and run it again.`)
+    console.error(
+      `recordings:pull -- --env ${envId} invokes customerService through CloudBase's Manager API, which needs a CAM API key: set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (访问管理 → API 密钥) and run it again.`,
+    )
     return 2
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const CloudBaseManager = require('@cloudbase/manager-node') as new (c: Record<string, string | undefined>) => { functions: { invokeFunction(n: string, p: Record<string, unknown>): Promise<unknown> } }
-  const m = new CloudBaseManager({ secretId: vars.TENCENTCLOUD_SECRETID, secretKey: vars.TENCENTCLOUD_SECRETKEY, token: vars.TENCENTCLOUD_SESSIONTOKEN, envId })
+  const CloudBaseManager = require('@cloudbase/manager-node') as new (c: Record<string, string | undefined>) => {
+    functions: { invokeFunction(n: string, p: Record<string, unknown>): Promise<unknown> }
+  }
+  const m = new CloudBaseManager({
+    secretId: vars.TENCENTCLOUD_SECRETID,
+    secretKey: vars.TENCENTCLOUD_SECRETKEY,
+    token: vars.TENCENTCLOUD_SESSIONTOKEN,
+    envId,
+  })
   try {
     return report(pull(await fetchRecordings((p) => m.functions.invokeFunction('customerService', p)), envId))
   } catch (e) {
@@ -150,7 +178,11 @@ async function main(): Promise<number> {
 }
 
 function report(written: string[]): number {
-  console.log(written.length ? `wrote ${written.length} recordings under tests/recorded/: ${written.join(', ')}` : 'No recordings: set RECORD_WECHAT=1 on customerService (npm start, or .env and npm run deploy) and let WeChat push a message.')
+  console.log(
+    written.length
+      ? `wrote ${written.length} recordings under tests/recorded/: ${written.join(', ')}`
+      : 'No recordings: set RECORD_WECHAT=1 on customerService (npm start, or .env and npm run deploy) and let WeChat push a message.',
+  )
   return 0
 }
 

@@ -51,7 +51,8 @@ export function configRoot(shell: Env = process.env): string {
 
 /** The values an env.local.ts holds (commented-out lines do not count). */
 export function parseEnvLocal(text: string): { envId: string; localCloud: string } {
-  const value = (name: string) => new RegExp(`^\\s*export\\s+const\\s+${name}\\s*=\\s*['"\`]([^'"\`]*)['"\`]`, 'm').exec(text)?.[1]?.trim() ?? ''
+  const value = (name: string) =>
+    new RegExp(`^\\s*export\\s+const\\s+${name}\\s*=\\s*['"\`]([^'"\`]*)['"\`]`, 'm').exec(text)?.[1]?.trim() ?? ''
   return { envId: value('envId'), localCloud: value('localCloud') }
 }
 
@@ -78,18 +79,30 @@ export function modeOf(argv: string[]): { mode?: string; rest: string[] } {
   if (i < 0) return { rest: argv }
   const mode = argv[i + 1]
   if (!mode || mode.startsWith('-')) throw new ModeError('--mode needs a name, e.g. --mode prod (it reads .env.prod).')
-  if (!MODE.test(mode)) throw new ModeError(`--mode takes a short lowercase name such as dev or prod (it names the file .env.<mode>); got "${mode.slice(0, 30)}".`)
+  if (!MODE.test(mode))
+    throw new ModeError(
+      `--mode takes a short lowercase name such as dev or prod (it names the file .env.<mode>); got "${mode.slice(0, 30)}".`,
+    )
   return { mode, rest: [...argv.slice(0, i), ...argv.slice(i + 2)] }
 }
 
 export function readSettings(root: string, shell: Env, mode?: string): KitSettings {
-  const file = (name: string): Env => (existsSync(join(root, name)) ? parseEnv(readFileSync(join(root, name), 'utf8')) : {})
+  const file = (name: string): Env =>
+    existsSync(join(root, name)) ? parseEnv(readFileSync(join(root, name), 'utf8')) : {}
   const dotEnv = file('.env')
   const dotEnvLocal = file('.env.local')
   const modeFile = mode ? `.env.${mode}` : undefined
-  if (modeFile && !existsSync(join(root, modeFile))) throw new ModeError(`--mode ${mode} reads ${modeFile}, which does not exist: create it beside .env with that environment's values (TCB_ENV_ID=…, PAY_SUB_MCH_ID=…), and keep it out of git.`)
+  if (modeFile && !existsSync(join(root, modeFile)))
+    throw new ModeError(
+      `--mode ${mode} reads ${modeFile}, which does not exist: create it beside .env with that environment's values (TCB_ENV_ID=…, PAY_SUB_MCH_ID=…), and keep it out of git.`,
+    )
   const dotEnvMode = modeFile ? file(modeFile) : {}
-  const layers: Array<[string, Env]> = [['the shell', shell], ...(modeFile ? [[modeFile, dotEnvMode] as [string, Env]] : []), ['.env.local', dotEnvLocal], ['.env', dotEnv]]
+  const layers: Array<[string, Env]> = [
+    ['the shell', shell],
+    ...(modeFile ? [[modeFile, dotEnvMode] as [string, Env]] : []),
+    ['.env.local', dotEnvLocal],
+    ['.env', dotEnv],
+  ]
   const pick = (name: string): Sourced | undefined => {
     for (const [from, env] of layers) {
       const value = env[name]?.trim()
@@ -97,10 +110,17 @@ export function readSettings(root: string, shell: Env, mode?: string): KitSettin
     }
     return undefined
   }
-  const envLocal = existsSync(join(root, ENV_LOCAL_PATH)) ? parseEnvLocal(readFileSync(join(root, ENV_LOCAL_PATH), 'utf8')) : { envId: '', localCloud: '' }
+  const envLocal = existsSync(join(root, ENV_LOCAL_PATH))
+    ? parseEnvLocal(readFileSync(join(root, ENV_LOCAL_PATH), 'utf8'))
+    : { envId: '', localCloud: '' }
   const privateAppid = readJson(join(root, 'project.private.config.json')).appid
-  const appid = pick('MP_APPID') ?? (typeof privateAppid === 'string' && privateAppid.trim() && privateAppid !== 'touristappid' ? { value: privateAppid.trim(), from: 'project.private.config.json' } : undefined)
-  const envId = pick('TCB_ENV_ID') ?? (envLocal.envId && !mode ? { value: envLocal.envId, from: FROM_CONFIGURE } : undefined)
+  const appid =
+    pick('MP_APPID') ??
+    (typeof privateAppid === 'string' && privateAppid.trim() && privateAppid !== 'touristappid'
+      ? { value: privateAppid.trim(), from: 'project.private.config.json' }
+      : undefined)
+  const envId =
+    pick('TCB_ENV_ID') ?? (envLocal.envId && !mode ? { value: envLocal.envId, from: FROM_CONFIGURE } : undefined)
   const privateKeyPath = pick('MP_PRIVATE_KEY_PATH')
   return {
     root,

@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   const rows: Row[] = []
   const { packages } = await compileMiniprogram()
   for (const p of packages) {
-    rows.push({ kind: 'package', name: p.name, bytes: p.bytes, budget: p.name === 'main' ? budgets.miniprogram.main : (budgets.miniprogram[p.name] ?? budgets.miniprogram.subpackage) })
+    rows.push({
+      kind: 'package',
+      name: p.name,
+      bytes: p.bytes,
+      budget:
+        p.name === 'main' ? budgets.miniprogram.main : (budgets.miniprogram[p.name] ?? budgets.miniprogram.subpackage),
+    })
   }
   for (const name of functionNames()) {
     const { bytes } = await buildFunction(name)
@@ -38,7 +44,9 @@ async function main(): Promise<void> {
   const over = rows.filter((r) => r.bytes > r.budget)
   console.log('\nsize report (budgets: size-budgets.json)')
   for (const r of rows) {
-    console.log(`  ${r.kind.padEnd(8)} ${r.name.padEnd(12)} ${kb(r.bytes).padStart(9)} / ${kb(r.budget).padStart(9)}  ${r.bytes > r.budget ? 'OVER BUDGET' : 'ok'}`)
+    console.log(
+      `  ${r.kind.padEnd(8)} ${r.name.padEnd(12)} ${kb(r.bytes).padStart(9)} / ${kb(r.budget).padStart(9)}  ${r.bytes > r.budget ? 'OVER BUDGET' : 'ok'}`,
+    )
   }
   mkdirSync(join(ROOT, '.reports'), { recursive: true })
   writeFileSync(join(ROOT, '.reports', 'size.json'), JSON.stringify({ at: new Date().toISOString(), rows }, null, 2))

@@ -33,11 +33,17 @@ export const LOCAL_VARS: Record<string, string> = {
  * The local cloud as npm start runs it: these variables, and their subscribe templates in the
  * account. `scans`: npm start warns about a query no index serves; tests refuse it.
  */
-export function openLocalCloud(vars: Record<string, string> = LOCAL_VARS, dataDir?: string, dbLatency: LatencyRange | null = null, scans: 'refuse' | 'warn' = 'refuse'): LocalCloud {
+export function openLocalCloud(
+  vars: Record<string, string> = LOCAL_VARS,
+  dataDir?: string,
+  dbLatency: LatencyRange | null = null,
+  scans: 'refuse' | 'warn' = 'refuse',
+): LocalCloud {
   const cloud = new LocalCloud({ ...(dataDir ? { dataDir } : {}), vars, dbLatency, scans })
   cloud.openapi.templates.add(vars.SUBSCRIBE_TMPL_PAID!).add(vars.SUBSCRIBE_TMPL_REFUNDED!)
   // The local templates have the keywords the pay messages fill (server/pay/messages.ts).
-  for (const id of [vars.SUBSCRIBE_TMPL_PAID!, vars.SUBSCRIBE_TMPL_REFUNDED!]) cloud.openapi.templateKeywords.set(id, Object.values(KEYWORDS))
+  for (const id of [vars.SUBSCRIBE_TMPL_PAID!, vars.SUBSCRIBE_TMPL_REFUNDED!])
+    cloud.openapi.templateKeywords.set(id, Object.values(KEYWORDS))
   return cloud
 }
 
@@ -52,8 +58,10 @@ export function hostFrom(argv: string[]): string {
 /** A sentence for a port that cannot be taken (EADDRINUSE, EACCES), or null for any other failure. */
 export function listenFailure(e: unknown, port: number): string | null {
   const code = (e as { code?: unknown } | null)?.code
-  if (code === 'EADDRINUSE') return `Port ${port} is in use (another npm start?). Stop it, or run PORT=${port + 1} npm start and then npm run configure -- --local http://127.0.0.1:${port + 1}`
-  if (code === 'EACCES') return `Port ${port} needs privileges this user does not have: choose another, e.g. PORT=${DEFAULT_PORT} npm start`
+  if (code === 'EADDRINUSE')
+    return `Port ${port} is in use (another npm start?). Stop it, or run PORT=${port + 1} npm start and then npm run configure -- --local http://127.0.0.1:${port + 1}`
+  if (code === 'EACCES')
+    return `Port ${port} needs privileges this user does not have: choose another, e.g. PORT=${DEFAULT_PORT} npm start`
   return null
 }
 
@@ -110,9 +118,13 @@ async function main(): Promise<void> {
   // The sample partner of local mode owns its share id before DevTools' compile mode can use it.
   await ensureSamplePartner(cloud)
   console.log(`local cloud and its console: ${url}  (functions: POST /api/functions/<name>; data in .localcloud/)`)
-  if (port !== DEFAULT_PORT) console.log(`DevTools local mode on this port: npm run configure -- --local http://127.0.0.1:${port}`)
+  if (port !== DEFAULT_PORT)
+    console.log(`DevTools local mode on this port: npm run configure -- --local http://127.0.0.1:${port}`)
   if (latency) console.log(`database latency: ${latency.min}-${latency.max} ms per request (LOCALCLOUD_DB_LATENCY)`)
-  if (!LOOPBACK.test(host)) console.log(`--host ${host}: the local cloud (which can pay orders and act as any user) is reachable from your network, not only this computer.`)
+  if (!LOOPBACK.test(host))
+    console.log(
+      `--host ${host}: the local cloud (which can pay orders and act as any user) is reachable from your network, not only this computer.`,
+    )
 
   // Ctrl+C ends the process without its 'exit' event: write the data the debounce still holds.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -4,7 +4,7 @@
  *   1. lockfile   scripts/check-lockfile.ts (every current npm installs it)
  *   2. typecheck  tsc on functions, server, tests (strict) and on the mini-program, whose syntax
  *                 must also parse with the TypeScript of older DevTools plugins (check-syntax.ts)
- *   3. lint       eslint
+ *   3. lint       eslint, then Prettier's check (`npm run format` writes what it asks for)
  *   4. build      the cloud functions
  *   5. jest       writes .reports/jest-results.json (read by .ci/run for its totals line)
  *   6. size       the official offline compile and the size budgets (.reports/size.json)
@@ -33,15 +33,30 @@ export interface SizeReport {
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`
-const secs = (ms: number) => (ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`)
+const secs = (ms: number) =>
+  ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${(ms / 1000).toFixed(1)} s`
 
 /** The closing lines of a green run. */
-export function summarize(jest: JestReport, size: SizeReport, browser: BrowserChoice, ms: number, root = ROOT): string[] {
-  const skipped = jest.testResults.flatMap((f) => f.assertionResults.filter((a) => a.status === 'pending' || a.status === 'skipped').map((a) => ({ file: relative(root, f.name), name: a.fullName })))
+export function summarize(
+  jest: JestReport,
+  size: SizeReport,
+  browser: BrowserChoice,
+  ms: number,
+  root = ROOT,
+): string[] {
+  const skipped = jest.testResults.flatMap((f) =>
+    f.assertionResults
+      .filter((a) => a.status === 'pending' || a.status === 'skipped')
+      .map((a) => ({ file: relative(root, f.name), name: a.fullName })),
+  )
   const packages = size.rows.filter((r) => r.kind === 'package')
   const functions = size.rows.filter((r) => r.kind === 'function')
   const main = packages.find((p) => p.name === 'main')
-  const biggest = (rows: SizeReport['rows']) => rows.reduce<SizeReport['rows'][number] | undefined>((a, r) => (!a || r.bytes / r.budget > a.bytes / a.budget ? r : a), undefined)
+  const biggest = (rows: SizeReport['rows']) =>
+    rows.reduce<SizeReport['rows'][number] | undefined>(
+      (a, r) => (!a || r.bytes / r.budget > a.bytes / a.budget ? r : a),
+      undefined,
+    )
   const sub = biggest(packages.filter((p) => p.name !== 'main'))
   const fn = biggest(functions)
   const lines = [
@@ -50,7 +65,7 @@ export function summarize(jest: JestReport, size: SizeReport, browser: BrowserCh
     `  sizes      all within size-budgets.json: main package ${main ? `${kb(main.bytes)} of ${kb(main.budget)}` : 'n/a'}` +
       (sub ? `; fullest subpackage ${sub.name} ${kb(sub.bytes)} of ${kb(sub.budget)}` : '') +
       (fn ? `; fullest function ${fn.name} ${kb(fn.bytes)} of ${kb(fn.budget)}` : ''),
-    '  also       lockfile, mini-program syntax (TypeScript 4.4), typecheck, lint, function build, official offline compile',
+    '  also       lockfile, mini-program syntax (TypeScript 4.4), typecheck, lint, format, function build, official offline compile',
   ]
   const files = [...new Set(skipped.map((s) => s.file))]
   for (const file of files) {
@@ -70,12 +85,36 @@ const tsx = (script: string) => [process.execPath, '--import', 'tsx', join(ROOT,
 
 const STEPS: Step[] = [
   { name: 'lockfile', cmd: tsx('check-lockfile.ts') },
-  { name: 'typecheck', cmd: [process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'] },
+  {
+    name: 'typecheck',
+    cmd: [process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+  },
   { name: 'mini-program syntax', cmd: tsx('check-syntax.ts') },
-  { name: 'typecheck (mini-program)', cmd: [process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'miniprogram/tsconfig.json'] },
+  {
+    name: 'typecheck (mini-program)',
+    cmd: [process.execPath, join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'miniprogram/tsconfig.json'],
+  },
   { name: 'lint', cmd: [process.execPath, join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'] },
+  {
+    name: 'format',
+    cmd: [
+      process.execPath,
+      join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
+      '--check',
+      '--log-level=warn',
+      '.',
+    ],
+  },
   { name: 'build', cmd: tsx('build-functions.ts') },
-  { name: 'jest', cmd: [process.execPath, join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--json', `--outputFile=${join(REPORTS, 'jest-results.json')}`] },
+  {
+    name: 'jest',
+    cmd: [
+      process.execPath,
+      join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--json',
+      `--outputFile=${join(REPORTS, 'jest-results.json')}`,
+    ],
+  },
   { name: 'size', cmd: tsx('size.ts') },
 ]
 
@@ -92,7 +131,9 @@ function main(): void {
   }
   const read = <T>(f: string) => JSON.parse(readFileSync(join(REPORTS, f), 'utf8')) as T
   if (!existsSync(join(REPORTS, 'size.json'))) throw new Error('.reports/size.json is missing after the size step')
-  console.log(`\n${summarize(read<JestReport>('jest-results.json'), read<SizeReport>('size.json'), findBrowser(), Date.now() - t0).join('\n')}`)
+  console.log(
+    `\n${summarize(read<JestReport>('jest-results.json'), read<SizeReport>('size.json'), findBrowser(), Date.now() - t0).join('\n')}`,
+  )
 }
 
 if (require.main === module) main()

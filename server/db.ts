@@ -73,9 +73,17 @@ export type UpsertResult = 'UPDATED' | 'ADDED' | 'NONE'
  * the update once more. `tryUpdateFirst: false` starts with the add (a document known to be new).
  * 'NONE': the document exists and `where` does not hold (or the update changed nothing).
  */
-export async function updateElseAdd(collection: string, id: string, where: Record<string, unknown>, update: Record<string, unknown>, whole: object, tryUpdateFirst = true): Promise<UpsertResult> {
+export async function updateElseAdd(
+  collection: string,
+  id: string,
+  where: Record<string, unknown>,
+  update: Record<string, unknown>,
+  whole: object,
+  tryUpdateFirst = true,
+): Promise<UpsertResult> {
   const coll = db().collection(collection)
-  const updated = async () => ((await coll.where({ _id: id, ...where }).update({ data: update })) as DB.IUpdateResult).stats.updated > 0
+  const updated = async () =>
+    ((await coll.where({ _id: id, ...where }).update({ data: update })) as DB.IUpdateResult).stats.updated > 0
   if (tryUpdateFirst && (await updated())) return 'UPDATED'
   try {
     await coll.add({ data: { ...whole, _id: id } })

@@ -49,11 +49,15 @@ export function buildId(dir: string): string | null {
 }
 
 export function doctorReport(event: Record<string, unknown>, dir: string): DoctorReport {
-  const asked = Array.isArray(event.variables) ? event.variables.filter((n): n is string => typeof n === 'string' && NAME.test(n)).slice(0, MAX_NAMES) : []
+  const asked = Array.isArray(event.variables)
+    ? event.variables.filter((n): n is string => typeof n === 'string' && NAME.test(n)).slice(0, MAX_NAMES)
+    : []
   return { buildId: buildId(dir), variables: Object.fromEntries(asked.map((n) => [n, Boolean(process.env[n])])) }
 }
 
 /** A function without the router answers the probe with this first (null: not a probe). */
 export function doctorAnswer(event: unknown, dir: string): { ok: true; data: DoctorReport } | null {
-  return isDoctorProbe(event, wxContext().OPENID ?? '') ? { ok: true, data: doctorReport(event as Record<string, unknown>, dir) } : null
+  return isDoctorProbe(event, wxContext().OPENID ?? '')
+    ? { ok: true, data: doctorReport(event as Record<string, unknown>, dir) }
+    : null
 }

@@ -41,7 +41,10 @@ const BUSY_CODES = new Set([-1, 45009, 45011, -501001, -501002, -501003, -501004
  */
 export function routerErrorFromSdk(e: SdkError): AppError | undefined {
   if (e.errCode === -604101) {
-    return new AppError('PERMISSION_MISSING', 'The cloud function is not allowed to call this WeChat API: add it to permissions.openapi in its config.json and redeploy.')
+    return new AppError(
+      'PERMISSION_MISSING',
+      'The cloud function is not allowed to call this WeChat API: add it to permissions.openapi in its config.json and redeploy.',
+    )
   }
   if (BUSY_CODES.has(e.errCode)) {
     return new AppError('WECHAT_BUSY', 'WeChat is busy right now. Please try again in a moment.')

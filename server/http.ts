@@ -77,14 +77,26 @@ export function httpsRaw(url: string, opts: RawRequest): Promise<RawAnswer> {
           req.destroy()
         } else chunks.push(c)
       })
-      res.on('error', (e: Error) => done(() => reject(new HttpError('NETWORK', `${method} ${shown}: ${redact(e.message)}`))))
-      res.on('end', () => done(() => resolve({ status: res.statusCode ?? 0, headers: (res.headers ?? {}) as Record<string, unknown>, text: Buffer.concat(chunks).toString('utf8') })))
+      res.on('error', (e: Error) =>
+        done(() => reject(new HttpError('NETWORK', `${method} ${shown}: ${redact(e.message)}`))),
+      )
+      res.on('end', () =>
+        done(() =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: (res.headers ?? {}) as Record<string, unknown>,
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        ),
+      )
     })
     req.on('timeout', () => {
       done(() => reject(new HttpError('TIMEOUT', `${method} ${shown}: no answer in ${timeoutMs} ms`)))
       req.destroy()
     })
-    req.on('error', (e: Error) => done(() => reject(new HttpError('NETWORK', `${method} ${shown}: ${redact(e.message)}`))))
+    req.on('error', (e: Error) =>
+      done(() => reject(new HttpError('NETWORK', `${method} ${shown}: ${redact(e.message)}`))),
+    )
     req.end(opts.body || undefined)
   })
 }
@@ -94,8 +106,14 @@ export async function httpsJson<T>(url: string, opts: JsonRequest = {}): Promise
   const method = opts.method ?? (opts.body === undefined ? 'GET' : 'POST')
   const body = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body))
   const shown = redact(url)
-  const a = await httpsRaw(url, { method, headers: body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {}, ...(body ? { body } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) })
-  if (a.status < 200 || a.status >= 300) throw new HttpError('BAD_STATUS', `${method} ${shown}: HTTP ${a.status}`, a.status)
+  const a = await httpsRaw(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json', 'content-length': String(body.length) } : {},
+    ...(body ? { body } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+  })
+  if (a.status < 200 || a.status >= 300)
+    throw new HttpError('BAD_STATUS', `${method} ${shown}: HTTP ${a.status}`, a.status)
   try {
     return JSON.parse(a.text) as T
   } catch {

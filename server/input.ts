@@ -39,5 +39,8 @@ export function clip(s: string, max = 60): string {
 
 /** A comma-separated environment variable (openid lists): trimmed entries, empties dropped. */
 export function listVar(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }

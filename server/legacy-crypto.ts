@@ -10,7 +10,10 @@ import { createDecipheriv, createHash, timingSafeEqual } from 'node:crypto'
 export type LegacyCryptoErrorCode = 'BAD_KEY' | 'BAD_IV' | 'DECRYPT_FAILED' | 'NOT_JSON' | 'WATERMARK_MISMATCH'
 
 export class LegacyCryptoError extends Error {
-  constructor(readonly code: LegacyCryptoErrorCode, message: string) {
+  constructor(
+    readonly code: LegacyCryptoErrorCode,
+    message: string,
+  ) {
     super(message)
     this.name = 'LegacyCryptoError'
   }
@@ -24,7 +27,12 @@ export interface Watermarked {
  * Decrypts `encryptedData`: AES-128-CBC, PKCS#7, key = base64(session_key), iv = base64(iv).
  * The plaintext's watermark.appid must equal `appid`, or the data was made for another app.
  */
-export function decryptOpenData<T extends Watermarked>(encryptedData: string, iv: string, sessionKey: string, appid: string): T {
+export function decryptOpenData<T extends Watermarked>(
+  encryptedData: string,
+  iv: string,
+  sessionKey: string,
+  appid: string,
+): T {
   const key = Buffer.from(sessionKey, 'base64')
   if (key.length !== 16) throw new LegacyCryptoError('BAD_KEY', 'session_key must be 16 bytes in base64')
   const ivBuf = Buffer.from(iv, 'base64')
@@ -51,7 +59,9 @@ export function decryptOpenData<T extends Watermarked>(encryptedData: string, iv
 
 /** Checks a `signature` from wx.getUserInfo: sha1(rawData + session_key) as lowercase hex. */
 export function verifyRawDataSignature(rawData: string, signature: string, sessionKey: string): boolean {
-  const expected = createHash('sha1').update(rawData + sessionKey, 'utf8').digest()
+  const expected = createHash('sha1')
+    .update(rawData + sessionKey, 'utf8')
+    .digest()
   const given = Buffer.from(signature, 'hex')
   return given.length === expected.length && timingSafeEqual(given, expected)
 }

@@ -16,6 +16,8 @@ export function languageOf(doc: { language?: unknown } | null | undefined): Loca
 
 /** The language of the user who has this OPENID (one indexed read: users.openids). */
 export async function userLanguage(openid: string): Promise<Locale> {
-  const [doc] = await findDocs<{ language?: unknown }>(db().collection('users').where({ openids: openid }).field({ language: true }).limit(1))
+  const [doc] = await findDocs<{ language?: unknown }>(
+    db().collection('users').where({ openids: openid }).field({ language: true }).limit(1),
+  )
   return languageOf(doc)
 }

@@ -24,14 +24,16 @@ export const MAX_RECORDING_BYTES = 16 * 1024
 const FORGET_PAGE = 100
 
 const HASHED = /(openid|unionid|mch_?id)$|^(FromUserName|ToUserName|touser)$/i
-const REMOVED = /phone|mobile|tel$|name$|nickname|address|content|text|title|url$|mediaid|token|sign|signature|encrypt|nonce|secret|key$|PagePath|SessionFrom|jsonString/i
+const REMOVED =
+  /phone|mobile|tel$|name$|nickname|address|content|text|title|url$|mediaid|token|sign|signature|encrypt|nonce|secret|key$|PagePath|SessionFrom|jsonString/i
 
 /** api: a cloud.openapi call and its answer as the SDK gives it; push: message push (customerService, and customerServiceHttp once verified); card-event: cardEvents once verified; pay-notification / refund-notification: cloudPay's callbacks. */
 export type RecordingKind = 'push' | 'pay-notification' | 'refund-notification' | 'card-event' | 'api'
 
 export function scrub(value: unknown, salt: string, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => scrub(v, salt, key))
-  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrub(v, salt, k)]))
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, scrub(v, salt, k)]))
   if (typeof value !== 'string') return value
   if (HASHED.test(key)) return `h-${createHash('sha256').update(`${salt}:${value}`).digest('hex').slice(0, 24)}`
   if (REMOVED.test(key)) return '[removed]'
@@ -46,7 +48,15 @@ export async function recordInbound(kind: RecordingKind, payload: unknown): Prom
     const now = Date.now()
     await db()
       .collection(RECORDINGS)
-      .add({ data: { _id: `${kind}-${now}-${randomBytes(4).toString('hex')}`, kind, payload: scrubbed, at: new Date(now), expiresAt: new Date(now + RECORD_TTL_MS) } })
+      .add({
+        data: {
+          _id: `${kind}-${now}-${randomBytes(4).toString('hex')}`,
+          kind,
+          payload: scrubbed,
+          at: new Date(now),
+          expiresAt: new Date(now + RECORD_TTL_MS),
+        },
+      })
   } catch (e) {
     console.error(JSON.stringify({ where: 'recordInbound', error: errText(e) }))
   }
@@ -56,9 +66,17 @@ export async function recordInbound(kind: RecordingKind, payload: unknown): Prom
 export async function forgetExpiredRecordings(now: number): Promise<number> {
   // remove() takes no limit (the SDK ignores it): a page of ids first, then those.
   const _ = db().command
-  const page = (await db().collection(RECORDINGS).where({ expiresAt: _.lt(new Date(now)) }).field({ _id: true }).limit(FORGET_PAGE).get()) as { data: Array<{ _id: string }> }
+  const page = (await db()
+    .collection(RECORDINGS)
+    .where({ expiresAt: _.lt(new Date(now)) })
+    .field({ _id: true })
+    .limit(FORGET_PAGE)
+    .get()) as { data: Array<{ _id: string }> }
   if (!page.data.length) return 0
-  const r = (await db().collection(RECORDINGS).where({ _id: _.in(page.data.map((d) => d._id)) }).remove()) as { stats?: { removed?: number } }
+  const r = (await db()
+    .collection(RECORDINGS)
+    .where({ _id: _.in(page.data.map((d) => d._id)) })
+    .remove()) as { stats?: { removed?: number } }
   return r.stats?.removed ?? 0
 }
 
@@ -75,14 +93,30 @@ export interface RecordingsPage {
 }
 
 /** The page of recordings after `event.after` (by _id), or null when the event is not an administrator's pull. */
-export async function recordingsAnswer(event: unknown): Promise<{ ok: true; data: RecordingsPage } | { ok: false; error: { code: 'INVALID_INPUT'; message: string } } | null> {
+export async function recordingsAnswer(
+  event: unknown,
+): Promise<
+  { ok: true; data: RecordingsPage } | { ok: false; error: { code: 'INVALID_INPUT'; message: string } } | null
+> {
   if (!isAdminInvocation(event, wxContext().OPENID ?? '', RECORDINGS_ACTION)) return null
   const after = (event as { after?: unknown }).after
-  if (after !== undefined && (typeof after !== 'string' || !AFTER.test(after))) return { ok: false, error: { code: 'INVALID_INPUT', message: 'after must be the next value of the previous page.' } }
+  if (after !== undefined && (typeof after !== 'string' || !AFTER.test(after)))
+    return {
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: 'after must be the next value of the previous page.' },
+    }
   const _ = db().command
   const q = db().collection(RECORDINGS)
-  const page = (await (after ? q.where({ _id: _.gt(after) }) : q).orderBy('_id', 'asc').limit(PULL_PAGE).get()) as unknown as { data: Array<{ _id: string; kind: string; payload: unknown; at: Date }> }
-  const recordings = page.data.map((r) => ({ _id: r._id, kind: r.kind, payload: r.payload, at: new Date(r.at).toISOString() }))
+  const page = (await (after ? q.where({ _id: _.gt(after) }) : q)
+    .orderBy('_id', 'asc')
+    .limit(PULL_PAGE)
+    .get()) as unknown as { data: Array<{ _id: string; kind: string; payload: unknown; at: Date }> }
+  const recordings = page.data.map((r) => ({
+    _id: r._id,
+    kind: r.kind,
+    payload: r.payload,
+    at: new Date(r.at).toISOString(),
+  }))
   return { ok: true, data: { recordings, next: recordings.length === PULL_PAGE ? recordings.at(-1)!._id : null } }
 }
 
@@ -91,14 +125,21 @@ export const BINARY = '[binary]'
 export function bufferless(value: unknown): unknown {
   if (Buffer.isBuffer(value)) return BINARY
   if (Array.isArray(value)) return value.map(bufferless)
-  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, bufferless(v)]))
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, bufferless(v)]))
   return value
 }
 
 /** Records one cloud.openapi call: the request and the SDK's answer, or the errcode it failed with. */
 async function recordAnswer(api: string, request: unknown, answer: unknown, error?: unknown): Promise<void> {
   const e = error as { errCode?: unknown; errMsg?: unknown } | undefined
-  const said = error === undefined ? bufferless(answer) : { errcode: typeof e?.errCode === 'number' ? e.errCode : -1, errmsg: typeof e?.errMsg === 'string' ? e.errMsg : String(error) }
+  const said =
+    error === undefined
+      ? bufferless(answer)
+      : {
+          errcode: typeof e?.errCode === 'number' ? e.errCode : -1,
+          errmsg: typeof e?.errMsg === 'string' ? e.errMsg : String(error),
+        }
   await recordInbound('api', { api, form: 'sdk', request: bufferless(request), answer: said })
 }
 

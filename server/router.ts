@@ -45,9 +45,16 @@ const MAX_ISSUES = 10
 /** Keys WeChat itself puts into a client call's event; never part of a payload. */
 const RESERVED_KEYS = new Set(['action', 'userInfo'])
 
-export type Main = (event: unknown, context?: { request_id?: string; requestId?: string }) => Promise<Envelope<unknown, string>>
+export type Main = (
+  event: unknown,
+  context?: { request_id?: string; requestId?: string },
+) => Promise<Envelope<unknown, string>>
 
-export function createRouter<C extends Contract>(functionName: string, handlers: Handlers<C>, opts: { maxEventBytes?: number; doctor?: () => Promise<Partial<DoctorReport>> } = {}): Main {
+export function createRouter<C extends Contract>(
+  functionName: string,
+  handlers: Handlers<C>,
+  opts: { maxEventBytes?: number; doctor?: () => Promise<Partial<DoctorReport>> } = {},
+): Main {
   const maxBytes = opts.maxEventBytes ?? MAX_EVENT_BYTES
   return async function main(event, context) {
     const requestId = context?.request_id ?? context?.requestId ?? ''
@@ -57,18 +64,28 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
     })
     // Size first: nothing parses or validates an oversized event (bounded time and memory).
     const bytes = eventBytes(event)
-    if (bytes > maxBytes) return fail('INVALID_INPUT', `The call is too large (${Number.isFinite(bytes) ? `${Math.ceil(bytes / 1024)} KB` : 'not plain JSON'}; at most ${Math.floor(maxBytes / 1024)} KB).`)
+    if (bytes > maxBytes)
+      return fail(
+        'INVALID_INPUT',
+        `The call is too large (${Number.isFinite(bytes) ? `${Math.ceil(bytes / 1024)} KB` : 'not plain JSON'}; at most ${Math.floor(maxBytes / 1024)} KB).`,
+      )
     // npm run doctor's probe: an administrator's invocation only (server/doctor.ts).
     if (isDoctorProbe(event, wxContext().OPENID ?? '')) {
       const report = doctorReport(event as Record<string, unknown>, __dirname)
       return { ok: true, data: { ...report, ...(opts.doctor ? await opts.doctor() : {}) } } as never
     }
     if (typeof event !== 'object' || event === null || typeof (event as { action?: unknown }).action !== 'string') {
-      return fail('INVALID_INPUT', `The call must carry an "action" string, one of: ${Object.keys(handlers).join(', ')}.`)
+      return fail(
+        'INVALID_INPUT',
+        `The call must carry an "action" string, one of: ${Object.keys(handlers).join(', ')}.`,
+      )
     }
     const { action } = event as { action: string }
     if (!Object.prototype.hasOwnProperty.call(handlers, action)) {
-      return fail('UNKNOWN_ACTION', `${functionName} has no action "${clip(action, 40)}"; its actions: ${Object.keys(handlers).join(', ')}.`)
+      return fail(
+        'UNKNOWN_ACTION',
+        `${functionName} has no action "${clip(action, 40)}"; its actions: ${Object.keys(handlers).join(', ')}.`,
+      )
     }
     const def = handlers[action] as ActionDef<Action<unknown, unknown, string>>
     const payload: Record<string, unknown> = {}
@@ -76,13 +93,18 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
 
     const parsed = v.safeParse(def.input, payload)
     if (!parsed.success) {
-      const issues = parsed.issues.slice(0, MAX_ISSUES).map((i) => describeIssue(i, def.input as Parameters<typeof describeIssue>[1]))
+      const issues = parsed.issues
+        .slice(0, MAX_ISSUES)
+        .map((i) => describeIssue(i, def.input as Parameters<typeof describeIssue>[1]))
       return fail('INVALID_INPUT', `Invalid input for ${functionName}.${action}: ${issues.join('; ')}`, issues)
     }
     const wx = wxContext()
     const openid = wx.OPENID ?? ''
     if ((def.auth ?? 'user') === 'user' && !openid) {
-      return fail('UNAUTHENTICATED', `${functionName}.${action} must be called from the mini-program (no OPENID in the context).`)
+      return fail(
+        'UNAUTHENTICATED',
+        `${functionName}.${action} must be called from the mini-program (no OPENID in the context).`,
+      )
     }
     const ctx: Ctx<string> = {
       wx,
@@ -99,7 +121,13 @@ export function createRouter<C extends Contract>(functionName: string, handlers:
       if (e instanceof AppError) {
         return fail(e.code as RouterErrorCode, e.message, e.issues)
       }
-      const mapped = isSdkError(e) ? routerErrorFromSdk(e) : e instanceof UncertainCallError ? new AppError('WECHAT_BUSY', 'WeChat is busy right now. Please try again in a moment.') : isTxConflict(e) ? new AppError('WECHAT_BUSY', 'Too many requests at once. Please try again in a moment.') : undefined
+      const mapped = isSdkError(e)
+        ? routerErrorFromSdk(e)
+        : e instanceof UncertainCallError
+          ? new AppError('WECHAT_BUSY', 'WeChat is busy right now. Please try again in a moment.')
+          : isTxConflict(e)
+            ? new AppError('WECHAT_BUSY', 'Too many requests at once. Please try again in a moment.')
+            : undefined
       console.error(JSON.stringify({ fn: functionName, action, requestId, error: describe(e) }))
       if (mapped) return fail(mapped.code as RouterErrorCode, mapped.message)
       return fail('INTERNAL', `Something went wrong in ${functionName}.${action}. Please try again.`)

@@ -13,7 +13,8 @@ import type { Contract } from '../typings/contract'
 type Plain<T> = T extends (...args: never[]) => unknown ? T : T extends object ? { [K in keyof T]: Plain<T[K]> } : T
 
 /** Exactly the same type (optional or readonly differences count; assignable both ways is not enough). */
-export type Equals<A, B> = (<G>() => G extends Plain<A> ? 1 : 2) extends <G>() => G extends Plain<B> ? 1 : 2 ? true : false
+export type Equals<A, B> =
+  (<G>() => G extends Plain<A> ? 1 : 2) extends <G>() => G extends Plain<B> ? 1 : 2 ? true : false
 
 declare const EXACT: unique symbol
 
@@ -33,10 +34,16 @@ type Fields<T> = Equals<T, Record<string, never>> extends true ? {} : T // eslin
 type Out<S> = S extends v.GenericSchema ? v.InferOutput<S> : never
 
 type Checked<C extends Contract, S> = {
-  [K in keyof C]: K extends keyof S ? (Equals<Out<S[K]>, Fields<C[K]['req']>> extends true ? S[K] : SchemaDiffersFromContract<K, Out<S[K]>, C[K]['req']>) : v.GenericSchema<unknown, C[K]['req']>
+  [K in keyof C]: K extends keyof S
+    ? Equals<Out<S[K]>, Fields<C[K]['req']>> extends true
+      ? S[K]
+      : SchemaDiffersFromContract<K, Out<S[K]>, C[K]['req']>
+    : v.GenericSchema<unknown, C[K]['req']>
 }
 
 /** `schemasFor<PayContract>()({ createOrder: v.strictObject(...), ... })`: one exact schema per action. */
 export function schemasFor<C extends Contract>() {
-  return <S extends { [K in keyof C]: v.GenericSchema }>(schemas: S & Checked<C, S>): { [K in keyof C]: ExactSchema<C[K]['req']> } => schemas as never
+  return <S extends { [K in keyof C]: v.GenericSchema }>(
+    schemas: S & Checked<C, S>,
+  ): { [K in keyof C]: ExactSchema<C[K]['req']> } => schemas as never
 }

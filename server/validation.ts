@@ -7,7 +7,13 @@
 import * as v from 'valibot'
 import { clip } from './input'
 
-type AnySchema = v.GenericSchema<unknown, unknown> & { entries?: Record<string, AnySchema>; wrapped?: AnySchema; pipe?: AnySchema[]; type?: string; expects?: string }
+type AnySchema = v.GenericSchema<unknown, unknown> & {
+  entries?: Record<string, AnySchema>
+  wrapped?: AnySchema
+  pipe?: AnySchema[]
+  type?: string
+  expects?: string
+}
 type Issue = v.BaseIssue<unknown>
 
 /** The object schema under optional / nullable / pipe wrappers, if any. */
@@ -60,7 +66,8 @@ export function describeIssue(issue: Issue, root: AnySchema): string {
     const expects = parentObject(root, issue)?.entries?.[String(last.key)]?.expects
     return `missing field ${field}${expects ? ` (expected ${readable(expects)})` : ''}`
   }
-  if (issue.kind === 'schema' && issue.received === 'undefined') return `missing field ${field} (expected ${readable(issue.expected)})`
+  if (issue.kind === 'schema' && issue.received === 'undefined')
+    return `missing field ${field} (expected ${readable(issue.expected)})`
   if (issue.kind === 'schema') return `${field}: expected ${readable(issue.expected)}, got ${clip(issue.received, 40)}`
   const limit = LIMITS[issue.type]
   return `${field}: must be ${limit ? limit(issue.expected ?? '') : readable(issue.expected)}, got ${clip(issue.received, 40)}`
@@ -72,5 +79,7 @@ function readable(expected: string | null): string {
   const choices = /^\((.*)\)$/.exec(expected)?.[1]
   if (choices && choices.includes(' | ')) return `one of ${choices.split(' | ').join(', ')}`
   if (expected.includes(' | ')) return `one of ${expected.split(' | ').join(', ')}`
-  return /^(string|number|boolean|object|array)$/.test(expected) ? `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}` : expected
+  return /^(string|number|boolean|object|array)$/.test(expected)
+    ? `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`
+    : expected
 }

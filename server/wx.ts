@@ -32,7 +32,14 @@ export interface MsgSecCheckParams {
 }
 export interface MsgSecCheckResult {
   result: { suggest: Suggest; label: number }
-  detail?: Array<{ strategy: string; errcode: number; suggest?: Suggest; label?: number; prob?: number; keyword?: string }>
+  detail?: Array<{
+    strategy: string
+    errcode: number
+    suggest?: Suggest
+    label?: number
+    prob?: number
+    keyword?: string
+  }>
   traceId?: string
 }
 
@@ -150,7 +157,14 @@ export interface UnifiedOrderParams {
 }
 export interface UnifiedOrderResult extends PayResultBase {
   prepayId?: string
-  payment?: { appId?: string; timeStamp: string; nonceStr: string; package: string; signType: 'MD5' | 'HMAC-SHA256' | 'RSA'; paySign: string }
+  payment?: {
+    appId?: string
+    timeStamp: string
+    nonceStr: string
+    package: string
+    signType: 'MD5' | 'HMAC-SHA256' | 'RSA'
+    paySign: string
+  }
 }
 
 export type TradeState = 'SUCCESS' | 'REFUND' | 'NOTPAY' | 'CLOSED' | 'REVOKED' | 'USERPAYING' | 'PAYERROR'
@@ -203,7 +217,12 @@ interface CloudPay {
   refund(p: RefundParams): Promise<RefundResult>
   queryRefund(p: { subMchId: string; nonceStr: string; outRefundNo: string }): Promise<QueryRefundResult>
   /** V2 downloadbill (CloudPay.downloadBill): the bill's text arrives as `data` (wx-server-sdk 4); a failure as returnCode FAIL. */
-  downloadBill(p: { subMchId: string; nonceStr: string; billDate: string; billType: 'ALL' }): Promise<PayResultBase & { data?: unknown }>
+  downloadBill(p: {
+    subMchId: string
+    nonceStr: string
+    billDate: string
+    billType: 'ALL'
+  }): Promise<PayResultBase & { data?: unknown }>
 }
 
 /** cloud.cloudPay, typed (the shipped d.ts has no cloudPay at all). */

@@ -43,14 +43,22 @@ export type CardContract = {
   /** The cards the shop offers, in the caller's language; whether the caller may redeem. */
   listCards: Action<Record<string, never>, { cards: CardOffer[]; operator: boolean }, never>
   /** What wx.addCard needs for one card: its cardId and a freshly signed cardExt. */
-  signCardExt: Action<{ cardKey: string }, { cardId: string; cardExt: string }, 'CARD_NOT_FOUND' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
+  signCardExt: Action<
+    { cardKey: string },
+    { cardId: string; cardExt: string },
+    'CARD_NOT_FOUND' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'
+  >
   /**
    * Records what wx.addCard answered: each code decrypted and checked with WeChat, then recorded
    * for the caller (the user who submitted it first: CARD_NOT_YOURS for a code recorded for
    * another user). WeChat names a card's holder by their openid under the official account,
    * another id space than the mini-program's: kept beside it, never compared.
    */
-  recordAdded: Action<{ cardList: AddedCard[] }, { recorded: number; cards: MyCard[] }, 'CARD_CODE_INVALID' | 'CARD_NOT_YOURS' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
+  recordAdded: Action<
+    { cardList: AddedCard[] },
+    { recorded: number; cards: MyCard[] },
+    'CARD_CODE_INVALID' | 'CARD_NOT_YOURS' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'
+  >
   /** The caller's cards, newest first. */
   myCards: Action<Record<string, never>, { cards: MyCard[] }, never>
   /**
@@ -59,5 +67,15 @@ export type CardContract = {
    * they may never have seen: a scan cut off after WeChat consumed the code), else
    * CARD_ALREADY_REDEEMED.
    */
-  redeem: Action<{ code: string }, { card: MyCard }, 'NOT_OPERATOR' | 'CARD_CODE_INVALID' | 'CARD_ALREADY_REDEEMED' | 'CARD_REDEEMED_BY_YOU' | 'CARD_UNAVAILABLE' | 'CARDS_NOT_CONFIGURED' | 'CARD_WECHAT_ERROR'>
+  redeem: Action<
+    { code: string },
+    { card: MyCard },
+    | 'NOT_OPERATOR'
+    | 'CARD_CODE_INVALID'
+    | 'CARD_ALREADY_REDEEMED'
+    | 'CARD_REDEEMED_BY_YOU'
+    | 'CARD_UNAVAILABLE'
+    | 'CARDS_NOT_CONFIGURED'
+    | 'CARD_WECHAT_ERROR'
+  >
 }

@@ -46,9 +46,7 @@ export interface ErrorBody<C extends string> {
 }
 
 /** The one response envelope every action answers with. */
-export type Envelope<T, C extends string> =
-  | { ok: true; data: T }
-  | { ok: false; error: ErrorBody<C | RouterErrorCode> }
+export type Envelope<T, C extends string> = { ok: true; data: T } | { ok: false; error: ErrorBody<C | RouterErrorCode> }
 
 /** What the page sends to a function: `{ action, payload }`. */
 export interface RequestOf<C extends Contract, A extends keyof C & string> {
@@ -63,8 +61,7 @@ export type EnvelopeOf<C extends Contract, A extends keyof C> = Envelope<ResOf<C
 
 /** What the page-side call() resolves with: the envelope, widened by transport errors. */
 export type CallResult<C extends Contract, A extends keyof C> =
-  | { ok: true; data: ResOf<C, A> }
-  | { ok: false; error: ErrorBody<ErrOf<C, A> | RouterErrorCode | TransportErrorCode> }
+  { ok: true; data: ResOf<C, A> } | { ok: false; error: ErrorBody<ErrOf<C, A> | RouterErrorCode | TransportErrorCode> }
 
 /**
  * Open data passed with `wx.cloud.CloudID(id)`: the page sends a CloudID as a top-level

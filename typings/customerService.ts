@@ -26,7 +26,15 @@ interface PushBase {
 export type UserMessage =
   | (PushBase & { MsgType: 'text'; Content: string; MsgId: string })
   | (PushBase & { MsgType: 'image'; PicUrl: string; MediaId: string; MsgId: string })
-  | (PushBase & { MsgType: 'miniprogrampage'; Title: string; AppId: string; PagePath: string; ThumbUrl?: string; ThumbMediaId?: string; MsgId: string })
+  | (PushBase & {
+      MsgType: 'miniprogrampage'
+      Title: string
+      AppId: string
+      PagePath: string
+      ThumbUrl?: string
+      ThumbMediaId?: string
+      MsgId: string
+    })
 
 /** The user opened the chat (e.g. tapped a contact button); SessionFrom is the button's `session-from`. */
 export type EnterSessionEvent = PushBase & { MsgType: 'event'; Event: 'user_enter_tempsession'; SessionFrom?: string }
@@ -107,7 +115,11 @@ export type CustomerServiceContract = {
   /** Operators only (openids in CS_AGENT_OPENIDS): conversations, the most recent first. */
   agentInbox: Action<{ limit?: number }, { conversations: ConversationView[] }, AgentError>
   /** Operators only: one user's log, newest first. */
-  agentConversation: Action<{ openid: string; before?: number; limit?: number }, { entries: LogEntry[]; conversation: ConversationView | null }, AgentError>
+  agentConversation: Action<
+    { openid: string; before?: number; limit?: number },
+    { entries: LogEntry[]; conversation: ConversationView | null },
+    AgentError
+  >
   /**
    * Operators only: a text reply to a user inside WeChat's window. `requestId` makes a retry
    * safe: the same id answers the first result and never sends twice.

@@ -17,7 +17,8 @@ export type OrderStatus = 'UNPAID' | 'PAID' | 'CLOSED' | 'REFUNDING' | 'REFUNDED
  * ended as: SENT, NO_CREDIT, FAILED, NOT_CONFIGURED, or UNKNOWN (cut off during the send: it may
  * have reached WeChat and is not repeated, at most once). PENDING: orders from before OWED existed.
  */
-export type NoticeStatus = 'PENDING' | 'OWED' | 'SENDING' | 'CALLING' | 'SENT' | 'NO_CREDIT' | 'FAILED' | 'NOT_CONFIGURED' | 'UNKNOWN'
+export type NoticeStatus =
+  'PENDING' | 'OWED' | 'SENDING' | 'CALLING' | 'SENT' | 'NO_CREDIT' | 'FAILED' | 'NOT_CONFIGURED' | 'UNKNOWN'
 
 export interface Product {
   productId: string
@@ -117,7 +118,11 @@ export type PayContract = {
   /** The caller's orders, newest first. */
   listOrders: Action<{ before?: number; limit?: number }, { orders: OrderView[]; more: boolean }, never>
   /** Asks WeChat Pay to refund a PAID order (all of it unless refundFen says less). */
-  requestRefund: Action<{ orderId: string; refundFen?: number; soterProof?: string }, { order: OrderView }, RefundErrorCode>
+  requestRefund: Action<
+    { orderId: string; refundFen?: number; soterProof?: string },
+    { order: OrderView },
+    RefundErrorCode
+  >
   /** Records the answers of wx.requestSubscribeMessage: each `accept` is one sending credit. */
   recordSubscription: Action<
     { answers: Record<string, SubscribeAnswer> },

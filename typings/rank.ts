@@ -30,5 +30,9 @@ export type RankContract = {
    * needs besides (whether the caller opted in, their groups), so the page makes one call.
    * Precomputed (server/rank/board.ts): at most two database round trips for any caller.
    */
-  board: Action<{ period: RankPeriod; opengid?: string; limit?: number }, { rows: RankRow[]; me: RankRow | null; period: RankPeriod; dates: string[]; optedIn: boolean; groups: string[] }, 'NOT_A_MEMBER'>
+  board: Action<
+    { period: RankPeriod; opengid?: string; limit?: number },
+    { rows: RankRow[]; me: RankRow | null; period: RankPeriod; dates: string[]; optedIn: boolean; groups: string[] },
+    'NOT_A_MEMBER'
+  >
 }

@@ -31,14 +31,26 @@ export type ShareContract = {
    */
   recordIntent: Action<{ shareId: string; page: string; via: IntentVia }, { recorded: boolean }, 'SHARE_ID_TAKEN'>
   /** Someone opened the app from a shared card or code: attributed once per person and share. */
-  recordEntry: Action<{ shareId: string; scene: number; page: string }, { attributed: boolean; newUser: boolean }, never>
+  recordEntry: Action<
+    { shareId: string; scene: number; page: string },
+    { attributed: boolean; newUser: boolean },
+    never
+  >
   /** Opened from a group card: the group (CloudID of wx.getGroupEnterInfo) joins the caller's groups. */
-  groupEnter: Action<{ groupInfo: OpenData<GroupInfo>; shareId?: string }, { opengid: string; firstTime: boolean }, 'CLOUDID_EXPIRED' | 'CLOUDID_INVALID' | 'FORGED_DATA'>
+  groupEnter: Action<
+    { groupInfo: OpenData<GroupInfo>; shareId?: string },
+    { opengid: string; firstTime: boolean },
+    'CLOUDID_EXPIRED' | 'CLOUDID_INVALID' | 'FORGED_DATA'
+  >
   /**
    * The caller's poster code for a page: a mini-program code (wxacode.getUnlimited) whose scene
    * `s=<shareId>` attributes scans to the caller, stored in cloud storage and reused.
    */
   poster: Action<{ page: string }, { fileID: string; shareId: string; reused: boolean }, 'CODE_FAILED'>
   /** The caller's shares, newest first, with how many people came in through each. */
-  myShares: Action<{ limit?: number }, { shares: ShareView[]; totals: { shares: number; entries: number; newUsers: number } }, never>
+  myShares: Action<
+    { limit?: number },
+    { shares: ShareView[]; totals: { shares: number; entries: number; newUsers: number } },
+    never
+  >
 }

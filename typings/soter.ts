@@ -24,7 +24,11 @@ export type SoterContract = {
    * another), single use, valid 5 minutes, and the prompt to show (≤ 42 chars). At most 5 wait
    * per user, counted atomically.
    */
-  challenge: Action<{ purpose: SoterPurpose; subject?: string; authMode?: SoterAuthMode }, { challenge: string; authContent: string; expiresAt: number }, 'TOO_MANY_CHALLENGES'>
+  challenge: Action<
+    { purpose: SoterPurpose; subject?: string; authMode?: SoterAuthMode },
+    { challenge: string; authContent: string; expiresAt: number },
+    'TOO_MANY_CHALLENGES'
+  >
   /**
    * Checks a startSoterAuthentication result with WeChat, that it signs this user's unused,
    * unexpired challenge and that the device's counter grew; then burns the challenge and

@@ -18,7 +18,11 @@ export type WerunContract = {
    * same data again changes nothing). CLOUDID_EXPIRED: fetch again (the id lives 5 minutes);
    * FORGED_DATA: the object was not replaced by WeChat.
    */
-  sync: Action<{ weRunData: OpenData<WeRunData> }, { days: number; changed: number }, 'CLOUDID_EXPIRED' | 'CLOUDID_INVALID' | 'FORGED_DATA'>
+  sync: Action<
+    { weRunData: OpenData<WeRunData> },
+    { days: number; changed: number },
+    'CLOUDID_EXPIRED' | 'CLOUDID_INVALID' | 'FORGED_DATA'
+  >
   /** The last `range` days ending today (Beijing), oldest first, 0 where nothing is stored. */
   history: Action<{ range: 7 | 31 }, { days: StepDay[]; today: string; goal: number; syncedAt: number | null }, never>
 }

@@ -16,7 +16,11 @@ export function loadEnvConfig(): EnvConfig {
     // Optional module: absent in a fresh clone, so a guarded require, not an import.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const local = require('./env.local') as { envId?: unknown } | { default?: { envId?: unknown } }
-    const cfg = ('default' in local && local.default ? local.default : local) as { envId?: unknown; localCloud?: unknown; envIdForced?: unknown }
+    const cfg = ('default' in local && local.default ? local.default : local) as {
+      envId?: unknown
+      localCloud?: unknown
+      envIdForced?: unknown
+    }
     return {
       envId: typeof cfg.envId === 'string' ? cfg.envId.trim() : '',
       localCloud: typeof cfg.localCloud === 'string' ? cfg.localCloud.trim() : '',
@@ -44,14 +48,19 @@ export type EnvVersion = string
 export function cloudTarget(cfg: EnvConfig, envVersion: EnvVersion): CloudTarget {
   if (cfg.localCloud && envVersion === 'develop') {
     if (!LOCAL_CLOUD_URL.test(cfg.localCloud)) {
-      return { kind: 'none', message: `localCloud must be the npm start URL, like http://127.0.0.1:3910 (got "${cfg.localCloud}").` }
+      return {
+        kind: 'none',
+        message: `localCloud must be the npm start URL, like http://127.0.0.1:3910 (got "${cfg.localCloud}").`,
+      }
     }
     return { kind: 'local', url: cfg.localCloud.replace(/\/+$/, '') }
   }
   if (!cfg.envId) return { kind: 'none', message: MISSING_ENV_MESSAGE }
   const problem = cfg.envIdForced ? undefined : envIdProblem(cfg.envId)
   if (problem) return { kind: 'none', message: problem }
-  const warning = cfg.localCloud ? `localCloud is ignored in the ${envVersion || 'unknown'} version: only the develop version uses the local cloud.` : undefined
+  const warning = cfg.localCloud
+    ? `localCloud is ignored in the ${envVersion || 'unknown'} version: only the develop version uses the local cloud.`
+    : undefined
   return { kind: 'cloud', envId: cfg.envId, ...(warning ? { warning } : {}) }
 }
 
@@ -74,13 +83,16 @@ export const ENV_ID = /^[a-z][a-z0-9-]*-[a-z0-9]{4,}$/
  * Placeholders people leave in, matched whole: the example's own (your-env-id) and the usual
  * stand-ins. A real id that merely starts with "my" or "test" (myshop-8gabc123) is not one.
  */
-const PLACEHOLDER = /^(<.*>|\{.*\}|x{3,}|(your|my)[-_]?(cloud[-_]?)?(env|environment|tcb)([-_]?id)?|example([-_]env)?([-_]id)?|placeholder|changeme|todo|env[-_]?id|test)$/i
+const PLACEHOLDER =
+  /^(<.*>|\{.*\}|x{3,}|(your|my)[-_]?(cloud[-_]?)?(env|environment|tcb)([-_]?id)?|example([-_]env)?([-_]id)?|placeholder|changeme|todo|env[-_]?id|test)$/i
 
 /** Why `id` cannot be a CloudBase env id, in one sentence that says what is wrong, or undefined when it can. */
 export function envIdProblem(id: string): string | undefined {
   if (!id) return MISSING_ENV_MESSAGE
-  if (PLACEHOLDER.test(id)) return `"${id}" is a placeholder, not your environment id: copy the real one from ${ENV_ID_WHERE}.`
-  if (id.length > ENV_ID_MAX) return `"${id.slice(0, 24)}…" is ${id.length} characters, longer than an environment id (${ENV_ID_MAX} at most): copy it again from ${ENV_ID_WHERE}.`
+  if (PLACEHOLDER.test(id))
+    return `"${id}" is a placeholder, not your environment id: copy the real one from ${ENV_ID_WHERE}.`
+  if (id.length > ENV_ID_MAX)
+    return `"${id.slice(0, 24)}…" is ${id.length} characters, longer than an environment id (${ENV_ID_MAX} at most): copy it again from ${ENV_ID_WHERE}.`
   if (ENV_ID.test(id)) return undefined
   const odd = [...new Set(id.replace(/[a-z0-9-]/g, ''))].join('')
   const what = odd

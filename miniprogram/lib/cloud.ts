@@ -45,7 +45,11 @@ export interface CloudClient {
   /** Whether a mode has a fingerprint or face enrolled (wx.checkIsSoterEnrolledInDevice). */
   soterEnrolled(mode: SoterAuthMode): Promise<boolean>
   /** wx.startSoterAuthentication (rejects `{ errCode, errMsg }` with 90001-90011 as it does). */
-  startSoterAuthentication(o: { requestAuthModes: SoterAuthMode[]; challenge: string; authContent: string }): Promise<SoterAuthResult>
+  startSoterAuthentication(o: {
+    requestAuthModes: SoterAuthMode[]
+    challenge: string
+    authContent: string
+  }): Promise<SoterAuthResult>
   /** wx.addCard: the added cards, codes encrypted (rejects `{ errCode?, errMsg }`, 'addCard:fail cancel' when the user closes it). */
   addCard(cardList: Array<{ cardId: string; cardExt: string }>): Promise<AddedCard[]>
   /** wx.openCard: shows the cards in WeChat's card package (codes decrypted). */
@@ -61,15 +65,23 @@ export const wxCloud: CloudClient = {
   callFunction: (name, data) => wx.cloud.callFunction({ name, data }) as Promise<{ result: unknown }>,
   CloudID: (cloudID) => wx.cloud.CloudID(cloudID),
   uploadFile: async (o) => ({ fileID: (await wx.cloud.uploadFile(o)).fileID }),
-  getTempFileURL: async (fileList) => (await wx.cloud.getTempFileURL({ fileList })).fileList.map((f: TempFile) => ({ fileID: f.fileID, tempFileURL: f.tempFileURL })),
+  getTempFileURL: async (fileList) =>
+    (await wx.cloud.getTempFileURL({ fileList })).fileList.map((f: TempFile) => ({
+      fileID: f.fileID,
+      tempFileURL: f.tempFileURL,
+    })),
   requestPayment: async (payment) => {
     await wx.requestPayment({ ...payment })
   },
   getWeRunData: async () => ({ cloudID: (await wx.getWeRunData({})).cloudID as string }),
   // The typings take no shareTicket: it reads the current launch.
-  getGroupEnterInfo: () => new Promise((resolve, reject) => wx.getGroupEnterInfo({ success: (r: { cloudID: string }) => resolve({ cloudID: r.cloudID }), fail: reject })),
+  getGroupEnterInfo: () =>
+    new Promise((resolve, reject) =>
+      wx.getGroupEnterInfo({ success: (r: { cloudID: string }) => resolve({ cloudID: r.cloudID }), fail: reject }),
+    ),
   phoneCode: async (code) => code,
-  requestSubscribeMessage: async (tmplIds) => (await wx.requestSubscribeMessage({ tmplIds })) as unknown as Record<string, unknown>,
+  requestSubscribeMessage: async (tmplIds) =>
+    (await wx.requestSubscribeMessage({ tmplIds })) as unknown as Record<string, unknown>,
   soterSupportModes: async () => (await wx.checkIsSupportSoterAuthentication({})).supportMode,
   soterEnrolled: async (mode) => (await wx.checkIsSoterEnrolledInDevice({ checkAuthMode: mode })).isEnrolled,
   startSoterAuthentication: async (o) => {
@@ -97,7 +109,10 @@ const LOCAL_TIMEOUT_MS = 30_000
 
 export function localCloud(url: string): CloudClient {
   const base = url.replace(/\/+$/, '')
-  const unreachable = (errMsg: string) => ({ errCode: -1, errMsg: `request:fail local cloud at ${base} not reachable (is npm start running?): ${errMsg}` })
+  const unreachable = (errMsg: string) => ({
+    errCode: -1,
+    errMsg: `request:fail local cloud at ${base} not reachable (is npm start running?): ${errMsg}`,
+  })
   const request = (path: string, data: unknown): Promise<HttpAnswer> =>
     new Promise((resolve, reject) =>
       wx.request({
@@ -115,7 +130,10 @@ export function localCloud(url: string): CloudClient {
     const r = await request(path, data)
     const body = (r.data ?? {}) as { errCode?: number; errMsg?: string; error?: string }
     if (r.statusCode >= 200 && r.statusCode < 300) return r.data as T
-    throw { errCode: body.errCode ?? -1, errMsg: body.errMsg ?? `local cloud ${path}: ${body.error ?? `HTTP ${r.statusCode}`}` }
+    throw {
+      errCode: body.errCode ?? -1,
+      errMsg: body.errMsg ?? `local cloud ${path}: ${body.error ?? `HTTP ${r.statusCode}`}`,
+    }
   }
   return {
     callFunction: (name, data) => ok(`/api/functions/${encodeURIComponent(name)}`, data),
@@ -133,7 +151,8 @@ export function localCloud(url: string): CloudClient {
       }
       return ok<{ fileID: string }>('/api/storage/upload', { cloudPath, base64 })
     },
-    getTempFileURL: async (fileIDs) => (await ok<{ fileList: TempFile[] }>('/api/storage/temp-urls', { fileList: fileIDs })).fileList,
+    getTempFileURL: async (fileIDs) =>
+      (await ok<{ fileList: TempFile[] }>('/api/storage/temp-urls', { fileList: fileIDs })).fileList,
     requestPayment: async (payment) => {
       // The local cloud's payments are the WeChat Pay sandbox's: the money moves in the console.
       const { confirm } = await wx.showModal({
@@ -153,7 +172,9 @@ export function localCloud(url: string): CloudClient {
     requestSubscribeMessage: async (tmplIds) => {
       // DevTools answers from its own dialog; the sandbox learns the answers from here.
       const result = (await wx.requestSubscribeMessage({ tmplIds })) as unknown as Record<string, unknown>
-      const answers = Object.fromEntries(tmplIds.filter((id) => typeof result[id] === 'string').map((id) => [id, result[id]]))
+      const answers = Object.fromEntries(
+        tmplIds.filter((id) => typeof result[id] === 'string').map((id) => [id, result[id]]),
+      )
       if (Object.keys(answers).length) await ok('/api/subscriptions', { answers })
       return result
     },
@@ -161,7 +182,12 @@ export function localCloud(url: string): CloudClient {
     soterSupportModes: async () => ['fingerPrint', 'facial'],
     soterEnrolled: async () => true,
     startSoterAuthentication: async (o) => {
-      const { confirm } = await wx.showModal({ title: 'SOTER (local cloud)', content: o.authContent, confirmText: 'Confirm', cancelText: 'Cancel' })
+      const { confirm } = await wx.showModal({
+        title: 'SOTER (local cloud)',
+        content: o.authContent,
+        confirmText: 'Confirm',
+        cancelText: 'Cancel',
+      })
       if (!confirm) throw { errCode: 90008, errMsg: 'startSoterAuthentication:fail cancel' }
       return ok<SoterAuthResult>('/api/soter/authenticate', o)
     },
@@ -169,7 +195,11 @@ export function localCloud(url: string): CloudClient {
     addCard: async (cardList) => (await ok<{ cardList: AddedCard[] }>('/api/cards/add', { cardList })).cardList,
     openCard: async (cardList) => {
       // DevTools has no card package: the card's code is what the package would show.
-      await wx.showModal({ title: 'Card (local cloud)', content: cardList.map((c) => `${c.cardId}: ${c.code}`).join('\n'), showCancel: false })
+      await wx.showModal({
+        title: 'Card (local cloud)',
+        content: cardList.map((c) => `${c.cardId}: ${c.code}`).join('\n'),
+        showCancel: false,
+      })
     },
   }
 }

@@ -58,7 +58,9 @@ export function messages(): Messages {
 export { fmt } from '../shared/template'
 
 /** Keys of a page's texts that hold a string (the navigation title is one of them). */
-type TextKey<K extends keyof PageTexts> = { [P in keyof PageTexts[K]]: PageTexts[K][P] extends string ? P : never }[keyof PageTexts[K]]
+type TextKey<K extends keyof PageTexts> = {
+  [P in keyof PageTexts[K]]: PageTexts[K][P] extends string ? P : never
+}[keyof PageTexts[K]]
 
 /**
  * A page's texts in the user's language, with the navigation bar titled from them (WeChat shows

@@ -15,7 +15,6 @@ import { ROUTABLE_PAGES } from '../shared/routes'
 export const FROM_MINIPROGRAM_SCENE = 1037
 export const BACK_FROM_MINIPROGRAM_SCENE = 1038
 
-
 export interface ReferrerInfo {
   appId?: string
   /** An object from a real partner; DevTools' compile mode hands it over as a JSON string. */
@@ -53,12 +52,19 @@ export interface PartnerEntry {
 }
 
 /** Who opened us, from App.onLaunch/onShow options; null unless another mini-program did. */
-export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined, partners: readonly Partner[], locale: Locale): PartnerEntry | null {
+export function partnerEntry(
+  o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined,
+  partners: readonly Partner[],
+  locale: Locale,
+): PartnerEntry | null {
   const appId = o?.referrerInfo?.appId
   if (o?.scene !== FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId)) return null
   const extra = extraDataOf(o.referrerInfo)
   const sid = typeof extra.sid === 'string' && /^[a-z0-9]{8,16}$/.test(extra.sid) ? extra.sid : null
-  const page = typeof extra.page === 'string' && ROUTABLE_PAGES.includes(extra.page.replace(/^\//, '')) ? extra.page.replace(/^\//, '') : null
+  const page =
+    typeof extra.page === 'string' && ROUTABLE_PAGES.includes(extra.page.replace(/^\//, ''))
+      ? extra.page.replace(/^\//, '')
+      : null
   const known = partners.find((p) => p.appId === appId)
   return { appId, name: known ? known.name[locale] : '', shareId: sid, page }
 }
@@ -67,11 +73,17 @@ export function partnerEntry(o: { scene?: number; referrerInfo?: ReferrerInfo } 
  * A partner we opened sending the user back (scene 1038: referrerInfo.extraData is what it passed
  * to wx.navigateBackMiniProgram): the page it asks for, when it is one of ours.
  */
-export function partnerReturn(o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined): { appId: string; page: string | null } | null {
+export function partnerReturn(
+  o: { scene?: number; referrerInfo?: ReferrerInfo } | undefined,
+): { appId: string; page: string | null } | null {
   const appId = o?.referrerInfo?.appId
-  if (o?.scene !== BACK_FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId)) return null
+  if (o?.scene !== BACK_FROM_MINIPROGRAM_SCENE || typeof appId !== 'string' || !/^wx[0-9a-f]{16}$/.test(appId))
+    return null
   const page = extraDataOf(o.referrerInfo).page
-  return { appId, page: typeof page === 'string' && ROUTABLE_PAGES.includes(page.replace(/^\//, '')) ? page.replace(/^\//, '') : null }
+  return {
+    appId,
+    page: typeof page === 'string' && ROUTABLE_PAGES.includes(page.replace(/^\//, '')) ? page.replace(/^\//, '') : null,
+  }
 }
 
 let opener: PartnerEntry | null = null

@@ -54,7 +54,9 @@ export async function ensurePrivacy(): Promise<boolean> {
   if (!wx.getPrivacySetting || !wx.requirePrivacyAuthorize) return true // base library < 2.32.3: no privacy API
   try {
     // Callback style: the typings give these two no Promise form.
-    const setting = await new Promise<{ needAuthorization: boolean }>((resolve, reject) => wx.getPrivacySetting({ success: resolve, fail: reject }))
+    const setting = await new Promise<{ needAuthorization: boolean }>((resolve, reject) =>
+      wx.getPrivacySetting({ success: resolve, fail: reject }),
+    )
     if (!setting.needAuthorization) return true
     await new Promise<void>((resolve, reject) => wx.requirePrivacyAuthorize({ success: () => resolve(), fail: reject }))
     return true

@@ -54,7 +54,8 @@ export class Session {
    * answers the failed state: only the user's "retry" (retry()) starts again.
    */
   ensure(): Promise<SessionSnapshot> {
-    if (this.snap.state === 'READY' || this.snap.state === 'NOT_CONFIGURED' || this.snap.state === 'FAILED') return Promise.resolve(this.snap)
+    if (this.snap.state === 'READY' || this.snap.state === 'NOT_CONFIGURED' || this.snap.state === 'FAILED')
+      return Promise.resolve(this.snap)
     if (!this.pending) {
       this.pending = this.run().finally(() => {
         this.pending = null

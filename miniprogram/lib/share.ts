@@ -26,15 +26,27 @@ const qs = (q: Record<string, string>) =>
     .join('&')
 
 /** What onShareAppMessage returns: title, a path carrying the share id, and a 5:4 image if any. */
-export function shareCard(page: string, title: string, opts: { query?: Record<string, string>; imageUrl?: string; from?: string } = {}): { title: string; path: string; imageUrl?: string } {
+export function shareCard(
+  page: string,
+  title: string,
+  opts: { query?: Record<string, string>; imageUrl?: string; from?: string } = {},
+): { title: string; path: string; imageUrl?: string } {
   const shareId = newShareId()
   const via: IntentVia = opts.from === 'button' ? 'button' : 'menu'
   void call('share', 'recordIntent', { shareId, page, via }) // best effort: the card works without it
-  return { title, path: `/${page}?${qs({ ...(opts.query ?? {}), sid: shareId })}`, ...(opts.imageUrl ? { imageUrl: opts.imageUrl } : {}) }
+  return {
+    title,
+    path: `/${page}?${qs({ ...(opts.query ?? {}), sid: shareId })}`,
+    ...(opts.imageUrl ? { imageUrl: opts.imageUrl } : {}),
+  }
 }
 
 /** What onShareTimeline returns: title and query (Moments opens the same page in single-page mode). */
-export function timelineCard(page: string, title: string, query: Record<string, string> = {}): { title: string; query: string } {
+export function timelineCard(
+  page: string,
+  title: string,
+  query: Record<string, string> = {},
+): { title: string; query: string } {
   const shareId = newShareId()
   void call('share', 'recordIntent', { shareId, page, via: 'timeline' })
   return { title, query: qs({ ...query, sid: shareId }) }
@@ -58,7 +70,9 @@ export interface LaunchOptions {
 }
 
 /** The share behind an app launch or show: its id (card `sid`, or code `scene` = "s=<id>"), and the group ticket. */
-export function entryOf(o: LaunchOptions): { shareId: string | null; scene: number; page: string; shareTicket: string | null } | null {
+export function entryOf(
+  o: LaunchOptions,
+): { shareId: string | null; scene: number; page: string; shareTicket: string | null } | null {
   if (!SHARE_SCENES.has(o.scene) && !o.shareTicket) return null
   const fromCode = /^s=([a-z0-9]{8,16})$/.exec(decodeURIComponent(o.query?.scene ?? ''))?.[1]
   const sid = o.query?.sid && /^[a-z0-9]{8,16}$/.test(o.query.sid) ? o.query.sid : (fromCode ?? null)
@@ -71,16 +85,24 @@ export function entryOf(o: LaunchOptions): { shareId: string | null; scene: numb
  * The entry is retried with back-off while WeChat is busy (a crowd opening one share at once):
  * the server counts a person once however often it arrives.
  */
-export async function recordEntry(o: LaunchOptions, ready: () => Promise<unknown>, retryDelays: readonly number[] = RETRY_DELAYS_MS): Promise<void> {
+export async function recordEntry(
+  o: LaunchOptions,
+  ready: () => Promise<unknown>,
+  retryDelays: readonly number[] = RETRY_DELAYS_MS,
+): Promise<void> {
   const e = entryOf(o)
   if (!e) return
   await ready()
-  if (e.shareId) await callRetrying('share', 'recordEntry', { shareId: e.shareId, scene: e.scene, page: e.page }, retryDelays)
+  if (e.shareId)
+    await callRetrying('share', 'recordEntry', { shareId: e.shareId, scene: e.scene, page: e.page }, retryDelays)
   if (e.shareTicket) {
     try {
       // It reads the current launch (the typings take no shareTicket); a shareTicket says it is a group card.
       const info = await cloud().getGroupEnterInfo()
-      await call('share', 'groupEnter', { groupInfo: cloud().CloudID(info.cloudID), ...(e.shareId ? { shareId: e.shareId } : {}) })
+      await call('share', 'groupEnter', {
+        groupInfo: cloud().CloudID(info.cloudID),
+        ...(e.shareId ? { shareId: e.shareId } : {}),
+      })
     } catch {
       // No group info (not a group chat, or an old client): nothing to record.
     }

@@ -26,7 +26,8 @@ export const enPages = {
     backToCaller: 'Back to the previous mini-program',
     shareTitle: 'CloudBase Kit: sign in, pay, WeRun and more',
     timelineTitle: 'CloudBase Kit: a mini-program starter on CloudBase',
-    wechatTooOld: 'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.',
+    wechatTooOld:
+      'This WeChat version is too old for cloud development (base library 2.2.3+ needed). Please update WeChat.',
   },
   profile: {
     navTitle: 'Profile',
@@ -65,8 +66,10 @@ export const enPages = {
     werun: 'reading your WeRun steps',
     bluetooth: 'using Bluetooth',
     album: 'saving the poster to your album',
-    declined: 'You have not agreed to the privacy guidelines, so {feature} is not possible. Tap again to read and agree.',
-    undeclared: 'This mini-program has not declared {feature} in its privacy guidelines, so WeChat refuses it (errno 112). The developer must add it under 用户隐私保护指引.',
+    declined:
+      'You have not agreed to the privacy guidelines, so {feature} is not possible. Tap again to read and agree.',
+    undeclared:
+      'This mini-program has not declared {feature} in its privacy guidelines, so WeChat refuses it (errno 112). The developer must add it under 用户隐私保护指引.',
     read: 'Read the privacy guidelines',
     decline: 'Decline',
     agree: 'Agree',

@@ -10,7 +10,8 @@ import type { enPages } from './en'
 type ActionErrors<C> = { [A in keyof C]: C[A] extends { err: infer E } ? E : never }[keyof C]
 
 /** Every error code a page can meet. */
-export type ErrorCode = { [F in keyof Functions]: ActionErrors<Functions[F]> }[keyof Functions] | RouterErrorCode | TransportErrorCode
+export type ErrorCode =
+  { [F in keyof Functions]: ActionErrors<Functions[F]> }[keyof Functions] | RouterErrorCode | TransportErrorCode
 
 export type { Locale } from '../../typings/contract'
 

@@ -29,7 +29,7 @@ export const zh_CN: Messages = {
       timelineTitle: '云开发示例：基于云开发的小程序模板',
       wechatTooOld: '当前微信版本过低，无法使用云开发（需要基础库 2.2.3 及以上），请更新微信。',
     },
-  profile: {
+    profile: {
       navTitle: '个人资料',
       signingIn: '正在登录…',
       retry: '重试',
@@ -67,7 +67,8 @@ export const zh_CN: Messages = {
       bluetooth: '使用蓝牙',
       album: '保存海报到相册',
       declined: '你尚未同意隐私保护指引，暂时无法{feature}。再次点击即可阅读并同意。',
-      undeclared: '本小程序的隐私保护指引未声明“{feature}”，微信拒绝了此操作（errno 112）。开发者需在“用户隐私保护指引”中补充。',
+      undeclared:
+        '本小程序的隐私保护指引未声明“{feature}”，微信拒绝了此操作（errno 112）。开发者需在“用户隐私保护指引”中补充。',
       read: '查看《隐私保护指引》',
       decline: '拒绝',
       agree: '同意',

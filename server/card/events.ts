@@ -46,7 +46,10 @@ export function parseCardEvent(event: unknown): { ok: true; ev: CardEvent } | { 
   const r = v.safeParse(CardEventSchema, event)
   if (r.success) return { ok: true, ev: r.output }
   const e = (event ?? {}) as { MsgType?: unknown; Event?: unknown }
-  return { ok: false, reason: `not a card event this kit handles (MsgType=${String(e.MsgType).slice(0, 20)}, Event=${String(e.Event).slice(0, 40)})` }
+  return {
+    ok: false,
+    reason: `not a card event this kit handles (MsgType=${String(e.MsgType).slice(0, 20)}, Event=${String(e.Event).slice(0, 40)})`,
+  }
 }
 
 /** What became of My cards. */
@@ -59,25 +62,64 @@ export async function applyCardEvent(ev: CardEvent): Promise<CardEventOutcome> {
   const cards = db().collection(USER_CARDS)
   const id = `${ev.CardId}:${ev.UserCardCode}`
   const at = new Date(ev.CreateTime * 1000)
-  const updated = async (where: Record<string, unknown>, data: Record<string, unknown>) => ((await cards.where({ _id: id, ...where }).update({ data })) as { stats: { updated: number } }).stats.updated > 0
+  const updated = async (where: Record<string, unknown>, data: Record<string, unknown>) =>
+    ((await cards.where({ _id: id, ...where }).update({ data })) as { stats: { updated: number } }).stats.updated > 0
   switch (ev.Event) {
     case 'user_get_card': {
       const key = ev.OuterStr?.startsWith('kit.') ? ev.OuterStr.slice(4) : ev.CardId
       // A new record (with the user's unionid, both accounts under one Open Platform account, My
       // cards finds it for the mini-program user with that unionid even before they record it);
       // recorded from the mini-program first: the official account's openid is added beside it.
-      const whole = { _openid: '', oaOpenid: ev.FromUserName, ...(ev.UnionId ? { unionid: ev.UnionId } : {}), cardKey: key, cardId: ev.CardId, code: ev.UserCardCode, status: 'ADDED', addedAt: at, redeemedAt: null }
-      const r = await updateElseAdd(USER_CARDS, id, { oaOpenid: db().command.exists(false) }, { oaOpenid: ev.FromUserName }, whole, false)
+      const whole = {
+        _openid: '',
+        oaOpenid: ev.FromUserName,
+        ...(ev.UnionId ? { unionid: ev.UnionId } : {}),
+        cardKey: key,
+        cardId: ev.CardId,
+        code: ev.UserCardCode,
+        status: 'ADDED',
+        addedAt: at,
+        redeemedAt: null,
+      }
+      const r = await updateElseAdd(
+        USER_CARDS,
+        id,
+        { oaOpenid: db().command.exists(false) },
+        { oaOpenid: ev.FromUserName },
+        whole,
+        false,
+      )
       return r === 'NONE' ? 'unchanged' : 'recorded'
     }
     case 'user_del_card':
-      return (await updated({ gone: db().command.exists(false) }, { gone: 'DELETED', goneAt: at })) ? 'gone' : 'unchanged'
+      return (await updated({ gone: db().command.exists(false) }, { gone: 'DELETED', goneAt: at }))
+        ? 'gone'
+        : 'unchanged'
     case 'user_gifting_card':
-      if (truthy(ev.IsReturnBack)) return (await updated({ gone: 'GIVEN' }, { gone: db().command.remove(), goneAt: db().command.remove() })) ? 'back' : 'unchanged'
+      if (truthy(ev.IsReturnBack))
+        return (await updated({ gone: 'GIVEN' }, { gone: db().command.remove(), goneAt: db().command.remove() }))
+          ? 'back'
+          : 'unchanged'
       return (await updated({ gone: db().command.exists(false) }, { gone: 'GIVEN', goneAt: at })) ? 'gone' : 'unchanged'
     case 'user_consume_card': {
       const redeemedBy = ev.StaffOpenId ?? `wechat:${ev.ConsumeSource ?? 'unknown'}`
-      const r = await updateElseAdd(USER_CARDS, id, { status: 'ADDED' }, { status: 'REDEEMED', redeemedAt: at, redeemedBy, redeeming: null }, { _openid: '', oaOpenid: ev.FromUserName, cardKey: ev.CardId, cardId: ev.CardId, code: ev.UserCardCode, status: 'REDEEMED', addedAt: at, redeemedAt: at, redeemedBy })
+      const r = await updateElseAdd(
+        USER_CARDS,
+        id,
+        { status: 'ADDED' },
+        { status: 'REDEEMED', redeemedAt: at, redeemedBy, redeeming: null },
+        {
+          _openid: '',
+          oaOpenid: ev.FromUserName,
+          cardKey: ev.CardId,
+          cardId: ev.CardId,
+          code: ev.UserCardCode,
+          status: 'REDEEMED',
+          addedAt: at,
+          redeemedAt: at,
+          redeemedBy,
+        },
+      )
       return r === 'NONE' ? 'unchanged' : 'redeemed'
     }
   }
@@ -88,6 +130,14 @@ export async function applyCardEvent(ev: CardEvent): Promise<CardEventOutcome> {
  * the URL is cardEvents' HTTP access path; OA_PUSH_TOKEN its Token; OA_PUSH_AES_KEY its
  * EncodingAESKey and OA_PUSH_MODE its mode (plain, compatible, safe); OA_APPID the account.
  */
-export function oaPushConfig(env: Record<string, string | undefined>): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
-  return urlPushConfig(env, { token: 'OA_PUSH_TOKEN', aesKey: 'OA_PUSH_AES_KEY', appid: 'OA_APPID', mode: 'OA_PUSH_MODE', where: "the Token of the official account's server settings" })
+export function oaPushConfig(
+  env: Record<string, string | undefined>,
+): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
+  return urlPushConfig(env, {
+    token: 'OA_PUSH_TOKEN',
+    aesKey: 'OA_PUSH_AES_KEY',
+    appid: 'OA_APPID',
+    mode: 'OA_PUSH_MODE',
+    where: "the Token of the official account's server settings",
+  })
 }

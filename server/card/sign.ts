@@ -19,7 +19,14 @@ export interface CardSignInput {
 }
 
 export function cardSignature(i: CardSignInput): string {
-  const values = [i.apiTicket, String(i.timestamp), i.cardId, i.nonceStr, ...(i.code ? [i.code] : []), ...(i.openid ? [i.openid] : [])]
+  const values = [
+    i.apiTicket,
+    String(i.timestamp),
+    i.cardId,
+    i.nonceStr,
+    ...(i.code ? [i.code] : []),
+    ...(i.openid ? [i.openid] : []),
+  ]
   values.sort() // JavaScript's default sort: by UTF-16 code units, the dictionary order the document means for ASCII values
   return createHash('sha1').update(values.join('')).digest('hex')
 }

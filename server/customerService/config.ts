@@ -80,7 +80,11 @@ export function parseHours(hours: string | undefined, days: string | undefined):
   if (range) {
     list = []
     for (let i = Number(range[1]); i <= Number(range[2]); i++) list.push(i)
-  } else list = d.split(',').map((x) => Number(x.trim())).filter((x) => Number.isInteger(x) && x >= 1 && x <= 7)
+  } else
+    list = d
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .filter((x) => Number.isInteger(x) && x >= 1 && x <= 7)
   return list.length ? { days: list, start, end } : null
 }
 
@@ -93,7 +97,8 @@ export function csConfig(env: Record<string, string | undefined>): CsConfig {
   const agents = new Set(listVar(env.CS_AGENT_OPENIDS))
   const texts = (locale: Locale, suffix: string): CsTexts => {
     const out = { ...DEFAULT_TEXTS[locale] }
-    for (const k of Object.keys(TEXT_VARIABLES) as Array<keyof CsTexts>) out[k] = (env[TEXT_VARIABLES[k] + suffix] ?? '').trim() || out[k]
+    for (const k of Object.keys(TEXT_VARIABLES) as Array<keyof CsTexts>)
+      out[k] = (env[TEXT_VARIABLES[k] + suffix] ?? '').trim() || out[k]
     return out
   }
   return {
@@ -127,17 +132,30 @@ export interface PushUrlVars {
 }
 
 /** URL-mode push settings from the environment, or what is missing. */
-export function urlPushConfig(env: Record<string, string | undefined>, names: PushUrlVars): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
+export function urlPushConfig(
+  env: Record<string, string | undefined>,
+  names: PushUrlVars,
+): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
   const token = (env[names.token] ?? '').trim()
-  if (!/^[A-Za-z0-9]{3,32}$/.test(token)) return { ok: false, message: `${names.token} is not set (3-32 letters or digits, ${names.where})` }
+  if (!/^[A-Za-z0-9]{3,32}$/.test(token))
+    return { ok: false, message: `${names.token} is not set (3-32 letters or digits, ${names.where})` }
   const aes = (env[names.aesKey] ?? '').trim() || null
   const appid = (env[names.appid] ?? '').trim() || null
   const m = (env[names.mode] ?? '').trim()
   const mode = m === 'safe' || m === 'compatible' ? m : 'plain'
-  if (mode !== 'plain' && (!aes || !appid)) return { ok: false, message: `${names.mode}=${mode} needs ${names.aesKey} and ${names.appid}` }
+  if (mode !== 'plain' && (!aes || !appid))
+    return { ok: false, message: `${names.mode}=${mode} needs ${names.aesKey} and ${names.appid}` }
   return { ok: true, cfg: { token, encodingAesKey: aes, appid, mode } }
 }
 
-export function pushUrlConfig(env: Record<string, string | undefined>): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
-  return urlPushConfig(env, { token: 'CS_PUSH_TOKEN', aesKey: 'CS_PUSH_AES_KEY', appid: 'CS_PUSH_APPID', mode: 'CS_PUSH_MODE', where: 'as in the push settings' })
+export function pushUrlConfig(
+  env: Record<string, string | undefined>,
+): { ok: true; cfg: PushUrlConfig } | { ok: false; message: string } {
+  return urlPushConfig(env, {
+    token: 'CS_PUSH_TOKEN',
+    aesKey: 'CS_PUSH_AES_KEY',
+    appid: 'CS_PUSH_APPID',
+    mode: 'CS_PUSH_MODE',
+    where: 'as in the push settings',
+  })
 }

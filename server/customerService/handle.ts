@@ -41,7 +41,12 @@ export type PushOutcome = 'handled' | 'duplicate' | 'in-flight' | 'failed' | 'un
 const CLAIM_POLL_MS = 200
 
 const str = v.pipe(v.string(), v.minLength(1), v.maxLength(4096))
-const time = v.pipe(v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number))]), v.number(), v.integer(), v.minValue(0))
+const time = v.pipe(
+  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d{1,12}$/), v.transform(Number))]),
+  v.number(),
+  v.integer(),
+  v.minValue(0),
+)
 const msgId = v.pipe(v.union([v.pipe(v.number(), v.integer(), v.transform(String)), str]), v.string())
 const base = { ToUserName: str, FromUserName: v.pipe(str, v.maxLength(128)), CreateTime: time }
 
@@ -59,7 +64,12 @@ const InboundSchema = v.variant('MsgType', [
     ThumbMediaId: v.optional(v.string()),
     MsgId: msgId,
   }),
-  v.object({ ...base, MsgType: v.literal('event'), Event: v.literal('user_enter_tempsession'), SessionFrom: v.optional(v.pipe(v.string(), v.maxLength(1024))) }),
+  v.object({
+    ...base,
+    MsgType: v.literal('event'),
+    Event: v.literal('user_enter_tempsession'),
+    SessionFrom: v.optional(v.pipe(v.string(), v.maxLength(1024))),
+  }),
 ])
 
 export type Parsed = { ok: true; msg: InboundMessage } | { ok: false; reason: string }
@@ -68,7 +78,13 @@ export function parseInbound(event: unknown): Parsed {
   const r = v.safeParse(InboundSchema, event)
   if (r.success) return { ok: true, msg: r.output as InboundMessage }
   const e = (event ?? {}) as { MsgType?: unknown; Event?: unknown }
-  return { ok: false, reason: `unsupported or malformed push (MsgType=${scalar(e.MsgType, 32)}, Event=${scalar(e.Event, 32)}): ${r.issues.slice(0, 5).map((i) => `${v.getDotPath(i)?.slice(0, 40) ?? ''} ${i.message.slice(0, 80)}`).join('; ')}` }
+  return {
+    ok: false,
+    reason: `unsupported or malformed push (MsgType=${scalar(e.MsgType, 32)}, Event=${scalar(e.Event, 32)}): ${r.issues
+      .slice(0, 5)
+      .map((i) => `${v.getDotPath(i)?.slice(0, 40) ?? ''} ${i.message.slice(0, 80)}`)
+      .join('; ')}`,
+  }
 }
 
 /** A message once per MsgId; an event once per sender + CreateTime (receive.html's advice). */
@@ -86,10 +102,24 @@ async function ownOrder(openid: string, orderId: string): Promise<OwnOrder | nul
 /** First run: record the message, open the window, decide. */
 async function decide(msg: InboundMessage, key: string, cfg: CsConfig, now: number): Promise<Plan> {
   const openid = msg.FromUserName
-  await store.logMessage({ _id: `in:${key}`, openid, dir: 'in', at: new Date(msg.CreateTime * 1000), by: 'user', kind: msg.MsgType === 'event' ? msg.Event : msg.MsgType, summary: summarize(msg) })
+  await store.logMessage({
+    _id: `in:${key}`,
+    openid,
+    dir: 'in',
+    at: new Date(msg.CreateTime * 1000),
+    by: 'user',
+    kind: msg.MsgType === 'event' ? msg.Event : msg.MsgType,
+    summary: summarize(msg),
+  })
   // The window opens when the message arrives, not at its CreateTime: that is the sender's clock
   // (the documented sample carries a 2012 time), and entering allows only 1 minute.
-  const conv = await store.recordUserAction(openid, msg.MsgType === 'event' ? 'enter' : 'message', now, summarize(msg), now)
+  const conv = await store.recordUserAction(
+    openid,
+    msg.MsgType === 'event' ? 'enter' : 'message',
+    now,
+    summarize(msg),
+    now,
+  )
   const from = msg.MsgType === 'event' ? decodeSessionFrom(msg.SessionFrom) : null
   const [rules, order, language] = await Promise.all([
     msg.MsgType === 'event' ? Promise.resolve([]) : store.loadRules(),
@@ -102,14 +132,24 @@ async function decide(msg: InboundMessage, key: string, cfg: CsConfig, now: numb
   await store.savePlan(key, plan)
   // Remember which automatic text went out, so it is not repeated (rules.ts REPEAT_GAP_MS).
   const stamp: Record<string, unknown> = {}
-  if (plan.reason === 'welcome') Object.assign(stamp, { 'auto.welcomeAt': new Date(now), 'auto.welcomeFrom': msg.MsgType === 'event' ? (msg.SessionFrom ?? '') : '' })
+  if (plan.reason === 'welcome')
+    Object.assign(stamp, {
+      'auto.welcomeAt': new Date(now),
+      'auto.welcomeFrom': msg.MsgType === 'event' ? (msg.SessionFrom ?? '') : '',
+    })
   if (plan.reason === 'out-of-hours') stamp['auto.outOfHoursAt'] = new Date(now)
   if (plan.reason === 'ack') stamp['auto.ackAt'] = new Date(now)
   if (Object.keys(stamp).length) await store.patchConversation(openid, stamp)
   return plan
 }
 
-async function deliver(openid: string, reply: Reply, budget: Budget, now: number, calling: () => Promise<void>): Promise<SendOutcome> {
+async function deliver(
+  openid: string,
+  reply: Reply,
+  budget: Budget,
+  now: number,
+  calling: () => Promise<void>,
+): Promise<SendOutcome> {
   if (budget.next() <= 0) return { status: 'SKIPPED', failure: 'TIMEOUT' }
   if (!(await store.takeSend(openid, now))) return { status: 'SKIPPED', failure: 'QUOTA_USED' }
   await calling()
@@ -126,7 +166,11 @@ async function deliver(openid: string, reply: Reply, budget: Budget, now: number
  * run that breaks after its claim releases it and, while the budget lasts, tries once more
  * itself: WeChat will not push again after an answer, so the retry has to happen here.
  */
-export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'push' | 'url' | 'timer'): Promise<PushOutcome> {
+export async function handleInbound(
+  msg: InboundMessage,
+  cfg: CsConfig,
+  via: 'push' | 'url' | 'timer',
+): Promise<PushOutcome> {
   const started = Date.now()
   const key = dedupeKey(msg)
   const deadline = started + cfg.budgetMs
@@ -153,11 +197,20 @@ export async function handleInbound(msg: InboundMessage, cfg: CsConfig, via: 'pu
 /** Runs of one delivery: the first, and one more after a failure if time allows. */
 const RUNS = 2
 
-async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Claim, { mine: true }>, budget: Budget, cfg: CsConfig, via: 'push' | 'url' | 'timer', started: number): Promise<PushOutcome> {
+async function runOnce(
+  msg: InboundMessage,
+  key: string,
+  claim: Extract<store.Claim, { mine: true }>,
+  budget: Budget,
+  cfg: CsConfig,
+  via: 'push' | 'url' | 'timer',
+  started: number,
+): Promise<PushOutcome> {
   const openid = msg.FromUserName
   try {
     // Decided as of the message's arrival (a takeover by the timer may come an hour later).
-    const plan = claim.seen.plan ?? (await decide(msg, key, cfg, claim.seen.arrivedAt ? toMillis(claim.seen.arrivedAt) : started))
+    const plan =
+      claim.seen.plan ?? (await decide(msg, key, cfg, claim.seen.arrivedAt ? toMillis(claim.seen.arrivedAt) : started))
     // A takeover finishes what a cut-off run left: replies whose send never began are sent; one
     // whose send began and has no outcome may have reached WeChat, so it is logged as TIMEOUT and
     // not sent again (at most once: a doubled auto reply spends the user's reply window).
@@ -165,7 +218,17 @@ async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Cl
     const logged = claim.takeover ? await store.loggedReplies(key, plan.replies.length) : new Set<number>()
     for (const i of began) {
       if (logged.has(i) || !plan.replies[i]) continue
-      await store.logMessage({ _id: `out:${key}:${i}`, openid, dir: 'out', at: new Date(), by: 'auto', kind: plan.replies[i].type, summary: summarize(plan.replies[i]), status: 'TIMEOUT', failure: 'TIMEOUT' })
+      await store.logMessage({
+        _id: `out:${key}:${i}`,
+        openid,
+        dir: 'out',
+        at: new Date(),
+        by: 'auto',
+        kind: plan.replies[i].type,
+        summary: summarize(plan.replies[i]),
+        status: 'TIMEOUT',
+        failure: 'TIMEOUT',
+      })
       logged.add(i)
     }
     const todo = plan.replies.map((r, i) => ({ r, i })).filter(({ i }) => !began.has(i) && !logged.has(i))
@@ -195,7 +258,16 @@ async function runOnce(msg: InboundMessage, key: string, claim: Extract<store.Cl
       })
     }
     await store.finish(key)
-    log({ key, via, outcome: 'handled', reason: plan.reason, ruleId: plan.ruleId, takeover: claim.takeover, outcomes, ms: Date.now() - started })
+    log({
+      key,
+      via,
+      outcome: 'handled',
+      reason: plan.reason,
+      ruleId: plan.ruleId,
+      takeover: claim.takeover,
+      outcomes,
+      ms: Date.now() - started,
+    })
     return 'handled'
   } catch (e) {
     log({ key, via, outcome: 'failed', error: errText(e), ms: Date.now() - started })

@@ -14,11 +14,20 @@ export const PUSH_OK = 'success'
 
 export type Received = { respond: HttpResponse } | { event: Record<string, unknown>; format: 'xml' | 'json' }
 
-export async function receivePush(event: unknown, cfg: PushUrlConfig, log: (o: Record<string, unknown>) => void): Promise<Received> {
+export async function receivePush(
+  event: unknown,
+  cfg: PushUrlConfig,
+  log: (o: Record<string, unknown>) => void,
+): Promise<Received> {
   const req = (typeof event === 'object' && event !== null ? event : {}) as HttpRequest
   const out = readRequest(req, cfg)
   if (out.kind === 'reject') {
-    log({ rejected: out.code, detail: out.detail.slice(0, 200), method: scalar(req.httpMethod, 10), path: scalar(req.path, 100) })
+    log({
+      rejected: out.code,
+      detail: out.detail.slice(0, 200),
+      method: scalar(req.httpMethod, 10),
+      path: scalar(req.path, 100),
+    })
     return { respond: text(out.status, out.code) }
   }
   if (out.kind === 'echo') return { respond: text(200, out.echostr) }

@@ -39,7 +39,14 @@ export interface OwnOrder {
 export const SENDS_PER_ENTER = 2
 
 const STATE_WORDS: Record<Locale, Record<OrderStatus, string>> = {
-  zh_CN: { UNPAID: '待支付', PAID: '已支付', CLOSED: '已关闭', REFUNDING: '退款中', REFUNDED: '已退款', REFUND_FAILED: '退款待人工处理' },
+  zh_CN: {
+    UNPAID: '待支付',
+    PAID: '已支付',
+    CLOSED: '已关闭',
+    REFUNDING: '退款中',
+    REFUNDED: '已退款',
+    REFUND_FAILED: '退款待人工处理',
+  },
   en: {
     UNPAID: 'waiting for payment',
     PAID: 'paid',
@@ -49,7 +56,6 @@ const STATE_WORDS: Record<Locale, Record<OrderStatus, string>> = {
     REFUND_FAILED: 'refund needs our attention',
   },
 }
-
 
 const BEIJING_MS = 8 * 3_600_000
 const MAX_MATCH_CHARS = 2000
@@ -63,9 +69,26 @@ export function isOpen(hours: OpeningHours | null, ms: number): boolean {
 }
 
 /** How opening hours read in each language. */
-const HOURS_WORDS: Record<Locale, { days: string[]; always: string; everyDay: string; through: string; list: string; format: string }> = {
-  zh_CN: { days: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'], always: '全天', everyDay: '每天', through: '至', list: '、', format: '{days} {start}–{end}（北京时间）' },
-  en: { days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'], always: 'at any time', everyDay: 'every day', through: '–', list: ', ', format: '{days} {start}–{end} (Beijing time)' },
+const HOURS_WORDS: Record<
+  Locale,
+  { days: string[]; always: string; everyDay: string; through: string; list: string; format: string }
+> = {
+  zh_CN: {
+    days: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'],
+    always: '全天',
+    everyDay: '每天',
+    through: '至',
+    list: '、',
+    format: '{days} {start}–{end}（北京时间）',
+  },
+  en: {
+    days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'],
+    always: 'at any time',
+    everyDay: 'every day',
+    through: '–',
+    list: ', ',
+    format: '{days} {start}–{end} (Beijing time)',
+  },
 }
 const hhmm = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`
 
@@ -75,7 +98,12 @@ export function hoursText(hours: OpeningHours | null, language: Locale): string 
   if (!hours) return w.always
   const ds = [...hours.days].sort((a, b) => a - b)
   const contiguous = ds.every((d, i) => i === 0 || d === ds[i - 1]! + 1)
-  const days = ds.length === 7 ? w.everyDay : contiguous && ds.length > 2 ? `${w.days[ds[0]! - 1]}${w.through}${w.days[ds[ds.length - 1]! - 1]}` : ds.map((d) => w.days[d - 1]).join(w.list)
+  const days =
+    ds.length === 7
+      ? w.everyDay
+      : contiguous && ds.length > 2
+        ? `${w.days[ds[0]! - 1]}${w.through}${w.days[ds[ds.length - 1]! - 1]}`
+        : ds.map((d) => w.days[d - 1]).join(w.list)
   return fmt(w.format, { days, start: hhmm(hours.start), end: hhmm(hours.end) })
 }
 
@@ -94,15 +122,26 @@ function compile(rule: AutoReplyRule): RegExp | null {
  * the rule that matched (and the language of its replies) follows the language the user wrote
  * in; a card carries no words, so a card rule with a language answers only users of that language.
  */
-export function matchRule(rules: readonly AutoReplyRule[], msg: InboundMessage, language: Locale): AutoReplyRule | null {
-  const sorted = rules.filter((r) => r.active && r.replies.length > 0).sort((a, b) => a.priority - b.priority || a._id.localeCompare(b._id))
+export function matchRule(
+  rules: readonly AutoReplyRule[],
+  msg: InboundMessage,
+  language: Locale,
+): AutoReplyRule | null {
+  const sorted = rules
+    .filter((r) => r.active && r.replies.length > 0)
+    .sort((a, b) => a.priority - b.priority || a._id.localeCompare(b._id))
   for (const rule of sorted) {
     const m = rule.match
     if (msg.MsgType === 'text') {
       const text = msg.Content.slice(0, MAX_MATCH_CHARS)
       if (m.kind === 'keyword' && m.words.some((w) => w && text.toLowerCase().includes(w.toLowerCase()))) return rule
       if (m.kind === 'regex' && compile(rule)?.test(text)) return rule
-    } else if (msg.MsgType === 'miniprogrampage' && m.kind === 'card' && (!rule.language || rule.language === language) && msg.PagePath.replace(/^\//, '').startsWith(m.pagePrefix.replace(/^\//, ''))) {
+    } else if (
+      msg.MsgType === 'miniprogrampage' &&
+      m.kind === 'card' &&
+      (!rule.language || rule.language === language) &&
+      msg.PagePath.replace(/^\//, '').startsWith(m.pagePrefix.replace(/^\//, ''))
+    ) {
       return rule
     }
   }
@@ -113,23 +152,39 @@ export function matchRule(rules: readonly AutoReplyRule[], msg: InboundMessage, 
 export function lintRules(rules: readonly AutoReplyRule[]): string[] {
   const problems: string[] = []
   for (const r of rules) {
-    if (r.match.kind === 'regex' && !compile(r)) problems.push(`${r._id}: invalid pattern ${JSON.stringify(r.match.pattern)}`)
+    if (r.match.kind === 'regex' && !compile(r))
+      problems.push(`${r._id}: invalid pattern ${JSON.stringify(r.match.pattern)}`)
     if (!r.replies.length) problems.push(`${r._id}: no replies`)
   }
   return problems
 }
-
 
 export function orderPagePath(orderId: string): string {
   return `pages/pay/order/index?id=${encodeURIComponent(orderId)}`
 }
 
 /** The welcome for the page the user came from. An order is mentioned only when it is the sender's own. */
-export function welcomeReplies(from: SessionFrom | null, order: OwnOrder | null, cfg: CsConfig, language: Locale): Reply[] {
+export function welcomeReplies(
+  from: SessionFrom | null,
+  order: OwnOrder | null,
+  cfg: CsConfig,
+  language: Locale,
+): Reply[] {
   const texts = cfg.texts[language]
   if (from?.page === 'order' && order) {
-    const replies: Reply[] = [{ type: 'text', content: fmt(texts.welcomeOrder, { title: order.title, state: STATE_WORDS[language][order.status] }) }]
-    if (cfg.cardThumbFileId) replies.push({ type: 'miniprogrampage', title: order.title, pagepath: orderPagePath(order.orderId), thumbFileId: cfg.cardThumbFileId })
+    const replies: Reply[] = [
+      {
+        type: 'text',
+        content: fmt(texts.welcomeOrder, { title: order.title, state: STATE_WORDS[language][order.status] }),
+      },
+    ]
+    if (cfg.cardThumbFileId)
+      replies.push({
+        type: 'miniprogrampage',
+        title: order.title,
+        pagepath: orderPagePath(order.orderId),
+        thumbFileId: cfg.cardThumbFileId,
+      })
     return replies
   }
   if (from?.page === 'profile') return [{ type: 'text', content: texts.welcomeProfile }]
@@ -148,13 +203,22 @@ const recent = (at: number | undefined, now: number, gap: number) => at !== unde
  */
 export function planReplies(
   msg: InboundMessage,
-  input: { rules: readonly AutoReplyRule[]; cfg: CsConfig; now: number; auto: AutoState; from: SessionFrom | null; order: OwnOrder | null; language: Locale },
+  input: {
+    rules: readonly AutoReplyRule[]
+    cfg: CsConfig
+    now: number
+    auto: AutoState
+    from: SessionFrom | null
+    order: OwnOrder | null
+    language: Locale
+  },
 ): Plan {
   const { cfg, now, auto, language } = input
   const open = isOpen(cfg.hours, now)
   const closedText = fmt(cfg.texts[language].outOfHours, { hours: hoursText(cfg.hours, language) })
   if (msg.MsgType === 'event') {
-    if (recent(auto.welcomeAt, now, REPEAT_GAP_MS.welcome) && auto.welcomeFrom === (msg.SessionFrom ?? '')) return { reason: 'repeat-suppressed', replies: [] }
+    if (recent(auto.welcomeAt, now, REPEAT_GAP_MS.welcome) && auto.welcomeFrom === (msg.SessionFrom ?? ''))
+      return { reason: 'repeat-suppressed', replies: [] }
     const replies = welcomeReplies(input.from, input.order, cfg, language)
     if (!open && replies.length < SENDS_PER_ENTER) replies.push({ type: 'text', content: closedText })
     return { reason: 'welcome', replies: replies.slice(0, SENDS_PER_ENTER) }
@@ -162,9 +226,13 @@ export function planReplies(
   const rule = matchRule(input.rules, msg, language)
   if (rule) return { reason: 'rule', ruleId: rule._id, replies: rule.replies }
   if (!open) {
-    return recent(auto.outOfHoursAt, now, REPEAT_GAP_MS.outOfHours) ? { reason: 'repeat-suppressed', replies: [] } : { reason: 'out-of-hours', replies: [{ type: 'text', content: closedText }] }
+    return recent(auto.outOfHoursAt, now, REPEAT_GAP_MS.outOfHours)
+      ? { reason: 'repeat-suppressed', replies: [] }
+      : { reason: 'out-of-hours', replies: [{ type: 'text', content: closedText }] }
   }
-  return recent(auto.ackAt, now, REPEAT_GAP_MS.ack) ? { reason: 'repeat-suppressed', replies: [] } : { reason: 'ack', replies: [{ type: 'text', content: cfg.texts[language].ack }] }
+  return recent(auto.ackAt, now, REPEAT_GAP_MS.ack)
+    ? { reason: 'repeat-suppressed', replies: [] }
+    : { reason: 'ack', replies: [{ type: 'text', content: cfg.texts[language].ack }] }
 }
 
 /** One line for the log and the operators' inbox. */

@@ -22,7 +22,10 @@ export async function bounded<T>(what: string, p: Promise<T>, ms: number): Promi
   if (ms <= 0) throw new CallTimeout(what, 0)
   let timer: NodeJS.Timeout | undefined
   try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeout(what, ms)), ms)))])
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new CallTimeout(what, ms)), ms))),
+    ])
   } finally {
     clearTimeout(timer)
   }
@@ -73,7 +76,12 @@ const MEDIA_MARGIN_MS = 3_600_000
 
 const mediaKey = (fileId: string) => createHash('sha1').update(fileId).digest('hex')
 
-const CONTENT_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', gif: 'image/gif' }
+const CONTENT_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+}
 
 export function contentTypeOf(fileId: string): string {
   return CONTENT_TYPES[(/\.([a-z0-9]+)$/i.exec(fileId)?.[1] ?? '').toLowerCase()] ?? 'image/jpeg'
@@ -86,10 +94,25 @@ export async function mediaIdFor(fileId: string, budget: Budget, opts: { refresh
     const cached = await getDoc<MediaDoc>(MEDIA, id)
     if (cached && toMillis(cached.expiresAt) > Date.now()) return cached.mediaId
   }
-  const file = await bounded('downloadFile', initCloud().downloadFile({ fileID: fileId }) as Promise<{ fileContent: Buffer }>, budget.next())
-  const up = await bounded('uploadTempMedia', openapi().customerServiceMessage.uploadTempMedia({ type: 'image', media: { contentType: contentTypeOf(fileId), value: file.fileContent } }), budget.next())
+  const file = await bounded(
+    'downloadFile',
+    initCloud().downloadFile({ fileID: fileId }) as Promise<{ fileContent: Buffer }>,
+    budget.next(),
+  )
+  const up = await bounded(
+    'uploadTempMedia',
+    openapi().customerServiceMessage.uploadTempMedia({
+      type: 'image',
+      media: { contentType: contentTypeOf(fileId), value: file.fileContent },
+    }),
+    budget.next(),
+  )
   const createdAt = (Number(up.createdAt) || Math.floor(Date.now() / 1000)) * 1000
-  const doc: Omit<MediaDoc, '_id'> = { fileId, mediaId: up.mediaId, expiresAt: new Date(createdAt + MEDIA_LIFETIME_MS - MEDIA_MARGIN_MS) }
+  const doc: Omit<MediaDoc, '_id'> = {
+    fileId,
+    mediaId: up.mediaId,
+    expiresAt: new Date(createdAt + MEDIA_LIFETIME_MS - MEDIA_MARGIN_MS),
+  }
   await db().collection(MEDIA).doc(id).set({ data: doc })
   return up.mediaId
 }
@@ -98,16 +121,33 @@ export async function forgetMedia(fileId: string): Promise<void> {
   await db().collection(MEDIA).doc(mediaKey(fileId)).remove()
 }
 
-async function params(touser: string, reply: Reply, budget: Budget, refresh: boolean): Promise<CustomerServiceSendParams> {
+async function params(
+  touser: string,
+  reply: Reply,
+  budget: Budget,
+  refresh: boolean,
+): Promise<CustomerServiceSendParams> {
   switch (reply.type) {
     case 'text':
       return { touser, msgtype: 'text', text: { content: reply.content } }
     case 'link':
-      return { touser, msgtype: 'link', link: { title: reply.title, description: reply.description, url: reply.url, thumbUrl: reply.thumbUrl } }
+      return {
+        touser,
+        msgtype: 'link',
+        link: { title: reply.title, description: reply.description, url: reply.url, thumbUrl: reply.thumbUrl },
+      }
     case 'image':
       return { touser, msgtype: 'image', image: { mediaId: await mediaIdFor(reply.fileId, budget, { refresh }) } }
     case 'miniprogrampage':
-      return { touser, msgtype: 'miniprogrampage', miniprogrampage: { title: reply.title, pagepath: reply.pagepath, thumbMediaId: await mediaIdFor(reply.thumbFileId, budget, { refresh }) } }
+      return {
+        touser,
+        msgtype: 'miniprogrampage',
+        miniprogrampage: {
+          title: reply.title,
+          pagepath: reply.pagepath,
+          thumbMediaId: await mediaIdFor(reply.thumbFileId, budget, { refresh }),
+        },
+      }
   }
 }
 
@@ -131,7 +171,11 @@ export async function sendReply(touser: string, reply: Reply, budget: Budget): P
       return { status: 'SENT' }
     } catch (e) {
       const f = failureOf(e)
-      if (f.failure === 'INVALID_MEDIA' && attempt === 0 && (reply.type === 'image' || reply.type === 'miniprogrampage')) {
+      if (
+        f.failure === 'INVALID_MEDIA' &&
+        attempt === 0 &&
+        (reply.type === 'image' || reply.type === 'miniprogrampage')
+      ) {
         await forgetMedia(reply.type === 'image' ? reply.fileId : reply.thumbFileId).catch(() => undefined)
         continue
       }
@@ -143,5 +187,9 @@ export async function sendReply(touser: string, reply: Reply, budget: Budget): P
 
 /** "Typing…" while the replies are prepared; its failures (45080, 45081) only get logged. */
 export async function setTyping(touser: string, command: 'Typing' | 'CancelTyping', budget: Budget): Promise<void> {
-  await bounded('customerServiceMessage.setTyping', openapi().customerServiceMessage.setTyping({ touser, command }), budget.next())
+  await bounded(
+    'customerServiceMessage.setTyping',
+    openapi().customerServiceMessage.setTyping({ touser, command }),
+    budget.next(),
+  )
 }

@@ -10,7 +10,15 @@
  * - cs_media: temp media ids of uploaded images, until they expire (3 days).
  */
 import type { DB } from 'wx-server-sdk'
-import type { AutoReplyRule, ConversationView, InboundMessage, LogEntry, Reply, SendFailure, SendStatus } from '../../typings/customerService'
+import type {
+  AutoReplyRule,
+  ConversationView,
+  InboundMessage,
+  LogEntry,
+  Reply,
+  SendFailure,
+  SendStatus,
+} from '../../typings/customerService'
 import { db, findDocs, getDoc, toMillis, type Tx } from '../db'
 import type { AutoState } from './rules'
 import { openWindow, type SendWindow, type UserAction } from './window'
@@ -27,12 +35,22 @@ export const NONCES = 'cs_push_nonces'
  * Remembers a URL-mode request's timestamp and nonce; false when they were seen already (a
  * replay). The document's _id is the pair, so of two concurrent copies one insert wins.
  */
-export async function firstUseOfNonce(timestamp: string, nonce: string, now: number, windowMs: number): Promise<boolean> {
+export async function firstUseOfNonce(
+  timestamp: string,
+  nonce: string,
+  now: number,
+  windowMs: number,
+): Promise<boolean> {
   const _id = `${timestamp}:${nonce}`.slice(0, 100)
   const _ = db().command
-  await db().collection(NONCES).where({ expireAt: _.lt(new Date(now)) }).remove()
+  await db()
+    .collection(NONCES)
+    .where({ expireAt: _.lt(new Date(now)) })
+    .remove()
   try {
-    await db().collection(NONCES).add({ data: { _id, expireAt: new Date(now + 2 * windowMs) } })
+    await db()
+      .collection(NONCES)
+      .add({ data: { _id, expireAt: new Date(now + 2 * windowMs) } })
     return true
   } catch (e) {
     if (await getDoc(NONCES, _id)) return false
@@ -79,7 +97,17 @@ export type Claim = { mine: true; seen: SeenDoc; takeover: boolean } | { mine: f
  * (take over with a conditional update, so only one retry wins).
  */
 export async function claim(key: string, now: number, msg?: InboundMessage): Promise<Claim> {
-  const seen: SeenDoc = { _id: key, state: 'WORKING', leaseUntil: new Date(now + CLAIM_LEASE_MS), attempts: 1, done: [], calling: [], ...(msg ? { msg } : {}), arrivedAt: new Date(now), expireAt: new Date(now + SEEN_TTL_MS) }
+  const seen: SeenDoc = {
+    _id: key,
+    state: 'WORKING',
+    leaseUntil: new Date(now + CLAIM_LEASE_MS),
+    attempts: 1,
+    done: [],
+    calling: [],
+    ...(msg ? { msg } : {}),
+    arrivedAt: new Date(now),
+    expireAt: new Date(now + SEEN_TTL_MS),
+  }
   try {
     await db().collection(SEEN).add({ data: seen })
     return { mine: true, seen, takeover: false }
@@ -94,7 +122,11 @@ export async function claim(key: string, now: number, msg?: InboundMessage): Pro
       .where({ _id: key, state: 'WORKING', leaseUntil: existing.leaseUntil })
       .update({ data: { leaseUntil: new Date(now + CLAIM_LEASE_MS), attempts: _.inc(1) } })) as DB.IUpdateResult
     if (res.stats.updated !== 1) return { mine: false, state: 'WORKING' }
-    return { mine: true, seen: { ...existing, leaseUntil: new Date(now + CLAIM_LEASE_MS), attempts: existing.attempts + 1 }, takeover: true }
+    return {
+      mine: true,
+      seen: { ...existing, leaseUntil: new Date(now + CLAIM_LEASE_MS), attempts: existing.attempts + 1 },
+      takeover: true,
+    }
   }
 }
 
@@ -103,35 +135,58 @@ export async function savePlan(key: string, plan: NonNullable<SeenDoc['plan']>):
 }
 
 export async function markAttempted(key: string, index: number): Promise<void> {
-  await db().collection(SEEN).doc(key).update({ data: { done: db().command.push([index]) } })
+  await db()
+    .collection(SEEN)
+    .doc(key)
+    .update({ data: { done: db().command.push([index]) } })
 }
 
 /** The send of reply `index` begins (after this, a cut-off run's reply is of unknown fate). */
 export async function markCalling(key: string, index: number): Promise<void> {
-  await db().collection(SEEN).doc(key).update({ data: { calling: db().command.push([index]) } })
+  await db()
+    .collection(SEEN)
+    .doc(key)
+    .update({ data: { calling: db().command.push([index]) } })
 }
 
 /** Which of a delivery's replies are in the conversation log (their outcome is known). */
 export async function loggedReplies(key: string, count: number): Promise<Set<number>> {
   const _ = db().command
   const ids = Array.from({ length: count }, (_v, i) => `out:${key}:${i}`)
-  const docs = await findDocs<{ _id: string }>(db().collection(MESSAGES).where({ _id: _.in(ids) }).field({ _id: true }).limit(count))
+  const docs = await findDocs<{ _id: string }>(
+    db()
+      .collection(MESSAGES)
+      .where({ _id: _.in(ids) })
+      .field({ _id: true })
+      .limit(count),
+  )
   return new Set(docs.map((d) => Number(d._id.slice(d._id.lastIndexOf(':') + 1))))
 }
 
 /** Deliveries whose run was cut off (WORKING, lease run out) with their message: the timer's to finish. */
 export async function staleRuns(now: number, limit: number): Promise<SeenDoc[]> {
   const _ = db().command
-  return findDocs<SeenDoc>(db().collection(SEEN).where({ state: 'WORKING', leaseUntil: _.lt(new Date(now)) }).limit(limit))
+  return findDocs<SeenDoc>(
+    db()
+      .collection(SEEN)
+      .where({ state: 'WORKING', leaseUntil: _.lt(new Date(now)) })
+      .limit(limit),
+  )
 }
 
 export async function finish(key: string): Promise<void> {
-  await db().collection(SEEN).doc(key).update({ data: { state: 'DONE' } })
+  await db()
+    .collection(SEEN)
+    .doc(key)
+    .update({ data: { state: 'DONE' } })
 }
 
 /** A run that failed hands the delivery to the next retry at once. */
 export async function release(key: string): Promise<void> {
-  await db().collection(SEEN).doc(key).update({ data: { leaseUntil: new Date(0) } })
+  await db()
+    .collection(SEEN)
+    .doc(key)
+    .update({ data: { leaseUntil: new Date(0) } })
 }
 
 // ---- conversations ----
@@ -159,7 +214,14 @@ export function autoState(c: ConversationDoc | null): AutoState {
 
 export function conversationView(c: ConversationDoc, now: number): ConversationView {
   const until = toMillis(c.windowUntil)
-  return { openid: c._id, lastInAt: toMillis(c.lastInAt), lastIn: c.lastIn, windowUntil: until, sendsLeft: until > now ? c.sendsLeft : 0, waiting: c.waiting }
+  return {
+    openid: c._id,
+    lastInAt: toMillis(c.lastInAt),
+    lastIn: c.lastIn,
+    windowUntil: until,
+    sendsLeft: until > now ? c.sendsLeft : 0,
+    waiting: c.waiting,
+  }
 }
 
 export function getConversation(openid: string): Promise<ConversationDoc | null> {
@@ -167,11 +229,22 @@ export function getConversation(openid: string): Promise<ConversationDoc | null>
 }
 
 /** Records a user action: opens (or widens) the reply window, in a transaction so two messages at once count right. */
-export async function recordUserAction(openid: string, action: UserAction, actionAt: number, summary: string, now: number): Promise<ConversationDoc> {
+export async function recordUserAction(
+  openid: string,
+  action: UserAction,
+  actionAt: number,
+  summary: string,
+  now: number,
+): Promise<ConversationDoc> {
   return (await db().runTransaction(async (t: Tx) => {
     const ref = t.collection(CONVERSATIONS).doc(openid)
     const cur = ((await ref.get()) as { data: ConversationDoc | null }).data
-    const win: SendWindow = openWindow(cur ? { until: toMillis(cur.windowUntil), left: cur.sendsLeft } : null, action, actionAt, now)
+    const win: SendWindow = openWindow(
+      cur ? { until: toMillis(cur.windowUntil), left: cur.sendsLeft } : null,
+      action,
+      actionAt,
+      now,
+    )
     const next: ConversationDoc = {
       _id: openid,
       lastInAt: new Date(Math.max(actionAt, cur ? toMillis(cur.lastInAt) : 0)),
@@ -206,7 +279,10 @@ export async function takeSend(openid: string, now: number): Promise<boolean> {
 
 /** After a send WeChat refused for another reason: the send was not used. */
 export async function giveBackSend(openid: string): Promise<void> {
-  await db().collection(CONVERSATIONS).doc(openid).update({ data: { sendsLeft: db().command.inc(1) } })
+  await db()
+    .collection(CONVERSATIONS)
+    .doc(openid)
+    .update({ data: { sendsLeft: db().command.inc(1) } })
 }
 
 /** WeChat said the window is closed (45015) or used up (45047): believe it. */
@@ -280,7 +356,15 @@ export const RULES_PAGE = 1000
 export async function loadRules(): Promise<AutoReplyRule[]> {
   const all: AutoReplyRule[] = []
   for (;;) {
-    const page = await findDocs<AutoReplyRule>(db().collection(RULES).where({ active: true }).orderBy('priority', 'asc').orderBy('_id', 'asc').skip(all.length).limit(RULES_PAGE))
+    const page = await findDocs<AutoReplyRule>(
+      db()
+        .collection(RULES)
+        .where({ active: true })
+        .orderBy('priority', 'asc')
+        .orderBy('_id', 'asc')
+        .skip(all.length)
+        .limit(RULES_PAGE),
+    )
     all.push(...page)
     if (page.length < RULES_PAGE) return all
   }
@@ -296,7 +380,13 @@ export interface MediaDoc {
 /** Expired de-duplication records and media ids (the hourly timer). */
 export async function cleanup(now: number): Promise<{ seen: number; media: number }> {
   const _ = db().command
-  const seen = (await db().collection(SEEN).where({ expireAt: _.lt(new Date(now)) }).remove()) as DB.IRemoveResult
-  const media = (await db().collection(MEDIA).where({ expiresAt: _.lt(new Date(now)) }).remove()) as DB.IRemoveResult
+  const seen = (await db()
+    .collection(SEEN)
+    .where({ expireAt: _.lt(new Date(now)) })
+    .remove()) as DB.IRemoveResult
+  const media = (await db()
+    .collection(MEDIA)
+    .where({ expiresAt: _.lt(new Date(now)) })
+    .remove()) as DB.IRemoveResult
   return { seen: seen.stats.removed, media: media.stats.removed }
 }

@@ -40,7 +40,8 @@ export interface HttpResponse {
   isBase64Encoded: false
 }
 
-export type RejectCode = 'BAD_SIGNATURE' | 'STALE' | 'TOO_LARGE' | 'MALFORMED' | 'NOT_ENCRYPTED' | 'METHOD' | PushCryptoError['code']
+export type RejectCode =
+  'BAD_SIGNATURE' | 'STALE' | 'TOO_LARGE' | 'MALFORMED' | 'NOT_ENCRYPTED' | 'METHOD' | PushCryptoError['code']
 
 /** How far a request's timestamp may be from now (seconds), and how long nonces are remembered. */
 export const TIMESTAMP_WINDOW_S = 300
@@ -49,7 +50,14 @@ export const MAX_BODY_BYTES = 64 * 1024
 
 export type UrlOutcome =
   | { kind: 'echo'; echostr: string }
-  | { kind: 'message'; event: Record<string, unknown>; format: 'xml' | 'json'; encrypted: boolean; timestamp: string; nonce: string }
+  | {
+      kind: 'message'
+      event: Record<string, unknown>
+      format: 'xml' | 'json'
+      encrypted: boolean
+      timestamp: string
+      nonce: string
+    }
   | { kind: 'reject'; status: number; code: RejectCode; detail: string }
 
 export function text(statusCode: number, body: string): HttpResponse {
@@ -70,7 +78,12 @@ const STATUS: Record<RejectCode, number> = {
   APPID_MISMATCH: 403,
 }
 
-const reject = (code: RejectCode, detail: string): UrlOutcome => ({ kind: 'reject', status: STATUS[code], code, detail })
+const reject = (code: RejectCode, detail: string): UrlOutcome => ({
+  kind: 'reject',
+  status: STATUS[code],
+  code,
+  detail,
+})
 
 // Values stay strings (MsgId is a 64-bit integer); entities inside CDATA are left alone.
 /** The `<xml>` root's children, or null when the text is not well-formed or carries a DTD (./xml.ts). */
@@ -94,7 +107,8 @@ function formatOf(body: string, contentType: string | undefined): 'xml' | 'json'
   return body.trimStart().startsWith('{') ? 'json' : 'xml'
 }
 
-const header = (h: HttpRequest['headers'], name: string) => Object.entries(h ?? {}).find(([k]) => k.toLowerCase() === name)?.[1]
+const header = (h: HttpRequest['headers'], name: string) =>
+  Object.entries(h ?? {}).find(([k]) => k.toLowerCase() === name)?.[1]
 
 /** A query or header value as WeChat sends it: a string, else ''. */
 const str = (v: unknown): string => (typeof v === 'string' ? v : '')
@@ -104,7 +118,8 @@ export function readRequest(req: HttpRequest, cfg: PushUrlConfig, now = Date.now
   if (typeof req !== 'object' || req === null) return reject('MALFORMED', 'not an HTTP request')
   const rawQ = req.queryStringParameters
   const q = (rawQ && typeof rawQ === 'object' ? rawQ : {}) as Record<string, unknown>
-  if (req.httpMethod !== undefined && typeof req.httpMethod !== 'string') return reject('MALFORMED', 'httpMethod is not a string')
+  if (req.httpMethod !== undefined && typeof req.httpMethod !== 'string')
+    return reject('MALFORMED', 'httpMethod is not a string')
   const method = (req.httpMethod ?? 'GET').toUpperCase()
   const timestamp = str(q.timestamp)
   const nonce = str(q.nonce)
@@ -114,15 +129,18 @@ export function readRequest(req: HttpRequest, cfg: PushUrlConfig, now = Date.now
     return { kind: 'echo', echostr: str(q.echostr).slice(0, 128) }
   }
   if (method !== 'POST') return reject('METHOD', `method ${method.slice(0, 10)}`)
-  if (req.body !== undefined && req.body !== null && typeof req.body !== 'string') return reject('MALFORMED', 'body is not a string')
+  if (req.body !== undefined && req.body !== null && typeof req.body !== 'string')
+    return reject('MALFORMED', 'body is not a string')
   const raw = req.body ?? ''
   if (raw.length > MAX_BODY_BYTES * 2) return reject('TOO_LARGE', `body of ${raw.length} characters`)
   // Signed, and signed recently, before anything reads the body.
   if (!plainSigOk) return reject('BAD_SIGNATURE', 'signature does not match the token')
   const ts = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN
-  if (!Number.isFinite(ts) || Math.abs(now / 1000 - ts) > TIMESTAMP_WINDOW_S) return reject('STALE', `timestamp ${timestamp.slice(0, 12)} is not within ${TIMESTAMP_WINDOW_S} s of now`)
+  if (!Number.isFinite(ts) || Math.abs(now / 1000 - ts) > TIMESTAMP_WINDOW_S)
+    return reject('STALE', `timestamp ${timestamp.slice(0, 12)} is not within ${TIMESTAMP_WINDOW_S} s of now`)
 
-  const body = req.isBase64Encoded === true || req.isBase64Encoded === 'true' ? Buffer.from(raw, 'base64').toString('utf8') : raw
+  const body =
+    req.isBase64Encoded === true || req.isBase64Encoded === 'true' ? Buffer.from(raw, 'base64').toString('utf8') : raw
   if (Buffer.byteLength(body, 'utf8') > MAX_BODY_BYTES) return reject('TOO_LARGE', `body over ${MAX_BODY_BYTES} bytes`)
   const format = formatOf(body, str(header(req.headers, 'content-type')))
   const outer = format === 'xml' ? parseXml(body) : parseJson(body)
@@ -131,15 +149,18 @@ export function readRequest(req: HttpRequest, cfg: PushUrlConfig, now = Date.now
   if (q.encrypt_type !== 'aes') {
     // Only plain mode takes a plain body: in compatible mode the plain fields sit beside the
     // encrypted ones, and only the encrypted part is covered by a signature over the content.
-    if (cfg.mode !== 'plain') return reject('NOT_ENCRYPTED', `${cfg.mode} mode is configured but the body is not encrypted`)
+    if (cfg.mode !== 'plain')
+      return reject('NOT_ENCRYPTED', `${cfg.mode} mode is configured but the body is not encrypted`)
     return { kind: 'message', event: outer, format, encrypted: false, timestamp, nonce }
   }
   const encrypt = outer.Encrypt
-  if (typeof encrypt !== 'string' || !encrypt) return reject('MALFORMED', 'encrypt_type=aes but the body has no Encrypt')
+  if (typeof encrypt !== 'string' || !encrypt)
+    return reject('MALFORMED', 'encrypt_type=aes but the body has no Encrypt')
   if (!sameSignature(sha1Signature([cfg.token, timestamp, nonce, encrypt]), str(q.msg_signature))) {
     return reject('BAD_SIGNATURE', 'msg_signature does not match the token and Encrypt')
   }
-  if (!cfg.encodingAesKey || !cfg.appid) return reject('BAD_KEY', 'an encrypted body arrived but CS_PUSH_AES_KEY / CS_PUSH_APPID are not set')
+  if (!cfg.encodingAesKey || !cfg.appid)
+    return reject('BAD_KEY', 'an encrypted body arrived but CS_PUSH_AES_KEY / CS_PUSH_APPID are not set')
   let inner: string
   try {
     inner = decryptMessage(encrypt, aesKey(cfg.encodingAesKey), cfg.appid).message

@@ -28,7 +28,9 @@ export class PushCryptoError extends Error {
 const BLOCK = 32
 
 export function sha1Signature(parts: string[]): string {
-  return createHash('sha1').update([...parts].sort().join('')).digest('hex')
+  return createHash('sha1')
+    .update([...parts].sort().join(''))
+    .digest('hex')
 }
 
 /** Constant-time comparison of two hex signatures (a length difference is a plain mismatch). */
@@ -41,7 +43,8 @@ export function sameSignature(expected: string, given: string | undefined): bool
 
 /** The 32-byte AES key from the 43-character EncodingAESKey of the push settings. */
 export function aesKey(encodingAesKey: string): Buffer {
-  if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey)) throw new PushCryptoError('BAD_KEY', 'EncodingAESKey must be 43 characters of base64')
+  if (!/^[A-Za-z0-9+/]{43}$/.test(encodingAesKey))
+    throw new PushCryptoError('BAD_KEY', 'EncodingAESKey must be 43 characters of base64')
   const key = Buffer.from(`${encodingAesKey}=`, 'base64')
   if (key.length !== 32) throw new PushCryptoError('BAD_KEY', 'EncodingAESKey does not decode to 32 bytes')
   return key
@@ -56,11 +59,17 @@ export function encryptMessage(message: string, appid: string, key: Buffer, rand
   const pad = BLOCK - (plain.length % BLOCK)
   const cipher = createCipheriv('aes-256-cbc', key, key.subarray(0, 16))
   cipher.setAutoPadding(false)
-  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString('base64')
+  return Buffer.concat([cipher.update(Buffer.concat([plain, Buffer.alloc(pad, pad)])), cipher.final()]).toString(
+    'base64',
+  )
 }
 
 /** Decrypts an `Encrypt` field; checks the padding, the length field and (when given) the appid. */
-export function decryptMessage(encrypted: string, key: Buffer, expectedAppid?: string): { message: string; appid: string } {
+export function decryptMessage(
+  encrypted: string,
+  key: Buffer,
+  expectedAppid?: string,
+): { message: string; appid: string } {
   const data = Buffer.from(encrypted, 'base64')
   if (data.length === 0 || data.length % BLOCK !== 0 || data.toString('base64') !== encrypted.replace(/\s/g, '')) {
     throw new PushCryptoError('BAD_CIPHERTEXT', 'Encrypt is not base64 of whole 32-byte blocks')

@@ -50,24 +50,43 @@ export const FULL_ENV_ID = /^[a-z][a-z0-9-]*-[a-z0-9]+$/
  * Reads the configuration. `runningEnv` is getWXContext().ENV. Problems are reported, not
  * thrown, so a page gets PAY_NOT_CONFIGURED with the fix instead of an INTERNAL error.
  */
-export function payConfig(env: Record<string, string | undefined>, runningEnv: string | undefined): ({ ok: true } & PayConfig) | ConfigProblem {
+export function payConfig(
+  env: Record<string, string | undefined>,
+  runningEnv: string | undefined,
+): ({ ok: true } & PayConfig) | ConfigProblem {
   // PAY_PROVIDER=wxpay-v3: the merchant's own APIv3 settings instead of cloudPay's sub-merchant.
   const v3 = providerName(env) === 'wxpay-v3' ? v3Config(env) : undefined
   if (v3 && !v3.ok) return { ok: false, message: v3.message }
   const subMchId = v3?.ok ? v3.cfg.mchid : (env.PAY_SUB_MCH_ID ?? '').trim()
   if (!/^\d{6,32}$/.test(subMchId)) {
-    return { ok: false, message: 'Payments are not set up: set PAY_SUB_MCH_ID (the merchant id bound in the CloudBase console) for the pay functions and redeploy.' }
+    return {
+      ok: false,
+      message:
+        'Payments are not set up: set PAY_SUB_MCH_ID (the merchant id bound in the CloudBase console) for the pay functions and redeploy.',
+    }
   }
   const callbackEnvId = (env.PAY_CALLBACK_ENV_ID || runningEnv || '').trim()
   if (!FULL_ENV_ID.test(callbackEnvId)) {
-    return { ok: false, message: `Payments are not set up: "${callbackEnvId}" is not a full CloudBase env id (like "prod-8gabc123"); payment callbacks would never arrive.` }
+    return {
+      ok: false,
+      message: `Payments are not set up: "${callbackEnvId}" is not a full CloudBase env id (like "prod-8gabc123"); payment callbacks would never arrive.`,
+    }
   }
   if (runningEnv && callbackEnvId !== runningEnv) {
-    return { ok: false, message: `Payments are not set up: PAY_CALLBACK_ENV_ID "${callbackEnvId}" is not the environment the orders live in ("${runningEnv}"); its callbacks could not find them.` }
+    return {
+      ok: false,
+      message: `Payments are not set up: PAY_CALLBACK_ENV_ID "${callbackEnvId}" is not the environment the orders live in ("${runningEnv}"); its callbacks could not find them.`,
+    }
   }
-  const ttl = env.PAY_ORDER_TTL_MINUTES === undefined || env.PAY_ORDER_TTL_MINUTES === '' ? DEFAULT_TTL_MINUTES : Number(env.PAY_ORDER_TTL_MINUTES)
+  const ttl =
+    env.PAY_ORDER_TTL_MINUTES === undefined || env.PAY_ORDER_TTL_MINUTES === ''
+      ? DEFAULT_TTL_MINUTES
+      : Number(env.PAY_ORDER_TTL_MINUTES)
   if (!Number.isInteger(ttl) || ttl < MIN_TTL_MINUTES || ttl > MAX_TTL_MINUTES) {
-    return { ok: false, message: `Payments are not set up: PAY_ORDER_TTL_MINUTES must be a whole number from ${MIN_TTL_MINUTES} to ${MAX_TTL_MINUTES} (WeChat Pay cannot close an order in its first 5 minutes, and a prepay lives 2 hours).` }
+    return {
+      ok: false,
+      message: `Payments are not set up: PAY_ORDER_TTL_MINUTES must be a whole number from ${MIN_TTL_MINUTES} to ${MAX_TTL_MINUTES} (WeChat Pay cannot close an order in its first 5 minutes, and a prepay lives 2 hours).`,
+    }
   }
   return {
     ok: true,
@@ -91,7 +110,9 @@ export function refundRequiresSoter(env: Record<string, string | undefined>): bo
 }
 
 /** The subscribe-message part alone (the catalogue and credits work without a merchant). */
-export function subscribeConfig(env: Record<string, string | undefined>): Pick<PayConfig, 'templates' | 'miniprogramState'> {
+export function subscribeConfig(
+  env: Record<string, string | undefined>,
+): Pick<PayConfig, 'templates' | 'miniprogramState'> {
   const paid = (env.SUBSCRIBE_TMPL_PAID ?? '').trim()
   const refunded = (env.SUBSCRIBE_TMPL_REFUNDED ?? '').trim()
   const state = env.MINIPROGRAM_STATE

@@ -39,7 +39,12 @@ export function fitCharacterString(s: string): string {
   return s.replace(/[^\x21-\x7e]/g, '').slice(0, 32)
 }
 
-export function messageData(input: { orderId: string; title: string; amountFen: number; at: number }): Record<string, { value: string }> {
+export function messageData(input: {
+  orderId: string
+  title: string
+  amountFen: number
+  at: number
+}): Record<string, { value: string }> {
   return {
     [KEYWORDS.orderNo]: { value: fitCharacterString(input.orderId) },
     [KEYWORDS.product]: { value: fitThing(input.title) },

@@ -5,8 +5,10 @@
 
 /** Total of an order line in fen. Refuses anything that is not a positive safe integer. */
 export function orderTotal(unitPriceFen: number, quantity: number): number {
-  if (!Number.isSafeInteger(unitPriceFen) || unitPriceFen <= 0) throw new RangeError(`unit price must be a positive integer of fen, got ${unitPriceFen}`)
-  if (!Number.isSafeInteger(quantity) || quantity <= 0) throw new RangeError(`quantity must be a positive integer, got ${quantity}`)
+  if (!Number.isSafeInteger(unitPriceFen) || unitPriceFen <= 0)
+    throw new RangeError(`unit price must be a positive integer of fen, got ${unitPriceFen}`)
+  if (!Number.isSafeInteger(quantity) || quantity <= 0)
+    throw new RangeError(`quantity must be a positive integer, got ${quantity}`)
   const total = unitPriceFen * quantity
   if (!Number.isSafeInteger(total)) throw new RangeError('order total overflows')
   return total

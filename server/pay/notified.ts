@@ -17,7 +17,11 @@ import { payOutcome } from './wxpay'
 export type NoticeOutcome = 'ACK' | 'RETRY'
 
 /** A payment notification for `outTradeNo` / `transactionId` (already checked for shape). */
-export async function confirmPaymentNotice(fn: string, outTradeNo: string, transactionId: string): Promise<NoticeOutcome> {
+export async function confirmPaymentNotice(
+  fn: string,
+  outTradeNo: string,
+  transactionId: string,
+): Promise<NoticeOutcome> {
   const unconfirmed = (why: string, extra: Record<string, unknown> = {}): NoticeOutcome => {
     console.error(JSON.stringify({ fn, unconfirmed: why, outTradeNo, transactionId, ...extra }))
     return 'ACK'
@@ -26,17 +30,33 @@ export async function confirmPaymentNotice(fn: string, outTradeNo: string, trans
     const order = await getOrderDoc(outTradeNo)
     if (order && order.transactionId === transactionId) return 'ACK' // a duplicate of what is recorded
     const cfg = subscribeConfig(process.env)
-    const subMchId = order?.unified.subMchId ?? ((process.env.PAY_PROVIDER === 'wxpay-v3' ? process.env.WXPAY_MCHID : process.env.PAY_SUB_MCH_ID) ?? '').trim()
+    const subMchId =
+      order?.unified.subMchId ??
+      ((process.env.PAY_PROVIDER === 'wxpay-v3' ? process.env.WXPAY_MCHID : process.env.PAY_SUB_MCH_ID) ?? '').trim()
     if (!subMchId) return unconfirmed('no merchant to ask')
     // Confirm with WeChat Pay before believing anything; its answer, not the notification, is the evidence.
     // A failed query throws: RETRY, WeChat Pay delivers again.
     const q = await payProvider().queryOrder({ subMchId, outTradeNo, nonceStr: nonce() })
-    const paidThere = payOutcome(q).ok && (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') && q.transactionId === transactionId
-    if (!paidThere) return unconfirmed('WeChat Pay does not confirm this payment', { queried: { tradeState: q.tradeState, transactionId: q.transactionId } })
-    const paid: PaidEvidence = { transactionId, timeEnd: scalar(q.timeEnd, 20), totalFee: Number(q.totalFee), subMchId, via: 'callback' }
+    const paidThere =
+      payOutcome(q).ok && (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') && q.transactionId === transactionId
+    if (!paidThere)
+      return unconfirmed('WeChat Pay does not confirm this payment', {
+        queried: { tradeState: q.tradeState, transactionId: q.transactionId },
+      })
+    const paid: PaidEvidence = {
+      transactionId,
+      timeEnd: scalar(q.timeEnd, 20),
+      totalFee: Number(q.totalFee),
+      subMchId,
+      via: 'callback',
+    }
     if (!order) {
       // Paid at WeChat Pay for an order this database does not have: a person must look.
-      await recordIncident('UNKNOWN_ORDER', `${outTradeNo}:${transactionId}`, { outTradeNo, transactionId, totalFee: paid.totalFee })
+      await recordIncident('UNKNOWN_ORDER', `${outTradeNo}:${transactionId}`, {
+        outTradeNo,
+        transactionId,
+        totalFee: paid.totalFee,
+      })
       return 'ACK'
     }
     // Amount / merchant mismatches and other states are decided and recorded by confirmPaid, on confirmed facts.
@@ -57,7 +77,11 @@ export interface RefundNoticeIds {
 }
 
 /** A refund notification naming these ids (already checked for shape). */
-export async function confirmRefundNotice(fn: string, ids: RefundNoticeIds, extra: Record<string, unknown> = {}): Promise<NoticeOutcome> {
+export async function confirmRefundNotice(
+  fn: string,
+  ids: RefundNoticeIds,
+  extra: Record<string, unknown> = {},
+): Promise<NoticeOutcome> {
   try {
     // Our outRefundNo is `${orderId}R${attempt}`: the order can be found from either id.
     const orderId = ids.outTradeNo ?? ids.outRefundNo?.replace(/R\d+$/, '')
@@ -68,10 +92,19 @@ export async function confirmRefundNotice(fn: string, ids: RefundNoticeIds, extr
     }
     if (!orderId) return unconfirmed('no readable refund in the notification; the timer confirms open refunds by query')
     const order = await getOrderDoc(orderId)
-    if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo)) return unconfirmed('no such refund here')
+    if (!order || !order.refund || (ids.outRefundNo && order.refund.outRefundNo !== ids.outRefundNo))
+      return unconfirmed('no such refund here')
     // Its claim counts only where queryRefund's answer has no readable state and queryOrder agrees (settle.ts).
-    const result = await confirmRefund(order, subscribeConfig(process.env), 'refund-callback', ids.claimed ? { status: ids.claimed, ...(ids.refundFee !== undefined ? { refundFee: ids.refundFee } : {}) } : undefined)
-    if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN')) return unconfirmed(`says ${ids.claimed}, WeChat Pay says ${result}`)
+    const result = await confirmRefund(
+      order,
+      subscribeConfig(process.env),
+      'refund-callback',
+      ids.claimed
+        ? { status: ids.claimed, ...(ids.refundFee !== undefined ? { refundFee: ids.refundFee } : {}) }
+        : undefined,
+    )
+    if (ids.claimed && ids.claimed !== 'PROCESSING' && (result === 'PROCESSING' || result === 'UNKNOWN'))
+      return unconfirmed(`says ${ids.claimed}, WeChat Pay says ${result}`)
     return 'ACK'
   } catch (e) {
     // The query failed: WeChat Pay should deliver the notification again.

@@ -30,7 +30,13 @@ export async function addCredits(openid: string, templateId: string, n: number):
   const _ = db().command
   if (n > 0) {
     // Someone creating it meanwhile: added to theirs.
-    const r = await updateElseAdd(SUBSCRIPTIONS, id, {}, { credits: _.inc(n), updatedAt: new Date() }, { _openid: openid, templateId, credits: n, updatedAt: new Date() })
+    const r = await updateElseAdd(
+      SUBSCRIPTIONS,
+      id,
+      {},
+      { credits: _.inc(n), updatedAt: new Date() },
+      { _openid: openid, templateId, credits: n, updatedAt: new Date() },
+    )
     if (r === 'NONE') throw new Error(`credits of ${templateId} could not be added`)
   }
   return (await getDoc<CreditDoc>(SUBSCRIPTIONS, id))?.credits ?? 0
@@ -51,7 +57,9 @@ export async function takeCredit(openid: string, templateId: string): Promise<bo
 export const NOTICE_GRACE_MS = 60_000
 
 /** The update that records where a notice of `kind` stands. */
-const noticePatch = (kind: MessageKind, status: NoticeStatus, at: Date, detail?: string) => ({ notices: { [kind]: { status, at, ...(detail ? { detail } : {}) } } })
+const noticePatch = (kind: MessageKind, status: NoticeStatus, at: Date, detail?: string) => ({
+  notices: { [kind]: { status, at, ...(detail ? { detail } : {}) } },
+})
 
 /** What a transition writes with itself: the notice of `kind` is owed (in the same write, so it is never lost). */
 export const owed = (kind: MessageKind, at: Date) => noticePatch(kind, 'OWED', at)
@@ -66,27 +74,47 @@ export const owed = (kind: MessageKind, at: Date) => noticePatch(kind, 'OWED', a
  * one-time acceptances). `stale`: the timer may also take a SENDING older than NOTICE_GRACE_MS.
  * Never throws: the outcome is written to `notices.<kind>` on the order.
  */
-export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>, amountFen: number, stale = false): Promise<void> {
+export async function notify(
+  order: OrderDoc,
+  kind: MessageKind,
+  cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>,
+  amountFen: number,
+  stale = false,
+): Promise<void> {
   const _ = db().command
   const at = (status: NoticeStatus, detail?: string) => noticePatch(kind, status, new Date(), detail)
   const record = async (status: NoticeStatus, detail?: string) => {
     try {
-      await db().collection(ORDERS).doc(order._id).update({ data: at(status, detail) })
+      await db()
+        .collection(ORDERS)
+        .doc(order._id)
+        .update({ data: at(status, detail) })
     } catch (e) {
       console.error(JSON.stringify({ where: 'notify.record', order: order._id, kind, status, error: String(e) }))
     }
   }
   try {
     const field = `notices.${kind}.status`
-    const takeable = stale ? _.or([{ [field]: 'OWED' }, { [field]: 'SENDING', [`notices.${kind}.at`]: _.lt(new Date(Date.now() - NOTICE_GRACE_MS)) }]) : { [field]: 'OWED' }
-    const taken = (await db().collection(ORDERS).where(_.and([{ _id: order._id }, takeable])).update({ data: at('SENDING') })) as DB.IUpdateResult
+    const takeable = stale
+      ? _.or([
+          { [field]: 'OWED' },
+          { [field]: 'SENDING', [`notices.${kind}.at`]: _.lt(new Date(Date.now() - NOTICE_GRACE_MS)) },
+        ])
+      : { [field]: 'OWED' }
+    const taken = (await db()
+      .collection(ORDERS)
+      .where(_.and([{ _id: order._id }, takeable]))
+      .update({ data: at('SENDING') })) as DB.IUpdateResult
     if (taken.stats.updated !== 1) return // another sender has it, or it was sent
     const templateId = cfg.templates?.[kind]
     if (!templateId) return await record('NOT_CONFIGURED')
     if (!(await takeCredit(order._openid, templateId))) return await record('NO_CREDIT')
     // The "进入小程序查看" line in the payer's language (sendMessage `lang`: zh_CN or en_US here).
     const lang = (await userLanguage(order._openid)) === 'en' ? 'en_US' : 'zh_CN'
-    await db().collection(ORDERS).doc(order._id).update({ data: at('CALLING') })
+    await db()
+      .collection(ORDERS)
+      .doc(order._id)
+      .update({ data: at('CALLING') })
     try {
       await openapi().subscribeMessage.send({
         touser: order._openid,
@@ -106,7 +134,11 @@ export async function notify(order: OrderDoc, kind: MessageKind, cfg: Pick<PayCo
 }
 
 /** Per kind, what the timer finishes: owed notices sent, sends cut off mid-call marked UNKNOWN. */
-export async function sendOwedNotices(cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>, now: number, limit: number): Promise<{ sent: number; unknown: number }> {
+export async function sendOwedNotices(
+  cfg: Pick<PayConfig, 'templates' | 'miniprogramState'>,
+  now: number,
+  limit: number,
+): Promise<{ sent: number; unknown: number }> {
   const _ = db().command
   const before = new Date(now - NOTICE_GRACE_MS)
   let sent = 0
@@ -115,15 +147,35 @@ export async function sendOwedNotices(cfg: Pick<PayConfig, 'templates' | 'minipr
     const status = `notices.${kind}.status`
     const since = `notices.${kind}.at`
     const [due, cut] = await Promise.all([
-      findDocs<OrderDoc>(db().collection(ORDERS).where({ [status]: _.in(['OWED', 'SENDING']), [since]: _.lt(before) }).limit(limit)),
-      findDocs<OrderDoc>(db().collection(ORDERS).where({ [status]: 'CALLING', [since]: _.lt(before) }).limit(limit)),
+      findDocs<OrderDoc>(
+        db()
+          .collection(ORDERS)
+          .where({ [status]: _.in(['OWED', 'SENDING']), [since]: _.lt(before) })
+          .limit(limit),
+      ),
+      findDocs<OrderDoc>(
+        db()
+          .collection(ORDERS)
+          .where({ [status]: 'CALLING', [since]: _.lt(before) })
+          .limit(limit),
+      ),
     ])
     for (const o of due) {
       await notify(o, kind, cfg, kind === 'paid' ? o.totalFee : (o.refund?.refundFen ?? 0), true)
       sent++
     }
     for (const o of cut) {
-      const r = (await db().collection(ORDERS).where({ _id: o._id, [status]: 'CALLING', [since]: _.lt(before) }).update({ data: noticePatch(kind, 'UNKNOWN', new Date(now), 'cut off during the send: it may have reached WeChat (not repeated)') })) as DB.IUpdateResult
+      const r = (await db()
+        .collection(ORDERS)
+        .where({ _id: o._id, [status]: 'CALLING', [since]: _.lt(before) })
+        .update({
+          data: noticePatch(
+            kind,
+            'UNKNOWN',
+            new Date(now),
+            'cut off during the send: it may have reached WeChat (not repeated)',
+          ),
+        })) as DB.IUpdateResult
       unknown += r.stats.updated
     }
   }

@@ -96,7 +96,12 @@ export async function getOwnOrder(id: string, openid: string): Promise<OrderDoc 
  * Applies `event` if and only if the order is still in the event's `from` status. Returns
  * whether this call made the change.
  */
-export async function transition(orderId: string, event: OrderEvent, patch: Record<string, unknown>, by: string): Promise<boolean> {
+export async function transition(
+  orderId: string,
+  event: OrderEvent,
+  patch: Record<string, unknown>,
+  by: string,
+): Promise<boolean> {
   const { from, to } = TRANSITIONS[event]
   const database = db()
   const _ = database.command
@@ -109,7 +114,10 @@ export async function transition(orderId: string, event: OrderEvent, patch: Reco
 
 /** Writes fields that are not the status (prepay, notices, refund bookkeeping), only while the status is still `status`. */
 export async function patchIf(orderId: string, status: OrderStatus, patch: Record<string, unknown>): Promise<boolean> {
-  const res = (await db().collection(ORDERS).where({ _id: orderId, status }).update({ data: patch })) as DB.IUpdateResult
+  const res = (await db()
+    .collection(ORDERS)
+    .where({ _id: orderId, status })
+    .update({ data: patch })) as DB.IUpdateResult
   return res.stats.updated === 1
 }
 
@@ -130,7 +138,13 @@ export function toView(o: OrderDoc, now: number, refundWindowMs: number): OrderV
     paidAt,
     closedAt: o.closedAt ? toMillis(o.closedAt) : null,
     fulfilledAt: o.fulfilledAt ? toMillis(o.fulfilledAt) : null,
-    refund: o.refund ? { refundFen: o.refund.refundFen, requestedAt: toMillis(o.refund.requestedAt), refundedAt: o.refund.refundedAt ? toMillis(o.refund.refundedAt) : null } : null,
+    refund: o.refund
+      ? {
+          refundFen: o.refund.refundFen,
+          requestedAt: toMillis(o.refund.requestedAt),
+          refundedAt: o.refund.refundedAt ? toMillis(o.refund.refundedAt) : null,
+        }
+      : null,
     canPay: o.status === 'UNPAID' && now < expiresAt,
     canRefund: o.status === 'PAID' && refundableUntil !== null && now < refundableUntil,
     refundableUntil,
@@ -145,7 +159,9 @@ export function toView(o: OrderDoc, now: number, refundWindowMs: number): OrderV
 export async function recordIncident(kind: string, key: string, details: Record<string, unknown>): Promise<void> {
   const id = `${kind}:${key}`.slice(0, 128)
   try {
-    await db().collection(INCIDENTS).add({ data: { _id: id, kind, key, details, at: new Date() } })
+    await db()
+      .collection(INCIDENTS)
+      .add({ data: { _id: id, kind, key, details, at: new Date() } })
   } catch (e) {
     // A duplicate _id is not reliably coded: look instead of branching on the error code.
     if (!(await getDoc(INCIDENTS, id))) throw e

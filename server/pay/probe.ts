@@ -18,9 +18,14 @@ export async function merchantProbe(): Promise<NonNullable<DoctorReport['merchan
   const subMchId = provider === 'wxpay-v3' ? process.env.WXPAY_MCHID : process.env.PAY_SUB_MCH_ID
   if (!subMchId) return report({ state: 'NOT_SET' })
   try {
-    const q = await payProvider().queryOrder({ subMchId, outTradeNo: `doctor${randomBytes(8).toString('hex')}`, nonceStr: randomBytes(8).toString('hex') })
+    const q = await payProvider().queryOrder({
+      subMchId,
+      outTradeNo: `doctor${randomBytes(8).toString('hex')}`,
+      nonceStr: randomBytes(8).toString('hex'),
+    })
     const outcome = payOutcome(q)
-    if (!outcome.ok && outcome.kind === 'BUSINESS' && outcome.code === 'ORDERNOTEXIST') return report({ state: 'BOUND' })
+    if (!outcome.ok && outcome.kind === 'BUSINESS' && outcome.code === 'ORDERNOTEXIST')
+      return report({ state: 'BOUND' })
     if (!outcome.ok && outcome.kind === 'REQUEST') return report({ state: 'NOT_BOUND', detail: outcome.message })
     return report({ state: 'UNKNOWN', detail: outcome.ok ? 'an order that cannot exist was found' : outcome.message })
   } catch (e) {

@@ -31,11 +31,21 @@ function cloudPayApi(env: Record<string, string | undefined>): PayApi {
     refund: (p) => c.refund(p),
     queryRefund: (p) => c.queryRefund(p),
     async tradeBill(date) {
-      const r = await c.downloadBill({ subMchId: (env.PAY_SUB_MCH_ID ?? '').trim(), nonceStr: randomBytes(8).toString('hex'), billDate: date.replace(/-/g, ''), billType: 'ALL' })
+      const r = await c.downloadBill({
+        subMchId: (env.PAY_SUB_MCH_ID ?? '').trim(),
+        nonceStr: randomBytes(8).toString('hex'),
+        billDate: date.replace(/-/g, ''),
+        billType: 'ALL',
+      })
       if (typeof r.data === 'string') return { ok: true, text: r.data }
       // V2 answers a day without trades with return_msg "No Bill Exist".
-      if (/No Bill Exist/i.test(r.returnMsg ?? '')) return { ok: false, code: 'NO_BILL', message: r.returnMsg ?? 'No Bill Exist' }
-      return { ok: false, code: 'FAILED', message: r.returnMsg || r.errCodeDes || 'downloadBill answered without a bill' }
+      if (/No Bill Exist/i.test(r.returnMsg ?? ''))
+        return { ok: false, code: 'NO_BILL', message: r.returnMsg ?? 'No Bill Exist' }
+      return {
+        ok: false,
+        code: 'FAILED',
+        message: r.returnMsg || r.errCodeDes || 'downloadBill answered without a bill',
+      }
     },
   }
 }

@@ -10,7 +10,15 @@
 import { beijingDate } from '../werun/days'
 import { db } from '../db'
 import { errText } from '../errors'
-import { BillError, compareBill, parseTradeBill, WHAT_TO_DO, type BillRow, type Difference, type OrderFacts } from './bill'
+import {
+  BillError,
+  compareBill,
+  parseTradeBill,
+  WHAT_TO_DO,
+  type BillRow,
+  type Difference,
+  type OrderFacts,
+} from './bill'
 import { ORDERS, recordIncident, type OrderDoc } from './orders'
 import { payProvider } from './provider'
 
@@ -42,7 +50,13 @@ export function billDayBefore(nowMs: number): string {
 async function pages(where: Record<string, unknown>, orderBy: string): Promise<OrderDoc[]> {
   const out: OrderDoc[] = []
   for (let skip = 0; skip < MAX_DAY_ORDERS; skip += PAGE) {
-    const r = (await db().collection(ORDERS).where(where).orderBy(orderBy, 'asc').skip(skip).limit(PAGE).get()) as unknown as { data: OrderDoc[] }
+    const r = (await db()
+      .collection(ORDERS)
+      .where(where)
+      .orderBy(orderBy, 'asc')
+      .skip(skip)
+      .limit(PAGE)
+      .get()) as unknown as { data: OrderDoc[] }
     out.push(...r.data)
     if (r.data.length < PAGE) break
   }
@@ -57,7 +71,15 @@ function facts(o: OrderDoc, day: string, from: number, to: number): OrderFacts {
     totalFee: o.totalFee,
     ...(o.transactionId ? { transactionId: o.transactionId } : {}),
     paidThatDay: typeof o.timeEnd === 'string' && o.timeEnd.startsWith(day),
-    ...(o.refund ? { refund: { outRefundNo: o.refund.outRefundNo, refundFee: o.refund.refundFen, acceptedThatDay: accepted >= from && accepted < to } } : {}),
+    ...(o.refund
+      ? {
+          refund: {
+            outRefundNo: o.refund.outRefundNo,
+            refundFee: o.refund.refundFen,
+            acceptedThatDay: accepted >= from && accepted < to,
+          },
+        }
+      : {}),
   }
 }
 
@@ -66,7 +88,17 @@ export async function reconcileDay(date: string): Promise<ReconcileReport> {
   const day = date.replace(/-/g, '')
   const from = Date.parse(`${date}T00:00:00+08:00`)
   const to = from + DAY_MS
-  const report = (state: ReconcileState, extra: Partial<ReconcileReport> = {}): ReconcileReport => ({ _id: date, date, at: new Date(), state, billLines: 0, paidHere: 0, refundsHere: 0, differences: [], ...extra })
+  const report = (state: ReconcileState, extra: Partial<ReconcileReport> = {}): ReconcileReport => ({
+    _id: date,
+    date,
+    at: new Date(),
+    state,
+    billLines: 0,
+    paidHere: 0,
+    refundsHere: 0,
+    differences: [],
+    ...extra,
+  })
   let rows: BillRow[] = []
   let noBill = false
   try {
@@ -79,18 +111,31 @@ export async function reconcileDay(date: string): Promise<ReconcileReport> {
   }
   const _ = db().command
   const paid = await pages({ timeEnd: _.gte(`${day}000000`).and(_.lte(`${day}235959`)) }, 'timeEnd')
-  const refunded = await pages({ 'refund.acceptedAt': _.gte(new Date(from)).and(_.lt(new Date(to))) }, 'refund.acceptedAt')
+  const refunded = await pages(
+    { 'refund.acceptedAt': _.gte(new Date(from)).and(_.lt(new Date(to))) },
+    'refund.acceptedAt',
+  )
   const known = new Map<string, OrderFacts>()
   for (const o of [...paid, ...refunded]) known.set(o._id, facts(o, day, from, to))
   const missing = [...new Set(rows.map((r) => r.outTradeNo))].filter((id) => !known.has(id))
   for (let i = 0; i < missing.length; i += PAGE) {
-    const r = (await db().collection(ORDERS).where({ _id: _.in(missing.slice(i, i + PAGE)) }).limit(PAGE).get()) as unknown as { data: OrderDoc[] }
+    const r = (await db()
+      .collection(ORDERS)
+      .where({ _id: _.in(missing.slice(i, i + PAGE)) })
+      .limit(PAGE)
+      .get()) as unknown as { data: OrderDoc[] }
     for (const o of r.data) known.set(o._id, facts(o, day, from, to))
   }
   const differences = compareBill(rows, known).map((d) => ({ ...d, whatToDo: WHAT_TO_DO[d.kind] }))
-  for (const d of differences) await recordIncident(`RECONCILE_${d.kind}`, `${date}:${d.outTradeNo}${d.outRefundNo ? `:${d.outRefundNo}` : ''}`, { date, ...d })
+  for (const d of differences)
+    await recordIncident(`RECONCILE_${d.kind}`, `${date}:${d.outTradeNo}${d.outRefundNo ? `:${d.outRefundNo}` : ''}`, {
+      date,
+      ...d,
+    })
   const state: ReconcileState = differences.length ? 'DIFFERENCES' : noBill ? 'NO_BILL' : 'OK'
-  return save(report(state, { billLines: rows.length, paidHere: paid.length, refundsHere: refunded.length, differences }))
+  return save(
+    report(state, { billLines: rows.length, paidHere: paid.length, refundsHere: refunded.length, differences }),
+  )
 }
 
 async function save(r: ReconcileReport): Promise<ReconcileReport> {

@@ -68,16 +68,23 @@ export async function confirmPaid(orderId: string, ev: PaidEvidence): Promise<Co
     }
     await t.collection(ORDERS).doc(orderId).update({ data: patch })
     // The fulfilment: what the buyer got. Its _id is the order id, so it can exist once.
-    await t.collection(FULFILMENTS).doc(orderId).set({
-      data: { _openid: order._openid, orderId, productId: order.productId, quantity: order.quantity, at: now },
-    })
+    await t
+      .collection(FULFILMENTS)
+      .doc(orderId)
+      .set({
+        data: { _openid: order._openid, orderId, productId: order.productId, quantity: order.quantity, at: now },
+      })
     return { kind: 'PAID_NOW', order: { ...order, ...patch } as OrderDoc }
   })) as ConfirmResult
   return result
 }
 
 /** What confirmPaid's outcome means for the caller, after recording anything suspicious. */
-export async function afterConfirm(res: ConfirmResult, ev: PaidEvidence & { outTradeNo: string }, cfg: NoticeConfig): Promise<void> {
+export async function afterConfirm(
+  res: ConfirmResult,
+  ev: PaidEvidence & { outTradeNo: string },
+  cfg: NoticeConfig,
+): Promise<void> {
   const key = `${ev.outTradeNo}:${ev.transactionId}`
   switch (res.kind) {
     case 'PAID_NOW':
@@ -116,7 +123,12 @@ export async function reconcile(order: OrderDoc, cfg: NoticeConfig, via: 'query'
     return order
   }
   if (q.tradeState === 'SUCCESS' || q.tradeState === 'REFUND') {
-    const ev: PaidEvidence = { transactionId: q.transactionId ?? '', timeEnd: q.timeEnd ?? '', totalFee: Number(q.totalFee), via }
+    const ev: PaidEvidence = {
+      transactionId: q.transactionId ?? '',
+      timeEnd: q.timeEnd ?? '',
+      totalFee: Number(q.totalFee),
+      via,
+    }
     await afterConfirm(await confirmPaid(order._id, ev), { ...ev, outTradeNo: order._id }, cfg)
   } else if (q.tradeState === 'CLOSED' || q.tradeState === 'REVOKED') {
     await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, via)
@@ -140,7 +152,11 @@ export async function closeExpired(order: OrderDoc, cfg: NoticeConfig): Promise<
     (await transition(order._id, 'CLOSE_CONFIRMED', { closedAt: new Date() }, 'timer')) ? 'CLOSED' : 'UNCHANGED'
   // unifiedOrder never succeeded: there is nothing to close at WeChat Pay.
   if (!order.prepayId) return closeHere()
-  const res = await payProvider().closeOrder({ subMchId: order.unified.subMchId, outTradeNo: order._id, nonceStr: nonce() })
+  const res = await payProvider().closeOrder({
+    subMchId: order.unified.subMchId,
+    outTradeNo: order._id,
+    nonceStr: nonce(),
+  })
   const outcome = payOutcome(res)
   if (outcome.ok || outcome.code === 'ORDERCLOSED') return closeHere()
   const after = await reconcile(order, cfg, 'timer')
@@ -155,7 +171,11 @@ export type RefundSubmit = { accepted: true } | { accepted: false; outcome: PayO
  * order back to PAID (REFUND_REJECTED) keeping the outRefundNo for the next attempt; a
  * transient failure leaves it REFUNDING for payExpire to resubmit.
  */
-export async function submitRefund(order: OrderDoc, cfg: Pick<PayConfig, 'callbackEnvId'>, by: string): Promise<RefundSubmit> {
+export async function submitRefund(
+  order: OrderDoc,
+  cfg: Pick<PayConfig, 'callbackEnvId'>,
+  by: string,
+): Promise<RefundSubmit> {
   const refund = order.refund
   if (order.status !== 'REFUNDING' || !refund) throw new Error(`order ${order._id} has no refund to submit`)
   const res = await payProvider().refund({
@@ -170,14 +190,21 @@ export async function submitRefund(order: OrderDoc, cfg: Pick<PayConfig, 'callba
   })
   const outcome = payOutcome(res)
   if (outcome.ok) {
-    await patchIf(order._id, 'REFUNDING', { refund: { ...refund, acceptedAt: new Date(), ...(res.refundId ? { refundId: res.refundId } : {}) } })
+    await patchIf(order._id, 'REFUNDING', {
+      refund: { ...refund, acceptedAt: new Date(), ...(res.refundId ? { refundId: res.refundId } : {}) },
+    })
     return { accepted: true }
   }
   if (isTransient(outcome)) {
     await patchIf(order._id, 'REFUNDING', { refund: { ...refund, lastError: outcome.message } })
     return { accepted: false, outcome, retryLater: true }
   }
-  await transition(order._id, 'REFUND_REJECTED', { refund: { ...refund, lastError: `${outcome.code}: ${outcome.message}` } }, by)
+  await transition(
+    order._id,
+    'REFUND_REJECTED',
+    { refund: { ...refund, lastError: `${outcome.code}: ${outcome.message}` } },
+    by,
+  )
   return { accepted: false, outcome, retryLater: false }
 }
 
@@ -189,13 +216,36 @@ export const REFUND_CONFIRM_AFTER_MS = 5 * 60_000
  * resubmit), and REFUNDING accepted more than REFUND_CONFIRM_AFTER_MS ago (to confirm by query,
  * whatever the refund callback did or did not say).
  */
-export async function dueOrders(now: number, limit: number): Promise<{ expired: OrderDoc[]; refunds: OrderDoc[]; unconfirmed: OrderDoc[] }> {
+export async function dueOrders(
+  now: number,
+  limit: number,
+): Promise<{ expired: OrderDoc[]; refunds: OrderDoc[]; unconfirmed: OrderDoc[] }> {
   const database = db()
   const _ = database.command
   const coll = database.collection(ORDERS)
-  const expired = ((await coll.where({ status: 'UNPAID', expiresAt: _.lt(new Date(now)) }).orderBy('expiresAt', 'asc').limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
-  const refunds = ((await coll.where({ status: 'REFUNDING', 'refund.acceptedAt': _.exists(false), 'refund.requestedAt': _.lt(new Date(now - 60_000)) }).limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
-  const unconfirmed = ((await coll.where({ status: 'REFUNDING', 'refund.acceptedAt': _.lt(new Date(now - REFUND_CONFIRM_AFTER_MS)) }).limit(limit).get()) as DB.IQueryResult).data as unknown as OrderDoc[]
+  const expired = (
+    (await coll
+      .where({ status: 'UNPAID', expiresAt: _.lt(new Date(now)) })
+      .orderBy('expiresAt', 'asc')
+      .limit(limit)
+      .get()) as DB.IQueryResult
+  ).data as unknown as OrderDoc[]
+  const refunds = (
+    (await coll
+      .where({
+        status: 'REFUNDING',
+        'refund.acceptedAt': _.exists(false),
+        'refund.requestedAt': _.lt(new Date(now - 60_000)),
+      })
+      .limit(limit)
+      .get()) as DB.IQueryResult
+  ).data as unknown as OrderDoc[]
+  const unconfirmed = (
+    (await coll
+      .where({ status: 'REFUNDING', 'refund.acceptedAt': _.lt(new Date(now - REFUND_CONFIRM_AFTER_MS)) })
+      .limit(limit)
+      .get()) as DB.IQueryResult
+  ).data as unknown as OrderDoc[]
   return { expired, refunds, unconfirmed }
 }
 
@@ -209,10 +259,18 @@ export type RefundCheck = 'REFUNDED' | 'FAILED' | 'PROCESSING' | 'UNKNOWN' | 'NO
  * (转入退款). Without a notification nothing is concluded (the order stays REFUNDING, an
  * incident says why) until one arrives: WeChat Pay re-delivers it until acknowledged.
  */
-async function confirmedElsewhere(order: OrderDoc, q: Record<string, unknown>, claimed?: { status: string; refundFee?: number }): Promise<{ status: 'SUCCESS'; refundFee?: number } | undefined> {
+async function confirmedElsewhere(
+  order: OrderDoc,
+  q: Record<string, unknown>,
+  claimed?: { status: string; refundFee?: number },
+): Promise<{ status: 'SUCCESS'; refundFee?: number } | undefined> {
   const count = Number(q.refundCount ?? q.refund_count)
   if (claimed?.status !== 'SUCCESS' || !(count >= 1)) return undefined
-  const o = await payProvider().queryOrder({ subMchId: order.unified.subMchId, nonceStr: nonce(), outTradeNo: order._id })
+  const o = await payProvider().queryOrder({
+    subMchId: order.unified.subMchId,
+    nonceStr: nonce(),
+    outTradeNo: order._id,
+  })
   if (!payOutcome(o).ok || (o as { tradeState?: unknown }).tradeState !== 'REFUND') return undefined
   return { status: 'SUCCESS', ...(claimed.refundFee !== undefined ? { refundFee: claimed.refundFee } : {}) }
 }
@@ -224,25 +282,51 @@ async function confirmedElsewhere(order: OrderDoc, q: Record<string, unknown>, c
  * decides this on its own: it only makes the question come sooner. Throws when the query
  * itself fails (the caller decides whether to retry).
  */
-export async function confirmRefund(order: OrderDoc, cfg: NoticeConfig, by: string, claimed?: { status: string; refundFee?: number }): Promise<RefundCheck> {
+export async function confirmRefund(
+  order: OrderDoc,
+  cfg: NoticeConfig,
+  by: string,
+  claimed?: { status: string; refundFee?: number },
+): Promise<RefundCheck> {
   const refund = order.refund
   if (order.status !== 'REFUNDING' || !refund) return 'NOT_REFUNDING'
-  const q = await payProvider().queryRefund({ subMchId: order.unified.subMchId, nonceStr: nonce(), outRefundNo: refund.outRefundNo })
+  const q = await payProvider().queryRefund({
+    subMchId: order.unified.subMchId,
+    nonceStr: nonce(),
+    outRefundNo: refund.outRefundNo,
+  })
   if (!payOutcome(q).ok) return 'UNKNOWN' // REFUNDNOTEXIST before acceptance: the timer resubmits it
-  const state = refundStatusOf(q as Record<string, unknown>, refund.outRefundNo) ?? (await confirmedElsewhere(order, q as Record<string, unknown>, claimed))
+  const state =
+    refundStatusOf(q as Record<string, unknown>, refund.outRefundNo) ??
+    (await confirmedElsewhere(order, q as Record<string, unknown>, claimed))
   const key = `${refund.outRefundNo}:${state?.status ?? 'UNREADABLE'}`
   if (!state) {
-    await recordIncident('REFUND_QUERY_UNREADABLE', key, { outRefundNo: refund.outRefundNo, refundCount: q.refundCount })
+    await recordIncident('REFUND_QUERY_UNREADABLE', key, {
+      outRefundNo: refund.outRefundNo,
+      refundCount: q.refundCount,
+    })
     return 'UNKNOWN'
   }
   if (state.status === 'PROCESSING') return 'PROCESSING'
   if (state.status === 'SUCCESS') {
     if (state.refundFee !== undefined && state.refundFee !== refund.refundFen) {
-      await recordIncident('REFUND_AMOUNT_MISMATCH', key, { outRefundNo: refund.outRefundNo, refundFee: state.refundFee, expectedFen: refund.refundFen })
+      await recordIncident('REFUND_AMOUNT_MISMATCH', key, {
+        outRefundNo: refund.outRefundNo,
+        refundFee: state.refundFee,
+        expectedFen: refund.refundFen,
+      })
       return 'UNKNOWN'
     }
     const now = new Date()
-    if (await transition(order._id, 'REFUND_SUCCEEDED', { refund: { ...refund, refundedAt: now }, ...owed('refunded', now) }, by)) await notify(order, 'refunded', cfg, refund.refundFen)
+    if (
+      await transition(
+        order._id,
+        'REFUND_SUCCEEDED',
+        { refund: { ...refund, refundedAt: now }, ...owed('refunded', now) },
+        by,
+      )
+    )
+      await notify(order, 'refunded', cfg, refund.refundFen)
     return 'REFUNDED'
   }
   // CHANGE (the money could not go back: card closed, ...) or REFUNDCLOSE: a person must act.

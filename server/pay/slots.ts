@@ -39,18 +39,36 @@ export type SlotClaim =
 /** The slots whose orders no longer wait to be paid, taken back; answers how many were. */
 async function reclaim(slots: readonly SlotDoc[], now: number): Promise<number> {
   const _ = db().command
-  const orders = await findDocs<OrderDoc>(db().collection(ORDERS).where({ _id: _.in(slots.map((s) => s.orderId)) }).limit(MAX_SLOTS))
+  const orders = await findDocs<OrderDoc>(
+    db()
+      .collection(ORDERS)
+      .where({ _id: _.in(slots.map((s) => s.orderId)) })
+      .limit(MAX_SLOTS),
+  )
   const byId = new Map(orders.map((o) => [o._id, o]))
   const done = slots.filter((s) => {
     const o = byId.get(s.orderId)
     return o ? o.status !== 'UNPAID' || toMillis(o.expiresAt) <= now : now - toMillis(s.at) > ORPHAN_SLOT_MS
   })
-  const removed = await Promise.all(done.map((s) => db().collection(SLOTS).where({ _id: s._id, orderId: s.orderId }).remove() as Promise<{ stats: { removed: number } }>))
+  const removed = await Promise.all(
+    done.map(
+      (s) =>
+        db().collection(SLOTS).where({ _id: s._id, orderId: s.orderId }).remove() as Promise<{
+          stats: { removed: number }
+        }>,
+    ),
+  )
   return removed.reduce((n, r) => n + r.stats.removed, 0)
 }
 
 /** A slot for `orderId` of request `requestKey`, below `max`. */
-export async function claimSlot(openid: string, requestKey: string, orderId: string, max: number, now: number): Promise<SlotClaim> {
+export async function claimSlot(
+  openid: string,
+  requestKey: string,
+  orderId: string,
+  max: number,
+  now: number,
+): Promise<SlotClaim> {
   let open = 0
   let failure: unknown
   for (let round = 0; round < CLAIM_ROUNDS; round++) {
@@ -67,7 +85,9 @@ export async function claimSlot(openid: string, requestKey: string, orderId: str
     for (const k of free) {
       const slotId = `${openid}:${k}`
       try {
-        await db().collection(SLOTS).add({ data: { _id: slotId, openid, k, requestKey, orderId, at: new Date(now) } })
+        await db()
+          .collection(SLOTS)
+          .add({ data: { _id: slotId, openid, k, requestKey, orderId, at: new Date(now) } })
         return { ok: true, slotId, orderId }
       } catch (e) {
         // Taken by a concurrent tap meanwhile (perhaps already given back: a duplicate _id is not

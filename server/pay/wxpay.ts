@@ -66,7 +66,12 @@ export function payOutcome(res: PayResultBase | null | undefined): PayOutcome {
     return { ok: false, kind: 'REQUEST', code: 'UNKNOWN', message: res?.returnMsg || 'WeChat Pay refused the request' }
   }
   if (res.resultCode === 'SUCCESS') return { ok: true }
-  return { ok: false, kind: 'BUSINESS', code: bizCode(res), message: res.errCodeDes || res.resultMsg || 'WeChat Pay answered FAIL' }
+  return {
+    ok: false,
+    kind: 'BUSINESS',
+    code: bizCode(res),
+    message: res.errCodeDes || res.resultMsg || 'WeChat Pay answered FAIL',
+  }
 }
 
 /** Failures worth the same request again later (same outTradeNo / outRefundNo). */
@@ -83,14 +88,21 @@ const REFUND_STATES = new Set<string>(['SUCCESS', 'PROCESSING', 'CHANGE', 'REFUN
  * V2's indexed fields (out_refund_no_$n … camelCased as outRefundNo0 or outRefundNo_0). Undefined
  * when the answer does not name this refund with a known state: then nothing is concluded.
  */
-export function refundStatusOf(q: Record<string, unknown>, outRefundNo: string): { status: RefundState; refundFee?: number } | undefined {
+export function refundStatusOf(
+  q: Record<string, unknown>,
+  outRefundNo: string,
+): { status: RefundState; refundFee?: number } | undefined {
   const list = (k: string) => (Array.isArray(q[k]) ? (q[k] as unknown[]) : [])
   const nos = list('outRefundNoList')
   const i = nos.findIndex((n) => n === outRefundNo)
   if (i >= 0) return pick(list('refundStatusList')[i], list('refundFeeList')[i])
   for (const [k, v] of Object.entries(q)) {
     const m = /^outRefundNo_?(\d+)$/.exec(k)
-    if (m && v === outRefundNo) return pick(q[`refundStatus${m[1]}`] ?? q[`refundStatus_${m[1]}`], q[`refundFee${m[1]}`] ?? q[`refundFee_${m[1]}`])
+    if (m && v === outRefundNo)
+      return pick(
+        q[`refundStatus${m[1]}`] ?? q[`refundStatus_${m[1]}`],
+        q[`refundFee${m[1]}`] ?? q[`refundFee_${m[1]}`],
+      )
   }
   return undefined
 }

@@ -41,7 +41,10 @@ export function periodKey(period: RankPeriod, now: number): string {
   return periodDates(period, now)[0]!
 }
 
-export const periodKeys = (now: number): Record<RankPeriod, string> => ({ today: periodKey('today', now), week: periodKey('week', now) })
+export const periodKeys = (now: number): Record<RankPeriod, string> => ({
+  today: periodKey('today', now),
+  week: periodKey('week', now),
+})
 /** Writes in flight at once (CloudBase limits a function's concurrent database requests). */
 export const WRITE_CONCURRENCY = 10
 /** Groups of one user that take part in boards (the most group_members a user's query reads). */
@@ -83,10 +86,14 @@ export interface BoardDoc {
   avatarFileId: string
 }
 
-export const boardId = (scope: string, period: RankPeriod, key: string, openid: string): string => `${scope}|${period}|${key}|${openid}`
+export const boardId = (scope: string, period: RankPeriod, key: string, openid: string): string =>
+  `${scope}|${period}|${key}|${openid}`
 
 /** Steps of today and of this calendar week up to today (Beijing dates), from a user's days. */
-export function periodTotals(days: ReadonlyArray<{ date: string; steps: number }>, now: number): Record<RankPeriod, number> {
+export function periodTotals(
+  days: ReadonlyArray<{ date: string; steps: number }>,
+  now: number,
+): Record<RankPeriod, number> {
   const out = {} as Record<RankPeriod, number>
   for (const period of PERIODS) {
     const dates = new Set(periodDates(period, now))
@@ -96,9 +103,26 @@ export function periodTotals(days: ReadonlyArray<{ date: string; steps: number }
 }
 
 /** A member's rows on every board they belong to (everyone's and each of their groups'), under each period's key. */
-export function memberRows(openid: string, member: Pick<MemberDoc, 'nickname' | 'avatarFileId'>, groups: readonly string[], totals: Record<RankPeriod, number>, keys: Record<RankPeriod, string>): BoardDoc[] {
+export function memberRows(
+  openid: string,
+  member: Pick<MemberDoc, 'nickname' | 'avatarFileId'>,
+  groups: readonly string[],
+  totals: Record<RankPeriod, number>,
+  keys: Record<RankPeriod, string>,
+): BoardDoc[] {
   const scopes = [ALL, ...new Set(groups)].slice(0, 1 + MAX_GROUPS)
-  return scopes.flatMap((scope) => PERIODS.map((period) => ({ _id: boardId(scope, period, keys[period], openid), scope, period, key: keys[period], openid, steps: totals[period], nickname: member.nickname, avatarFileId: member.avatarFileId })))
+  return scopes.flatMap((scope) =>
+    PERIODS.map((period) => ({
+      _id: boardId(scope, period, keys[period], openid),
+      scope,
+      period,
+      key: keys[period],
+      openid,
+      steps: totals[period],
+      nickname: member.nickname,
+      avatarFileId: member.avatarFileId,
+    })),
+  )
 }
 
 /** Competition ranking over rows sorted by steps: equal steps share a rank, the next skips (1, 2, 2, 4). */
@@ -111,11 +135,20 @@ export function rankRows<T extends { steps: number }>(sorted: readonly T[]): Arr
 }
 
 /** Runs `fn` over `items`, at most `size` at a time. */
-export async function inBatches<T>(items: readonly T[], size: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+export async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(fn))
 }
 
 /** Whether a stored row already says what `next` says (the timer writes only what changed). */
 export function sameRow(stored: Partial<BoardDoc> | undefined, next: BoardDoc): boolean {
-  return !!stored && stored.steps === next.steps && stored.nickname === next.nickname && stored.avatarFileId === next.avatarFileId
+  return (
+    !!stored &&
+    stored.steps === next.steps &&
+    stored.nickname === next.nickname &&
+    stored.avatarFileId === next.avatarFileId
+  )
 }

@@ -7,7 +7,24 @@
 import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc, toMillis } from '../db'
 import { beijingDate, lastDates } from '../werun/days'
-import { BOARDS, DAYS, GROUPS, MAX_GROUPS, MEMBERS, WRITE_CONCURRENCY, inBatches, isIn, memberRows, periodDates, periodKey, periodKeys, periodTotals, sameRow, type BoardDoc, type MemberDoc } from './board'
+import {
+  BOARDS,
+  DAYS,
+  GROUPS,
+  MAX_GROUPS,
+  MEMBERS,
+  WRITE_CONCURRENCY,
+  inBatches,
+  isIn,
+  memberRows,
+  periodDates,
+  periodKey,
+  periodKeys,
+  periodTotals,
+  sameRow,
+  type BoardDoc,
+  type MemberDoc,
+} from './board'
 
 export const JOBS = 'rank_jobs'
 /** The most a function's get() answers when asked (Collection.limit: 1000 from a function). */
@@ -23,7 +40,9 @@ interface JobDoc {
 export async function findAll<T>(collection: string, where: Record<string, unknown>): Promise<T[]> {
   const out: T[] = []
   for (let skip = 0; ; skip += GET_MAX) {
-    const page = await findDocs<T>(db().collection(collection).where(where).orderBy('_id', 'asc').skip(skip).limit(GET_MAX))
+    const page = await findDocs<T>(
+      db().collection(collection).where(where).orderBy('_id', 'asc').skip(skip).limit(GET_MAX),
+    )
     out.push(...page)
     if (page.length < GET_MAX) return out
   }
@@ -41,14 +60,20 @@ interface RowInputs {
 }
 
 async function rowInputs(openid: string, now: number): Promise<RowInputs> {
-  const [member, groups, days] = await Promise.all([getDoc<MemberDoc>(MEMBERS, openid), groupsOf(openid), weekDays(openid, now)])
+  const [member, groups, days] = await Promise.all([
+    getDoc<MemberDoc>(MEMBERS, openid),
+    groupsOf(openid),
+    weekDays(openid, now),
+  ])
   return { member: member && isIn(member) ? member : null, groups, days }
 }
 
 /** The rows those inputs give (none for someone who is not a member). */
-const rowsOf = (openid: string, inp: RowInputs, now: number): BoardDoc[] => (inp.member ? memberRows(openid, inp.member, inp.groups, periodTotals(inp.days, now), periodKeys(now)) : [])
+const rowsOf = (openid: string, inp: RowInputs, now: number): BoardDoc[] =>
+  inp.member ? memberRows(openid, inp.member, inp.groups, periodTotals(inp.days, now), periodKeys(now)) : []
 
-const sameRows = (a: readonly BoardDoc[], b: readonly BoardDoc[]): boolean => a.length === b.length && a.every((r, i) => r._id === b[i]!._id && sameRow(b[i], r))
+const sameRows = (a: readonly BoardDoc[], b: readonly BoardDoc[]): boolean =>
+  a.length === b.length && a.every((r, i) => r._id === b[i]!._id && sameRow(b[i], r))
 
 /** Most rounds of one refresh while concurrent writes of the same user keep changing its inputs. */
 export const REFRESH_ROUNDS = 5
@@ -92,14 +117,24 @@ export const TOMBSTONE_MS = 60 * 60_000
  * started (`startedAt`) is already recorded: the later tap wins. Compare-and-set on the record
  * read, so a concurrent leave is never overwritten. Answers whether the user is a member.
  */
-export async function join(openid: string, profile: Pick<MemberDoc, 'nickname' | 'avatarFileId'>, startedAt: number): Promise<boolean> {
+export async function join(
+  openid: string,
+  profile: Pick<MemberDoc, 'nickname' | 'avatarFileId'>,
+  startedAt: number,
+): Promise<boolean> {
   const _ = db().command
   const members = db().collection(MEMBERS)
   for (let round = 0; round < REFRESH_ROUNDS; round++) {
     const cur = await getDoc<MemberDoc>(MEMBERS, openid)
     if (isIn(cur)) return true
     if (cur && toMillis(cur.leftAt) >= startedAt) return false
-    const data = { state: 'IN', nickname: profile.nickname, avatarFileId: profile.avatarFileId, joinedAt: new Date(startedAt), pending: true }
+    const data = {
+      state: 'IN',
+      nickname: profile.nickname,
+      avatarFileId: profile.avatarFileId,
+      joinedAt: new Date(startedAt),
+      pending: true,
+    }
     if (!cur) {
       try {
         await members.add({ data: { _id: openid, ...data } })
@@ -110,7 +145,9 @@ export async function join(openid: string, profile: Pick<MemberDoc, 'nickname' |
         continue
       }
     }
-    const res = (await members.where({ _id: openid, state: 'LEFT', leftAt: cur.leftAt }).update({ data: { ...data, leftAt: _.remove() } })) as { stats: { updated: number } }
+    const res = (await members
+      .where({ _id: openid, state: 'LEFT', leftAt: cur.leftAt })
+      .update({ data: { ...data, leftAt: _.remove() } })) as { stats: { updated: number } }
     if (res.stats.updated === 1) return true
   }
   return isIn(await getDoc<MemberDoc>(MEMBERS, openid))
@@ -118,7 +155,14 @@ export async function join(openid: string, profile: Pick<MemberDoc, 'nickname' |
 
 /** Leaves every board (rank.optOut): the record LEFT first (no name kept, work pending), then the rows, then done. */
 export async function leave(openid: string, now: number): Promise<void> {
-  const left: Omit<MemberDoc, '_id'> = { state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(now), leftAt: new Date(now), pending: true }
+  const left: Omit<MemberDoc, '_id'> = {
+    state: 'LEFT',
+    nickname: '',
+    avatarFileId: '',
+    joinedAt: new Date(now),
+    leftAt: new Date(now),
+    pending: true,
+  }
   await db().collection(MEMBERS).doc(openid).set({ data: left })
   await removeRows(openid)
   await settled(MEMBERS, openid, { state: 'LEFT' })
@@ -130,7 +174,10 @@ export async function leave(openid: string, now: number): Promise<void> {
  */
 async function settled(collection: string, id: string, still: Record<string, unknown> = {}): Promise<void> {
   const _ = db().command
-  await db().collection(collection).where({ _id: id, pending: true, ...still }).update({ data: { pending: _.remove() } })
+  await db()
+    .collection(collection)
+    .where({ _id: id, pending: true, ...still })
+    .update({ data: { pending: _.remove() } })
 }
 
 /** A join (after its rows are written and checked): nothing of it left to do. */
@@ -163,9 +210,16 @@ export async function finishPending(now: number): Promise<number> {
 }
 
 /** A member's new name or avatar (user.updateProfile), on the record and their rows. */
-export async function renameMember(openid: string, profile: Partial<Pick<MemberDoc, 'nickname' | 'avatarFileId'>>, now: number): Promise<void> {
+export async function renameMember(
+  openid: string,
+  profile: Partial<Pick<MemberDoc, 'nickname' | 'avatarFileId'>>,
+  now: number,
+): Promise<void> {
   const _ = db().command
-  const res = (await db().collection(MEMBERS).where({ _id: openid, state: _.neq('LEFT') }).update({ data: profile })) as { stats: { updated: number } }
+  const res = (await db()
+    .collection(MEMBERS)
+    .where({ _id: openid, state: _.neq('LEFT') })
+    .update({ data: profile })) as { stats: { updated: number } }
   if (res.stats.updated) await refreshOwnRows(openid, now)
 }
 
@@ -173,12 +227,19 @@ export async function renameMember(openid: string, profile: Partial<Pick<MemberD
 export async function weekDays(openid: string, now: number): Promise<Array<{ date: string; steps: number }>> {
   const _ = db().command
   const dates = periodDates('week', now)
-  return findDocs(db().collection(DAYS).where({ _openid: openid, date: _.in(dates) }).limit(dates.length))
+  return findDocs(
+    db()
+      .collection(DAYS)
+      .where({ _openid: openid, date: _.in(dates) })
+      .limit(dates.length),
+  )
 }
 
 /** The opengids of a user's groups (at most MAX_GROUPS). */
 export async function groupsOf(openid: string): Promise<string[]> {
-  return (await findDocs<{ opengid: string }>(db().collection(GROUPS).where({ openid }).limit(MAX_GROUPS))).map((g) => g.opengid)
+  return (await findDocs<{ opengid: string }>(db().collection(GROUPS).where({ openid }).limit(MAX_GROUPS))).map(
+    (g) => g.opengid,
+  )
 }
 
 /** Removes every board row of a user (opt-out): one request per GET_MAX rows. */
@@ -206,7 +267,12 @@ export async function maintainBoards(now: number): Promise<{ finished: number; f
   const [finished, job, gone] = await Promise.all([
     finishPending(now),
     getDoc<JobDoc>(JOBS, 'boards'),
-    findDocs<MemberDoc>(db().collection(MEMBERS).where({ state: 'LEFT', leftAt: _.lt(new Date(now - TOMBSTONE_MS)) }).limit(TOMBSTONE_PAGE)),
+    findDocs<MemberDoc>(
+      db()
+        .collection(MEMBERS)
+        .where({ state: 'LEFT', leftAt: _.lt(new Date(now - TOMBSTONE_MS)) })
+        .limit(TOMBSTONE_PAGE),
+    ),
   ])
   await inBatches(gone, WRITE_CONCURRENCY, async (m) => {
     await removeRows(m._id)
@@ -216,23 +282,51 @@ export async function maintainBoards(now: number): Promise<{ finished: number; f
   const cleaned = job?.cleanedKey !== today
   if (cleaned) {
     await Promise.all([
-      db().collection(BOARDS).where({ period: 'today', key: _.lt(lastDates(2, now)[0]!) }).remove(),
-      db().collection(BOARDS).where({ period: 'week', key: _.lt(periodKey('week', now)) }).remove(),
+      db()
+        .collection(BOARDS)
+        .where({ period: 'today', key: _.lt(lastDates(2, now)[0]!) })
+        .remove(),
+      db()
+        .collection(BOARDS)
+        .where({ period: 'week', key: _.lt(periodKey('week', now)) })
+        .remove(),
     ])
-    await db().collection(JOBS).doc('boards').set({ data: { cleanedKey: today } })
+    await db()
+      .collection(JOBS)
+      .doc('boards')
+      .set({ data: { cleanedKey: today } })
   }
   return { finished, forgotten: gone.length, cleaned }
 }
 
 /** One board's rows and, when needed, the caller's place: the read side of rank.board. */
-export async function readBoard(scope: string, period: BoardDoc['period'], key: string, limit: number): Promise<BoardDoc[]> {
-  const res = (await db().collection(BOARDS).where({ scope, period, key }).orderBy('steps', 'desc').orderBy('openid', 'asc').limit(limit).get()) as DB.IQueryResult
+export async function readBoard(
+  scope: string,
+  period: BoardDoc['period'],
+  key: string,
+  limit: number,
+): Promise<BoardDoc[]> {
+  const res = (await db()
+    .collection(BOARDS)
+    .where({ scope, period, key })
+    .orderBy('steps', 'desc')
+    .orderBy('openid', 'asc')
+    .limit(limit)
+    .get()) as DB.IQueryResult
   return res.data as unknown as BoardDoc[]
 }
 
 /** How many rows of a board have more steps than `steps` (the caller's place is this + 1). */
-export async function countAhead(scope: string, period: BoardDoc['period'], key: string, steps: number): Promise<number> {
+export async function countAhead(
+  scope: string,
+  period: BoardDoc['period'],
+  key: string,
+  steps: number,
+): Promise<number> {
   const _ = db().command
-  const res = (await db().collection(BOARDS).where({ scope, period, key, steps: _.gt(steps) }).count()) as { total: number }
+  const res = (await db()
+    .collection(BOARDS)
+    .where({ scope, period, key, steps: _.gt(steps) })
+    .count()) as { total: number }
   return res.total
 }

@@ -45,11 +45,20 @@ export function entryIncrements(shareId: string, newUser: boolean): Record<strin
 export function addEntry(cur: CountsDoc | null, sharer: string, shareId: string, newUser: boolean): CountsDoc {
   const add = newUser ? 1 : 0
   const prior = cur?.byShare?.[shareId] ?? { e: 0, n: 0 }
-  return { ...(cur?.shares ? { shares: cur.shares } : {}), sharer, entries: (cur?.entries ?? 0) + 1, newUsers: (cur?.newUsers ?? 0) + add, byShare: { ...(cur?.byShare ?? {}), [shareId]: { e: prior.e + 1, n: prior.n + add } } }
+  return {
+    ...(cur?.shares ? { shares: cur.shares } : {}),
+    sharer,
+    entries: (cur?.entries ?? 0) + 1,
+    newUsers: (cur?.newUsers ?? 0) + add,
+    byShare: { ...(cur?.byShare ?? {}), [shareId]: { e: prior.e + 1, n: prior.n + add } },
+  }
 }
 
 /** A sharer's counts summed over their documents (and the totals kept before sharding). */
-export function sumCounts(docs: readonly CountsDoc[], legacy: TotalsDoc | null): { entries: number; newUsers: number; byShare: Map<string, { entries: number; newUsers: number }> } {
+export function sumCounts(
+  docs: readonly CountsDoc[],
+  legacy: TotalsDoc | null,
+): { entries: number; newUsers: number; byShare: Map<string, { entries: number; newUsers: number }> } {
   const byShare = new Map<string, { entries: number; newUsers: number }>()
   let entries = legacy?.entries ?? 0
   let newUsers = legacy?.newUsers ?? 0
@@ -65,4 +74,3 @@ export function sumCounts(docs: readonly CountsDoc[], legacy: TotalsDoc | null):
   }
   return { entries, newUsers, byShare }
 }
-

@@ -57,9 +57,27 @@ export function parseResult(json: string): SoterResult | null {
   }
   if (typeof o !== 'object' || o === null) return null
   const r = o as Record<string, unknown>
-  const counter = typeof r.counter === 'number' ? r.counter : typeof r.counter === 'string' && /^\d+$/.test(r.counter) ? Number(r.counter) : NaN
-  if (typeof r.raw !== 'string' || !Number.isSafeInteger(counter) || counter < 0 || typeof r.cpu_id !== 'string' || !r.cpu_id) return null
-  return { raw: r.raw, counter, cpuId: r.cpu_id, ...(typeof r.fid === 'string' ? { fid: r.fid } : {}), ...(typeof r.uid === 'string' ? { uid: r.uid } : {}) }
+  const counter =
+    typeof r.counter === 'number'
+      ? r.counter
+      : typeof r.counter === 'string' && /^\d+$/.test(r.counter)
+        ? Number(r.counter)
+        : NaN
+  if (
+    typeof r.raw !== 'string' ||
+    !Number.isSafeInteger(counter) ||
+    counter < 0 ||
+    typeof r.cpu_id !== 'string' ||
+    !r.cpu_id
+  )
+    return null
+  return {
+    raw: r.raw,
+    counter,
+    cpuId: r.cpu_id,
+    ...(typeof r.fid === 'string' ? { fid: r.fid } : {}),
+    ...(typeof r.uid === 'string' ? { uid: r.uid } : {}),
+  }
 }
 
 /** One record per user and device (cpu_id), holding the highest counter seen. */
@@ -97,11 +115,15 @@ export interface ProofDoc {
   usedAt: Date | null
 }
 
-export type ChallengeCheck = { ok: true } | { ok: false; code: 'CHALLENGE_INVALID' | 'CHALLENGE_USED' | 'CHALLENGE_EXPIRED'; message: string }
+export type ChallengeCheck =
+  { ok: true } | { ok: false; code: 'CHALLENGE_INVALID' | 'CHALLENGE_USED' | 'CHALLENGE_EXPIRED'; message: string }
 
 export function checkChallenge(doc: ChallengeDoc | null, openid: string, now: number): ChallengeCheck {
-  if (!doc || doc._openid !== openid) return { ok: false, code: 'CHALLENGE_INVALID', message: 'This confirmation was not started by you. Start again.' }
-  if (doc.usedAt) return { ok: false, code: 'CHALLENGE_USED', message: 'This confirmation was already used. Start again.' }
-  if (new Date(doc.expiresAt).getTime() <= now) return { ok: false, code: 'CHALLENGE_EXPIRED', message: 'The confirmation took too long (5 minutes). Start again.' }
+  if (!doc || doc._openid !== openid)
+    return { ok: false, code: 'CHALLENGE_INVALID', message: 'This confirmation was not started by you. Start again.' }
+  if (doc.usedAt)
+    return { ok: false, code: 'CHALLENGE_USED', message: 'This confirmation was already used. Start again.' }
+  if (new Date(doc.expiresAt).getTime() <= now)
+    return { ok: false, code: 'CHALLENGE_EXPIRED', message: 'The confirmation took too long (5 minutes). Start again.' }
   return { ok: true }
 }

@@ -8,13 +8,23 @@ import { PROOFS } from './challenge'
 
 export type ProofUse = { ok: true } | { ok: false; message: string }
 
-export async function useProof(proof: string | undefined, expect: { openid: string; purpose: SoterPurpose; subject: string }): Promise<ProofUse> {
+export async function useProof(
+  proof: string | undefined,
+  expect: { openid: string; purpose: SoterPurpose; subject: string },
+): Promise<ProofUse> {
   if (!proof) return { ok: false, message: 'Confirm with your fingerprint or face first.' }
   const _ = db().command
   const now = new Date()
   const res = (await db()
     .collection(PROOFS)
-    .where({ _id: proof, _openid: expect.openid, purpose: expect.purpose, subject: expect.subject, usedAt: null, expiresAt: _.gt(now) })
+    .where({
+      _id: proof,
+      _openid: expect.openid,
+      purpose: expect.purpose,
+      subject: expect.subject,
+      usedAt: null,
+      expiresAt: _.gt(now),
+    })
     .update({ data: { usedAt: now } })) as { stats?: { updated?: number } }
   if (res.stats?.updated === 1) return { ok: true }
   return { ok: false, message: 'The fingerprint or face confirmation has expired or was already used. Confirm again.' }

@@ -89,9 +89,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 async function cached(kind: CredentialKind, fetch: () => Promise<Fetched>, stale?: string): Promise<string> {
   const deadline = Date.now() + WAIT_MAX_MS
   const me = randomBytes(8).toString('hex')
-  const usable = (d: CredentialDoc | null, now: number, margin: number): boolean => !!d && !!d.value && d.value !== stale && toMillis(d.expiresAt) - margin > now
-  const backingOff = (d: CredentialDoc | null, now: number): boolean => !!d?.backoffUntil && toMillis(d.backoffUntil) > now
-  const quotaUsed = (d: CredentialDoc | null) => new WeChatApiError(QUOTA_ERRCODE, `the ${kind} quota is used up; the next request to WeChat after ${new Date(toMillis(d?.backoffUntil)).toISOString()}`)
+  const usable = (d: CredentialDoc | null, now: number, margin: number): boolean =>
+    !!d && !!d.value && d.value !== stale && toMillis(d.expiresAt) - margin > now
+  const backingOff = (d: CredentialDoc | null, now: number): boolean =>
+    !!d?.backoffUntil && toMillis(d.backoffUntil) > now
+  const quotaUsed = (d: CredentialDoc | null) =>
+    new WeChatApiError(
+      QUOTA_ERRCODE,
+      `the ${kind} quota is used up; the next request to WeChat after ${new Date(toMillis(d?.backoffUntil)).toISOString()}`,
+    )
   for (;;) {
     const now = Date.now()
     const doc = await getDoc<CredentialDoc>(TOKENS, kind)
@@ -106,7 +112,14 @@ async function cached(kind: CredentialKind, fetch: () => Promise<Fetched>, stale
       if (usable(cur, now, REFRESH_EARLY_MS)) return 'FRESH'
       if (backingOff(cur, now)) return 'BACKOFF'
       if (cur?.lease && toMillis(cur.lease.until) > now) return 'BUSY'
-      await ref.set({ data: { value: cur?.value ?? '', expiresAt: cur?.expiresAt ?? new Date(0), lease: { by: me, until: new Date(now + LEASE_MS) }, backoffUntil: null } })
+      await ref.set({
+        data: {
+          value: cur?.value ?? '',
+          expiresAt: cur?.expiresAt ?? new Date(0),
+          lease: { by: me, until: new Date(now + LEASE_MS) },
+          backoffUntil: null,
+        },
+      })
       return 'MINE'
     })
     if (outcome === 'FRESH' || outcome === 'BACKOFF') continue
@@ -118,10 +131,25 @@ async function cached(kind: CredentialKind, fetch: () => Promise<Fetched>, stale
         // Let the next caller try at once rather than wait for the lease to run out; after
         // 45009 nobody tries for QUOTA_BACKOFF_MS (one request a minute, not one per call).
         const quota = e instanceof WeChatApiError && e.errcode === QUOTA_ERRCODE
-        await db().collection(TOKENS).doc(kind).update({ data: { lease: null, ...(quota ? { backoffUntil: new Date(Date.now() + QUOTA_BACKOFF_MS) } : {}) } })
+        await db()
+          .collection(TOKENS)
+          .doc(kind)
+          .update({
+            data: { lease: null, ...(quota ? { backoffUntil: new Date(Date.now() + QUOTA_BACKOFF_MS) } : {}) },
+          })
         throw e
       }
-      await db().collection(TOKENS).doc(kind).set({ data: { value: got.value, expiresAt: new Date(Date.now() + got.expiresIn * 1000), lease: null, backoffUntil: null } })
+      await db()
+        .collection(TOKENS)
+        .doc(kind)
+        .set({
+          data: {
+            value: got.value,
+            expiresAt: new Date(Date.now() + got.expiresIn * 1000),
+            lease: null,
+            backoffUntil: null,
+          },
+        })
       return got.value
     }
     // Someone else is refreshing: the old value serves while it is really valid.
@@ -141,7 +169,11 @@ interface TokenAnswer {
 
 /** A plain JSON object, or the named error: `null`, an array, a string or a number is no answer of WeChat's. */
 function asObject(path: string, a: unknown): Record<string, unknown> {
-  if (!a || typeof a !== 'object' || Array.isArray(a)) throw new MalformedAnswerError(path, `the answer is ${a === null ? 'null' : Array.isArray(a) ? 'an array' : typeof a}, not a JSON object`)
+  if (!a || typeof a !== 'object' || Array.isArray(a))
+    throw new MalformedAnswerError(
+      path,
+      `the answer is ${a === null ? 'null' : Array.isArray(a) ? 'an array' : typeof a}, not a JSON object`,
+    )
   return a as Record<string, unknown>
 }
 
@@ -163,7 +195,14 @@ function checked(path: string, answer: unknown, field: 'access_token' | 'ticket'
 export function accessToken(cfg: OaConfig, stale?: string): Promise<string> {
   const path = 'cgi-bin/stable_token'
   const ask = async (forceRefresh: boolean) =>
-    checked(path, await httpsJson<unknown>(`${API_BASE}/${path}`, { method: 'POST', body: { grant_type: 'client_credential', appid: cfg.appid, secret: cfg.secret, force_refresh: forceRefresh } }), 'access_token')
+    checked(
+      path,
+      await httpsJson<unknown>(`${API_BASE}/${path}`, {
+        method: 'POST',
+        body: { grant_type: 'client_credential', appid: cfg.appid, secret: cfg.secret, force_refresh: forceRefresh },
+      }),
+      'access_token',
+    )
   return cached(
     'access_token',
     async () => {
@@ -175,7 +214,10 @@ export function accessToken(cfg: OaConfig, stale?: string): Promise<string> {
 }
 
 /** Calls an API with the token; on 40001 / 42001 / 40014 refreshes the token and tries once more. */
-export async function callWithToken<T extends { errcode?: number; errmsg?: string }>(cfg: OaConfig, call: (token: string) => Promise<T>): Promise<T> {
+export async function callWithToken<T extends { errcode?: number; errmsg?: string }>(
+  cfg: OaConfig,
+  call: (token: string) => Promise<T>,
+): Promise<T> {
   const token = await accessToken(cfg)
   const first = await call(token)
   if (!TOKEN_ERRCODES.has(first.errcode ?? 0)) return first
@@ -186,7 +228,18 @@ export async function callWithToken<T extends { errcode?: number; errmsg?: strin
 export function cardTicket(cfg: OaConfig): Promise<string> {
   const path = 'cgi-bin/ticket/getticket'
   return cached('card_ticket', async () =>
-    checked(path, await callWithToken(cfg, async (token) => asObject(path, await httpsJson<unknown>(`${API_BASE}/${path}?access_token=${encodeURIComponent(token)}&type=wx_card`)) as TokenAnswer), 'ticket'),
+    checked(
+      path,
+      await callWithToken(
+        cfg,
+        async (token) =>
+          asObject(
+            path,
+            await httpsJson<unknown>(`${API_BASE}/${path}?access_token=${encodeURIComponent(token)}&type=wx_card`),
+          ) as TokenAnswer,
+      ),
+      'ticket',
+    ),
   )
 }
 
@@ -198,13 +251,29 @@ export type OaAnswer<T> = { ok: true; errcode: 0; data: T } | { ok: false; errco
  * refuses it). The answer is believed only in the shape its document gives: an object with a
  * numeric errcode; on errcode 0, `shape`'s fields too. Anything else is MalformedAnswerError.
  */
-export async function oaPost<T>(cfg: OaConfig, path: string, body: Record<string, unknown>, shape: v.GenericSchema<unknown, T>): Promise<OaAnswer<T>> {
+export async function oaPost<T>(
+  cfg: OaConfig,
+  path: string,
+  body: Record<string, unknown>,
+  shape: v.GenericSchema<unknown, T>,
+): Promise<OaAnswer<T>> {
   return callWithToken(cfg, async (token): Promise<OaAnswer<T>> => {
-    const a = asObject(path, await httpsJson<unknown>(`${API_BASE}${path}?access_token=${encodeURIComponent(token)}`, { method: 'POST', body }))
-    if (typeof a.errcode !== 'number' || !Number.isInteger(a.errcode)) throw new MalformedAnswerError(path, 'the answer has no numeric errcode')
+    const a = asObject(
+      path,
+      await httpsJson<unknown>(`${API_BASE}${path}?access_token=${encodeURIComponent(token)}`, {
+        method: 'POST',
+        body,
+      }),
+    )
+    if (typeof a.errcode !== 'number' || !Number.isInteger(a.errcode))
+      throw new MalformedAnswerError(path, 'the answer has no numeric errcode')
     if (a.errcode !== 0) return { ok: false, errcode: a.errcode, errmsg: typeof a.errmsg === 'string' ? a.errmsg : '' }
     const parsed = v.safeParse(shape, a)
-    if (!parsed.success) throw new MalformedAnswerError(path, `errcode 0 without the documented fields (${parsed.issues[0]?.message ?? 'invalid'})`)
+    if (!parsed.success)
+      throw new MalformedAnswerError(
+        path,
+        `errcode 0 without the documented fields (${parsed.issues[0]?.message ?? 'invalid'})`,
+      )
     return { ok: true, errcode: 0, data: parsed.output }
   })
 }

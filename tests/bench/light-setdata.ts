@@ -21,7 +21,6 @@ async function until(cond: () => boolean, what: string, ms = 3000): Promise<void
   }
 }
 
-
 function countSetData(page: Rendered): { at: number[]; stop(): void } {
   const at: number[] = []
   const original = page.instance.setData.bind(page.instance)
@@ -40,7 +39,15 @@ export async function lightSetDataPerSecond(world: World): Promise<{ slider: num
   // Scan: many lights, each advertising every 20 ms.
   let ble: BleWorld = installBle(world.fake)
   ble.advertEveryMs = 20
-  for (let i = 0; i < 12; i++) ble.add(elkPeripheral({ deviceId: `BE:FF:00:00:00:${String(i).padStart(2, '0')}`, name: `ELK-BLEDOM${i}`, rssi: -40 - i * 3, foundAfterMs: 1 + i }))
+  for (let i = 0; i < 12; i++)
+    ble.add(
+      elkPeripheral({
+        deviceId: `BE:FF:00:00:00:${String(i).padStart(2, '0')}`,
+        name: `ELK-BLEDOM${i}`,
+        rssi: -40 - i * 3,
+        foundAfterMs: 1 + i,
+      }),
+    )
   let page = render('pages/light/index')
   page.instance.onLoad()
   await settle(10)

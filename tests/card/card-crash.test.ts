@@ -12,9 +12,14 @@ const OWNER = { openid: 'o-card-crash-owner' }
 
 async function world(recordedHere: boolean) {
   const w = raceCloud({ vars: OA })
-  const card = (action: string, data: Record<string, unknown>, caller: { openid: string }) => w.call('card', action, data, caller)
+  const card = (action: string, data: Record<string, unknown>, caller: { openid: string }) =>
+    w.call('card', action, data, caller)
   const signed = await card('signCardExt', { cardKey: 'coffee-coupon' }, OWNER)
-  const added = w.cloud.oa.addCard(OWNER.openid, signed.data.cardId, signed.data.cardExt) as { cardId: string; code: string; isSuccess: boolean }
+  const added = w.cloud.oa.addCard(OWNER.openid, signed.data.cardId, signed.data.cardExt) as {
+    cardId: string
+    code: string
+    isSuccess: boolean
+  }
   const plain = [...w.cloud.oa.codes.values()].find((c) => c.encrypted === added.code)!.code
   if (recordedHere) await card('recordAdded', { cardList: [added] }, OWNER)
   return { ...w, card, plain, rescan: null as Result | null }
@@ -37,9 +42,11 @@ describe.each([
         const out: string[] = []
         const atWeChat = w.cloud.oa.codes.get(w.plain)!.status
         const here = w.cloud.db.dump('user_cards').find((c) => c.code === w.plain)
-        if (atWeChat === 'CONSUMED' && here?.status !== 'REDEEMED') out.push(`WeChat consumed it, here it is ${String(here?.status ?? 'unrecorded')}`)
+        if (atWeChat === 'CONSUMED' && here?.status !== 'REDEEMED')
+          out.push(`WeChat consumed it, here it is ${String(here?.status ?? 'unrecorded')}`)
         // The rescan either redeems (the cut attempt did not consume) or says it was this operator's redeem.
-        if (w.rescan && !w.rescan.ok && w.rescan.error?.code !== 'CARD_REDEEMED_BY_YOU') out.push(`the rescan answered ${w.rescan.error?.code}`)
+        if (w.rescan && !w.rescan.ok && w.rescan.error?.code !== 'CARD_REDEEMED_BY_YOU')
+          out.push(`the rescan answered ${w.rescan.error?.code}`)
         if (here?.status === 'REDEEMED' && here.redeemedBy !== STAFF.openid) out.push('redeemed by nobody')
         return out
       },
@@ -49,7 +56,7 @@ describe.each([
   })
 })
 
-test('the same operator\'s rescan moments later is told it was theirs; long after, it is already redeemed', async () => {
+test("the same operator's rescan moments later is told it was theirs; long after, it is already redeemed", async () => {
   const w = await world(true)
   expect((await w.card('redeem', { code: w.plain }, STAFF)).data).toMatchObject({ card: { status: 'REDEEMED' } })
   expect((await w.card('redeem', { code: w.plain }, STAFF)).error?.code).toBe('CARD_REDEEMED_BY_YOU')

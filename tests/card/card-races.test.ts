@@ -19,24 +19,33 @@ function world() {
   /** wx.addCard done at WeChat: the page holds the encrypted code; WeChat's plain code for the operator. */
   const addedAtWeChat = async (caller: Caller) => {
     const signed = await card('signCardExt', { cardKey: 'coffee-coupon' }, caller)
-    const added = w.cloud.oa.addCard(caller.openid!, signed.data.cardId, signed.data.cardExt) as { cardId: string; code: string; isSuccess: boolean; cardExt: string }
+    const added = w.cloud.oa.addCard(caller.openid!, signed.data.cardId, signed.data.cardExt) as {
+      cardId: string
+      code: string
+      isSuccess: boolean
+      cardExt: string
+    }
     const plain = [...w.cloud.oa.codes.values()].find((c) => c.encrypted === added.code)!.code
     return { added, plain }
   }
   return { ...w, card, addedAtWeChat }
 }
 
-test('the owner\'s first record racing an operator\'s redeem of the same code: the card ends REDEEMED, as WeChat has it', async () => {
+test("the owner's first record racing an operator's redeem of the same code: the card ends REDEEMED, as WeChat has it", async () => {
   const wrong = await overSeeds(TRIALS, async (seed) => {
     const w = world()
     const owner = { openid: `o-card-owner-${seed}` }
     const { added, plain } = await w.addedAtWeChat(owner)
-    const [recorded, redeemed] = await w.racing(seed, () => Promise.all([w.card('recordAdded', { cardList: [added] }, owner), w.card('redeem', { code: plain }, STAFF)]))
+    const [recorded, redeemed] = await w.racing(seed, () =>
+      Promise.all([w.card('recordAdded', { cardList: [added] }, owner), w.card('redeem', { code: plain }, STAFF)]),
+    )
     const out: string[] = []
-    if (!recorded.ok || !redeemed.ok) out.push(`recorded ${recorded.error?.code ?? 'ok'}, redeemed ${redeemed.error?.code ?? 'ok'}`)
+    if (!recorded.ok || !redeemed.ok)
+      out.push(`recorded ${recorded.error?.code ?? 'ok'}, redeemed ${redeemed.error?.code ?? 'ok'}`)
     if (w.cloud.oa.codes.get(plain)!.status !== 'CONSUMED') out.push('WeChat did not consume the code')
     const mine = (await w.card('myCards', {}, owner)).data.cards as Array<{ code: string; status: string }>
-    if (mine.length !== 1 || mine[0]!.status !== 'REDEEMED') out.push(`My cards shows ${JSON.stringify(mine.map((c) => c.status))}`)
+    if (mine.length !== 1 || mine[0]!.status !== 'REDEEMED')
+      out.push(`My cards shows ${JSON.stringify(mine.map((c) => c.status))}`)
     return out
   })
   expect(wrong).toEqual([])
@@ -89,7 +98,7 @@ test.each([
   expect((await w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: 'o-card-null' })).ok).toBe(true)
 })
 
-describe('WeChat\'s own failures during recordAdded are named as WeChat\'s, not as a bad code', () => {
+describe("WeChat's own failures during recordAdded are named as WeChat's, not as a bad code", () => {
   test.each([
     [-1, 'system error'],
     [45009, 'reach max api daily quota limit'],
@@ -119,7 +128,13 @@ describe('WeChat\'s own failures during recordAdded are named as WeChat\'s, not 
 test('a token quota used up (45009): 50 calls make one token request, not 50, and nobody asks again for a minute', async () => {
   const w = world()
   w.cloud.oa.answerNext('/cgi-bin/stable_token', { errcode: 45009, errmsg: 'reach max api daily quota limit' }, 100)
-  const answers = await w.racing(7, () => Promise.all(Array.from({ length: 50 }, (_, i) => w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: `o-quota-${i}` }))))
+  const answers = await w.racing(7, () =>
+    Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        w.card('signCardExt', { cardKey: 'coffee-coupon' }, { openid: `o-quota-${i}` }),
+      ),
+    ),
+  )
   expect(new Set(answers.map((a) => a.error?.code))).toEqual(new Set(['CARD_WECHAT_ERROR']))
   expect(answers.every((a) => /45009/.test(a.error!.message))).toBe(true)
   expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(1)

@@ -14,7 +14,9 @@ jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' })
 
 const USER = { openid: 'o-cards-user' }
 const STAFF = { openid: 'o-cards-staff' }
-const world = createWorld(USER, { vars: { OA_APPID: 'wx0000000000oapage', OA_APPSECRET: 'page-secret', CARD_OPERATOR_OPENIDS: STAFF.openid } })
+const world = createWorld(USER, {
+  vars: { OA_APPID: 'wx0000000000oapage', OA_APPSECRET: 'page-secret', CARD_OPERATOR_OPENIDS: STAFF.openid },
+})
 markCloudReady(true)
 // Signed in as the app does at launch: this WeChat is English, the server words the cards so.
 beforeAll(async () => {
@@ -115,7 +117,9 @@ test('staff: scan to redeem; a second scan of the same card is told it was their
   expect(text(page, '#notice')).toBe('This card has already been redeemed.')
   world.fake.user = USER
   const again = await open()
-  expect(again.data.mine.some((c: { code: string; status: string }) => c.code === code && c.status === 'REDEEMED')).toBe(true)
+  expect(
+    again.data.mine.some((c: { code: string; status: string }) => c.code === code && c.status === 'REDEEMED'),
+  ).toBe(true)
 })
 
 test('in a Chinese WeChat: Chinese title, offers, states and the sentence for someone who is not staff', async () => {
@@ -129,7 +133,11 @@ test('in a Chinese WeChat: Chinese title, offers, states and the sentence for so
   expect(text(page, '#add-coffee-coupon')).toBe('添加到微信卡包')
   expect(text(page, '#empty')).toContain('还没有卡券')
   // Someone who is not staff calling redeem (the button is hidden; the function refuses anyway).
-  const res = await world.cloud.callFromClient('card', { action: 'redeem', code: '123456789012' }, { openid: 'o-cards-zh' })
+  const res = await world.cloud.callFromClient(
+    'card',
+    { action: 'redeem', code: '123456789012' },
+    { openid: 'o-cards-zh' },
+  )
   expect((res.result as { error: { code: string } }).error.code).toBe('NOT_OPERATOR')
 })
 
@@ -166,16 +174,21 @@ test('in Chinese, every state and message: loading, error, cancel, in review, ad
 
 test('when WeChat cannot say which cards are approved, Add is offered; its 40078 is said and the card then shows as in review', async () => {
   world.cloud.oa.answerNext('/card/batchget', { errcode: -1, errmsg: 'system error' })
-  world.cloud.db.seed('cards', world.cloud.db.dump('cards').map(({ review: _review, ...c }) => c))
+  world.cloud.db.seed(
+    'cards',
+    world.cloud.db.dump('cards').map(({ review: _review, ...c }) => c),
+  )
   const page = await open()
-  expect(takeConsole('error')).toEqual([expect.stringContaining('"where":"listCards.review","error":"WeChat errcode -1')])
+  expect(takeConsole('error')).toEqual([
+    expect.stringContaining('"where":"listCards.review","error":"WeChat errcode -1'),
+  ])
   expect(page.querySelector('#add-pending-card')).toBeTruthy()
   expect(await addNotice(page, 'pending-card')).toBe("This card is still in WeChat's review and cannot be added yet.")
   expect(page.querySelector('#add-pending-card')).toBeFalsy()
   expect(text(page, '#review-pending-card')).toBe('In review')
 })
 
-test('wx.addCard\'s failures are read from their errMsg, the shape its document gives (addCard:fail (detail message))', async () => {
+test("wx.addCard's failures are read from their errMsg, the shape its document gives (addCard:fail (detail message))", async () => {
   const { addFailure } = await import('../../miniprogram/pages/cards/logic')
   expect(addFailure({ errMsg: 'addCard:fail cancel' })).toBe('CANCELLED')
   expect(addFailure({ errMsg: 'addCard:fail (invalid card status: the card is not approved yet)' })).toBe('IN_REVIEW')

@@ -30,7 +30,9 @@ describe('who may act', () => {
     const r = await w.agent('agentReply', { touser: ALICE, text: '   ', requestId: 'short' })
     expect(r.error?.code).toBe('INVALID_INPUT')
     expect(r.error?.message).toMatch(/text is empty.*requestId must be/)
-    expect((await w.agent('agentReply', { touser: ALICE, text: 'x'.repeat(601), requestId: 'req-00000002' })).error?.code).toBe('INVALID_INPUT')
+    expect(
+      (await w.agent('agentReply', { touser: ALICE, text: 'x'.repeat(601), requestId: 'req-00000002' })).error?.code,
+    ).toBe('INVALID_INPUT')
     expect(w.sent(ALICE)).toHaveLength(1)
   })
 })
@@ -44,30 +46,51 @@ describe('inbox and conversation', () => {
     await w.push.user(later)
     const inbox = await w.agent('agentInbox', { limit: 10 })
     expect(inbox.data.conversations.map((c: { openid: string }) => c.openid)).toEqual([BOB, ALICE])
-    expect(inbox.data.conversations[1]).toMatchObject({ openid: ALICE, waiting: true, sendsLeft: 4, lastIn: 'hello, my coffee voucher does not work' })
+    expect(inbox.data.conversations[1]).toMatchObject({
+      openid: ALICE,
+      waiting: true,
+      sendsLeft: 4,
+      lastIn: 'hello, my coffee voucher does not work',
+    })
     const conv = await w.agent('agentConversation', { openid: ALICE })
-    expect(conv.data.entries.map((e: { dir: string; by: string }) => `${e.dir}:${e.by}`)).toEqual(['out:auto', 'in:user'])
+    expect(conv.data.entries.map((e: { dir: string; by: string }) => `${e.dir}:${e.by}`)).toEqual([
+      'out:auto',
+      'in:user',
+    ])
     expect(conv.data.conversation.windowUntil - conv.data.conversation.lastInAt).toBe(48 * 3_600_000)
   })
 })
 
 describe('agentReply', () => {
-  test('sends inside the window, logs it as the agent\'s, and the user no longer waits', async () => {
+  test("sends inside the window, logs it as the agent's, and the user no longer waits", async () => {
     const w = csWorld()
     await aliceWrote(w)
-    const r = await w.agent('agentReply', { touser: ALICE, text: 'Sorry! A new voucher is on its way.', requestId: 'req-00000010' })
+    const r = await w.agent('agentReply', {
+      touser: ALICE,
+      text: 'Sorry! A new voucher is on its way.',
+      requestId: 'req-00000010',
+    })
     expect(r.ok).toBe(true)
-    expect(r.data.entry).toMatchObject({ dir: 'out', by: 'agent', status: 'SENT', summary: 'Sorry! A new voucher is on its way.' })
+    expect(r.data.entry).toMatchObject({
+      dir: 'out',
+      by: 'agent',
+      status: 'SENT',
+      summary: 'Sorry! A new voucher is on its way.',
+    })
     expect(r.data.conversation).toMatchObject({ waiting: false, sendsLeft: 3 })
     expect(w.texts(ALICE)).toEqual(['收到！稍后会有人工在这里回复你。', 'Sorry! A new voucher is on its way.'])
-    expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000010')).toMatchObject({ agent: AGENT.openid })
+    expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000010')).toMatchObject({
+      agent: AGENT.openid,
+    })
   })
 
   test('a retry with the same requestId answers the first result and sends nothing more; concurrent ones too', async () => {
     const w = csWorld()
     await aliceWrote(w)
     const req = { touser: ALICE, text: 'On it.', requestId: 'req-00000020' }
-    const [a, b, c] = await underLatency(w.cloud, 3, () => Promise.all([w.agent('agentReply', req), w.agent('agentReply', req), w.agent('agentReply', req)]))
+    const [a, b, c] = await underLatency(w.cloud, 3, () =>
+      Promise.all([w.agent('agentReply', req), w.agent('agentReply', req), w.agent('agentReply', req)]),
+    )
     expect([a, b, c].every((r) => r!.ok)).toBe(true)
     const again = await w.agent('agentReply', req)
     expect(again.data.entry).toMatchObject({ id: 'agent:req-00000020', status: 'SENT' })
@@ -93,13 +116,19 @@ describe('agentReply', () => {
     expect(r.error?.code).toBe('WINDOW_CLOSED')
     expect(r.error?.message).toMatch(/closed at \d{4}-\d\d-\d\d \d\d:\d\d \(Beijing\)/)
     expect(w.sends()).toHaveLength(calls)
-    expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000040')).toMatchObject({ status: 'SKIPPED', failure: 'WINDOW_CLOSED' })
+    expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000040')).toMatchObject({
+      status: 'SKIPPED',
+      failure: 'WINDOW_CLOSED',
+    })
   })
 
   test('the 5 sends a message allows: the fifth goes, the sixth is QUOTA_USED without a call', async () => {
     const w = csWorld()
     await aliceWrote(w) // the acknowledgement used one
-    for (let i = 1; i <= 4; i++) expect((await w.agent('agentReply', { touser: ALICE, text: `part ${i}`, requestId: `req-quota-00${i}` })).ok).toBe(true)
+    for (let i = 1; i <= 4; i++)
+      expect(
+        (await w.agent('agentReply', { touser: ALICE, text: `part ${i}`, requestId: `req-quota-00${i}` })).ok,
+      ).toBe(true)
     const calls = w.sends().length
     const r = await w.agent('agentReply', { touser: ALICE, text: 'one more', requestId: 'req-quota-005' })
     expect(r.error?.code).toBe('QUOTA_USED')
@@ -120,7 +149,10 @@ describe('agentReply', () => {
     w.cloud.openapi.failNext('customerServiceMessage.send', errcode)
     const r = await w.agent('agentReply', { touser: ALICE, text: 'hi', requestId: 'req-00000050' })
     expect(r.error?.code).toBe(code)
-    expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000050')).toMatchObject({ status: 'FAILED', errCode: errcode })
+    expect(w.cloud.db.dump('cs_messages').find((m) => m._id === 'agent:req-00000050')).toMatchObject({
+      status: 'FAILED',
+      errCode: errcode,
+    })
     // A plain failure gives the send back; WeChat's window answers close it.
     expect(w.conversation(ALICE)!.sendsLeft).toBe(code === 'SEND_FAILED' ? 4 : 0)
   })

@@ -16,7 +16,16 @@ const USER = { openid: 'o-contact-user' }
 const world = payPageWorld(USER)
 
 async function paidOrder(): Promise<string> {
-  const { result } = await world.cloud.callFromClient('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: `req-contact-${Math.random().toString(36).slice(2)}` }, USER)
+  const { result } = await world.cloud.callFromClient(
+    'pay',
+    {
+      action: 'createOrder',
+      productId: 'coffee',
+      quantity: 1,
+      requestId: `req-contact-${Math.random().toString(36).slice(2)}`,
+    },
+    USER,
+  )
   const id = (result as { data: { order: { orderId: string } } }).data.order.orderId
   await world.cloud.cloudPay.pay(id)
   return id
@@ -48,8 +57,13 @@ test('what the button hands WeChat makes the welcome about this order (the whole
   push.timing = { waitMs: 1000, retries: 3 }
   const d = await push.user(push.enter(USER.openid, sessionFrom))
   expect(d.acked).toBe(true)
-  const [welcome] = world.cloud.openapi.callsTo('customerServiceMessage.send').filter((c) => c.params.touser === USER.openid)
-  expect(welcome!.params).toMatchObject({ msgtype: 'text', text: { content: '你好！你从订单“咖啡券”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。' } })
+  const [welcome] = world.cloud.openapi
+    .callsTo('customerServiceMessage.send')
+    .filter((c) => c.params.touser === USER.openid)
+  expect(welcome!.params).toMatchObject({
+    msgtype: 'text',
+    text: { content: '你好！你从订单“咖啡券”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。' },
+  })
 })
 
 test('back from the chat through a card: bindcontact opens the page it names, not the one already open', async () => {
@@ -74,6 +88,11 @@ test('the profile page: a contact button from "profile" with the profile page as
   page.instance.onLoad()
   await settle(20)
   const attrs = attrsOf(page.querySelector('#contact'))
-  expect(attrs).toMatchObject({ openType: 'contact', showMessageCard: true, sendMessageTitle: 'My profile', sendMessagePath: '/pages/profile/index' })
+  expect(attrs).toMatchObject({
+    openType: 'contact',
+    showMessageCard: true,
+    sendMessageTitle: 'My profile',
+    sendMessagePath: '/pages/profile/index',
+  })
   expect(decodeSessionFrom(String(attrs.sessionFrom))).toEqual({ page: 'profile' })
 })

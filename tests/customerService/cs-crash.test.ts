@@ -17,7 +17,14 @@ function world(): World {
   // give up soon, yet long enough that the uncut run never spends it on a loaded 2-core machine
   // (a reply skipped for time is correct behaviour, but not the invariant checked here).
   const w = csWorld({ vars: { CS_BUDGET_MS: '1200', CS_CALL_TIMEOUT_MS: '400' }, waitMs: 50 })
-  w.addRule({ _id: 'two', match: { kind: 'keyword', words: ['two'] }, replies: [{ type: 'text', content: 'one' }, { type: 'text', content: 'two' }] })
+  w.addRule({
+    _id: 'two',
+    match: { kind: 'keyword', words: ['two'] },
+    replies: [
+      { type: 'text', content: 'one' },
+      { type: 'text', content: 'two' },
+    ],
+  })
   return w
 }
 
@@ -33,7 +40,8 @@ test('a push cut off anywhere: each reply sent once (or logged TIMEOUT when cut 
     },
     async recover(w) {
       // An hour later: the hourly timer finds a run whose lease ran out and finishes it.
-      for (const s of w.cloud.db.dump('cs_seen')) if (s.state === 'WORKING') w.cloud.db.seed('cs_seen', [{ ...s, leaseUntil: new Date(Date.now() - 1) }])
+      for (const s of w.cloud.db.dump('cs_seen'))
+        if (s.state === 'WORKING') w.cloud.db.seed('cs_seen', [{ ...s, leaseUntil: new Date(Date.now() - 1) }])
       await w.cloud.runTimer('customerService', 'cleanup')
       takeConsole()
     },
@@ -44,10 +52,12 @@ test('a push cut off anywhere: each reply sent once (or logged TIMEOUT when cut 
         const n = texts.filter((x) => x === t).length
         const logged = w.log(ALICE).find((m) => m._id.endsWith(`:${i}`) && m.dir === 'out')
         if (n > 1) out.push(`"${t}" sent ${n} times`)
-        if (n === 0 && logged?.status !== 'TIMEOUT') out.push(`"${t}" never sent, logged ${String(logged?.status ?? 'nowhere')}`)
+        if (n === 0 && logged?.status !== 'TIMEOUT')
+          out.push(`"${t}" never sent, logged ${String(logged?.status ?? 'nowhere')}`)
       }
       const seen = w.cloud.db.dump('cs_seen')
-      if (seen.length !== 1 || seen[0]!.state !== 'DONE') out.push(`delivery ${JSON.stringify(seen.map((s) => s.state))}`)
+      if (seen.length !== 1 || seen[0]!.state !== 'DONE')
+        out.push(`delivery ${JSON.stringify(seen.map((s) => s.state))}`)
       return out
     },
   })

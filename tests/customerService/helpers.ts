@@ -30,16 +30,28 @@ export function csWorld(opts: { vars?: Record<string, string>; waitMs?: number }
   cloud.push.timing = { waitMs: opts.waitMs ?? 400, retries: 3 }
   const sends = () => cloud.openapi.callsTo('customerServiceMessage.send')
   const sent = (openid: string) => sends().filter((c) => c.ok && c.params.touser === openid)
-  const texts = (openid: string) => sent(openid).map((c) => (c.params.text as { content?: string } | undefined)?.content ?? `[${String(c.params.msgtype)}]`)
-  const log = (openid: string) => (cloud.db.dump('cs_messages') as Array<Record<string, any>>).filter((m) => m.openid === openid).sort((a, b) => a.at - b.at || String(a._id).localeCompare(String(b._id)))
-  const conversation = (openid: string) => cloud.db.dump('cs_conversations').find((c) => c._id === openid) as Record<string, any> | undefined
-  const agent = async (action: string, payload: Record<string, unknown> = {}, caller: Caller = AGENT): Promise<Result> => {
+  const texts = (openid: string) =>
+    sent(openid).map(
+      (c) => (c.params.text as { content?: string } | undefined)?.content ?? `[${String(c.params.msgtype)}]`,
+    )
+  const log = (openid: string) =>
+    (cloud.db.dump('cs_messages') as Array<Record<string, any>>)
+      .filter((m) => m.openid === openid)
+      .sort((a, b) => a.at - b.at || String(a._id).localeCompare(String(b._id)))
+  const conversation = (openid: string) =>
+    cloud.db.dump('cs_conversations').find((c) => c._id === openid) as Record<string, any> | undefined
+  const agent = async (
+    action: string,
+    payload: Record<string, unknown> = {},
+    caller: Caller = AGENT,
+  ): Promise<Result> => {
     const { result } = await cloud.callFromClient('customerService', { action, ...payload }, caller)
     return result as Result
   }
   const addRule = (rule: Record<string, unknown>) => cloud.db.seed('cs_rules', [{ active: true, priority: 1, ...rule }])
   /** An image in cloud storage (a tiny PNG header is enough for WeChat's type check here). */
-  const putImage = (path: string) => cloud.storage.put(path, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64, 1)]))
+  const putImage = (path: string) =>
+    cloud.storage.put(path, Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(64, 1)]))
   return { cloud, push: cloud.push, sends, sent, texts, log, conversation, agent, addRule, putImage }
 }
 

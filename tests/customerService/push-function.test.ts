@@ -11,7 +11,17 @@ quietLogs()
 
 const ORDER_ID = '20261121103000abcdefghijkl'
 function seedOrder(w: ReturnType<typeof csWorld>, owner = ALICE) {
-  w.cloud.db.seed('orders', [{ _id: ORDER_ID, _openid: owner, outTradeNo: ORDER_ID, requestKey: `${owner}:r1`, title: 'Coffee voucher', status: 'PAID', totalFee: 1800 }])
+  w.cloud.db.seed('orders', [
+    {
+      _id: ORDER_ID,
+      _openid: owner,
+      outTradeNo: ORDER_ID,
+      requestKey: `${owner}:r1`,
+      title: 'Coffee voucher',
+      status: 'PAID',
+      totalFee: 1800,
+    },
+  ])
 }
 
 describe('each message type, answered by the rules', () => {
@@ -39,16 +49,52 @@ describe('each message type, answered by the rules', () => {
 
   test('a link reply, and a regex rule', async () => {
     const w = csWorld()
-    w.addRule({ _id: 'docs', priority: 1, match: { kind: 'regex', pattern: '^how (do|can) i\\b', flags: 'i' }, replies: [{ type: 'link', title: 'Help', description: 'Answers', url: 'https://example.com/h', thumbUrl: 'https://example.com/h.png' }] })
+    w.addRule({
+      _id: 'docs',
+      priority: 1,
+      match: { kind: 'regex', pattern: '^how (do|can) i\\b', flags: 'i' },
+      replies: [
+        {
+          type: 'link',
+          title: 'Help',
+          description: 'Answers',
+          url: 'https://example.com/h',
+          thumbUrl: 'https://example.com/h.png',
+        },
+      ],
+    })
     await w.push.user(w.push.text(ALICE, 'How do I pay?'))
-    expect(w.sent(ALICE)[0]!.params).toEqual({ touser: ALICE, msgtype: 'link', link: { title: 'Help', description: 'Answers', url: 'https://example.com/h', thumb_url: 'https://example.com/h.png' } })
+    expect(w.sent(ALICE)[0]!.params).toEqual({
+      touser: ALICE,
+      msgtype: 'link',
+      link: {
+        title: 'Help',
+        description: 'Answers',
+        url: 'https://example.com/h',
+        thumb_url: 'https://example.com/h.png',
+      },
+    })
   })
 
   test('rules are read in pages: the 1,001st rule answers too, in priority order', async () => {
     const w = csWorld()
     // 1,000 rules that match nothing, then one that matches, all ahead of the seed's priorities.
-    w.cloud.db.seed('cs_rules', Array.from({ length: RULES_PAGE }, (_v, i) => ({ _id: `filler-${String(i).padStart(4, '0')}`, active: true, priority: -2, match: { kind: 'keyword', words: [`zz-never-${i}`] }, replies: [{ type: 'text', content: 'never' }] })))
-    w.addRule({ _id: 'late', priority: -1, match: { kind: 'keyword', words: ['opening hours'] }, replies: [{ type: 'text', content: 'the 1001st rule' }] })
+    w.cloud.db.seed(
+      'cs_rules',
+      Array.from({ length: RULES_PAGE }, (_v, i) => ({
+        _id: `filler-${String(i).padStart(4, '0')}`,
+        active: true,
+        priority: -2,
+        match: { kind: 'keyword', words: [`zz-never-${i}`] },
+        replies: [{ type: 'text', content: 'never' }],
+      })),
+    )
+    w.addRule({
+      _id: 'late',
+      priority: -1,
+      match: { kind: 'keyword', words: ['opening hours'] },
+      replies: [{ type: 'text', content: 'the 1001st rule' }],
+    })
     await w.push.user(w.push.text(ALICE, 'opening hours?'))
     expect(w.texts(ALICE)).toEqual(['the 1001st rule'])
   })
@@ -80,13 +126,24 @@ describe('each message type, answered by the rules', () => {
     await w.push.user(w.push.text(ALICE, 'menu'))
     expect(w.cloud.openapi.callsTo('customerServiceMessage.uploadTempMedia')).toHaveLength(2)
     expect(w.sent(ALICE)).toHaveLength(2)
-    expect(w.log(ALICE).filter((m) => m.dir === 'out').map((m) => m.status)).toEqual(['SENT', 'SENT'])
+    expect(
+      w
+        .log(ALICE)
+        .filter((m) => m.dir === 'out')
+        .map((m) => m.status),
+    ).toEqual(['SENT', 'SENT'])
   })
 
   test('a mini-program card reply carries the uploaded cover as thumb_media_id', async () => {
     const w = csWorld()
     const fileId = w.putImage('cs/orders.png')
-    w.addRule({ _id: 'orders', match: { kind: 'keyword', words: ['my orders'] }, replies: [{ type: 'miniprogrampage', title: 'My orders', pagepath: 'pages/pay/orders/index', thumbFileId: fileId }] })
+    w.addRule({
+      _id: 'orders',
+      match: { kind: 'keyword', words: ['my orders'] },
+      replies: [
+        { type: 'miniprogrampage', title: 'My orders', pagepath: 'pages/pay/orders/index', thumbFileId: fileId },
+      ],
+    })
     await w.push.user(w.push.text(ALICE, 'where are my orders'))
     const [send] = w.sent(ALICE)
     const card = send!.params.miniprogrampage as Record<string, string>
@@ -114,14 +171,23 @@ describe('each message type, answered by the rules', () => {
     const openDay = ((today + 2 - 1) % 7) + 1
     const closed = csWorld({ vars: { CS_HOURS: '09:00-18:00', CS_DAYS: String(openDay) } })
     await closed.push.user(closed.push.text(ALICE, 'hello'))
-    expect(closed.texts(ALICE)).toEqual([expect.stringMatching(/^感谢留言。我们的服务时间是周[一二三四五六日] 09:00–18:00（北京时间），届时会有人工回复你。$/)])
+    expect(closed.texts(ALICE)).toEqual([
+      expect.stringMatching(
+        /^感谢留言。我们的服务时间是周[一二三四五六日] 09:00–18:00（北京时间），届时会有人工回复你。$/,
+      ),
+    ])
   })
 
   test('an unknown message type is acknowledged and logged, nothing else', async () => {
     const w = csWorld()
     const spy = console.log as jest.Mock
     spy.mockClear()
-    const answer = await w.cloud.invoke('customerService', { ToUserName: 'gh_x', FromUserName: ALICE, CreateTime: 1, MsgType: 'voice', MediaId: 'm', MsgId: '5' }, { openid: ALICE }, 'wx_unknown')
+    const answer = await w.cloud.invoke(
+      'customerService',
+      { ToUserName: 'gh_x', FromUserName: ALICE, CreateTime: 1, MsgType: 'voice', MediaId: 'm', MsgId: '5' },
+      { openid: ALICE },
+      'wx_unknown',
+    )
     expect(answer).toBe('success')
     expect(w.cloud.db.dump('cs_seen')).toEqual([])
     expect(w.sends()).toEqual([])
@@ -130,22 +196,27 @@ describe('each message type, answered by the rules', () => {
 })
 
 describe('the welcome reads SessionFrom', () => {
-  test('from the user\'s own order: the order, its state, and its card', async () => {
+  test("from the user's own order: the order, its state, and its card", async () => {
     const w = csWorld({ vars: { CS_CARD_THUMB_FILE_ID: '' } })
     seedOrder(w)
     await w.push.user(w.push.enter(ALICE, `order:${ORDER_ID}`))
-    expect(w.texts(ALICE)).toEqual(['你好！你从订单“Coffee voucher”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。'])
+    expect(w.texts(ALICE)).toEqual([
+      '你好！你从订单“Coffee voucher”（已支付）进入客服。请告诉我们需要什么帮助，我们会尽快处理。',
+    ])
 
     const w2 = csWorld({ vars: { CS_CARD_THUMB_FILE_ID: 'cloud://local-dev.local-local-dev/cs/card.png' } })
     expect(w2.putImage('cs/card.png')).toBe('cloud://local-dev.local-local-dev/cs/card.png')
     seedOrder(w2)
     await w2.push.user(w2.push.enter(ALICE, `order:${ORDER_ID}`))
     expect(w2.sent(ALICE).map((c) => c.params.msgtype)).toEqual(['text', 'miniprogrampage'])
-    expect(w2.sent(ALICE)[1]!.params.miniprogrampage).toMatchObject({ title: 'Coffee voucher', pagepath: `pages/pay/order/index?id=${ORDER_ID}` })
+    expect(w2.sent(ALICE)[1]!.params.miniprogrampage).toMatchObject({
+      title: 'Coffee voucher',
+      pagepath: `pages/pay/order/index?id=${ORDER_ID}`,
+    })
     expect(w2.cloud.openapi.kf.sendsLeft(ALICE)).toBe(0) // entering allows exactly 2
   })
 
-  test('someone else\'s order id gives the plain welcome: nothing about that order leaks', async () => {
+  test("someone else's order id gives the plain welcome: nothing about that order leaks", async () => {
     const w = csWorld()
     seedOrder(w, BOB)
     await w.push.user(w.push.enter(ALICE, `order:${ORDER_ID}`))
@@ -183,7 +254,9 @@ describe('once, however often WeChat delivers', () => {
     await underLatency(w.cloud, 4, () => Promise.all([1, 2, 3, 4].map(() => w.push.deliver(ev))))
     await w.push.idle()
     expect(w.sent(ALICE)).toHaveLength(1)
-    expect(w.cloud.invocations.filter((i) => i.fn === 'customerService')).toHaveLength(w.push.deliveries.flatMap((d) => d.attempts).length)
+    expect(w.cloud.invocations.filter((i) => i.fn === 'customerService')).toHaveLength(
+      w.push.deliveries.flatMap((d) => d.attempts).length,
+    )
   })
 
   test('a retry that arrives while the first run is still sending: one reply, and WeChat gets its success', async () => {
@@ -215,7 +288,14 @@ describe('once, however often WeChat delivers', () => {
 
   test('a run that died mid-way: the next one sends only what was not attempted', async () => {
     const w = csWorld()
-    w.addRule({ _id: 'two', match: { kind: 'keyword', words: ['two'] }, replies: [{ type: 'text', content: 'one' }, { type: 'text', content: 'two' }] })
+    w.addRule({
+      _id: 'two',
+      match: { kind: 'keyword', words: ['two'] },
+      replies: [
+        { type: 'text', content: 'one' },
+        { type: 'text', content: 'two' },
+      ],
+    })
     // The first run stops after its first reply (saving the plan, taking reply 0 and marking its send pass; taking reply 1 fails).
     w.cloud.db.failNext({ action: 'database.modifyDocument', collection: 'cs_seen', skip: 3 })
     const ev = w.push.text(ALICE, 'two')
@@ -232,7 +312,10 @@ describe('once, however often WeChat delivers', () => {
     await w.push.user(w.push.text(BOB, 'refund'))
     const [a] = w.cloud.db.dump('cs_seen')
     w.cloud.db.seed('cs_seen', [{ ...a!, expireAt: new Date(Date.now() - 1000) }])
-    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({ finished: 0, removed: { seen: 1, media: 0, recordings: 0 } })
+    expect(await w.cloud.runTimer('customerService', 'cleanup')).toEqual({
+      finished: 0,
+      removed: { seen: 1, media: 0, recordings: 0 },
+    })
     expect(w.cloud.db.dump('cs_seen')).toHaveLength(1)
   })
 })
@@ -299,7 +382,13 @@ describe('WeChat refuses or is slow: recorded, and still "success"', () => {
     expect(d.attempts.map((a) => a.answer)).toEqual(['success'])
     expect(d.userSaw).toBeUndefined()
     const lines = logs.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>)
-    expect(lines).toContainEqual(expect.objectContaining({ outcome: 'unrecorded', from: ALICE, summary: expect.stringContaining('refund please') }))
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        outcome: 'unrecorded',
+        from: ALICE,
+        summary: expect.stringContaining('refund please'),
+      }),
+    )
     expect(w.sent(ALICE)).toHaveLength(0)
   })
 })
@@ -326,22 +415,48 @@ test('"typing…" goes out before the reply, so the reply ends it', async () => 
   expect(w.cloud.openapi.callsTo('customerServiceMessage.setTyping').map((c) => c.ok)).toEqual([true, true])
 })
 
-test("the documented sample event (CreateTime in 2016): the window counts from its arrival, so typing is followed by the reply", async () => {
+test('the documented sample event (CreateTime in 2016): the window counts from its arrival, so typing is followed by the reply', async () => {
   const w = csWorld()
   // receive.html's sample text message, as WeChat documents it, sent by ALICE.
-  const sample = { ToUserName: w.cloud.appid, FromUserName: ALICE, CreateTime: 1482048670, MsgType: 'text', Content: 'refund', MsgId: '1234567890123456' }
+  const sample = {
+    ToUserName: w.cloud.appid,
+    FromUserName: ALICE,
+    CreateTime: 1482048670,
+    MsgType: 'text',
+    Content: 'refund',
+    MsgId: '1234567890123456',
+  }
   const d = await w.push.user(sample)
   expect(d.acked).toBe(true)
-  const apis = w.cloud.openapi.calls.filter((c) => c.api.startsWith('customerServiceMessage.')).map((c) => [c.api, c.ok])
-  expect(apis).toEqual([['customerServiceMessage.setTyping', true], ['customerServiceMessage.send', true]])
+  const apis = w.cloud.openapi.calls
+    .filter((c) => c.api.startsWith('customerServiceMessage.'))
+    .map((c) => [c.api, c.ok])
+  expect(apis).toEqual([
+    ['customerServiceMessage.setTyping', true],
+    ['customerServiceMessage.send', true],
+  ])
 })
 
 describe('language: Chinese first, English for users whose record says so', () => {
   test('a Chinese message gets the Chinese rule; an English user gets English automatic texts and card rule; the words decide a text', async () => {
     const w = csWorld()
-    w.cloud.db.seed('users', [{ _id: 'u-bob', openids: [BOB], language: 'en', status: 'ACTIVE', nickname: '', avatarFileId: '', loginCount: 1, createdAt: new Date(0), lastLoginAt: new Date(0) }])
+    w.cloud.db.seed('users', [
+      {
+        _id: 'u-bob',
+        openids: [BOB],
+        language: 'en',
+        status: 'ACTIVE',
+        nickname: '',
+        avatarFileId: '',
+        loginCount: 1,
+        createdAt: new Date(0),
+        lastLoginAt: new Date(0),
+      },
+    ])
     await w.push.user(w.push.text(ALICE, '我要退款'))
-    expect(w.texts(ALICE)).toEqual(['支付后 7 天内可自助退款：打开“我的订单”，选择订单并点击“申请退款”，款项将原路退回。'])
+    expect(w.texts(ALICE)).toEqual([
+      '支付后 7 天内可自助退款：打开“我的订单”，选择订单并点击“申请退款”，款项将原路退回。',
+    ])
     await w.push.user(w.push.text(BOB, 'hello'))
     await w.push.user(w.push.card(BOB, { title: 'Coffee voucher', pagePath: `pages/pay/order/index?id=${ORDER_ID}` }))
     await w.push.user(w.push.text(BOB, '怎么退款？'))

@@ -9,7 +9,11 @@ import type { UrlModeSettings } from '../../localcloud'
 
 quietLogs()
 
-const settings = (mode: UrlModeSettings['mode'], format: UrlModeSettings['format'], over: Partial<UrlModeSettings> = {}): UrlModeSettings => ({
+const settings = (
+  mode: UrlModeSettings['mode'],
+  format: UrlModeSettings['format'],
+  over: Partial<UrlModeSettings> = {},
+): UrlModeSettings => ({
   fn: 'customerServiceHttp',
   token: PUSH_TOKEN,
   mode,
@@ -26,9 +30,15 @@ describe('the URL check (GET)', () => {
     const w = csWorld()
     const timestamp = '1763700000'
     const nonce = '42'
-    const good = await w.cloud.http('customerServiceHttp', { method: 'GET', query: { signature: sha1Signature([PUSH_TOKEN, timestamp, nonce]), timestamp, nonce, echostr: 'hello-echo' } })
+    const good = await w.cloud.http('customerServiceHttp', {
+      method: 'GET',
+      query: { signature: sha1Signature([PUSH_TOKEN, timestamp, nonce]), timestamp, nonce, echostr: 'hello-echo' },
+    })
     expect(good).toMatchObject({ status: 200, body: 'hello-echo' })
-    const bad = await w.cloud.http('customerServiceHttp', { method: 'GET', query: { signature: sha1Signature(['other', timestamp, nonce]), timestamp, nonce, echostr: 'hello-echo' } })
+    const bad = await w.cloud.http('customerServiceHttp', {
+      method: 'GET',
+      query: { signature: sha1Signature(['other', timestamp, nonce]), timestamp, nonce, echostr: 'hello-echo' },
+    })
     expect(bad).toMatchObject({ status: 401, body: 'BAD_SIGNATURE' })
   })
 
@@ -78,8 +88,16 @@ describe('each mode and format', () => {
 })
 
 describe('rejected requests: a status, one log line, nothing handled', () => {
-  async function post(w: ReturnType<typeof csWorld>, req: { query: Record<string, string>; body: string; contentType: string }) {
-    return w.cloud.http('customerServiceHttp', { method: 'POST', query: req.query, headers: { 'content-type': req.contentType }, body: req.body })
+  async function post(
+    w: ReturnType<typeof csWorld>,
+    req: { query: Record<string, string>; body: string; contentType: string },
+  ) {
+    return w.cloud.http('customerServiceHttp', {
+      method: 'POST',
+      query: req.query,
+      headers: { 'content-type': req.contentType },
+      body: req.body,
+    })
   }
   const nothingHandled = (w: ReturnType<typeof csWorld>) => {
     expect(w.cloud.db.dump('cs_seen')).toEqual([])
@@ -93,7 +111,9 @@ describe('rejected requests: a status, one log line, nothing handled', () => {
     const plain = w.push.urlRequest(ev, settings('plain', 'xml', { token: 'wrongToken' }))
     expect(await post(w, plain)).toMatchObject({ status: 401, body: 'BAD_SIGNATURE' })
     const safe = w.push.urlRequest(ev, settings('safe', 'json'))
-    expect(await post(w, { ...safe, query: { ...safe.query, msg_signature: safe.query.signature! } })).toMatchObject({ status: 401 })
+    expect(await post(w, { ...safe, query: { ...safe.query, msg_signature: safe.query.signature! } })).toMatchObject({
+      status: 401,
+    })
     nothingHandled(w)
     expect(logLines().filter((l) => l.includes('"rejected":"BAD_SIGNATURE"'))).toHaveLength(2)
   })
@@ -107,7 +127,10 @@ describe('rejected requests: a status, one log line, nothing handled', () => {
     const tampered = raw.toString('base64')
     const body = req.body.replace(enc, tampered)
     expect(await post(w, { ...req, body })).toMatchObject({ status: 401 })
-    const resigned = { ...req.query, msg_signature: sha1Signature([PUSH_TOKEN, req.query.timestamp!, req.query.nonce!, tampered]) }
+    const resigned = {
+      ...req.query,
+      msg_signature: sha1Signature([PUSH_TOKEN, req.query.timestamp!, req.query.nonce!, tampered]),
+    }
     const res = await post(w, { ...req, body, query: resigned })
     expect(res.status).toBe(400)
     expect(['BAD_PADDING', 'BAD_LENGTH', 'MALFORMED']).toContain(res.body)
@@ -116,7 +139,10 @@ describe('rejected requests: a status, one log line, nothing handled', () => {
 
   test('a message encrypted for another appid: 403', async () => {
     const w = csWorld()
-    const req = w.push.urlRequest(w.push.text(ALICE, 'refund'), settings('safe', 'json', { appid: 'wx9999999999other' }))
+    const req = w.push.urlRequest(
+      w.push.text(ALICE, 'refund'),
+      settings('safe', 'json', { appid: 'wx9999999999other' }),
+    )
     expect(await post(w, req)).toMatchObject({ status: 403, body: 'APPID_MISMATCH' })
     nothingHandled(w)
   })
@@ -131,7 +157,10 @@ describe('rejected requests: a status, one log line, nothing handled', () => {
   test('malformed XML and an XML entity bomb', async () => {
     const w = csWorld()
     const req = w.push.urlRequest(w.push.text(ALICE, 'refund'), settings('plain', 'xml'))
-    expect(await post(w, { ...req, body: req.body.replace('</xml>', '') })).toMatchObject({ status: 400, body: 'MALFORMED' })
+    expect(await post(w, { ...req, body: req.body.replace('</xml>', '') })).toMatchObject({
+      status: 400,
+      body: 'MALFORMED',
+    })
     const bomb = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xml><Content>&b;</Content></xml>`
     expect(await post(w, { ...req, body: bomb })).toMatchObject({ status: 400, body: 'MALFORMED' })
     nothingHandled(w)
@@ -152,8 +181,16 @@ describe('the answer to a genuine message is always 200 "success"', () => {
 })
 
 describe('replays and stale requests', () => {
-  async function post(w: ReturnType<typeof csWorld>, req: { query: Record<string, string>; body: string; contentType: string }) {
-    return w.cloud.http('customerServiceHttp', { method: 'POST', query: req.query, headers: { 'content-type': req.contentType }, body: req.body })
+  async function post(
+    w: ReturnType<typeof csWorld>,
+    req: { query: Record<string, string>; body: string; contentType: string },
+  ) {
+    return w.cloud.http('customerServiceHttp', {
+      method: 'POST',
+      query: req.query,
+      headers: { 'content-type': req.contentType },
+      body: req.body,
+    })
   }
 
   test('a captured plain-mode signature cannot carry a forged message: the timestamp and nonce are remembered', async () => {
@@ -179,5 +216,4 @@ describe('replays and stale requests', () => {
     expect(w.cloud.db.dump('cs_seen')).toEqual([])
     expect(w.cloud.db.dump('cs_push_nonces')).toEqual([])
   })
-
 })

@@ -3,17 +3,34 @@ import { MAX_DEPTH, parsePushXml } from '../../server/customerService/xml'
 
 test("WeChat's documented text message: CDATA and plain values as strings", () => {
   // The sample of 接收消息-文本消息 (customer-service message push, XML format).
-  const body = '<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1482048670</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[this is a test]]></Content><MsgId>1234567890123456</MsgId></xml>'
-  expect(parsePushXml(body)).toEqual({ ToUserName: 'toUser', FromUserName: 'fromUser', CreateTime: '1482048670', MsgType: 'text', Content: 'this is a test', MsgId: '1234567890123456' })
+  const body =
+    '<xml><ToUserName><![CDATA[toUser]]></ToUserName><FromUserName><![CDATA[fromUser]]></FromUserName><CreateTime>1482048670</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[this is a test]]></Content><MsgId>1234567890123456</MsgId></xml>'
+  expect(parsePushXml(body)).toEqual({
+    ToUserName: 'toUser',
+    FromUserName: 'fromUser',
+    CreateTime: '1482048670',
+    MsgType: 'text',
+    Content: 'this is a test',
+    MsgId: '1234567890123456',
+  })
 })
 
 test('declaration, comments, entities, character references, nested and repeated elements, attributes skipped', () => {
-  const body = '<?xml version="1.0" encoding="utf-8"?>\n<!-- push -->\n<xml><A x="1">a &lt;b&gt; &amp; &quot;c&quot; &#20320;&#x597D;</A><G><Item>1</Item><Item>2</Item><Item>3</Item></G><E/><F></F><C><![CDATA[<b>not a tag</b> ]]>tail</C></xml>\n'
-  expect(parsePushXml(body)).toEqual({ A: 'a <b> & "c" 你好', G: { Item: ['1', '2', '3'] }, E: '', F: '', C: '<b>not a tag</b> tail' })
+  const body =
+    '<?xml version="1.0" encoding="utf-8"?>\n<!-- push -->\n<xml><A x="1">a &lt;b&gt; &amp; &quot;c&quot; &#20320;&#x597D;</A><G><Item>1</Item><Item>2</Item><Item>3</Item></G><E/><F></F><C><![CDATA[<b>not a tag</b> ]]>tail</C></xml>\n'
+  expect(parsePushXml(body)).toEqual({
+    A: 'a <b> & "c" 你好',
+    G: { Item: ['1', '2', '3'] },
+    E: '',
+    F: '',
+    C: '<b>not a tag</b> tail',
+  })
 })
 
 test('a message whose text is "<!DOCTYPE": fine inside CDATA; a DOCTYPE or ENTITY in the prolog or the body is refused', () => {
-  expect(parsePushXml('<xml><Content><![CDATA[<!DOCTYPE html>]]></Content></xml>')).toEqual({ Content: '<!DOCTYPE html>' })
+  expect(parsePushXml('<xml><Content><![CDATA[<!DOCTYPE html>]]></Content></xml>')).toEqual({
+    Content: '<!DOCTYPE html>',
+  })
   expect(parsePushXml('<!DOCTYPE xml [<!ENTITY a "aaaa">]><xml><C>&a;</C></xml>')).toBeNull()
   expect(parsePushXml('<xml><!ENTITY a "x"><C>1</C></xml>')).toBeNull()
 })

@@ -9,21 +9,58 @@ import { generateKeyPairSync } from 'node:crypto'
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DeployError, describeStep, envIdsIn, execute, KEY_REFUSED, loadDeployEnv, tcbProblem, makePlan, parseOptions, placeholders, readProject, realCloudBase, VARIABLES, variableReport, type CloudBase, type Options, type Step } from '../../scripts/deploy'
+import {
+  DeployError,
+  describeStep,
+  envIdsIn,
+  execute,
+  KEY_REFUSED,
+  loadDeployEnv,
+  tcbProblem,
+  makePlan,
+  parseOptions,
+  placeholders,
+  readProject,
+  realCloudBase,
+  VARIABLES,
+  variableReport,
+  type CloudBase,
+  type Options,
+  type Step,
+} from '../../scripts/deploy'
 
 const ROOT = join(__dirname, '..', '..')
 const project = readProject(ROOT)
 const keyDir = mkdtempSync(join(tmpdir(), 'deploy-key-'))
 const KEY_PATH = join(keyDir, 'private.wx0123456789abcdef.key')
-writeFileSync(KEY_PATH, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }))
+writeFileSync(
+  KEY_PATH,
+  generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }),
+)
 const KEY_ENV = { MP_APPID: 'wx0123456789abcdef', MP_PRIVATE_KEY_PATH: KEY_PATH }
-const opts: Options = { envId: 'prod-1a2b3c', dryRun: false, skipPermissions: false, uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH } }
+const opts: Options = {
+  envId: 'prod-1a2b3c',
+  dryRun: false,
+  skipPermissions: false,
+  uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH },
+}
 
-const NO_ENV = 'No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.'
+const NO_ENV =
+  'No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.'
 
 function tsx(args: string[], env: Record<string, string>) {
   // KIT_ENV_DIR: an empty folder of the test's own, so a .env the user created in the project is not read.
-  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, { cwd: ROOT, env: { PATH: process.env.PATH!, HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')), KIT_ENV_DIR: mkdtempSync(join(tmpdir(), 'deploy-env-')), ...env }, encoding: 'utf8', timeout: 120_000 })
+  const r = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), args, {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH!,
+      HOME: mkdtempSync(join(tmpdir(), 'deploy-home-')),
+      KIT_ENV_DIR: mkdtempSync(join(tmpdir(), 'deploy-env-')),
+      ...env,
+    },
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 
@@ -31,8 +68,16 @@ test('no env id: one sentence, no stack trace, exit 1', () => {
   expect(() => parseOptions([], {})).toThrow(new DeployError(NO_ENV))
   expect(() => parseOptions(['--env', '--dry-run'], {})).toThrow(DeployError)
   expect(() => parseOptions(['--env', 'not an id'], {})).toThrow('"not an id" is not a CloudBase environment id')
-  expect(() => parseOptions([], { TCB_ENV_ID: 'your-env-id' })).toThrow('"your-env-id" is a placeholder, not your environment id')
-  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({ envId: 'dev-9z3k', envFrom: '--env', dryRun: true, skipPermissions: false, vars: { TCB_ENV_ID: 'other-1a2b' } })
+  expect(() => parseOptions([], { TCB_ENV_ID: 'your-env-id' })).toThrow(
+    '"your-env-id" is a placeholder, not your environment id',
+  )
+  expect(parseOptions(['--env', 'dev-9z3k', '--dry-run'], { TCB_ENV_ID: 'other-1a2b' })).toEqual({
+    envId: 'dev-9z3k',
+    envFrom: '--env',
+    dryRun: true,
+    skipPermissions: false,
+    vars: { TCB_ENV_ID: 'other-1a2b' },
+  })
   const r = tsx(['scripts/deploy.ts', '--dry-run'], {})
   expect(r.status).toBe(1)
   expect(r.stderr.trim().split('\n')).toEqual([NO_ENV])
@@ -43,15 +88,30 @@ test('the plan: build all, every function of cloudbaserc.json with its timers, e
   const names = project.functions.map((f) => f.name)
   expect(steps[0]).toEqual({ kind: 'build', functions: names })
   expect(steps.filter((s) => s.kind === 'function').map((s) => (s as { name: string }).name)).toEqual(names)
-  const timed = steps.filter((s): s is Extract<Step, { kind: 'function' }> => s.kind === 'function' && s.triggers.length > 0)
-  expect(timed.map((s) => s.name).sort()).toEqual(project.functions.filter((f) => f.triggers?.length).map((f) => f.name).sort())
+  const timed = steps.filter(
+    (s): s is Extract<Step, { kind: 'function' }> => s.kind === 'function' && s.triggers.length > 0,
+  )
+  expect(timed.map((s) => s.name).sort()).toEqual(
+    project.functions
+      .filter((f) => f.triggers?.length)
+      .map((f) => f.name)
+      .sort(),
+  )
   expect(timed.length).toBeGreaterThan(0)
-  const orders = steps.find((s) => s.kind === 'collection' && s.name === 'orders') as Extract<Step, { kind: 'collection' }>
-  expect(orders.indexes.find((i) => i.IndexName === 'outTradeNo_1')).toEqual({ IndexName: 'outTradeNo_1', MgoKeySchema: { MgoIndexKeys: [{ Name: 'outTradeNo', Direction: '1' }], MgoIsUnique: true } })
+  const orders = steps.find((s) => s.kind === 'collection' && s.name === 'orders') as Extract<
+    Step,
+    { kind: 'collection' }
+  >
+  expect(orders.indexes.find((i) => i.IndexName === 'outTradeNo_1')).toEqual({
+    IndexName: 'outTradeNo_1',
+    MgoKeySchema: { MgoIndexKeys: [{ Name: 'outTradeNo', Direction: '1' }], MgoIsUnique: true },
+  })
   expect(JSON.parse(orders.rules)).toEqual({ read: 'doc._openid == auth.openid', write: false })
   expect(steps.filter((s) => s.kind === 'collection')).toHaveLength(project.collections.length)
   const manual = steps.filter((s) => s.kind === 'manual').map((s) => (s as { text: string }).text)
-  expect(manual).toContain('Message push: in the cloud console (https://tcb.cloud.tencent.com/dev?envId=prod-1a2b3c) → 设置 → 其他设置 → 消息推送, push mode cloud function, add text, image, miniprogrampage, event/user_enter_tempsession, each to customerService.')
+  expect(manual).toContain(
+    'Message push: in the cloud console (https://tcb.cloud.tencent.com/dev?envId=prod-1a2b3c) → 设置 → 其他设置 → 消息推送, push mode cloud function, add text, image, miniprogrampage, event/user_enter_tempsession, each to customerService.',
+  )
   expect(manual.some((t) => /sub-merchant/.test(t))).toBe(true)
   expect(manual.filter((t) => t.startsWith('Seed '))).toHaveLength(project.collections.filter((c) => c.seed).length)
 })
@@ -64,11 +124,15 @@ test('the dry run prints the steps and changes nothing', () => {
   const steps = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c' }))
   for (const [i, s] of steps.entries()) expect(lines[i + 1]).toBe(`  ${i + 1}. ${describeStep(s)}`)
   // How each function's cloud-call permissions would be applied (no upload key in this shell).
-  expect(lines).toContain(`  ${steps.findIndex((s) => s.kind === 'function' && s.name === 'user') + 1}. deploy function user; permissions security.msgSecCheck, phonenumber.getPhoneNumber NOT applied (no upload key): upload it from DevTools`)
+  expect(lines).toContain(
+    `  ${steps.findIndex((s) => s.kind === 'function' && s.name === 'user') + 1}. deploy function user; permissions security.msgSecCheck, phonenumber.getPhoneNumber NOT applied (no upload key): upload it from DevTools`,
+  )
   expect(r.stdout).toContain('deploy function werun; no cloud-call permissions needed')
   expect(r.stdout).toContain('deploy function payExpire + timer')
   // Required variables left empty are named with what breaks; PAY_SUB_MCH_ID was given.
-  expect(lines).toContain('  required, NOT SET: SUBSCRIBE_TMPL_PAID — the "paid" subscribe-message template; without it no paid message is sent')
+  expect(lines).toContain(
+    '  required, NOT SET: SUBSCRIBE_TMPL_PAID — the "paid" subscribe-message template; without it no paid message is sent',
+  )
   expect(r.stdout).not.toContain('NOT SET: PAY_SUB_MCH_ID')
   expect(lines.find((l) => l.startsWith('  optional, not set (defaults apply): '))).toContain('CS_HOURS')
 }, 120_000)
@@ -79,7 +143,15 @@ test('every {{env.X}} of cloudbaserc.json is classified as required or optional'
 })
 
 test('variableReport: required first with what breaks, then the optional ones left to their defaults', () => {
-  const p = { functions: [{ name: 'a', envVariables: { A: '{{env.PAY_SUB_MCH_ID}}', B: 'fixed', C: '{{ env.CS_HOURS }}', D: '{{env.WERUN_GOAL}}' } }], collections: [] }
+  const p = {
+    functions: [
+      {
+        name: 'a',
+        envVariables: { A: '{{env.PAY_SUB_MCH_ID}}', B: 'fixed', C: '{{ env.CS_HOURS }}', D: '{{env.WERUN_GOAL}}' },
+      },
+    ],
+    collections: [],
+  }
   expect(variableReport(p, { TCB_ENV_ID: 'prod-1a2b3c', WERUN_GOAL: '9000' })).toEqual([
     'Variables (from .env, .env.local, then the shell): 2 of 4 set.',
     `  required, NOT SET: PAY_SUB_MCH_ID — ${VARIABLES.PAY_SUB_MCH_ID!.what}`,
@@ -88,29 +160,77 @@ test('variableReport: required first with what breaks, then the optional ones le
 })
 
 describe('variableReport under PAY_PROVIDER=wxpay-v3', () => {
-  const names = ['PAY_PROVIDER', 'PAY_SUB_MCH_ID', 'WXPAY_MCHID', 'WXPAY_SERIAL_NO', 'WXPAY_PRIVATE_KEY', 'WXPAY_APIV3_KEY', 'WXPAY_PUBLIC_KEY_ID', 'WXPAY_PUBLIC_KEY', 'WXPAY_NOTIFY_URL']
-  const p = { functions: [{ name: 'pay', envVariables: Object.fromEntries(names.map((n) => [n, `{{env.${n}}}`])) }], collections: [] }
+  const names = [
+    'PAY_PROVIDER',
+    'PAY_SUB_MCH_ID',
+    'WXPAY_MCHID',
+    'WXPAY_SERIAL_NO',
+    'WXPAY_PRIVATE_KEY',
+    'WXPAY_APIV3_KEY',
+    'WXPAY_PUBLIC_KEY_ID',
+    'WXPAY_PUBLIC_KEY',
+    'WXPAY_NOTIFY_URL',
+  ]
+  const p = {
+    functions: [{ name: 'pay', envVariables: Object.fromEntries(names.map((n) => [n, `{{env.${n}}}`])) }],
+    collections: [],
+  }
   const pem = (k: ReturnType<typeof pair>) => k.privateKey.replace(/\n/g, '\\n')
-  const pair = () => generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } })
+  const pair = () =>
+    generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    })
   const SERIAL = '3775B6A45ACD588826D15E583A95F5DD2A3F1B2C'
   /** apiclient_cert.pem as the merchant platform issues it: the merchant's public key under a serial (made by openssl). */
   function merchantCert(key: ReturnType<typeof pair>, serial: string): string {
     const dir = mkdtempSync(join(tmpdir(), 'deploy-cert-'))
     writeFileSync(join(dir, 'key.pem'), key.privateKey)
-    execFileSync('openssl', ['req', '-x509', '-key', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '3', '-subj', '/C=CN/O=1900000109/CN=Tenpay.com', '-set_serial', `0x${serial}`], { stdio: 'pipe' })
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-key',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '3',
+        '-subj',
+        '/C=CN/O=1900000109/CN=Tenpay.com',
+        '-set_serial',
+        `0x${serial}`,
+      ],
+      { stdio: 'pipe' },
+    )
     return readFileSync(join(dir, 'cert.pem'), 'utf8')
   }
   const key = pair()
-  const set = { TCB_ENV_ID: 'prod-1a2b3c', PAY_PROVIDER: 'wxpay-v3', WXPAY_MCHID: '1900000109', WXPAY_SERIAL_NO: SERIAL, WXPAY_PRIVATE_KEY: pem(key), WXPAY_APIV3_KEY: 'a'.repeat(32), WXPAY_NOTIFY_URL: 'https://prod-1a2b3c.service.tcloudbase.com/pay-notify' }
+  const set = {
+    TCB_ENV_ID: 'prod-1a2b3c',
+    PAY_PROVIDER: 'wxpay-v3',
+    WXPAY_MCHID: '1900000109',
+    WXPAY_SERIAL_NO: SERIAL,
+    WXPAY_PRIVATE_KEY: pem(key),
+    WXPAY_APIV3_KEY: 'a'.repeat(32),
+    WXPAY_NOTIFY_URL: 'https://prod-1a2b3c.service.tcloudbase.com/pay-notify',
+  }
 
   test('the merchant settings APIv3 needs are required instead of PAY_SUB_MCH_ID', () => {
     const lines = variableReport(p, { PAY_PROVIDER: 'wxpay-v3' })
-    for (const n of ['WXPAY_MCHID', 'WXPAY_SERIAL_NO', 'WXPAY_PRIVATE_KEY', 'WXPAY_APIV3_KEY', 'WXPAY_NOTIFY_URL']) expect(lines).toContain(`  required, NOT SET: ${n} — ${VARIABLES[n]!.what}`)
+    for (const n of ['WXPAY_MCHID', 'WXPAY_SERIAL_NO', 'WXPAY_PRIVATE_KEY', 'WXPAY_APIV3_KEY', 'WXPAY_NOTIFY_URL'])
+      expect(lines).toContain(`  required, NOT SET: ${n} — ${VARIABLES[n]!.what}`)
     expect(lines.join('\n')).not.toContain('NOT SET: PAY_SUB_MCH_ID')
-    expect(lines.at(-1)).toBe('  optional, not set (defaults apply): PAY_SUB_MCH_ID, WXPAY_PUBLIC_KEY, WXPAY_PUBLIC_KEY_ID')
+    expect(lines.at(-1)).toBe(
+      '  optional, not set (defaults apply): PAY_SUB_MCH_ID, WXPAY_PUBLIC_KEY, WXPAY_PUBLIC_KEY_ID',
+    )
     // And cloudPay's shops are told about PAY_SUB_MCH_ID, not the WXPAY_* settings.
     const cloudPay = variableReport(p, { TCB_ENV_ID: 'prod-1a2b3c' })
-    expect(cloudPay.filter((l) => l.includes('NOT SET'))).toEqual([`  required, NOT SET: PAY_SUB_MCH_ID — ${VARIABLES.PAY_SUB_MCH_ID!.what}`])
+    expect(cloudPay.filter((l) => l.includes('NOT SET'))).toEqual([
+      `  required, NOT SET: PAY_SUB_MCH_ID — ${VARIABLES.PAY_SUB_MCH_ID!.what}`,
+    ])
   })
 
   test('malformed secrets are named without printing them', () => {
@@ -123,18 +243,32 @@ describe('variableReport under PAY_PROVIDER=wxpay-v3', () => {
   test('with the merchant certificate: the serial and the private key are checked against it', () => {
     expect(variableReport(p, set).at(-1)).toMatch(/well-formed \(platform certificates\); set WXPAY_MERCHANT_CERT/)
     const wechat = pair()
-    const publicKeyMode = { ...set, WXPAY_PUBLIC_KEY_ID: 'PUB_KEY_ID_0119000001092025120500000000000', WXPAY_PUBLIC_KEY: wechat.publicKey.replace(/\n/g, '\\n') }
+    const publicKeyMode = {
+      ...set,
+      WXPAY_PUBLIC_KEY_ID: 'PUB_KEY_ID_0119000001092025120500000000000',
+      WXPAY_PUBLIC_KEY: wechat.publicKey.replace(/\n/g, '\\n'),
+    }
     expect(variableReport(p, publicKeyMode).at(-1)).toMatch(/well-formed \(WeChat Pay public key\)/)
     const good = merchantCert(key, SERIAL)
     const report = (env: Record<string, string>) => variableReport(p, env).at(-1)
-    expect(report({ ...set, WXPAY_MERCHANT_CERT: good.replace(/\n/g, '\\n') })).toBe('  wxpay-v3 settings: the private key, the serial and the merchant certificate belong together')
-    expect(report({ ...set, WXPAY_SERIAL_NO: SERIAL.replace(/^3/, '4'), WXPAY_MERCHANT_CERT: good })).toMatch(/WXPAY_SERIAL_NO is not the serial/)
-    expect(report({ ...set, WXPAY_MERCHANT_CERT: merchantCert(pair(), SERIAL) })).toMatch(/WXPAY_PRIVATE_KEY does not belong to the certificate/)
+    expect(report({ ...set, WXPAY_MERCHANT_CERT: good.replace(/\n/g, '\\n') })).toBe(
+      '  wxpay-v3 settings: the private key, the serial and the merchant certificate belong together',
+    )
+    expect(report({ ...set, WXPAY_SERIAL_NO: SERIAL.replace(/^3/, '4'), WXPAY_MERCHANT_CERT: good })).toMatch(
+      /WXPAY_SERIAL_NO is not the serial/,
+    )
+    expect(report({ ...set, WXPAY_MERCHANT_CERT: merchantCert(pair(), SERIAL) })).toMatch(
+      /WXPAY_PRIVATE_KEY does not belong to the certificate/,
+    )
     expect(report({ ...set, WXPAY_MERCHANT_CERT: 'garbage' })).toMatch(/not a PEM certificate/)
     // The platform writes all 40 digits; node's serialNumber drops leading zeros: still the same serial.
     const zeros = `00${SERIAL.slice(2)}`
-    expect(report({ ...set, WXPAY_SERIAL_NO: zeros, WXPAY_MERCHANT_CERT: merchantCert(key, zeros) })).toMatch(/belong together/)
-    expect(variableReport(p, { ...set, WXPAY_MERCHANT_CERT: good }).join('\n')).not.toContain(key.privateKey.split('\n')[1]!)
+    expect(report({ ...set, WXPAY_SERIAL_NO: zeros, WXPAY_MERCHANT_CERT: merchantCert(key, zeros) })).toMatch(
+      /belong together/,
+    )
+    expect(variableReport(p, { ...set, WXPAY_MERCHANT_CERT: good }).join('\n')).not.toContain(
+      key.privateKey.split('\n')[1]!,
+    )
   })
 })
 
@@ -150,7 +284,13 @@ test('configuration as the CloudBase CLI reads it: .env, then .env.local, then t
 test('the env id can come from .env alone (no shell variable, no flag)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-env-'))
   writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
-  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({ envId: 'prod-1a2b3c', envFrom: 'TCB_ENV_ID', dryRun: true, skipPermissions: false, vars: { PATH: '/usr/bin', TCB_ENV_ID: 'prod-1a2b3c' } })
+  expect(parseOptions(['--dry-run'], loadDeployEnv(dir, { PATH: '/usr/bin' }))).toEqual({
+    envId: 'prod-1a2b3c',
+    envFrom: 'TCB_ENV_ID',
+    dryRun: true,
+    skipPermissions: false,
+    vars: { PATH: '/usr/bin', TCB_ENV_ID: 'prod-1a2b3c' },
+  })
 })
 
 test('a real id is never refused for its name; --force takes one the format check doubts', () => {
@@ -165,16 +305,22 @@ test('the id npm run configure wrote is used when the shell and .env name none, 
   writeFileSync(join(dir, 'miniprogram', 'config', 'env.local.ts'), "export const envId = 'shop-4d5e6f'\n")
   let r = tsx(['scripts/deploy.ts', '--dry-run'], { KIT_ENV_DIR: dir })
   expect(r.status).toBe(0)
-  expect(r.stdout.split('\n')[0]).toBe('Plan (dry run, nothing is changed) to shop-4d5e6f (from miniprogram/config/env.local.ts (npm run configure)):')
+  expect(r.stdout.split('\n')[0]).toBe(
+    'Plan (dry run, nothing is changed) to shop-4d5e6f (from miniprogram/config/env.local.ts (npm run configure)):',
+  )
   writeFileSync(join(dir, '.env'), 'TCB_ENV_ID=prod-1a2b3c\n')
   r = tsx(['scripts/deploy.ts', '--dry-run'], { KIT_ENV_DIR: dir })
   expect(r.stdout.split('\n')[0]).toBe('Plan (dry run, nothing is changed) to prod-1a2b3c (from .env):')
-  expect(r.stdout).toContain('Note: the app is configured for shop-4d5e6f (miniprogram/config/env.local.ts (npm run configure)), but prod-1a2b3c (from .env) is used here. Run npm run configure -- --env prod-1a2b3c to point the app at it too, or change .env.')
+  expect(r.stdout).toContain(
+    'Note: the app is configured for shop-4d5e6f (miniprogram/config/env.local.ts (npm run configure)), but prod-1a2b3c (from .env) is used here. Run npm run configure -- --env prod-1a2b3c to point the app at it too, or change .env.',
+  )
 }, 120_000)
 
 test('tcb\'s words: offline first, a refused key is not "not logged in"', () => {
   const key = { TENCENTCLOUD_SECRETID: 'AKIDx', TENCENTCLOUD_SECRETKEY: 'y' }
-  expect(tcbProblem('Error: getaddrinfo ENOTFOUND tcb-api.tencentcloudapi.com\nNo valid identity information', key)).toMatch(/^CloudBase cannot be reached/)
+  expect(
+    tcbProblem('Error: getaddrinfo ENOTFOUND tcb-api.tencentcloudapi.com\nNo valid identity information', key),
+  ).toMatch(/^CloudBase cannot be reached/)
   expect(tcbProblem('[AuthFailure.SecretIdNotFound] The SecretId is not found', key)).toBe(KEY_REFUSED)
   expect(tcbProblem('No valid identity information', key)).toBe(KEY_REFUSED)
   expect(tcbProblem('No valid identity information', {})).toMatch(/^Not logged in to CloudBase/)
@@ -182,26 +328,45 @@ test('tcb\'s words: offline first, a refused key is not "not logged in"', () => 
 })
 
 test('envIdsIn finds the ids in tcb env list output', () => {
-  const table = ['┌──────────────┬────────┐', '│ 环境 Id       │ 别名    │', '│ prod-8gabc123 │ prod   │', '│ dev-1a2b3c4d  │ dev    │', '└──────────────┴────────┘'].join('\n')
+  const table = [
+    '┌──────────────┬────────┐',
+    '│ 环境 Id       │ 别名    │',
+    '│ prod-8gabc123 │ prod   │',
+    '│ dev-1a2b3c4d  │ dev    │',
+    '└──────────────┴────────┘',
+  ].join('\n')
   expect(envIdsIn(table)).toEqual(['prod-8gabc123', 'dev-1a2b3c4d'])
 })
 
 /** A CloudBase with some things already there, recording what it is asked. */
-function fakeCloud(existing: { collections: string[]; indexes: string[]; routes?: Record<string, string[]> | 'SERVICE_OFF' }, loginOk = true, readback: (name: string, wanted: string[]) => Readback = () => ({ state: 'APPLIED' })): CloudBase & { calls: string[] } {
+function fakeCloud(
+  existing: { collections: string[]; indexes: string[]; routes?: Record<string, string[]> | 'SERVICE_OFF' },
+  loginOk = true,
+  readback: (name: string, wanted: string[]) => Readback = () => ({ state: 'APPLIED' }),
+): CloudBase & { calls: string[] } {
   const calls: string[] = []
   return {
     calls,
     async checkLogin() {
       calls.push('login')
-      if (!loginOk) throw new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.')
+      if (!loginOk)
+        throw new DeployError(
+          'Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.',
+        )
     },
-    async deployFunction(n) { calls.push(`fn ${n}`) },
-    async uploadWithPermissions(n) { calls.push(`upload ${n}`) },
+    async deployFunction(n) {
+      calls.push(`fn ${n}`)
+    },
+    async uploadWithPermissions(n) {
+      calls.push(`upload ${n}`)
+    },
     async readPermissions(n, wanted) {
       calls.push(`read ${n}`)
       return readback(n, wanted)
     },
-    async createTriggers(n) { calls.push(`trigger ${n}`) },
+    async createTriggers(n) {
+      calls.push(`trigger ${n}`)
+    },
     async ensureCollection(n) {
       calls.push(`collection ${n}`)
       return existing.collections.includes(n) ? 'exists' : 'created'
@@ -210,7 +375,9 @@ function fakeCloud(existing: { collections: string[]; indexes: string[]; routes?
       calls.push(`index ${c}.${i.IndexName}`)
       return existing.indexes.includes(`${c}.${i.IndexName}`) ? 'exists' : 'created'
     },
-    async setRules(c, r) { calls.push(`rules ${c} ${r}`) },
+    async setRules(c, r) {
+      calls.push(`rules ${c} ${r}`)
+    },
     async ensureRoute(fn, path) {
       calls.push(`route ${fn} ${path}`)
       // CreateCloudBaseGWAPI fails while the environment's HTTP access service is off.
@@ -225,7 +392,12 @@ test('the HTTP path cardEvents needs is created when missing, kept when there, a
   const run = async (routes: Record<string, string[]> | 'SERVICE_OFF' | undefined) => {
     const cloud = fakeCloud({ collections: [], indexes: [], ...(routes ? { routes } : {}) })
     const log: string[] = []
-    const manual = await execute(makePlan(project, opts).filter((s) => s.kind === 'route'), cloud, (l) => log.push(l), async (n) => ({ name: n, bytes: 1 }))
+    const manual = await execute(
+      makePlan(project, opts).filter((s) => s.kind === 'route'),
+      cloud,
+      (l) => log.push(l),
+      async (n) => ({ name: n, bytes: 1 }),
+    )
     return { calls: cloud.calls, log, manual }
   }
   const fresh = await run(undefined)
@@ -234,43 +406,70 @@ test('the HTTP path cardEvents needs is created when missing, kept when there, a
   expect((await run({ cardEvents: ['/oa'] })).log).toEqual(['HTTP access for cardEvents: exists (/oa)'])
   const off = await run('SERVICE_OFF')
   expect(off.log).toEqual(['HTTP access for cardEvents: NOT created'])
-  expect(off.manual).toEqual([expect.stringMatching(/^HTTP access for cardEvents could not be created \(\[CreateCloudBaseGWAPI\] FailedOperation\.ServiceNotOpen\): in the cloud console → HTTP 访问服务, turn the service on and add the path \/card-events → cardEvents\.$/)])
+  expect(off.manual).toEqual([
+    expect.stringMatching(
+      /^HTTP access for cardEvents could not be created \(\[CreateCloudBaseGWAPI\] FailedOperation\.ServiceNotOpen\): in the cloud console → HTTP 访问服务, turn the service on and add the path \/card-events → cardEvents\.$/,
+    ),
+  ])
 })
 
-test('under PAY_PROVIDER=wxpay-v3 the plan creates payNotify\'s /pay-notify and says what the merchant links, instead of cloudPay\'s binding', () => {
+test("under PAY_PROVIDER=wxpay-v3 the plan creates payNotify's /pay-notify and says what the merchant links, instead of cloudPay's binding", () => {
   const v3 = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c', PAY_PROVIDER: 'wxpay-v3' }))
-  expect(v3.filter((s) => s.kind === 'route')).toEqual([{ kind: 'route', fn: 'cardEvents', path: '/card-events' }, { kind: 'route', fn: 'payNotify', path: '/pay-notify' }])
-  const manual = v3.filter((s) => s.kind === 'manual').map((s) => describeStep(s)).join('\n')
-  expect(manual).toMatch(/WeChat Pay APIv3: link the AppID to WXPAY_MCHID .* set WXPAY_NOTIFY_URL to payNotify's \/pay-notify address/)
+  expect(v3.filter((s) => s.kind === 'route')).toEqual([
+    { kind: 'route', fn: 'cardEvents', path: '/card-events' },
+    { kind: 'route', fn: 'payNotify', path: '/pay-notify' },
+  ])
+  const manual = v3
+    .filter((s) => s.kind === 'manual')
+    .map((s) => describeStep(s))
+    .join('\n')
+  expect(manual).toMatch(
+    /WeChat Pay APIv3: link the AppID to WXPAY_MCHID .* set WXPAY_NOTIFY_URL to payNotify's \/pay-notify address/,
+  )
   expect(manual).not.toMatch(/PAY_SUB_MCH_ID/)
   const cloudPay = makePlan(project, parseOptions(['--dry-run'], { TCB_ENV_ID: 'prod-1a2b3c' }))
   expect(cloudPay.filter((s) => s.kind === 'route').map((s) => s.kind === 'route' && s.fn)).toEqual(['cardEvents'])
-  expect(cloudPay.filter((s) => s.kind === 'manual').map((s) => describeStep(s)).join('\n')).toMatch(/cloudPay: .* bind the sub-merchant \(PAY_SUB_MCH_ID\)/)
+  expect(
+    cloudPay
+      .filter((s) => s.kind === 'manual')
+      .map((s) => describeStep(s))
+      .join('\n'),
+  ).toMatch(/cloudPay: .* bind the sub-merchant \(PAY_SUB_MCH_ID\)/)
 })
 
 test('execute: login first, functions then triggers, collections and only missing indexes, rules; manual steps returned', async () => {
   const cloud = fakeCloud({ collections: ['orders'], indexes: ['orders.outTradeNo_1'] })
   const built: string[] = []
   const log: string[] = []
-  const manual = await execute(makePlan(project, opts), cloud, (l) => log.push(l), async (n) => {
-    built.push(n)
-    return { name: n, bytes: 1 }
-  })
+  const manual = await execute(
+    makePlan(project, opts),
+    cloud,
+    (l) => log.push(l),
+    async (n) => {
+      built.push(n)
+      return { name: n, bytes: 1 }
+    },
+  )
   expect(cloud.calls[0]).toBe('login')
   expect(built.sort()).toEqual(project.functions.map((f) => f.name).sort())
   expect(cloud.calls.indexOf('trigger payExpire')).toBeGreaterThan(cloud.calls.indexOf('fn payExpire'))
   expect(cloud.calls).not.toContain('trigger user')
   expect(cloud.calls.filter((c) => c.startsWith('rules '))).toHaveLength(project.collections.length)
-  expect(log).toContain('collection orders: exists, indexes created: requestKey_1, owner_created, status_expires, notice_paid, notice_refunded, timeEnd_1, refund_accepted, rules set')
+  expect(log).toContain(
+    'collection orders: exists, indexes created: requestKey_1, owner_created, status_expires, notice_paid, notice_refunded, timeEnd_1, refund_accepted, rules set',
+  )
   expect(log).toContain('collection users: created, indexes created: openids_1, unionid_1, rules set')
   expect(manual.length).toBeGreaterThanOrEqual(3)
 })
 
 test('cloud-call permissions: without the upload key deploy stops with the way out; --no-permissions lists the functions for DevTools', () => {
-  expect(() => parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c' })).toThrow(/^Cloud-call permissions \(config\.json permissions\.openapi\) are applied only by an upload through DevTools' channel, which needs the code-upload key: No AppID: set MP_APPID/)
+  expect(() => parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c' })).toThrow(
+    /^Cloud-call permissions \(config\.json permissions\.openapi\) are applied only by an upload through DevTools' channel, which needs the code-upload key: No AppID: set MP_APPID/,
+  )
   const skip = parseOptions(['--no-permissions'], { TCB_ENV_ID: 'prod-1a2b3c' })
   const plan = makePlan(project, skip)
-  const fn = (name: string) => plan.find((s): s is Extract<Step, { kind: 'function' }> => s.kind === 'function' && s.name === name)!
+  const fn = (name: string) =>
+    plan.find((s): s is Extract<Step, { kind: 'function' }> => s.kind === 'function' && s.name === name)!
   expect(fn('pay').permissionsVia).toBe('by-hand')
   expect(fn('werun').permissionsVia).toBe('none-needed')
   const manual = plan.filter((s): s is Extract<Step, { kind: 'manual' }> => s.kind === 'manual').map((s) => s.text)
@@ -279,28 +478,45 @@ test('cloud-call permissions: without the upload key deploy stops with the way o
   expect(manual[0]).toMatch(new RegExp(`^Cloud-call permissions: upload ${needing.join(', ')} from DevTools`))
 })
 
-test('with the upload key every function that calls WeChat is uploaded again through DevTools\' channel, after tcb and before its timer', async () => {
+test("with the upload key every function that calls WeChat is uploaded again through DevTools' channel, after tcb and before its timer", async () => {
   const withKey = parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c', ...KEY_ENV })
   expect(withKey.uploadKey).toEqual({ appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH })
   const plan = makePlan(project, withKey)
   expect(plan.filter((s) => s.kind === 'manual' && /Cloud-call permissions/.test(s.text))).toEqual([])
   const cloud = fakeCloud({ collections: [], indexes: [] })
-  await execute(plan, cloud, () => {}, async (n) => ({ name: n, bytes: 1 }))
+  await execute(
+    plan,
+    cloud,
+    () => {},
+    async (n) => ({ name: n, bytes: 1 }),
+  )
   const at = (c: string) => cloud.calls.indexOf(c)
   expect(at('upload pay')).toBe(at('fn pay') + 1)
   expect(at('read pay')).toBe(at('upload pay') + 1)
   expect(at('trigger payExpire')).toBe(at('read payExpire') + 1)
   expect(cloud.calls).not.toContain('upload werun') // no permissions to apply
-  expect(cloud.calls.filter((c) => c.startsWith('upload ')).sort()).toEqual(project.functions.filter((f) => f.permissions?.length).map((f) => `upload ${f.name}`).sort())
+  expect(cloud.calls.filter((c) => c.startsWith('upload ')).sort()).toEqual(
+    project.functions
+      .filter((f) => f.permissions?.length)
+      .map((f) => `upload ${f.name}`)
+      .sort(),
+  )
 })
 
 test('execute without a login stops before building or deploying anything', async () => {
   const cloud = fakeCloud({ collections: [], indexes: [] }, false)
   const built: string[] = []
-  await expect(execute(makePlan(project, opts), cloud, () => {}, async (n) => {
-    built.push(n)
-    return { name: n, bytes: 1 }
-  })).rejects.toThrow('Not logged in to CloudBase')
+  await expect(
+    execute(
+      makePlan(project, opts),
+      cloud,
+      () => {},
+      async (n) => {
+        built.push(n)
+        return { name: n, bytes: 1 }
+      },
+    ),
+  ).rejects.toThrow('Not logged in to CloudBase')
   expect(cloud.calls).toEqual(['login'])
   expect(built).toEqual([])
 })
@@ -308,20 +524,42 @@ test('execute without a login stops before building or deploying anything', asyn
 test('the real CLI without a login gives the login sentence', async () => {
   const home = mkdtempSync(join(tmpdir(), 'tcb-home-'))
   const cloud = realCloudBase(opts, { PATH: process.env.PATH, HOME: home })
-  await expect(cloud.checkLogin()).rejects.toThrow(new DeployError('Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.'))
+  await expect(cloud.checkLogin()).rejects.toThrow(
+    new DeployError(
+      'Not logged in to CloudBase: run npx tcb login (or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY) and run npm run deploy again.',
+    ),
+  )
 }, 120_000)
 
 test('deploy says "permissions applied" only when WeChat lists them; missing or unreadable ones are said, with the way out', async () => {
   const withKey = parseOptions([], { TCB_ENV_ID: 'prod-1a2b3c', ...KEY_ENV })
   const cloud = fakeCloud({ collections: [], indexes: [] }, true, (name, wanted) =>
-    name === 'pay' ? { state: 'MISSING', missing: wanted.slice(0, 1), why: 'WeChat lists no permissions for pay.' } : name === 'user' ? { state: 'UNKNOWN', why: 'MP_APPSECRET is not set.' } : { state: 'APPLIED' },
+    name === 'pay'
+      ? { state: 'MISSING', missing: wanted.slice(0, 1), why: 'WeChat lists no permissions for pay.' }
+      : name === 'user'
+        ? { state: 'UNKNOWN', why: 'MP_APPSECRET is not set.' }
+        : { state: 'APPLIED' },
   )
   const log: string[] = []
-  const manual = await execute(makePlan(project, withKey), cloud, (l) => log.push(l), async (n) => ({ name: n, bytes: 1 }))
+  const manual = await execute(
+    makePlan(project, withKey),
+    cloud,
+    (l) => log.push(l),
+    async (n) => ({ name: n, bytes: 1 }),
+  )
   const payWanted = project.functions.find((f) => f.name === 'pay')!.permissions!
   expect(log).toContain(`deployed pay, permissions NOT applied: ${payWanted[0]} missing`)
   expect(log).toContain('deployed user, permissions uploaded, not confirmed')
   expect(log).toContain('deployed share, permissions applied (read back from WeChat)')
   expect(log).toContain('deployed werun') // nothing to apply, nothing claimed
-  expect(manual).toEqual(expect.arrayContaining([expect.stringMatching(/^Cloud-call permissions of pay: WeChat lists no permissions for pay\. Upload it from DevTools/), expect.stringMatching(/^Cloud-call permissions of user could not be read back: MP_APPSECRET is not set\. Check them in DevTools/)]))
+  expect(manual).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(
+        /^Cloud-call permissions of pay: WeChat lists no permissions for pay\. Upload it from DevTools/,
+      ),
+      expect.stringMatching(
+        /^Cloud-call permissions of user could not be read back: MP_APPSECRET is not set\. Check them in DevTools/,
+      ),
+    ]),
+  )
 })

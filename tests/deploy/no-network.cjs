@@ -4,7 +4,13 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dns = require('node:dns')
 const local = (host) => host === 'localhost' || /^127\./.test(host) || host === '::1'
-const fail = (host) => Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND', errno: -3008, syscall: 'getaddrinfo', hostname: host })
+const fail = (host) =>
+  Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), {
+    code: 'ENOTFOUND',
+    errno: -3008,
+    syscall: 'getaddrinfo',
+    hostname: host,
+  })
 const lookup = dns.lookup
 dns.lookup = function (host, options, callback) {
   const cb = typeof options === 'function' ? options : callback

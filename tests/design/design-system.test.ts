@@ -12,10 +12,17 @@ const ROOT = join(__dirname, '..', '..', 'miniprogram')
 const WEUI_DIST = join(__dirname, '..', '..', 'node_modules', 'weui-miniprogram', 'miniprogram_dist')
 
 function files(dir: string, ext: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name), ext) : e.name.endsWith(ext) ? [join(dir, e.name)] : [],
+  )
 }
-const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as { usingComponents?: Record<string, string>; component?: boolean }
-const appJson = json(join(ROOT, 'app.json')) as { useExtendedLib?: Record<string, boolean>; pages: string[]; subPackages: Array<{ root: string; pages: string[] }> }
+const json = (file: string) =>
+  JSON.parse(readFileSync(file, 'utf8')) as { usingComponents?: Record<string, string>; component?: boolean }
+const appJson = json(join(ROOT, 'app.json')) as {
+  useExtendedLib?: Record<string, boolean>
+  pages: string[]
+  subPackages: Array<{ root: string; pages: string[] }>
+}
 const PAGES = [...appJson.pages, ...appJson.subPackages.flatMap((p) => p.pages.map((page) => `${p.root}/${page}`))]
 
 test('WeUI comes from the extended library, not from a package in the mini-program', () => {
@@ -25,16 +32,21 @@ test('WeUI comes from the extended library, not from a package in the mini-progr
 })
 
 test('every WeUI component a page or component names exists in weui-miniprogram', () => {
-  const named = files(ROOT, '.json').flatMap((f) => Object.values(json(f).usingComponents ?? {}).filter((p) => p.startsWith('weui-miniprogram/')))
+  const named = files(ROOT, '.json').flatMap((f) =>
+    Object.values(json(f).usingComponents ?? {}).filter((p) => p.startsWith('weui-miniprogram/')),
+  )
   expect(named.length).toBeGreaterThan(0)
-  for (const p of named) expect([p, existsSync(join(WEUI_DIST, `${p.slice('weui-miniprogram/'.length)}.json`))]).toEqual([p, true])
+  for (const p of named)
+    expect([p, existsSync(join(WEUI_DIST, `${p.slice('weui-miniprogram/'.length)}.json`))]).toEqual([p, true])
 })
 
 test('every page uses the design system: kit-state or WeUI components in its JSON', () => {
   expect(PAGES.length).toBe(11)
   for (const page of PAGES) {
     const using = Object.values(json(join(ROOT, `${page}.json`)).usingComponents ?? {})
-    expect([page, using.some((p) => p === '/components/kit-state/index' || p.startsWith('weui-miniprogram/'))]).toEqual([page, true])
+    expect([page, using.some((p) => p === '/components/kit-state/index' || p.startsWith('weui-miniprogram/'))]).toEqual(
+      [page, true],
+    )
   }
 })
 
@@ -50,14 +62,15 @@ test('no stylesheet sets a colour of its own: colours come from WeUI variables',
   expect(offenders).toEqual([])
 })
 
-test('one corner radius for every surface (cards, cell groups, device rows): 16rpx, as WeUI\'s panels', () => {
+test("one corner radius for every surface (cards, cell groups, device rows): 16rpx, as WeUI's panels", () => {
   const surfaces: string[] = []
   for (const f of files(ROOT, '.wxss')) {
     const css = readFileSync(f, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '')
     for (const m of css.matchAll(/([^{}]+)\{([^}]*)\}/g)) {
       const selector = m[1]!.trim()
       const radius = /border-radius:\s*([^;]+)/.exec(m[2]!)?.[1]?.trim()
-      if (radius && /\.(card|cells|device|kit-state)\b/.test(selector) && !/avatar/.test(selector)) surfaces.push(`${selector}: ${radius}`)
+      if (radius && /\.(card|cells|device|kit-state)\b/.test(selector) && !/avatar/.test(selector))
+        surfaces.push(`${selector}: ${radius}`)
     }
   }
   expect(surfaces.length).toBeGreaterThanOrEqual(3)
@@ -106,12 +119,23 @@ describe('kit-state', () => {
 
 describe('one component convention: prefix kit-, folder = tag, classes prefixed per component', () => {
   /** Every component of the kit: its folder, and the tag each page that uses it gives it. */
-  const components = files(ROOT, '.json').filter((f) => json(f).component).map((f) => f.replace(/\.json$/, ''))
-  const classesIn = (wxss: string) => new Set([...readFileSync(wxss, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/\{[^}]*\}/g, '{}').matchAll(/\.(-?[A-Za-z_][\w-]*)/g)].map((m) => m[1]!))
+  const components = files(ROOT, '.json')
+    .filter((f) => json(f).component)
+    .map((f) => f.replace(/\.json$/, ''))
+  const classesIn = (wxss: string) =>
+    new Set(
+      [
+        ...readFileSync(wxss, 'utf8')
+          .replace(/\/\*[\s\S]*?\*\//g, '')
+          .replace(/\{[^}]*\}/g, '{}')
+          .matchAll(/\.(-?[A-Za-z_][\w-]*)/g),
+      ].map((m) => m[1]!),
+    )
 
   test('each component lives in a kit- folder and every page names it by that folder', () => {
     expect(components.length).toBeGreaterThanOrEqual(3)
-    for (const c of components) expect([relative(ROOT, c), /\/kit-[a-z-]+\/index$/.test(c)]).toEqual([relative(ROOT, c), true])
+    for (const c of components)
+      expect([relative(ROOT, c), /\/kit-[a-z-]+\/index$/.test(c)]).toEqual([relative(ROOT, c), true])
     for (const f of files(ROOT, '.json')) {
       for (const [tag, path] of Object.entries(json(f).usingComponents ?? {})) {
         if (path.startsWith('weui-miniprogram/')) continue
@@ -125,13 +149,19 @@ describe('one component convention: prefix kit-, folder = tag, classes prefixed 
     for (const c of components) {
       const prefix = c.split('/').at(-2)!
       for (const cls of classesIn(`${c}.wxss`)) {
-        expect([relative(ROOT, c), cls, cls === prefix || cls.startsWith(`${prefix}__`) || cls.startsWith(`${prefix}_`)]).toEqual([relative(ROOT, c), cls, true])
+        expect([
+          relative(ROOT, c),
+          cls,
+          cls === prefix || cls.startsWith(`${prefix}__`) || cls.startsWith(`${prefix}_`),
+        ]).toEqual([relative(ROOT, c), cls, true])
         own.set(cls, relative(ROOT, c))
       }
     }
     expect(own.size).toBeGreaterThan(10)
     const others = files(ROOT, '.wxss').filter((f) => !components.some((c) => f === `${c}.wxss`))
     expect(others.map((f) => relative(ROOT, f))).toContain('app.wxss')
-    for (const f of others) for (const cls of classesIn(f)) expect([relative(ROOT, f), cls, own.get(cls)]).toEqual([relative(ROOT, f), cls, undefined])
+    for (const f of others)
+      for (const cls of classesIn(f))
+        expect([relative(ROOT, f), cls, own.get(cls)]).toEqual([relative(ROOT, f), cls, undefined])
   })
 })

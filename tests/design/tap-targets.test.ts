@@ -24,7 +24,13 @@ const TARGETS: Array<[page: string, selector: string]> = [
 function declarations(wxss: string, selector: string): Array<Record<string, string>> {
   const out: Array<Record<string, string>> = []
   for (const m of wxss.replace(/\/\*[\s\S]*?\*\//g, '').matchAll(/([^{}]+)\{([^}]*)\}/g)) {
-    if (!m[1]!.split(',').map((s) => s.trim()).includes(selector)) continue
+    if (
+      !m[1]!
+        .split(',')
+        .map((s) => s.trim())
+        .includes(selector)
+    )
+      continue
     const decl: Record<string, string> = {}
     for (const d of m[2]!.split(';')) {
       const [k, v] = d.split(':').map((s) => s?.trim())

@@ -31,7 +31,10 @@ const ROOT = resolve(__dirname, '..', '..')
 const LOCALES = ['zh_CN', 'en'] as const
 type GalleryLocale = (typeof LOCALES)[number]
 /** One user per language: what the server stores (order titles) is in the language of its time. */
-const USERS: Record<GalleryLocale, { openid: string; nickname: string }> = { zh_CN: { openid: 'o-gallery-zh', nickname: '林小雨' }, en: { openid: 'o-gallery-en', nickname: 'Lin' } }
+const USERS: Record<GalleryLocale, { openid: string; nickname: string }> = {
+  zh_CN: { openid: 'o-gallery-zh', nickname: '林小雨' },
+  en: { openid: 'o-gallery-en', nickname: 'Lin' },
+}
 let user = USERS.zh_CN
 const HAN = /[\u4e00-\u9fff]/
 /** How the profile's language switch names Chinese in every language. */
@@ -39,13 +42,30 @@ const CHINESE_NAME = '简体中文'
 /** The narrowest screen the overflow check lays pages out on (px). */
 const NARROW_PX = 320
 
-const world = createWorld(USERS.zh_CN, { vars: { ...PAY_VARS, WERUN_GOAL: '8000', PAY_REFUND_REQUIRES_SOTER: '0', OA_APPID: 'wx0000000000oagall', OA_APPSECRET: 'gallery-secret', CARD_OPERATOR_OPENIDS: 'o-gallery-zh,o-gallery-en' } })
+const world = createWorld(USERS.zh_CN, {
+  vars: {
+    ...PAY_VARS,
+    WERUN_GOAL: '8000',
+    PAY_REFUND_REQUIRES_SOTER: '0',
+    OA_APPID: 'wx0000000000oagall',
+    OA_APPSECRET: 'gallery-secret',
+    CARD_OPERATOR_OPENIDS: 'o-gallery-zh,o-gallery-en',
+  },
+})
 world.cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
 quietFunctionLogs()
 beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {})) // functions log refusals as JSON lines
 launchApp()
 markCloudReady(true)
-Object.assign(TIMING, { connectTimeoutMs: 200, connectGuardMs: 60, scanMs: 400, reconnectAttempts: 1, backoffBaseMs: 10, backoffMaxMs: 40, servicesRetryMs: 5 })
+Object.assign(TIMING, {
+  connectTimeoutMs: 200,
+  connectGuardMs: 60,
+  scanMs: 400,
+  reconnectAttempts: 1,
+  backoffBaseMs: 10,
+  backoffMaxMs: 40,
+  servicesRetryMs: 5,
+})
 
 /** Where the HTML goes: GALLERY_HTML (scripts/gallery.ts keeps it for the screenshots) or a temp dir. */
 const OUT = process.env.GALLERY_HTML ? resolve(process.env.GALLERY_HTML) : mkdtempSync(join(tmpdir(), 'gallery-'))
@@ -77,12 +97,22 @@ async function createOrders(): Promise<{ paid: string; unpaid: string }> {
   const made = orderIds.get(user.openid)
   if (made) return made
   const create = async (productId: string) => {
-    const { result } = await world.cloud.callFromClient('pay', { action: 'createOrder', productId, quantity: 1, requestId: `req-gallery-${user.openid}-${productId}` }, user)
+    const { result } = await world.cloud.callFromClient(
+      'pay',
+      { action: 'createOrder', productId, quantity: 1, requestId: `req-gallery-${user.openid}-${productId}` },
+      user,
+    )
     return (result as { data: { order: { orderId: string } } }).data.order.orderId
   }
   const paid = await create('coffee')
   await world.cloud.cloudPay.pay(paid)
-  const unpaid = await create(((await world.cloud.callFromClient('pay', { action: 'listProducts' }, user)).result as { data: { products: Array<{ productId: string }> } }).data.products.at(-1)!.productId)
+  const unpaid = await create(
+    (
+      (await world.cloud.callFromClient('pay', { action: 'listProducts' }, user)).result as {
+        data: { products: Array<{ productId: string }> }
+      }
+    ).data.products.at(-1)!.productId,
+  )
   await settle(20)
   orderIds.set(user.openid, { paid, unpaid })
   return { paid, unpaid }
@@ -112,8 +142,18 @@ interface Scenario {
 
 /** In an order that builds the world up: empty states before the data that fills them. */
 const SCENARIOS: Scenario[] = [
-  { name: 'home-ready', path: 'pages/index/index', state: 'READY', run: async () => (await settleThen(open('pages/index/index'))) },
-  { name: 'profile-ready', path: 'pages/profile/index', state: 'READY', run: async () => settleThen(open('pages/profile/index')) },
+  {
+    name: 'home-ready',
+    path: 'pages/index/index',
+    state: 'READY',
+    run: async () => await settleThen(open('pages/index/index')),
+  },
+  {
+    name: 'profile-ready',
+    path: 'pages/profile/index',
+    state: 'READY',
+    run: async () => settleThen(open('pages/profile/index')),
+  },
   { name: 'shop-loading', path: 'pages/pay/index', state: 'LOADING', run: async () => open('pages/pay/index') },
   { name: 'shop-ready', path: 'pages/pay/index', state: 'READY', run: async () => settleThen(open('pages/pay/index')) },
   {
@@ -125,10 +165,30 @@ const SCENARIOS: Scenario[] = [
       return settleThen(open('pages/pay/index'))
     },
   },
-  { name: 'orders-empty', path: 'pages/pay/orders/index', state: 'READY', run: async () => settleThen(open('pages/pay/orders/index')) },
-  { name: 'share-empty', path: 'pages/share/index', state: 'READY', run: async () => settleThen(open('pages/share/index')) },
-  { name: 'werun-ask', path: 'pages/werun/index', state: 'NEED_AUTH', run: async () => ((world.fake.scopes = {}), settleThen(open('pages/werun/index'))) },
-  { name: 'werun-denied', path: 'pages/werun/index', state: 'DENIED', run: async () => ((world.fake.scopes = { 'scope.werun': false }), settleThen(open('pages/werun/index'))) },
+  {
+    name: 'orders-empty',
+    path: 'pages/pay/orders/index',
+    state: 'READY',
+    run: async () => settleThen(open('pages/pay/orders/index')),
+  },
+  {
+    name: 'share-empty',
+    path: 'pages/share/index',
+    state: 'READY',
+    run: async () => settleThen(open('pages/share/index')),
+  },
+  {
+    name: 'werun-ask',
+    path: 'pages/werun/index',
+    state: 'NEED_AUTH',
+    run: async () => ((world.fake.scopes = {}), settleThen(open('pages/werun/index'))),
+  },
+  {
+    name: 'werun-denied',
+    path: 'pages/werun/index',
+    state: 'DENIED',
+    run: async () => ((world.fake.scopes = { 'scope.werun': false }), settleThen(open('pages/werun/index'))),
+  },
   {
     name: 'werun-ready',
     path: 'pages/werun/index',
@@ -149,16 +209,41 @@ const SCENARIOS: Scenario[] = [
       return settleThen(open('pages/rank/index'))
     },
   },
-  { name: 'orders-ready', path: 'pages/pay/orders/index', state: 'READY', run: async () => (await createOrders(), settleThen(open('pages/pay/orders/index'))) },
-  { name: 'order-ready', path: 'pages/pay/order/index', state: 'READY', run: async () => settleThen(open('pages/pay/order/index', { id: (await createOrders()).paid })) },
-  { name: 'order-unpaid', path: 'pages/pay/order/index', state: 'READY', run: async () => settleThen(open('pages/pay/order/index', { id: (await createOrders()).unpaid })) },
-  { name: 'order-error', path: 'pages/pay/order/index', state: 'ERROR', run: async () => settleThen(open('pages/pay/order/index', { id: 'not-an-order-of-yours' })) },
+  {
+    name: 'orders-ready',
+    path: 'pages/pay/orders/index',
+    state: 'READY',
+    run: async () => (await createOrders(), settleThen(open('pages/pay/orders/index'))),
+  },
+  {
+    name: 'order-ready',
+    path: 'pages/pay/order/index',
+    state: 'READY',
+    run: async () => settleThen(open('pages/pay/order/index', { id: (await createOrders()).paid })),
+  },
+  {
+    name: 'order-unpaid',
+    path: 'pages/pay/order/index',
+    state: 'READY',
+    run: async () => settleThen(open('pages/pay/order/index', { id: (await createOrders()).unpaid })),
+  },
+  {
+    name: 'order-error',
+    path: 'pages/pay/order/index',
+    state: 'ERROR',
+    run: async () => settleThen(open('pages/pay/order/index', { id: 'not-an-order-of-yours' })),
+  },
   {
     name: 'soter-ready',
     path: 'pages/soter/index',
     state: 'READY',
     run: async () => {
-      world.fake.soter = { supportMode: ['fingerPrint', 'facial'], enrolled: { fingerPrint: true, facial: false }, answer: 'ok', cpuId: 'cpu-gallery' }
+      world.fake.soter = {
+        supportMode: ['fingerPrint', 'facial'],
+        enrolled: { fingerPrint: true, facial: false },
+        answer: 'ok',
+        cpuId: 'cpu-gallery',
+      }
       return settleThen(open('pages/soter/index'))
     },
   },
@@ -171,7 +256,12 @@ const SCENARIOS: Scenario[] = [
       return settleThen(open('pages/soter/index'))
     },
   },
-  { name: 'cards-ready', path: 'pages/cards/index', state: 'READY', run: async () => settleThen(open('pages/cards/index')) },
+  {
+    name: 'cards-ready',
+    path: 'pages/cards/index',
+    state: 'READY',
+    run: async () => settleThen(open('pages/cards/index')),
+  },
   {
     name: 'cards-added',
     path: 'pages/cards/index',
@@ -218,7 +308,9 @@ const SCENARIOS: Scenario[] = [
  */
 const NAMES = new Set(['ELK', 'BLEDOM', 'BLEDOB', 'Triones', 'SOTER', 'Lin', 'English', 'ID', 'iOS', 'Android', 'dBm'])
 function englishWords(text: string): string[] {
-  return [...text.matchAll(/[A-Za-z][A-Za-z0-9_-]*/g)].map((m) => m[0]).filter((w) => !/\d/.test(w) && !w.split('-').every((p) => NAMES.has(p)))
+  return [...text.matchAll(/[A-Za-z][A-Za-z0-9_-]*/g)]
+    .map((m) => m[0])
+    .filter((w) => !/\d/.test(w) && !w.split('-').every((p) => NAMES.has(p)))
 }
 const latinOnChinese: string[] = []
 /** The page's texts, one node at a time (textContent runs neighbours together: "ELK-BLEDOMELK-BLEDOM"). */
@@ -263,7 +355,10 @@ test('every page reaches each of its main states in both languages through its o
       expect([s.name, locale, HAN.test(text)]).toEqual([s.name, locale, locale === 'zh_CN'])
       if (locale === 'zh_CN') latinOnChinese.push(...englishWords(textNodes(page.dom)).map((w) => `${s.name}: ${w}`))
       const file = `${s.name}-${locale}.html`
-      writeFileSync(join(OUT, file), galleryHtml({ title: `${s.name} (${locale})`, lang: locale, body: pageMarkup(page), css: pageCss(s.path) }))
+      writeFileSync(
+        join(OUT, file),
+        galleryHtml({ title: `${s.name} (${locale})`, lang: locale, body: pageMarkup(page), css: pageCss(s.path) }),
+      )
       rendered.push({ file, name: s.name, locale, state })
       page.instance.onUnload?.()
       await simulate.sleep(10)
@@ -284,40 +379,61 @@ const browserTest = choice.kind === 'none' && !process.env.CI ? test.skip : test
 const SHOT_PX = 375
 
 function measure(dir: string, width = NARROW_PX): Array<{ file: string; problems: string[] }> {
-  const run = spawnSync(process.execPath, [join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(ROOT, 'scripts', 'gallery-browser.ts'), 'measure', dir, String(width)], { encoding: 'utf8', timeout: 120_000 })
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(ROOT, 'scripts', 'gallery-browser.ts'),
+      'measure',
+      dir,
+      String(width),
+    ],
+    { encoding: 'utf8', timeout: 120_000 },
+  )
   expect([run.status, run.stderr.slice(0, 500)]).toEqual([0, ''])
-  return (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { results: Array<{ file: string; problems: string[] }> }).results
+  return (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { results: Array<{ file: string; problems: string[] }> })
+    .results
 }
 
-browserTest(`no text reaches outside its card or touches the screen's edge, no button label wraps, no CJK character sits alone on a line, at ${NARROW_PX} and ${SHOT_PX} px, in either language`, () => {
-  if (choice.kind === 'none') throw new Error(`CI is set and ${choice.why}: ${ENABLE_HINT} (.ci/run installs Debian's chromium)`)
-  expect(rendered.length).toBeGreaterThan(0)
-  for (const width of [NARROW_PX, SHOT_PX]) {
-    const results = measure(OUT, width)
-    expect(results.map((r) => r.file).sort()).toEqual(rendered.map((r) => r.file).sort())
-    expect([width, results.filter((r) => r.problems.length)]).toEqual([width, []])
-  }
-}, 200_000)
+browserTest(
+  `no text reaches outside its card or touches the screen's edge, no button label wraps, no CJK character sits alone on a line, at ${NARROW_PX} and ${SHOT_PX} px, in either language`,
+  () => {
+    if (choice.kind === 'none')
+      throw new Error(`CI is set and ${choice.why}: ${ENABLE_HINT} (.ci/run installs Debian's chromium)`)
+    expect(rendered.length).toBeGreaterThan(0)
+    for (const width of [NARROW_PX, SHOT_PX]) {
+      const results = measure(OUT, width)
+      expect(results.map((r) => r.file).sort()).toEqual(rendered.map((r) => r.file).sort())
+      expect([width, results.filter((r) => r.problems.length)]).toEqual([width, []])
+    }
+  },
+  200_000,
+)
 
-browserTest('the check sees an overflow: a line that cannot wrap in a card, and a button against the edge', () => {
-  if (choice.kind === 'none') throw new Error(`CI is set and ${choice.why}: ${ENABLE_HINT}`)
-  const dir = mkdtempSync(join(tmpdir(), 'gallery-control-'))
-  try {
-    writeFileSync(join(dir, 'shared.css'), sharedCss())
-    const body = '<wx-view class="card"><wx-text style="white-space: nowrap">Supercalifragilistic and a sentence that does not wrap</wx-text></wx-view><wx-button data-wx-size="mini">Leave</wx-button>'
-      + '<wx-view class="card"><wx-button>Contact our customer service team about this order</wx-button><wx-view style="width: 70px; font-size: 14px">一二三四五六</wx-view></wx-view>'
-    writeFileSync(join(dir, 'control.html'), galleryHtml({ title: 'control', lang: 'en', body, css: '' }))
-    const [control] = measure(dir)
-    expect(control!.problems).toEqual([
-      expect.stringMatching(/^page is \d+px wide on a 320px screen$/),
-      expect.stringMatching(/^card: content \d+px in \d+px$/),
-      expect.stringMatching(/^"Supercalifragilistic and a sentence that" reaches \d+\.\.\d+ outside card/),
-      expect.stringMatching(/^button "Contact our customer service team about ?" wraps to [23] lines$/),
-      '"一二三四五六" leaves "五六" alone on its last line',
-      expect.stringMatching(/^"Supercalifragilistic and a sentence that" is within 8px of the screen edge/),
-      expect.stringMatching(/^"Leave" is within 8px of the screen edge \(0\.\.\d+\)$/),
-    ])
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}, 60_000)
+browserTest(
+  'the check sees an overflow: a line that cannot wrap in a card, and a button against the edge',
+  () => {
+    if (choice.kind === 'none') throw new Error(`CI is set and ${choice.why}: ${ENABLE_HINT}`)
+    const dir = mkdtempSync(join(tmpdir(), 'gallery-control-'))
+    try {
+      writeFileSync(join(dir, 'shared.css'), sharedCss())
+      const body =
+        '<wx-view class="card"><wx-text style="white-space: nowrap">Supercalifragilistic and a sentence that does not wrap</wx-text></wx-view><wx-button data-wx-size="mini">Leave</wx-button>' +
+        '<wx-view class="card"><wx-button>Contact our customer service team about this order</wx-button><wx-view style="width: 70px; font-size: 14px">一二三四五六</wx-view></wx-view>'
+      writeFileSync(join(dir, 'control.html'), galleryHtml({ title: 'control', lang: 'en', body, css: '' }))
+      const [control] = measure(dir)
+      expect(control!.problems).toEqual([
+        expect.stringMatching(/^page is \d+px wide on a 320px screen$/),
+        expect.stringMatching(/^card: content \d+px in \d+px$/),
+        expect.stringMatching(/^"Supercalifragilistic and a sentence that" reaches \d+\.\.\d+ outside card/),
+        expect.stringMatching(/^button "Contact our customer service team about ?" wraps to [23] lines$/),
+        '"一二三四五六" leaves "五六" alone on its last line',
+        expect.stringMatching(/^"Supercalifragilistic and a sentence that" is within 8px of the screen edge/),
+        expect.stringMatching(/^"Leave" is within 8px of the screen edge \(0\.\.\d+\)$/),
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  },
+  60_000,
+)

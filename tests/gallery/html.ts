@@ -32,33 +32,57 @@ export function wxssToCss(wxss: string): string {
   return wxss
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/(-?\d*\.?\d+)rpx/g, (_, n: string) => `${+(Number(n) * PX_PER_RPX).toFixed(2)}px`)
-    .replace(/(^|[{}])([^{}@]+)\{/g, (_, open: string, selector: string) => `${open}${selector.replace(/(^|[\s,])page(?=$|[\s,.:[])/g, '$1body').replace(BUILT_IN_SELECTOR, '$1wx-$2')}{`)
+    .replace(
+      /(^|[{}])([^{}@]+)\{/g,
+      (_, open: string, selector: string) =>
+        `${open}${selector.replace(/(^|[\s,])page(?=$|[\s,.:[])/g, '$1body').replace(BUILT_IN_SELECTOR, '$1wx-$2')}{`,
+    )
 }
 
 /** The stylesheet every gallery page shares: WeUI, the base-library approximations, app.wxss. */
 export function sharedCss(): string {
-  const weui = ['weui-wxss/dist/style/weui.wxss', 'cells/cells.wxss', 'cell/cell.wxss', 'loading/loading.wxss'].map((f) => readFileSync(join(WEUI_DIST, f), 'utf8'))
-  return [readFileSync(join(__dirname, 'base.css'), 'utf8'), ...weui.map(wxssToCss), wxssToCss(readFileSync(join(MINIPROGRAM, 'app.wxss'), 'utf8'))].join('\n')
+  const weui = ['weui-wxss/dist/style/weui.wxss', 'cells/cells.wxss', 'cell/cell.wxss', 'loading/loading.wxss'].map(
+    (f) => readFileSync(join(WEUI_DIST, f), 'utf8'),
+  )
+  return [
+    readFileSync(join(__dirname, 'base.css'), 'utf8'),
+    ...weui.map(wxssToCss),
+    wxssToCss(readFileSync(join(MINIPROGRAM, 'app.wxss'), 'utf8')),
+  ].join('\n')
 }
 
 /** The page's own styles and the kit components' (after the shared sheet, as WeChat orders them). */
 export function pageCss(path: string): string {
-  const files = [`${path}.wxss`, 'components/kit-state/index.wxss', 'components/kit-privacy/index.wxss', 'pages/werun/components/kit-step-chart/index.wxss']
+  const files = [
+    `${path}.wxss`,
+    'components/kit-state/index.wxss',
+    'components/kit-privacy/index.wxss',
+    'pages/werun/components/kit-step-chart/index.wxss',
+  ]
   return [...new Set(files)].map((f) => wxssToCss(readFileSync(join(MINIPROGRAM, f), 'utf8'))).join('\n')
 }
 
-type ExNode = { $$?: HTMLElement; _vt?: { attrs?: Array<{ name: string; value: unknown }> }; shadowRoot?: ExNode; childNodes?: ExNode[] }
+type ExNode = {
+  $$?: HTMLElement
+  _vt?: { attrs?: Array<{ name: string; value: unknown }> }
+  shadowRoot?: ExNode
+  childNodes?: ExNode[]
+}
 
 /** Copies built-in attributes and canvas drawings onto the live DOM (before it is serialised). */
 function annotate(node: ExNode): void {
   const dom = node.$$
   if (dom && dom.setAttribute) {
     for (const a of node._vt?.attrs ?? []) {
-      if (WX_ATTRS.includes(a.name) && a.value !== undefined && a.value !== null && a.value !== '') dom.setAttribute(`data-wx-${a.name}`, String(a.value))
+      if (WX_ATTRS.includes(a.name) && a.value !== undefined && a.value !== null && a.value !== '')
+        dom.setAttribute(`data-wx-${a.name}`, String(a.value))
     }
     const canvas = canvasOf(node)
     if (canvas) {
-      dom.setAttribute('data-canvas', JSON.stringify({ width: canvas.width, height: canvas.height, ops: canvas.ctx.ops }))
+      dom.setAttribute(
+        'data-canvas',
+        JSON.stringify({ width: canvas.width, height: canvas.height, ops: canvas.ctx.ops }),
+      )
     }
   }
   if (node.shadowRoot) annotate(node.shadowRoot)
@@ -71,12 +95,22 @@ export function pageMarkup(page: Rendered): string {
   const clone = page.dom.cloneNode(true) as HTMLElement
   for (const el of [clone, ...Array.from(clone.querySelectorAll('*'))]) {
     const cls = el.getAttribute('class')
-    if (cls) el.setAttribute('class', cls.split(/\s+/).map((c) => c.replace(PREFIX, '')).join(' '))
+    if (cls)
+      el.setAttribute(
+        'class',
+        cls
+          .split(/\s+/)
+          .map((c) => c.replace(PREFIX, ''))
+          .join(' '),
+      )
     if (el.tagName === 'WX-SLIDER') {
       const min = Number(el.getAttribute('data-wx-min') ?? 0)
       const max = Number(el.getAttribute('data-wx-max') ?? 100)
       const value = Number(el.getAttribute('data-wx-value') ?? min)
-      el.setAttribute('style', `${el.getAttribute('style') ?? ''};--pos:${max > min ? ((value - min) / (max - min)) * 100 : 0}%`)
+      el.setAttribute(
+        'style',
+        `${el.getAttribute('style') ?? ''};--pos:${max > min ? ((value - min) / (max - min)) * 100 : 0}%`,
+      )
     }
   }
   return clone.innerHTML

@@ -15,13 +15,19 @@ const DEVELOPER_TEXT: Record<string, string> = {
   'config/env.ts': 'the setup sentence for a developer who has not configured an env id',
   'app.ts': 'a console line for local mode',
   'lib/transport.ts': "the transport errors' log messages (pages show errorText(code))",
-  'lib/call.ts': "a log message for an answer of the wrong shape (pages show errorText(code))",
+  'lib/call.ts': 'a log message for an answer of the wrong shape (pages show errorText(code))',
   'lib/cloud.ts': 'the local-mode payment modal, in DevTools only',
   'config/partners.ts': "the sample partner of local mode, named in each language as a real partner's entry is",
 }
 
 const tsFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? tsFiles(join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(dir, e.name)] : []))
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? tsFiles(join(dir, e.name))
+      : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')
+        ? [join(dir, e.name)]
+        : [],
+  )
 
 /** Literals that read like prose: in quotes or backticks, comments removed. */
 export function proseLiterals(source: string): string[] {
@@ -41,15 +47,22 @@ const files = tsFiles(ROOT)
   .sort()
 
 test('the detector finds sentences, not identifiers, states or selectors', () => {
-  expect(proseLiterals("const a = 'Payment did not go through. Try again.'")).toEqual(['Payment did not go through. Try again.'])
+  expect(proseLiterals("const a = 'Payment did not go through. Try again.'")).toEqual([
+    'Payment did not go through. Try again.',
+  ])
   expect(proseLiterals('const b = `Order ${id} paid today`')).toHaveLength(1)
   expect(proseLiterals("const c = '已支付'")).toEqual(['已支付'])
-  expect(proseLiterals("if (s === 'LOADING' || m === 'bar') wx.navigateTo({ url: '/pages/pay/index' }) // Some words here")).toEqual([])
+  expect(
+    proseLiterals("if (s === 'LOADING' || m === 'bar') wx.navigateTo({ url: '/pages/pay/index' }) // Some words here"),
+  ).toEqual([])
 })
 
-test.each(files.filter((f) => !(f in DEVELOPER_TEXT)).map((f) => [f]))('%s has no user-facing sentence of its own', (file) => {
-  expect(proseLiterals(readFileSync(join(ROOT, file), 'utf8'))).toEqual([])
-})
+test.each(files.filter((f) => !(f in DEVELOPER_TEXT)).map((f) => [f]))(
+  '%s has no user-facing sentence of its own',
+  (file) => {
+    expect(proseLiterals(readFileSync(join(ROOT, file), 'utf8'))).toEqual([])
+  },
+)
 
 test('every file excused above exists and still needs the excuse', () => {
   for (const file of Object.keys(DEVELOPER_TEXT)) {

@@ -21,7 +21,11 @@ afterAll(() => {
 test('an order that is not yours: the Chinese sentence of ORDER_NOT_FOUND, pointing to My orders', async () => {
   world.fake.language = 'zh_CN'
   resetLocale()
-  const { result } = await world.cloud.callFromClient('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'req-zh-000001' }, { openid: 'o-someone-else' })
+  const { result } = await world.cloud.callFromClient(
+    'pay',
+    { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'req-zh-000001' },
+    { openid: 'o-someone-else' },
+  )
   const id = (result as { data: { order: { orderId: string } } }).data.order.orderId
   const page = render('pages/pay/order/index')
   page.instance.onLoad({ id })

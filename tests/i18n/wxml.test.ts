@@ -9,14 +9,23 @@ import { join, relative } from 'node:path'
 
 const ROOT = join(__dirname, '..', '..', 'miniprogram')
 
-const TEXT_ATTRS = ['placeholder', 'aria-label', 'send-message-title', 'feature', 'title', 'confirm-text', 'cancel-text']
+const TEXT_ATTRS = [
+  'placeholder',
+  'aria-label',
+  'send-message-title',
+  'feature',
+  'title',
+  'confirm-text',
+  'cancel-text',
+]
 
 /** The literal words of a WXML file: text between tags and text-bearing attributes, bindings removed. */
 export function literals(wxml: string): string[] {
   const noComments = wxml.replace(/<!--[\s\S]*?-->/g, '')
   const found: string[] = []
   for (const m of noComments.matchAll(/\s([a-z-]+)="([^"]*)"/g)) {
-    if (TEXT_ATTRS.includes(m[1]!) && /\p{L}/u.test(m[2]!.replace(/\{\{[\s\S]*?\}\}/g, ''))) found.push(`${m[1]}="${m[2]}"`)
+    if (TEXT_ATTRS.includes(m[1]!) && /\p{L}/u.test(m[2]!.replace(/\{\{[\s\S]*?\}\}/g, '')))
+      found.push(`${m[1]}="${m[2]}"`)
   }
   const text = noComments.replace(/<[^>]*>/g, '\n').replace(/\{\{[\s\S]*?\}\}/g, '')
   for (const line of text.split('\n')) if (/\p{L}/u.test(line)) found.push(line.trim())
@@ -24,14 +33,20 @@ export function literals(wxml: string): string[] {
 }
 
 const wxmlFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? wxmlFiles(join(dir, e.name)) : e.name.endsWith('.wxml') ? [join(dir, e.name)] : []))
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? wxmlFiles(join(dir, e.name)) : e.name.endsWith('.wxml') ? [join(dir, e.name)] : [],
+  )
 
-const files = wxmlFiles(ROOT).map((f) => relative(ROOT, f).split('\\').join('/')).sort()
+const files = wxmlFiles(ROOT)
+  .map((f) => relative(ROOT, f).split('\\').join('/'))
+  .sort()
 
 test('the detector finds words between tags and in text attributes, not in bindings', () => {
   expect(literals('<view>{{t.a}}</view><text class="x">›</text>')).toEqual([])
   expect(literals('<view>Hello {{name}}</view>')).toEqual(['Hello'])
-  expect(literals('<input placeholder="Choose one" /><input placeholder="{{t.p}}" />')).toEqual(['placeholder="Choose one"'])
+  expect(literals('<input placeholder="Choose one" /><input placeholder="{{t.p}}" />')).toEqual([
+    'placeholder="Choose one"',
+  ])
   expect(literals('<view>你好</view>')).toEqual(['你好'])
 })
 

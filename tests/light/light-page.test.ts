@@ -22,7 +22,15 @@ let elk: Peripheral
 let tri: Peripheral
 let page: Rendered | null = null
 
-Object.assign(TIMING, { connectTimeoutMs: 80, connectGuardMs: 60, scanMs: 400, reconnectAttempts: 3, backoffBaseMs: 10, backoffMaxMs: 40, servicesRetryMs: 5 })
+Object.assign(TIMING, {
+  connectTimeoutMs: 80,
+  connectGuardMs: 60,
+  scanMs: 400,
+  reconnectAttempts: 3,
+  backoffBaseMs: 10,
+  backoffMaxMs: 40,
+  servicesRetryMs: 5,
+})
 
 const text = (p: Rendered, sel: string) => p.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 const tap = (p: Rendered, sel: string) => {
@@ -49,9 +57,14 @@ async function open(): Promise<Rendered> {
 async function connectTo(p: Rendered, device: Peripheral): Promise<void> {
   tap(p, '#scan')
   await until(() => p.data.state === 'SCANNING', 'SCANNING')
-  await until(() => p.data.devices.some((d: { deviceId: string }) => d.deviceId === device.deviceId), `${device.name} in the list`)
+  await until(
+    () => p.data.devices.some((d: { deviceId: string }) => d.deviceId === device.deviceId),
+    `${device.name} in the list`,
+  )
   await settle(5)
-  p.querySelectorAll('.device').find((n) => n.dom.textContent?.includes(device.name))!.dispatchEvent('tap')
+  p.querySelectorAll('.device')
+    .find((n) => n.dom.textContent?.includes(device.name))!
+    .dispatchEvent('tap')
   await until(() => p.data.state === 'CONNECTED', 'CONNECTED')
 }
 
@@ -124,7 +137,15 @@ describe('before scanning', () => {
 
 describe('scan and connect', () => {
   test('real adverts: the scan has no service filter; lights that advertise HID 1812 or nothing are found by name, other devices are not listed', async () => {
-    ble.add(elkPeripheral({ deviceId: 'AA:00:00:00:00:02', name: 'Mi Smart Band', advertised: ['FEE0'], gatt: [{ uuid: 'FEE0', characteristics: [] }], foundAfterMs: 2 }))
+    ble.add(
+      elkPeripheral({
+        deviceId: 'AA:00:00:00:00:02',
+        name: 'Mi Smart Band',
+        advertised: ['FEE0'],
+        gatt: [{ uuid: 'FEE0', characteristics: [] }],
+        foundAfterMs: 2,
+      }),
+    )
     ble.add(elkPeripheral({ deviceId: 'AA:00:00:00:00:03', name: '', advertised: [], foundAfterMs: 3 }))
     const calls: Array<Record<string, unknown>> = []
     const start = world.fake.wx.startBluetoothDevicesDiscovery as (o: Record<string, unknown>) => Promise<unknown>
@@ -144,7 +165,6 @@ describe('scan and connect', () => {
     expect(tri.advertised).toEqual([])
   })
 
-
   test('an ELK-BLEDOB strip gets its own power frames, chosen after connecting', async () => {
     elk.name = 'ELK-BLEDOB'
     const p = await open()
@@ -162,7 +182,9 @@ describe('scan and connect', () => {
     expect(text(p, '#none-yet')).toContain('Nothing yet')
     await until(() => p.data.devices.length === 2, 'two lights')
     await settle(5)
-    expect(p.data.devices.map((d: { name: string; protocolLabel: string }) => `${d.name} (${d.protocolLabel})`)).toEqual(['ELK-BLEDOM (ELK-BLEDOM strip)', 'Triones-0004BB (Triones bulb)'])
+    expect(
+      p.data.devices.map((d: { name: string; protocolLabel: string }) => `${d.name} (${d.protocolLabel})`),
+    ).toEqual(['ELK-BLEDOM (ELK-BLEDOM strip)', 'Triones-0004BB (Triones bulb)'])
     expect(text(p, '.device')).toContain('-56 dBm') // the repeated advertisement updated the signal
     p.querySelectorAll('.device')[1]!.dispatchEvent('tap')
     await until(() => p.data.state === 'CONNECTED', 'CONNECTED')
@@ -184,20 +206,29 @@ describe('scan and connect', () => {
   })
 
   test.each([
-    ['named like a light but without its service: refused after connecting (10004)', [{ uuid: 'FFE0', characteristics: [] }], 'does not offer the light service'],
-    ['a device without the write characteristic: 10005 explained', [{ uuid: 'FFF0', characteristics: [] }], 'lacks the control characteristic'],
+    [
+      'named like a light but without its service: refused after connecting (10004)',
+      [{ uuid: 'FFE0', characteristics: [] }],
+      'does not offer the light service',
+    ],
+    [
+      'a device without the write characteristic: 10005 explained',
+      [{ uuid: 'FFF0', characteristics: [] }],
+      'lacks the control characteristic',
+    ],
   ])('%s, nothing left open', async (_name, gatt, message) => {
     elk.gatt = gatt
     const p = await open()
     tap(p, '#scan')
     await until(() => p.data.devices.length > 0, 'a device')
     await settle(5)
-    p.querySelectorAll('.device').find((n) => n.dom.textContent?.includes('ELK-BLEDOM'))!.dispatchEvent('tap')
+    p.querySelectorAll('.device')
+      .find((n) => n.dom.textContent?.includes('ELK-BLEDOM'))!
+      .dispatchEvent('tap')
     await until(() => p.data.state === 'IDLE' && !!p.data.message, 'the problem')
     expect(text(p, '#message')).toContain(message)
     expect(elk.connected).toBe(false)
   })
-
 
   test('a light that never answers: the connection times out with 10012 and is cancelled', async () => {
     const p = await open()
@@ -206,7 +237,9 @@ describe('scan and connect', () => {
     elk.inRange = false
     elk.hangs = true
     await settle(5)
-    p.querySelectorAll('.device').find((n) => n.dom.textContent?.includes('ELK'))!.dispatchEvent('tap')
+    p.querySelectorAll('.device')
+      .find((n) => n.dom.textContent?.includes('ELK'))!
+      .dispatchEvent('tap')
     await until(() => p.data.state === 'CONNECTING', 'CONNECTING')
     expect(text(p, '#connecting')).toBe('Connecting to ELK-BLEDOM…')
     await until(() => p.data.state === 'IDLE', 'IDLE after the timeout')
@@ -231,7 +264,12 @@ describe('control', () => {
     tap(p, '#preset-READING')
     tap(p, '#effect-FLASH_7')
     await until(() => elk.received.length === 7, 'preset and effect frames')
-    expect(frames(elk).slice(3)).toEqual(['7E 07 05 03 FF FF FF 00 EF', '7E 04 01 64 FF FF FF 00 EF', '7E 05 03 95 03 FF FF 00 EF', '7E 04 02 32 FF FF FF 00 EF'])
+    expect(frames(elk).slice(3)).toEqual([
+      '7E 07 05 03 FF FF FF 00 EF',
+      '7E 04 01 64 FF FF FF 00 EF',
+      '7E 05 03 95 03 FF FF 00 EF',
+      '7E 04 02 32 FF FF FF 00 EF',
+    ])
     expect(spy).toHaveBeenCalledTimes(4)
     expect(p.data.light.mode).toBe('EFFECT')
     // The running effect by its name; swatches, presets and effects named for people and screen readers.
@@ -269,7 +307,7 @@ describe('control', () => {
   test('Triones: notifications on, status read at connect and shown; colour writes follow its protocol', async () => {
     const p = await open()
     await connectTo(p, tri)
-    await until(() => p.data.light.colorHex === '#123456', 'the light\'s own colour')
+    await until(() => p.data.light.colorHex === '#123456', "the light's own colour")
     expect(frames(tri)[0]).toBe('EF 01 77')
     p.querySelector('#hue-slider')!.dispatchEvent('change', { detail: { value: 120 } })
     await until(() => tri.received.length === 2, 'colour')
@@ -349,7 +387,12 @@ describe('the remembered light', () => {
     tap(p, '#swatch-0')
     await until(() => elk.received.length === 1, 'red')
     await settle(5)
-    expect(world.fake.storage[STORAGE_KEY]).toMatchObject({ deviceId: elk.deviceId, name: 'ELK-BLEDOM', protocolId: 'ELK_BLEDOM', state: { color: { r: 255, g: 0, b: 0 }, mode: 'COLOR' } })
+    expect(world.fake.storage[STORAGE_KEY]).toMatchObject({
+      deviceId: elk.deviceId,
+      name: 'ELK-BLEDOM',
+      protocolId: 'ELK_BLEDOM',
+      state: { color: { r: 255, g: 0, b: 0 }, mode: 'COLOR' },
+    })
     p.instance.onUnload()
     await simulate.sleep(20)
 
@@ -363,7 +406,13 @@ describe('the remembered light', () => {
   })
 
   test('not reachable by its id: the page scans and connects when it shows up', async () => {
-    world.fake.storage[STORAGE_KEY] = { deviceId: elk.deviceId, name: 'Desk strip', protocolId: 'ELK_BLEDOM', state: { on: true, mode: 'WHITE', white: 30 }, at: 1 }
+    world.fake.storage[STORAGE_KEY] = {
+      deviceId: elk.deviceId,
+      name: 'Desk strip',
+      protocolId: 'ELK_BLEDOM',
+      state: { on: true, mode: 'WHITE', white: 30 },
+      at: 1,
+    }
     elk.refuseConnections = 1
     const p = await open()
     expect(text(p, '#last')).toContain('Desk strip')
@@ -381,7 +430,7 @@ describe('the remembered light', () => {
   })
 })
 
-test('within WeChat\'s 20 setData a second: a 2 ms slider drag and 600 adverts a second while scanning', async () => {
+test("within WeChat's 20 setData a second: a 2 ms slider drag and 600 adverts a second while scanning", async () => {
   const rates = await lightSetDataPerSecond(world)
   expect(rates.slider).toBeLessThanOrEqual(20)
   expect(rates.scan).toBeLessThanOrEqual(20)

@@ -7,7 +7,16 @@
  */
 import { elkBledom, elkVariant } from '../../miniprogram/pages/light/protocol/elk'
 import { decodeTrionesStatus, triones, trionesSpeed } from '../../miniprogram/pages/light/protocol/triones'
-import { DEFAULT_STATE, PROTOCOLS, applyChange, confirmProtocol, framesFor, hueColor, hex, protocolOfDevice } from '../../miniprogram/pages/light/protocol/index'
+import {
+  DEFAULT_STATE,
+  PROTOCOLS,
+  applyChange,
+  confirmProtocol,
+  framesFor,
+  hueColor,
+  hex,
+  protocolOfDevice,
+} from '../../miniprogram/pages/light/protocol/index'
 import type { LightChange, LightState } from '../../miniprogram/pages/light/protocol/types'
 import { fullUuid, sameUuid, findUuid } from '../../miniprogram/pages/light/protocol/uuid'
 
@@ -15,7 +24,8 @@ const bytes = (hexText: string) => hexText.split(' ').map((h) => parseInt(h, 16)
 const out = (frames: Uint8Array[]) => frames.map((f) => [...f])
 const state = (over: Partial<LightState> = {}): LightState => ({ ...DEFAULT_STATE, ...over })
 const elk = (change: LightChange) => out(elkBledom.frames(change, applyChange(state(), change)))
-const tri = (change: LightChange, before: Partial<LightState> = {}) => out(triones.frames(change, applyChange(state(before), change)))
+const tri = (change: LightChange, before: Partial<LightState> = {}) =>
+  out(triones.frames(change, applyChange(state(before), change)))
 
 describe('ELK-BLEDOM frames', () => {
   test.each([
@@ -53,7 +63,10 @@ describe('ELK-BLEDOM frames', () => {
   })
 
   test('an effect selects the preset (seven-colour flash is 95/03) and then sets its speed', () => {
-    expect(elk({ kind: 'EFFECT', effect: 'FLASH_7', speed: 100 })).toEqual([bytes('7E 05 03 95 03 FF FF 00 EF'), bytes('7E 04 02 64 FF FF FF 00 EF')])
+    expect(elk({ kind: 'EFFECT', effect: 'FLASH_7', speed: 100 })).toEqual([
+      bytes('7E 05 03 95 03 FF FF 00 EF'),
+      bytes('7E 04 02 64 FF FF FF 00 EF'),
+    ])
   })
 
   test('every frame is 9 bytes from 7E to EF; out-of-range values are clamped, unknown effects send nothing', () => {
@@ -88,18 +101,44 @@ describe('Triones frames', () => {
   })
 
   test('brightness has no command: it resends the colour (or white) scaled', () => {
-    expect(tri({ kind: 'BRIGHTNESS', brightness: 50 }, { mode: 'COLOR', color: { r: 200, g: 100, b: 0 } })).toEqual([bytes('56 64 32 00 00 F0 AA')])
-    expect(tri({ kind: 'BRIGHTNESS', brightness: 50 }, { mode: 'WHITE', white: 100 })).toEqual([bytes('56 00 00 00 80 0F AA')])
+    expect(tri({ kind: 'BRIGHTNESS', brightness: 50 }, { mode: 'COLOR', color: { r: 200, g: 100, b: 0 } })).toEqual([
+      bytes('56 64 32 00 00 F0 AA'),
+    ])
+    expect(tri({ kind: 'BRIGHTNESS', brightness: 50 }, { mode: 'WHITE', white: 100 })).toEqual([
+      bytes('56 00 00 00 80 0F AA'),
+    ])
     expect(tri({ kind: 'BRIGHTNESS', brightness: 50 }, { mode: 'EFFECT' })).toEqual([])
     // A colour chosen while dimmed goes out dimmed.
-    expect(tri({ kind: 'COLOR', color: { r: 255, g: 255, b: 255 } }, { brightness: 20 })).toEqual([bytes('56 33 33 33 00 F0 AA')])
+    expect(tri({ kind: 'COLOR', color: { r: 255, g: 255, b: 255 } }, { brightness: 20 })).toEqual([
+      bytes('56 33 33 33 00 F0 AA'),
+    ])
   })
 
   test('status notifications decode as the examples describe', () => {
-    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 23 41 20 00 FF 00 00 00 06 99')))).toEqual({ on: true, mode: 'COLOR', color: { r: 255, g: 0, b: 0 }, white: 0, effect: null, speed: 100 })
-    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 23 41 20 00 00 00 00 30 06 99')))).toMatchObject({ on: true, mode: 'WHITE', white: 19 })
-    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 23 27 20 1F FF 00 00 00 06 99')))).toMatchObject({ on: true, mode: 'EFFECT', effect: 'FADE_GREEN', speed: 0 })
-    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 24 34 20 10 FF 00 00 00 06 99')))).toMatchObject({ on: false, mode: 'EFFECT', effect: null })
+    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 23 41 20 00 FF 00 00 00 06 99')))).toEqual({
+      on: true,
+      mode: 'COLOR',
+      color: { r: 255, g: 0, b: 0 },
+      white: 0,
+      effect: null,
+      speed: 100,
+    })
+    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 23 41 20 00 00 00 00 30 06 99')))).toMatchObject({
+      on: true,
+      mode: 'WHITE',
+      white: 19,
+    })
+    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 23 27 20 1F FF 00 00 00 06 99')))).toMatchObject({
+      on: true,
+      mode: 'EFFECT',
+      effect: 'FADE_GREEN',
+      speed: 0,
+    })
+    expect(decodeTrionesStatus(Uint8Array.from(bytes('66 15 24 34 20 10 FF 00 00 00 06 99')))).toMatchObject({
+      on: false,
+      mode: 'EFFECT',
+      effect: null,
+    })
   })
 
   test('anything else is not a status', () => {
@@ -123,7 +162,9 @@ describe('frames for a user change', () => {
     expect(out(frames)).toEqual([bytes('7E 04 04 F0 00 01 FF 00 EF'), bytes('7E 07 05 03 00 00 FF 00 EF')])
     expect(out(framesFor(triones, state(), { kind: 'POWER', on: false }).frames)).toEqual([bytes('CC 24 33')])
     // Brightness does not light an off light.
-    expect(out(framesFor(elkBledom, off, { kind: 'BRIGHTNESS', brightness: 40 }).frames)).toEqual([bytes('7E 04 01 28 FF FF FF 00 EF')])
+    expect(out(framesFor(elkBledom, off, { kind: 'BRIGHTNESS', brightness: 40 }).frames)).toEqual([
+      bytes('7E 04 01 28 FF FF FF 00 EF'),
+    ])
   })
 
   test('every frame of every protocol fits one 20-byte write', () => {
@@ -135,7 +176,9 @@ describe('frames for a user change', () => {
       { kind: 'EFFECT', effect: 'FADE_7', speed: 30 },
       { kind: 'SPEED', speed: 90 },
     ]
-    for (const p of PROTOCOLS) for (const c of changes) for (const f of framesFor(p, state({ on: false }), c).frames) expect(f.length).toBeLessThanOrEqual(20)
+    for (const p of PROTOCOLS)
+      for (const c of changes)
+        for (const f of framesFor(p, state({ on: false }), c).frames) expect(f.length).toBeLessThanOrEqual(20)
   })
 })
 
@@ -147,12 +190,16 @@ describe('UUIDs', () => {
     expect(sameUuid('FFF0', 'FFF3')).toBe(false)
     expect(sameUuid('', '')).toBe(false)
     expect(sameUuid('not-a-uuid', 'not-a-uuid')).toBe(false)
-    expect(findUuid([{ uuid: '0000fff3-0000-1000-8000-00805f9b34fb' }], 'FFF3')?.uuid).toBe('0000fff3-0000-1000-8000-00805f9b34fb')
+    expect(findUuid([{ uuid: '0000fff3-0000-1000-8000-00805f9b34fb' }], 'FFF3')?.uuid).toBe(
+      '0000fff3-0000-1000-8000-00805f9b34fb',
+    )
   })
 
   test('found devices are lights by advertised service or, as real ones advertise, by name', () => {
     expect(protocolOfDevice({ advertisServiceUUIDs: ['0000ffd5-0000-1000-8000-00805f9b34fb'] })?.id).toBe('TRIONES')
-    expect(protocolOfDevice({ advertisServiceUUIDs: ['00001812-0000-1000-8000-00805F9B34FB'], name: 'ELK-BLEDOM' })?.id).toBe('ELK_BLEDOM')
+    expect(
+      protocolOfDevice({ advertisServiceUUIDs: ['00001812-0000-1000-8000-00805F9B34FB'], name: 'ELK-BLEDOM' })?.id,
+    ).toBe('ELK_BLEDOM')
     expect(protocolOfDevice({ advertisServiceUUIDs: [], localName: 'Triones-0004BB' })?.id).toBe('TRIONES')
     expect(protocolOfDevice({ name: 'QHM-A1B2' })?.id).toBe('TRIONES')
     expect(protocolOfDevice({ name: 'MELK-OA10' })?.id).toBe('ELK_BLEDOM')

@@ -4,7 +4,18 @@
  */
 import { isBleError } from '../../miniprogram/pages/light/ble/errors'
 import { busiestSecond } from '../bench/rate'
-import { FrameBatcher, LatestWins, MAX_WRITE, SCAN_INTERVAL_MS, SETDATA_INTERVAL_MS, Sampler, WriteQueue, backoffDelay, listPatch, type Timers } from '../../miniprogram/pages/light/ble/schedule'
+import {
+  FrameBatcher,
+  LatestWins,
+  MAX_WRITE,
+  SCAN_INTERVAL_MS,
+  SETDATA_INTERVAL_MS,
+  Sampler,
+  WriteQueue,
+  backoffDelay,
+  listPatch,
+  type Timers,
+} from '../../miniprogram/pages/light/ble/schedule'
 
 /** A manual clock: timers run only when the test advances time. */
 function clock(): Timers & { advance(ms: number): void; t: number } {
@@ -133,14 +144,21 @@ describe('LatestWins', () => {
     t.push('B', 1)
     t.push('A', 2)
     t.push('A', 3)
-    expect(sent).toEqual([['A', 1], ['B', 1]])
+    expect(sent).toEqual([
+      ['A', 1],
+      ['B', 1],
+    ])
     t.flush('A')
     expect(sent.at(-1)).toEqual(['A', 3])
     c.advance(50)
     t.push('B', 2)
     t.cancel()
     c.advance(500)
-    expect(sent).toEqual([['A', 1], ['B', 1], ['A', 3]])
+    expect(sent).toEqual([
+      ['A', 1],
+      ['B', 1],
+      ['A', 3],
+    ])
   })
 })
 
@@ -165,7 +183,7 @@ describe('FrameBatcher', () => {
   })
 })
 
-describe('within WeChat\'s 20 setData a second', () => {
+describe("within WeChat's 20 setData a second", () => {
   test('a patch every millisecond for 2 s: at most 20 setData a second, the last value always lands', () => {
     const c = clock()
     const applied: Array<Record<string, unknown>> = []
@@ -206,16 +224,33 @@ describe('within WeChat\'s 20 setData a second', () => {
     c.advance(SCAN_INTERVAL_MS)
     expect(seen.length).toBeLessThanOrEqual(5) // at 0, 250, 500, 750, then the last at 1000
     expect(seen.at(-1)).toEqual([995])
-    const same = (a: { id: string; rssi: number }, b: { id: string; rssi: number }) => a.id === b.id && a.rssi === b.rssi
-    const before = [{ id: 'A', rssi: -50 }, { id: 'B', rssi: -60 }]
-    expect(listPatch('devices', before, [{ id: 'A', rssi: -50 }, { id: 'B', rssi: -58 }, { id: 'C', rssi: -70 }], same)).toEqual({ 'devices[1]': { id: 'B', rssi: -58 }, 'devices[2]': { id: 'C', rssi: -70 } })
+    const same = (a: { id: string; rssi: number }, b: { id: string; rssi: number }) =>
+      a.id === b.id && a.rssi === b.rssi
+    const before = [
+      { id: 'A', rssi: -50 },
+      { id: 'B', rssi: -60 },
+    ]
+    expect(
+      listPatch(
+        'devices',
+        before,
+        [
+          { id: 'A', rssi: -50 },
+          { id: 'B', rssi: -58 },
+          { id: 'C', rssi: -70 },
+        ],
+        same,
+      ),
+    ).toEqual({ 'devices[1]': { id: 'B', rssi: -58 }, 'devices[2]': { id: 'C', rssi: -70 } })
     expect(listPatch('devices', before, before, same)).toEqual({})
     expect(listPatch('devices', before, [{ id: 'B', rssi: -58 }], same)).toEqual({ devices: [{ id: 'B', rssi: -58 }] })
   })
 })
 
 test('backoff doubles to the cap, with ±20 % jitter', () => {
-  expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 1000, 15_000, () => 0.5))).toEqual([1000, 2000, 4000, 8000, 15000, 15000])
+  expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, 1000, 15_000, () => 0.5))).toEqual([
+    1000, 2000, 4000, 8000, 15000, 15000,
+  ])
   expect(backoffDelay(1, 1000, 15_000, () => 0)).toBe(800)
   expect(backoffDelay(1, 1000, 15_000, () => 1)).toBe(1200)
 })

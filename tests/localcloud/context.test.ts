@@ -5,11 +5,23 @@ import { CloudIdRef, LocalCloud } from '../../localcloud'
 
 const cloud = new LocalCloud({ root: join(__dirname, '../fixtures/project'), env: 'env-ctx', appid: 'wxapp' })
 const probe = (data: Record<string, unknown>, openid = 'o-1', unionid?: string) =>
-  cloud.callFromClient('probe', data, { openid, ...(unionid ? { unionid } : {}), clientIp: '10.0.0.8' }).then((r) => r.result as any)
+  cloud
+    .callFromClient('probe', data, { openid, ...(unionid ? { unionid } : {}), clientIp: '10.0.0.8' })
+    .then((r) => r.result as any)
 
 test('getWXContext per invocation, isolated under concurrency', async () => {
-  const [a, b] = await Promise.all([probe({ op: 'context', delay: 20 }, 'o-a', 'U-a'), probe({ op: 'context', delay: 5 }, 'o-b')])
-  expect(a).toEqual({ OPENID: 'o-a', APPID: 'wxapp', UNIONID: 'U-a', CLIENTIP: '10.0.0.8', ENV: 'env-ctx', SOURCE: 'wx_client' })
+  const [a, b] = await Promise.all([
+    probe({ op: 'context', delay: 20 }, 'o-a', 'U-a'),
+    probe({ op: 'context', delay: 5 }, 'o-b'),
+  ])
+  expect(a).toEqual({
+    OPENID: 'o-a',
+    APPID: 'wxapp',
+    UNIONID: 'U-a',
+    CLIENTIP: '10.0.0.8',
+    ENV: 'env-ctx',
+    SOURCE: 'wx_client',
+  })
   expect(b).toEqual({ OPENID: 'o-b', APPID: 'wxapp', CLIENTIP: '10.0.0.8', ENV: 'env-ctx', SOURCE: 'wx_client' })
   expect(process.env.WX_OPENID).toBeUndefined()
 })
@@ -24,7 +36,10 @@ test('code that assigns process.env (as npm-conf, under miniprogram-ci, does) st
       process.env.KIT_CONTEXT_TEST_ASSIGNED = 'yes' // a name that exists (npm-conf sets HOME)
       process.stdout.write(String(process.env.KIT_CONTEXT_TEST_ASSIGNED))
     })`
-  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], { cwd: join(__dirname, '../..'), encoding: 'utf8' })
+  const run = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+    cwd: join(__dirname, '../..'),
+    encoding: 'utf8',
+  })
   expect(run.stderr).toBe('')
   expect(run.stdout).toBe('yes')
 })
@@ -35,12 +50,22 @@ test('a function calling a function: SOURCE is chained, context carried', async 
 
 test('the event carries userInfo as WeChat adds it; data travels as JSON', async () => {
   const r = await probe({ op: 'event', when: new Date(0) })
-  expect(r.event).toEqual({ op: 'event', when: '1970-01-01T00:00:00.000Z', userInfo: { appId: 'wxapp', openId: 'o-1' } })
+  expect(r.event).toEqual({
+    op: 'event',
+    when: '1970-01-01T00:00:00.000Z',
+    userInfo: { appId: 'wxapp', openId: 'o-1' },
+  })
 })
 
 test('top-level CloudIDs are replaced and listed in OPEN_DATA_INFO; nested ones are not', async () => {
   const id = cloud.issueCloudId({ stepInfoList: [{ timestamp: 1, step: 2 }] })
-  const r = (await cloud.callFromClient('probe', { op: 'event', weRun: new CloudIdRef(id), nested: { x: id } }, { openid: 'o-1' })).result as any
+  const r = (
+    await cloud.callFromClient(
+      'probe',
+      { op: 'event', weRun: new CloudIdRef(id), nested: { x: id } },
+      { openid: 'o-1' },
+    )
+  ).result as any
   expect(r.event.weRun).toEqual({ cloudID: id, data: { stepInfoList: [{ timestamp: 1, step: 2 }] } })
   expect(r.event.nested).toEqual({ x: id })
   expect(JSON.parse(r.context.OPEN_DATA_INFO)).toEqual({ keys: ['weRun'] })
@@ -68,13 +93,23 @@ test('cloud.getOpenData resolves CloudIDs through the SDK protobuf path', async 
 
 test('openapi: documented answer, camelCased by the SDK; WeChat errors become CloudSDKError', async () => {
   const ok = await probe({ op: 'openapi', openid: 'o-1' })
-  expect(ok.result).toMatchObject({ errCode: 0, errMsg: 'openapi.security.msgSecCheck:ok', result: { suggest: 'pass', label: 100 } })
+  expect(ok.result).toMatchObject({
+    errCode: 0,
+    errMsg: 'openapi.security.msgSecCheck:ok',
+    result: { suggest: 'pass', label: 100 },
+  })
   expect(ok.result.traceId).toMatch(/^[0-9a-f]+$/)
   cloud.openapi.failNext('security.msgSecCheck', 87014, 'risky content')
   const bad = await probe({ op: 'openapi', openid: 'o-1' })
   expect(bad).toEqual({ ok: false, errCode: 87014, errMsg: expect.stringContaining('risky content'), isError: true })
   const last = cloud.openapi.callsTo('security.msgSecCheck').at(-1)!
-  expect(last).toMatchObject({ fn: 'probe', openid: 'o-1', ok: false, errcode: 87014, params: { version: 2, scene: 1, content: 'hi' } })
+  expect(last).toMatchObject({
+    fn: 'probe',
+    openid: 'o-1',
+    ok: false,
+    errcode: 87014,
+    params: { version: 2, scene: 1, content: 'hi' },
+  })
 })
 
 test('an API missing from config.json permissions fails with -604101', async () => {

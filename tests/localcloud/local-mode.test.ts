@@ -27,12 +27,21 @@ const server = createServer(world.cloud, { openid: USER.openid })
 const cloudApi = world.fake.wx.cloud
 let base = ''
 
-type WxRequest = (o: { url: string; method: string; data?: unknown; header?: Record<string, string>; success: (r: any) => void; fail: (e: unknown) => void }) => void
+type WxRequest = (o: {
+  url: string
+  method: string
+  data?: unknown
+  header?: Record<string, string>
+  success: (r: any) => void
+  fail: (e: unknown) => void
+}) => void
 const request: WxRequest = (o) => (world.fake.wx.request as WxRequest)(o)
 
 /** What the console's buttons do: the same HTTP routes, with wx.request's transport. */
 function post(path: string, data: unknown = {}): Promise<{ statusCode: number; data: any }> {
-  return new Promise((resolve, reject) => request({ url: base + path, method: 'POST', data, success: resolve, fail: reject }))
+  return new Promise((resolve, reject) =>
+    request({ url: base + path, method: 'POST', data, success: resolve, fail: reject }),
+  )
 }
 function get(url: string): Promise<{ statusCode: number; data: any }> {
   return new Promise((resolve, reject) => request({ url, method: 'GET', success: resolve, fail: reject }))
@@ -48,30 +57,69 @@ afterAll(async () => {
 
 describe('cloudTarget: local mode only in the develop version', () => {
   test.each([
-    ['develop', { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910/' }, { kind: 'local', url: 'http://127.0.0.1:3910' }],
-    ['develop', { envId: '', localCloud: 'http://192.168.1.5:3910' }, { kind: 'local', url: 'http://192.168.1.5:3910' }],
-    ['trial', { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' }, { kind: 'cloud', envId: 'prod-8gabc123', warning: 'localCloud is ignored in the trial version: only the develop version uses the local cloud.' }],
-    ['release', { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' }, { kind: 'cloud', envId: 'prod-8gabc123', warning: 'localCloud is ignored in the release version: only the develop version uses the local cloud.' }],
+    [
+      'develop',
+      { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910/' },
+      { kind: 'local', url: 'http://127.0.0.1:3910' },
+    ],
+    [
+      'develop',
+      { envId: '', localCloud: 'http://192.168.1.5:3910' },
+      { kind: 'local', url: 'http://192.168.1.5:3910' },
+    ],
+    [
+      'trial',
+      { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' },
+      {
+        kind: 'cloud',
+        envId: 'prod-8gabc123',
+        warning: 'localCloud is ignored in the trial version: only the develop version uses the local cloud.',
+      },
+    ],
+    [
+      'release',
+      { envId: 'prod-8gabc123', localCloud: 'http://127.0.0.1:3910' },
+      {
+        kind: 'cloud',
+        envId: 'prod-8gabc123',
+        warning: 'localCloud is ignored in the release version: only the develop version uses the local cloud.',
+      },
+    ],
     ['develop', { envId: 'prod-8gabc123', localCloud: '' }, { kind: 'cloud', envId: 'prod-8gabc123' }],
   ])('%s with %j', (version, cfg, expected) => {
     expect(cloudTarget(cfg, version)).toEqual(expected)
   })
 
   test('a release build with only localCloud set has no cloud: the missing-env message, not the local one', () => {
-    expect(cloudTarget({ envId: '', localCloud: 'http://127.0.0.1:3910' }, 'release')).toMatchObject({ kind: 'none', message: expect.stringContaining('No CloudBase environment is configured') })
+    expect(cloudTarget({ envId: '', localCloud: 'http://127.0.0.1:3910' }, 'release')).toMatchObject({
+      kind: 'none',
+      message: expect.stringContaining('No CloudBase environment is configured'),
+    })
   })
 
   test.each([
-    ['your-env-id', /"your-env-id" is a placeholder, not your environment id: copy the real one from 云开发控制台 → 设置 → 环境 ID/],
+    [
+      'your-env-id',
+      /"your-env-id" is a placeholder, not your environment id: copy the real one from 云开发控制台 → 设置 → 环境 ID/,
+    ],
     ['<env id>', /is a placeholder/],
-    ['prod', /"prod" is not a CloudBase environment id: it has no dash before the generated suffix; an id looks like prod-8gabc123/],
+    [
+      'prod',
+      /"prod" is not a CloudBase environment id: it has no dash before the generated suffix; an id looks like prod-8gabc123/,
+    ],
     ['Prod-8gabc123', /is not a CloudBase environment id/],
   ])('the env id %s is refused at launch with where to find the real one', (envId, message) => {
-    expect(cloudTarget({ envId, localCloud: '' }, 'develop')).toEqual({ kind: 'none', message: expect.stringMatching(message) })
+    expect(cloudTarget({ envId, localCloud: '' }, 'develop')).toEqual({
+      kind: 'none',
+      message: expect.stringMatching(message),
+    })
   })
 
   test('a localCloud that is not a URL is reported', () => {
-    expect(cloudTarget({ envId: 'prod-8gabc123', localCloud: '127.0.0.1:3910' }, 'develop')).toEqual({ kind: 'none', message: 'localCloud must be the npm start URL, like http://127.0.0.1:3910 (got "127.0.0.1:3910").' })
+    expect(cloudTarget({ envId: 'prod-8gabc123', localCloud: '127.0.0.1:3910' }, 'develop')).toEqual({
+      kind: 'none',
+      message: 'localCloud must be the npm start URL, like http://127.0.0.1:3910 (got "127.0.0.1:3910").',
+    })
   })
 })
 
@@ -92,7 +140,9 @@ describe('develop version with localCloud: everything over HTTP', () => {
 
   test('launch signs in through the local server', () => {
     expect(world.fake.requests).toContain(`POST ${base}/api/functions/user`)
-    const login = world.cloud.invocations.find((i) => i.fn === 'user' && (i.event as { action?: string }).action === 'login')!
+    const login = world.cloud.invocations.find(
+      (i) => i.fn === 'user' && (i.event as { action?: string }).action === 'login',
+    )!
     expect(login).toMatchObject({ source: 'wx_client', openid: USER.openid })
     expect(world.fake.calls).toEqual([]) // nothing went through wx.cloud
   })
@@ -176,11 +226,16 @@ describe('develop version with localCloud: everything over HTTP', () => {
     shop.querySelector('#continue')!.dispatchEvent('tap')
     await settle(60)
     expect(shop.data.buy).toBe('PAID')
-    expect(world.cloud.db.dump('orders').find((o) => o._id === order._id)).toMatchObject({ status: 'PAID', paidVia: 'callback' })
+    expect(world.cloud.db.dump('orders').find((o) => o._id === order._id)).toMatchObject({
+      status: 'PAID',
+      paidVia: 'callback',
+    })
     expect(world.fake.requests.filter((r) => r.endsWith('/api/payments/check'))).toHaveLength(2)
     // The accepts of the tap were forwarded to the sandbox, so the paid message went out.
     expect(world.fake.requests).toContain(`POST ${base}/api/subscriptions`)
-    expect(world.cloud.openapi.callsTo('subscribeMessage.send')).toEqual([expect.objectContaining({ ok: true, params: expect.objectContaining({ touser: USER.openid }) })])
+    expect(world.cloud.openapi.callsTo('subscribeMessage.send')).toEqual([
+      expect.objectContaining({ ok: true, params: expect.objectContaining({ touser: USER.openid }) }),
+    ])
   })
 
   test('SOTER: the local cloud is the phone; the prompt is confirmed in a dialog and verify gives a proof', async () => {
@@ -199,10 +254,22 @@ describe('develop version with localCloud: everything over HTTP', () => {
   })
 
   test('a payment object of another user is refused by the check, as the sheet would', async () => {
-    const created = await post('/api/functions/pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'local-mode-other' })
+    const created = await post('/api/functions/pay', {
+      action: 'createOrder',
+      productId: 'coffee',
+      quantity: 1,
+      requestId: 'local-mode-other',
+    })
     const payment = created.data.result.data.payment
     const other = await new Promise<{ data: any }>((resolve, reject) =>
-      request({ url: `${base}/api/payments/check`, method: 'POST', data: payment, header: { 'x-openid': 'o-someone-else' }, success: resolve, fail: reject }),
+      request({
+        url: `${base}/api/payments/check`,
+        method: 'POST',
+        data: payment,
+        header: { 'x-openid': 'o-someone-else' },
+        success: resolve,
+        fail: reject,
+      }),
     )
     expect(other.data).toEqual({ paid: false, errMsg: 'requestPayment:fail 此订单不属于当前用户' })
     const forged = await post('/api/payments/check', { ...payment, paySign: 'X'.repeat(32) })
@@ -236,6 +303,8 @@ test('a release build with localCloud left in the config calls wx.cloud, never t
   expect(page.data.notice).toBe('Nickname saved.')
   expect(world.fake.calls.map((c) => `${c.name}.${c.data.action}`)).toEqual(['user.updateProfile'])
   expect(world.fake.requests.length).toBe(requestsBefore)
-  expect(warn).toHaveBeenCalledWith('localCloud is ignored in the release version: only the develop version uses the local cloud.')
+  expect(warn).toHaveBeenCalledWith(
+    'localCloud is ignored in the release version: only the develop version uses the local cloud.',
+  )
   warn.mockRestore()
 })

@@ -67,8 +67,13 @@ describe('push routing and retries', () => {
 
 describe('customer-service sandbox', () => {
   const info = { fn: 'test', appid: 'wx' }
-  const send = (cloud: LocalCloud, touser: string, content = 'hi') => cloud.openapi.call('customerServiceMessage.send', { touser, msgtype: 'text', text: { content } }, info)
-  const code = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof WxApiError ? e.errcode : -999))
+  const send = (cloud: LocalCloud, touser: string, content = 'hi') =>
+    cloud.openapi.call('customerServiceMessage.send', { touser, msgtype: 'text', text: { content } }, info)
+  const code = async (p: Promise<unknown>) =>
+    p.then(
+      () => 0,
+      (e: unknown) => (e instanceof WxApiError ? e.errcode : -999),
+    )
 
   test('no user action: 45015; a message: 5 sends, then 45047', async () => {
     const cloud = new LocalCloud()
@@ -98,16 +103,37 @@ describe('customer-service sandbox', () => {
   test('message shapes: unknown type 40008, missing field 47001, unknown media 40007', async () => {
     const cloud = new LocalCloud()
     cloud.openapi.kf.userAction('o-1', 'message')
-    expect(await code(cloud.openapi.call('customerServiceMessage.send', { touser: 'o-1', msgtype: 'voice', voice: {} }, info))).toBe(40008)
-    expect(await code(cloud.openapi.call('customerServiceMessage.send', { touser: 'o-1', msgtype: 'link', link: { title: 't' } }, info))).toBe(47001)
-    expect(await code(cloud.openapi.call('customerServiceMessage.send', { touser: 'o-1', msgtype: 'image', image: { media_id: 'nope' } }, info))).toBe(40007)
+    expect(
+      await code(
+        cloud.openapi.call('customerServiceMessage.send', { touser: 'o-1', msgtype: 'voice', voice: {} }, info),
+      ),
+    ).toBe(40008)
+    expect(
+      await code(
+        cloud.openapi.call(
+          'customerServiceMessage.send',
+          { touser: 'o-1', msgtype: 'link', link: { title: 't' } },
+          info,
+        ),
+      ),
+    ).toBe(47001)
+    expect(
+      await code(
+        cloud.openapi.call(
+          'customerServiceMessage.send',
+          { touser: 'o-1', msgtype: 'image', image: { media_id: 'nope' } },
+          info,
+        ),
+      ),
+    ).toBe(40007)
     expect(cloud.openapi.kf.sendsLeft('o-1')).toBe(5) // refused sends use nothing
   })
 
   test('typing: needs an interaction in the last 30 s (45080), not twice (45081), a valid command (45072)', async () => {
     let now = Date.parse('2026-11-21T10:00:00Z')
     const cloud = new LocalCloud({ now: () => now })
-    const typing = (command: string) => code(cloud.openapi.call('customerServiceMessage.setTyping', { touser: 'o-1', command }, info))
+    const typing = (command: string) =>
+      code(cloud.openapi.call('customerServiceMessage.setTyping', { touser: 'o-1', command }, info))
     expect(await typing('Typing')).toBe(45080)
     cloud.openapi.kf.userAction('o-1', 'message')
     expect(await typing('Typing')).toBe(0)
@@ -121,13 +147,25 @@ describe('customer-service sandbox', () => {
   test('temp media: images only, a media id for 3 days', async () => {
     let now = Date.parse('2026-11-21T10:00:00Z')
     const cloud = new LocalCloud({ now: () => now })
-    const upload = (type: string, contentType: string) => cloud.openapi.call('customerServiceMessage.uploadTempMedia', { type, media: { contentType, value: Buffer.from('img') } }, info)
+    const upload = (type: string, contentType: string) =>
+      cloud.openapi.call(
+        'customerServiceMessage.uploadTempMedia',
+        { type, media: { contentType, value: Buffer.from('img') } },
+        info,
+      )
     expect(await code(upload('voice', 'audio/amr'))).toBe(40004)
     expect(await code(upload('image', 'application/pdf'))).toBe(40005)
     const res = (await upload('image', 'image/png')) as { media_id: string; created_at: number }
     expect(res.created_at).toBe(Math.floor(now / 1000))
     cloud.openapi.kf.userAction('o-1', 'message')
-    const image = () => code(cloud.openapi.call('customerServiceMessage.send', { touser: 'o-1', msgtype: 'image', image: { media_id: res.media_id } }, info))
+    const image = () =>
+      code(
+        cloud.openapi.call(
+          'customerServiceMessage.send',
+          { touser: 'o-1', msgtype: 'image', image: { media_id: res.media_id } },
+          info,
+        ),
+      )
     expect(await image()).toBe(0)
     now += 3 * 24 * 3_600_000
     cloud.openapi.kf.userAction('o-1', 'message')

@@ -7,11 +7,16 @@ import { LocalCloud, WxApiError } from '../../localcloud'
 import { explainErrcode } from '../../localcloud/errcodes'
 
 const info = { fn: 'test', appid: 'wx' }
-const code = async (p: Promise<unknown>) => p.then(() => 0, (e: unknown) => (e instanceof WxApiError ? e.errcode : -999))
+const code = async (p: Promise<unknown>) =>
+  p.then(
+    () => 0,
+    (e: unknown) => (e instanceof WxApiError ? e.errcode : -999),
+  )
 
 test('wxacode.getUnlimited: empty or over 32 characters is 40169; a character WeChat refuses is 40129', async () => {
   const cloud = new LocalCloud()
-  const get = (scene: string) => code(cloud.openapi.call('wxacode.getUnlimited', { scene, page: 'pages/index/index', check_path: false }, info))
+  const get = (scene: string) =>
+    code(cloud.openapi.call('wxacode.getUnlimited', { scene, page: 'pages/index/index', check_path: false }, info))
   expect(await get('')).toBe(40169)
   expect(await get('s='.padEnd(33, 'x'))).toBe(40169)
   expect(await get('s=中文')).toBe(40129)
@@ -19,7 +24,10 @@ test('wxacode.getUnlimited: empty or over 32 characters is 40169; a character We
 })
 
 describe('security.msgSecCheck', () => {
-  const check = (cloud: LocalCloud, p: Record<string, unknown>) => code(cloud.openapi.call('security.msgSecCheck', { version: 2, openid: 'o-1', scene: 1, content: 'hello', ...p }, info))
+  const check = (cloud: LocalCloud, p: Record<string, unknown>) =>
+    code(
+      cloud.openapi.call('security.msgSecCheck', { version: 2, openid: 'o-1', scene: 1, content: 'hello', ...p }, info),
+    )
 
   test('needs a visit to the mini-program in the last 2 hours (61010)', async () => {
     let now = Date.parse('2026-11-21T10:00:00Z')
@@ -41,7 +49,6 @@ describe('security.msgSecCheck', () => {
     expect(await check(cloud, { content: '字'.repeat(2501) })).toBe(47001)
     expect(await check(cloud, { content: '字'.repeat(2500), scene: 4 })).toBe(0)
   })
-
 })
 
 test('subscribeMessage.send: a page the app does not have is 41030; lang is one of the four documented values', async () => {
@@ -49,7 +56,9 @@ test('subscribeMessage.send: a page the app does not have is 41030; lang is one 
   cloud.openapi.templates.add('tmpl-1')
   const send = (p: Record<string, unknown>) => {
     cloud.openapi.grantSubscription('o-1', 'tmpl-1')
-    return code(cloud.openapi.call('subscribeMessage.send', { touser: 'o-1', template_id: 'tmpl-1', data: {}, ...p }, info))
+    return code(
+      cloud.openapi.call('subscribeMessage.send', { touser: 'o-1', template_id: 'tmpl-1', data: {}, ...p }, info),
+    )
   }
   expect(await send({ page: 'pages/pay/order/index?id=x' })).toBe(0) // a subpackage page, with a query
   expect(await send({ page: '/pages/index/index' })).toBe(0)
@@ -60,7 +69,9 @@ test('subscribeMessage.send: a page the app does not have is 41030; lang is one 
 })
 
 test('every explained errcode is explained in Chinese too', () => {
-  for (const code of [-1, 40001, 40003, 40029, 40037, 40129, 41030, 43101, 45009, 45011, 45015, 45047, 47001, 47003, 61010, -604101]) {
+  for (const code of [
+    -1, 40001, 40003, 40029, 40037, 40129, 41030, 43101, 45009, 45011, 45015, 45047, 47001, 47003, 61010, -604101,
+  ]) {
     expect(explainErrcode(code)).toBeTruthy()
     expect(explainErrcode(code, '', 'zh')).toMatch(/[\u4e00-\u9fff]/)
   }

@@ -9,7 +9,10 @@ import { LOCAL_VARS, openLocalCloud } from '../../scripts/start'
 
 const open: Array<{ close(): Promise<unknown> }> = []
 
-export async function serve(openid: string, vars: Record<string, string> = LOCAL_VARS): Promise<{ cloud: LocalCloud; app: ReturnType<typeof createServer>; base: string }> {
+export async function serve(
+  openid: string,
+  vars: Record<string, string> = LOCAL_VARS,
+): Promise<{ cloud: LocalCloud; app: ReturnType<typeof createServer>; base: string }> {
   const cloud = openLocalCloud(vars)
   const app = createServer(cloud, { openid })
   open.push(app)

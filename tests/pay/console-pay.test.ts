@@ -15,10 +15,19 @@ beforeAll(() => {
 test('the console pays an order and settles its refund, through the provider under test', async () => {
   const { cloud, base } = await serve('o-console-payer', { ...LOCAL_VARS, PAY_PROVIDER: V3 ? 'wxpay-v3' : 'cloudpay' })
   const post = async (url: string, payload: unknown = {}) => {
-    const r = await fetch(base + url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })
+    const r = await fetch(base + url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    })
     return { status: r.status, body: (await r.json()) as any }
   }
-  const created = await post('/api/functions/pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'console-0001' })
+  const created = await post('/api/functions/pay', {
+    action: 'createOrder',
+    productId: 'coffee',
+    quantity: 1,
+    requestId: 'console-0001',
+  })
   expect(created.body.result.data.payment.signType).toBe(V3 ? 'RSA' : 'MD5')
   const id = created.body.result.data.order.orderId as string
   const paid = await post(`/api/pay/${id}`)
@@ -34,6 +43,10 @@ test('the console pays an order and settles its refund, through the provider und
   // 对账今天的账单: the day's report, which the console's reconciliation panel lists.
   const reconciled = await post('/api/reconciliations/run')
   expect(reconciled.body).toMatchObject({ state: 'OK', differences: 0 })
-  const listed = (await (await fetch(`${base}/api/collections/pay_reconciliations`)).json()) as { docs: Array<Record<string, unknown>> }
-  expect(listed.docs).toEqual([expect.objectContaining({ _id: reconciled.body.date, state: 'OK', billLines: 2, paidHere: 1, refundsHere: 1 })])
+  const listed = (await (await fetch(`${base}/api/collections/pay_reconciliations`)).json()) as {
+    docs: Array<Record<string, unknown>>
+  }
+  expect(listed.docs).toEqual([
+    expect.objectContaining({ _id: reconciled.body.date, state: 'OK', billLines: 2, paidHere: 1, refundsHere: 1 }),
+  ])
 })

@@ -30,7 +30,9 @@ export const PAY_VARS: Record<string, string> = {
   SUBSCRIBE_TMPL_PAID: TMPL_PAID,
   SUBSCRIBE_TMPL_REFUNDED: TMPL_REFUNDED,
   MINIPROGRAM_STATE: 'developer',
-  ...(PAY_PROVIDER_UNDER_TEST === 'wxpay-v3' ? { PAY_PROVIDER: 'wxpay-v3', WXPAY_NOTIFY_URL: 'https://local-dev.service.tcloudbase.com/pay-notify' } : {}),
+  ...(PAY_PROVIDER_UNDER_TEST === 'wxpay-v3'
+    ? { PAY_PROVIDER: 'wxpay-v3', WXPAY_NOTIFY_URL: 'https://local-dev.service.tcloudbase.com/pay-notify' }
+    : {}),
 }
 
 export interface Result {
@@ -42,7 +44,11 @@ export interface Result {
 export function payWorld(opts: { vars?: Record<string, string>; now?: () => number } = {}) {
   const cloud = new LocalCloud({ vars: opts.vars ?? PAY_VARS, ...(opts.now ? { now: opts.now } : {}) })
   cloud.openapi.templates.add(TMPL_PAID).add(TMPL_REFUNDED)
-  const pay = async (action: string, payload: Record<string, unknown> = {}, caller: Caller = ALICE): Promise<Result> => {
+  const pay = async (
+    action: string,
+    payload: Record<string, unknown> = {},
+    caller: Caller = ALICE,
+  ): Promise<Result> => {
     const { result } = await cloud.callFromClient('pay', { action, ...payload }, caller)
     return result as Result
   }
@@ -102,8 +108,27 @@ export function answerOf(result: unknown): 'ACK' | 'RETRY' {
 }
 
 /** An order WeChat Pay has that this database never stored (placed at the sandbox directly). */
-export async function placeAtWeChatPay(cloud: LocalCloud, outTradeNo: string, payer: string, totalFee = 1800): Promise<void> {
-  await cloud.cloudPay.call('unifiedOrder', { body: 'Shop-Coffee', out_trade_no: outTradeNo, spbill_create_ip: '127.0.0.1', sub_mch_id: '1900000109', total_fee: totalFee, env_id: cloud.env, function_name: 'payCallback', nonce_str: 'n'.repeat(32), trade_type: 'JSAPI' }, { fn: 'pay', appid: cloud.appid, openid: payer })
+export async function placeAtWeChatPay(
+  cloud: LocalCloud,
+  outTradeNo: string,
+  payer: string,
+  totalFee = 1800,
+): Promise<void> {
+  await cloud.cloudPay.call(
+    'unifiedOrder',
+    {
+      body: 'Shop-Coffee',
+      out_trade_no: outTradeNo,
+      spbill_create_ip: '127.0.0.1',
+      sub_mch_id: '1900000109',
+      total_fee: totalFee,
+      env_id: cloud.env,
+      function_name: 'payCallback',
+      nonce_str: 'n'.repeat(32),
+      trade_type: 'JSAPI',
+    },
+    { fn: 'pay', appid: cloud.appid, openid: payer },
+  )
   // Through APIv3 the order carries the notify URL it was placed with.
   if (V3) cloud.wxpayV3.notifyUrls.set(outTradeNo, 'https://local-dev.service.tcloudbase.com/pay-notify')
 }

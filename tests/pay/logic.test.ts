@@ -13,7 +13,14 @@ describe('money', () => {
   test('order totals are integer fen; anything else is refused', () => {
     expect(orderTotal(1800, 3)).toBe(5400)
     expect(orderTotal(1, 99)).toBe(99)
-    for (const [p, q] of [[0, 1], [-1, 1], [1.5, 1], [100, 0], [100, 1.2], [Number.MAX_SAFE_INTEGER, 2]] as const) {
+    for (const [p, q] of [
+      [0, 1],
+      [-1, 1],
+      [1.5, 1],
+      [100, 0],
+      [100, 1.2],
+      [Number.MAX_SAFE_INTEGER, 2],
+    ] as const) {
       expect(() => orderTotal(p, q)).toThrow(RangeError)
     }
   })
@@ -74,8 +81,14 @@ describe('order state machine', () => {
 describe('reading cloudPay answers', () => {
   test('success needs returnCode AND resultCode SUCCESS; errCode 0 means nothing', () => {
     expect(payOutcome({ returnCode: 'SUCCESS', resultCode: 'SUCCESS', errCode: 0 })).toEqual({ ok: true })
-    expect(payOutcome({ returnCode: 'FAIL', returnMsg: '签名错误', errCode: 0 })).toMatchObject({ ok: false, kind: 'REQUEST', message: '签名错误' })
-    expect(payOutcome({ returnCode: 'SUCCESS', resultCode: 'FAIL', errCode: 0, errCodeDes: '该订单已支付' })).toMatchObject({ ok: false, kind: 'BUSINESS', code: 'ORDERPAID' })
+    expect(payOutcome({ returnCode: 'FAIL', returnMsg: '签名错误', errCode: 0 })).toMatchObject({
+      ok: false,
+      kind: 'REQUEST',
+      message: '签名错误',
+    })
+    expect(
+      payOutcome({ returnCode: 'SUCCESS', resultCode: 'FAIL', errCode: 0, errCodeDes: '该订单已支付' }),
+    ).toMatchObject({ ok: false, kind: 'BUSINESS', code: 'ORDERPAID' })
     expect(payOutcome(undefined)).toMatchObject({ ok: false, kind: 'REQUEST' })
   })
 
@@ -111,7 +124,12 @@ describe('message data', () => {
     expect(fitThing('short')).toBe('short')
     expect(fitCharacterString('订单 ABC-123 ')).toBe('ABC-123')
     expect(fitCharacterString('x'.repeat(40))).toHaveLength(32)
-    const data = messageData({ orderId: '20261121abc', title: 'Coffee', amountFen: 1850, at: Date.UTC(2026, 10, 21, 2, 0) })
+    const data = messageData({
+      orderId: '20261121abc',
+      title: 'Coffee',
+      amountFen: 1850,
+      at: Date.UTC(2026, 10, 21, 2, 0),
+    })
     expect(data).toEqual({
       character_string1: { value: '20261121abc' },
       thing2: { value: 'Coffee' },
@@ -126,16 +144,36 @@ describe('message data', () => {
 
 describe('configuration', () => {
   test('a merchant id and a full env id are required; problems say how to fix them', () => {
-    expect(payConfig({}, 'prod-8gabc123')).toMatchObject({ ok: false, message: expect.stringContaining('PAY_SUB_MCH_ID') })
-    expect(payConfig({ PAY_SUB_MCH_ID: '1900000109' }, 'prod')).toMatchObject({ ok: false, message: expect.stringContaining('full CloudBase env id') })
-    expect(payConfig({ PAY_SUB_MCH_ID: '1900000109', PAY_CALLBACK_ENV_ID: 'other-123' }, 'prod-8gabc123')).toMatchObject({ ok: false })
-    const ok = payConfig({ PAY_SUB_MCH_ID: '1900000109', PAY_ORDER_TTL_MINUTES: '30', PAY_REFUND_WINDOW_DAYS: 'x' }, 'prod-8gabc123')
-    expect(ok).toMatchObject({ ok: true, callbackEnvId: 'prod-8gabc123', orderTtlMs: 30 * 60_000, refundWindowMs: 7 * 86_400_000, templates: null, miniprogramState: 'formal' })
+    expect(payConfig({}, 'prod-8gabc123')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('PAY_SUB_MCH_ID'),
+    })
+    expect(payConfig({ PAY_SUB_MCH_ID: '1900000109' }, 'prod')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('full CloudBase env id'),
+    })
+    expect(
+      payConfig({ PAY_SUB_MCH_ID: '1900000109', PAY_CALLBACK_ENV_ID: 'other-123' }, 'prod-8gabc123'),
+    ).toMatchObject({ ok: false })
+    const ok = payConfig(
+      { PAY_SUB_MCH_ID: '1900000109', PAY_ORDER_TTL_MINUTES: '30', PAY_REFUND_WINDOW_DAYS: 'x' },
+      'prod-8gabc123',
+    )
+    expect(ok).toMatchObject({
+      ok: true,
+      callbackEnvId: 'prod-8gabc123',
+      orderTtlMs: 30 * 60_000,
+      refundWindowMs: 7 * 86_400_000,
+      templates: null,
+      miniprogramState: 'formal',
+    })
   })
 
   test('templates need both ids; miniprogramState is one of the three', () => {
     expect(subscribeConfig({ SUBSCRIBE_TMPL_PAID: 'a' }).templates).toBeNull()
-    expect(subscribeConfig({ SUBSCRIBE_TMPL_PAID: 'a', SUBSCRIBE_TMPL_REFUNDED: 'b', MINIPROGRAM_STATE: 'trial' })).toEqual({ templates: { paid: 'a', refunded: 'b' }, miniprogramState: 'trial' })
+    expect(
+      subscribeConfig({ SUBSCRIBE_TMPL_PAID: 'a', SUBSCRIBE_TMPL_REFUNDED: 'b', MINIPROGRAM_STATE: 'trial' }),
+    ).toEqual({ templates: { paid: 'a', refunded: 'b' }, miniprogramState: 'trial' })
     expect(subscribeConfig({ MINIPROGRAM_STATE: 'prod' }).miniprogramState).toBe('formal')
   })
 })

@@ -12,11 +12,21 @@ jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' })
 const USER = { openid: 'o-orders' }
 const world = payPageWorld(USER)
 
-const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
+const text = (page: Rendered, sel: string) =>
+  page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 const order = (id: string) => world.cloud.db.dump('orders').find((o) => o._id === id)!
 
 async function create(productId: string, paid: boolean): Promise<string> {
-  const { result } = await world.cloud.callFromClient('pay', { action: 'createOrder', productId, quantity: 1, requestId: `req-${productId}-${Math.random().toString(36).slice(2)}` }, USER)
+  const { result } = await world.cloud.callFromClient(
+    'pay',
+    {
+      action: 'createOrder',
+      productId,
+      quantity: 1,
+      requestId: `req-${productId}-${Math.random().toString(36).slice(2)}`,
+    },
+    USER,
+  )
   const id = (result as { data: { order: { orderId: string } } }).data.order.orderId
   if (paid) await world.cloud.cloudPay.pay(id)
   return id
@@ -84,7 +94,7 @@ test('refund: confirm, REFUNDING shown; the refund callback makes it REFUNDED', 
   expect(text(page, '#status')).toBe('Refunded')
 })
 
-test('someone else\'s order, or none: a clear error', async () => {
+test("someone else's order, or none: a clear error", async () => {
   const id = await create('coffee', false)
   world.fake.user = { openid: 'o-intruder' }
   const page = await openOrder(id)

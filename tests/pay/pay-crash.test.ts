@@ -93,10 +93,13 @@ test('a send cut off inside the WeChat call is not repeated: UNKNOWN, one messag
   await timerLater(w)
   await timerLater(w)
   expect(w.sends().filter((s) => s.params.template_id === TMPL_PAID)).toHaveLength(1)
-  expect(w.order(w.id)!.notices.paid).toMatchObject({ status: 'UNKNOWN', detail: expect.stringContaining('may have reached WeChat') })
+  expect(w.order(w.id)!.notices.paid).toMatchObject({
+    status: 'UNKNOWN',
+    detail: expect.stringContaining('may have reached WeChat'),
+  })
 })
 
-test('createOrder cut off anywhere: the page\'s retry (same request id) gets one order with its payment, in one slot', async () => {
+test("createOrder cut off anywhere: the page's retry (same request id) gets one order with its payment, in one slot", async () => {
   let retried: Awaited<ReturnType<World['pay']>> | null = null
   const tap = (w: World) => w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'tap-crash-0001' })
   const report = await crashPoints<World>({
@@ -106,7 +109,9 @@ test('createOrder cut off anywhere: the page\'s retry (same request id) gets one
     async recover(w) {
       // The page learns of the crash only at the function's timeout (cloudbaserc.json: longer than
       // the prepay lease), so by its retry a lease the dead call held has run out.
-      for (const o of w.cloud.db.dump('orders')) if (o.prepayLeaseUntil instanceof Date) w.cloud.db.seed('orders', [{ ...o, prepayLeaseUntil: new Date(Date.now() - 1) }])
+      for (const o of w.cloud.db.dump('orders'))
+        if (o.prepayLeaseUntil instanceof Date)
+          w.cloud.db.seed('orders', [{ ...o, prepayLeaseUntil: new Date(Date.now() - 1) }])
       retried = await tap(w)
     },
     async check(w) {
@@ -116,7 +121,8 @@ test('createOrder cut off anywhere: the page\'s retry (same request id) gets one
       if (retried && !retried.ok) out.push(`the retry answered ${retried.error?.code}`)
       if (retried?.ok && retried.data.order.orderId !== orders[0]?._id) out.push('the retry paid another order')
       const slots = w.cloud.db.dump('order_slots')
-      if (slots.length !== 1 || slots[0]!.orderId !== orders[0]?._id) out.push(`slots ${JSON.stringify(slots.map((x) => x.orderId))} for order ${String(orders[0]?._id)}`)
+      if (slots.length !== 1 || slots[0]!.orderId !== orders[0]?._id)
+        out.push(`slots ${JSON.stringify(slots.map((x) => x.orderId))} for order ${String(orders[0]?._id)}`)
       // WeChat Pay answers the same prepay to the same parameters: a second call is allowed only for the same order.
       const asked = new Set(w.cloud.cloudPay.callsTo('unifiedOrder').map((c) => c.params.out_trade_no))
       if (asked.size > 1) out.push(`unifiedOrder for ${asked.size} different orders`)
@@ -143,10 +149,19 @@ test('requestRefund cut off anywhere: one refund at WeChat Pay, the order settle
       if (o.data?.order.canRefund) await w.pay('requestRefund', { orderId: w.id })
       // payExpire resubmits refunds WeChat Pay has not accepted (same outRefundNo) a minute later.
       const doc = w.order(w.id)!
-      if (doc.refund?.requestedAt instanceof Date) w.cloud.db.seed('orders', [{ ...doc, refund: { ...doc.refund, requestedAt: new Date(Date.now() - 120_000) } } as never])
+      if (doc.refund?.requestedAt instanceof Date)
+        w.cloud.db.seed('orders', [
+          { ...doc, refund: { ...doc.refund, requestedAt: new Date(Date.now() - 120_000) } } as never,
+        ])
       await w.cloud.runTimer('payExpire')
       // WeChat Pay moves the money for what it accepted and notifies (re-delivered until acknowledged).
-      for (const no of new Set(w.cloud.cloudPay.callsTo('refund').filter((c) => c.ok).map((c) => String(c.params.out_refund_no)))) await w.cloud.cloudPay.settleRefund(no)
+      for (const no of new Set(
+        w.cloud.cloudPay
+          .callsTo('refund')
+          .filter((c) => c.ok)
+          .map((c) => String(c.params.out_refund_no)),
+      ))
+        await w.cloud.cloudPay.settleRefund(no)
       await w.cloud.cloudPay.idle()
       takeConsole()
     },

@@ -2,7 +2,21 @@
  * The pay functions through the local cloud (deployed bundles, real wx-server-sdk, WeChat Pay
  * sandbox): orders, prepay, callbacks, reconciliation, expiry, refunds and messages.
  */
-import { ALICE, answerOf, BOB, PAY_VARS, PAYMENT_NOTIFY_FN, placeAtWeChatPay, REFUND_NOTIFY_FN, TMPL_PAID, TMPL_REFUNDED, V3, age, payWorld, quietFunctionLogs } from './helpers'
+import {
+  ALICE,
+  answerOf,
+  BOB,
+  PAY_VARS,
+  PAYMENT_NOTIFY_FN,
+  placeAtWeChatPay,
+  REFUND_NOTIFY_FN,
+  TMPL_PAID,
+  TMPL_REFUNDED,
+  V3,
+  age,
+  payWorld,
+  quietFunctionLogs,
+} from './helpers'
 import { underLatency } from '../setup/races'
 
 quietFunctionLogs()
@@ -12,8 +26,18 @@ describe('catalogue and createOrder', () => {
     const w = payWorld()
     const res = await w.pay('listProducts')
     expect(res.ok).toBe(true)
-    expect(res.data.products.map((p: { productId: string }) => p.productId)).toEqual(['coffee', 'vip-month', 'sticker-pack'])
-    expect(res.data.products[0]).toEqual({ productId: 'coffee', title: '咖啡券', description: '一杯招牌咖啡。', priceFen: 1800, maxQuantity: 10 })
+    expect(res.data.products.map((p: { productId: string }) => p.productId)).toEqual([
+      'coffee',
+      'vip-month',
+      'sticker-pack',
+    ])
+    expect(res.data.products[0]).toEqual({
+      productId: 'coffee',
+      title: '咖啡券',
+      description: '一杯招牌咖啡。',
+      priceFen: 1800,
+      maxQuantity: 10,
+    })
     expect(res.data.templates).toEqual({ paid: TMPL_PAID, refunded: TMPL_REFUNDED })
   })
 
@@ -32,14 +56,30 @@ describe('catalogue and createOrder', () => {
     const res = await w.buy('coffee', 3)
     expect(res.ok).toBe(true)
     const { order, payment } = res.data
-    expect(order).toMatchObject({ status: 'UNPAID', totalFen: 5400, unitPriceFen: 1800, quantity: 3, canPay: true, canRefund: false })
+    expect(order).toMatchObject({
+      status: 'UNPAID',
+      totalFen: 5400,
+      unitPriceFen: 1800,
+      quantity: 3,
+      canPay: true,
+      canRefund: false,
+    })
     expect(order.expiresAt - order.createdAt).toBe(15 * 60_000)
     expect(order.orderId).toMatch(/^\d{14}[a-z0-9]{12}$/)
     expect(Object.keys(payment).sort()).toEqual(['nonceStr', 'package', 'paySign', 'signType', 'timeStamp'])
     if (V3) {
       // APIv3's JSAPI order: the merchant's own ids, the notify URL, the payer and the client IP.
       const [req] = w.cloud.wxpayV3.requests.filter((r) => r.path === '/v3/pay/transactions/jsapi')
-      expect(JSON.parse(req!.body)).toMatchObject({ appid: w.cloud.appid, mchid: '1900000109', description: '云开发示例-咖啡券', out_trade_no: order.orderId, notify_url: 'https://local-dev.service.tcloudbase.com/pay-notify', amount: { total: 5400, currency: 'CNY' }, payer: { openid: 'o-alice' }, scene_info: { payer_client_ip: '10.1.2.3' } })
+      expect(JSON.parse(req!.body)).toMatchObject({
+        appid: w.cloud.appid,
+        mchid: '1900000109',
+        description: '云开发示例-咖啡券',
+        out_trade_no: order.orderId,
+        notify_url: 'https://local-dev.service.tcloudbase.com/pay-notify',
+        amount: { total: 5400, currency: 'CNY' },
+        payer: { openid: 'o-alice' },
+        scene_info: { payer_client_ip: '10.1.2.3' },
+      })
       expect(payment.signType).toBe('RSA')
     } else {
       const [call] = w.cloud.cloudPay.callsTo('unifiedOrder')
@@ -57,15 +97,27 @@ describe('catalogue and createOrder', () => {
     }
     // The order's end of payability, as V2 writes it (yyyyMMddHHmmss) or APIv3 (RFC 3339): the same moment.
     expect(w.cloud.cloudPay.callsTo('unifiedOrder')[0]!.params.time_expire).toMatch(/^\d{14}$/)
-    if (V3) expect(JSON.parse(w.cloud.wxpayV3.requests[0]!.body).time_expire).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/)
+    if (V3)
+      expect(JSON.parse(w.cloud.wxpayV3.requests[0]!.body).time_expire).toMatch(
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/,
+      )
     const stored = w.order(order.orderId)!
-    expect(stored).toMatchObject({ _openid: 'o-alice', status: 'UNPAID', prepayId: payment.package.replace('prepay_id=', '') })
+    expect(stored).toMatchObject({
+      _openid: 'o-alice',
+      status: 'UNPAID',
+      prepayId: payment.package.replace('prepay_id=', ''),
+    })
   })
 
   test('a price field from the client is refused, nothing written', async () => {
     const w = payWorld()
     const before = w.writes()
-    const res = await w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'req-price-0001', totalFee: 1 })
+    const res = await w.pay('createOrder', {
+      productId: 'coffee',
+      quantity: 1,
+      requestId: 'req-price-0001',
+      totalFee: 1,
+    })
     expect(res.error?.code).toBe('INVALID_INPUT')
     expect(w.writes()).toBe(before)
   })
@@ -73,7 +125,9 @@ describe('catalogue and createOrder', () => {
   test('the same requestId (a double tap) gives one order and the same payment', async () => {
     const w = payWorld()
     const req = { productId: 'coffee', quantity: 1, requestId: 'tap-00000001' }
-    const [a, b, c] = await underLatency(w.cloud, 3, () => Promise.all([w.pay('createOrder', req), w.pay('createOrder', req), w.pay('createOrder', req)]))
+    const [a, b, c] = await underLatency(w.cloud, 3, () =>
+      Promise.all([w.pay('createOrder', req), w.pay('createOrder', req), w.pay('createOrder', req)]),
+    )
     for (const r of [a, b, c]) expect(r!.ok).toBe(true)
     expect(new Set([a, b, c].map((r) => r!.data.order.orderId)).size).toBe(1)
     expect(new Set([a, b, c].map((r) => r!.data.payment.package)).size).toBe(1)
@@ -172,9 +226,19 @@ describe('payment callback', () => {
     expect(delivery!.fn).toBe(PAYMENT_NOTIFY_FN)
     expect(w.order(id)).toMatchObject({ status: 'PAID', transactionId: tx, paidVia: 'callback' })
     expect(w.order(id)!.timeEnd).toMatch(/^\d{14}$/)
-    expect(w.cloud.db.dump('fulfilments')).toEqual([expect.objectContaining({ _id: id, productId: 'coffee', quantity: 2, _openid: 'o-alice' })])
+    expect(w.cloud.db.dump('fulfilments')).toEqual([
+      expect.objectContaining({ _id: id, productId: 'coffee', quantity: 2, _openid: 'o-alice' }),
+    ])
     const [send] = w.sends()
-    expect(send).toMatchObject({ ok: true, params: { touser: 'o-alice', template_id: TMPL_PAID, page: `pages/pay/order/index?id=${id}`, miniprogram_state: 'developer' } })
+    expect(send).toMatchObject({
+      ok: true,
+      params: {
+        touser: 'o-alice',
+        template_id: TMPL_PAID,
+        page: `pages/pay/order/index?id=${id}`,
+        miniprogram_state: 'developer',
+      },
+    })
     expect(send!.params.data).toMatchObject({ amount3: { value: '36.00元' }, thing2: { value: '咖啡券' } })
     expect(w.order(id)!.notices.paid.status).toBe('SENT')
     const view = await w.pay('getOrder', { orderId: id })
@@ -196,7 +260,7 @@ describe('payment callback', () => {
     expect(w.incidents()).toHaveLength(0)
   })
 
-  test('a notification with a wrong amount: WeChat Pay\'s own answer is the evidence (paid 18.00), no incident from the notification', async () => {
+  test("a notification with a wrong amount: WeChat Pay's own answer is the evidence (paid 18.00), no incident from the notification", async () => {
     const w = payWorld()
     await w.subscribe()
     const id = (await w.buy()).data.order.orderId
@@ -204,23 +268,37 @@ describe('payment callback', () => {
     o.state = 'SUCCESS'
     o.transactionId = '4200000000000000000000000001'
     o.timeEnd = '20261121120000'
-    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o, { totalFee: 1, cashFee: 1 }))
+    await w.cloud.cloudPay.deliverRaw(
+      'payment',
+      'payCallback',
+      w.cloud.cloudPay.paymentEvent(o, { totalFee: 1, cashFee: 1 }),
+    )
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
     expect(w.order(id)).toMatchObject({ status: 'PAID', totalFee: 1800 })
     expect(w.incidents()).toEqual([])
   })
 
-  test('WeChat Pay confirms an amount other than the order\'s: not fulfilled, an incident on confirmed facts', async () => {
+  test("WeChat Pay confirms an amount other than the order's: not fulfilled, an incident on confirmed facts", async () => {
     const w = payWorld()
     await w.subscribe()
     const id = (await w.buy()).data.order.orderId
     const o = w.cloud.cloudPay.orders.get(id)!
-    Object.assign(o, { state: 'SUCCESS', transactionId: '4200000000000000000000000011', timeEnd: '20261121120000', totalFee: 1 })
+    Object.assign(o, {
+      state: 'SUCCESS',
+      transactionId: '4200000000000000000000000011',
+      timeEnd: '20261121120000',
+      totalFee: 1,
+    })
     await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o))
     expect(w.order(id)!.status).toBe('UNPAID')
     expect(w.cloud.db.dump('fulfilments')).toHaveLength(0)
     expect(w.sends()).toHaveLength(0)
-    expect(w.incidents()).toEqual([expect.objectContaining({ kind: 'AMOUNT_MISMATCH', details: expect.objectContaining({ totalFee: 1, expectedFee: 1800 }) })])
+    expect(w.incidents()).toEqual([
+      expect.objectContaining({
+        kind: 'AMOUNT_MISMATCH',
+        details: expect.objectContaining({ totalFee: 1, expectedFee: 1800 }),
+      }),
+    ])
   })
 
   test('a totalFee written as text ("1800", as WeChat Pay V2 writes every field) is read as the number it is', async () => {
@@ -229,7 +307,11 @@ describe('payment callback', () => {
     const id = (await w.buy()).data.order.orderId
     await w.cloud.cloudPay.pay(id, { hold: true }) // paid at WeChat Pay; its own callback held back
     const o = w.cloud.cloudPay.orders.get(id)!
-    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o, { totalFee: '1800', cashFee: '1800' }))
+    await w.cloud.cloudPay.deliverRaw(
+      'payment',
+      'payCallback',
+      w.cloud.cloudPay.paymentEvent(o, { totalFee: '1800', cashFee: '1800' }),
+    )
     expect(w.cloud.cloudPay.deliveries.at(-1)!.acked).toBe(true)
     expect(w.order(id)!.status).toBe('PAID')
     expect(w.incidents()).toEqual([])
@@ -237,7 +319,15 @@ describe('payment callback', () => {
 
   test('unknown outTradeNo that WeChat Pay does not know either: acknowledged, nothing written however often it comes', async () => {
     const w = payWorld()
-    const event = { returnCode: 'SUCCESS', resultCode: 'SUCCESS', outTradeNo: 'NO_SUCH_ORDER_1', transactionId: '4200000000000000000000000002', totalFee: 100, subMchId: '1900000109', timeEnd: '20261121120000' }
+    const event = {
+      returnCode: 'SUCCESS',
+      resultCode: 'SUCCESS',
+      outTradeNo: 'NO_SUCH_ORDER_1',
+      transactionId: '4200000000000000000000000002',
+      totalFee: 100,
+      subMchId: '1900000109',
+      timeEnd: '20261121120000',
+    }
     const before = w.writes()
     await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', event, { duplicates: 2 })
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
@@ -259,19 +349,29 @@ describe('payment callback', () => {
     const w = payWorld()
     const id = (await w.buy()).data.order.orderId
     const before = w.writes()
-    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', { returnCode: 'SUCCESS', resultCode: 'FAIL', errCodeDes: '用户支付失败', outTradeNo: id, totalFee: 1800 })
+    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', {
+      returnCode: 'SUCCESS',
+      resultCode: 'FAIL',
+      errCodeDes: '用户支付失败',
+      outTradeNo: id,
+      totalFee: 1800,
+    })
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
     expect(w.order(id)!.status).toBe('UNPAID')
     expect(w.incidents()).toEqual([])
     expect(w.writes()).toBe(before)
   })
 
-  test('a notification naming another sub-merchant: WeChat Pay\'s answer for the order\'s own merchant decides', async () => {
+  test("a notification naming another sub-merchant: WeChat Pay's answer for the order's own merchant decides", async () => {
     const w = payWorld()
     const id = (await w.buy()).data.order.orderId
     const o = w.cloud.cloudPay.orders.get(id)!
     Object.assign(o, { state: 'SUCCESS', transactionId: '4200000000000000000000000003', timeEnd: '20261121120000' })
-    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o, { subMchId: '1900000999' }))
+    await w.cloud.cloudPay.deliverRaw(
+      'payment',
+      'payCallback',
+      w.cloud.cloudPay.paymentEvent(o, { subMchId: '1900000999' }),
+    )
     expect(w.cloud.cloudPay.callsTo('queryOrder').at(-1)!.params.sub_mch_id).toBe('1900000109')
     expect(w.order(id)!.status).toBe('PAID')
     expect(w.incidents()).toEqual([])
@@ -280,7 +380,11 @@ describe('payment callback', () => {
   test('a callback forged from the mini-program (it carries a user) is refused and changes nothing', async () => {
     const w = payWorld()
     const id = (await w.buy()).data.order.orderId
-    const { result } = await w.cloud.callFromClient('payCallback', { returnCode: 'SUCCESS', resultCode: 'SUCCESS', outTradeNo: id, transactionId: 'x', totalFee: 1800 }, ALICE)
+    const { result } = await w.cloud.callFromClient(
+      'payCallback',
+      { returnCode: 'SUCCESS', resultCode: 'SUCCESS', outTradeNo: id, transactionId: 'x', totalFee: 1800 },
+      ALICE,
+    )
     expect(result).toEqual({ errcode: 403, errmsg: 'not a WeChat Pay notification' })
     expect(w.order(id)!.status).toBe('UNPAID')
   })
@@ -290,7 +394,11 @@ describe('payment callback', () => {
     const id = (await w.buy()).data.order.orderId
     const o = w.cloud.cloudPay.orders.get(id)!
     // WeChat Pay says NOTPAY; the "notification" claims SUCCESS with the right amount.
-    await w.cloud.cloudPay.deliverRaw('payment', 'payCallback', w.cloud.cloudPay.paymentEvent(o, { transactionId: '4200000000000000000000000009', timeEnd: '20261121120000' }))
+    await w.cloud.cloudPay.deliverRaw(
+      'payment',
+      'payCallback',
+      w.cloud.cloudPay.paymentEvent(o, { transactionId: '4200000000000000000000000009', timeEnd: '20261121120000' }),
+    )
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
     expect(w.cloud.cloudPay.callsTo('queryOrder')).toHaveLength(1)
     expect(w.order(id)!.status).toBe('UNPAID')
@@ -395,7 +503,15 @@ describe('client says paid, callback late', () => {
 describe('what WeChat Pay limits', () => {
   test('an IPv6-only phone: spbillCreateIp is its CLIENTIPV6, not a made-up address', async () => {
     const w = payWorld()
-    expect((await w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'req-ipv6-0001' }, { openid: 'o-v6', clientIpv6: '240e:3b4:0:1::2' })).ok).toBe(true)
+    expect(
+      (
+        await w.pay(
+          'createOrder',
+          { productId: 'coffee', quantity: 1, requestId: 'req-ipv6-0001' },
+          { openid: 'o-v6', clientIpv6: '240e:3b4:0:1::2' },
+        )
+      ).ok,
+    ).toBe(true)
     expect(w.cloud.cloudPay.callsTo('unifiedOrder').at(-1)!.params.spbill_create_ip).toBe('240e:3b4:0:1::2')
   })
 
@@ -474,10 +590,25 @@ describe('refunds', () => {
     await w.subscribe()
     const id = await paidOrder(w)
     const res = await w.pay('requestRefund', { orderId: id })
-    expect(res.data.order).toMatchObject({ status: 'REFUNDING', canRefund: false, refund: { refundFen: 1800, refundedAt: null } })
+    expect(res.data.order).toMatchObject({
+      status: 'REFUNDING',
+      canRefund: false,
+      refund: { refundFen: 1800, refundedAt: null },
+    })
     const [call] = w.cloud.cloudPay.callsTo('refund')
-    expect(call!.params).toMatchObject({ out_trade_no: id, out_refund_no: `${id}R1`, total_fee: 1800, refund_fee: 1800 })
-    if (V3) expect(JSON.parse(w.cloud.wxpayV3.requests.find((r) => r.path === '/v3/refund/domestic/refunds')!.body)).toMatchObject({ notify_url: 'https://local-dev.service.tcloudbase.com/pay-notify', amount: { refund: 1800, total: 1800, currency: 'CNY' } })
+    expect(call!.params).toMatchObject({
+      out_trade_no: id,
+      out_refund_no: `${id}R1`,
+      total_fee: 1800,
+      refund_fee: 1800,
+    })
+    if (V3)
+      expect(
+        JSON.parse(w.cloud.wxpayV3.requests.find((r) => r.path === '/v3/refund/domestic/refunds')!.body),
+      ).toMatchObject({
+        notify_url: 'https://local-dev.service.tcloudbase.com/pay-notify',
+        amount: { refund: 1800, total: 1800, currency: 'CNY' },
+      })
     else expect(call!.params).toMatchObject({ function_name: 'payRefundCallback', env_id: 'local-dev' })
     await w.cloud.cloudPay.settleRefund(`${id}R1`)
     expect(w.cloud.cloudPay.deliveries.at(-1)).toMatchObject({ fn: REFUND_NOTIFY_FN, acked: true })
@@ -489,7 +620,9 @@ describe('refunds', () => {
   test('double refund: the second request is refused; concurrent requests make one refund call', async () => {
     const w = payWorld()
     const id = await paidOrder(w)
-    const results = await underLatency(w.cloud, 2, () => Promise.all([w.pay('requestRefund', { orderId: id }), w.pay('requestRefund', { orderId: id })]))
+    const results = await underLatency(w.cloud, 2, () =>
+      Promise.all([w.pay('requestRefund', { orderId: id }), w.pay('requestRefund', { orderId: id })]),
+    )
     expect(results.filter((r) => r.ok)).toHaveLength(1)
     expect(results.find((r) => !r.ok)!.error?.code).toBe('REFUND_NOT_ALLOWED')
     expect(w.cloud.cloudPay.callsTo('refund')).toHaveLength(1)
@@ -573,7 +706,9 @@ describe('subscribe messages', () => {
     const b = await w.pay('recordSubscription', { answers: { [TMPL_PAID]: 'accept' } })
     expect(b.data.credits[TMPL_PAID]).toBe(2)
     const before = w.writes()
-    expect((await w.pay('recordSubscription', { answers: { 'someone-elses': 'accept' } })).error?.code).toBe('TEMPLATE_UNKNOWN')
+    expect((await w.pay('recordSubscription', { answers: { 'someone-elses': 'accept' } })).error?.code).toBe(
+      'TEMPLATE_UNKNOWN',
+    )
     expect(w.writes()).toBe(before)
   })
 
@@ -591,7 +726,10 @@ describe('subscribe messages', () => {
     const id = (await w.buy()).data.order.orderId
     await w.cloud.cloudPay.pay(id)
     expect(w.sends()).toEqual([expect.objectContaining({ ok: false, errcode: 43101 })])
-    expect(w.order(id)).toMatchObject({ status: 'PAID', notices: { paid: { status: 'FAILED', detail: expect.stringContaining('43101') } } })
+    expect(w.order(id)).toMatchObject({
+      status: 'PAID',
+      notices: { paid: { status: 'FAILED', detail: expect.stringContaining('43101') } },
+    })
     expect(w.cloud.cloudPay.deliveries[0]!.acked).toBe(true)
     expect(w.cloud.db.dump('subscriptions').find((s) => s.templateId === TMPL_PAID)!.credits).toBe(0)
   })
@@ -642,7 +780,12 @@ describe('malformed input: typed error, nothing written', () => {
   test('an unknown action and a call without a user', async () => {
     const w = payWorld()
     expect((await w.pay('stealOrder')).error?.code).toBe('UNKNOWN_ACTION')
-    const res = (await w.cloud.invoke('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'req-00000001' }, {}, 'wx_trigger')) as { error: { code: string } }
+    const res = (await w.cloud.invoke(
+      'pay',
+      { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'req-00000001' },
+      {},
+      'wx_trigger',
+    )) as { error: { code: string } }
     expect(res.error.code).toBe('UNAUTHENTICATED')
   })
 
@@ -661,7 +804,13 @@ describe('malformed input: typed error, nothing written', () => {
 describe('many at once', () => {
   test('50 concurrent duplicates of one buy tap: one order, one unifiedOrder call, the same payment for all', async () => {
     const w = payWorld()
-    const results = await underLatency(w.cloud, 50, () => Promise.all(Array.from({ length: 50 }, () => w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'tap-concurrent-0001' }))))
+    const results = await underLatency(w.cloud, 50, () =>
+      Promise.all(
+        Array.from({ length: 50 }, () =>
+          w.pay('createOrder', { productId: 'coffee', quantity: 1, requestId: 'tap-concurrent-0001' }),
+        ),
+      ),
+    )
     expect(results.every((r) => r.ok)).toBe(true)
     expect(new Set(results.map((r) => r.data.order.orderId)).size).toBe(1)
     expect(new Set(results.map((r) => r.data.payment.paySign)).size).toBe(1)
@@ -674,7 +823,10 @@ describe('many at once', () => {
     for (let i = 0; i < 5; i++) expect((await w.buy()).ok).toBe(true)
     const before = w.writes()
     const sixth = await w.buy()
-    expect(sixth.error).toMatchObject({ code: 'TOO_MANY_OPEN_ORDERS', message: 'You have 5 unpaid orders. Pay or wait for one to expire, then try again.' })
+    expect(sixth.error).toMatchObject({
+      code: 'TOO_MANY_OPEN_ORDERS',
+      message: 'You have 5 unpaid orders. Pay or wait for one to expire, then try again.',
+    })
     expect(w.writes()).toBe(before)
     expect(w.cloud.cloudPay.callsTo('unifiedOrder')).toHaveLength(5)
     // Another user is not affected; a configured cap applies.

@@ -21,24 +21,30 @@ async function refunding(shape: 'lists' | 'indexed' | 'empty') {
   return { ...w, id }
 }
 
-const refundedMessages = (w: Awaited<ReturnType<typeof refunding>>) => w.sends().filter((s) => s.ok && s.params.template_id === TMPL_REFUNDED).length
+const refundedMessages = (w: Awaited<ReturnType<typeof refunding>>) =>
+  w.sends().filter((s) => s.ok && s.params.template_id === TMPL_REFUNDED).length
 
-test.each(['lists', 'indexed', 'empty'] as const)('queryRefund answering %s: the notification settles the refund, one refunded message', async (shape) => {
-  const w = await refunding(shape)
-  await w.cloud.cloudPay.settleRefund(`${w.id}R1`)
-  expect(w.order(w.id)!.status).toBe('REFUNDED')
-  expect(refundedMessages(w)).toBe(1)
-  expect(w.cloud.cloudPay.deliveries.at(-1)!.acked).toBe(true)
-  expect(w.incidents()).toEqual([])
-  takeConsole()
-})
+test.each(['lists', 'indexed', 'empty'] as const)(
+  'queryRefund answering %s: the notification settles the refund, one refunded message',
+  async (shape) => {
+    const w = await refunding(shape)
+    await w.cloud.cloudPay.settleRefund(`${w.id}R1`)
+    expect(w.order(w.id)!.status).toBe('REFUNDED')
+    expect(refundedMessages(w)).toBe(1)
+    expect(w.cloud.cloudPay.deliveries.at(-1)!.acked).toBe(true)
+    expect(w.incidents()).toEqual([])
+    takeConsole()
+  },
+)
 
 test('empty lists and no notification yet: nothing is concluded (an incident says why); the late notification settles it, once', async () => {
   const w = await refunding('empty')
   await w.cloud.cloudPay.settleRefund(`${w.id}R1`, 'SUCCESS', { hold: true })
   age(w.cloud, w.id, 0)
   const doc = w.order(w.id)!
-  w.cloud.db.seed('orders', [{ ...doc, refund: { ...doc.refund, acceptedAt: new Date(Date.now() - REFUND_CONFIRM_AFTER_MS - 1000) } } as never])
+  w.cloud.db.seed('orders', [
+    { ...doc, refund: { ...doc.refund, acceptedAt: new Date(Date.now() - REFUND_CONFIRM_AFTER_MS - 1000) } } as never,
+  ])
   await w.cloud.runTimer('payExpire')
   if (V3) {
     // APIv3's refund query always names the refund: the timer settles it, the late notification is a duplicate.

@@ -51,7 +51,10 @@ test('happy path: subscribe, order, pay, callback, PAID, message sent, page show
   const order = orders().at(-1)!
   expect(order).toMatchObject({ status: 'PAID', paidVia: 'callback', _openid: 'o-shopper' })
   expect(world.cloud.cloudPay.deliveries.at(-1)!.acked).toBe(true)
-  expect(world.cloud.openapi.callsTo('subscribeMessage.send').at(-1)).toMatchObject({ ok: true, params: { touser: 'o-shopper', template_id: TMPL_PAID } })
+  expect(world.cloud.openapi.callsTo('subscribeMessage.send').at(-1)).toMatchObject({
+    ok: true,
+    params: { touser: 'o-shopper', template_id: TMPL_PAID },
+  })
   expect(page.data.buy).toBe('PAID')
   expect(text(page, '#flow-state')).toBe('Paid. Thank you!')
   expect(text(page, '#order-total')).toBe('¥18.00')

@@ -15,5 +15,8 @@ test.each([
   const id = (await w.buy('coffee', 1, payer)).data.order.orderId as string
   await w.cloud.cloudPay.pay(id)
   const [send] = w.sends()
-  expect(send).toMatchObject({ ok: true, params: { template_id: TMPL_PAID, lang, page: `pages/pay/order/index?id=${id}` } })
+  expect(send).toMatchObject({
+    ok: true,
+    params: { template_id: TMPL_PAID, lang, page: `pages/pay/order/index?id=${id}` },
+  })
 })

@@ -8,7 +8,13 @@
 import { takeConsole } from '../setup/console'
 import { ALICE, PAY_VARS, payWorld } from './helpers'
 
-const V3_CERTS = { ...PAY_VARS, PAY_PROVIDER: 'wxpay-v3', WXPAY_NOTIFY_URL: 'https://local-dev.service.tcloudbase.com/pay-notify', WXPAY_PUBLIC_KEY_ID: '', WXPAY_PUBLIC_KEY: '' }
+const V3_CERTS = {
+  ...PAY_VARS,
+  PAY_PROVIDER: 'wxpay-v3',
+  WXPAY_NOTIFY_URL: 'https://local-dev.service.tcloudbase.com/pay-notify',
+  WXPAY_PUBLIC_KEY_ID: '',
+  WXPAY_PUBLIC_KEY: '',
+}
 
 async function world() {
   const w = payWorld({ vars: V3_CERTS })
@@ -16,7 +22,8 @@ async function world() {
   await w.subscribe()
   return w
 }
-const downloads = (w: Awaited<ReturnType<typeof world>>) => w.cloud.wxpayV3.requests.filter((r) => r.path === '/v3/certificates').length
+const downloads = (w: Awaited<ReturnType<typeof world>>) =>
+  w.cloud.wxpayV3.requests.filter((r) => r.path === '/v3/certificates').length
 
 test('pays and refunds with certificates downloaded once; a rotation is followed with one more download', async () => {
   const w = await world()
@@ -45,15 +52,20 @@ test('without certificates at WeChat Pay (a merchant that has a public key) the 
   expect(takeConsole('error')).toEqual([expect.stringContaining('GET /v3/certificates: HTTP 400 NO_CERTIFICATE')])
 })
 
-test.each(['own-certificate', 're-signed'] as const)('a certificate list forged in between (%s) is not believed: WECHAT_BUSY, and the next genuine download pays', async (how) => {
-  const w = await world()
-  w.cloud.wxpayV3.forgeNextCertificates(how)
-  const res = await w.buy()
-  expect(res.error?.code).toBe('WECHAT_BUSY')
-  expect(takeConsole('error')).toEqual([expect.stringContaining('GET /v3/certificates: not signed by a certificate it carries; not believed')])
-  expect(w.cloud.db.dump('orders').filter((o) => o.status === 'PAID')).toEqual([])
-  const again = await w.buy()
-  expect(again.ok).toBe(true)
-  await w.cloud.cloudPay.userPays({ ...again.data.payment }, ALICE.openid!)
-  expect(w.order(again.data.order.orderId as string)!.status).toBe('PAID')
-})
+test.each(['own-certificate', 're-signed'] as const)(
+  'a certificate list forged in between (%s) is not believed: WECHAT_BUSY, and the next genuine download pays',
+  async (how) => {
+    const w = await world()
+    w.cloud.wxpayV3.forgeNextCertificates(how)
+    const res = await w.buy()
+    expect(res.error?.code).toBe('WECHAT_BUSY')
+    expect(takeConsole('error')).toEqual([
+      expect.stringContaining('GET /v3/certificates: not signed by a certificate it carries; not believed'),
+    ])
+    expect(w.cloud.db.dump('orders').filter((o) => o.status === 'PAID')).toEqual([])
+    const again = await w.buy()
+    expect(again.ok).toBe(true)
+    await w.cloud.cloudPay.userPays({ ...again.data.payment }, ALICE.openid!)
+    expect(w.order(again.data.order.orderId as string)!.status).toBe('PAID')
+  },
+)

@@ -19,9 +19,8 @@ ble.add(elkPeripheral())
 
 const visible = popupVisible
 
-
 describe('light', () => {
-  test('the adapter is opened only after the page\'s popup is agreed to; declining blocks with the reason and a retry', async () => {
+  test("the adapter is opened only after the page's popup is agreed to; declining blocks with the reason and a retry", async () => {
     const page = render('pages/light/index')
     page.instance.onLoad()
     await settle(20)
@@ -31,7 +30,9 @@ describe('light', () => {
     page.querySelector('#privacy')!.querySelector('#privacy-disagree')!.dispatchEvent('tap')
     await settle(20)
     expect(page.data).toMatchObject({ state: 'BLOCKED', fix: 'RETRY' })
-    expect(page.data.message).toMatch(/^You have not agreed to the privacy guidelines, so using Bluetooth is not possible/)
+    expect(page.data.message).toMatch(
+      /^You have not agreed to the privacy guidelines, so using Bluetooth is not possible/,
+    )
     expect(ble.log).not.toContain('openBluetoothAdapter')
     // Retry: asked again, agreed, the adapter opens and scanning works.
     page.instance.onFix()

@@ -16,7 +16,6 @@ const world = privacyWorld()
 
 const visible = popupVisible
 
-
 describe('share poster', () => {
   test('saving to the album asks first; declining says so and saves nothing', async () => {
     const page = render('pages/share/index')
@@ -27,7 +26,9 @@ describe('share poster', () => {
     expect(visible(page)).toBe(true)
     page.querySelector('#privacy')!.querySelector('#privacy-disagree')!.dispatchEvent('tap')
     await saving
-    expect(page.data.posterError).toMatch(/^You have not agreed to the privacy guidelines, so saving the poster to your album is not possible/)
+    expect(page.data.posterError).toMatch(
+      /^You have not agreed to the privacy guidelines, so saving the poster to your album is not possible/,
+    )
     expect(world.fake.album).toEqual([])
     // Agreeing saves it.
     const again = inst.onSavePoster()

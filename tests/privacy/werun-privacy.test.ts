@@ -16,7 +16,8 @@ jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' })
 const world = privacyWorld()
 
 const visible = popupVisible
-const pageLife = (p: Rendered, name: 'show' | 'hide') => (p as unknown as { triggerPageLifeTime(n: string): void }).triggerPageLifeTime(name)
+const pageLife = (p: Rendered, name: 'show' | 'hide') =>
+  (p as unknown as { triggerPageLifeTime(n: string): void }).triggerPageLifeTime(name)
 
 beforeEach(() => {
   world.fake.weRunSteps = stepList(31, () => 4000)
@@ -28,12 +29,14 @@ describe('WeRun', () => {
     page = render('pages/werun/index')
   })
 
-  test('not agreed yet: the page\'s own popup appears; agreeing lets getWeRunData run', async () => {
+  test("not agreed yet: the page's own popup appears; agreeing lets getWeRunData run", async () => {
     page.instance.onLoad()
     await settle(10)
     expect(visible(page)).toBe(true)
     expect(page.data.state).toBe('LOADING')
-    expect(page.querySelector('#privacy')!.dom.textContent).toContain('Before reading your WeRun steps, please read and agree to the privacy guidelines')
+    expect(page.querySelector('#privacy')!.dom.textContent).toContain(
+      'Before reading your WeRun steps, please read and agree to the privacy guidelines',
+    )
     page.querySelector('#privacy')!.querySelector('#privacy-agree')!.dispatchEvent('agreeprivacyauthorization')
     await settle(40)
     expect(world.fake.privacy.agreed).toBe(true)
@@ -48,7 +51,9 @@ describe('WeRun', () => {
     page.querySelector('#privacy')!.querySelector('#privacy-disagree')!.dispatchEvent('tap')
     await settle(20)
     expect(page.data.state).toBe('ERROR')
-    expect(page.data.error).toMatch(/^You have not agreed to the privacy guidelines, so reading your WeRun steps is not possible/)
+    expect(page.data.error).toMatch(
+      /^You have not agreed to the privacy guidelines, so reading your WeRun steps is not possible/,
+    )
     expect(world.cloud.invocations.filter((i) => i.fn === 'werun').length).toBe(before)
   })
 
@@ -57,13 +62,15 @@ describe('WeRun', () => {
     world.fake.privacy.declared.delete('getWeRunData')
     page.instance.onRetry()
     await settle(20)
-    expect(page.data.error).toMatch(/has not declared reading your WeRun steps in its privacy guidelines, so WeChat refuses it \(errno 112\)/)
+    expect(page.data.error).toMatch(
+      /has not declared reading your WeRun steps in its privacy guidelines, so WeChat refuses it \(errno 112\)/,
+    )
     world.fake.privacy.declared.add('getWeRunData')
   })
 })
 
 describe('the page on screen answers, not the one left behind', () => {
-  test('one page hidden, another shown: the request goes to the shown page\'s popup; with no page showing one it is declined at once instead of hanging', async () => {
+  test("one page hidden, another shown: the request goes to the shown page's popup; with no page showing one it is declined at once instead of hanging", async () => {
     // Two WeRun pages stand for any two pages with a popup (simulate loads a component once per file).
     const left = render('pages/werun/index')
     const shown = render('pages/werun/index')

@@ -58,7 +58,7 @@ test('rank.optIn cut off anywhere: after a reload (and Join again if offered) an
   expect(report.broken).toEqual([])
 })
 
-test('share.groupEnter cut off anywhere: the group card reopened (or the next tick) puts the user on the group\'s board', async () => {
+test("share.groupEnter cut off anywhere: the group card reopened (or the next tick) puts the user on the group's board", async () => {
   const report = await crashPoints({
     fn: 'share',
     setUp: () => settledWorld({ optIn: true }),
@@ -67,7 +67,10 @@ test('share.groupEnter cut off anywhere: the group card reopened (or the next ti
       await w.call('share', 'groupEnter', { groupInfo: w.groupCard(gid(7)) }, ANN)
       await timerPass(w)
     },
-    check: async (w) => [...wrongRows(w), ...(shown(w, ANN.openid!).some((r) => r.scope === gid(7)) ? [] : ['not on the group\'s board'])],
+    check: async (w) => [
+      ...wrongRows(w),
+      ...(shown(w, ANN.openid!).some((r) => r.scope === gid(7)) ? [] : ["not on the group's board"]),
+    ],
   })
   expect(report.points).toBeGreaterThanOrEqual(6)
   expect(report.broken).toEqual([])

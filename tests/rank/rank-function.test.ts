@@ -13,7 +13,11 @@ const DAN = U('dan')
 async function world(steps: Record<string, number>) {
   const cloud = new LocalCloud()
   const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller) =>
-    (await cloud.callFromClient(fn, { action, ...data }, caller)).result as { ok: boolean; data?: any; error?: { code: string } }
+    (await cloud.callFromClient(fn, { action, ...data }, caller)).result as {
+      ok: boolean
+      data?: any
+      error?: { code: string }
+    }
   for (const [openid, today] of Object.entries(steps)) {
     const caller = { openid }
     await call('user', 'login', {}, caller)
@@ -22,14 +26,16 @@ async function world(steps: Record<string, number>) {
     const list = stepList(2, (d) => (d === 0 ? today : 1000))
     await call('werun', 'sync', { weRunData: new CloudIdRef(cloud.issueCloudId({ stepInfoList: list })) }, caller)
   }
-  const join = async (caller: Caller, opengid: string) => call('share', 'groupEnter', { groupInfo: new CloudIdRef(cloud.issueCloudId({ opengid })) }, caller)
+  const join = async (caller: Caller, opengid: string) =>
+    call('share', 'groupEnter', { groupInfo: new CloudIdRef(cloud.issueCloudId({ opengid })) }, caller)
   const rank = (action: string, data: Record<string, unknown>, caller: Caller) => call('rank', action, data, caller)
   return { cloud, call, join, rank }
 }
 
-const view = (rows: Array<{ rank: number; nickname: string; steps: number; me: boolean }>) => rows.map((r) => `${r.rank}.${r.nickname}:${r.steps}${r.me ? '*' : ''}`)
+const view = (rows: Array<{ rank: number; nickname: string; steps: number; me: boolean }>) =>
+  rows.map((r) => `${r.rank}.${r.nickname}:${r.steps}${r.me ? '*' : ''}`)
 
-test('everyone who opted in, by today\'s steps; equal steps share a rank; only nickname, avatar and steps', async () => {
+test("everyone who opted in, by today's steps; equal steps share a rank; only nickname, avatar and steps", async () => {
   const w = await world({ [ANN.openid!]: 9000, [BEN.openid!]: 7000, [CAT.openid!]: 9000, [DAN.openid!]: 12000 })
   for (const u of [ANN, BEN, CAT]) await w.rank('optIn', {}, u)
   const board = await w.rank('board', { period: 'today' }, BEN)
@@ -40,7 +46,9 @@ test('everyone who opted in, by today\'s steps; equal steps share a rank; only n
   const week = await w.rank('board', { period: 'week' }, BEN)
   // This calendar week: yesterday's 1,000 counts unless today is Monday (Beijing).
   const y = periodDates('week', Date.now()).length > 1 ? 1000 : 0
-  expect(view(week.data.rows)).toEqual([`1.ann:${9000 + y}`, `1.cat:${9000 + y}`, `3.ben:${7000 + y}`].map((r, i) => (i === 2 ? `${r}*` : r)))
+  expect(view(week.data.rows)).toEqual(
+    [`1.ann:${9000 + y}`, `1.cat:${9000 + y}`, `3.ben:${7000 + y}`].map((r, i) => (i === 2 ? `${r}*` : r)),
+  )
   expect(week.data.dates).toEqual(periodDates('week', Date.now()))
   expect(week.data).toMatchObject({ optedIn: true, groups: [] })
   // Precomputed: the board reads its rows, the member and their groups; never the days.
@@ -72,24 +80,52 @@ test('at most two database round trips for any caller: on the board, below it, i
   expect(outsider.trips).toBe(1)
 })
 
-test('a sync shows on the board at once; the timer writes no member\'s rows, only tidies: old keys once a day, old tombstones', async () => {
+test("a sync shows on the board at once; the timer writes no member's rows, only tidies: old keys once a day, old tombstones", async () => {
   const w = await world({ [ANN.openid!]: 3000, [BEN.openid!]: 4000 })
   for (const u of [ANN, BEN]) await w.rank('optIn', {}, u)
-  await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 8000 : 1000)) })) }, ANN)
+  await w.call(
+    'werun',
+    'sync',
+    { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 8000 : 1000)) })) },
+    ANN,
+  )
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*', '2.ben:4000'])
   // Rows of past keys, and a member who left two hours ago (their tombstone and a stray row).
   const old = { scope: 'all', period: 'today', key: '2020-01-01', steps: 5, nickname: 'old', avatarFileId: '' }
-  w.cloud.db.seed('rank_boards', [{ _id: `all|today|2020-01-01|${ANN.openid}`, openid: ANN.openid, ...old }, { _id: `all|week|2020-01-06|${ANN.openid}`, openid: ANN.openid, ...old, period: 'week', key: '2020-01-06' }])
+  w.cloud.db.seed('rank_boards', [
+    { _id: `all|today|2020-01-01|${ANN.openid}`, openid: ANN.openid, ...old },
+    { _id: `all|week|2020-01-06|${ANN.openid}`, openid: ANN.openid, ...old, period: 'week', key: '2020-01-06' },
+  ])
   const gone = 'o-gone-000'
-  w.cloud.db.seed('rank_members', [{ _id: gone, state: 'LEFT', nickname: '', avatarFileId: '', joinedAt: new Date(0), leftAt: new Date(Date.now() - 2 * 3_600_000) }])
-  w.cloud.db.seed('rank_boards', [{ _id: `all|today|${periodDates('today', Date.now())[0]}|${gone}`, openid: gone, ...old, key: periodDates('today', Date.now())[0] }])
+  w.cloud.db.seed('rank_members', [
+    {
+      _id: gone,
+      state: 'LEFT',
+      nickname: '',
+      avatarFileId: '',
+      joinedAt: new Date(0),
+      leftAt: new Date(Date.now() - 2 * 3_600_000),
+    },
+  ])
+  w.cloud.db.seed('rank_boards', [
+    {
+      _id: `all|today|${periodDates('today', Date.now())[0]}|${gone}`,
+      openid: gone,
+      ...old,
+      key: periodDates('today', Date.now())[0],
+    },
+  ])
   const before = w.cloud.db.log.length
   expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ finished: 0, forgotten: 1, cleaned: true })
   const rows = w.cloud.db.dump('rank_boards')
   expect(rows.filter((r) => r.key === '2020-01-01' || r.key === '2020-01-06' || r.openid === gone)).toEqual([])
   expect(w.cloud.db.dump('rank_members').some((m) => m._id === gone)).toBe(false)
   // It wrote no member's rows: the only writes were removals and its own record.
-  expect(w.cloud.db.log.slice(before).filter((l) => l.action === 'database.modifyDocument' && l.collection === 'rank_boards')).toEqual([])
+  expect(
+    w.cloud.db.log
+      .slice(before)
+      .filter((l) => l.action === 'database.modifyDocument' && l.collection === 'rank_boards'),
+  ).toEqual([])
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:8000*', '2.ben:4000'])
   // The next tick the same day: nothing to do, and nothing read per member.
   expect(await w.cloud.runTimer('rank', 'boards')).toEqual({ finished: 0, forgotten: 0, cleaned: false })
@@ -98,7 +134,10 @@ test('a sync shows on the board at once; the timer writes no member\'s rows, onl
     { fn: 'rank', timer: 'boards', finished: 0, forgotten: 0, cleaned: false },
   ])
   // A client cannot run the timer by sending its event.
-  expect((await w.cloud.callFromClient('rank', { Type: 'Timer', TriggerName: 'boards' }, ANN)).result).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+  expect((await w.cloud.callFromClient('rank', { Type: 'Timer', TriggerName: 'boards' }, ANN)).result).toMatchObject({
+    ok: false,
+    error: { code: 'INVALID_INPUT' },
+  })
 })
 
 test('ties: equal steps share a rank, the next skips, and rows are ordered the same way every time', async () => {
@@ -106,8 +145,15 @@ test('ties: equal steps share a rank, the next skips, and rows are ordered the s
   for (const u of [ANN, BEN, CAT, DAN]) await w.rank('optIn', {}, u)
   const a = await w.rank('board', { period: 'today' }, DAN)
   const b = await w.rank('board', { period: 'today' }, ANN)
-  expect(a.data.rows.map((r: { rank: number; steps: number }) => `${r.rank}:${r.steps}`)).toEqual(['1:5000', '1:5000', '1:5000', '4:4000'])
-  expect(a.data.rows.map((r: { nickname: string }) => r.nickname)).toEqual(b.data.rows.map((r: { nickname: string }) => r.nickname))
+  expect(a.data.rows.map((r: { rank: number; steps: number }) => `${r.rank}:${r.steps}`)).toEqual([
+    '1:5000',
+    '1:5000',
+    '1:5000',
+    '4:4000',
+  ])
+  expect(a.data.rows.map((r: { nickname: string }) => r.nickname)).toEqual(
+    b.data.rows.map((r: { nickname: string }) => r.nickname),
+  )
 })
 
 test('opting out removes the user from every board at once; syncing later keeps them out', async () => {
@@ -116,24 +162,40 @@ test('opting out removes the user from every board at once; syncing later keeps 
   await w.rank('optIn', {}, BEN)
   await w.join(ANN, 'G-walkers-001')
   await w.join(BEN, 'G-walkers-001')
-  expect(view((await w.rank('board', { period: 'today', opengid: 'G-walkers-001' }, ANN)).data.rows)).toEqual(['1.ben:6000', '2.ann:5000*'])
+  expect(view((await w.rank('board', { period: 'today', opengid: 'G-walkers-001' }, ANN)).data.rows)).toEqual([
+    '1.ben:6000',
+    '2.ann:5000*',
+  ])
   await w.rank('optOut', {}, BEN)
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:5000*'])
-  expect(view((await w.rank('board', { period: 'today', opengid: 'G-walkers-001' }, ANN)).data.rows)).toEqual(['1.ann:5000*'])
-  await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(1, () => 20000) })) }, BEN)
+  expect(view((await w.rank('board', { period: 'today', opengid: 'G-walkers-001' }, ANN)).data.rows)).toEqual([
+    '1.ann:5000*',
+  ])
+  await w.call(
+    'werun',
+    'sync',
+    { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(1, () => 20000) })) },
+    BEN,
+  )
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ann:5000*'])
   expect((await w.rank('status', {}, BEN)).data).toEqual({ optedIn: false, groups: ['G-walkers-001'] })
 })
 
-test('a user in two groups sees each group\'s own board; a stranger cannot see a group', async () => {
+test("a user in two groups sees each group's own board; a stranger cannot see a group", async () => {
   const w = await world({ [ANN.openid!]: 3000, [BEN.openid!]: 4000, [CAT.openid!]: 5000 })
   for (const u of [ANN, BEN, CAT]) await w.rank('optIn', {}, u)
   await w.join(ANN, 'G-family-0001')
   await w.join(BEN, 'G-family-0001')
   await w.join(ANN, 'G-office-0001')
   await w.join(CAT, 'G-office-0001')
-  expect(view((await w.rank('board', { period: 'today', opengid: 'G-family-0001' }, ANN)).data.rows)).toEqual(['1.ben:4000', '2.ann:3000*'])
-  expect(view((await w.rank('board', { period: 'today', opengid: 'G-office-0001' }, ANN)).data.rows)).toEqual(['1.cat:5000', '2.ann:3000*'])
+  expect(view((await w.rank('board', { period: 'today', opengid: 'G-family-0001' }, ANN)).data.rows)).toEqual([
+    '1.ben:4000',
+    '2.ann:3000*',
+  ])
+  expect(view((await w.rank('board', { period: 'today', opengid: 'G-office-0001' }, ANN)).data.rows)).toEqual([
+    '1.cat:5000',
+    '2.ann:3000*',
+  ])
   expect((await w.rank('board', { period: 'today', opengid: 'G-office-0001' }, BEN)).error?.code).toBe('NOT_A_MEMBER')
 })
 
@@ -146,11 +208,16 @@ test('my place below the shown rows is counted, not guessed', async () => {
   expect((await w.rank('board', { period: 'today' }, U('nobody'))).data.me).toBeNull()
 })
 
-test('a user without a nickname shows on the board as 微信用户, WeChat\'s own default name', async () => {
+test("a user without a nickname shows on the board as 微信用户, WeChat's own default name", async () => {
   const w = await world({ [ANN.openid!]: 3000 })
   const nameless: Caller = { openid: 'o-nameless-000' }
   await w.call('user', 'login', {}, nameless)
-  await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(1, () => 4000) })) }, nameless)
+  await w.call(
+    'werun',
+    'sync',
+    { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(1, () => 4000) })) },
+    nameless,
+  )
   await w.rank('optIn', {}, ANN)
   await w.rank('optIn', {}, nameless)
   expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.微信用户:4000', '2.ann:3000*'])
@@ -174,7 +241,9 @@ test('right after Beijing midnight the boards are right with no timer pass: toda
     // The first sync of the day puts the user on today's board at once.
     const list = [{ timestamp: Math.floor(nextMidnight / 1000), step: 300 }]
     await w.call('werun', 'sync', { weRunData: new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: list })) }, BEN)
-    expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(['1.ben:300', '2.ann:0*'.replace('0*', '0*')].slice(0, 1))
+    expect(view((await w.rank('board', { period: 'today' }, ANN)).data.rows)).toEqual(
+      ['1.ben:300', '2.ann:0*'.replace('0*', '0*')].slice(0, 1),
+    )
     expect((await w.rank('board', { period: 'today' }, ANN)).data.me).toMatchObject({ rank: 2, steps: 0 })
   } finally {
     clock.mockRestore()

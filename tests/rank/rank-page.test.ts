@@ -17,15 +17,26 @@ const FRIEND = { openid: 'o-rank-friend' }
 const world = createWorld(ME)
 markCloudReady(true)
 
-const cells = (page: Rendered, sel: string) => Array.from(page.querySelector(sel)?.dom.querySelectorAll('wx-text') ?? [], (t) => t.textContent?.trim()).join(' ')
+const cells = (page: Rendered, sel: string) =>
+  Array.from(page.querySelector(sel)?.dom.querySelectorAll('wx-text') ?? [], (t) => t.textContent?.trim()).join(' ')
 
 beforeAll(async () => {
-  for (const [u, today] of [[ME, 4000], [FRIEND, 6000]] as const) {
-    const call = (action: string, fn: string, data: Record<string, unknown>) => world.cloud.callFromClient(fn, { action, ...data }, u)
+  for (const [u, today] of [
+    [ME, 4000],
+    [FRIEND, 6000],
+  ] as const) {
+    const call = (action: string, fn: string, data: Record<string, unknown>) =>
+      world.cloud.callFromClient(fn, { action, ...data }, u)
     await call('login', 'user', {})
     await call('updateProfile', 'user', { nickname: u === ME ? 'Me' : 'Friend' })
-    await call('sync', 'werun', { weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? today : 500)) })) })
-    await call('groupEnter', 'share', { groupInfo: new CloudIdRef(world.cloud.issueCloudId({ opengid: 'G-rank-group-1' })) })
+    await call('sync', 'werun', {
+      weRunData: new CloudIdRef(
+        world.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? today : 500)) }),
+      ),
+    })
+    await call('groupEnter', 'share', {
+      groupInfo: new CloudIdRef(world.cloud.issueCloudId({ opengid: 'G-rank-group-1' })),
+    })
   }
   await world.cloud.callFromClient('rank', { action: 'optIn' }, FRIEND)
 })
@@ -57,17 +68,25 @@ test('not in the rank yet: an invitation; joining shows the board with my row hi
   page.querySelector('#opt-out')!.dispatchEvent('tap')
   await settle(20)
   expect(page.data.optedIn).toBe(false)
-  const board = (await world.cloud.callFromClient('rank', { action: 'board', period: 'today' }, FRIEND)).result as { data: { rows: Array<{ nickname: string }> } }
+  const board = (await world.cloud.callFromClient('rank', { action: 'board', period: 'today' }, FRIEND)).result as {
+    data: { rows: Array<{ nickname: string }> }
+  }
   expect(board.data.rows.map((r) => r.nickname)).toEqual(['Friend'])
 })
 
 test('tied users both show (each row its own key), with their avatars; no avatar shows a placeholder', async () => {
   const TIE = { openid: 'o-rank-tie-01' }
-  const call = (fn: string, action: string, data: Record<string, unknown>, u = TIE) => world.cloud.callFromClient(fn, { action, ...data }, u)
+  const call = (fn: string, action: string, data: Record<string, unknown>, u = TIE) =>
+    world.cloud.callFromClient(fn, { action, ...data }, u)
   const login = (await call('user', 'login', {})).result as { data: { profile: { userId: string } } }
-  const avatar = world.cloud.storage.put(`avatars/${login.data.profile.userId}/tie.png`, Buffer.from('89504e470d0a1a0a', 'hex'))
+  const avatar = world.cloud.storage.put(
+    `avatars/${login.data.profile.userId}/tie.png`,
+    Buffer.from('89504e470d0a1a0a', 'hex'),
+  )
   await call('user', 'updateProfile', { nickname: 'Tie', avatarFileId: avatar })
-  await call('werun', 'sync', { weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 6000 : 500)) })) })
+  await call('werun', 'sync', {
+    weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(2, (d) => (d === 0 ? 6000 : 500)) })),
+  })
   await call('rank', 'optIn', {})
   await call('rank', 'optIn', {}, ME)
 
@@ -102,7 +121,11 @@ test('in Chinese: the title, the periods, and my row below the board marked 我'
   const LATE = { openid: 'o-rank-late-01' }
   await world.cloud.callFromClient('user', { action: 'login' }, LATE)
   await world.cloud.callFromClient('user', { action: 'updateProfile', nickname: '小明' }, LATE)
-  await world.cloud.callFromClient('werun', { action: 'sync', weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(1, () => 10) })) }, LATE)
+  await world.cloud.callFromClient(
+    'werun',
+    { action: 'sync', weRunData: new CloudIdRef(world.cloud.issueCloudId({ stepInfoList: stepList(1, () => 10) })) },
+    LATE,
+  )
   await world.cloud.callFromClient('rank', { action: 'optIn' }, LATE)
   world.fake.user = LATE
   try {
@@ -111,7 +134,8 @@ test('in Chinese: the title, the periods, and my row below the board marked 我'
     await settle(30)
     expect(world.fake.navigationTitle).toBe('步数排行榜')
     expect(page.querySelector('#period-week')!.dom.textContent!.trim()).toBe('本周')
-    const mine = (page.data.rows as Array<{ me: boolean; name: string; label: string }>).find((r) => r.me) ?? page.data.me
+    const mine =
+      (page.data.rows as Array<{ me: boolean; name: string; label: string }>).find((r) => r.me) ?? page.data.me
     expect(mine.label).toMatch(/^第 \d+ 名：小明/)
   } finally {
     world.fake.user = ME

@@ -23,19 +23,29 @@ import { replayApi, type ApiRecording } from './apis'
 import { replayCardEvent, replayNotification, type NotificationKind } from './notifications'
 
 const HERE = __dirname
-const files = (kind: string) => (existsSync(join(HERE, kind)) ? readdirSync(join(HERE, kind)) : []).filter((f) => f.endsWith('.json')).map((f) => [f, JSON.parse(readFileSync(join(HERE, kind, f), 'utf8'))] as [string, Record<string, any>])
+const files = (kind: string) =>
+  (existsSync(join(HERE, kind)) ? readdirSync(join(HERE, kind)) : [])
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => [f, JSON.parse(readFileSync(join(HERE, kind, f), 'utf8'))] as [string, Record<string, any>])
 
 beforeAll(() => {
   jest.spyOn(console, 'log').mockImplementation(() => {}) // the function's one line per delivery
 })
 
 test('every recording names its source', () => {
-  const all = [...files('push'), ...files('api'), ...files('pay-notification'), ...files('refund-notification'), ...files('card-event')]
+  const all = [
+    ...files('push'),
+    ...files('api'),
+    ...files('pay-notification'),
+    ...files('refund-notification'),
+    ...files('card-event'),
+  ]
   expect(all.length).toBeGreaterThanOrEqual(10)
-  for (const [name, r] of all) expect([name, r.source]).toEqual([name, expect.stringMatching(/^(https:\/\/|recorded: )/)])
+  for (const [name, r] of all)
+    expect([name, r.source]).toEqual([name, expect.stringMatching(/^(https:\/\/|recorded: )/)])
 })
 
-describe('push: WeChat\'s deliveries are acknowledged at once', () => {
+describe("push: WeChat's deliveries are acknowledged at once", () => {
   test.each(files('push'))('%s', async (_name, recording) => {
     const cloud = new LocalCloud({ vars: { CS_AGENT_OPENIDS: 'o-recorded-agent' } })
     const delivery = await cloud.push.user(recording.event)
@@ -45,17 +55,30 @@ describe('push: WeChat\'s deliveries are acknowledged at once', () => {
 })
 
 describe('pay-notification, refund-notification: the sandbox notifies in the same shape; the callback acknowledges and confirms', () => {
-  const notifications = [...files('pay-notification').map(([n, r]) => ['pay-notification', n, r]), ...files('refund-notification').map(([n, r]) => ['refund-notification', n, r])] as Array<[NotificationKind, string, Record<string, any>]>
+  const notifications = [
+    ...files('pay-notification').map(([n, r]) => ['pay-notification', n, r]),
+    ...files('refund-notification').map(([n, r]) => ['refund-notification', n, r]),
+  ] as Array<[NotificationKind, string, Record<string, any>]>
   test.each(notifications)('%s/%s', async (kind, _name, recording) => {
     const r = await replayNotification(kind, recording.event)
-    expect(r).toEqual({ shape: null, attempts: 1, acked: true, status: kind === 'pay-notification' ? 'PAID' : 'REFUNDED' })
+    expect(r).toEqual({
+      shape: null,
+      attempts: 1,
+      acked: true,
+      status: kind === 'pay-notification' ? 'PAID' : 'REFUNDED',
+    })
   })
 })
 
 describe('card-event: the sandbox pushes the same fields; cardEvents acknowledges at once and keeps My cards true', () => {
   test.each(files('card-event'))('%s', async (_name, recording) => {
     const r = await replayCardEvent(recording.event)
-    expect(r).toEqual({ shape: null, attempts: 1, acked: true, kept: recording.event.Event === 'user_get_card' ? true : expect.any(Boolean) })
+    expect(r).toEqual({
+      shape: null,
+      attempts: 1,
+      acked: true,
+      kept: recording.event.Event === 'user_get_card' ? true : expect.any(Boolean),
+    })
   })
 })
 
@@ -68,9 +91,11 @@ describe('api: the sandbox answers as WeChat did', () => {
 
 describe('a recording the sandbox does not reproduce fails with the path of the field', () => {
   const real = files('api').find(([name]) => name === 'phone-community-real.json')![1]
-  test('a retyped field: the document\'s example gives countryCode as a number', async () => {
+  test("a retyped field: the document's example gives countryCode as a number", async () => {
     const documented = { ...real.answer, phone_info: { ...real.answer.phone_info, countryCode: 86 } }
-    expect((await replayApi({ ...real, answer: documented } as ApiRecording)).shape).toBe('$.phone_info.countryCode: number in the recording, string in the sandbox')
+    expect((await replayApi({ ...real, answer: documented } as ApiRecording)).shape).toBe(
+      '$.phone_info.countryCode: number in the recording, string in the sandbox',
+    )
   })
   test('a notification with a field the sandbox does not send', async () => {
     const paid = files('pay-notification').find(([name]) => name === 'payment-doc.json')![1]
@@ -79,6 +104,8 @@ describe('a recording the sandbox does not reproduce fails with the path of the 
   })
   test('an extra field', async () => {
     const extra = { ...real.answer, phone_info: { ...real.answer.phone_info, carrier: 'CMCC' } }
-    expect((await replayApi({ ...real, answer: extra } as ApiRecording)).shape).toBe('$.phone_info.carrier: in the recording, not in the sandbox')
+    expect((await replayApi({ ...real, answer: extra } as ApiRecording)).shape).toBe(
+      '$.phone_info.carrier: in the recording, not in the sandbox',
+    )
   })
 })

@@ -33,22 +33,43 @@ function nested(depth: number, leaf: unknown): unknown {
 function junk(r: () => number): unknown {
   const pick = Math.floor(r() * 16)
   switch (pick) {
-    case 0: return 'x'.repeat(70_000) // past the 64 KB event cap
-    case 1: return nested(2000, 'deep')
-    case 2: return { toString: 5, valueOf: 5 } // String(x) throws
-    case 3: return { __proto__: { polluted: true }, constructor: { prototype: { polluted: true } } }
-    case 4: return '\u0000\u202E\uD800'
-    case 5: return -1e308
-    case 6: return NaN
-    case 7: return [1, 'two', { three: 3 }]
-    case 8: return null
-    case 9: return true
-    case 10: return '<xml><a>'.repeat(100)
-    case 11: return { $where: 'sleep(1000)', $regex: '.*' }
-    case 12: return '../../etc/passwd'
-    case 13: return Number.MAX_SAFE_INTEGER * 1000 // a 64-bit id that JSON numbers cannot hold exactly
-    case 14: return Object.defineProperty({}, 'boom', { enumerable: true, get: () => { throw new Error('getter') } })
-    default: return '字'.repeat(Math.floor(r() * 5000))
+    case 0:
+      return 'x'.repeat(70_000) // past the 64 KB event cap
+    case 1:
+      return nested(2000, 'deep')
+    case 2:
+      return { toString: 5, valueOf: 5 } // String(x) throws
+    case 3:
+      return { __proto__: { polluted: true }, constructor: { prototype: { polluted: true } } }
+    case 4:
+      return '\u0000\u202E\uD800'
+    case 5:
+      return -1e308
+    case 6:
+      return NaN
+    case 7:
+      return [1, 'two', { three: 3 }]
+    case 8:
+      return null
+    case 9:
+      return true
+    case 10:
+      return '<xml><a>'.repeat(100)
+    case 11:
+      return { $where: 'sleep(1000)', $regex: '.*' }
+    case 12:
+      return '../../etc/passwd'
+    case 13:
+      return Number.MAX_SAFE_INTEGER * 1000 // a 64-bit id that JSON numbers cannot hold exactly
+    case 14:
+      return Object.defineProperty({}, 'boom', {
+        enumerable: true,
+        get: () => {
+          throw new Error('getter')
+        },
+      })
+    default:
+      return '字'.repeat(Math.floor(r() * 5000))
   }
 }
 
@@ -56,15 +77,21 @@ function junk(r: () => number): unknown {
 function badCall(r: () => number, actions: string[], i: number): Record<string, unknown> | unknown {
   const action = actions[i % actions.length]!
   switch (i % 5) {
-    case 0: return { action, ['f' + Math.floor(r() * 1000)]: junk(r) } // strict objects refuse unknown fields
-    case 1: return { action: junk(r) }
-    case 2: return { action: `${action}X${Math.floor(r() * 100)}` }
-    case 3: return { action, pad: 'p'.repeat(65 * 1024 + Math.floor(r() * 1000)) }
-    default: return i % 10 === 4 ? junk(r) : { action, nested: nested(50 + Math.floor(r() * 500), junk(r)) }
+    case 0:
+      return { action, ['f' + Math.floor(r() * 1000)]: junk(r) } // strict objects refuse unknown fields
+    case 1:
+      return { action: junk(r) }
+    case 2:
+      return { action: `${action}X${Math.floor(r() * 100)}` }
+    case 3:
+      return { action, pad: 'p'.repeat(65 * 1024 + Math.floor(r() * 1000)) }
+    default:
+      return i % 10 === 4 ? junk(r) : { action, nested: nested(50 + Math.floor(r() * 500), junk(r)) }
   }
 }
 
-const writes = (cloud: LocalCloud) => cloud.db.log.filter((l) => /insert|modify|remove|commit|update|delete/i.test(l.action)).length
+const writes = (cloud: LocalCloud) =>
+  cloud.db.log.filter((l) => /insert|modify|remove|commit|update|delete/i.test(l.action)).length
 
 function answerSize(answer: unknown): number {
   try {
@@ -86,13 +113,16 @@ const ROUTED: Record<string, string[]> = {
 
 let cloud: LocalCloud
 beforeAll(async () => {
-  cloud = new LocalCloud({ vars: { PAY_SUB_MCH_ID: '1900000109', CS_PUSH_TOKEN: 'fuzzToken1', CS_AGENT_OPENIDS: ALICE.openid! } })
+  cloud = new LocalCloud({
+    vars: { PAY_SUB_MCH_ID: '1900000109', CS_PUSH_TOKEN: 'fuzzToken1', CS_AGENT_OPENIDS: ALICE.openid! },
+  })
   await cloud.callFromClient('user', { action: 'login' }, ALICE)
 })
 
 /** The functions log what they refuse outside the router: one JSON line each, never a stack. */
 function drainLogs(): void {
-  for (const line of [...takeConsole('log'), ...takeConsole('error')]) expect(() => JSON.parse(line) as unknown).not.toThrow()
+  for (const line of [...takeConsole('log'), ...takeConsole('error')])
+    expect(() => JSON.parse(line) as unknown).not.toThrow()
 }
 
 describe.each(Object.entries(ROUTED))('%s: every action from the mini-program', (fn, actions) => {
@@ -127,7 +157,18 @@ test(`payment and refund callbacks: ${PER_PATH} malformed notifications each, a 
   const before = writes(cloud)
   for (const fn of ['payCallback', 'payRefundCallback']) {
     for (let i = 0; i < PER_PATH; i++) {
-      const event = i % 3 === 0 ? junk(r) : { returnCode: i % 2 ? 'SUCCESS' : junk(r), resultCode: 'SUCCESS', outTradeNo: junk(r), transactionId: junk(r), totalFee: junk(r), reqInfo: junk(r), nonceStr: junk(r) }
+      const event =
+        i % 3 === 0
+          ? junk(r)
+          : {
+              returnCode: i % 2 ? 'SUCCESS' : junk(r),
+              resultCode: 'SUCCESS',
+              outTradeNo: junk(r),
+              transactionId: junk(r),
+              totalFee: junk(r),
+              reqInfo: junk(r),
+              nonceStr: junk(r),
+            }
       const answer = (await cloud.invoke(fn, event, {}, 'wx_paycallback')) as { errcode?: unknown }
       expect(typeof answer.errcode).toBe('number')
       expect(answerSize(answer)).toBeLessThanOrEqual(MAX_ANSWER)
@@ -141,7 +182,17 @@ test(`message push: ${PER_PATH} malformed pushes, 'success' each, nothing sent o
   const r = rng(7)
   const before = writes(cloud)
   for (let i = 0; i < PER_PATH; i++) {
-    const event = i % 2 ? junk(r) : { ToUserName: junk(r), FromUserName: junk(r), CreateTime: junk(r), MsgType: i % 4 ? 'text' : junk(r), Content: junk(r), MsgId: junk(r) }
+    const event =
+      i % 2
+        ? junk(r)
+        : {
+            ToUserName: junk(r),
+            FromUserName: junk(r),
+            CreateTime: junk(r),
+            MsgType: i % 4 ? 'text' : junk(r),
+            Content: junk(r),
+            MsgId: junk(r),
+          }
     expect(await cloud.invoke('customerService', event, {}, 'wx_unknown')).toBe('success')
   }
   expect(writes(cloud)).toBe(before)
@@ -157,10 +208,16 @@ test(`URL mode: ${PER_PATH} malformed or unsigned requests, a 4xx each, nothing 
       httpMethod: i % 7 === 0 ? junk(r) : 'POST',
       path: '/cs',
       headers: i % 5 === 0 ? junk(r) : { 'content-type': i % 2 ? 'text/xml' : 'application/json' },
-      queryStringParameters: i % 3 === 0 ? junk(r) : { signature: 'f'.repeat(40), timestamp: ((x) => (typeof x === 'string' ? x : '1'))(junk(r)), nonce: '1' },
+      queryStringParameters:
+        i % 3 === 0
+          ? junk(r)
+          : { signature: 'f'.repeat(40), timestamp: ((x) => (typeof x === 'string' ? x : '1'))(junk(r)), nonce: '1' },
       body: i % 4 === 0 ? junk(r) : `<xml>${'<a>'.repeat(i * 50)}</xml>`,
     }
-    const answer = (await cloud.invoke('customerServiceHttp', event, {}, 'http')) as { statusCode?: number; body?: string }
+    const answer = (await cloud.invoke('customerServiceHttp', event, {}, 'http')) as {
+      statusCode?: number
+      body?: string
+    }
     expect(answer.statusCode).toBeGreaterThanOrEqual(400)
     expect(answer.statusCode).toBeLessThan(500)
     expect(answerSize(answer)).toBeLessThanOrEqual(MAX_ANSWER)

@@ -12,14 +12,27 @@ const encryptedData =
   'CiyLU1Aw2KjvrjMdj8YKliAjtP4gsMZMQmRzooG2xrDcvSnxIMXFufNstNGTyaGS9uT5geRa0W4oTOb1WT7fJlAC+oNPdbB+3hVbJSRgv+4lGOETKUQz6OYStslQ142dNCuabNPGBzlooOmB231qMM85d2/fV6ChevvXvQP8Hkue1poOFtnEtpyxVLW1zAo6/1Xx1COxFvrc2d7UL/lmHInNlxuacJXwu0fjpXfz/YqYzBIBzD6WUfTIF9GRHpOn/Hz7saL8xz+W//FRAUid1OksQaQx4CMs8LOddcQhULW4ucetDf96JcR3g0gfRK4PC7E/r7Z6xNrXd2UIeorGj5Ef7b1pJAYB6Y5anaHqZ9J6nKEBvB4DnNLIVWSgARns/8wR2SiRS7MNACwTyrGvt9ts8p12PKFdlqYTopNHR1Vf7XjfhQlVsAJdNiKdYmYVoKlaRv85IfVunYzO0IKXsyl7JCUjCpoG20f0a04COwfneQAGGwd5oa+T8yO5hzuyDb/XcxxmK01EpqOyuxINew=='
 
 test('decrypts the official sample and checks its watermark', () => {
-  const data = decryptOpenData<{ openId: string; nickName: string; unionId: string; watermark: { appid: string; timestamp: number } }>(encryptedData, iv, sessionKey, appId)
-  expect(data).toMatchObject({ openId: 'oGZUI0egBJY1zhBYw2KhdUfwVJJE', nickName: 'Band', unionId: 'ocMvos6NjeKLIBqg5Mr9QjxrP1FA' })
+  const data = decryptOpenData<{
+    openId: string
+    nickName: string
+    unionId: string
+    watermark: { appid: string; timestamp: number }
+  }>(encryptedData, iv, sessionKey, appId)
+  expect(data).toMatchObject({
+    openId: 'oGZUI0egBJY1zhBYw2KhdUfwVJJE',
+    nickName: 'Band',
+    unionId: 'ocMvos6NjeKLIBqg5Mr9QjxrP1FA',
+  })
   expect(data.watermark).toEqual({ timestamp: 1477314187, appid: appId })
 })
 
 test.each([
   ['another appid', () => decryptOpenData(encryptedData, iv, sessionKey, 'wx-other'), 'WATERMARK_MISMATCH'],
-  ['a wrong session key', () => decryptOpenData(encryptedData, iv, 'HyVFkGl5F5OQWJZZaNzBBg==', appId), 'DECRYPT_FAILED'],
+  [
+    'a wrong session key',
+    () => decryptOpenData(encryptedData, iv, 'HyVFkGl5F5OQWJZZaNzBBg==', appId),
+    'DECRYPT_FAILED',
+  ],
   ['a short key', () => decryptOpenData(encryptedData, iv, 'abc', appId), 'BAD_KEY'],
   ['a short iv', () => decryptOpenData(encryptedData, 'abc', sessionKey, appId), 'BAD_IV'],
 ])('refuses %s', (_name, run, code) => {

@@ -14,13 +14,18 @@ const schema = v.pipe(
   }),
 )
 
-const issues = (input: unknown) => (v.safeParse(schema, input).issues ?? []).map((i) => describeIssue(i, schema as never))
+const issues = (input: unknown) =>
+  (v.safeParse(schema, input).issues ?? []).map((i) => describeIssue(i, schema as never))
 
 test('an unknown field is named with the allowed ones, at the top and nested', () => {
-  expect(issues({ count: 1, nick: 'x' })).toEqual(['unknown field nick; allowed: nickName, avatarUrl, count, size, range, kind, inner, note'])
+  expect(issues({ count: 1, nick: 'x' })).toEqual([
+    'unknown field nick; allowed: nickName, avatarUrl, count, size, range, kind, inner, note',
+  ])
   expect(issues({ count: 1, inner: { a: 'x', b: 2 } })).toEqual(['unknown field inner.b; allowed: a'])
   const empty = v.strictObject({})
-  expect((v.safeParse(empty, { x: 1 }).issues ?? []).map((i) => describeIssue(i, empty as never))).toEqual(['unknown field x; this call takes no fields'])
+  expect((v.safeParse(empty, { x: 1 }).issues ?? []).map((i) => describeIssue(i, empty as never))).toEqual([
+    'unknown field x; this call takes no fields',
+  ])
 })
 
 test('missing fields, wrong types, limits and choices say what is expected', () => {

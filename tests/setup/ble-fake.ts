@@ -54,11 +54,20 @@ export interface Peripheral {
 }
 
 // UUID forms are handled here on their own, not with the page's protocol/uuid.ts: the fake must not share the code it tests.
-const full = (u: string) => (/^[0-9a-f]{4}$/i.test(u) ? `0000${u.toUpperCase()}-0000-1000-8000-00805F9B34FB` : u.toUpperCase())
-const styled = (u: string, style: UuidStyle) => (style === 'short' ? u.toUpperCase() : style === 'full-lower' ? full(u).toLowerCase() : full(u))
+const full = (u: string) =>
+  /^[0-9a-f]{4}$/i.test(u) ? `0000${u.toUpperCase()}-0000-1000-8000-00805F9B34FB` : u.toUpperCase()
+const styled = (u: string, style: UuidStyle) =>
+  style === 'short' ? u.toUpperCase() : style === 'full-lower' ? full(u).toLowerCase() : full(u)
 const same = (a: string, b: string) => full(a) === full(b)
 
-const prop = (p: Partial<Characteristic['properties']>): Characteristic['properties'] => ({ read: false, write: false, writeNoResponse: false, notify: false, indicate: false, ...p })
+const prop = (p: Partial<Characteristic['properties']>): Characteristic['properties'] => ({
+  read: false,
+  write: false,
+  writeNoResponse: false,
+  notify: false,
+  indicate: false,
+  ...p,
+})
 
 export function elkPeripheral(over: Partial<Peripheral> = {}): Peripheral {
   return {
@@ -69,7 +78,13 @@ export function elkPeripheral(over: Partial<Peripheral> = {}): Peripheral {
     // Assistant's integrations, find them by name).
     advertised: ['1812'],
     gatt: [
-      { uuid: 'FFF0', characteristics: [{ uuid: 'FFF3', properties: prop({ write: true, writeNoResponse: true }) }, { uuid: 'FFF4', properties: prop({ read: true, notify: true }) }] },
+      {
+        uuid: 'FFF0',
+        characteristics: [
+          { uuid: 'FFF3', properties: prop({ write: true, writeNoResponse: true }) },
+          { uuid: 'FFF4', properties: prop({ read: true, notify: true }) },
+        ],
+      },
       { uuid: '180A', characteristics: [{ uuid: '2A29', properties: prop({ read: true }) }] },
     ],
     uuidStyle: 'full-upper',
@@ -172,7 +187,11 @@ export function installBle(fake: WxFake): BleWorld {
     listeners: () => ({ found: found ? 1 : 0, state: stateCbs.size, value: valueCb ? 1 : 0 }),
   }
   const byId = (id: string) => world.peripherals.find((p) => p.deviceId === id)
-  const fail = (api: string, errCode: number, msg: string) => ({ errCode, errno: 1500100 + (errCode % 100), errMsg: `${api}:fail ${msg}` })
+  const fail = (api: string, errCode: number, msg: string) => ({
+    errCode,
+    errno: 1500100 + (errCode % 100),
+    errMsg: `${api}:fail ${msg}`,
+  })
   const needAdapter = (api: string) => {
     world.log.push(api)
     if (!world.adapterOpen) throw fail(api, 10000, 'not init')
@@ -191,7 +210,6 @@ export function installBle(fake: WxFake): BleWorld {
     return { p, c }
   }
   const disconnect = (p: Peripheral) => {
-
     p.connected = false
     p.notifying.clear()
     for (const cb of [...stateCbs]) setTimeout(() => cb({ deviceId: p.deviceId, connected: false }), 0)
@@ -199,22 +217,58 @@ export function installBle(fake: WxFake): BleWorld {
   const notify = (p: Peripheral, service: string, characteristic: string, bytes: number[]) => {
     const key = full(characteristic)
     if (!p.notifying.has(key)) return
-    setTimeout(() => valueCb?.({ deviceId: p.deviceId, serviceId: styled(service, p.uuidStyle), characteristicId: styled(characteristic, p.uuidStyle), value: Uint8Array.from(bytes).buffer }), 3)
+    setTimeout(
+      () =>
+        valueCb?.({
+          deviceId: p.deviceId,
+          serviceId: styled(service, p.uuidStyle),
+          characteristicId: styled(characteristic, p.uuidStyle),
+          value: Uint8Array.from(bytes).buffer,
+        }),
+      3,
+    )
   }
   /** Triones firmware: applies frames and answers status queries (madhead/saberlight protocol.md). */
   const trionesReceives = (p: Peripheral, b: number[]) => {
     const s = p.triones
     if (b[0] === 0xcc && b[2] === 0x33) s.on = b[1] === 0x23
-    else if (b[0] === 0x56 && b[6] === 0xaa && b[5] === 0xf0) Object.assign(s, { mode: 0x41, r: b[1], g: b[2], b: b[3], w: 0 })
-    else if (b[0] === 0x56 && b[6] === 0xaa && b[5] === 0x0f) Object.assign(s, { mode: 0x41, r: 0, g: 0, b: 0, w: b[4] })
+    else if (b[0] === 0x56 && b[6] === 0xaa && b[5] === 0xf0)
+      Object.assign(s, { mode: 0x41, r: b[1], g: b[2], b: b[3], w: 0 })
+    else if (b[0] === 0x56 && b[6] === 0xaa && b[5] === 0x0f)
+      Object.assign(s, { mode: 0x41, r: 0, g: 0, b: 0, w: b[4] })
     else if (b[0] === 0xbb && b[3] === 0x44) Object.assign(s, { mode: b[1], speed: b[2] })
-    else if (b[0] === 0xef && b[1] === 0x01 && b[2] === 0x77) notify(p, 'FFD0', 'FFD4', [0x66, 0x15, s.on ? 0x23 : 0x24, s.mode, 0x20, s.speed, s.r, s.g, s.b, s.w, 0x06, 0x99])
+    else if (b[0] === 0xef && b[1] === 0x01 && b[2] === 0x77)
+      notify(p, 'FFD0', 'FFD4', [0x66, 0x15, s.on ? 0x23 : 0x24, s.mode, 0x20, s.speed, s.r, s.g, s.b, s.w, 0x06, 0x99])
   }
 
   Object.assign(fake.wx, {
-    getDeviceInfo: () => ({ platform: world.platform, brand: 'devtools', model: 'sim', system: world.platform === 'android' ? 'Android 13' : 'iOS 17.0', abi: '', benchmarkLevel: 1, cpuType: '', deviceAbi: '', memorySize: '4096' }),
-    getSystemSetting: () => ({ bluetoothEnabled: world.bluetoothEnabled, locationEnabled: world.locationEnabled, wifiEnabled: true, deviceOrientation: 'portrait' }),
-    getAppAuthorizeSetting: () => ({ bluetoothAuthorized: world.bluetoothAuthorized, locationAuthorized: world.locationAuthorized, albumAuthorized: 'authorized', cameraAuthorized: 'authorized', microphoneAuthorized: 'authorized', notificationAuthorized: 'authorized', phoneCalendarAuthorized: 'authorized', locationReducedAccuracy: false }),
+    getDeviceInfo: () => ({
+      platform: world.platform,
+      brand: 'devtools',
+      model: 'sim',
+      system: world.platform === 'android' ? 'Android 13' : 'iOS 17.0',
+      abi: '',
+      benchmarkLevel: 1,
+      cpuType: '',
+      deviceAbi: '',
+      memorySize: '4096',
+    }),
+    getSystemSetting: () => ({
+      bluetoothEnabled: world.bluetoothEnabled,
+      locationEnabled: world.locationEnabled,
+      wifiEnabled: true,
+      deviceOrientation: 'portrait',
+    }),
+    getAppAuthorizeSetting: () => ({
+      bluetoothAuthorized: world.bluetoothAuthorized,
+      locationAuthorized: world.locationAuthorized,
+      albumAuthorized: 'authorized',
+      cameraAuthorized: 'authorized',
+      microphoneAuthorized: 'authorized',
+      notificationAuthorized: 'authorized',
+      phoneCalendarAuthorized: 'authorized',
+      locationReducedAccuracy: false,
+    }),
     async openSystemBluetoothSetting() {
       world.opened.push('openSystemBluetoothSetting')
       if (world.platform !== 'android') throw { errMsg: 'openSystemBluetoothSetting:fail not supported' }
@@ -227,7 +281,8 @@ export function installBle(fake: WxFake): BleWorld {
     async openBluetoothAdapter() {
       world.log.push('openBluetoothAdapter')
       await fake.guardPrivacy('openBluetoothAdapter')
-      if (fake.scopes['scope.bluetooth'] === undefined) fake.scopes['scope.bluetooth'] = fake.authorizeAnswer === 'allow'
+      if (fake.scopes['scope.bluetooth'] === undefined)
+        fake.scopes['scope.bluetooth'] = fake.authorizeAnswer === 'allow'
       if (!fake.scopes['scope.bluetooth']) throw { errno: 103, errMsg: 'openBluetoothAdapter:fail auth deny' }
       if (!world.bluetoothEnabled) throw fail('openBluetoothAdapter', 10001, 'not available')
       world.adapterOpen = true
@@ -254,22 +309,46 @@ export function installBle(fake: WxFake): BleWorld {
     offBluetoothAdapterStateChange() {
       adapterCb = null
     },
-    async startBluetoothDevicesDiscovery({ services = [], allowDuplicatesKey = false }: { services?: string[]; allowDuplicatesKey?: boolean }) {
+    async startBluetoothDevicesDiscovery({
+      services = [],
+      allowDuplicatesKey = false,
+    }: {
+      services?: string[]
+      allowDuplicatesKey?: boolean
+    }) {
       needAdapter('startBluetoothDevicesDiscovery')
       world.discovering = true
-      const blind = world.platform === 'android' && (!world.locationEnabled || world.locationAuthorized !== 'authorized')
+      const blind =
+        world.platform === 'android' && (!world.locationEnabled || world.locationAuthorized !== 'authorized')
       if (blind) return { errMsg: 'startBluetoothDevicesDiscovery:ok' }
       for (const p of world.peripherals) {
         if (services.length && !p.advertised.some((a) => services.some((s) => same(a, s)))) continue
         const report = (rssi: number) => {
           if (!world.discovering || !p.inRange) return
-          found?.({ devices: [{ deviceId: p.deviceId, name: p.name, localName: p.name, RSSI: rssi, advertisData: new ArrayBuffer(0), advertisServiceUUIDs: p.advertised.map(full), serviceData: {}, connectable: true }] })
+          found?.({
+            devices: [
+              {
+                deviceId: p.deviceId,
+                name: p.name,
+                localName: p.name,
+                RSSI: rssi,
+                advertisData: new ArrayBuffer(0),
+                advertisServiceUUIDs: p.advertised.map(full),
+                serviceData: {},
+                connectable: true,
+              },
+            ],
+          })
         }
         scanTimers.push(setTimeout(() => report(p.rssi), p.foundAfterMs))
         if (allowDuplicatesKey) scanTimers.push(setTimeout(() => report(p.rssi + 2), p.foundAfterMs + 10))
         if (allowDuplicatesKey && world.advertEveryMs > 0) {
           let n = 0
-          scanTimers.push(setInterval(() => report(p.rssi + ((n++ % 5) - 2)), world.advertEveryMs) as unknown as ReturnType<typeof setTimeout>)
+          scanTimers.push(
+            setInterval(() => report(p.rssi + ((n++ % 5) - 2)), world.advertEveryMs) as unknown as ReturnType<
+              typeof setTimeout
+            >,
+          )
         }
       }
       return { errMsg: 'startBluetoothDevicesDiscovery:ok' }
@@ -321,18 +400,38 @@ export function installBle(fake: WxFake): BleWorld {
         p.emptyServices--
         return { services: [], errMsg: 'getBLEDeviceServices:ok' }
       }
-      return { services: p.gatt.map((s) => ({ uuid: styled(s.uuid, p.uuidStyle), isPrimary: true })), errMsg: 'getBLEDeviceServices:ok' }
+      return {
+        services: p.gatt.map((s) => ({ uuid: styled(s.uuid, p.uuidStyle), isPrimary: true })),
+        errMsg: 'getBLEDeviceServices:ok',
+      }
     },
     async getBLEDeviceCharacteristics({ deviceId, serviceId }: { deviceId: string; serviceId: string }) {
       needAdapter('getBLEDeviceCharacteristics')
       const p = connectedPeripheral('getBLEDeviceCharacteristics', deviceId)
       const s = p.gatt.find((x) => same(x.uuid, serviceId))
       if (!s) throw fail('getBLEDeviceCharacteristics', 10004, 'no service')
-      return { characteristics: s.characteristics.map((c) => ({ uuid: styled(c.uuid, p.uuidStyle), properties: { ...c.properties } })), errMsg: 'getBLEDeviceCharacteristics:ok' }
+      return {
+        characteristics: s.characteristics.map((c) => ({
+          uuid: styled(c.uuid, p.uuidStyle),
+          properties: { ...c.properties },
+        })),
+        errMsg: 'getBLEDeviceCharacteristics:ok',
+      }
     },
-    async notifyBLECharacteristicValueChange({ deviceId, serviceId, characteristicId, state }: { deviceId: string; serviceId: string; characteristicId: string; state: boolean }) {
+    async notifyBLECharacteristicValueChange({
+      deviceId,
+      serviceId,
+      characteristicId,
+      state,
+    }: {
+      deviceId: string
+      serviceId: string
+      characteristicId: string
+      state: boolean
+    }) {
       const { p, c } = characteristicOf('notifyBLECharacteristicValueChange', deviceId, serviceId, characteristicId)
-      if (!c.properties.notify && !c.properties.indicate) throw fail('notifyBLECharacteristicValueChange', 10007, 'property not support')
+      if (!c.properties.notify && !c.properties.indicate)
+        throw fail('notifyBLECharacteristicValueChange', 10007, 'property not support')
       if (state) p.notifying.add(full(characteristicId))
       else p.notifying.delete(full(characteristicId))
       return { errMsg: 'notifyBLECharacteristicValueChange:ok' }
@@ -343,10 +442,22 @@ export function installBle(fake: WxFake): BleWorld {
     offBLECharacteristicValueChange() {
       valueCb = null
     },
-    async writeBLECharacteristicValue({ deviceId, serviceId, characteristicId, value }: { deviceId: string; serviceId: string; characteristicId: string; value: ArrayBuffer }) {
+    async writeBLECharacteristicValue({
+      deviceId,
+      serviceId,
+      characteristicId,
+      value,
+    }: {
+      deviceId: string
+      serviceId: string
+      characteristicId: string
+      value: ArrayBuffer
+    }) {
       const { p, c } = characteristicOf('writeBLECharacteristicValue', deviceId, serviceId, characteristicId)
-      if (!c.properties.write && !c.properties.writeNoResponse) throw fail('writeBLECharacteristicValue', 10007, 'property not support')
-      if (value.byteLength > 20) throw fail('writeBLECharacteristicValue', 10008, 'system error, data length exceeds MTU')
+      if (!c.properties.write && !c.properties.writeNoResponse)
+        throw fail('writeBLECharacteristicValue', 10007, 'property not support')
+      if (value.byteLength > 20)
+        throw fail('writeBLECharacteristicValue', 10008, 'system error, data length exceeds MTU')
       if (writing) throw fail('writeBLECharacteristicValue', 10008, 'system error, a write is in progress')
       writing = true
       try {
@@ -366,4 +477,5 @@ export function installBle(fake: WxFake): BleWorld {
   return world
 }
 
-export const hexOf = (bytes: number[] | Uint8Array) => [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')
+export const hexOf = (bytes: number[] | Uint8Array) =>
+  [...bytes].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ')

@@ -11,7 +11,10 @@ import { existsSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 import type { LaunchOptions } from 'playwright-core'
 
-export type BrowserChoice = { kind: 'path'; path: string; via: string } | { kind: 'channel'; channel: 'chrome' | 'msedge'; path: string } | { kind: 'none'; why: string }
+export type BrowserChoice =
+  | { kind: 'path'; path: string; via: string }
+  | { kind: 'channel'; channel: 'chrome' | 'msedge'; path: string }
+  | { kind: 'none'; why: string }
 
 const ON_PATH = ['chromium', 'chromium-browser', 'google-chrome']
 
@@ -40,9 +43,15 @@ function onPath(name: string, env: NodeJS.ProcessEnv, exists: (p: string) => boo
   return undefined
 }
 
-export function findBrowser(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, exists: (p: string) => boolean = existsSync): BrowserChoice {
+export function findBrowser(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  exists: (p: string) => boolean = existsSync,
+): BrowserChoice {
   if (env.CHROMIUM_PATH) {
-    return exists(env.CHROMIUM_PATH) ? { kind: 'path', path: env.CHROMIUM_PATH, via: 'CHROMIUM_PATH' } : { kind: 'none', why: `CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist` }
+    return exists(env.CHROMIUM_PATH)
+      ? { kind: 'path', path: env.CHROMIUM_PATH, via: 'CHROMIUM_PATH' }
+      : { kind: 'none', why: `CHROMIUM_PATH=${env.CHROMIUM_PATH} does not exist` }
   }
   for (const name of ON_PATH) {
     const path = onPath(name, env, exists)
@@ -57,10 +66,19 @@ export function findBrowser(env: NodeJS.ProcessEnv = process.env, platform: Node
 }
 
 /** How to enable the browser test, in one line. */
-export const ENABLE_HINT = 'install Chrome, Edge or Chromium (apt-get install chromium), or set CHROMIUM_PATH to a Chromium-based browser'
+export const ENABLE_HINT =
+  'install Chrome, Edge or Chromium (apt-get install chromium), or set CHROMIUM_PATH to a Chromium-based browser'
 
 /** Launch options for the choice; the flags keep a root, offline machine quiet. */
 export function launchOptions(choice: Exclude<BrowserChoice, { kind: 'none' }>): LaunchOptions {
-  const args = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  const args = [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ]
   return choice.kind === 'path' ? { executablePath: choice.path, args } : { channel: choice.channel, args }
 }

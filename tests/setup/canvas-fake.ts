@@ -56,7 +56,10 @@ export class FakeCanvas {
       },
       set src(v: string) {
         this._src = v
-        setTimeout(() => (v && !v.includes('missing') ? this.onload?.() : this.onerror?.({ errMsg: 'image load fail' })), 0)
+        setTimeout(
+          () => (v && !v.includes('missing') ? this.onload?.() : this.onerror?.({ errMsg: 'image load fail' })),
+          0,
+        )
       },
     }
     return img
@@ -78,12 +81,21 @@ const isCanvas = (n: any) => String(n?.$$?.tagName ?? '').toLowerCase() === 'wx-
 
 const exec = SelectorQuery.prototype.exec as (this: any, cb?: (res: unknown[]) => void) => unknown
 SelectorQuery.prototype.exec = function (this: any, callback?: (res: unknown[]) => void) {
-  const items = (this._queue as Array<{ selector: string; exparserNode: any; isSelectSingle: boolean; fields: Record<string, unknown> }>).slice()
+  const items = (
+    this._queue as Array<{
+      selector: string
+      exparserNode: any
+      isSelectSingle: boolean
+      fields: Record<string, unknown>
+    }>
+  ).slice()
   return exec.call(this, (res: unknown[]) => {
     items.forEach((item, i) => {
       if (!item.exparserNode || !(item.fields.node || item.fields.size)) return
       const root = item.exparserNode.shadowRoot
-      const nodes = item.isSelectSingle ? [root.querySelector(item.selector)] : [...root.querySelectorAll(item.selector)]
+      const nodes = item.isSelectSingle
+        ? [root.querySelector(item.selector)]
+        : [...root.querySelectorAll(item.selector)]
       const entries = (item.isSelectSingle ? [res[i]] : (res[i] as unknown[])) as Array<Record<string, unknown> | null>
       nodes.forEach((node, j) => {
         const entry = entries[j]

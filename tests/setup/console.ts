@@ -21,7 +21,7 @@ for (const level of LEVELS) {
 /** The console lines written since the last call (of one level, or all), and forgets them. */
 export function takeConsole(level?: Level): string[] {
   const out: string[] = []
-  for (let i = 0; i < held.length; ) {
+  for (let i = 0; i < held.length;) {
     const line = held[i]!
     if (!level || line.level === level) {
       out.push(line.text)
@@ -34,6 +34,8 @@ export function takeConsole(level?: Level): string[] {
 afterEach(() => {
   const left = held.splice(0)
   if (left.length) {
-    throw new Error(`The test wrote to the console without asserting it (use takeConsole() from tests/setup/console):\n${left.map((l) => `  console.${l.level}: ${l.text.slice(0, 300)}`).join('\n')}`)
+    throw new Error(
+      `The test wrote to the console without asserting it (use takeConsole() from tests/setup/console):\n${left.map((l) => `  console.${l.level}: ${l.text.slice(0, 300)}`).join('\n')}`,
+    )
   }
 })

@@ -43,8 +43,18 @@ export async function crashPoints<W extends { cloud: LocalCloud }>(c: CrashCase<
   if (clean.length) throw new Error(`the uncut action already breaks the invariant: ${clean.join('; ')}`)
   takeConsole()
   const plans = [
-    ...Array.from({ length: first.io.db }, (_, i) => [true, false].map((applied) => ({ label: `database request ${i + 1} ${applied ? 'applied' : 'not applied'}`, plan: { fn: c.fn, atDb: { k: i + 1, applied } } }))).flat(),
-    ...Array.from({ length: first.io.wechat }, (_, i) => [true, false].map((effect) => ({ label: `WeChat call ${i + 1} ${effect ? 'done, answer lost' : 'not done'}`, plan: { fn: c.fn, atWeChat: { k: i + 1, effect } } }))).flat(),
+    ...Array.from({ length: first.io.db }, (_, i) =>
+      [true, false].map((applied) => ({
+        label: `database request ${i + 1} ${applied ? 'applied' : 'not applied'}`,
+        plan: { fn: c.fn, atDb: { k: i + 1, applied } },
+      })),
+    ).flat(),
+    ...Array.from({ length: first.io.wechat }, (_, i) =>
+      [true, false].map((effect) => ({
+        label: `WeChat call ${i + 1} ${effect ? 'done, answer lost' : 'not done'}`,
+        plan: { fn: c.fn, atWeChat: { k: i + 1, effect } },
+      })),
+    ).flat(),
   ]
   const broken: string[] = []
   for (const { label, plan } of plans) {

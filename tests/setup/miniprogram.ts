@@ -113,7 +113,10 @@ function loadOptions(usingComponents: Record<string, string>): Record<string, un
 }
 
 /** The project's shared components by the tag every page gives them. */
-const SHARED: Record<string, string> = { 'kit-state': 'components/kit-state/index', 'kit-privacy': 'components/kit-privacy/index' }
+const SHARED: Record<string, string> = {
+  'kit-state': 'components/kit-state/index',
+  'kit-privacy': 'components/kit-privacy/index',
+}
 
 /**
  * Tag → registered id of each shared component (WeUI's and the project's), loaded once per test
@@ -125,8 +128,10 @@ function shared(): Record<string, string> {
   if (!sharedIds) {
     const ids: Record<string, string> = {}
     // cells before cell (cell.json names cells); WeUI before the project's (kit-state uses mp-loading).
-    for (const name of WEUI_USED) ids[`mp-${name}`] = simulate.load(join(WEUI_DIST, name, name), `mp-${name}`, loadOptions({ ...ids }))
-    for (const [tag, path] of Object.entries(SHARED)) ids[tag] = simulate.load(join(MINIPROGRAM, path), tag, loadOptions({ ...ids }))
+    for (const name of WEUI_USED)
+      ids[`mp-${name}`] = simulate.load(join(WEUI_DIST, name, name), `mp-${name}`, loadOptions({ ...ids }))
+    for (const [tag, path] of Object.entries(SHARED))
+      ids[tag] = simulate.load(join(MINIPROGRAM, path), tag, loadOptions({ ...ids }))
     sharedIds = ids
   }
   return sharedIds
@@ -158,6 +163,8 @@ export { simulate }
  * it renders does not carry them.
  */
 export function attrsOf(node: RenderedNode | null): Record<string, unknown> {
-  const vt = (node as unknown as { _exparserNode?: { _vt?: { attrs?: Array<{ name: string; value: unknown }> } } } | null)?._exparserNode?._vt
+  const vt = (
+    node as unknown as { _exparserNode?: { _vt?: { attrs?: Array<{ name: string; value: unknown }> } } } | null
+  )?._exparserNode?._vt
   return Object.fromEntries((vt?.attrs ?? []).map((a) => [a.name, a.value]))
 }

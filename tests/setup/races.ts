@@ -25,7 +25,8 @@ export async function underLatency<T>(cloud: LocalCloud, seed: number, fn: () =>
 
 export function raceCloud(opts: LocalCloudOptions = {}) {
   const cloud = new LocalCloud(opts)
-  const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<Result> => (await cloud.callFromClient(fn, { action, ...data }, caller)).result as Result
+  const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller): Promise<Result> =>
+    (await cloud.callFromClient(fn, { action, ...data }, caller)).result as Result
   const racing = <T>(seed: number, fn: () => Promise<T>): Promise<T> => underLatency(cloud, seed, fn)
   return { cloud, call, racing }
 }

@@ -105,7 +105,10 @@ export interface WxFake {
   /** What wx.scanCode reads; null: the user closes the scanner ('scanCode:fail cancel'). */
   scanResult: string | null
   /** Every wx.navigateToMiniProgram / navigateBackMiniProgram call's options. */
-  miniProgramNavigations: Array<{ api: 'navigateToMiniProgram' | 'navigateBackMiniProgram'; options: Record<string, unknown> }>
+  miniProgramNavigations: Array<{
+    api: 'navigateToMiniProgram' | 'navigateBackMiniProgram'
+    options: Record<string, unknown>
+  }>
   wx: Record<string, unknown>
 }
 
@@ -119,7 +122,12 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     calls: [],
     navigations: [],
     navigationEvents: {},
-    soter: { supportMode: ['fingerPrint', 'facial'], enrolled: { fingerPrint: true, facial: false }, answer: 'ok', cpuId: 'cpu-fake-phone' },
+    soter: {
+      supportMode: ['fingerPrint', 'facial'],
+      enrolled: { fingerPrint: true, facial: false },
+      answer: 'ok',
+      cpuId: 'cpu-fake-phone',
+    },
     payment: 'pay',
     paymentDelivery: {},
     subscribeAnswer: 'accept',
@@ -146,9 +154,19 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     requests: [],
     // A user who agreed already, to guidelines that declare every API the project uses; privacy
     // tests start from `agreed: false`.
-    privacy: { agreed: true, declared: new Set(['getWeRunData', 'saveImageToPhotosAlbum', 'openBluetoothAdapter', 'chooseAvatar', 'getPhoneNumber']) },
+    privacy: {
+      agreed: true,
+      declared: new Set([
+        'getWeRunData',
+        'saveImageToPhotosAlbum',
+        'openBluetoothAdapter',
+        'chooseAvatar',
+        'getPhoneNumber',
+      ]),
+    },
     async guardPrivacy(api) {
-      if (!fake.privacy.declared.has(api)) throw { errno: 112, errMsg: `${api}:fail api scope is not declared in the privacy agreement` }
+      if (!fake.privacy.declared.has(api))
+        throw { errno: 112, errMsg: `${api}:fail api scope is not declared in the privacy agreement` }
       if (fake.privacy.agreed) return
       await askPrivacy(api)
     },
@@ -174,7 +192,8 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
         if (r.event === 'agree') {
           fake.privacy.agreed = true
           resolve()
-        } else if (r.event === 'disagree') reject({ errno: 104, errMsg: `${api}:fail privacy permission is not authorized` })
+        } else if (r.event === 'disagree')
+          reject({ errno: 104, errMsg: `${api}:fail privacy permission is not authorized` })
         // 'exposureAuthorization' only reports that the popup is shown
       })
     })
@@ -194,7 +213,8 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
         try {
           return await cloud.callFromClient(name, data ?? {}, fake.user)
         } catch (e) {
-          if (e instanceof CallFunctionError) throw { errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` }
+          if (e instanceof CallFunctionError)
+            throw { errCode: e.errCode, errMsg: `cloud.callFunction:fail ${e.errCode} ${e.errMsg}` }
           throw e
         }
       },
@@ -202,7 +222,11 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       async getTempFileURL({ fileList }: { fileList: string[] }) {
         return {
           errMsg: 'cloud.getTempFileURL:ok',
-          fileList: fileList.map((fileID) => (cloud.storage.exists(fileID) ? { fileID, tempFileURL: cloud.storage.tempUrl(fileID), status: 0, errMsg: 'ok' } : { fileID, tempFileURL: '', status: -1, errMsg: 'file not exist' })),
+          fileList: fileList.map((fileID) =>
+            cloud.storage.exists(fileID)
+              ? { fileID, tempFileURL: cloud.storage.tempUrl(fileID), status: 0, errMsg: 'ok' }
+              : { fileID, tempFileURL: '', status: -1, errMsg: 'file not exist' },
+          ),
         }
       },
       async uploadFile({ cloudPath, filePath }: { cloudPath: string; filePath: string }) {
@@ -221,7 +245,13 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     },
     // Callback style, as the base library has them (no Promise form in the typings).
     getPrivacySetting({ success }: { success?: (r: unknown) => void }) {
-      setTimeout(() => success?.({ needAuthorization: !fake.privacy.agreed, privacyContractName: '《CloudBase Kit 小程序隐私保护指引》', errMsg: 'getPrivacySetting:ok' }))
+      setTimeout(() =>
+        success?.({
+          needAuthorization: !fake.privacy.agreed,
+          privacyContractName: '《CloudBase Kit 小程序隐私保护指引》',
+          errMsg: 'getPrivacySetting:ok',
+        }),
+      )
     },
     requirePrivacyAuthorize({ success, fail }: { success?: (r: unknown) => void; fail?: (e: unknown) => void }) {
       if (fake.privacy.agreed) return void setTimeout(() => success?.({ errMsg: 'requirePrivacyAuthorize:ok' }))
@@ -257,8 +287,16 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       await fake.guardPrivacy('getWeRunData')
       if (!(await ask('scope.werun'))) throw { errMsg: 'getWeRunData:fail auth deny' }
       if (!fake.weRunSteps) throw { errMsg: 'getWeRunData:fail werun not opened' }
-      const data = { stepInfoList: fake.weRunSteps, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }
-      return { errMsg: 'getWeRunData:ok', encryptedData: 'opaque', iv: 'opaque', cloudID: cloud.issueCloudId(data, fake.user.openid) }
+      const data = {
+        stepInfoList: fake.weRunSteps,
+        watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) },
+      }
+      return {
+        errMsg: 'getWeRunData:ok',
+        encryptedData: 'opaque',
+        iv: 'opaque',
+        cloudID: cloud.issueCloudId(data, fake.user.openid),
+      }
     },
     // Share (share/wx.showShareMenu.html, group/wx.getGroupEnterInfo.html, getEnterOptionsSync).
     getEnterOptionsSync() {
@@ -272,14 +310,26 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       const gid = fake.groupOpengid
       setTimeout(() => {
         if (!gid) fail?.({ errMsg: 'getGroupEnterInfo:fail not in a group chat' })
-        else success?.({ errMsg: 'getGroupEnterInfo:ok', encryptedData: 'opaque', iv: 'opaque', cloudID: cloud.issueCloudId({ opengid: gid, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } }, fake.user.openid) })
+        else
+          success?.({
+            errMsg: 'getGroupEnterInfo:ok',
+            encryptedData: 'opaque',
+            iv: 'opaque',
+            cloudID: cloud.issueCloudId(
+              { opengid: gid, watermark: { appid: cloud.appid, timestamp: Math.floor(cloud.now() / 1000) } },
+              fake.user.openid,
+            ),
+          })
       }, 0)
     },
     // canvasToTempFilePath (canvas/wx.canvasToTempFilePath.html) with a 2d `canvas`; and
     // saveImageToPhotosAlbum (media/image/wx.saveImageToPhotosAlbum.html): needs scope.writePhotosAlbum.
     async canvasToTempFilePath({ canvas }: { canvas?: { width: number; height: number } }) {
       if (!canvas || !canvas.width) throw { errMsg: 'canvasToTempFilePath:fail canvas is empty' }
-      return { errMsg: 'canvasToTempFilePath:ok', tempFilePath: `wxfile://tmp/canvas-${canvas.width}x${canvas.height}.png` }
+      return {
+        errMsg: 'canvasToTempFilePath:ok',
+        tempFilePath: `wxfile://tmp/canvas-${canvas.width}x${canvas.height}.png`,
+      }
     },
     async saveImageToPhotosAlbum({ filePath }: { filePath: string }) {
       await fake.guardPrivacy('saveImageToPhotosAlbum')
@@ -292,7 +342,14 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       return { errMsg: 'setNavigationBarTitle:ok' }
     },
     getAppBaseInfo() {
-      return { SDKVersion: '3.7.0', language: fake.language, version: '8.0.50', theme: 'light', enableDebug: false, host: { appId: '' } }
+      return {
+        SDKVersion: '3.7.0',
+        language: fake.language,
+        version: '8.0.50',
+        theme: 'light',
+        enableDebug: false,
+        host: { appId: '' },
+      }
     },
     // Storage (storage/wx.setStorageSync.html): a missing key reads as ''; values are copied.
     getStorageSync(key: string) {
@@ -319,10 +376,19 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       return { supportMode: [...fake.soter.supportMode], errMsg: 'checkIsSupportSoterAuthentication:ok' }
     },
     async checkIsSoterEnrolledInDevice({ checkAuthMode }: { checkAuthMode: string }) {
-      if (!fake.soter.supportMode.includes(checkAuthMode)) throw { errCode: 90003, errMsg: 'checkIsSoterEnrolledInDevice:fail auth mode not supported' }
+      if (!fake.soter.supportMode.includes(checkAuthMode))
+        throw { errCode: 90003, errMsg: 'checkIsSoterEnrolledInDevice:fail auth mode not supported' }
       return { isEnrolled: !!fake.soter.enrolled[checkAuthMode], errMsg: 'checkIsSoterEnrolledInDevice:ok' }
     },
-    async startSoterAuthentication({ requestAuthModes, challenge, authContent = '' }: { requestAuthModes: string[]; challenge: string; authContent?: string }) {
+    async startSoterAuthentication({
+      requestAuthModes,
+      challenge,
+      authContent = '',
+    }: {
+      requestAuthModes: string[]
+      challenge: string
+      authContent?: string
+    }) {
       const failWith = (errCode: number, msg: string) => ({ errCode, errMsg: `startSoterAuthentication:fail ${msg}` })
       if (!fake.soter.supportMode.length) throw failWith(90001, 'not support soter')
       if (!challenge || challenge.length > 512) throw failWith(90004, 'challenge is empty or too long')
@@ -331,11 +397,25 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
       if (!mode) throw failWith(90003, 'auth mode not supported')
       if (!fake.soter.enrolled[mode]) throw failWith(90011, 'not enrolled')
       if (fake.soter.answer !== 'ok') throw failWith(fake.soter.answer, 'by the test')
-      const r = cloud.openapi.soter.authenticate(fake.user.openid ?? '', fake.soter.cpuId, challenge, mode as 'fingerPrint' | 'facial')
+      const r = cloud.openapi.soter.authenticate(
+        fake.user.openid ?? '',
+        fake.soter.cpuId,
+        challenge,
+        mode as 'fingerPrint' | 'facial',
+      )
       return { ...r, errCode: 0, errMsg: 'startSoterAuthentication:ok' }
     },
     getWindowInfo() {
-      return { pixelRatio: fake.pixelRatio, windowWidth: 375, windowHeight: 667, screenWidth: 375, screenHeight: 667, statusBarHeight: 20, safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 }, screenTop: 0 }
+      return {
+        pixelRatio: fake.pixelRatio,
+        windowWidth: 375,
+        windowHeight: 667,
+        screenWidth: 375,
+        screenHeight: 667,
+        statusBarHeight: 20,
+        safeArea: { top: 20, bottom: 667, left: 0, right: 375, width: 375, height: 647 },
+        screenTop: 0,
+      }
     },
     async requestPayment(params: Record<string, unknown>) {
       if (fake.payment === 'cancel') throw { errMsg: 'requestPayment:fail cancel' }
@@ -346,7 +426,15 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     getAccountInfoSync() {
       return { miniProgram: { appId: cloud.appid, envVersion: fake.envVersion, version: '' } }
     },
-    request({ url, method = 'GET', data, header = {}, timeout = 60_000, success, fail }: {
+    request({
+      url,
+      method = 'GET',
+      data,
+      header = {},
+      timeout = 60_000,
+      success,
+      fail,
+    }: {
       url: string
       method?: string
       data?: unknown
@@ -357,22 +445,31 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     }) {
       fake.requests.push(`${method} ${url}`)
       const body = data === undefined ? undefined : typeof data === 'string' ? data : JSON.stringify(data)
-      const req = httpRequest(url, { method, headers: { 'content-type': 'application/json', ...header }, timeout }, (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let parsed: unknown = text
-          try {
-            parsed = JSON.parse(text)
-          } catch {
-            // not JSON: data stays the string, as with dataType 'json' in WeChat
-          }
-          success?.({ data: parsed, statusCode: res.statusCode ?? 0, header: res.headers, errMsg: 'request:ok' })
-        })
-      })
+      const req = httpRequest(
+        url,
+        { method, headers: { 'content-type': 'application/json', ...header }, timeout },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let parsed: unknown = text
+            try {
+              parsed = JSON.parse(text)
+            } catch {
+              // not JSON: data stays the string, as with dataType 'json' in WeChat
+            }
+            success?.({ data: parsed, statusCode: res.statusCode ?? 0, header: res.headers, errMsg: 'request:ok' })
+          })
+        },
+      )
       req.on('timeout', () => req.destroy(new Error('timeout')))
-      req.on('error', (e) => fail?.({ errMsg: e.message === 'timeout' ? 'request:fail timeout' : `request:fail ${e.message}`, errno: 600001 }))
+      req.on('error', (e) =>
+        fail?.({
+          errMsg: e.message === 'timeout' ? 'request:fail timeout' : `request:fail ${e.message}`,
+          errno: 600001,
+        }),
+      )
       if (body !== undefined) req.write(body)
       req.end()
       return { abort: () => req.destroy() }
@@ -417,11 +514,13 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     },
     async requestSubscribeMessage({ tmplIds }: { tmplIds: string[] }) {
       fake.subscribeRequests.push(tmplIds)
-      if (!tmplIds.length || tmplIds.length > 3) throw { errCode: 20003, errMsg: 'requestSubscribeMessage:fail 订阅消息数量超过上限' }
+      if (!tmplIds.length || tmplIds.length > 3)
+        throw { errCode: 20003, errMsg: 'requestSubscribeMessage:fail 订阅消息数量超过上限' }
       const res: Record<string, string> = { errMsg: 'requestSubscribeMessage:ok' }
       for (const id of tmplIds) {
         res[id] = fake.subscribeAnswer
-        if (fake.subscribeAnswer === 'accept' && fake.subscribeReachesWeChat) cloud.openapi.grantSubscription(fake.user.openid ?? '', id)
+        if (fake.subscribeAnswer === 'accept' && fake.subscribeReachesWeChat)
+          cloud.openapi.grantSubscription(fake.user.openid ?? '', id)
       }
       return res
     },

@@ -17,7 +17,8 @@ const world = createWorld(SHARER)
 beforeAll(() => jest.spyOn(console, 'error').mockImplementation(() => {})) // functions log refusals as JSON lines
 const app = launchApp()
 
-const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
+const text = (page: Rendered, sel: string) =>
+  page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 const sidOf = (path: string) => /[?&]sid=([a-z0-9]+)/.exec(path)![1]!
 
 let home: Rendered
@@ -31,7 +32,11 @@ test('the home page offers both share menus with shareTicket, and its card carri
   expect(card.title).toMatch(/CloudBase Kit/)
   expect(card.path).toMatch(/^\/pages\/index\/index\?sid=[a-z0-9]{12}$/)
   await settle(10)
-  expect(world.cloud.db.dump('shares').find((s) => s._id === sidOf(card.path))).toMatchObject({ _openid: SHARER.openid, page: 'pages/index/index', via: 'menu' })
+  expect(world.cloud.db.dump('shares').find((s) => s._id === sidOf(card.path))).toMatchObject({
+    _openid: SHARER.openid,
+    page: 'pages/index/index',
+    via: 'menu',
+  })
   const moments = home.instance.onShareTimeline()
   expect(moments.query).toMatch(/^sid=[a-z0-9]{12}$/)
 })
@@ -65,7 +70,9 @@ test('a friend opening the card is attributed once, as a new user; the share pag
   await app.onShow.call(app, { scene: 1007, path: 'pages/index/index', query: { sid } }) // opened again
   await settle(20)
   world.fake.user = SHARER
-  expect(world.cloud.db.dump('share_entries')).toEqual([expect.objectContaining({ shareId: sid, sharer: SHARER.openid, openid: friend.openid, scene: 1007, newUser: true })])
+  expect(world.cloud.db.dump('share_entries')).toEqual([
+    expect.objectContaining({ shareId: sid, sharer: SHARER.openid, openid: friend.openid, scene: 1007, newUser: true }),
+  ])
 
   const page = render('pages/share/index')
   page.instance.onShow()
@@ -75,7 +82,7 @@ test('a friend opening the card is attributed once, as a new user; the share pag
   expect(text(page, '#total-entries')).toBe('1')
 })
 
-test('opened from a group card: the group joins the user\'s groups through a genuine CloudID', async () => {
+test("opened from a group card: the group joins the user's groups through a genuine CloudID", async () => {
   const member = { openid: 'o-group-member' }
   world.fake.user = member
   world.fake.groupOpengid = 'G-hiking-club-01'
@@ -83,7 +90,9 @@ test('opened from a group card: the group joins the user\'s groups through a gen
   await settle(30)
   world.fake.user = SHARER
   world.fake.groupOpengid = undefined
-  expect(world.cloud.db.dump('group_members')).toEqual([expect.objectContaining({ _id: 'G-hiking-club-01:o-group-member', opengid: 'G-hiking-club-01' })])
+  expect(world.cloud.db.dump('group_members')).toEqual([
+    expect.objectContaining({ _id: 'G-hiking-club-01:o-group-member', opengid: 'G-hiking-club-01' }),
+  ])
 })
 
 test('single-page mode (Moments, scene 1154): a prompt to open the mini-program, no sign-in, no cloud calls', async () => {
@@ -119,7 +128,12 @@ describe('the share poster', () => {
     expect([canvas.width, canvas.height]).toEqual([600, 840]) // 300 × 420 at pixel ratio 2
     const layout = posterLayout(TEXTS.en.posterTitle, TEXTS.en.posterHint)
     expect(canvas.ctx.calls('fillText').map((c) => c[0])).toEqual([layout.title.text, layout.hint.text])
-    expect(canvas.ctx.calls('drawImage')[0]!.slice(1)).toEqual([layout.code.x, layout.code.y, layout.code.size, layout.code.size])
+    expect(canvas.ctx.calls('drawImage')[0]!.slice(1)).toEqual([
+      layout.code.x,
+      layout.code.y,
+      layout.code.size,
+      layout.code.size,
+    ])
 
     page.querySelector('#save-poster')!.dispatchEvent('tap')
     await settle(10)
@@ -155,26 +169,50 @@ test('scanning the poster code: App reads options.scene ("s=<id>") and attribute
   const shareId = String(poster!.shareId)
   const scanner = { openid: 'o-poster-scanner' }
   world.fake.user = scanner
-  await app.onShow.call(app, { scene: 1047, path: 'pages/index/index', query: { scene: encodeURIComponent(`s=${shareId}`) } })
+  await app.onShow.call(app, {
+    scene: 1047,
+    path: 'pages/index/index',
+    query: { scene: encodeURIComponent(`s=${shareId}`) },
+  })
   await settle(20)
   world.fake.user = SHARER
-  expect(world.cloud.db.dump('share_entries').find((e) => e.openid === scanner.openid)).toMatchObject({ shareId, sharer: SHARER.openid, scene: 1047 })
+  expect(world.cloud.db.dump('share_entries').find((e) => e.openid === scanner.openid)).toMatchObject({
+    shareId,
+    sharer: SHARER.openid,
+    scene: 1047,
+  })
 })
 
 test('an entry that meets a busy moment (a crowd, a dropped request) is retried with back-off and counted once', async () => {
   const { recordEntry } = await import('../../miniprogram/lib/share')
-  await world.cloud.callFromClient('share', { action: 'recordIntent', shareId: 'busyshare001', page: 'pages/index/index', via: 'menu' }, SHARER)
+  await world.cloud.callFromClient(
+    'share',
+    { action: 'recordIntent', shareId: 'busyshare001', page: 'pages/index/index', via: 'menu' },
+    SHARER,
+  )
   const before = world.fake.user
   world.fake.user = { openid: 'o-share-busy-visitor' }
   try {
     world.fake.failNextCalls(2, { errMsg: 'request:fail timeout' })
     const sent = world.fake.calls.length
-    await recordEntry({ scene: 1007, path: 'pages/index/index', query: { sid: 'busyshare001' } } as never, async () => {}, [1, 1, 1])
-    expect(world.fake.calls.slice(sent).map((c) => c.data.action)).toEqual(['recordEntry', 'recordEntry', 'recordEntry'])
+    await recordEntry(
+      { scene: 1007, path: 'pages/index/index', query: { sid: 'busyshare001' } } as never,
+      async () => {},
+      [1, 1, 1],
+    )
+    expect(world.fake.calls.slice(sent).map((c) => c.data.action)).toEqual([
+      'recordEntry',
+      'recordEntry',
+      'recordEntry',
+    ])
     expect(world.cloud.db.dump('share_entries').filter((e) => e.shareId === 'busyshare001')).toHaveLength(1)
     // A refusal a retry cannot cure (not a share of this app's) is not retried.
     const again = world.fake.calls.length
-    await recordEntry({ scene: 1007, path: 'pages/index/index', query: { sid: 'BAD!' } } as never, async () => {}, [1, 1, 1])
+    await recordEntry(
+      { scene: 1007, path: 'pages/index/index', query: { sid: 'BAD!' } } as never,
+      async () => {},
+      [1, 1, 1],
+    )
     expect(world.fake.calls.length - again).toBeLessThanOrEqual(1)
   } finally {
     world.fake.user = before

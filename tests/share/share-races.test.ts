@@ -15,17 +15,39 @@ async function crowd(seed: number, people: number, spreadMs: number): Promise<st
   // Every third person has logged in before (not a new user).
   for (let i = 0; i < people; i += 3) await w.call('user', 'login', {}, { openid: `o-crowd-${i}` })
   const answers = await w.racing(seed, () =>
-    Promise.all(Array.from({ length: people }, (_, i) => new Promise<Awaited<ReturnType<typeof w.call>>>((r) => setTimeout(() => r(w.call('share', 'recordEntry', { shareId: SHARE, scene: 1007, page: 'pages/index/index' }, { openid: `o-crowd-${i}` })), Math.floor((i * spreadMs) / people))))),
+    Promise.all(
+      Array.from(
+        { length: people },
+        (_, i) =>
+          new Promise<Awaited<ReturnType<typeof w.call>>>((r) =>
+            setTimeout(
+              () =>
+                r(
+                  w.call(
+                    'share',
+                    'recordEntry',
+                    { shareId: SHARE, scene: 1007, page: 'pages/index/index' },
+                    { openid: `o-crowd-${i}` },
+                  ),
+                ),
+              Math.floor((i * spreadMs) / people),
+            ),
+          ),
+      ),
+    ),
   )
   const out: string[] = []
   const failed = answers.filter((a) => !a.ok)
-  if (failed.length) out.push(`${failed.length} entries failed (${[...new Set(failed.map((a) => a.error?.code))].join(', ')})`)
+  if (failed.length)
+    out.push(`${failed.length} entries failed (${[...new Set(failed.map((a) => a.error?.code))].join(', ')})`)
   const entries = w.cloud.db.dump('share_entries')
   if (entries.length !== people) out.push(`${entries.length} of ${people} entries recorded`)
   const mine = (await w.call('share', 'myShares', {}, SHARER)).data
   const newUsers = entries.filter((e) => e.newUser).length
-  if (mine.totals.entries !== entries.length || mine.totals.newUsers !== newUsers) out.push(`totals ${JSON.stringify(mine.totals)} for ${entries.length} entries, ${newUsers} new`)
-  if (mine.shares[0].entries !== entries.length || mine.shares[0].newUsers !== newUsers) out.push(`the share counts ${mine.shares[0].entries}/${mine.shares[0].newUsers}`)
+  if (mine.totals.entries !== entries.length || mine.totals.newUsers !== newUsers)
+    out.push(`totals ${JSON.stringify(mine.totals)} for ${entries.length} entries, ${newUsers} new`)
+  if (mine.shares[0].entries !== entries.length || mine.shares[0].newUsers !== newUsers)
+    out.push(`the share counts ${mine.shares[0].entries}/${mine.shares[0].newUsers}`)
   return out
 }
 
@@ -37,12 +59,13 @@ test('120 people over one second: none lost, counts exact', async () => {
   expect(await overSeeds(SEEDS, (seed) => crowd(seed, 120, 1000))).toEqual([])
 }, 60_000)
 
-describe('share.recordEntry cut off anywhere (tests/setup/crash.ts), then the App\'s retry', () => {
+describe("share.recordEntry cut off anywhere (tests/setup/crash.ts), then the App's retry", () => {
   test('the entry is recorded once and counted once', async () => {
     const { crashPoints } = await import('../setup/crash')
     const visitor = { openid: 'o-crash-visitor' }
     let retried: Awaited<ReturnType<ReturnType<typeof raceCloud>['call']>> | null = null
-    const entry = (w: ReturnType<typeof raceCloud>) => w.call('share', 'recordEntry', { shareId: SHARE, scene: 1007, page: 'pages/index/index' }, visitor)
+    const entry = (w: ReturnType<typeof raceCloud>) =>
+      w.call('share', 'recordEntry', { shareId: SHARE, scene: 1007, page: 'pages/index/index' }, visitor)
     const report = await crashPoints({
       fn: 'share',
       async setUp() {
@@ -60,7 +83,8 @@ describe('share.recordEntry cut off anywhere (tests/setup/crash.ts), then the Ap
         const entries = w.cloud.db.dump('share_entries').length
         const mine = (await w.call('share', 'myShares', {}, SHARER)).data
         if (entries !== 1) out.push(`${entries} entries`)
-        if (mine.totals.entries !== entries || mine.shares[0].entries !== entries) out.push(`counted ${mine.totals.entries}/${mine.shares[0].entries} for ${entries}`)
+        if (mine.totals.entries !== entries || mine.shares[0].entries !== entries)
+          out.push(`counted ${mine.totals.entries}/${mine.shares[0].entries} for ${entries}`)
         retried = null
         return out
       },

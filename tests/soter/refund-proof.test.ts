@@ -9,11 +9,20 @@ quietFunctionLogs()
 
 async function setup() {
   const w = payWorld({ vars: { ...PAY_VARS, PAY_REFUND_REQUIRES_SOTER: '1' } })
-  const soter = async (action: string, data: Record<string, unknown>, caller: Caller = ALICE) => (await w.cloud.callFromClient('soter', { action, ...data }, caller)).result as { ok: boolean; data?: any; error?: { code: string } }
+  const soter = async (action: string, data: Record<string, unknown>, caller: Caller = ALICE) =>
+    (await w.cloud.callFromClient('soter', { action, ...data }, caller)).result as {
+      ok: boolean
+      data?: any
+      error?: { code: string }
+    }
   const proofFor = async (subject: string, caller: Caller = ALICE, purpose = 'CONFIRM_REFUND') => {
     const c = await soter('challenge', { purpose, subject }, caller)
     const r = w.cloud.openapi.soter.authenticate(caller.openid!, `cpu-${caller.openid}`, c.data.challenge)
-    const v = await soter('verify', { authMode: 'fingerPrint', resultJSON: r.resultJSON, resultJSONSignature: r.resultJSONSignature }, caller)
+    const v = await soter(
+      'verify',
+      { authMode: 'fingerPrint', resultJSON: r.resultJSON, resultJSONSignature: r.resultJSONSignature },
+      caller,
+    )
     return v.data.proof as string
   }
   const paid = async () => {
@@ -29,9 +38,16 @@ test('no proof, or a proof for another order, purpose or user: SOTER_REQUIRED an
   const id = await paid()
   const other = await paid()
   expect((await w.pay('requestRefund', { orderId: id })).error?.code).toBe('SOTER_REQUIRED')
-  expect((await w.pay('requestRefund', { orderId: id, soterProof: await proofFor(other) })).error?.code).toBe('SOTER_REQUIRED')
-  expect((await w.pay('requestRefund', { orderId: id, soterProof: await proofFor(id, ALICE, 'CONFIRM_IDENTITY') })).error?.code).toBe('SOTER_REQUIRED')
-  expect((await w.pay('requestRefund', { orderId: id, soterProof: await proofFor(id, BOB) })).error?.code).toBe('SOTER_REQUIRED')
+  expect((await w.pay('requestRefund', { orderId: id, soterProof: await proofFor(other) })).error?.code).toBe(
+    'SOTER_REQUIRED',
+  )
+  expect(
+    (await w.pay('requestRefund', { orderId: id, soterProof: await proofFor(id, ALICE, 'CONFIRM_IDENTITY') })).error
+      ?.code,
+  ).toBe('SOTER_REQUIRED')
+  expect((await w.pay('requestRefund', { orderId: id, soterProof: await proofFor(id, BOB) })).error?.code).toBe(
+    'SOTER_REQUIRED',
+  )
   expect((await w.pay('requestRefund', { orderId: id, soterProof: 'x' })).error?.code).toBe('INVALID_INPUT')
   expect(w.cloud.cloudPay.callsTo('refund')).toHaveLength(0)
   expect(w.order(id)!.status).toBe('PAID')
@@ -58,7 +74,9 @@ test('an expired proof is refused; a refusal for another reason does not spend t
   w.cloud.db.seed('soter_proofs', [{ ...doc, expiresAt: new Date(Date.now() - 1) }])
   expect((await w.pay('requestRefund', { orderId: id, soterProof: proof })).error?.code).toBe('SOTER_REQUIRED')
   const fresh = await proofFor(id)
-  expect((await w.pay('requestRefund', { orderId: id, soterProof: fresh, refundFen: 999_999 })).error?.code).toBe('REFUND_EXCEEDS_PAID')
+  expect((await w.pay('requestRefund', { orderId: id, soterProof: fresh, refundFen: 999_999 })).error?.code).toBe(
+    'REFUND_EXCEEDS_PAID',
+  )
   expect((await w.pay('requestRefund', { orderId: id, soterProof: fresh })).ok).toBe(true)
 })
 

@@ -15,14 +15,20 @@ type Res = { ok: boolean; data?: any; error?: { code: string; message: string } 
 
 function world(vars: Record<string, string> = {}) {
   const cloud = new LocalCloud({ vars })
-  const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller) => (await cloud.callFromClient(fn, { action, ...data }, caller)).result as Res
-  const soter = (action: string, data: Record<string, unknown>, caller: Caller = ANN) => call('soter', action, data, caller)
+  const call = async (fn: string, action: string, data: Record<string, unknown>, caller: Caller) =>
+    (await cloud.callFromClient(fn, { action, ...data }, caller)).result as Res
+  const soter = (action: string, data: Record<string, unknown>, caller: Caller = ANN) =>
+    call('soter', action, data, caller)
   /** What the phone of `caller` returns from startSoterAuthentication for `challenge`. */
   const authenticate = (challenge: string, caller: Caller = ANN, phone = PHONE) => {
     const r = cloud.openapi.soter.authenticate(caller.openid!, phone, challenge)
     return { authMode: 'fingerPrint', resultJSON: r.resultJSON, resultJSONSignature: r.resultJSONSignature }
   }
-  const writes = () => ({ challenges: cloud.db.dump(CHALLENGES), devices: cloud.db.dump(DEVICES), proofs: cloud.db.dump(PROOFS) })
+  const writes = () => ({
+    challenges: cloud.db.dump(CHALLENGES),
+    devices: cloud.db.dump(DEVICES),
+    proofs: cloud.db.dump(PROOFS),
+  })
   return { cloud, call, soter, authenticate, writes }
 }
 
@@ -33,7 +39,8 @@ test('happy path: a plain alphanumeric challenge, the signature checked by WeCha
   expect(c.data.challenge).toMatch(/^[A-Za-z0-9]{32}$/)
   // No language on record: the Chinese prompt; every prompt fits the dialog's 42 characters.
   expect(c.data.authContent).toBe('请验证身份以确认退款')
-  for (const texts of Object.values(AUTH_CONTENT)) for (const t of Object.values(texts)) expect(t.length).toBeLessThanOrEqual(42)
+  for (const texts of Object.values(AUTH_CONTENT))
+    for (const t of Object.values(texts)) expect(t.length).toBeLessThanOrEqual(42)
   expect(c.data.expiresAt - Date.now()).toBeGreaterThan(4 * 60_000)
   const v = await w.soter('verify', w.authenticate(c.data.challenge))
   expect(v).toMatchObject({ ok: true, data: { purpose: 'CONFIRM_REFUND', subject: 'order123' } })
@@ -44,7 +51,10 @@ test('happy path: a plain alphanumeric challenge, the signature checked by WeCha
   expect(sent[0]!.result).toMatchObject({ is_ok: true })
   expect(w.writes().challenges[0]).toMatchObject({ _id: c.data.challenge, usedAt: expect.anything() })
   expect(w.writes().proofs).toHaveLength(1)
-  expect(w.writes().devices[0]).toMatchObject({ _openid: ANN.openid, counter: w.cloud.openapi.soter.counter(ANN.openid!, PHONE) })
+  expect(w.writes().devices[0]).toMatchObject({
+    _openid: ANN.openid,
+    counter: w.cloud.openapi.soter.counter(ANN.openid!, PHONE),
+  })
 })
 
 test('a replayed result is refused (CHALLENGE_USED) and changes nothing', async () => {
@@ -82,7 +92,7 @@ test('an expired challenge is refused', async () => {
   expect(w.cloud.openapi.callsTo('soter.verifySignature')).toHaveLength(0)
 })
 
-test('a signature the sandbox rejects (doctored JSON, or another phone\'s key) gives SIGNATURE_INVALID', async () => {
+test("a signature the sandbox rejects (doctored JSON, or another phone's key) gives SIGNATURE_INVALID", async () => {
   const w = world()
   const c = await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' })
   const good = w.authenticate(c.data.challenge)
@@ -118,14 +128,36 @@ test('a counter that does not grow (an old result signed again) gives COUNTER_RE
 test('bad input writes nothing: malformed results, a raw that is no challenge, unknown purposes, too many open challenges', async () => {
   const w = world()
   const sig = 'A'.repeat(40)
-  expect((await w.soter('verify', { authMode: 'fingerPrint', resultJSON: 'not json', resultJSONSignature: sig })).error?.code).toBe('MALFORMED_RESULT')
-  expect((await w.soter('verify', { authMode: 'fingerPrint', resultJSON: JSON.stringify({ raw: 'x"y', counter: 1, cpu_id: 'c' }), resultJSONSignature: sig })).error?.code).toBe('MALFORMED_RESULT')
-  expect((await w.soter('verify', { authMode: 'fingerPrint', resultJSON: JSON.stringify({ raw: 'A'.repeat(32), cpu_id: 'c' }), resultJSONSignature: sig })).error?.code).toBe('MALFORMED_RESULT')
-  expect((await w.soter('verify', { authMode: 'speech', resultJSON: '{}', resultJSONSignature: sig })).error?.code).toBe('INVALID_INPUT')
+  expect(
+    (await w.soter('verify', { authMode: 'fingerPrint', resultJSON: 'not json', resultJSONSignature: sig })).error
+      ?.code,
+  ).toBe('MALFORMED_RESULT')
+  expect(
+    (
+      await w.soter('verify', {
+        authMode: 'fingerPrint',
+        resultJSON: JSON.stringify({ raw: 'x"y', counter: 1, cpu_id: 'c' }),
+        resultJSONSignature: sig,
+      })
+    ).error?.code,
+  ).toBe('MALFORMED_RESULT')
+  expect(
+    (
+      await w.soter('verify', {
+        authMode: 'fingerPrint',
+        resultJSON: JSON.stringify({ raw: 'A'.repeat(32), cpu_id: 'c' }),
+        resultJSONSignature: sig,
+      })
+    ).error?.code,
+  ).toBe('MALFORMED_RESULT')
+  expect(
+    (await w.soter('verify', { authMode: 'speech', resultJSON: '{}', resultJSONSignature: sig })).error?.code,
+  ).toBe('INVALID_INPUT')
   expect((await w.soter('challenge', { purpose: 'PAY_ANYTHING' })).error?.code).toBe('INVALID_INPUT')
   expect((await w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: 'a"b' })).error?.code).toBe('INVALID_INPUT')
   expect(w.writes()).toEqual({ challenges: [], devices: [], proofs: [] })
-  for (let i = 0; i < 5; i++) expect((await w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` })).ok).toBe(true)
+  for (let i = 0; i < 5; i++)
+    expect((await w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` })).ok).toBe(true)
   const res = await w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: 'order9' })
   expect(res.error?.code).toBe('TOO_MANY_CHALLENGES')
   expect(w.writes().challenges).toHaveLength(5)
@@ -154,7 +186,11 @@ test('without the openapi permission the router explains it (and logs one line)'
 
 test('30 concurrent challenge requests make at most 5 waiting challenges (the cap is counted atomically)', async () => {
   const w = world()
-  const results = await underLatency(w.cloud, 30, () => Promise.all(Array.from({ length: 30 }, (_, i) => w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` }))))
+  const results = await underLatency(w.cloud, 30, () =>
+    Promise.all(
+      Array.from({ length: 30 }, (_, i) => w.soter('challenge', { purpose: 'CONFIRM_REFUND', subject: `order${i}` })),
+    ),
+  )
   expect(results.filter((r) => r.ok)).toHaveLength(5)
   expect(results.filter((r) => !r.ok).every((r) => r.error?.code === 'TOO_MANY_CHALLENGES')).toBe(true)
   expect(w.writes().challenges).toHaveLength(5)
@@ -168,7 +204,10 @@ test('the mode the page asked for is the one the result may claim', async () => 
   const w = world()
   const c = await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY', authMode: 'facial' })
   const asFingerprint = await w.soter('verify', w.authenticate(c.data.challenge)) // authMode fingerPrint
-  expect(asFingerprint).toMatchObject({ ok: false, error: { code: 'CHALLENGE_INVALID', message: 'This confirmation was started for face. Start again.' } })
+  expect(asFingerprint).toMatchObject({
+    ok: false,
+    error: { code: 'CHALLENGE_INVALID', message: 'This confirmation was started for face. Start again.' },
+  })
   expect(w.writes().proofs).toEqual([])
   const asFace = await w.soter('verify', { ...w.authenticate(c.data.challenge), authMode: 'facial' })
   expect(asFace).toMatchObject({ ok: true })
@@ -177,7 +216,21 @@ test('the mode the page asked for is the one the result may claim', async () => 
 
 test('the prompt follows the language on the user record', async () => {
   const w = world()
-  w.cloud.db.seed('users', [{ _id: 'u-ben', openids: [BEN.openid], language: 'en', status: 'ACTIVE', nickname: '', avatarFileId: '', loginCount: 1, createdAt: new Date(0), lastLoginAt: new Date(0) }])
+  w.cloud.db.seed('users', [
+    {
+      _id: 'u-ben',
+      openids: [BEN.openid],
+      language: 'en',
+      status: 'ACTIVE',
+      nickname: '',
+      avatarFileId: '',
+      loginCount: 1,
+      createdAt: new Date(0),
+      lastLoginAt: new Date(0),
+    },
+  ])
   expect((await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' }, BEN)).data.authContent).toBe('Confirm it is you')
-  expect((await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' }, ANN)).data.authContent).toBe('请验证是否为本人操作')
+  expect((await w.soter('challenge', { purpose: 'CONFIRM_IDENTITY' }, ANN)).data.authContent).toBe(
+    '请验证是否为本人操作',
+  )
 })

@@ -29,7 +29,12 @@ async function openSoter(query: Record<string, string> = {}): Promise<Rendered> 
 }
 
 beforeEach(() => {
-  world.fake.soter = { supportMode: ['fingerPrint', 'facial'], enrolled: { fingerPrint: true, facial: false }, answer: 'ok', cpuId: 'cpu-page-phone' }
+  world.fake.soter = {
+    supportMode: ['fingerPrint', 'facial'],
+    enrolled: { fingerPrint: true, facial: false },
+    answer: 'ok',
+    cpuId: 'cpu-page-phone',
+  }
 })
 
 describe('what the phone can do', () => {
@@ -105,7 +110,7 @@ describe('client errCodes', () => {
   })
 })
 
-test('WeChat refusing the signature: the server\'s message, and a retry', async () => {
+test("WeChat refusing the signature: the server's message, and a retry", async () => {
   world.cloud.openapi.on('soter.verifySignature', () => ({ errcode: 0, errmsg: 'ok', is_ok: false }))
   try {
     const p = await openSoter()
@@ -121,7 +126,11 @@ test('WeChat refusing the signature: the server\'s message, and a retry', async 
 })
 
 test('refund with SOTER: the order page asks, the SOTER page confirms, the proof comes back and the refund goes through', async () => {
-  const { result } = await world.cloud.callFromClient('pay', { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'req-soter-refund-1' }, USER)
+  const { result } = await world.cloud.callFromClient(
+    'pay',
+    { action: 'createOrder', productId: 'coffee', quantity: 1, requestId: 'req-soter-refund-1' },
+    USER,
+  )
   const orderId = (result as { data: { order: { orderId: string } } }).data.order.orderId
   await world.cloud.cloudPay.pay(orderId)
   const order = render('pages/pay/order/index')
@@ -163,7 +172,10 @@ test('logic: purposes, modes and unknown codes', () => {
     { mode: 'facial', label: 'Face', enrolled: true },
   ])
   expect(Object.keys(SOTER_ERRORS).map(Number)).toEqual(Array.from({ length: 11 }, (_, i) => 90001 + i))
-  expect(soterFailure({ errCode: 12345, errMsg: 'x' }, t)).toMatchObject({ fallback: 'RETRY', message: expect.stringContaining('12345') })
+  expect(soterFailure({ errCode: 12345, errMsg: 'x' }, t)).toMatchObject({
+    fallback: 'RETRY',
+    message: expect.stringContaining('12345'),
+  })
   expect(soterFailure({ errMsg: 'startSoterAuthentication:fail cancel' }, t).fallback).toBe('RETRY')
   expect(soterFailure({ errCode: 1, errMsg: 'startSoterAuthentication:fail user cancel' }, t).fallback).toBe('STAY')
   // Every documented code has a sentence in both languages (only the cancel is silent).

@@ -26,7 +26,13 @@ test('rank: a minified bundle, names kept, its map read by Node when index.js lo
   expect(run.stderr).toBe('')
   const sources = JSON.parse(run.stdout) as string[] | null
   // Node resolves them against the bundle: the files of this repository.
-  expect(sources).toEqual(expect.arrayContaining(['cloudfunctions/rank/src/index.ts', 'server/rank/board.ts', 'server/rank/store.ts'].map((f) => pathToFileURL(join(ROOT, f)).href)))
+  expect(sources).toEqual(
+    expect.arrayContaining(
+      ['cloudfunctions/rank/src/index.ts', 'server/rank/board.ts', 'server/rank/store.ts'].map(
+        (f) => pathToFileURL(join(ROOT, f)).href,
+      ),
+    ),
+  )
 })
 
 test('index.js loads wx-server-sdk before it turns source maps on (with them on, the SDK loads 10-30 ms slower)', async () => {

@@ -14,9 +14,9 @@ test('an installed-package entry without a version is named (what npm 11.13 wrot
   const lock: Lockfile = {
     lockfileVersion: 3,
     packages: {
-      '': { },
+      '': {},
       'node_modules/a': { version: '1.0.0' },
-      'node_modules/unrs-resolver/node_modules/@unrs/resolver-binding-android-arm64': { },
+      'node_modules/unrs-resolver/node_modules/@unrs/resolver-binding-android-arm64': {},
       'node_modules/b': { version: '' },
       'node_modules/linked': { link: true },
     },
@@ -25,18 +25,26 @@ test('an installed-package entry without a version is named (what npm 11.13 wrot
     'node_modules/unrs-resolver/node_modules/@unrs/resolver-binding-android-arm64: no version',
     'node_modules/b: no version',
   ])
-  expect(lockfileProblems({ lockfileVersion: 1, packages: {} })).toEqual(['lockfileVersion 1: expected 3 (npm 9 and later)'])
+  expect(lockfileProblems({ lockfileVersion: 1, packages: {} })).toEqual([
+    'lockfileVersion 1: expected 3 (npm 9 and later)',
+  ])
 })
 
 test('the command fails with a sentence that says how to fix it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lockcheck-'))
   mkdirSync(join(dir, 'scripts'))
   copyFileSync(join(ROOT, 'scripts', 'check-lockfile.ts'), join(dir, 'scripts', 'check-lockfile.ts'))
-  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/x': {} } }))
+  writeFileSync(
+    join(dir, 'package-lock.json'),
+    JSON.stringify({ lockfileVersion: 3, packages: { '': {}, 'node_modules/x': {} } }),
+  )
   let out = ''
   let code = 0
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'scripts', 'check-lockfile.ts')], { cwd: ROOT, stdio: 'pipe' })
+    execFileSync(process.execPath, ['--import', 'tsx', join(dir, 'scripts', 'check-lockfile.ts')], {
+      cwd: ROOT,
+      stdio: 'pipe',
+    })
   } catch (e) {
     const err = e as { status: number; stderr: Buffer }
     code = err.status

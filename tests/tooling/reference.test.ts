@@ -19,12 +19,14 @@ test('the committed reference is what typings/ generates (run npm run reference 
   expect(readFileSync(REFERENCE, 'utf8')).toBe(written)
 })
 
-test('it holds every function and action, with the request, the response and each code\'s comment', () => {
+test("it holds every function and action, with the request, the response and each code's comment", () => {
   // The actions the functions route (one exact schema each), seen from the other side.
-  const routed = Object.entries({ user, pay, customerService, werun, share, rank, soter, card }).flatMap(([fn, s]) => Object.keys(s).map((a) => `${fn}.${a}`))
+  const routed = Object.entries({ user, pay, customerService, werun, share, rank, soter, card }).flatMap(([fn, s]) =>
+    Object.keys(s).map((a) => `${fn}.${a}`),
+  )
   expect([...written.matchAll(/^### (\S+)$/gm)].map((m) => m[1]).sort()).toEqual(routed.sort())
   expect(written).toContain('### share.recordIntent')
   expect(written).toMatch(/\| 请求 Request \| `\{ shareId: string; page: string; via: IntentVia; \}` \|/)
   expect(written).toContain('`PHONE_CODE_INVALID` — 40029: code expired (5 min), already used, or from another AppID')
-  expect(written).toContain('- `INVALID_INPUT` — payload failed the action\'s schema; nothing was written')
+  expect(written).toContain("- `INVALID_INPUT` — payload failed the action's schema; nothing was written")
 })

@@ -20,5 +20,7 @@ test.each([
 })
 
 test('4.4 syntax passes (optional chaining, ?? , type-only imports, template literal types)', () => {
-  expect(syntaxErrors('ok.ts', "import type { A } from './a'\nconst x = a?.b ?? 1\ntype T = `on${string}`\n")).toEqual([])
+  expect(syntaxErrors('ok.ts', "import type { A } from './a'\nconst x = a?.b ?? 1\ntype T = `on${string}`\n")).toEqual(
+    [],
+  )
 })

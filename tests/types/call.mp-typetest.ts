@@ -21,9 +21,26 @@ export async function pageSide(): Promise<void> {
     void r.data.profile.openid
   } else {
     // Action errors, router errors and transport errors, nothing else.
-    const code: 'CONTENT_RISKY' | 'CONTENT_REVIEW' | 'CONTENT_CHECK_UNAVAILABLE' | 'NOT_REGISTERED' | 'AVATAR_NOT_OWNED' | 'AVATAR_NOT_FOUND' | 'NOTHING_TO_UPDATE'
-      | 'INVALID_INPUT' | 'UNKNOWN_ACTION' | 'UNAUTHENTICATED' | 'WECHAT_BUSY' | 'PERMISSION_MISSING' | 'INTERNAL'
-      | 'NETWORK' | 'TIMEOUT' | 'FUNCTION_NOT_FOUND' | 'FUNCTION_FAILED' | 'CLOUD_NOT_CONFIGURED' | 'LOCAL_CLOUD_DOWN' = r.error.code
+    const code:
+      | 'CONTENT_RISKY'
+      | 'CONTENT_REVIEW'
+      | 'CONTENT_CHECK_UNAVAILABLE'
+      | 'NOT_REGISTERED'
+      | 'AVATAR_NOT_OWNED'
+      | 'AVATAR_NOT_FOUND'
+      | 'NOTHING_TO_UPDATE'
+      | 'INVALID_INPUT'
+      | 'UNKNOWN_ACTION'
+      | 'UNAUTHENTICATED'
+      | 'WECHAT_BUSY'
+      | 'PERMISSION_MISSING'
+      | 'INTERNAL'
+      | 'NETWORK'
+      | 'TIMEOUT'
+      | 'FUNCTION_NOT_FOUND'
+      | 'FUNCTION_FAILED'
+      | 'CLOUD_NOT_CONFIGURED'
+      | 'LOCAL_CLOUD_DOWN' = r.error.code
     void code
     // @ts-expect-error not an error of updateProfile
     const other: 'PHONE_CODE_INVALID' = r.error.code

@@ -17,7 +17,10 @@ type Verbose = {
 const demo = schemasFor<Demo>()({ greet: v.strictObject({ name: v.string() }) })
 
 export const ok = createRouter<Demo>('demo', {
-  greet: { input: demo.greet, handle: async (i, ctx) => (i.name ? { text: `hi ${i.name}` } : ctx.fail('SHY', 'no name')) },
+  greet: {
+    input: demo.greet,
+    handle: async (i, ctx) => (i.name ? { text: `hi ${i.name}` } : ctx.fail('SHY', 'no name')),
+  },
 })
 
 export const wrongResult = createRouter<Demo>('demo', {
@@ -38,8 +41,10 @@ export const retyped = schemasFor<Demo>()({ greet: v.strictObject({ name: v.numb
 // @ts-expect-error the schema drops a field the contract has (the page may send `verbose` and meet INVALID_INPUT)
 export const dropped = schemasFor<Verbose>()({ getOrder: v.strictObject({ orderId: v.string() }) })
 
-// @ts-expect-error the schema makes required what the contract leaves optional
-export const required = schemasFor<Verbose>()({ getOrder: v.strictObject({ orderId: v.string(), verbose: v.boolean() }) })
+export const required = schemasFor<Verbose>()({
+  // @ts-expect-error the schema makes required what the contract leaves optional
+  getOrder: v.strictObject({ orderId: v.string(), verbose: v.boolean() }),
+})
 
 // @ts-expect-error the schema adds a field the contract does not have
 export const added = schemasFor<Demo>()({ greet: v.strictObject({ name: v.string(), age: v.optional(v.number()) }) })
@@ -47,7 +52,9 @@ export const added = schemasFor<Demo>()({ greet: v.strictObject({ name: v.string
 // @ts-expect-error an action without a schema
 export const noSchema = schemasFor<Demo>()({})
 
-export const exact = schemasFor<Verbose>()({ getOrder: v.strictObject({ orderId: v.string(), verbose: v.optional(v.boolean()) }) })
+export const exact = schemasFor<Verbose>()({
+  getOrder: v.strictObject({ orderId: v.string(), verbose: v.optional(v.boolean()) }),
+})
 
 export const unchecked = createRouter<Demo>('demo', {
   // @ts-expect-error a schema that did not pass schemasFor

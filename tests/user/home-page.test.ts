@@ -28,7 +28,9 @@ beforeAll(async () => {
 test('three network failures: three attempts, then a visible error with a retry button', () => {
   expect(logins()).toBe(3)
   expect(page.data.state).toBe('FAILED')
-  expect(page.querySelector('#failed')!.dom.textContent).toContain('Could not reach the server. Check your network and try again.')
+  expect(page.querySelector('#failed')!.dom.textContent).toContain(
+    'Could not reach the server. Check your network and try again.',
+  )
   expect(page.querySelector('#retry')).not.toBeNull()
   expect(world.cloud.db.dump('users')).toHaveLength(0)
 })
@@ -53,7 +55,14 @@ test('each menu row opens its page', async () => {
   const rows = ['#go-shop', '#go-werun', '#go-rank', '#go-light', '#go-soter', '#go-share']
   for (const sel of rows) page.querySelector(sel)!.dispatchEvent('tap')
   await settle()
-  expect(world.fake.navigations.slice(-rows.length)).toEqual(['/pages/pay/index', '/pages/werun/index', '/pages/rank/index', '/pages/light/index', '/pages/soter/index', '/pages/share/index'])
+  expect(world.fake.navigations.slice(-rows.length)).toEqual([
+    '/pages/pay/index',
+    '/pages/werun/index',
+    '/pages/rank/index',
+    '/pages/light/index',
+    '/pages/soter/index',
+    '/pages/share/index',
+  ])
 })
 
 test('back from a language switch on the profile page: the home page shows the new language in one setData', async () => {

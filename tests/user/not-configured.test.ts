@@ -6,9 +6,13 @@
 import { takeConsole } from '../setup/console'
 import { createWorld, launchApp, render, settle } from '../setup/miniprogram'
 
-jest.mock('../../miniprogram/config/env.local', () => {
-  throw new Error("module 'config/env.local.js' is not defined")
-}, { virtual: true })
+jest.mock(
+  '../../miniprogram/config/env.local',
+  () => {
+    throw new Error("module 'config/env.local.js' is not defined")
+  },
+  { virtual: true },
+)
 
 test('no env id: a clear message on the page and in globalData, no cloud call', async () => {
   const world = createWorld()

@@ -74,7 +74,9 @@ test('choosing an avatar uploads it into the user folder and stores its fileID',
   await page.instance.onChooseAvatar({ detail: { avatarUrl: tempImage('wxfile-tmp.png') } })
   await settle()
   const fileId = page.data.profile.avatarFileId as string
-  expect(fileId).toMatch(new RegExp(`^cloud://local-dev\\.local-local-dev/avatars/${page.data.profile.userId}/\\d+-\\w+\\.png$`))
+  expect(fileId).toMatch(
+    new RegExp(`^cloud://local-dev\\.local-local-dev/avatars/${page.data.profile.userId}/\\d+-\\w+\\.png$`),
+  )
   expect(world.cloud.storage.exists(fileId)).toBe(true)
   expect(page.querySelector('#avatar')).not.toBeNull()
   expect(world.cloud.db.dump('users')[0]!.avatarFileId).toBe(fileId)
@@ -149,7 +151,9 @@ test('the language switch: the page turns Chinese at once, the choice is remembe
   // The privacy popup speaks the same language.
   await world.fake.needPrivacy()
   await settle()
-  expect(page.querySelector('#privacy')!.dom.textContent).toContain('在编辑个人资料前，请阅读并同意本小程序的隐私保护指引。')
+  expect(page.querySelector('#privacy')!.dom.textContent).toContain(
+    '在编辑个人资料前，请阅读并同意本小程序的隐私保护指引。',
+  )
   // Tapping the language already on does nothing.
   const calls = world.fake.calls.length
   zh.dispatchEvent('tap')

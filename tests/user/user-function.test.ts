@@ -89,7 +89,9 @@ describe('login', () => {
   test('a blocked user is refused', async () => {
     await user('login')
     const id = cloud.db.dump('users')[0]!._id
-    cloud.db.seed('users', [{ ...cloud.db.dump('users')[0]!, _id: id + 'x', openids: ['o-blocked'], status: 'BLOCKED' }])
+    cloud.db.seed('users', [
+      { ...cloud.db.dump('users')[0]!, _id: id + 'x', openids: ['o-blocked'], status: 'BLOCKED' },
+    ])
     const res = await user('login', {}, { openid: 'o-blocked' })
     expect(res.error?.code).toBe('USER_BLOCKED')
   })
@@ -118,22 +120,44 @@ describe('language', () => {
   })
 
   test('a record from before languages reads as Chinese', async () => {
-    cloud.db.seed('users', [{ _id: 'u-old', openids: ['o-alice'], status: 'ACTIVE', nickname: 'Old', avatarFileId: '', loginCount: 1, createdAt: new Date(0), lastLoginAt: new Date(0) }])
+    cloud.db.seed('users', [
+      {
+        _id: 'u-old',
+        openids: ['o-alice'],
+        status: 'ACTIVE',
+        nickname: 'Old',
+        avatarFileId: '',
+        loginCount: 1,
+        createdAt: new Date(0),
+        lastLoginAt: new Date(0),
+      },
+    ])
     expect((await user('getProfile')).data.profile).toMatchObject({ nickname: 'Old', language: 'zh_CN' })
   })
 })
 
 describe('router', () => {
   test('unknown action and missing action are typed errors that list the actions', async () => {
-    expect((await user('nope')).error).toMatchObject({ code: 'UNKNOWN_ACTION', message: 'user has no action "nope"; its actions: login, getProfile, updateProfile, bindPhone.' })
+    expect((await user('nope')).error).toMatchObject({
+      code: 'UNKNOWN_ACTION',
+      message: 'user has no action "nope"; its actions: login, getProfile, updateProfile, bindPhone.',
+    })
     const res = (await cloud.callFromClient('user', {}, A)).result as { error: { code: string; message: string } }
-    expect(res.error).toMatchObject({ code: 'INVALID_INPUT', message: 'The call must carry an "action" string, one of: login, getProfile, updateProfile, bindPhone.' })
+    expect(res.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'The call must carry an "action" string, one of: login, getProfile, updateProfile, bindPhone.',
+    })
   })
 
   test('an unknown field is named with the fields the action takes', async () => {
     const res = await user('updateProfile', { nick: 'Bo' })
-    expect(res.error).toMatchObject({ code: 'INVALID_INPUT', issues: ['unknown field nick; allowed: nickname, avatarFileId, language'] })
-    expect(res.error?.message).toBe('Invalid input for user.updateProfile: unknown field nick; allowed: nickname, avatarFileId, language')
+    expect(res.error).toMatchObject({
+      code: 'INVALID_INPUT',
+      issues: ['unknown field nick; allowed: nickname, avatarFileId, language'],
+    })
+    expect(res.error?.message).toBe(
+      'Invalid input for user.updateProfile: unknown field nick; allowed: nickname, avatarFileId, language',
+    )
   })
 })
 
@@ -183,7 +207,17 @@ describe('updateProfile', () => {
     const before = writes()
     expect((await user('updateProfile', { nickname: 'Fine' })).error?.code).toBe(code)
     expect(writes()).toBe(before)
-    expect(takeConsole('error').map((l) => JSON.parse(l) as unknown)).toEqual(logged ? [expect.objectContaining({ fn: 'user', action: 'updateProfile', error: expect.objectContaining({ errCode: errcode }) })] : [])
+    expect(takeConsole('error').map((l) => JSON.parse(l) as unknown)).toEqual(
+      logged
+        ? [
+            expect.objectContaining({
+              fn: 'user',
+              action: 'updateProfile',
+              error: expect.objectContaining({ errCode: errcode }),
+            }),
+          ]
+        : [],
+    )
   })
 
   test('a missing openapi permission is reported as PERMISSION_MISSING', async () => {
@@ -248,13 +282,28 @@ describe('bindPhone', () => {
     const before = writes()
     expect((await user('bindPhone', { code: 'whatever' })).error?.code).toBe(code)
     expect(writes()).toBe(before)
-    expect(takeConsole('error').map((l) => JSON.parse(l) as unknown)).toEqual(logged ? [expect.objectContaining({ fn: 'user', action: 'bindPhone', error: expect.objectContaining({ errCode: errcode }) })] : [])
+    expect(takeConsole('error').map((l) => JSON.parse(l) as unknown)).toEqual(
+      logged
+        ? [
+            expect.objectContaining({
+              fn: 'user',
+              action: 'bindPhone',
+              error: expect.objectContaining({ errCode: errcode }),
+            }),
+          ]
+        : [],
+    )
   })
 
   test('a phone issued for another AppID is refused', async () => {
     cloud.openapi.on('phonenumber.getPhoneNumber', () => ({
       errcode: 0,
-      phone_info: { phoneNumber: '1', purePhoneNumber: '1', countryCode: '86', watermark: { appid: 'wx-other', timestamp: 1 } },
+      phone_info: {
+        phoneNumber: '1',
+        purePhoneNumber: '1',
+        countryCode: '86',
+        watermark: { appid: 'wx-other', timestamp: 1 },
+      },
     }))
     expect((await user('bindPhone', { code: 'c' })).error?.code).toBe('PHONE_APPID_MISMATCH')
     expect(cloud.db.dump('users')[0]!.phone).toBeUndefined()

@@ -9,7 +9,9 @@ import { stats, weRunFailure } from '../../miniprogram/pages/werun/logic'
 import { canvasLayout, canvases } from '../setup/canvas-fake'
 import { createWorld, render, settle } from '../setup/miniprogram'
 
-const week = ['2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21'].map((date, i) => ({ date, steps: [3000, 9000, 12000, 0, 8000, 8500, 4000][i]! }))
+const week = ['2026-11-15', '2026-11-16', '2026-11-17', '2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21'].map(
+  (date, i) => ({ date, steps: [3000, 9000, 12000, 0, 8000, 8500, 4000][i]! }),
+)
 const TODAY = '2026-11-21'
 
 describe('geometry', () => {
@@ -38,7 +40,10 @@ describe('geometry', () => {
 
   test('a month labels every 5th day counted back from today', () => {
     // 2026-10-22 … 2026-11-21: labels at 30, 25, … 0 days back from today.
-    const month = Array.from({ length: 31 }, (_, i) => ({ date: new Date(Date.UTC(2026, 9, 22 + i)).toISOString().slice(0, 10), steps: 100 }))
+    const month = Array.from({ length: 31 }, (_, i) => ({
+      date: new Date(Date.UTC(2026, 9, 22 + i)).toISOString().slice(0, 10),
+      steps: 100,
+    }))
     const g = layout({ days: month, goal: 0, width: 320, height: 200, mode: 'line', today: '2026-11-21' })
     expect(g.xLabels.map((l) => l.label)).toEqual(['22', '27', '1', '6', '11', '16', '21'])
     expect(g.goalY).toBeNull()
@@ -49,7 +54,12 @@ describe('geometry', () => {
 
 describe('stats', () => {
   test('total, average, best day, and the streak over the goal (today counts once reached)', () => {
-    expect(stats(week, 8000, TODAY)).toEqual({ total: 44500, average: 6357, best: { date: '2026-11-17', steps: 12000 }, streak: 2 })
+    expect(stats(week, 8000, TODAY)).toEqual({
+      total: 44500,
+      average: 6357,
+      best: { date: '2026-11-17', steps: 12000 },
+      streak: 2,
+    })
     const reached = week.map((d) => (d.date === TODAY ? { ...d, steps: 8000 } : d))
     expect(stats(reached, 8000, TODAY).streak).toBe(3)
     expect(stats([], 8000, TODAY)).toEqual({ total: 0, average: 0, best: null, streak: 0 })
@@ -72,10 +82,20 @@ describe('the component', () => {
     const canvas = canvases.at(-1)!
     expect([canvas.width, canvas.height]).toEqual([canvasLayout.width * 2, canvasLayout.height * 2])
     expect(canvas.ctx.calls('scale')).toEqual([[2, 2]])
-    const g = layout({ days: week, goal: 8000, width: canvasLayout.width, height: canvasLayout.height, mode: 'bar', today: TODAY })
+    const g = layout({
+      days: week,
+      goal: 8000,
+      width: canvasLayout.width,
+      height: canvasLayout.height,
+      mode: 'bar',
+      today: TODAY,
+    })
     expect(canvas.ctx.calls('fillRect')).toEqual(g.bars.map((b) => [b.x, b.y, b.w, b.h]))
     expect(canvas.ctx.calls('setLineDash')).toContainEqual([[4, 3]])
-    expect(canvas.ctx.calls('fillText').map((c) => c[0])).toEqual([...g.yTicks.map((t) => t.label), ...g.xLabels.map((l) => l.label)])
+    expect(canvas.ctx.calls('fillText').map((c) => c[0])).toEqual([
+      ...g.yTicks.map((t) => t.label),
+      ...g.xLabels.map((l) => l.label),
+    ])
     expect(chart.querySelector('#chart-empty')).toBeFalsy()
   })
 
@@ -88,7 +108,9 @@ describe('the component', () => {
     chart.instance.setData({ mode: 'line' })
     await settle(5)
     const g = layout({ days: week, goal: 8000, width: 320, height: 200, mode: 'line', today: TODAY })
-    expect(canvas.ctx.calls('lineTo').slice(g.yTicks.length, g.yTicks.length + 6)).toEqual(g.points.slice(1).map((p) => [p.x, p.y]))
+    expect(canvas.ctx.calls('lineTo').slice(g.yTicks.length, g.yTicks.length + 6)).toEqual(
+      g.points.slice(1).map((p) => [p.x, p.y]),
+    )
     expect(canvas.ctx.calls('arc')).toEqual([[g.points[6]!.x, g.points[6]!.y, 3.5, 0, 2 * Math.PI]])
     expect(canvas.ctx.calls('fillRect')).toEqual([])
   })

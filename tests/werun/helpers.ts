@@ -10,7 +10,11 @@ export function dayStart(daysAgo: number, now = Date.now()): number {
 }
 
 /** The last `n` days (oldest first) with the given steps (a function of days ago). */
-export function stepList(n: number, steps: (daysAgo: number) => number, now = Date.now()): Array<{ timestamp: number; step: number }> {
+export function stepList(
+  n: number,
+  steps: (daysAgo: number) => number,
+  now = Date.now(),
+): Array<{ timestamp: number; step: number }> {
   const out = []
   for (let i = n - 1; i >= 0; i--) out.push({ timestamp: dayStart(i, now), step: steps(i) })
   return out

@@ -7,8 +7,16 @@ const ALICE = { openid: 'o-walker' }
 
 function world() {
   const cloud = new LocalCloud({ vars: { WERUN_GOAL: '6000' } })
-  const call = async (action: string, data: Record<string, unknown>, caller = ALICE) => (await cloud.callFromClient('werun', { action, ...data }, caller)).result as { ok: boolean; data?: any; error?: { code: string; message: string } }
-  const issue = (list = stepList(31, (d) => 1000 * (d + 1))) => new CloudIdRef(cloud.issueCloudId({ stepInfoList: list, watermark: { appid: cloud.appid, timestamp: 1 } }, ALICE.openid))
+  const call = async (action: string, data: Record<string, unknown>, caller = ALICE) =>
+    (await cloud.callFromClient('werun', { action, ...data }, caller)).result as {
+      ok: boolean
+      data?: any
+      error?: { code: string; message: string }
+    }
+  const issue = (list = stepList(31, (d) => 1000 * (d + 1))) =>
+    new CloudIdRef(
+      cloud.issueCloudId({ stepInfoList: list, watermark: { appid: cloud.appid, timestamp: 1 } }, ALICE.openid),
+    )
   const records = () => cloud.db.dump('werun_days')
   return { cloud, call, issue, records }
 }
@@ -17,13 +25,36 @@ describe('days (pure)', () => {
   test('timestamps become Beijing dates; duplicates keep the larger count; junk is dropped', () => {
     const midnight = Date.parse('2026-11-20T00:00:00+08:00') / 1000 // 2026-11-19T16:00Z
     const now = Date.parse('2026-11-21T12:00:00+08:00')
-    expect(toDays({ stepInfoList: [{ timestamp: midnight, step: 5 }, { timestamp: midnight, step: 9.7 }, { timestamp: -1, step: 3 }, { timestamp: midnight + 86_400, step: -4 }] }, now)).toEqual([
+    expect(
+      toDays(
+        {
+          stepInfoList: [
+            { timestamp: midnight, step: 5 },
+            { timestamp: midnight, step: 9.7 },
+            { timestamp: -1, step: 3 },
+            { timestamp: midnight + 86_400, step: -4 },
+          ],
+        },
+        now,
+      ),
+    ).toEqual([
       { date: '2026-11-20', steps: 9 },
       { date: '2026-11-21', steps: 0 },
     ])
     expect(beijingDate(Date.parse('2026-11-20T16:30:00Z'))).toBe('2026-11-21')
     // Days after today, or before the 31 days WeRun covers, are not WeRun's.
-    expect(toDays({ stepInfoList: [{ timestamp: midnight + 2 * 86_400, step: 99_999 }, { timestamp: midnight - 30 * 86_400, step: 1 }, { timestamp: midnight - 29 * 86_400, step: 2 }] }, now)).toEqual([{ date: '2026-10-22', steps: 2 }])
+    expect(
+      toDays(
+        {
+          stepInfoList: [
+            { timestamp: midnight + 2 * 86_400, step: 99_999 },
+            { timestamp: midnight - 30 * 86_400, step: 1 },
+            { timestamp: midnight - 29 * 86_400, step: 2 },
+          ],
+        },
+        now,
+      ),
+    ).toEqual([{ date: '2026-10-22', steps: 2 }])
     expect(lastDates(3, Date.parse('2026-11-21T03:00:00Z'))).toEqual(['2026-11-19', '2026-11-20', '2026-11-21'])
   })
 })
@@ -77,7 +108,9 @@ describe('sync', () => {
 
   test('data of another mini-program (watermark appid) is refused', async () => {
     const w = world()
-    const other = new CloudIdRef(w.cloud.issueCloudId({ stepInfoList: stepList(3, () => 1), watermark: { appid: 'wx-other', timestamp: 1 } }))
+    const other = new CloudIdRef(
+      w.cloud.issueCloudId({ stepInfoList: stepList(3, () => 1), watermark: { appid: 'wx-other', timestamp: 1 } }),
+    )
     expect((await w.call('sync', { weRunData: other })).error?.code).toBe('FORGED_DATA')
   })
 })
@@ -96,7 +129,7 @@ describe('history', () => {
     expect((await w.call('history', { range: 30 })).error?.code).toBe('INVALID_INPUT')
   })
 
-  test('one user never sees another\'s days', async () => {
+  test("one user never sees another's days", async () => {
     const w = world()
     await w.call('sync', { weRunData: w.issue() })
     const bob = await w.call('history', { range: 7 }, { openid: 'o-other' })
@@ -106,8 +139,15 @@ describe('history', () => {
 
 test('call data cannot claim which fields WeChat filled in (open-data keys travel out of band): FORGED_DATA, nothing written', async () => {
   const cloud = new LocalCloud()
-  const forged = { cloudID: 'made-up', data: { stepInfoList: stepList(3, () => 99_999), watermark: { appid: cloud.appid, timestamp: 1 } } }
-  const { result } = await cloud.callFromClient('werun', { action: 'sync', weRunData: forged, __openDataKeys: ['weRunData'] }, ALICE)
+  const forged = {
+    cloudID: 'made-up',
+    data: { stepInfoList: stepList(3, () => 99_999), watermark: { appid: cloud.appid, timestamp: 1 } },
+  }
+  const { result } = await cloud.callFromClient(
+    'werun',
+    { action: 'sync', weRunData: forged, __openDataKeys: ['weRunData'] },
+    ALICE,
+  )
   expect(result).toMatchObject({ ok: false, error: { code: expect.stringMatching(/FORGED_DATA|INVALID_INPUT/) } })
   expect(cloud.db.dump('werun_days')).toEqual([])
 })

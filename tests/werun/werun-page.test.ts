@@ -18,7 +18,8 @@ const USER = { openid: 'o-werun-page' }
 const world = createWorld(USER, { vars: { WERUN_GOAL: '5000' } })
 markCloudReady(true)
 
-const text = (page: Rendered, sel: string) => page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
+const text = (page: Rendered, sel: string) =>
+  page.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
 let page: Rendered
 
 async function open(): Promise<Rendered> {
@@ -59,7 +60,9 @@ test('first visit: asks for WeRun, then syncs and shows the week, today highligh
   expect(barColours.slice(0, -1)).not.toContain(COLORS.today)
   // The canvas says nothing to a screen reader: the chart carries its data in words.
   const chartBox = p.querySelector('#chart')!
-  expect(chartBox.data.summary).toBe(`7 days of steps: 30,000 in all, 4,286 a day on average, best day ${text(p, '#best')}; goal 5,000 steps.`)
+  expect(chartBox.data.summary).toBe(
+    `7 days of steps: 30,000 in all, 4,286 a day on average, best day ${text(p, '#best')}; goal 5,000 steps.`,
+  )
   expect(text(p, '.legend')).toBe('Goal 5,000 steps · today highlighted')
 })
 
@@ -103,7 +106,8 @@ test('an expired CloudID is fetched again once; WeRun not enabled is explained',
   const cloud = world.cloud as unknown as { resolveCloudId(id: string): unknown }
   const real = cloud.resolveCloudId.bind(world.cloud)
   let first = true
-  cloud.resolveCloudId = (id: string) => (first ? ((first = false), { cloudID: id, errCode: -601006, errMsg: 'cloudID expired' }) : real(id))
+  cloud.resolveCloudId = (id: string) =>
+    first ? ((first = false), { cloudID: id, errCode: -601006, errMsg: 'cloudID expired' }) : real(id)
   const before = world.fake.calls.length
   const p = await open()
   cloud.resolveCloudId = real

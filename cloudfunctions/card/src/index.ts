@@ -20,7 +20,14 @@ import { HttpError } from '../../../server/http'
 import { listVar } from '../../../server/input'
 import { userLanguage } from '../../../server/locale'
 import { cardExt, cardNonce } from '../../../server/card/sign'
-import { WeChatApiError, cardTicket, oaConfig, oaPost, type OaAnswer, type OaConfig } from '../../../server/wechat/credentials'
+import {
+  WeChatApiError,
+  cardTicket,
+  oaConfig,
+  oaPost,
+  type OaAnswer,
+  type OaConfig,
+} from '../../../server/wechat/credentials'
 
 export const CARDS = 'cards'
 export { USER_CARDS } from '../../../server/card/events'
@@ -74,15 +81,26 @@ function operators(env: NodeJS.ProcessEnv = process.env): Set<string> {
   return new Set(listVar(env.CARD_OPERATOR_OPENIDS))
 }
 
-const titled = (o: OfferDoc, lang: Locale): Pick<CardOffer, 'title' | 'description'> => (lang === 'en' && o.en ? o.en : { title: o.title, description: o.description })
+const titled = (o: OfferDoc, lang: Locale): Pick<CardOffer, 'title' | 'description'> =>
+  lang === 'en' && o.en ? o.en : { title: o.title, description: o.description }
 
 function view(d: UserCardDoc, offer: OfferDoc | undefined, lang: Locale): MyCard {
-  return { cardKey: d.cardKey, cardId: d.cardId, code: d.code, title: offer ? titled(offer, lang).title : d.cardKey, status: d.status, addedAt: toMillis(d.addedAt), redeemedAt: d.redeemedAt ? toMillis(d.redeemedAt) : null }
+  return {
+    cardKey: d.cardKey,
+    cardId: d.cardId,
+    code: d.code,
+    title: offer ? titled(offer, lang).title : d.cardKey,
+    status: d.status,
+    addedAt: toMillis(d.addedAt),
+    redeemedAt: d.redeemedAt ? toMillis(d.redeemedAt) : null,
+  }
 }
 
 /** The cards the mini-program offers (bind_openid cards are the official account's to give out). */
 async function offers(): Promise<OfferDoc[]> {
-  return (await findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))).filter((o) => !o.bindOpenid)
+  return (
+    await findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))
+  ).filter((o) => !o.bindOpenid)
 }
 
 /**
@@ -106,19 +124,33 @@ const BATCH = v.object({ card_id_list: v.array(v.string()), total_num: v.pipe(v.
 async function inReview(list: OfferDoc[]): Promise<Set<string>> {
   const now = Date.now()
   const stored = (o: OfferDoc) => o.review?.approved === false
-  const stale = list.filter((o) => !o.review?.approved && (!o.review || now - toMillis(o.review.at) > REVIEW_RECHECK_MS))
+  const stale = list.filter(
+    (o) => !o.review?.approved && (!o.review || now - toMillis(o.review.at) > REVIEW_RECHECK_MS),
+  )
   const cfg = stale.length ? oaConfig() : undefined
   if (!cfg) return new Set(list.filter(stored).map((o) => o._id))
   try {
     const approved = new Set<string>()
     for (let page = 0; page < BATCH_PAGES; page++) {
-      const a = await oaPost(cfg, '/card/batchget', { offset: page * BATCH_COUNT, count: BATCH_COUNT, status_list: APPROVED_STATES }, BATCH)
+      const a = await oaPost(
+        cfg,
+        '/card/batchget',
+        { offset: page * BATCH_COUNT, count: BATCH_COUNT, status_list: APPROVED_STATES },
+        BATCH,
+      )
       if (!a.ok) throw new WeChatApiError(a.errcode, `/card/batchget: ${a.errmsg}`)
       a.data.card_id_list.forEach((id) => approved.add(id))
       if ((page + 1) * BATCH_COUNT >= a.data.total_num) break
     }
     const at = new Date(now)
-    await Promise.all(stale.map((o) => db().collection(CARDS).doc(o._id).update({ data: { review: { approved: approved.has(o.cardId), at } } })))
+    await Promise.all(
+      stale.map((o) =>
+        db()
+          .collection(CARDS)
+          .doc(o._id)
+          .update({ data: { review: { approved: approved.has(o.cardId), at } } }),
+      ),
+    )
     return new Set(list.filter((o) => (stale.includes(o) ? !approved.has(o.cardId) : stored(o))).map((o) => o._id))
   } catch (e) {
     if (!(e instanceof WeChatApiError) && !(e instanceof HttpError)) throw e
@@ -127,10 +159,13 @@ async function inReview(list: OfferDoc[]): Promise<Set<string>> {
   }
 }
 
-
 function requireOa(ctx: Ctx<'CARDS_NOT_CONFIGURED'>): OaConfig {
   const cfg = oaConfig()
-  if (!cfg) return ctx.fail('CARDS_NOT_CONFIGURED', 'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (docs/deploy.md, "卡券").')
+  if (!cfg)
+    return ctx.fail(
+      'CARDS_NOT_CONFIGURED',
+      'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (docs/deploy.md, "卡券").',
+    )
   return cfg
 }
 
@@ -141,7 +176,13 @@ function wechatFailed(ctx: Ctx<'CARD_WECHAT_ERROR'>, e: unknown): never {
   throw e
 }
 
-async function post<T>(ctx: Ctx<'CARD_WECHAT_ERROR'>, cfg: OaConfig, path: string, body: Record<string, unknown>, shape: v.GenericSchema<unknown, T>): Promise<OaAnswer<T>> {
+async function post<T>(
+  ctx: Ctx<'CARD_WECHAT_ERROR'>,
+  cfg: OaConfig,
+  path: string,
+  body: Record<string, unknown>,
+  shape: v.GenericSchema<unknown, T>,
+): Promise<OaAnswer<T>> {
   try {
     return await oaPost(cfg, path, body, shape)
   } catch (e) {
@@ -151,12 +192,22 @@ async function post<T>(ctx: Ctx<'CARD_WECHAT_ERROR'>, cfg: OaConfig, path: strin
 
 /** The documented success answers (Managing_Coupons_Vouchers_and_Cards): what must be there before it is believed. */
 const DECRYPTED = v.object({ code: v.pipe(v.string(), v.minLength(1)) })
-const CODE_INFO = v.object({ openid: v.string(), card: v.object({ card_id: v.string() }), can_consume: v.optional(v.boolean()), user_card_status: v.optional(v.string()) })
+const CODE_INFO = v.object({
+  openid: v.string(),
+  card: v.object({ card_id: v.string() }),
+  can_consume: v.optional(v.boolean()),
+  user_card_status: v.optional(v.string()),
+})
 const CONSUMED = v.object({ openid: v.string(), card: v.object({ card_id: v.string() }) })
 
 /** A code WeChat does not know is the user's mistake; any other refusal (busy, quota, IP, permission) is WeChat's, named as such. */
-function codeRefused(ctx: Ctx<'CARD_CODE_INVALID' | 'CARD_WECHAT_ERROR'>, path: string, a: { errcode: number; errmsg: string }): never {
-  if (a.errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', `${path} answered ${a.errcode}: the code is not a card code WeChat issued.`)
+function codeRefused(
+  ctx: Ctx<'CARD_CODE_INVALID' | 'CARD_WECHAT_ERROR'>,
+  path: string,
+  a: { errcode: number; errmsg: string },
+): never {
+  if (a.errcode === ERR_CODE_INVALID)
+    return ctx.fail('CARD_CODE_INVALID', `${path} answered ${a.errcode}: the code is not a card code WeChat issued.`)
   return ctx.fail('CARD_WECHAT_ERROR', `${path} answered ${a.errcode}: ${a.errmsg}`)
 }
 
@@ -191,7 +242,10 @@ async function recordIntent(base: UserCardDoc, redeeming: { by: string; at: Date
 
 /** WeChat refused the consume (not consumed): the intent is withdrawn. */
 async function dropIntent(id: string, by: string): Promise<void> {
-  await db().collection(USER_CARDS).where({ _id: id, 'redeeming.by': by, status: 'ADDED' }).update({ data: { redeeming: null } })
+  await db()
+    .collection(USER_CARDS)
+    .where({ _id: id, 'redeeming.by': by, status: 'ADDED' })
+    .update({ data: { redeeming: null } })
 }
 
 /**
@@ -200,7 +254,13 @@ async function dropIntent(id: string, by: string): Promise<void> {
  * (recordAdded, which only ever adds) is then updated. REDEEMED is never undone.
  */
 async function markRedeemed(doc: UserCardDoc): Promise<void> {
-  await updateElseAdd(USER_CARDS, doc._id, {}, { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy, redeeming: null }, doc)
+  await updateElseAdd(
+    USER_CARDS,
+    doc._id,
+    {},
+    { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy, redeeming: null },
+    doc,
+  )
 }
 
 /**
@@ -213,11 +273,15 @@ async function mine(openid: string, unionid?: string): Promise<UserCardDoc[]> {
   // Read both at once; a write only when there is something to claim (myCards is a hot read).
   const [own, unclaimed] = await Promise.all([
     findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100)),
-    unionid ? findDocs<UserCardDoc>(cards.where({ _openid: '', unionid }).limit(100)) : Promise.resolve([] as UserCardDoc[]),
+    unionid
+      ? findDocs<UserCardDoc>(cards.where({ _openid: '', unionid }).limit(100))
+      : Promise.resolve([] as UserCardDoc[]),
   ])
   if (!unclaimed.length) return own.filter((d) => !d.gone)
   await cards.where({ _openid: '', unionid }).update({ data: { _openid: openid } })
-  return (await findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter((d) => !d.gone)
+  return (await findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter(
+    (d) => !d.gone,
+  )
 }
 
 export const main = createRouter<CardContract>('card', {
@@ -226,7 +290,15 @@ export const main = createRouter<CardContract>('card', {
     async handle(_input, ctx) {
       const [list, lang] = await Promise.all([offers(), userLanguage(ctx.openid)])
       const reviewing = await inReview(list)
-      return { cards: list.map((o) => ({ cardKey: o._id, cardId: o.cardId, ...titled(o, lang), inReview: reviewing.has(o._id) })), operator: operators().has(ctx.openid) }
+      return {
+        cards: list.map((o) => ({
+          cardKey: o._id,
+          cardId: o.cardId,
+          ...titled(o, lang),
+          inReview: reviewing.has(o._id),
+        })),
+        operator: operators().has(ctx.openid),
+      }
     },
   },
 
@@ -238,7 +310,11 @@ export const main = createRouter<CardContract>('card', {
       // A bind_openid cardExt must name the user's openid UNDER THE OFFICIAL ACCOUNT, which the
       // mini-program does not have (its own openid gives 40080): such cards are given out by the
       // official account itself, not offered here (docs/deploy.md, "卡券").
-      if (offer.bindOpenid) return ctx.fail('CARD_NOT_FOUND', `${cardKey} is a bind_openid card: the official account gives it out, the mini-program cannot.`)
+      if (offer.bindOpenid)
+        return ctx.fail(
+          'CARD_NOT_FOUND',
+          `${cardKey} is a bind_openid card: the official account gives it out, the mini-program cannot.`,
+        )
       const cfg = requireOa(ctx)
       let apiTicket: string
       try {
@@ -246,7 +322,13 @@ export const main = createRouter<CardContract>('card', {
       } catch (e) {
         return wechatFailed(ctx, e)
       }
-      const ext = cardExt({ apiTicket, cardId: offer.cardId, timestamp: Math.floor(Date.now() / 1000), nonceStr: cardNonce(), outerStr: `kit.${cardKey}` })
+      const ext = cardExt({
+        apiTicket,
+        cardId: offer.cardId,
+        timestamp: Math.floor(Date.now() / 1000),
+        nonceStr: cardNonce(),
+        outerStr: `kit.${cardKey}`,
+      })
       return { cardId: offer.cardId, cardExt: ext }
     },
   },
@@ -268,11 +350,31 @@ export const main = createRouter<CardContract>('card', {
         // (Coupons-Mini_Program_Start_Up, steps 5-7), the code is recorded for the mini-program
         // user who submitted it (their own wx.addCard gave them the encrypted code), with the
         // official account's openid beside it for the card events.
-        const info = await post(ctx, cfg, '/card/code/get', { card_id: c.cardId, code: plain.data.code, check_consume: false }, CODE_INFO)
+        const info = await post(
+          ctx,
+          cfg,
+          '/card/code/get',
+          { card_id: c.cardId, code: plain.data.code, check_consume: false },
+          CODE_INFO,
+        )
         if (!info.ok) return codeRefused(ctx, 'card/code/get', info)
-        if (info.data.card.card_id !== c.cardId) return codeRefused(ctx, 'card/code/get', { errcode: ERR_CODE_INVALID, errmsg: 'the code belongs to another card' })
+        if (info.data.card.card_id !== c.cardId)
+          return codeRefused(ctx, 'card/code/get', {
+            errcode: ERR_CODE_INVALID,
+            errmsg: 'the code belongs to another card',
+          })
         const offer = byCardId.get(c.cardId)
-        const doc: UserCardDoc = { _id: `${c.cardId}:${plain.data.code}`, _openid: ctx.openid, oaOpenid: info.data.openid, cardKey: offer?._id ?? c.cardId, cardId: c.cardId, code: plain.data.code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+        const doc: UserCardDoc = {
+          _id: `${c.cardId}:${plain.data.code}`,
+          _openid: ctx.openid,
+          oaOpenid: info.data.openid,
+          cardKey: offer?._id ?? c.cardId,
+          cardId: c.cardId,
+          code: plain.data.code,
+          status: 'ADDED',
+          addedAt: new Date(),
+          redeemedAt: null,
+        }
         docs.push(await claimCode(ctx, doc))
       }
       return { recorded: docs.length, cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
@@ -282,7 +384,11 @@ export const main = createRouter<CardContract>('card', {
   myCards: {
     input: schemas.myCards,
     async handle(_input, ctx) {
-      const [docs, list, lang] = await Promise.all([mine(ctx.openid, ctx.wx.UNIONID || undefined), offers(), userLanguage(ctx.openid)])
+      const [docs, list, lang] = await Promise.all([
+        mine(ctx.openid, ctx.wx.UNIONID || undefined),
+        offers(),
+        userLanguage(ctx.openid),
+      ])
       const byCardId = new Map(list.map((o) => [o.cardId, o]))
       return { cards: docs.map((d) => view(d, byCardId.get(d.cardId), lang)) }
     },
@@ -291,40 +397,74 @@ export const main = createRouter<CardContract>('card', {
   redeem: {
     input: schemas.redeem,
     async handle({ code }, ctx) {
-      if (!operators().has(ctx.openid)) return ctx.fail('NOT_OPERATOR', 'Only operators (CARD_OPERATOR_OPENIDS) can redeem.')
+      if (!operators().has(ctx.openid))
+        return ctx.fail('NOT_OPERATOR', 'Only operators (CARD_OPERATOR_OPENIDS) can redeem.')
       const [recorded] = await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ code }).limit(1))
       // This operator's own redeem of moments ago (its answer perhaps lost): told apart from one made elsewhere.
-      const mineJustNow = (d: UserCardDoc | undefined) => !!d && d.redeemedBy === ctx.openid && !!d.redeemedAt && Date.now() - toMillis(d.redeemedAt) < RESUME_WINDOW_MS
-      const byYou = (): never => ctx.fail('CARD_REDEEMED_BY_YOU', 'This operator redeemed the code moments ago (perhaps a scan whose answer was lost).')
+      const mineJustNow = (d: UserCardDoc | undefined) =>
+        !!d && d.redeemedBy === ctx.openid && !!d.redeemedAt && Date.now() - toMillis(d.redeemedAt) < RESUME_WINDOW_MS
+      const byYou = (): never =>
+        ctx.fail(
+          'CARD_REDEEMED_BY_YOU',
+          'This operator redeemed the code moments ago (perhaps a scan whose answer was lost).',
+        )
       if (recorded?.status === 'REDEEMED') {
         if (mineJustNow(recorded)) return byYou()
-        return ctx.fail('CARD_ALREADY_REDEEMED', `Redeemed at ${new Date(toMillis(recorded.redeemedAt)).toISOString()}.`)
+        return ctx.fail(
+          'CARD_ALREADY_REDEEMED',
+          `Redeemed at ${new Date(toMillis(recorded.redeemedAt)).toISOString()}.`,
+        )
       }
       const cfg = requireOa(ctx)
       // The document asks to check a code before consuming it.
-      const info = await post(ctx, cfg, '/card/code/get', { code, ...(recorded ? { card_id: recorded.cardId } : {}), check_consume: true }, CODE_INFO)
+      const info = await post(
+        ctx,
+        cfg,
+        '/card/code/get',
+        { code, ...(recorded ? { card_id: recorded.cardId } : {}), check_consume: true },
+        CODE_INFO,
+      )
       const refused = async (errcode: number, errmsg: string): Promise<never> => {
         if (errcode === ERR_CONSUMED) {
           // Consumed at WeChat: by this operator's own cut-off attempt (its intent is recorded), or elsewhere.
           const [stored] = await findDocs<UserCardDoc>(db().collection(USER_CARDS).where({ code }).limit(1))
           if (stored && stored.status !== 'REDEEMED') {
             const own = stored.redeeming?.by === ctx.openid
-            await markRedeemed({ ...stored, status: 'REDEEMED', redeemedAt: stored.redeeming?.at ?? new Date(), redeemedBy: stored.redeeming?.by ?? '', redeeming: null })
+            await markRedeemed({
+              ...stored,
+              status: 'REDEEMED',
+              redeemedAt: stored.redeeming?.at ?? new Date(),
+              redeemedBy: stored.redeeming?.by ?? '',
+              redeeming: null,
+            })
             if (own) return byYou()
           } else if (mineJustNow(stored)) return byYou()
           return ctx.fail('CARD_ALREADY_REDEEMED', 'WeChat says this code was consumed (40099).')
         }
-        if (errcode === ERR_UNAVAILABLE) return ctx.fail('CARD_UNAVAILABLE', 'WeChat says the card was deleted or is being given away (40127).')
-        if (errcode === ERR_CODE_INVALID) return ctx.fail('CARD_CODE_INVALID', 'WeChat does not know this code (40056).')
+        if (errcode === ERR_UNAVAILABLE)
+          return ctx.fail('CARD_UNAVAILABLE', 'WeChat says the card was deleted or is being given away (40127).')
+        if (errcode === ERR_CODE_INVALID)
+          return ctx.fail('CARD_CODE_INVALID', 'WeChat does not know this code (40056).')
         return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${errcode}: ${errmsg}`)
       }
       if (!info.ok) return refused(info.errcode, info.errmsg)
       const { can_consume: canConsume, user_card_status: cardStatus } = info.data
-      if (canConsume === false || (cardStatus && cardStatus !== 'NORMAL')) return ctx.fail('CARD_UNAVAILABLE', `The card is ${cardStatus ?? 'not consumable'}.`)
+      if (canConsume === false || (cardStatus && cardStatus !== 'NORMAL'))
+        return ctx.fail('CARD_UNAVAILABLE', `The card is ${cardStatus ?? 'not consumable'}.`)
       const cardId = info.data.card.card_id
       const offer = (await offers()).find((o) => o.cardId === cardId)
       // A code not recorded here: no mini-program user is known for it yet (the first to record it claims it).
-      const base: UserCardDoc = recorded ?? { _id: `${cardId}:${code}`, _openid: '', oaOpenid: info.data.openid, cardKey: offer?._id ?? cardId, cardId, code, status: 'ADDED', addedAt: new Date(), redeemedAt: null }
+      const base: UserCardDoc = recorded ?? {
+        _id: `${cardId}:${code}`,
+        _openid: '',
+        oaOpenid: info.data.openid,
+        cardKey: offer?._id ?? cardId,
+        cardId,
+        code,
+        status: 'ADDED',
+        addedAt: new Date(),
+        redeemedAt: null,
+      }
       // Intent before effect: the record says this operator is consuming the code.
       await recordIntent(base, { by: ctx.openid, at: new Date() })
       const done = await post(ctx, cfg, '/card/code/consume', { code, card_id: cardId }, CONSUMED)
@@ -332,7 +472,13 @@ export const main = createRouter<CardContract>('card', {
         if (done.errcode !== ERR_CONSUMED) await dropIntent(base._id, ctx.openid)
         return refused(done.errcode, done.errmsg)
       }
-      const doc: UserCardDoc = { ...base, status: 'REDEEMED', redeemedAt: new Date(), redeemedBy: ctx.openid, redeeming: null }
+      const doc: UserCardDoc = {
+        ...base,
+        status: 'REDEEMED',
+        redeemedAt: new Date(),
+        redeemedBy: ctx.openid,
+        redeeming: null,
+      }
       await markRedeemed(doc)
       const lang = await userLanguage(ctx.openid)
       return { card: view((await getDoc<UserCardDoc>(USER_CARDS, doc._id)) ?? doc, offer, lang) }

@@ -14,7 +14,8 @@ import { displayTime } from '../../../server/pay/money'
 import { schemas } from './schemas'
 
 function requireAgent(ctx: Ctx<'NOT_AGENT'>): void {
-  if (!csConfig(process.env).agents.has(ctx.openid)) ctx.fail('NOT_AGENT', 'Only customer-service operators (CS_AGENT_OPENIDS) can do this.')
+  if (!csConfig(process.env).agents.has(ctx.openid))
+    ctx.fail('NOT_AGENT', 'Only customer-service operators (CS_AGENT_OPENIDS) can do this.')
 }
 
 const fmt = (ms: number) => `${displayTime(ms)} (Beijing)`
@@ -35,7 +36,10 @@ export const agentHandlers: Handlers<CustomerServiceContract> = {
     input: schemas.agentConversation,
     async handle({ openid, before, limit }, ctx) {
       requireAgent(ctx)
-      const [docs, conv] = await Promise.all([store.listLog(openid, before, limit ?? 50), store.getConversation(openid)])
+      const [docs, conv] = await Promise.all([
+        store.listLog(openid, before, limit ?? 50),
+        store.getConversation(openid),
+      ])
       return { entries: docs.map(store.toEntry), conversation: conv ? store.conversationView(conv, Date.now()) : null }
     },
   },
@@ -54,13 +58,25 @@ export const agentHandlers: Handlers<CustomerServiceContract> = {
       if (!conv) return ctx.fail('NO_CONVERSATION', 'This user has not written to customer service.')
 
       // Reserve the request id: of two calls with the same id, one sends and the other answers its record.
-      const pending: store.MessageDoc = { _id: id, openid: touser, dir: 'out', at: new Date(now), by: 'agent', kind: 'text', summary: text.slice(0, 200), status: 'PENDING', agent: ctx.openid, text }
+      const pending: store.MessageDoc = {
+        _id: id,
+        openid: touser,
+        dir: 'out',
+        at: new Date(now),
+        by: 'agent',
+        kind: 'text',
+        summary: text.slice(0, 200),
+        status: 'PENDING',
+        agent: ctx.openid,
+        text,
+      }
       try {
         await db().collection(store.MESSAGES).add({ data: pending })
       } catch (e) {
         const prior = await getDoc<store.MessageDoc>(store.MESSAGES, id)
         if (!prior) throw e
-        if (prior.openid !== touser || prior.text !== text) return ctx.fail('DUPLICATE_REQUEST', 'This requestId was already used for another reply.')
+        if (prior.openid !== touser || prior.text !== text)
+          return ctx.fail('DUPLICATE_REQUEST', 'This requestId was already used for another reply.')
         return answer(prior)
       }
       const finishAs = async (patch: Partial<store.MessageDoc>, code?: ReplyErr, message?: string) => {
@@ -70,20 +86,43 @@ export const agentHandlers: Handlers<CustomerServiceContract> = {
 
       const win = { until: toMillis(conv.windowUntil), left: conv.sendsLeft }
       if (win.until <= now) {
-        await finishAs({ status: 'SKIPPED', failure: 'WINDOW_CLOSED' }, 'WINDOW_CLOSED', `WeChat's reply window closed at ${fmt(win.until)}. The user has to write again first.`)
+        await finishAs(
+          { status: 'SKIPPED', failure: 'WINDOW_CLOSED' },
+          'WINDOW_CLOSED',
+          `WeChat's reply window closed at ${fmt(win.until)}. The user has to write again first.`,
+        )
       }
       if (!windowOpen(win, now) || !(await store.takeSend(touser, now))) {
-        await finishAs({ status: 'SKIPPED', failure: 'QUOTA_USED' }, 'QUOTA_USED', 'The 5 replies WeChat allows after the user\'s last message are used up. Wait for the user to write again.')
+        await finishAs(
+          { status: 'SKIPPED', failure: 'QUOTA_USED' },
+          'QUOTA_USED',
+          "The 5 replies WeChat allows after the user's last message are used up. Wait for the user to write again.",
+        )
       }
       const out = await sendReply(touser, { type: 'text', content: text }, new Budget(now + 8_000, 5_000))
-      const patch = { status: out.status, at: new Date(), ...(out.failure ? { failure: out.failure } : {}), ...(out.errCode !== undefined ? { errCode: out.errCode } : {}) }
+      const patch = {
+        status: out.status,
+        at: new Date(),
+        ...(out.failure ? { failure: out.failure } : {}),
+        ...(out.errCode !== undefined ? { errCode: out.errCode } : {}),
+      }
       if (out.failure === 'WINDOW_CLOSED' || out.failure === 'QUOTA_USED') {
         await store.closeWindow(touser, out.failure, now)
-        await finishAs(patch, out.failure, out.failure === 'WINDOW_CLOSED' ? 'WeChat says the reply window is closed (45015). The user has to write again first.' : 'WeChat says the reply quota is used up (45047).')
+        await finishAs(
+          patch,
+          out.failure,
+          out.failure === 'WINDOW_CLOSED'
+            ? 'WeChat says the reply window is closed (45015). The user has to write again first.'
+            : 'WeChat says the reply quota is used up (45047).',
+        )
       }
       if (out.status === 'FAILED') {
         await store.giveBackSend(touser)
-        await finishAs(patch, 'SEND_FAILED', `WeChat did not take the reply (${out.errCode ?? out.failure}). Try again.`)
+        await finishAs(
+          patch,
+          'SEND_FAILED',
+          `WeChat did not take the reply (${out.errCode ?? out.failure}). Try again.`,
+        )
       }
       await finishAs(patch)
       if (out.status === 'SENT') await store.patchConversation(touser, { waiting: false })
@@ -92,4 +131,3 @@ export const agentHandlers: Handlers<CustomerServiceContract> = {
     },
   },
 }
-

@@ -38,7 +38,10 @@ export async function main(event: unknown, context?: { request_id?: string }): P
   // Any client can call any function with any data: a push never comes from a client.
   if (wx.SOURCE === 'wx_client') {
     log({ refused: 'a push-shaped call from a client', openid: wx.OPENID })
-    return { ok: false, error: { code: 'INVALID_INPUT', message: 'customerService takes pushes from WeChat, or an action.' } }
+    return {
+      ok: false,
+      error: { code: 'INVALID_INPUT', message: 'customerService takes pushes from WeChat, or an action.' },
+    }
   }
   if (ev.Type === 'Timer') {
     try {

@@ -4,7 +4,15 @@ import type { CustomerServiceContract } from '../../../typings/customerService'
 import { schemasFor } from '../../../server/schemas'
 
 const openid = v.pipe(v.string('openid must be a string'), v.regex(/^[A-Za-z0-9_-]{6,64}$/, 'openid looks wrong'))
-const limit = (max: number) => v.optional(v.pipe(v.number(), v.integer(), v.minValue(1, 'limit must be at least 1'), v.maxValue(max, `limit must be at most ${max}`)))
+const limit = (max: number) =>
+  v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1, 'limit must be at least 1'),
+      v.maxValue(max, `limit must be at most ${max}`),
+    ),
+  )
 
 export const agentInbox = v.strictObject({ limit: limit(50) })
 
@@ -17,7 +25,12 @@ export const agentConversation = v.strictObject({
 export const agentReply = v.strictObject({
   touser: openid,
   // WeChat's text limit is in bytes; 600 characters stay inside it whatever the script.
-  text: v.pipe(v.string('text must be a string'), v.transform((s) => s.trim()), v.minLength(1, 'text is empty'), v.maxLength(600, 'text is longer than 600 characters')),
+  text: v.pipe(
+    v.string('text must be a string'),
+    v.transform((s) => s.trim()),
+    v.minLength(1, 'text is empty'),
+    v.maxLength(600, 'text is longer than 600 characters'),
+  ),
   requestId: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/, 'requestId must be 8-64 letters, digits, _ or -')),
 })
 

@@ -38,7 +38,6 @@ export interface PayNotification {
 
 const ACK = { errcode: 0, errmsg: '' } as const
 
-
 /** An amount in fen as a number or the decimal string WeChat Pay writes; anything else is undefined. */
 export function fen(v: unknown): number | undefined {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,12}$/.test(v) ? Number(v) : NaN
@@ -60,17 +59,25 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   await recordInbound('pay-notification', event)
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Partial<PayNotification>
   // Only primitives become text: a hostile object must not make every delivery fail.
-  const outTradeNo = typeof ev.outTradeNo === 'string' && /^[A-Za-z0-9_\-|*]{1,32}$/.test(ev.outTradeNo) ? ev.outTradeNo : ''
-  const transactionId = typeof ev.transactionId === 'string' && /^\d{1,32}$/.test(ev.transactionId) ? ev.transactionId : ''
+  const outTradeNo =
+    typeof ev.outTradeNo === 'string' && /^[A-Za-z0-9_\-|*]{1,32}$/.test(ev.outTradeNo) ? ev.outTradeNo : ''
+  const transactionId =
+    typeof ev.transactionId === 'string' && /^\d{1,32}$/.test(ev.transactionId) ? ev.transactionId : ''
   // Nothing a notification says is written down until WeChat Pay confirms it: a forged or odd
   // one costs a log line and a query, never a database write (no incident floods).
   const unconfirmed = (why: string, extra: Record<string, unknown> = {}) => {
     console.error(JSON.stringify({ fn: 'payCallback', unconfirmed: why, outTradeNo, transactionId, ...extra }))
     return ACK
   }
-  if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS') return unconfirmed('not a success notification (WeChat Pay sends those only)', { returnCode: scalar(ev.returnCode, 16), resultCode: scalar(ev.resultCode, 16) })
+  if (ev.returnCode !== 'SUCCESS' || ev.resultCode !== 'SUCCESS')
+    return unconfirmed('not a success notification (WeChat Pay sends those only)', {
+      returnCode: scalar(ev.returnCode, 16),
+      resultCode: scalar(ev.resultCode, 16),
+    })
   // WeChat Pay V2 sends every field as XML text; CloudBase may pass total_fee on as "36" or 36.
   if (!outTradeNo || !transactionId || fen(ev.totalFee) === undefined) return unconfirmed('malformed notification')
   // Confirmed by a query before anything is written (server/pay/notified.ts).
-  return (await confirmPaymentNotice('payCallback', outTradeNo, transactionId)) === 'ACK' ? ACK : { errcode: 500, errmsg: 'could not record the notification; please retry' }
+  return (await confirmPaymentNotice('payCallback', outTradeNo, transactionId)) === 'ACK'
+    ? ACK
+    : { errcode: 500, errmsg: 'could not record the notification; please retry' }
 }

@@ -40,7 +40,17 @@ export async function main(event?: unknown): Promise<ExpireReport> {
   // npm run doctor's probe, from an administrator's invocation only (server/doctor.ts).
   const probe = doctorAnswer(event, __dirname)
   if (probe) return probe as never
-  const report: ExpireReport = { closed: 0, paid: 0, unchanged: 0, refundsResubmitted: 0, refundsConfirmed: 0, refundsFailed: 0, noticesSent: 0, noticesUnknown: 0, errors: 0 }
+  const report: ExpireReport = {
+    closed: 0,
+    paid: 0,
+    unchanged: 0,
+    refundsResubmitted: 0,
+    refundsConfirmed: 0,
+    refundsFailed: 0,
+    noticesSent: 0,
+    noticesUnknown: 0,
+    errors: 0,
+  }
   const wx = wxContext()
   if (wx.OPENID || wx.SOURCE === 'wx_client') return { ...report, skipped: 'not callable from the mini-program' }
   const cfg = payConfig(process.env, runningEnv())
@@ -48,13 +58,29 @@ export async function main(event?: unknown): Promise<ExpireReport> {
     console.error(JSON.stringify({ fn: 'payExpire', skipped: cfg.message }))
     return { ...report, skipped: cfg.message }
   }
-  const ev = (event && typeof event === 'object' ? event : {}) as { Type?: unknown; TriggerName?: unknown; Time?: unknown }
+  const ev = (event && typeof event === 'object' ? event : {}) as {
+    Type?: unknown
+    TriggerName?: unknown
+    Time?: unknown
+  }
   if (ev.Type === 'Timer' && ev.TriggerName === RECONCILE_TRIGGER) {
     // The daily reconciliation of yesterday's bill (server/pay/reconcile.ts), not the 5-minute sweep.
     const at = typeof ev.Time === 'string' && Number.isFinite(Date.parse(ev.Time)) ? Date.parse(ev.Time) : Date.now()
     const r = await reconcileDay(billDayBefore(at))
-    console.log(JSON.stringify({ fn: 'payExpire', reconciled: r.date, state: r.state, billLines: r.billLines, differences: r.differences.length, ...(r.message ? { message: r.message } : {}) }))
-    return { ...report, reconciled: { date: r.date, state: r.state, differences: r.differences.length } } as ExpireReport
+    console.log(
+      JSON.stringify({
+        fn: 'payExpire',
+        reconciled: r.date,
+        state: r.state,
+        billLines: r.billLines,
+        differences: r.differences.length,
+        ...(r.message ? { message: r.message } : {}),
+      }),
+    )
+    return {
+      ...report,
+      reconciled: { date: r.date, state: r.state, differences: r.differences.length },
+    } as ExpireReport
   }
   const { expired, refunds, unconfirmed } = await dueOrders(Date.now(), BATCH)
   for (const order of expired) {

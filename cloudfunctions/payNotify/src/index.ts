@@ -24,19 +24,44 @@ import { recordInbound } from '../../../server/recording'
 import type { HttpResponse } from '../../../server/customerService/urlmode'
 
 const log = (o: Record<string, unknown>) => console.error(JSON.stringify({ fn: 'payNotify', ...o }))
-const answer = (statusCode: number, code?: string, message?: string): HttpResponse => ({ statusCode, headers: { 'content-type': 'application/json' }, body: code ? JSON.stringify({ code, message }) : '', isBase64Encoded: false })
+const answer = (statusCode: number, code?: string, message?: string): HttpResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: code ? JSON.stringify({ code, message }) : '',
+  isBase64Encoded: false,
+})
 
 const Envelope = v.object({
   id: v.pipe(v.string(), v.maxLength(64)),
   event_type: v.pipe(v.string(), v.maxLength(64)),
   resource_type: v.literal('encrypt-resource'),
-  resource: v.object({ algorithm: v.string(), ciphertext: v.pipe(v.string(), v.maxLength(16_384)), associated_data: v.optional(v.string()), nonce: v.string(), original_type: v.optional(v.string()) }),
+  resource: v.object({
+    algorithm: v.string(),
+    ciphertext: v.pipe(v.string(), v.maxLength(16_384)),
+    associated_data: v.optional(v.string()),
+    nonce: v.string(),
+    original_type: v.optional(v.string()),
+  }),
 })
 const NO = /^[A-Za-z0-9_\-|*@]{1,64}$/
-const Transaction = v.object({ out_trade_no: v.pipe(v.string(), v.regex(NO)), transaction_id: v.pipe(v.string(), v.regex(/^\d{1,32}$/)), trade_state: v.string() })
-const Refund = v.object({ out_trade_no: v.pipe(v.string(), v.regex(NO)), out_refund_no: v.pipe(v.string(), v.regex(NO)), refund_status: v.string(), amount: v.optional(v.object({ refund: v.optional(v.number()) })) })
+const Transaction = v.object({
+  out_trade_no: v.pipe(v.string(), v.regex(NO)),
+  transaction_id: v.pipe(v.string(), v.regex(/^\d{1,32}$/)),
+  trade_state: v.string(),
+})
+const Refund = v.object({
+  out_trade_no: v.pipe(v.string(), v.regex(NO)),
+  out_refund_no: v.pipe(v.string(), v.regex(NO)),
+  refund_status: v.string(),
+  amount: v.optional(v.object({ refund: v.optional(v.number()) })),
+})
 /** APIv3's refund states as the V2 names confirmRefund reads. */
-const REFUND_STATE: Record<string, string> = { SUCCESS: 'SUCCESS', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE', PROCESSING: 'PROCESSING' }
+const REFUND_STATE: Record<string, string> = {
+  SUCCESS: 'SUCCESS',
+  ABNORMAL: 'CHANGE',
+  CLOSED: 'REFUNDCLOSE',
+  PROCESSING: 'PROCESSING',
+}
 
 interface HttpEvent {
   httpMethod?: unknown
@@ -53,7 +78,8 @@ export async function main(event: unknown): Promise<HttpResponse> {
   if (req.httpMethod !== 'POST') return answer(405, 'METHOD_NOT_ALLOWED', 'WeChat Pay notifies with POST')
   const raw = typeof req.body === 'string' ? req.body : ''
   if (raw.length > MAX_NOTIFICATION_BYTES * 2) return answer(413, 'TOO_LARGE', 'notification too large')
-  const body = req.isBase64Encoded === true || req.isBase64Encoded === 'true' ? Buffer.from(raw, 'base64').toString('utf8') : raw
+  const body =
+    req.isBase64Encoded === true || req.isBase64Encoded === 'true' ? Buffer.from(raw, 'base64').toString('utf8') : raw
   const c = v3Config(process.env)
   if (!c.ok) {
     log({ error: 'not configured', detail: c.message })
@@ -66,7 +92,7 @@ export async function main(event: unknown): Promise<HttpResponse> {
     await ensureWechatpayKey(c.cfg, typeof serial === 'string' ? serial : '')
   } catch (e) {
     log({ error: 'certificates', detail: e instanceof Error ? e.message : String(e) })
-    return answer(500, 'FAIL', 'WeChat Pay\'s certificates could not be read; please retry')
+    return answer(500, 'FAIL', "WeChat Pay's certificates could not be read; please retry")
   }
   const checked = verifyWechatpay(headers, body, c.cfg.wechatpayKeys, Math.floor(Date.now() / 1000))
   if (!checked.ok) {
@@ -85,7 +111,10 @@ export async function main(event: unknown): Promise<HttpResponse> {
     return answer(400, 'PARAM_ERROR', 'the notification cannot be read')
   }
   // RECORD_WECHAT=1: the verified, decrypted notification, scrubbed (server/recording.ts).
-  await recordInbound(envelope.event_type.startsWith('REFUND.') ? 'refund-notification' : 'pay-notification', { event_type: envelope.event_type, resource })
+  await recordInbound(envelope.event_type.startsWith('REFUND.') ? 'refund-notification' : 'pay-notification', {
+    event_type: envelope.event_type,
+    resource,
+  })
   if (envelope.event_type === 'TRANSACTION.SUCCESS') {
     const t = v.safeParse(Transaction, resource)
     if (!t.success) {
@@ -101,7 +130,12 @@ export async function main(event: unknown): Promise<HttpResponse> {
       log({ ignored: 'a refund out of its documented shape', id: envelope.id })
       return answer(204)
     }
-    const ids = { outTradeNo: r.output.out_trade_no, outRefundNo: r.output.out_refund_no, ...(REFUND_STATE[r.output.refund_status] ? { claimed: REFUND_STATE[r.output.refund_status] } : {}), ...(r.output.amount?.refund !== undefined ? { refundFee: r.output.amount.refund } : {}) }
+    const ids = {
+      outTradeNo: r.output.out_trade_no,
+      outRefundNo: r.output.out_refund_no,
+      ...(REFUND_STATE[r.output.refund_status] ? { claimed: REFUND_STATE[r.output.refund_status] } : {}),
+      ...(r.output.amount?.refund !== undefined ? { refundFee: r.output.amount.refund } : {}),
+    }
     const outcome = await confirmRefundNotice('payNotify', ids, { id: envelope.id })
     return outcome === 'ACK' ? answer(204) : answer(500, 'FAIL', 'could not confirm the refund; please retry')
   }

@@ -20,7 +20,12 @@ import { recordInbound } from '../../../server/recording'
 const ACK = { errcode: 0, errmsg: '' } as const
 
 /** The order and refund a notification names, from any of the shapes it may arrive in. */
-export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; outRefundNo?: string; claimed?: string; refundFee?: number } {
+export function refundIds(ev: Record<string, unknown>): {
+  outTradeNo?: string
+  outRefundNo?: string
+  claimed?: string
+  refundFee?: number
+} {
   let info: Record<string, unknown> = ev
   const raw = ev.reqInfo ?? ev.req_info
   if (raw && typeof raw === 'object') info = raw as Record<string, unknown>
@@ -33,15 +38,26 @@ export function refundIds(ev: Record<string, unknown>): { outTradeNo?: string; o
     }
   }
   const str = (...keys: string[]) => {
-    for (const k of keys) if (typeof info[k] === 'string' && /^[A-Za-z0-9_\-|*@]{1,64}$/.test(info[k] as string)) return info[k] as string
+    for (const k of keys)
+      if (typeof info[k] === 'string' && /^[A-Za-z0-9_\-|*@]{1,64}$/.test(info[k] as string)) return info[k] as string
     return undefined
   }
   const outTradeNo = str('outTradeNo', 'out_trade_no')
   const outRefundNo = str('outRefundNo', 'out_refund_no')
   const claimed = str('refundStatus', 'refund_status')
   const fee = info.refundFee ?? info.refund_fee
-  const refundFee = typeof fee === 'number' && Number.isSafeInteger(fee) ? fee : typeof fee === 'string' && /^\d{1,12}$/.test(fee) ? Number(fee) : undefined
-  return { ...(outTradeNo ? { outTradeNo } : {}), ...(outRefundNo ? { outRefundNo } : {}), ...(claimed ? { claimed } : {}), ...(refundFee !== undefined ? { refundFee } : {}) }
+  const refundFee =
+    typeof fee === 'number' && Number.isSafeInteger(fee)
+      ? fee
+      : typeof fee === 'string' && /^\d{1,12}$/.test(fee)
+        ? Number(fee)
+        : undefined
+  return {
+    ...(outTradeNo ? { outTradeNo } : {}),
+    ...(outRefundNo ? { outRefundNo } : {}),
+    ...(claimed ? { claimed } : {}),
+    ...(refundFee !== undefined ? { refundFee } : {}),
+  }
 }
 
 export async function main(event: unknown): Promise<{ errcode: number; errmsg: string }> {
@@ -60,6 +76,8 @@ export async function main(event: unknown): Promise<{ errcode: number; errmsg: s
   const ev = (typeof event === 'object' && event !== null ? event : {}) as Record<string, unknown>
   const ids = refundIds(ev)
   // Confirmed by a query before anything is written (server/pay/notified.ts).
-  const outcome = await confirmRefundNotice('payRefundCallback', ids, { nonceStr: scalar(ev.nonceStr ?? ev.nonce_str, 40) })
+  const outcome = await confirmRefundNotice('payRefundCallback', ids, {
+    nonceStr: scalar(ev.nonceStr ?? ev.nonce_str, 40),
+  })
   return outcome === 'ACK' ? ACK : { errcode: 500, errmsg: 'could not confirm the refund; please retry' }
 }

@@ -14,9 +14,28 @@ import { db, findDocs, getDoc } from '../../../server/db'
 import { errText } from '../../../server/errors'
 import { scalar } from '../../../server/input'
 import { wxContext } from '../../../server/wx'
-import { ALL, BOARDS, MEMBERS, boardId, isIn, periodDates, rankRows, type BoardDoc, type MemberDoc } from '../../../server/rank/board'
-import { countAhead, groupsOf, join, joined, leave, maintainBoards, readBoard, refreshOwnRows, removeRows } from '../../../server/rank/store'
-
+import {
+  ALL,
+  BOARDS,
+  MEMBERS,
+  boardId,
+  isIn,
+  periodDates,
+  rankRows,
+  type BoardDoc,
+  type MemberDoc,
+} from '../../../server/rank/board'
+import {
+  countAhead,
+  groupsOf,
+  join,
+  joined,
+  leave,
+  maintainBoards,
+  readBoard,
+  refreshOwnRows,
+  removeRows,
+} from '../../../server/rank/store'
 
 export const DEFAULT_NICKNAME = '微信用户'
 /** Rows of a board by default. */
@@ -28,9 +47,15 @@ const router = createRouter<RankContract>('rank', {
     input: schemas.optIn,
     async handle(_input, ctx) {
       const startedAt = Date.now()
-      const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(db().collection('users').where({ openids: ctx.openid }).limit(1))
+      const [user] = await findDocs<{ nickname?: string; avatarFileId?: string }>(
+        db().collection('users').where({ openids: ctx.openid }).limit(1),
+      )
       // Without a nickname: WeChat's own default name, 微信用户, as other mini-programs show it.
-      const joinedNow = await join(ctx.openid, { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '' }, startedAt)
+      const joinedNow = await join(
+        ctx.openid,
+        { nickname: user?.nickname || DEFAULT_NICKNAME, avatarFileId: user?.avatarFileId ?? '' },
+        startedAt,
+      )
       // Rows checked after they are written: a leave that lands meanwhile takes them back.
       const shown = joinedNow && (await refreshOwnRows(ctx.openid, Date.now())) > 0
       if (joinedNow) await joined(ctx.openid)
@@ -68,20 +93,33 @@ const router = createRouter<RankContract>('rank', {
         groupsOf(ctx.openid),
         getDoc<BoardDoc>(BOARDS, boardId(scope, period, key, ctx.openid)),
       ])
-      if (opengid && !groups.includes(opengid)) return ctx.fail('NOT_A_MEMBER', 'You can see the rank of groups you opened the app from.')
+      if (opengid && !groups.includes(opengid))
+        return ctx.fail('NOT_A_MEMBER', 'You can see the rank of groups you opened the app from.')
       if (!isIn(member) && mine) {
         // A leave cut off before its rows were removed: finished here, and the caller not shown.
         await removeRows(ctx.openid)
         top.splice(0, top.length, ...top.filter((r) => r.openid !== ctx.openid))
       }
-      const toRow = (r: BoardDoc & { rank: number }): RankRow => ({ rank: r.rank, nickname: r.nickname, avatarFileId: r.avatarFileId, steps: r.steps, me: r.openid === ctx.openid })
+      const toRow = (r: BoardDoc & { rank: number }): RankRow => ({
+        rank: r.rank,
+        nickname: r.nickname,
+        avatarFileId: r.avatarFileId,
+        steps: r.steps,
+        me: r.openid === ctx.openid,
+      })
       const rows = rankRows(top).map(toRow)
       let me = rows.find((r) => r.me) ?? null
       if (!me && isIn(member)) {
         // Round trip 2, only for a member not among the shown rows: how many have more steps. A
         // member with no row yet under this key (a new day or week, before they sync) has 0 steps.
         const steps = mine?.steps ?? 0
-        me = { rank: (await countAhead(scope, period, key, steps)) + 1, nickname: mine?.nickname ?? member!.nickname, avatarFileId: mine?.avatarFileId ?? member!.avatarFileId, steps, me: true }
+        me = {
+          rank: (await countAhead(scope, period, key, steps)) + 1,
+          nickname: mine?.nickname ?? member!.nickname,
+          avatarFileId: mine?.avatarFileId ?? member!.avatarFileId,
+          steps,
+          me: true,
+        }
       }
       return { rows, me, period, dates, optedIn: isIn(member), groups }
     },

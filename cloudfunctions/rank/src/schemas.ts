@@ -6,7 +6,6 @@ import * as v from 'valibot'
 import type { RankContract } from '../../../typings/rank'
 import { schemasFor } from '../../../server/schemas'
 
-
 const empty = v.strictObject({})
 
 const optIn = empty

@@ -34,8 +34,10 @@ import {
   type OpenDoc,
 } from '../../../server/soter/challenge'
 
-
-type TxOutcome = { kind: 'OK'; proof: string; expiresAt: number } | { kind: 'CHALLENGE'; check: Exclude<ChallengeCheck, { ok: true }> } | { kind: 'COUNTER' }
+type TxOutcome =
+  | { kind: 'OK'; proof: string; expiresAt: number }
+  | { kind: 'CHALLENGE'; check: Exclude<ChallengeCheck, { ok: true }> }
+  | { kind: 'COUNTER' }
 
 export const main = createRouter<SoterContract>('soter', {
   challenge: {
@@ -46,7 +48,15 @@ export const main = createRouter<SoterContract>('soter', {
       const language = userLanguage(ctx.openid).catch(() => DEFAULT_LOCALE)
       const challenge = newToken()
       const expiresAt = now + CHALLENGE_TTL_MS
-      const doc: Omit<ChallengeDoc, '_id'> = { _openid: ctx.openid, purpose, subject, ...(authMode ? { authMode } : {}), createdAt: new Date(now), expiresAt: new Date(expiresAt), usedAt: null }
+      const doc: Omit<ChallengeDoc, '_id'> = {
+        _openid: ctx.openid,
+        purpose,
+        subject,
+        ...(authMode ? { authMode } : {}),
+        createdAt: new Date(now),
+        expiresAt: new Date(expiresAt),
+        usedAt: null,
+      }
       // Count and insert in one transaction on the user's open list: concurrent requests
       // conflict there and are run again one after the other, so the cap holds. A new challenge
       // replaces the user's waiting one for the same purpose and subject (a cancelled check).
@@ -62,7 +72,11 @@ export const main = createRouter<SoterContract>('soter', {
         await t.collection(CHALLENGES).doc(challenge).set({ data: doc })
         return false
       })
-      if (full) return ctx.fail('TOO_MANY_CHALLENGES', 'Too many confirmations are waiting. Finish one, or wait a few minutes, and try again.')
+      if (full)
+        return ctx.fail(
+          'TOO_MANY_CHALLENGES',
+          'Too many confirmations are waiting. Finish one, or wait a few minutes, and try again.',
+        )
       return { challenge, authContent: AUTH_CONTENT[await language][purpose], expiresAt }
     },
   },
@@ -71,16 +85,26 @@ export const main = createRouter<SoterContract>('soter', {
     input: schemas.verify,
     async handle({ authMode, resultJSON, resultJSONSignature }, ctx) {
       const result = parseResult(resultJSON)
-      if (!result || !TOKEN.test(result.raw)) return ctx.fail('MALFORMED_RESULT', 'The fingerprint or face result is not in the form WeChat returns.')
+      if (!result || !TOKEN.test(result.raw))
+        return ctx.fail('MALFORMED_RESULT', 'The fingerprint or face result is not in the form WeChat returns.')
       const now = Date.now()
       const challenge = await getDoc<ChallengeDoc>(CHALLENGES, result.raw)
       const check = checkChallenge(challenge, ctx.openid, now)
       if (!check.ok) return ctx.fail(check.code, check.message)
       // The mode the page asked for is the one the proof may claim.
-      if (challenge!.authMode && challenge!.authMode !== authMode) return ctx.fail('CHALLENGE_INVALID', `This confirmation was started for ${challenge!.authMode === 'facial' ? 'face' : 'fingerprint'}. Start again.`)
+      if (challenge!.authMode && challenge!.authMode !== authMode)
+        return ctx.fail(
+          'CHALLENGE_INVALID',
+          `This confirmation was started for ${challenge!.authMode === 'facial' ? 'face' : 'fingerprint'}. Start again.`,
+        )
 
-      const { isOk } = await openapi().soter.verifySignature({ openid: ctx.openid, jsonString: resultJSON, jsonSignature: resultJSONSignature })
-      if (!isOk) return ctx.fail('SIGNATURE_INVALID', 'WeChat could not confirm the fingerprint or face result. Try again.')
+      const { isOk } = await openapi().soter.verifySignature({
+        openid: ctx.openid,
+        jsonString: resultJSON,
+        jsonSignature: resultJSONSignature,
+      })
+      if (!isOk)
+        return ctx.fail('SIGNATURE_INVALID', 'WeChat could not confirm the fingerprint or face result. Try again.')
 
       const deviceId = deviceKey(ctx.openid, result.cpuId)
       const proof = newToken()
@@ -93,18 +117,45 @@ export const main = createRouter<SoterContract>('soter', {
         const device = ((await t.collection(DEVICES).doc(deviceId).get()) as { data: { counter: number } | null }).data
         if (device && result.counter <= device.counter) return { kind: 'COUNTER' }
         const at = new Date(now)
-        await t.collection(CHALLENGES).doc(result.raw).update({ data: { usedAt: at } })
+        await t
+          .collection(CHALLENGES)
+          .doc(result.raw)
+          .update({ data: { usedAt: at } })
         // No longer waiting: it leaves the user's open list (the cap counts only waiting ones).
         const openRef = t.collection(OPEN).doc(ctx.openid)
         const open = ((await openRef.get()) as { data: OpenDoc | null }).data
         if (open) await openRef.set({ data: { open: open.open.filter((o) => o.challenge !== result.raw) } })
-        await t.collection(DEVICES).doc(deviceId).set({ data: { _openid: ctx.openid, counter: result.counter, authMode, updatedAt: at } })
-        await t.collection(PROOFS).doc(proof).set({ data: { _openid: ctx.openid, purpose: c!.purpose, subject: c!.subject, authMode, expiresAt: new Date(expiresAt), usedAt: null } })
+        await t
+          .collection(DEVICES)
+          .doc(deviceId)
+          .set({ data: { _openid: ctx.openid, counter: result.counter, authMode, updatedAt: at } })
+        await t
+          .collection(PROOFS)
+          .doc(proof)
+          .set({
+            data: {
+              _openid: ctx.openid,
+              purpose: c!.purpose,
+              subject: c!.subject,
+              authMode,
+              expiresAt: new Date(expiresAt),
+              usedAt: null,
+            },
+          })
         return { kind: 'OK', proof, expiresAt }
       })) as TxOutcome
       if (outcome.kind === 'CHALLENGE') return ctx.fail(outcome.check.code, outcome.check.message)
-      if (outcome.kind === 'COUNTER') return ctx.fail('COUNTER_REPLAYED', 'This fingerprint or face result was already used on this phone. Start again.')
-      return { proof: outcome.proof, purpose: challenge!.purpose, subject: challenge!.subject, expiresAt: outcome.expiresAt }
+      if (outcome.kind === 'COUNTER')
+        return ctx.fail(
+          'COUNTER_REPLAYED',
+          'This fingerprint or face result was already used on this phone. Start again.',
+        )
+      return {
+        proof: outcome.proof,
+        purpose: challenge!.purpose,
+        subject: challenge!.subject,
+        expiresAt: outcome.expiresAt,
+      }
     },
   },
 })

@@ -12,7 +12,9 @@ const MODES = ['fingerPrint', 'facial'] as const satisfies readonly SoterAuthMod
 
 const challenge = v.strictObject({
   purpose: v.picklist(PURPOSES, 'purpose must be CONFIRM_REFUND or CONFIRM_IDENTITY'),
-  subject: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'subject must be 1-64 letters, digits, _ or -'))),
+  subject: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'subject must be 1-64 letters, digits, _ or -')),
+  ),
   authMode: v.optional(v.picklist(MODES, 'authMode must be fingerPrint or facial')),
 })
 

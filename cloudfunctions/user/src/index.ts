@@ -26,7 +26,10 @@ const getById = (id: string) => getDoc<UserDoc>(USERS, id)
 /** The caller's record: by UNIONID when WeChat gives one, else by OPENID. */
 async function findCaller(openid: string, unionid?: string): Promise<UserDoc | null> {
   // Both lookups at once (one round trip): the unionid record wins when there is one.
-  const [byUnion, byOpenid] = await Promise.all([unionid ? findOne({ unionid }) : Promise.resolve(null), findOne({ openids: openid })])
+  const [byUnion, byOpenid] = await Promise.all([
+    unionid ? findOne({ unionid }) : Promise.resolve(null),
+    findOne({ openids: openid }),
+  ])
   return byUnion ?? byOpenid
 }
 
@@ -81,7 +84,8 @@ export const main = createRouter<UserContract>('user', {
       const { UNIONID, APPID } = ctx.wx
       const existing = await findCaller(ctx.openid, UNIONID)
       if (existing) {
-        if (existing.status === 'BLOCKED') ctx.fail('USER_BLOCKED', 'This account has been suspended. Contact customer service.')
+        if (existing.status === 'BLOCKED')
+          ctx.fail('USER_BLOCKED', 'This account has been suspended. Contact customer service.')
         return { profile: toProfile(await touchLogin(existing, ctx.openid, UNIONID, input.language)), isNew: false }
       }
       const database = db()
@@ -130,14 +134,26 @@ export const main = createRouter<UserContract>('user', {
       if (input.nickname !== undefined && input.nickname !== user.nickname) {
         let suggest: Suggest
         try {
-          const res = await openapi().security.msgSecCheck({ version: 2, openid: ctx.openid, scene: 1, content: input.nickname, nickname: input.nickname })
+          const res = await openapi().security.msgSecCheck({
+            version: 2,
+            openid: ctx.openid,
+            scene: 1,
+            content: input.nickname,
+            nickname: input.nickname,
+          })
           suggest = res.result.suggest
         } catch (e) {
           if (isSdkError(e) && e.errCode === 61010) {
-            ctx.fail('CONTENT_CHECK_UNAVAILABLE', 'Your session is too old for the content check. Reopen the mini-program and try again.')
+            ctx.fail(
+              'CONTENT_CHECK_UNAVAILABLE',
+              'Your session is too old for the content check. Reopen the mini-program and try again.',
+            )
           }
           if (isSdkError(e) && (e.errCode === 40003 || e.errCode === 47001)) {
-            ctx.fail('CONTENT_CHECK_UNAVAILABLE', `The content check refused the request (${e.errCode}). Please try again later.`)
+            ctx.fail(
+              'CONTENT_CHECK_UNAVAILABLE',
+              `The content check refused the request (${e.errCode}). Please try again later.`,
+            )
           }
           throw e
         }
@@ -150,7 +166,9 @@ export const main = createRouter<UserContract>('user', {
         if (!isOwnAvatar(input.avatarFileId, user._id)) {
           ctx.fail('AVATAR_NOT_OWNED', 'The avatar must be uploaded to your own avatar folder.')
         }
-        const { fileList } = await initCloud().getTempFileURL({ fileList: [input.avatarFileId] }) as { fileList: Array<{ status: number }> }
+        const { fileList } = (await initCloud().getTempFileURL({ fileList: [input.avatarFileId] })) as {
+          fileList: Array<{ status: number }>
+        }
         if (!fileList[0] || fileList[0].status !== 0) {
           ctx.fail('AVATAR_NOT_FOUND', 'The avatar file was not found. Please upload it again.')
         }
@@ -161,7 +179,10 @@ export const main = createRouter<UserContract>('user', {
       patch.updatedAt = db().serverDate()
       await db().collection(USERS).doc(user._id).update({ data: patch })
       // A ranked user's boards show the new name and avatar at once (server/rank/store.ts).
-      const shown = { ...(patch.nickname !== undefined ? { nickname: input.nickname } : {}), ...(patch.avatarFileId !== undefined ? { avatarFileId: input.avatarFileId } : {}) }
+      const shown = {
+        ...(patch.nickname !== undefined ? { nickname: input.nickname } : {}),
+        ...(patch.avatarFileId !== undefined ? { avatarFileId: input.avatarFileId } : {}),
+      }
       if (Object.keys(shown).length) await renameMember(ctx.openid, shown, Date.now())
       return { profile: await reload(user._id) }
     },
@@ -178,9 +199,15 @@ export const main = createRouter<UserContract>('user', {
         if (isSdkError(e)) {
           switch (e.errCode) {
             case 40029:
-              return ctx.fail('PHONE_CODE_INVALID', 'The phone authorisation expired or was already used. Please tap the button again.')
+              return ctx.fail(
+                'PHONE_CODE_INVALID',
+                'The phone authorisation expired or was already used. Please tap the button again.',
+              )
             case 1400001:
-              return ctx.fail('PHONE_QUOTA_EXHAUSTED', 'Phone number binding is unavailable right now (quota used up). Please try again later.')
+              return ctx.fail(
+                'PHONE_QUOTA_EXHAUSTED',
+                'Phone number binding is unavailable right now (quota used up). Please try again later.',
+              )
             case 40013:
             case 48001:
               return ctx.fail('PHONE_NOT_ALLOWED', 'This mini-program is not allowed to read phone numbers.')
@@ -192,12 +219,19 @@ export const main = createRouter<UserContract>('user', {
         ctx.fail('PHONE_APPID_MISMATCH', 'The phone number was issued for another mini-program.')
       }
       const database = db()
-      await database.collection(USERS).doc(user._id).update({
-        data: {
-          phone: { countryCode: phoneInfo.countryCode, purePhoneNumber: phoneInfo.purePhoneNumber, boundAt: database.serverDate() },
-          updatedAt: database.serverDate(),
-        },
-      })
+      await database
+        .collection(USERS)
+        .doc(user._id)
+        .update({
+          data: {
+            phone: {
+              countryCode: phoneInfo.countryCode,
+              purePhoneNumber: phoneInfo.purePhoneNumber,
+              boundAt: database.serverDate(),
+            },
+            updatedAt: database.serverDate(),
+          },
+        })
       return { profile: await reload(user._id) }
     },
   },

@@ -59,5 +59,10 @@ export function isOwnAvatar(fileId: string, userId: string): boolean {
   if (!m || !m[1]) return false
   const path = m[1]
   const prefix = avatarFolder(userId) + '/'
-  return path.startsWith(prefix) && path.length > prefix.length && !path.slice(prefix.length).includes('/') && !path.includes('..')
+  return (
+    path.startsWith(prefix) &&
+    path.length > prefix.length &&
+    !path.slice(prefix.length).includes('/') &&
+    !path.includes('..')
+  )
 }

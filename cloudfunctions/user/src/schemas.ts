@@ -33,10 +33,15 @@ export const nickname = v.pipe(
 export const updateProfile = v.pipe(
   v.strictObject({
     nickname: v.optional(nickname),
-    avatarFileId: v.optional(v.pipe(v.string(), v.startsWith('cloud://', 'avatarFileId must be a cloud:// fileID'), v.maxLength(512))),
+    avatarFileId: v.optional(
+      v.pipe(v.string(), v.startsWith('cloud://', 'avatarFileId must be a cloud:// fileID'), v.maxLength(512)),
+    ),
     language: v.optional(language),
   }),
-  v.check((p) => p.nickname !== undefined || p.avatarFileId !== undefined || p.language !== undefined, 'give a nickname, an avatarFileId or a language'),
+  v.check(
+    (p) => p.nickname !== undefined || p.avatarFileId !== undefined || p.language !== undefined,
+    'give a nickname, an avatarFileId or a language',
+  ),
 )
 
 export const bindPhone = v.strictObject({

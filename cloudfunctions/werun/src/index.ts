@@ -43,7 +43,14 @@ const goal = () => {
 async function keepLarger(openid: string, d: StepDay, stored: boolean, now: Date): Promise<void> {
   const _ = db().command
   // A day not stored yet starts with the add; one a concurrent sync added meanwhile is raised.
-  await updateElseAdd(DAYS, `${openid}:${d.date}`, {}, { steps: _.max(d.steps), updatedAt: now }, { _openid: openid, date: d.date, steps: d.steps, updatedAt: now }, stored)
+  await updateElseAdd(
+    DAYS,
+    `${openid}:${d.date}`,
+    {},
+    { steps: _.max(d.steps), updatedAt: now },
+    { _openid: openid, date: d.date, steps: d.steps, updatedAt: now },
+    stored,
+  )
 }
 
 export const main = createRouter<WerunContract>('werun', {
@@ -55,13 +62,21 @@ export const main = createRouter<WerunContract>('werun', {
       const parsed = v.safeParse(WeRunSchema, od.data)
       if (!parsed.success) return ctx.fail('FORGED_DATA', 'The WeRun data is not in the shape WeChat sends.')
       const data: WeRunData = parsed.output
-      if (data.watermark && ctx.wx.APPID && data.watermark.appid !== ctx.wx.APPID) return ctx.fail('FORGED_DATA', 'The WeRun data belongs to another mini-program.')
+      if (data.watermark && ctx.wx.APPID && data.watermark.appid !== ctx.wx.APPID)
+        return ctx.fail('FORGED_DATA', 'The WeRun data belongs to another mini-program.')
 
       const nowMs = Date.now()
       const days = toDays(data, nowMs)
       const openid = ctx.openid
       const _ = db().command
-      const stored = days.length ? await findDocs<DayDoc>(db().collection(DAYS).where({ _openid: openid, date: _.in(days.map((d) => d.date)) }).limit(100)) : []
+      const stored = days.length
+        ? await findDocs<DayDoc>(
+            db()
+              .collection(DAYS)
+              .where({ _openid: openid, date: _.in(days.map((d) => d.date)) })
+              .limit(100),
+          )
+        : []
       const have = new Map(stored.map((d) => [d.date, d.steps]))
       // A day's steps only grow: a count below the stored one is an older snapshot, never written.
       const changed = days.filter((d) => d.steps > (have.get(d.date) ?? -1))
@@ -69,7 +84,10 @@ export const main = createRouter<WerunContract>('werun', {
       // At most WRITE_CONCURRENCY at once (a first sync has 31 days; CloudBase limits concurrent requests).
       await inBatches(changed, WRITE_CONCURRENCY, (d) => keepLarger(openid, d, have.has(d.date), now))
       await Promise.all([
-        db().collection(SYNCS).doc(openid).set({ data: { syncedAt: now, days: days.length } }),
+        db()
+          .collection(SYNCS)
+          .doc(openid)
+          .set({ data: { syncedAt: now, days: days.length } }),
         // A ranked user's own board rows at once (the timer does everyone else's), also on a new
         // day with no new steps; checked against what is stored after writing (server/rank/store.ts).
         refreshOwnRows(openid, nowMs),
@@ -85,7 +103,13 @@ export const main = createRouter<WerunContract>('werun', {
       const dates = lastDates(range, now)
       const _ = db().command
       const [docs, sync] = await Promise.all([
-        findDocs<DayDoc>(db().collection(DAYS).where({ _openid: ctx.openid, date: _.gte(dates[0]!) }).orderBy('date', 'asc').limit(100)),
+        findDocs<DayDoc>(
+          db()
+            .collection(DAYS)
+            .where({ _openid: ctx.openid, date: _.gte(dates[0]!) })
+            .orderBy('date', 'asc')
+            .limit(100),
+        ),
         getDoc<{ syncedAt: Date }>(SYNCS, ctx.openid),
       ])
       const steps = new Map(docs.map((d) => [d.date, d.steps]))
@@ -94,4 +118,3 @@ export const main = createRouter<WerunContract>('werun', {
     },
   },
 })
-

@@ -36,7 +36,17 @@ interface Methods {
 }
 
 Page<Data, Methods>({
-  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', offers: [], mine: [], operator: false, busy: '', notice: '', noticeType: 'info' },
+  data: {
+    t: textsOf(TEXTS),
+    state: 'LOADING',
+    error: '',
+    offers: [],
+    mine: [],
+    operator: false,
+    busy: '',
+    notice: '',
+    noticeType: 'info',
+  },
 
   onLoad() {
     this.setData({ t: subpageTexts(TEXTS, 'navTitle') })
@@ -51,7 +61,13 @@ Page<Data, Methods>({
       return
     }
     const t = this.data.t
-    this.setData({ state: 'READY', error: '', offers: offers.data.cards.map((o) => offerRow(o, t)), mine: mine.data.cards.map((c) => myCardRow(c, t)), operator: offers.data.operator })
+    this.setData({
+      state: 'READY',
+      error: '',
+      offers: offers.data.cards.map((o) => offerRow(o, t)),
+      mine: mine.data.cards.map((c) => myCardRow(c, t)),
+      operator: offers.data.operator,
+    })
   },
 
   onRetry() {
@@ -77,8 +93,17 @@ Page<Data, Methods>({
       const why = addFailure(err)
       const code = String((err as { errCode?: unknown })?.errCode ?? '')
       // WeChat itself said the card is in review (40078): it offers no Add from now on.
-      const offers = why === 'IN_REVIEW' ? this.data.offers.map((o) => (o.cardKey === key ? { ...o, inReview: true } : o)) : this.data.offers
-      this.setData({ busy: '', offers, notice: why === 'CANCELLED' ? t.addCancelled : why === 'IN_REVIEW' ? t.cardInReview : fmt(t.addFailed, { code }), noticeType: why === 'CANCELLED' ? 'info' : 'error' })
+      const offers =
+        why === 'IN_REVIEW'
+          ? this.data.offers.map((o) => (o.cardKey === key ? { ...o, inReview: true } : o))
+          : this.data.offers
+      this.setData({
+        busy: '',
+        offers,
+        notice:
+          why === 'CANCELLED' ? t.addCancelled : why === 'IN_REVIEW' ? t.cardInReview : fmt(t.addFailed, { code }),
+        noticeType: why === 'CANCELLED' ? 'info' : 'error',
+      })
       return
     }
     const recorded = await call('card', 'recordAdded', { cardList: added })
@@ -88,7 +113,12 @@ Page<Data, Methods>({
     }
     const fresh = recorded.data.cards.map((c) => myCardRow(c, t))
     const keys = new Set(fresh.map((c) => c.key))
-    this.setData({ busy: '', mine: [...fresh, ...this.data.mine.filter((c) => !keys.has(c.key))], notice: fmt(t.added, { title: offer.title }), noticeType: 'info' })
+    this.setData({
+      busy: '',
+      mine: [...fresh, ...this.data.mine.filter((c) => !keys.has(c.key))],
+      notice: fmt(t.added, { title: offer.title }),
+      noticeType: 'info',
+    })
   },
 
   async onOpen(e) {
@@ -116,7 +146,12 @@ Page<Data, Methods>({
       return
     }
     const row = myCardRow(res.data.card, this.data.t)
-    this.setData({ busy: '', notice: fmt(this.data.t.redeemed, { title: row.title }), noticeType: 'info', mine: this.data.mine.map((c) => (c.key === row.key ? row : c)) })
+    this.setData({
+      busy: '',
+      notice: fmt(this.data.t.redeemed, { title: row.title }),
+      noticeType: 'info',
+      mine: this.data.mine.map((c) => (c.key === row.key ? row : c)),
+    })
   },
 
   onShareAppMessage() {

@@ -24,7 +24,13 @@ export interface MyCardRow extends MyCard {
 export const offerRow = (o: CardOffer, t: CardTexts): OfferRow => ({ ...o, label: fmt(t.addLabel, { title: o.title }) })
 
 export function myCardRow(c: MyCard, t: CardTexts): MyCardRow {
-  return { ...c, key: `${c.cardId}:${c.code}`, statusLabel: c.status === 'REDEEMED' ? t.statusREDEEMED : t.statusADDED, codeText: fmt(t.codeLabel, { code: c.code }), openLabel: fmt(t.openLabel, { title: c.title }) }
+  return {
+    ...c,
+    key: `${c.cardId}:${c.code}`,
+    statusLabel: c.status === 'REDEEMED' ? t.statusREDEEMED : t.statusADDED,
+    codeText: fmt(t.codeLabel, { code: c.code }),
+    openLabel: fmt(t.openLabel, { title: c.title }),
+  }
 }
 
 /** 40078 (不合法的卡券状态): the card is not approved yet (Card_coupons_error_code.html). */

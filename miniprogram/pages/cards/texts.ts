@@ -22,7 +22,7 @@ const en = {
   scanToRedeem: 'Scan to redeem',
   added: '{title} is in your WeChat card package.',
   addCancelled: 'Nothing was added.',
-  cardInReview: 'This card is still in WeChat\'s review and cannot be added yet.',
+  cardInReview: "This card is still in WeChat's review and cannot be added yet.",
   inReview: 'In review',
   addFailed: 'WeChat could not add the card ({code}). Please try again.',
   openFailed: 'The card package could not be opened.',

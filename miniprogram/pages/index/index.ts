@@ -38,7 +38,10 @@ function partnerTexts(t: PageTexts['index'], lang: Locale): Pick<Data, 'partners
 }
 
 /** What the page shows of the session, in the language of `t`. */
-function sessionTexts(s: SessionSnapshot, t: PageTexts['index']): Pick<Data, 'state' | 'greeting' | 'attemptText' | 'error'> {
+function sessionTexts(
+  s: SessionSnapshot,
+  t: PageTexts['index'],
+): Pick<Data, 'state' | 'greeting' | 'attemptText' | 'error'> {
   const nickname = s.profile?.nickname ?? ''
   return {
     state: s.state,
@@ -49,8 +52,28 @@ function sessionTexts(s: SessionSnapshot, t: PageTexts['index']): Pick<Data, 'st
   }
 }
 
-Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): void; onRetry(): void; go(e: { currentTarget: { dataset: { url?: string } } }): void; onBackToOpener(): void }>({
-  data: { t: messages().pages.index, lang: '', state: 'IDLE', greeting: '', attemptText: '', error: '', singlePage: false, partners: [], backText: '' },
+Page<
+  Data,
+  {
+    unfollow?: () => void
+    onShow(): void
+    render(s: SessionSnapshot): void
+    onRetry(): void
+    go(e: { currentTarget: { dataset: { url?: string } } }): void
+    onBackToOpener(): void
+  }
+>({
+  data: {
+    t: messages().pages.index,
+    lang: '',
+    state: 'IDLE',
+    greeting: '',
+    attemptText: '',
+    error: '',
+    singlePage: false,
+    partners: [],
+    backText: '',
+  },
 
   onLoad() {
     const t = pageTexts('index', 'navTitle')
@@ -78,7 +101,9 @@ Page<Data, { unfollow?: () => void; onShow(): void; render(s: SessionSnapshot): 
       return
     }
     const t = pageTexts('index', 'navTitle')
-    this.setData(this.data.singlePage ? { t, lang } : { t, lang, ...sessionTexts(session.snapshot, t), ...partnerTexts(t, lang) })
+    this.setData(
+      this.data.singlePage ? { t, lang } : { t, lang, ...sessionTexts(session.snapshot, t), ...partnerTexts(t, lang) },
+    )
   },
 
   onUnload() {

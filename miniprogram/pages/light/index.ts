@@ -21,7 +21,8 @@ import { shareCard } from '../../lib/share'
 import { TEXTS } from './texts'
 import type { Texts } from './texts'
 
-export type LightPageState = 'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
+export type LightPageState =
+  'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
 
 /** One write per control per this many ms while a slider moves (~10 writes/s). */
 export const WRITE_INTERVAL_MS = 100
@@ -130,15 +131,31 @@ const lightView = (s: LightState): LightView => ({
 /** The four signal bars, weakest first; a device lights those its strength reaches. */
 const SIGNAL_BARS = [1, 2, 3, 4]
 /** A protocol's name in the user's language (`protocolELK_BLEDOM`), else its own label. */
-const label = (protocolId: string) => (texts() as Record<string, string>)[`protocol${protocolId}`] ?? protocolById(protocolId)?.label ?? texts().unknownLight
+const label = (protocolId: string) =>
+  (texts() as Record<string, string>)[`protocol${protocolId}`] ??
+  protocolById(protocolId)?.label ??
+  texts().unknownLight
 const deviceView = (d: FoundDevice, t: Texts): DeviceView => {
   const protocolLabel = label(d.protocolId)
   const bars = signalBars(d.rssi)
-  return { ...d, bars, barClasses: SIGNAL_BARS.map((b) => (bars >= b ? 'on' : '')), barsText: fmt(t.signalBars, { bars }), protocolLabel, signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }) }
+  return {
+    ...d,
+    bars,
+    barClasses: SIGNAL_BARS.map((b) => (bars >= b ? 'on' : '')),
+    barsText: fmt(t.signalBars, { bars }),
+    protocolLabel,
+    signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }),
+  }
 }
-const lastView = (name: string, protocolLabel: string, t: Texts) => ({ name, protocolLabel, usedText: fmt(t.usedLastTime, { protocol: protocolLabel }) })
-const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: Texts) => items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
-const swatchViews = (t: Texts) => SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
+const lastView = (name: string, protocolLabel: string, t: Texts) => ({
+  name,
+  protocolLabel,
+  usedText: fmt(t.usedLastTime, { protocol: protocolLabel }),
+})
+const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: Texts) =>
+  items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
+const swatchViews = (t: Texts) =>
+  SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
 /** Errors after which a remembered device is looked for by scanning instead. */
 const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])
 
@@ -185,7 +202,8 @@ Page<Data, Custom>({
       state: (state, detail) => this.onLinkState(state, detail),
       status: (status) => this.onStatus(status),
       adapter: (available) => {
-        if (!available && this.data.state !== 'BLOCKED') this.block(this.data.t.bluetoothTurnedOff, 'OPEN_BLUETOOTH_SETTINGS')
+        if (!available && this.data.state !== 'BLOCKED')
+          this.block(this.data.t.bluetoothTurnedOff, 'OPEN_BLUETOOTH_SETTINGS')
       },
     })
     this.remembered = parseRemembered(wx.getStorageSync(STORAGE_KEY))
@@ -269,7 +287,8 @@ Page<Data, Custom>({
       await this.link.startScan()
     } catch (e) {
       const p = bleProblem(e)
-      if (p.fix === 'OPEN_BLUETOOTH_SETTINGS' || p.fix === 'OPEN_MINIPROGRAM_SETTINGS') return this.block(p.message, p.fix)
+      if (p.fix === 'OPEN_BLUETOOTH_SETTINGS' || p.fix === 'OPEN_MINIPROGRAM_SETTINGS')
+        return this.block(p.message, p.fix)
       this.setData({ message: p.message, fix: p.fix })
       return
     }
@@ -296,14 +315,22 @@ Page<Data, Custom>({
 
   showDevices(list) {
     const views = list.map((d) => deviceView(d, this.data.t))
-    const patch = listPatch('devices', this.shown, views, (a, b) => a.deviceId === b.deviceId && a.signalText === b.signalText && a.bars === b.bars && a.name === b.name)
+    const patch = listPatch(
+      'devices',
+      this.shown,
+      views,
+      (a, b) => a.deviceId === b.deviceId && a.signalText === b.signalText && a.bars === b.bars && a.name === b.name,
+    )
     this.shown = views
     if (Object.keys(patch).length) this.batch.set(patch)
   },
 
   onPick(e) {
     const d = this.data.devices.find((x) => x.deviceId === e.currentTarget.dataset.id)
-    if (d) this.connect({ deviceId: d.deviceId, name: d.name, rssi: d.rssi, protocolId: d.protocolId }).catch(() => undefined)
+    if (d)
+      this.connect({ deviceId: d.deviceId, name: d.name, rssi: d.rssi, protocolId: d.protocolId }).catch(
+        () => undefined,
+      )
   },
 
   async onQuickConnect() {
@@ -331,13 +358,25 @@ Page<Data, Custom>({
     switch (state) {
       case 'CONNECTING': {
         const shown = device ? { name: device.name, protocolLabel: label(device.protocolId) } : this.data.device
-        this.setData({ state: 'CONNECTING', message: '', fix: 'NONE', device: shown, connectingText: fmt(this.data.t.connecting, { name: shown?.name ?? '' }) })
+        this.setData({
+          state: 'CONNECTING',
+          message: '',
+          fix: 'NONE',
+          device: shown,
+          connectingText: fmt(this.data.t.connecting, { name: shown?.name ?? '' }),
+        })
         return
       }
       case 'CONNECTED': {
         const protocol = this.link.protocol!
         const d = this.link.device!
-        this.remembered = { deviceId: d.deviceId, name: d.name, protocolId: protocol.id, state: this.committed, at: Date.now() }
+        this.remembered = {
+          deviceId: d.deviceId,
+          name: d.name,
+          protocolId: protocol.id,
+          state: this.committed,
+          at: Date.now(),
+        }
         this.remember()
         this.setData({
           state: 'CONNECTED',
@@ -352,18 +391,35 @@ Page<Data, Custom>({
         return
       }
       case 'RECONNECTING':
-        this.setData({ state: 'RECONNECTING', attempt: detail.attempt ?? 1, message: fmt(this.data.t.reconnecting, { n: detail.attempt ?? 1 }) })
+        this.setData({
+          state: 'RECONNECTING',
+          attempt: detail.attempt ?? 1,
+          message: fmt(this.data.t.reconnecting, { n: detail.attempt ?? 1 }),
+        })
         return
       case 'LOST':
         this.setData({ state: 'LOST', message: this.data.t.outOfReach, fix: 'RETRY' })
         return
       case 'DISCONNECTED':
-        this.setData({ state: 'IDLE', message: detail.problem?.message ?? '', fix: detail.problem?.fix ?? 'NONE', device: null })
+        this.setData({
+          state: 'IDLE',
+          message: detail.problem?.message ?? '',
+          fix: detail.problem?.fix ?? 'NONE',
+          device: null,
+        })
     }
   },
 
   onStatus(status) {
-    this.committed = { ...this.committed, on: status.on, mode: status.mode, color: status.color, white: status.white, effect: status.effect ?? this.committed.effect, speed: status.speed }
+    this.committed = {
+      ...this.committed,
+      on: status.on,
+      mode: status.mode,
+      color: status.color,
+      white: status.white,
+      effect: status.effect ?? this.committed.effect,
+      speed: status.speed,
+    }
     this.remember()
     // The light's own notifications come at its pace, not the user's: through the batcher.
     this.batch.set({ light: lightView(this.committed) })
@@ -393,7 +449,13 @@ Page<Data, Custom>({
     let change: LightChange
     if (key === 'COLOR') {
       const color = hueColor(v)
-      this.batch.set({ hue: v, 'light.color': color, 'light.colorHex': hex(color), 'light.mode': 'COLOR', 'light.on': true })
+      this.batch.set({
+        hue: v,
+        'light.color': color,
+        'light.colorHex': hex(color),
+        'light.mode': 'COLOR',
+        'light.on': true,
+      })
       change = { kind: 'COLOR', color }
     } else if (key === 'BRIGHTNESS') {
       this.batch.set({ 'light.brightness': v })

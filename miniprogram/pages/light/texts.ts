@@ -71,8 +71,10 @@ const en = {
   sysBluetoothOffAndroid: 'Bluetooth is off. Turn it on to find your light.',
   sysBluetoothOffIos: 'Bluetooth is off. Turn it on in Settings or the Control Centre to find your light.',
   sysBluetoothUnauthorized: 'WeChat is not allowed to use Bluetooth. Allow it in the system settings for WeChat.',
-  sysLocationOff: 'Android only finds Bluetooth lights while Location is on. Turn on Location in the quick settings, then try again.',
-  sysLocationUnauthorized: 'Android only finds Bluetooth lights when WeChat may use your location. Allow Location for WeChat in the settings.',
+  sysLocationOff:
+    'Android only finds Bluetooth lights while Location is on. Turn on Location in the quick settings, then try again.',
+  sysLocationUnauthorized:
+    'Android only finds Bluetooth lights when WeChat may use your location. Allow Location for WeChat in the settings.',
 }
 
 export type Texts = { [K in keyof typeof en]: string }

@@ -8,7 +8,16 @@ import { errorText, fmt, subpageTexts, textsOf } from '../../lib/i18n'
 import type { OrderView, PaymentParams, Product, SubscribeTemplates } from '../../../typings/pay'
 import { call } from '../../lib/call'
 import { inSinglePageMode, shareCard, timelineCard } from '../../lib/share'
-import { CONFIRM_DELAYS, formatFen, formatTime, newRequestId, paymentFailure, paymentFailureText, subscribeAnswers, subscribeIds } from './logic'
+import {
+  CONFIRM_DELAYS,
+  formatFen,
+  formatTime,
+  newRequestId,
+  paymentFailure,
+  paymentFailureText,
+  subscribeAnswers,
+  subscribeIds,
+} from './logic'
 import type { BuyState } from './logic'
 import { cloud } from '../../lib/cloud'
 import { TEXTS } from './texts'
@@ -50,11 +59,24 @@ interface Methods {
   confirm(orderId: string): Promise<void>
 }
 
-const withDisplay = (o: OrderView, t: Texts) => ({ ...o, total: formatFen(o.totalFen), payableText: fmt(t.payableUntil, { time: formatTime(o.expiresAt) }) })
+const withDisplay = (o: OrderView, t: Texts) => ({
+  ...o,
+  total: formatFen(o.totalFen),
+  payableText: fmt(t.payableUntil, { time: formatTime(o.expiresAt) }),
+})
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 Page<Data, Methods>({
-  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', products: [], buy: 'IDLE', buyingId: '', notice: '', order: null },
+  data: {
+    t: textsOf(TEXTS),
+    state: 'LOADING',
+    error: '',
+    products: [],
+    buy: 'IDLE',
+    buyingId: '',
+    notice: '',
+    order: null,
+  },
   templates: null,
   pending: null,
 
@@ -99,10 +121,14 @@ Page<Data, Methods>({
 
   async onBuy(e) {
     const productId = e.currentTarget.dataset.id
-    if (!productId || this.data.buy === 'CREATING' || this.data.buy === 'PAYING' || this.data.buy === 'CONFIRMING') return
+    if (!productId || this.data.buy === 'CREATING' || this.data.buy === 'PAYING' || this.data.buy === 'CONFIRMING')
+      return
     // A retry of the same product after a failure reuses the tap's request id: if the first
     // attempt did create the order, the server hands that one back instead of a second.
-    const requestId = this.pending?.productId === productId && this.data.buy === 'FAILED' ? this.pending.requestId : newRequestId(Date.now())
+    const requestId =
+      this.pending?.productId === productId && this.data.buy === 'FAILED'
+        ? this.pending.requestId
+        : newRequestId(Date.now())
     this.pending = { productId, requestId }
 
     // Must run from the tap itself. Failing to subscribe never blocks the purchase.
@@ -150,7 +176,11 @@ Page<Data, Methods>({
       if (res.ok && res.data.order.status !== 'UNPAID') {
         const paid = res.data.order.status === 'PAID'
         const order = res.data.order
-        this.setData({ buy: paid ? 'PAID' : 'FAILED', order: withDisplay(order, t), notice: paid ? t.paidThanks : fmt(t.orderEnded, { status: t[order.status] }) })
+        this.setData({
+          buy: paid ? 'PAID' : 'FAILED',
+          order: withDisplay(order, t),
+          notice: paid ? t.paidThanks : fmt(t.orderEnded, { status: t[order.status] }),
+        })
         return
       }
     }

@@ -39,12 +39,21 @@ export interface OrderRow extends OrderView {
 
 /** The order's texts: its status label in the user's language (the pay texts carry one per status). */
 export function toRow(o: OrderView, labels: Record<OrderStatus, string>): OrderRow {
-  return { ...o, statusLabel: labels[o.status], total: formatFen(o.totalFen), created: formatTime(o.createdAt), paid: formatTime(o.paidAt), expires: formatTime(o.expiresAt) }
+  return {
+    ...o,
+    statusLabel: labels[o.status],
+    total: formatFen(o.totalFen),
+    created: formatTime(o.createdAt),
+    paid: formatTime(o.paidAt),
+    expires: formatTime(o.expiresAt),
+  }
 }
 
 /** One id per buy tap: the server turns the same id into the same order (a double tap makes one). */
 export function newRequestId(now: number, random: () => number = Math.random): string {
-  return `r${now.toString(36)}${Math.floor(random() * 36 ** 8).toString(36).padStart(8, '0')}`
+  return `r${now.toString(36)}${Math.floor(random() * 36 ** 8)
+    .toString(36)
+    .padStart(8, '0')}`
 }
 
 /**
@@ -57,7 +66,10 @@ export function paymentFailure(errMsg: string): { state: 'CANCELLED' | 'FAILED';
 }
 
 /** What to tell the user when the payment sheet did not pay, in the language of `t`. */
-export function paymentFailureText(f: { state: 'CANCELLED' | 'FAILED'; detail: string }, t: { payCancelled: string; payFailed: string; payFailedPlain: string }): string {
+export function paymentFailureText(
+  f: { state: 'CANCELLED' | 'FAILED'; detail: string },
+  t: { payCancelled: string; payFailed: string; payFailedPlain: string },
+): string {
   if (f.state === 'CANCELLED') return t.payCancelled
   return f.detail ? fmt(t.payFailed, { detail: f.detail }) : t.payFailedPlain
 }

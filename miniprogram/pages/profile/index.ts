@@ -45,7 +45,11 @@ interface Methods {
 
 function languageChoices(): LanguageChoice[] {
   const current = locale()
-  return (Object.keys(LOCALES) as Locale[]).map((l) => ({ locale: l, name: LOCALES[l].languageName, selected: l === current }))
+  return (Object.keys(LOCALES) as Locale[]).map((l) => ({
+    locale: l,
+    name: LOCALES[l].languageName,
+    selected: l === current,
+  }))
 }
 
 const STATE_OF: Record<SessionSnapshot['state'], PageState> = {
@@ -56,9 +60,17 @@ const STATE_OF: Record<SessionSnapshot['state'], PageState> = {
   NOT_CONFIGURED: 'NOT_CONFIGURED',
 }
 
-
 Page<Data, Methods>({
-  data: { t: messages().pages.profile, languages: [], state: 'LOADING', error: '', profile: null, busy: '', notice: '', noticeType: '' },
+  data: {
+    t: messages().pages.profile,
+    languages: [],
+    state: 'LOADING',
+    error: '',
+    profile: null,
+    busy: '',
+    notice: '',
+    noticeType: '',
+  },
 
   onLoad() {
     const t = pageTexts('profile', 'navTitle')
@@ -135,7 +147,10 @@ Page<Data, Methods>({
     const { code } = e.detail
     if (!code) {
       const t = this.data.t
-      this.setData({ notice: fmt(t[phoneButtonProblem(e.detail)], { detail: e.detail.errMsg ?? '' }), noticeType: 'error' })
+      this.setData({
+        notice: fmt(t[phoneButtonProblem(e.detail)], { detail: e.detail.errMsg ?? '' }),
+        noticeType: 'error',
+      })
       return
     }
     if (this.data.busy) return

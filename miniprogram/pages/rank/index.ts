@@ -59,14 +59,28 @@ async function avatarUrls(fileIds: string[]): Promise<Map<string, string>> {
   const ids = [...new Set(fileIds.filter((id) => id.startsWith('cloud://')))].slice(0, 50)
   if (!ids.length) return new Map()
   try {
-    return new Map((await cloud().getTempFileURL(ids)).filter((f) => f.tempFileURL).map((f) => [f.fileID, f.tempFileURL]))
+    return new Map(
+      (await cloud().getTempFileURL(ids)).filter((f) => f.tempFileURL).map((f) => [f.fileID, f.tempFileURL]),
+    )
   } catch {
     return new Map()
   }
 }
 
 Page<Data, Methods>({
-  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', optedIn: false, busy: false, period: 'today', scope: '', groups: [], rows: [], me: null, meShown: false },
+  data: {
+    t: textsOf(TEXTS),
+    state: 'LOADING',
+    error: '',
+    optedIn: false,
+    busy: false,
+    period: 'today',
+    scope: '',
+    groups: [],
+    rows: [],
+    me: null,
+    meShown: false,
+  },
 
   onLoad() {
     const t = subpageTexts(TEXTS, 'navTitle')
@@ -91,7 +105,16 @@ Page<Data, Methods>({
     }
     const { rows, me, optedIn, groups } = res.data
     if (!optedIn) {
-      this.setData({ ...patch, state: 'READY', busy: false, optedIn: false, groups: this.groupViews(groups), rows: [], me: null, meShown: false })
+      this.setData({
+        ...patch,
+        state: 'READY',
+        busy: false,
+        optedIn: false,
+        groups: this.groupViews(groups),
+        rows: [],
+        me: null,
+        meShown: false,
+      })
       return
     }
     // Avatars are cloud files: one getTempFileURL for the board (a missing one shows the initial instead).
@@ -99,9 +122,26 @@ Page<Data, Methods>({
     const t = this.data.t
     const view = (r: RankRow, i: number): RowView => {
       const name = i < 0 ? fmt(t.you, { name: r.nickname }) : r.nickname
-      return { ...r, key: `${r.rank}-${i}`, avatar: urls.get(r.avatarFileId) ?? '', name, label: fmt(t.rowLabel, { rank: r.rank, name, steps: r.steps }) }
+      return {
+        ...r,
+        key: `${r.rank}-${i}`,
+        avatar: urls.get(r.avatarFileId) ?? '',
+        name,
+        label: fmt(t.rowLabel, { rank: r.rank, name, steps: r.steps }),
+      }
     }
-    this.setData({ ...patch, state: 'READY', busy: false, optedIn: true, groups: this.groupViews(groups), period, scope, rows: rows.map(view), me: me ? view(me, -1) : null, meShown: rows.some((r) => r.me) })
+    this.setData({
+      ...patch,
+      state: 'READY',
+      busy: false,
+      optedIn: true,
+      groups: this.groupViews(groups),
+      period,
+      scope,
+      rows: rows.map(view),
+      me: me ? view(me, -1) : null,
+      meShown: rows.some((r) => r.me),
+    })
   },
 
   onRetry() {

@@ -7,7 +7,8 @@ import type { Locale } from '../../../typings/contract'
 
 const en = {
   navTitle: 'Step rank',
-  about: "Friend ranks from WeChat's open data exist for mini-games only. Here you rank among people who opted in, and within WeChat groups you opened this app from. Only nickname, avatar and steps are shown.",
+  about:
+    "Friend ranks from WeChat's open data exist for mini-games only. Here you rank among people who opted in, and within WeChat groups you opened this app from. Only nickname, avatar and steps are shown.",
   loading: 'Loading the rank…',
   retry: 'Try again',
   invite: 'Join the rank to compare your WeRun steps. You can leave at any time.',
@@ -33,7 +34,8 @@ export type Texts = { [K in keyof typeof en]: string }
 
 const zh_CN: Texts = {
   navTitle: '步数排行榜',
-  about: '微信开放数据的好友排行仅限小游戏使用。这里的排行包含所有加入排行的用户，以及你从中打开本小程序的微信群；只显示昵称、头像和步数。',
+  about:
+    '微信开放数据的好友排行仅限小游戏使用。这里的排行包含所有加入排行的用户，以及你从中打开本小程序的微信群；只显示昵称、头像和步数。',
   loading: '正在加载排行榜…',
   retry: '重试',
   invite: '加入排行榜，和大家比一比微信运动步数。可随时退出。',

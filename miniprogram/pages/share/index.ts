@@ -35,7 +35,13 @@ interface Row extends ShareView {
 
 function toRow(s: ShareView, t: ShareTexts): Row {
   const name = PAGE_NAMES[s.page]
-  return { ...s, pageName: name ? t[name] : s.page, when: when(s.createdAt), viaText: t[s.via], countsText: fmt(t.counts, { entries: s.entries, newUsers: s.newUsers }) }
+  return {
+    ...s,
+    pageName: name ? t[name] : s.page,
+    when: when(s.createdAt),
+    viaText: t[s.via],
+    countsText: fmt(t.counts, { entries: s.entries, newUsers: s.newUsers }),
+  }
 }
 
 /** IDLE: none yet; MAKING: code and drawing; READY: drawn; SAVED; DENIED: album access refused; FAILED. */
@@ -70,7 +76,15 @@ interface Methods {
 }
 
 Page<Data, Methods>({
-  data: { t: textsOf(TEXTS), poster: 'IDLE', posterError: '', state: 'LOADING', error: '', shares: [], totals: { shares: 0, entries: 0, newUsers: 0 } },
+  data: {
+    t: textsOf(TEXTS),
+    poster: 'IDLE',
+    posterError: '',
+    state: 'LOADING',
+    error: '',
+    shares: [],
+    totals: { shares: 0, entries: 0, newUsers: 0 },
+  },
 
   onLoad() {
     const t = subpageTexts(TEXTS, 'navTitle')
@@ -120,7 +134,9 @@ Page<Data, Methods>({
       this.createSelectorQuery()
         .select('#poster')
         .fields({ node: true, size: true })
-        .exec((r: Array<{ node?: CanvasNode } | null>) => (r[0]?.node ? resolve(r[0].node) : reject(new Error('no canvas')))),
+        .exec((r: Array<{ node?: CanvasNode } | null>) =>
+          r[0]?.node ? resolve(r[0].node) : reject(new Error('no canvas')),
+        ),
     )
     const dpr = wx.getWindowInfo().pixelRatio || 1
     canvas.width = layout.width * dpr
@@ -147,14 +163,17 @@ Page<Data, Methods>({
       return
     }
     try {
-      const { tempFilePath } = await wx.canvasToTempFilePath({ canvas: this.canvas as unknown as WechatMiniprogram.Canvas })
+      const { tempFilePath } = await wx.canvasToTempFilePath({
+        canvas: this.canvas as unknown as WechatMiniprogram.Canvas,
+      })
       await wx.saveImageToPhotosAlbum({ filePath: tempFilePath })
       this.setData({ poster: 'SAVED', posterError: '' })
     } catch (e) {
       const msg = String((e as { errMsg?: string }).errMsg ?? '')
       const errno = privacyErrno(e)
       if (errno) this.setData({ posterError: privacyMessage(errno, 'album') })
-      else if (/auth den|auth deny|authorize/i.test(msg)) this.setData({ poster: 'DENIED', posterError: this.data.t.albumDenied })
+      else if (/auth den|auth deny|authorize/i.test(msg))
+        this.setData({ poster: 'DENIED', posterError: this.data.t.albumDenied })
       else if (/cancel/i.test(msg)) this.setData({ posterError: '' })
       else this.setData({ posterError: this.data.t.saveFailed })
     }

@@ -7,7 +7,8 @@ import type { Locale } from '../../../typings/contract'
 
 const en = {
   navTitle: 'My shares',
-  about: 'WeChat does not tell anyone when a share is sent, so this counts what it can: each time you offered a share, and each person who opened the app from it.',
+  about:
+    'WeChat does not tell anyone when a share is sent, so this counts what it can: each time you offered a share, and each person who opened the app from it.',
   shareKit: 'Share the kit',
   makePoster: 'Make a poster',
   posterLabel: 'The share poster: the title and a mini-program code to scan',

@@ -55,7 +55,11 @@ Page<Data, Custom>({
 
   rows(modes) {
     const t = this.data.t
-    return modes.map((m) => ({ ...m, useText: fmt(t.use, { mode: m.label }), notSetText: fmt(t.notSetUp, { mode: m.label }) }))
+    return modes.map((m) => ({
+      ...m,
+      useText: fmt(t.use, { mode: m.label }),
+      notSetText: fmt(t.notSetUp, { mode: m.label }),
+    }))
   },
 
   async check() {
@@ -86,14 +90,22 @@ Page<Data, Custom>({
     const mode = e.currentTarget.dataset.mode
     if (!mode || this.data.state === 'AUTHENTICATING' || this.data.state === 'VERIFYING') return
     this.setData({ state: 'AUTHENTICATING', message: '' })
-    const c = await call('soter', 'challenge', { purpose: this.data.purpose, authMode: mode, ...(this.subject ? { subject: this.subject } : {}) })
+    const c = await call('soter', 'challenge', {
+      purpose: this.data.purpose,
+      authMode: mode,
+      ...(this.subject ? { subject: this.subject } : {}),
+    })
     if (!c.ok) {
       this.setData({ state: 'ERROR', message: errorText(c.error) })
       return
     }
     let result: SoterAuthResult
     try {
-      result = await cloud().startSoterAuthentication({ requestAuthModes: [mode], challenge: c.data.challenge, authContent: c.data.authContent })
+      result = await cloud().startSoterAuthentication({
+        requestAuthModes: [mode],
+        challenge: c.data.challenge,
+        authContent: c.data.authContent,
+      })
     } catch (err) {
       const f = soterFailure(err, this.data.t)
       switch (f.fallback) {
@@ -104,7 +116,11 @@ Page<Data, Custom>({
           this.setData({ state: 'LOCKED', message: f.message })
           return
         case 'ENROLL':
-          this.setData({ state: this.data.modes.some((m) => m.mode !== mode && m.enrolled) ? 'READY' : 'NOT_ENROLLED', message: f.message, modes: this.data.modes.map((m) => (m.mode === mode ? { ...m, enrolled: false } : m)) })
+          this.setData({
+            state: this.data.modes.some((m) => m.mode !== mode && m.enrolled) ? 'READY' : 'NOT_ENROLLED',
+            message: f.message,
+            modes: this.data.modes.map((m) => (m.mode === mode ? { ...m, enrolled: false } : m)),
+          })
           return
         case 'DROP_MODE': {
           const modes = this.data.modes.filter((m) => m.mode !== mode)
@@ -120,7 +136,11 @@ Page<Data, Custom>({
       }
     }
     this.setData({ state: 'VERIFYING' })
-    const v = await call('soter', 'verify', { authMode: mode, resultJSON: result.resultJSON, resultJSONSignature: result.resultJSONSignature })
+    const v = await call('soter', 'verify', {
+      authMode: mode,
+      resultJSON: result.resultJSON,
+      resultJSONSignature: result.resultJSONSignature,
+    })
     if (!v.ok) {
       this.setData({ state: 'ERROR', message: errorText(v.error) })
       return

@@ -7,7 +7,16 @@
 import { fmt } from '../../shared/template'
 import type { SoterAuthMode, SoterPurpose } from '../../../typings/soter'
 
-export type SoterState = 'CHECKING' | 'READY' | 'UNSUPPORTED' | 'NOT_ENROLLED' | 'AUTHENTICATING' | 'VERIFYING' | 'VERIFIED' | 'LOCKED' | 'ERROR'
+export type SoterState =
+  | 'CHECKING'
+  | 'READY'
+  | 'UNSUPPORTED'
+  | 'NOT_ENROLLED'
+  | 'AUTHENTICATING'
+  | 'VERIFYING'
+  | 'VERIFIED'
+  | 'LOCKED'
+  | 'ERROR'
 
 /** What the page does after a failure. */
 export type SoterFallback = 'STAY' | 'RETRY' | 'LOCKED' | 'ENROLL' | 'UNSUPPORTED' | 'DROP_MODE'
@@ -16,7 +25,8 @@ export type SoterFallback = 'STAY' | 'RETRY' | 'LOCKED' | 'ENROLL' | 'UNSUPPORTE
 export type SoterTexts = Record<SoterAuthMode, string> & Record<SoterErrorKey | 'eOther', string>
 
 /** The documented errCodes of wx.startSoterAuthentication, as keys of the locale table (90008, a cancel, says nothing). */
-export type SoterErrorKey = 'e90001' | 'e90002' | 'e90003' | 'e90004' | 'e90005' | 'e90006' | 'e90007' | 'e90009' | 'e90010' | 'e90011'
+export type SoterErrorKey =
+  'e90001' | 'e90002' | 'e90003' | 'e90004' | 'e90005' | 'e90006' | 'e90007' | 'e90009' | 'e90010' | 'e90011'
 
 export interface ModeView {
   mode: SoterAuthMode
@@ -25,8 +35,14 @@ export interface ModeView {
 }
 
 /** Supported methods we can use, in a stable order, with their enrolment and their names in `t`. */
-export function availableModes(supportMode: readonly string[], enrolled: Partial<Record<SoterAuthMode, boolean>>, t: Record<SoterAuthMode, string>): ModeView[] {
-  return (['fingerPrint', 'facial'] as const).filter((m) => supportMode.includes(m)).map((mode) => ({ mode, label: t[mode], enrolled: !!enrolled[mode] }))
+export function availableModes(
+  supportMode: readonly string[],
+  enrolled: Partial<Record<SoterAuthMode, boolean>>,
+  t: Record<SoterAuthMode, string>,
+): ModeView[] {
+  return (['fingerPrint', 'facial'] as const)
+    .filter((m) => supportMode.includes(m))
+    .map((mode) => ({ mode, label: t[mode], enrolled: !!enrolled[mode] }))
 }
 
 /** What the page does after each documented errCode (its sentence is `t['e' + code]`). */
@@ -51,7 +67,8 @@ export function soterFailure(e: unknown, t: SoterTexts): { errCode: number; mess
   const o = (typeof e === 'object' && e !== null ? e : {}) as { errCode?: unknown; errMsg?: unknown }
   const errCode = typeof o.errCode === 'number' ? o.errCode : INTERNAL
   const known = SOTER_ERRORS[errCode]
-  if (errCode === CANCEL || (!known && typeof o.errMsg === 'string' && /cancel/i.test(o.errMsg))) return { errCode, fallback: 'STAY', message: '' }
+  if (errCode === CANCEL || (!known && typeof o.errMsg === 'string' && /cancel/i.test(o.errMsg)))
+    return { errCode, fallback: 'STAY', message: '' }
   if (known) return { errCode, fallback: known, message: t[`e${errCode}` as SoterErrorKey] }
   return { errCode, message: fmt(t.eOther, { code: errCode }), fallback: 'RETRY' }
 }

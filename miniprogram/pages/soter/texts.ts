@@ -21,15 +21,18 @@ const en = {
   fingerPrint: 'Fingerprint',
   facial: 'Face',
   e90001: 'This phone cannot do fingerprint or face checks for WeChat.',
-  e90002: 'WeChat is not allowed to use fingerprint or face on this phone. Allow it in the system settings, then try again.',
+  e90002:
+    'WeChat is not allowed to use fingerprint or face on this phone. Allow it in the system settings, then try again.',
   e90003: 'This phone does not support that method. Use another one.',
   e90004: 'The check could not start (the challenge was refused). Try again.',
   e90005: 'The check could not start (the prompt was too long). Try again.',
   e90006: 'The fingerprint or face check failed on this phone. Try again.',
   e90007: 'The fingerprint or face check had an internal error. Try again.',
   e90009: 'Not recognised. Try again.',
-  e90010: 'Too many failed attempts: fingerprint and face are locked for now. Unlock your phone with its passcode, then try again.',
-  e90011: 'Nothing is set up for this method. Add a fingerprint or face in the system settings (Security), then come back.',
+  e90010:
+    'Too many failed attempts: fingerprint and face are locked for now. Unlock your phone with its passcode, then try again.',
+  e90011:
+    'Nothing is set up for this method. Add a fingerprint or face in the system settings (Security), then come back.',
   eOther: 'The fingerprint or face check failed ({code}). Try again.',
 }
 

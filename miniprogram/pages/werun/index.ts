@@ -46,7 +46,20 @@ interface Methods {
 const SCOPE = 'scope.werun'
 
 Page<Data, Methods>({
-  data: { t: textsOf(TEXTS), legend: '', summary: '', state: 'CHECKING', error: '', range: 7, mode: 'bar', days: [], today: '', goal: 0, goalText: '', stats: { total: '0', average: '0', best: '-', streak: 0 } },
+  data: {
+    t: textsOf(TEXTS),
+    legend: '',
+    summary: '',
+    state: 'CHECKING',
+    error: '',
+    range: 7,
+    mode: 'bar',
+    days: [],
+    today: '',
+    goal: 0,
+    goalText: '',
+    stats: { total: '0', average: '0', best: '-', streak: 0 },
+  },
 
   onLoad() {
     const t = subpageTexts(TEXTS, 'navTitle')
@@ -103,7 +116,8 @@ Page<Data, Methods>({
       return
     }
     const res = await call('werun', 'sync', { weRunData: cloud().CloudID(cloudID) })
-    if (!res.ok && (res.error.code === 'CLOUDID_EXPIRED' || res.error.code === 'CLOUDID_INVALID') && retryExpired) return this.sync(false)
+    if (!res.ok && (res.error.code === 'CLOUDID_EXPIRED' || res.error.code === 'CLOUDID_INVALID') && retryExpired)
+      return this.sync(false)
     if (!res.ok) {
       this.setData({ state: 'ERROR', error: errorText(res.error) })
       return
@@ -120,7 +134,12 @@ Page<Data, Methods>({
     const { days, today, goal } = res.data
     const s = stats(days, goal, today)
     const t = this.data.t
-    const shown = { total: formatSteps(s.total), average: formatSteps(s.average), best: s.best ? `${formatSteps(s.best.steps)} (${s.best.date.slice(5)})` : t.none, streak: s.streak }
+    const shown = {
+      total: formatSteps(s.total),
+      average: formatSteps(s.average),
+      best: s.best ? `${formatSteps(s.best.steps)} (${s.best.date.slice(5)})` : t.none,
+      streak: s.streak,
+    }
     const goalText = formatSteps(goal)
     this.setData({
       ...patch,
@@ -131,7 +150,16 @@ Page<Data, Methods>({
       goal,
       goalText,
       legend: fmt(t.legend, { goal: goalText }),
-      summary: s.total > 0 ? fmt(t.chartSummary, { days: days.length, total: shown.total, average: shown.average, best: shown.best, goal: goalText }) : t.chartEmpty,
+      summary:
+        s.total > 0
+          ? fmt(t.chartSummary, {
+              days: days.length,
+              total: shown.total,
+              average: shown.average,
+              best: shown.best,
+              goal: goalText,
+            })
+          : t.chartEmpty,
       stats: shown,
     })
   },

@@ -35,7 +35,8 @@ export type WerunProblem = 'DENIED' | 'NOT_ENABLED' | 'READ_FAILED'
 
 /** What a failed wx.getWeRunData / wx.authorize means for the page. */
 export function weRunFailure(errMsg: string): { state: 'DENIED' | 'ERROR'; problem: WerunProblem } {
-  if (/auth den|auth deny|authorize:fail|scope unauthorized|permission/i.test(errMsg)) return { state: 'DENIED', problem: 'DENIED' }
+  if (/auth den|auth deny|authorize:fail|scope unauthorized|permission/i.test(errMsg))
+    return { state: 'DENIED', problem: 'DENIED' }
   if (/not (open|enabled)|未开通|werun/i.test(errMsg)) return { state: 'ERROR', problem: 'NOT_ENABLED' }
   return { state: 'ERROR', problem: 'READ_FAILED' }
 }

@@ -42,18 +42,39 @@ export interface V3Answer {
   text: string
 }
 
-async function send(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body: string, nowS: () => number, limit: number): Promise<RawAnswer> {
+async function send(
+  cfg: V3Config,
+  method: 'GET' | 'POST',
+  pathAndQuery: string,
+  body: string,
+  nowS: () => number,
+  limit: number,
+): Promise<RawAnswer> {
   const headers: Record<string, string> = {
     Accept: 'application/json',
     'User-Agent': 'wechat-cloudbase-kit',
-    Authorization: authorization({ mchid: cfg.mchid, serialNo: cfg.serialNo, privateKey: cfg.privateKey }, method, pathAndQuery, body, String(nowS())),
+    Authorization: authorization(
+      { mchid: cfg.mchid, serialNo: cfg.serialNo, privateKey: cfg.privateKey },
+      method,
+      pathAndQuery,
+      body,
+      String(nowS()),
+    ),
     ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}),
   }
   try {
-    return await httpsRaw(`${V3_HOST}${pathAndQuery}`, { method, headers, body, timeoutMs: TIMEOUT_MS, limit, label: pathAndQuery })
+    return await httpsRaw(`${V3_HOST}${pathAndQuery}`, {
+      method,
+      headers,
+      body,
+      timeoutMs: TIMEOUT_MS,
+      limit,
+      label: pathAndQuery,
+    })
   } catch (e) {
     // The transport's failures, as this client's (uncertain: the request may have reached WeChat Pay).
-    if (e instanceof HttpError && (e.code === 'TIMEOUT' || e.code === 'NETWORK' || e.code === 'TOO_LARGE')) throw new V3Error(e.code, e.message)
+    if (e instanceof HttpError && (e.code === 'TIMEOUT' || e.code === 'NETWORK' || e.code === 'TOO_LARGE'))
+      throw new V3Error(e.code, e.message)
     throw e
   }
 }
@@ -68,12 +89,30 @@ const serialOf = (headers: Record<string, unknown>) => {
  * `raw`: a bill download, which WeChat Pay does not sign (download-bill.html: skip verification and
  * compare the SHA-1 given with the download URL instead); its 2xx body is returned as text.
  */
-export async function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQuery: string, body?: unknown, nowS = () => Math.floor(Date.now() / 1000), raw = false): Promise<V3Answer> {
-  const a = await send(cfg, method, pathAndQuery, body === undefined ? '' : JSON.stringify(body), nowS, raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES)
+export async function v3Request(
+  cfg: V3Config,
+  method: 'GET' | 'POST',
+  pathAndQuery: string,
+  body?: unknown,
+  nowS = () => Math.floor(Date.now() / 1000),
+  raw = false,
+): Promise<V3Answer> {
+  const a = await send(
+    cfg,
+    method,
+    pathAndQuery,
+    body === undefined ? '' : JSON.stringify(body),
+    nowS,
+    raw ? MAX_BILL_BYTES : MAX_ANSWER_BYTES,
+  )
   if (raw && a.status >= 200 && a.status < 300) return { status: a.status, json: {}, text: a.text }
   await ensureWechatpayKey(cfg, serialOf(a.headers), nowS)
   const checked = verifyWechatpay(a.headers, a.text, cfg.wechatpayKeys, nowS())
-  if (!checked.ok) throw new V3Error('UNVERIFIED', `${method} ${pathAndQuery}: HTTP ${a.status} whose signature does not check out (${checked.why}); not believed`)
+  if (!checked.ok)
+    throw new V3Error(
+      'UNVERIFIED',
+      `${method} ${pathAndQuery}: HTTP ${a.status} whose signature does not check out (${checked.why}); not believed`,
+    )
   if (!a.text) return { status: a.status, json: {}, text: a.text }
   try {
     const json = JSON.parse(a.text) as unknown
@@ -85,13 +124,28 @@ export async function v3Request(cfg: V3Config, method: 'GET' | 'POST', pathAndQu
 }
 
 const Certificates = v.object({
-  data: v.array(v.object({ serial_no: v.string(), expire_time: v.string(), encrypt_certificate: v.object({ algorithm: v.string(), nonce: v.string(), associated_data: v.optional(v.string()), ciphertext: v.string() }) })),
+  data: v.array(
+    v.object({
+      serial_no: v.string(),
+      expire_time: v.string(),
+      encrypt_certificate: v.object({
+        algorithm: v.string(),
+        nonce: v.string(),
+        associated_data: v.optional(v.string()),
+        ciphertext: v.string(),
+      }),
+    }),
+  ),
 })
 /** Certificates per merchant, shared by the calls of one function instance. */
 const certificateCache = new Map<string, Map<string, KeyObject>>()
 
 /** Certificate mode: the key for `serial`, downloading WeChat Pay's certificates once when it is not known yet. */
-export async function ensureWechatpayKey(cfg: V3Config, serial: string, nowS = () => Math.floor(Date.now() / 1000)): Promise<void> {
+export async function ensureWechatpayKey(
+  cfg: V3Config,
+  serial: string,
+  nowS = () => Math.floor(Date.now() / 1000),
+): Promise<void> {
   if (cfg.verify !== 'certificate' || !serial || cfg.wechatpayKeys.has(serial)) return
   const cached = certificateCache.get(cfg.mchid)
   if (cached?.has(serial)) {
@@ -106,12 +160,20 @@ export async function ensureWechatpayKey(cfg: V3Config, serial: string, nowS = (
     parsed = r.output
   } catch {
     const code = /"code"\s*:\s*"([A-Z_]{1,40})"/.exec(a.text)?.[1]
-    throw new V3Error('UNVERIFIED', `GET /v3/certificates: HTTP ${a.status}${code ? ` ${code}` : ' in a shape its document does not give'}; WeChat Pay's key for ${serial.slice(0, 40)} is unknown`)
+    throw new V3Error(
+      'UNVERIFIED',
+      `GET /v3/certificates: HTTP ${a.status}${code ? ` ${code}` : ' in a shape its document does not give'}; WeChat Pay's key for ${serial.slice(0, 40)} is unknown`,
+    )
   }
   const found = new Map<string, KeyObject>()
   for (const c of parsed.data) {
     try {
-      const cert = new X509Certificate(decryptResource({ ...c.encrypt_certificate, associated_data: c.encrypt_certificate.associated_data ?? '' }, cfg.apiV3Key))
+      const cert = new X509Certificate(
+        decryptResource(
+          { ...c.encrypt_certificate, associated_data: c.encrypt_certificate.associated_data ?? '' },
+          cfg.apiV3Key,
+        ),
+      )
       if (!sameSerial(cert.serialNumber, c.serial_no) || Date.parse(cert.validTo) < nowS() * 1000) continue
       found.set(c.serial_no, cert.publicKey)
     } catch {
@@ -119,7 +181,8 @@ export async function ensureWechatpayKey(cfg: V3Config, serial: string, nowS = (
     }
   }
   // The download itself is believed only if one of the certificates it carries signed it.
-  if (!verifyWechatpay(a.headers, a.text, found, nowS()).ok) throw new V3Error('UNVERIFIED', 'GET /v3/certificates: not signed by a certificate it carries; not believed')
+  if (!verifyWechatpay(a.headers, a.text, found, nowS()).ok)
+    throw new V3Error('UNVERIFIED', 'GET /v3/certificates: not signed by a certificate it carries; not believed')
   certificateCache.set(cfg.mchid, found)
   for (const [s, k] of found) cfg.wechatpayKeys.set(s, k)
 }

@@ -17,7 +17,16 @@
  * Answers out of their documented shape are a FAIL with why, never success.
  */
 import * as v from 'valibot'
-import type { PayResultBase, QueryOrderResult, QueryRefundResult, RefundParams, RefundResult, TradeState, UnifiedOrderParams, UnifiedOrderResult } from '../../wx'
+import type {
+  PayResultBase,
+  QueryOrderResult,
+  QueryRefundResult,
+  RefundParams,
+  RefundResult,
+  TradeState,
+  UnifiedOrderParams,
+  UnifiedOrderResult,
+} from '../../wx'
 import { wxContext } from '../../wx'
 import type { V3Config } from './config'
 import { billSha1 } from '../bill'
@@ -59,19 +68,39 @@ const Refund = v.object({
   status: v.picklist(['SUCCESS', 'PROCESSING', 'ABNORMAL', 'CLOSED']),
   amount: v.object({ refund: v.number(), total: v.number() }),
 })
-const BillUrl = v.object({ hash_type: v.literal('SHA1'), hash_value: v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{40}$/)), download_url: v.string() })
-const REFUND_STATE = { SUCCESS: 'SUCCESS', PROCESSING: 'PROCESSING', ABNORMAL: 'CHANGE', CLOSED: 'REFUNDCLOSE' } as const
+const BillUrl = v.object({
+  hash_type: v.literal('SHA1'),
+  hash_value: v.pipe(v.string(), v.regex(/^[0-9a-fA-F]{40}$/)),
+  download_url: v.string(),
+})
+const REFUND_STATE = {
+  SUCCESS: 'SUCCESS',
+  PROCESSING: 'PROCESSING',
+  ABNORMAL: 'CHANGE',
+  CLOSED: 'REFUNDCLOSE',
+} as const
 
 const OK = { returnCode: 'SUCCESS', resultCode: 'SUCCESS', errCode: 0 } as const
 
 function failure(a: V3Answer): PayResultBase {
   const e = v.safeParse(ErrorBody, a.json)
   const code = e.success ? e.output.code : `HTTP_${a.status}`
-  const message = e.success ? (e.output.message ?? code) : `WeChat Pay answered HTTP ${a.status} in a shape its document does not give`
+  const message = e.success
+    ? (e.output.message ?? code)
+    : `WeChat Pay answered HTTP ${a.status} in a shape its document does not give`
   if (REQUEST.has(code) || !e.success) return { returnCode: 'FAIL', returnMsg: `${code}: ${message}`, errCode: 0 }
-  return { returnCode: 'SUCCESS', resultCode: 'FAIL', errCode: BIZ[code] ?? code, errCodeDes: message } as unknown as PayResultBase
+  return {
+    returnCode: 'SUCCESS',
+    resultCode: 'FAIL',
+    errCode: BIZ[code] ?? code,
+    errCodeDes: message,
+  } as unknown as PayResultBase
 }
-const odd = (what: string): PayResultBase => ({ returnCode: 'FAIL', returnMsg: `WeChat Pay answered ${what} in a shape its document does not give`, errCode: 0 })
+const odd = (what: string): PayResultBase => ({
+  returnCode: 'FAIL',
+  returnMsg: `WeChat Pay answered ${what} in a shape its document does not give`,
+  errCode: 0,
+})
 
 /** yyyyMMddHHmmss (Beijing, V2's form the orders store) ↔ RFC 3339 (APIv3's). */
 export function toRfc3339(t: string): string {
@@ -102,14 +131,27 @@ export function v3Provider(cfg: V3Config): PayApi {
       const a = await v3Request(cfg, 'GET', `/v3/bill/tradebill?bill_date=${date}&bill_type=ALL`)
       if (a.status !== 200) {
         const e = v.safeParse(ErrorBody, a.json)
-        return e.success && e.output.code === 'NO_STATEMENT_EXIST' ? { ok: false, code: 'NO_BILL', message: e.output.message ?? 'no bill' } : { ok: false, code: 'FAILED', message: e.success ? `${e.output.code}: ${e.output.message ?? ''}` : `HTTP ${a.status}` }
+        return e.success && e.output.code === 'NO_STATEMENT_EXIST'
+          ? { ok: false, code: 'NO_BILL', message: e.output.message ?? 'no bill' }
+          : {
+              ok: false,
+              code: 'FAILED',
+              message: e.success ? `${e.output.code}: ${e.output.message ?? ''}` : `HTTP ${a.status}`,
+            }
       }
       const b = v.safeParse(BillUrl, a.json)
-      if (!b.success || !b.output.download_url.startsWith(`${V3_HOST}/`)) return { ok: false, code: 'FAILED', message: 'tradebill answered in a shape its document does not give' }
+      if (!b.success || !b.output.download_url.startsWith(`${V3_HOST}/`))
+        return { ok: false, code: 'FAILED', message: 'tradebill answered in a shape its document does not give' }
       const file = await v3Request(cfg, 'GET', b.output.download_url.slice(V3_HOST.length), undefined, undefined, true)
-      if (file.status !== 200) return { ok: false, code: 'FAILED', message: `the bill download answered HTTP ${file.status}` }
+      if (file.status !== 200)
+        return { ok: false, code: 'FAILED', message: `the bill download answered HTTP ${file.status}` }
       // Not signed: its SHA-1 against the one the signed tradebill answer gave is the proof.
-      if (billSha1(file.text) !== b.output.hash_value.toLowerCase()) return { ok: false, code: 'FAILED', message: 'the downloaded bill does not match the SHA-1 WeChat Pay gave for it' }
+      if (billSha1(file.text) !== b.output.hash_value.toLowerCase())
+        return {
+          ok: false,
+          code: 'FAILED',
+          message: 'the downloaded bill does not match the SHA-1 WeChat Pay gave for it',
+        }
       return { ok: true, text: file.text }
     },
     async unifiedOrder(p) {
@@ -132,7 +174,18 @@ export function v3Provider(cfg: V3Config): PayApi {
       const r = v.safeParse(Prepay, a.json)
       if (!r.success) return odd('JSAPI ordering')
       const pay = paymentParams(appid, r.output.prepay_id, cfg.privateKey)
-      return { ...OK, prepayId: r.output.prepay_id, payment: { appId: pay.appId, timeStamp: pay.timeStamp, nonceStr: pay.nonceStr, package: pay.package, signType: 'RSA', paySign: pay.paySign } }
+      return {
+        ...OK,
+        prepayId: r.output.prepay_id,
+        payment: {
+          appId: pay.appId,
+          timeStamp: pay.timeStamp,
+          nonceStr: pay.nonceStr,
+          package: pay.package,
+          signType: 'RSA',
+          paySign: pay.paySign,
+        },
+      }
     },
     async queryOrder(p) {
       const a = await v3Request(cfg, 'GET', `${path(p.outTradeNo)}?mchid=${cfg.mchid}`)
@@ -141,7 +194,17 @@ export function v3Provider(cfg: V3Config): PayApi {
       if (!t.success || t.output.out_trade_no !== p.outTradeNo) return odd('the order query')
       const o = t.output
       const timeEnd = o.success_time ? fromRfc3339(o.success_time) : undefined
-      return { ...OK, tradeState: o.trade_state as TradeState, outTradeNo: o.out_trade_no, ...(o.transaction_id ? { transactionId: o.transaction_id } : {}), ...(o.amount?.total !== undefined ? { totalFee: o.amount.total } : {}), ...(o.amount?.payer_total !== undefined ? { cashFee: o.amount.payer_total } : {}), ...(timeEnd ? { timeEnd } : {}), ...(o.payer?.openid ? { openid: o.payer.openid } : {}), subMchId: cfg.mchid }
+      return {
+        ...OK,
+        tradeState: o.trade_state as TradeState,
+        outTradeNo: o.out_trade_no,
+        ...(o.transaction_id ? { transactionId: o.transaction_id } : {}),
+        ...(o.amount?.total !== undefined ? { totalFee: o.amount.total } : {}),
+        ...(o.amount?.payer_total !== undefined ? { cashFee: o.amount.payer_total } : {}),
+        ...(timeEnd ? { timeEnd } : {}),
+        ...(o.payer?.openid ? { openid: o.payer.openid } : {}),
+        subMchId: cfg.mchid,
+      }
     },
     async closeOrder(p) {
       const a = await v3Request(cfg, 'POST', `${path(p.outTradeNo)}/close`, { mchid: cfg.mchid })
@@ -158,7 +221,13 @@ export function v3Provider(cfg: V3Config): PayApi {
       if (a.status !== 200) return failure(a)
       const r = v.safeParse(Refund, a.json)
       if (!r.success || r.output.out_refund_no !== p.outRefundNo) return odd('the refund')
-      return { ...OK, outTradeNo: p.outTradeNo, outRefundNo: r.output.out_refund_no, refundId: r.output.refund_id, refundFee: r.output.amount.refund }
+      return {
+        ...OK,
+        outTradeNo: p.outTradeNo,
+        outRefundNo: r.output.out_refund_no,
+        refundId: r.output.refund_id,
+        refundFee: r.output.amount.refund,
+      }
     },
     async queryRefund(p) {
       const a = await v3Request(cfg, 'GET', `/v3/refund/domestic/refunds/${encodeURIComponent(p.outRefundNo)}`)
@@ -169,7 +238,14 @@ export function v3Provider(cfg: V3Config): PayApi {
       const r = v.safeParse(Refund, a.json)
       if (!r.success || r.output.out_refund_no !== p.outRefundNo) return odd('the refund query') as QueryRefundResult
       const o = r.output
-      return { ...OK, refundCount: 1, outRefundNoList: [o.out_refund_no], refundIdList: [o.refund_id], refundStatusList: [REFUND_STATE[o.status]], refundFeeList: [o.amount.refund] }
+      return {
+        ...OK,
+        refundCount: 1,
+        outRefundNoList: [o.out_refund_no],
+        refundIdList: [o.refund_id],
+        refundStatusList: [REFUND_STATE[o.status]],
+        refundFeeList: [o.amount.refund],
+      }
     },
   }
 }

@@ -26,10 +26,13 @@ export function isBleError(e: unknown): e is BleError {
 
 /** The numeric errCode of anything a wx Bluetooth call rejected with, if it has one. */
 export function errCodeOf(e: unknown): number | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { errCode?: unknown }).errCode === 'number' ? (e as { errCode: number }).errCode : undefined
+  return typeof e === 'object' && e !== null && typeof (e as { errCode?: unknown }).errCode === 'number'
+    ? (e as { errCode: number }).errCode
+    : undefined
 }
 
-export type BleFix = 'OPEN_BLUETOOTH_SETTINGS' | 'OPEN_APP_SETTINGS' | 'OPEN_MINIPROGRAM_SETTINGS' | 'RETRY' | 'SCAN' | 'NONE'
+export type BleFix =
+  'OPEN_BLUETOOTH_SETTINGS' | 'OPEN_APP_SETTINGS' | 'OPEN_MINIPROGRAM_SETTINGS' | 'RETRY' | 'SCAN' | 'NONE'
 
 export interface BleProblem {
   errCode: number
@@ -69,8 +72,10 @@ export function bleProblem(e: unknown, t: LightTexts = textsOf(TEXTS)): BleProbl
   const errMsg = typeof o.errMsg === 'string' ? o.errMsg : ''
   // Privacy (framework/user-privacy): 104 not agreed, 112 not declared in the guidelines.
   const errno = (o as { errno?: unknown }).errno
-  if (errno === PRIVACY_DECLINED) return { errCode: PRIVACY_DECLINED, message: privacyMessage(PRIVACY_DECLINED, 'bluetooth'), fix: 'SCAN' }
-  if (errno === PRIVACY_UNDECLARED) return { errCode: PRIVACY_UNDECLARED, message: privacyMessage(PRIVACY_UNDECLARED, 'bluetooth'), fix: 'NONE' }
+  if (errno === PRIVACY_DECLINED)
+    return { errCode: PRIVACY_DECLINED, message: privacyMessage(PRIVACY_DECLINED, 'bluetooth'), fix: 'SCAN' }
+  if (errno === PRIVACY_UNDECLARED)
+    return { errCode: PRIVACY_UNDECLARED, message: privacyMessage(PRIVACY_UNDECLARED, 'bluetooth'), fix: 'NONE' }
   // scope.bluetooth refused (the mini-program's own permission, not the system's).
   if (/auth deny|authorize no response|auth denied/i.test(errMsg)) {
     return { errCode: errCodeOf(e) ?? 0, message: t.bScopeDenied, fix: 'OPEN_MINIPROGRAM_SETTINGS' }
@@ -106,7 +111,12 @@ export type SystemCheck = { ok: true } | { ok: false; block: SystemBlock; messag
 export function checkSystem(f: SystemFacts, t: LightTexts = textsOf(TEXTS)): SystemCheck {
   const android = f.platform === 'android'
   if (!f.bluetoothEnabled) {
-    return { ok: false, block: 'BLUETOOTH_OFF', message: android ? t.sysBluetoothOffAndroid : t.sysBluetoothOffIos, fix: android ? 'OPEN_BLUETOOTH_SETTINGS' : 'NONE' }
+    return {
+      ok: false,
+      block: 'BLUETOOTH_OFF',
+      message: android ? t.sysBluetoothOffAndroid : t.sysBluetoothOffIos,
+      fix: android ? 'OPEN_BLUETOOTH_SETTINGS' : 'NONE',
+    }
   }
   if (f.bluetoothAuthorized === 'denied') {
     return { ok: false, block: 'BLUETOOTH_UNAUTHORIZED', message: t.sysBluetoothUnauthorized, fix: 'OPEN_APP_SETTINGS' }

@@ -214,7 +214,8 @@ export class LightLink {
       const { characteristics } = await this.wx.getBLEDeviceCharacteristics({ deviceId, serviceId: service.uuid })
       const write = findUuid(characteristics, protocol.write)
       if (!write) throw bleError(10005, `no characteristic ${protocol.write}`)
-      if (!write.properties.write && !write.properties.writeNoResponse) throw bleError(10007, `${protocol.write} is not writable`)
+      if (!write.properties.write && !write.properties.writeNoResponse)
+        throw bleError(10007, `${protocol.write} is not writable`)
       const target: Target = {
         device,
         protocol,
@@ -236,7 +237,10 @@ export class LightLink {
   private async connectWithTimeout(deviceId: string): Promise<void> {
     let guard: unknown = null
     const timedOut = new Promise<never>((_, reject) => {
-      guard = this.timers.setTimeout(() => reject(bleError(10012, 'operate time out')), TIMING.connectTimeoutMs + TIMING.connectGuardMs)
+      guard = this.timers.setTimeout(
+        () => reject(bleError(10012, 'operate time out')),
+        TIMING.connectTimeoutMs + TIMING.connectGuardMs,
+      )
     })
     try {
       await Promise.race([this.wx.createBLEConnection({ deviceId, timeout: TIMING.connectTimeoutMs }), timedOut])
@@ -249,14 +253,23 @@ export class LightLink {
   }
 
   /** Notifications are optional: a light without them is still controllable. */
-  private async enableNotify(deviceId: string, services: WechatMiniprogram.BLEService[], wanted: { service: string; characteristic: string }): Promise<Target['notify']> {
+  private async enableNotify(
+    deviceId: string,
+    services: WechatMiniprogram.BLEService[],
+    wanted: { service: string; characteristic: string },
+  ): Promise<Target['notify']> {
     const service = findUuid(services, wanted.service)
     if (!service) return null
     try {
       const { characteristics } = await this.wx.getBLEDeviceCharacteristics({ deviceId, serviceId: service.uuid })
       const ch = findUuid(characteristics, wanted.characteristic)
       if (!ch || (!ch.properties.notify && !ch.properties.indicate)) return null
-      await this.wx.notifyBLECharacteristicValueChange({ deviceId, serviceId: service.uuid, characteristicId: ch.uuid, state: true })
+      await this.wx.notifyBLECharacteristicValueChange({
+        deviceId,
+        serviceId: service.uuid,
+        characteristicId: ch.uuid,
+        state: true,
+      })
       return { serviceId: service.uuid, characteristicId: ch.uuid }
     } catch {
       return null
@@ -275,7 +288,13 @@ export class LightLink {
     if (!t) throw bleError(10006, 'no connection')
     const value = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
     try {
-      await this.wx.writeBLECharacteristicValue({ deviceId: t.device.deviceId, serviceId: t.serviceId, characteristicId: t.writeId, value, writeType: t.writeType })
+      await this.wx.writeBLECharacteristicValue({
+        deviceId: t.device.deviceId,
+        serviceId: t.serviceId,
+        characteristicId: t.writeId,
+        value,
+        writeType: t.writeType,
+      })
     } catch (e) {
       // Some phones report a drop only through the failing write.
       if (errCodeOf(e) === 10006) this.lost(t.device.deviceId)
@@ -287,7 +306,12 @@ export class LightLink {
     for (const d of res.devices) {
       const protocol = protocolOfDevice(d)
       if (!protocol) continue
-      this.found.set(d.deviceId, { deviceId: d.deviceId, name: d.name || d.localName || protocol.label, rssi: d.RSSI, protocolId: protocol.id })
+      this.found.set(d.deviceId, {
+        deviceId: d.deviceId,
+        name: d.name || d.localName || protocol.label,
+        rssi: d.RSSI,
+        protocolId: protocol.id,
+      })
     }
     this.events.devices([...this.found.values()].sort((a, b) => b.rssi - a.rssi))
   }
@@ -324,10 +348,13 @@ export class LightLink {
       return
     }
     this.setState('RECONNECTING', { attempt: this.attempt })
-    this.reconnectTimer = this.timers.setTimeout(() => {
-      this.reconnectTimer = null
-      void this.reconnect(t)
-    }, backoffDelay(this.attempt, TIMING.backoffBaseMs, TIMING.backoffMaxMs))
+    this.reconnectTimer = this.timers.setTimeout(
+      () => {
+        this.reconnectTimer = null
+        void this.reconnect(t)
+      },
+      backoffDelay(this.attempt, TIMING.backoffBaseMs, TIMING.backoffMaxMs),
+    )
   }
 
   private async reconnect(t: Target): Promise<void> {

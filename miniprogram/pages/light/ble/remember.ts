@@ -15,13 +15,16 @@ export interface Remembered {
   at: number
 }
 
-const pct = (x: unknown, fallback: number) => (typeof x === 'number' && Number.isFinite(x) ? Math.max(0, Math.min(100, Math.round(x))) : fallback)
-const byte = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? Math.max(0, Math.min(255, Math.round(x))) : 255)
+const pct = (x: unknown, fallback: number) =>
+  typeof x === 'number' && Number.isFinite(x) ? Math.max(0, Math.min(100, Math.round(x))) : fallback
+const byte = (x: unknown) =>
+  typeof x === 'number' && Number.isFinite(x) ? Math.max(0, Math.min(255, Math.round(x))) : 255
 
 export function parseRemembered(raw: unknown): Remembered | null {
   if (typeof raw !== 'object' || raw === null) return null
   const o = raw as Record<string, unknown>
-  if (typeof o.deviceId !== 'string' || !o.deviceId || typeof o.protocolId !== 'string' || !protocolById(o.protocolId)) return null
+  if (typeof o.deviceId !== 'string' || !o.deviceId || typeof o.protocolId !== 'string' || !protocolById(o.protocolId))
+    return null
   const s = (typeof o.state === 'object' && o.state !== null ? o.state : {}) as Record<string, unknown>
   const c = (typeof s.color === 'object' && s.color !== null ? s.color : {}) as Record<string, unknown>
   const mode = s.mode === 'WHITE' || s.mode === 'EFFECT' || s.mode === 'COLOR' ? s.mode : DEFAULT_STATE.mode

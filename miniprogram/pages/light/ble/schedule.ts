@@ -22,7 +22,6 @@ export const realTimers: Timers = {
   clearTimeout: (h) => clearTimeout(h as number),
 }
 
-
 interface Job {
   bytes: Uint8Array
   resolve(): void
@@ -41,10 +40,15 @@ export class WriteQueue {
   push(bytes: Uint8Array): Promise<void> {
     const parts: Uint8Array[] = []
     for (let i = 0; i < bytes.length; i += MAX_WRITE) parts.push(bytes.slice(i, i + MAX_WRITE))
-    return Promise.all(parts.map((p) => new Promise<void>((resolve, reject) => {
-      this.jobs.push({ bytes: p, resolve, reject })
-      void this.pump()
-    }))).then(() => undefined)
+    return Promise.all(
+      parts.map(
+        (p) =>
+          new Promise<void>((resolve, reject) => {
+            this.jobs.push({ bytes: p, resolve, reject })
+            void this.pump()
+          }),
+      ),
+    ).then(() => undefined)
   }
 
   get pending(): number {
@@ -171,7 +175,8 @@ export class FrameBatcher<P extends Record<string, unknown>> {
     // (`devices` after `devices[1]`): setData applies keys in order, the newest must win.
     const pending: Record<string, unknown> = { ...(this.pending ?? {}) }
     for (const [k, v] of Object.entries(patch)) {
-      for (const old of Object.keys(pending)) if (old === k || old.startsWith(`${k}[`) || old.startsWith(`${k}.`)) delete pending[old]
+      for (const old of Object.keys(pending))
+        if (old === k || old.startsWith(`${k}[`) || old.startsWith(`${k}.`)) delete pending[old]
       pending[k] = v
     }
     this.pending = pending as Partial<P>
@@ -202,7 +207,12 @@ export class FrameBatcher<P extends Record<string, unknown>> {
  * The patch that turns the list shown into `next`: only the rows that changed
  * (`devices[i]`), or the whole list when it got shorter. Empty when nothing changed.
  */
-export function listPatch<T>(key: string, shown: readonly T[], next: readonly T[], same: (a: T, b: T) => boolean): Record<string, unknown> {
+export function listPatch<T>(
+  key: string,
+  shown: readonly T[],
+  next: readonly T[],
+  same: (a: T, b: T) => boolean,
+): Record<string, unknown> {
   if (next.length < shown.length) return { [key]: next }
   const patch: Record<string, unknown> = {}
   next.forEach((row, i) => {

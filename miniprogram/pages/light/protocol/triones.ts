@@ -40,10 +40,15 @@ function speedPct(byte: number): number {
   return Math.round(((SPEED_SLOW - b) / (SPEED_SLOW - SPEED_FAST)) * 100)
 }
 
-const dim = (c: Rgb, brightness: number): Rgb => ({ r: clampByte((c.r * brightness) / 100), g: clampByte((c.g * brightness) / 100), b: clampByte((c.b * brightness) / 100) })
+const dim = (c: Rgb, brightness: number): Rgb => ({
+  r: clampByte((c.r * brightness) / 100),
+  g: clampByte((c.g * brightness) / 100),
+  b: clampByte((c.b * brightness) / 100),
+})
 const colorFrame = (c: Rgb) => Uint8Array.from([0x56, clampByte(c.r), clampByte(c.g), clampByte(c.b), 0x00, 0xf0, 0xaa])
 const whiteFrame = (intensity: number) => Uint8Array.from([0x56, 0x00, 0x00, 0x00, clampByte(intensity), 0x0f, 0xaa])
-const modeFrame = (mode: number, speedPctValue: number) => Uint8Array.from([0xbb, mode, trionesSpeed(speedPctValue), 0x44])
+const modeFrame = (mode: number, speedPctValue: number) =>
+  Uint8Array.from([0xbb, mode, trionesSpeed(speedPctValue), 0x44])
 
 export function decodeTrionesStatus(bytes: Uint8Array): LightStatus | null {
   if (bytes.length !== 12 || bytes[0] !== 0x66 || bytes[11] !== 0x99) return null

@@ -47,13 +47,29 @@ interface Methods {
 const FINAL = new Set<string>(['ORDER_NOT_FOUND', 'INVALID_INPUT'])
 
 Page<Data, Methods>({
-  data: { t: textsOf(TEXTS), state: 'LOADING', error: '', errorFinal: false, order: null, busy: '', notice: '', noticeType: '', contact: { sessionFrom: '', path: '' } },
+  data: {
+    t: textsOf(TEXTS),
+    state: 'LOADING',
+    error: '',
+    errorFinal: false,
+    order: null,
+    busy: '',
+    notice: '',
+    noticeType: '',
+    contact: { sessionFrom: '', path: '' },
+  },
   orderId: '',
 
   onLoad(query: Record<string, string | undefined>) {
     this.orderId = decodeURIComponent(query.id ?? '')
     const t = subpageTexts(TEXTS, 'orderNavTitle')
-    this.setData({ t, contact: { sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }), path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}` } })
+    this.setData({
+      t,
+      contact: {
+        sessionFrom: encodeSessionFrom({ page: 'order', orderId: this.orderId }),
+        path: `/pages/pay/order/index?id=${encodeURIComponent(this.orderId)}`,
+      },
+    })
     void this.load()
   },
 
@@ -74,7 +90,11 @@ Page<Data, Methods>({
     const order: OrderDetail = {
       ...row,
       refundableText: fmt(t.refundableUntil, { time: formatTime(o.refundableUntil) }),
-      refundText: !o.refund ? '' : o.refund.refundedAt ? fmt(t.refundedOn, { amount: refundAmount, time: formatTime(o.refund.refundedAt) }) : fmt(t.refundInProgress, { amount: refundAmount }),
+      refundText: !o.refund
+        ? ''
+        : o.refund.refundedAt
+          ? fmt(t.refundedOn, { amount: refundAmount, time: formatTime(o.refund.refundedAt) })
+          : fmt(t.refundInProgress, { amount: refundAmount }),
       fulfilled: formatTime(o.fulfilledAt),
       payText: fmt(t.payAmount, { amount: row.total }),
     }
@@ -104,7 +124,8 @@ Page<Data, Methods>({
     // Confirm with the server (it asks WeChat Pay if the callback is late).
     const after = await call('pay', 'getOrder', { orderId: this.orderId })
     const t = this.data.t
-    if (after.ok) this.show(after.data.order, after.data.order.status === 'PAID' ? t.paidThanks : t.confirmingPull, 'info')
+    if (after.ok)
+      this.show(after.data.order, after.data.order.status === 'PAID' ? t.paidThanks : t.confirmingPull, 'info')
     else this.setData({ busy: '', notice: errorText(after.error), noticeType: 'error' })
   },
 
@@ -112,7 +133,11 @@ Page<Data, Methods>({
     const order = this.data.order
     if (this.data.busy || !order?.canRefund) return
     const t = this.data.t
-    const ok = await wx.showModal({ title: t.refundAsk, content: fmt(t.refundAskContent, { amount: order.total }), confirmText: t.refundConfirm })
+    const ok = await wx.showModal({
+      title: t.refundAsk,
+      content: fmt(t.refundAskContent, { amount: order.total }),
+      confirmText: t.refundConfirm,
+    })
     if (!ok.confirm) return
     await this.refund()
   },

@@ -56,7 +56,12 @@ export function tickLabel(v: number): string {
 
 export function layout(input: ChartInput): Geometry {
   const { days, goal, width, height, today } = input
-  const plot = { left: PADDING.left, top: PADDING.top, width: Math.max(0, width - PADDING.left - PADDING.right), height: Math.max(0, height - PADDING.top - PADDING.bottom) }
+  const plot = {
+    left: PADDING.left,
+    top: PADDING.top,
+    width: Math.max(0, width - PADDING.left - PADDING.right),
+    height: Math.max(0, height - PADDING.top - PADDING.bottom),
+  }
   const top = Math.max(goal, ...days.map((d) => d.steps), 0)
   const step = niceStep(top || 1)
   const yMax = Math.max(step, Math.ceil(top / step) * step)
@@ -67,12 +72,21 @@ export function layout(input: ChartInput): Geometry {
   const n = days.length
   const slot = n ? plot.width / n : 0
   const barW = Math.max(1, slot * (n > 10 ? 0.7 : 0.55))
-  const marks = days.map((d, i) => ({ x: plot.left + slot * i + slot / 2, y: yOf(d.steps), date: d.date, steps: d.steps, today: d.date === today, overGoal: goal > 0 && d.steps >= goal }))
+  const marks = days.map((d, i) => ({
+    x: plot.left + slot * i + slot / 2,
+    y: yOf(d.steps),
+    date: d.date,
+    steps: d.steps,
+    today: d.date === today,
+    overGoal: goal > 0 && d.steps >= goal,
+  }))
   const bars = marks.map((m) => ({ ...m, x: m.x - barW / 2, w: barW, h: plot.top + plot.height - m.y }))
 
   // Every day on a week; on a month every 5th day counted back from today, so today always has a label.
   const every = n <= 7 ? 1 : 5
-  const xLabels = marks.filter((_, i) => (n - 1 - i) % every === 0).map((m) => ({ x: m.x, label: n <= 7 ? m.date.slice(5) : String(Number(m.date.slice(8))) }))
+  const xLabels = marks
+    .filter((_, i) => (n - 1 - i) % every === 0)
+    .map((m) => ({ x: m.x, label: n <= 7 ? m.date.slice(5) : String(Number(m.date.slice(8))) }))
 
   return { plot, yMax, yTicks, goalY: goal > 0 ? yOf(goal) : null, bars, points: marks, xLabels }
 }

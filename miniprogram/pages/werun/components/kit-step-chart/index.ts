@@ -13,7 +13,10 @@ import type { Ctx2D } from './paint'
 interface CanvasNode {
   width: number
   height: number
-  getContext(kind: '2d'): Ctx2D & { scale(x: number, y: number): void; setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void }
+  getContext(kind: '2d'): Ctx2D & {
+    scale(x: number, y: number): void
+    setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void
+  }
 }
 
 Component({
@@ -48,7 +51,11 @@ Component({
   methods: {
     /** Draws when something changed since the last drawing. */
     redraw() {
-      const self = this as unknown as { drawnKey?: string; size: { width: number; height: number } | null; canvas?: CanvasNode }
+      const self = this as unknown as {
+        drawnKey?: string
+        size: { width: number; height: number } | null
+        canvas?: CanvasNode
+      }
       const days = this.data.days as StepDay[]
       const empty = isEmpty(days)
       if (empty !== this.data.empty) this.setData({ empty })
@@ -66,7 +73,14 @@ Component({
           ctx.clearRect(0, 0, width, height)
           return
         }
-        const g = layout({ days, goal: this.data.goal as number, width, height, mode: this.data.mode as ChartMode, today: this.data.today as string })
+        const g = layout({
+          days,
+          goal: this.data.goal as number,
+          width,
+          height,
+          mode: this.data.mode as ChartMode,
+          today: this.data.today as string,
+        })
         paint(ctx, g, this.data.mode as ChartMode, width, height)
       })
     },

@@ -24,7 +24,15 @@ export interface Ctx2D {
 }
 
 /** A canvas cannot read CSS variables: WeUI's palette by value (BRAND #07c160, RED #fa5151, ORANGE #fa9d3b, FG-1, FG-3 on white). */
-export const COLORS = { axis: '#e5e5e5', label: '#737373', bar: '#9ad0b4', overGoal: '#07c160', today: '#fa9d3b', goal: '#fa5151', line: '#07c160' }
+export const COLORS = {
+  axis: '#e5e5e5',
+  label: '#737373',
+  bar: '#9ad0b4',
+  overGoal: '#07c160',
+  today: '#fa9d3b',
+  goal: '#fa5151',
+  line: '#07c160',
+}
 
 export function paint(ctx: Ctx2D, g: Geometry, mode: ChartMode, width: number, height: number): void {
   ctx.clearRect(0, 0, width, height)
