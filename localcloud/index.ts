@@ -14,37 +14,51 @@
  * getWXContext() reads process.env (WX_CONTEXT_KEYS, WX_OPENID, ...). Each invocation gets its
  * own values through an AsyncLocalStorage-backed view of process.env, so concurrent
  * invocations of different users never see each other's context.
+ *
+ * This file owns the LocalCloud class: its sandboxes, invoking functions (from a page, over HTTP
+ * access, from a timer, from another function) and CloudIDs. Its parts: scope.ts (an invocation's
+ * context and crash plans), patches.ts (the SDK's and https' network replaced),
+ * function-config.ts (what it reads from the project), http-access.ts (HTTP access's event and answer).
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
-import { EventEmitter } from 'node:events'
-import { PassThrough } from 'node:stream'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { listFunctions } from './project'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve, sep } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { DbEngine, type CollectionSpec, type LatencyRange } from './db-engine'
 import { MessagePush, type PushDelivery } from './message-push'
 import { OaSandbox } from './oa-sandbox'
-import { BILL_TEXT, PaySandbox } from './pay-sandbox'
+import { PaySandbox } from './pay-sandbox'
 import { WxPayV3Sandbox } from './wxpay-v3-sandbox'
-import { API_TYPE, decodeCommApiData, decodeGetOpenDataReq, encodeGetOpenDataResp, encodeResp } from './protocol'
-import { OpenApiSandbox, WxApiError, type CallInfo } from './sandbox'
+import { OpenApiSandbox } from './sandbox'
 import { LocalStorage } from './storage'
+import {
+  appPages,
+  readCollectionSpecs,
+  type FunctionConfig,
+  readFunctionConfig,
+  readSandboxCards,
+} from './function-config'
+import { installSdkPatch, installHttpsPatch } from './patches'
+import {
+  CallFunctionError,
+  CloudIdRef,
+  als,
+  contextEnv,
+  setLatestCloud,
+  type Caller,
+  type CrashPlan,
+  type Invocation,
+  type Io,
+} from './scope'
+import { httpAccessAnswer, httpAccessEvent, type HttpAccessAnswer, type HttpAccessRequest } from './http-access'
 
 export { WxApiError } from './sandbox'
 export { parseLatency, type LatencyRange } from './db-engine'
+export { CallFunctionError, CloudIdRef, type Caller, type CrashPlan, type Invocation } from './scope'
+export type { FunctionConfig } from './function-config'
 export { PaySandbox, paySign } from './pay-sandbox'
 export { MessagePush, toWxJson, toWxXml, type PushDelivery, type PushEvent, type UrlModeSettings } from './message-push'
-
-export interface Caller {
-  openid?: string
-  unionid?: string
-  appid?: string
-  clientIp?: string
-  /** A phone on an IPv6-only network has this instead of clientIp. */
-  clientIpv6?: string
-}
 
 export interface LocalCloudOptions {
   /** Project root (holds cloudfunctions/, database/, cloudbaserc.json). */
@@ -72,131 +86,6 @@ export interface LocalCloudOptions {
    */
   scans?: 'refuse' | 'warn'
 }
-
-export interface Invocation {
-  id: string
-  fn: string
-  source: string
-  event: unknown
-  openid?: string
-  startedAt: number
-  ms: number
-  result?: unknown
-  error?: { errCode: number; errMsg: string }
-  /** Requests it made: database and WeChat (what a crash test iterates over). */
-  io?: { db: number; wechat: number }
-  /** It was cut off by a CrashPlan. */
-  crashed?: boolean
-}
-
-/** Error shape of wx.cloud.callFunction failures (the client SDK's errCode / errMsg). */
-export class CallFunctionError extends Error {
-  constructor(
-    readonly errCode: number,
-    readonly errMsg: string,
-  ) {
-    super(errMsg)
-    this.name = 'CallFunctionError'
-  }
-}
-
-/** What `wx.cloud.CloudID(id)` returns in the page (only top-level ones are replaced). */
-export class CloudIdRef {
-  constructor(readonly cloudID: string) {}
-}
-
-export interface FunctionConfig {
-  /** Seconds, from cloudbaserc.json (3 when unset, CloudBase's default). */
-  timeout: number
-  /** config.json permissions.openapi. */
-  permissions: string[]
-  /** cloudbaserc.json envVariables with placeholders resolved. */
-  envVariables: Record<string, string>
-}
-
-/** CloudBase error names by errCode (wx-server-sdk's TCB_ERR_CODE), for failures injected into cloudPay. */
-const TCB_CODE_NAMES: Record<number, string> = {
-  [-501001]: 'SYS_ERR',
-  [-501002]: 'SERVER_TIMEOUT',
-  [-501003]: 'EXCEED_REQUEST_LIMIT',
-  [-501004]: 'EXCEED_CONCURRENT_REQUEST_LIMIT',
-  [-501007]: 'INVALID_PARAM',
-}
-
-interface Store {
-  cloud: LocalCloud
-  fn: string
-  env: Record<string, string>
-  caller: Caller
-  source: string
-  io: Io
-}
-
-/**
- * A crash the tests plan for the next invocation of `fn`: CloudBase kills a function at its
- * timeout, recycles an instance, or a request times out after it was applied. At the planned
- * point the invocation's I/O stops: that request (and every later one) never answers, and the
- * caller gets -504003 as from a timeout.
- * - `atDb`: the k-th database request (1-based); `applied`: it took effect and its answer was lost.
- * - `atWeChat`: the k-th call to WeChat (openapi, cloudPay, the official account's HTTPS API);
- *   `effect`: WeChat did it and the answer was lost (else a timeout before it reached WeChat).
- */
-export interface CrashPlan {
-  fn: string
-  atDb?: { k: number; applied: boolean }
-  atWeChat?: { k: number; effect: boolean }
-}
-
-/** One invocation's requests so far, and its planned crash. */
-interface Io {
-  db: number
-  wechat: number
-  plan?: CrashPlan
-  dead: boolean
-  kill?: () => void
-}
-
-/** A request of a killed invocation: never answers. */
-const never = <T>(): Promise<T> => new Promise<T>(() => {})
-
-/**
- * Every request that leaves a function goes through here: counted per invocation, and cut off
- * where a CrashPlan says (the request applied first, or not).
- */
-async function cut<T>(kind: 'db' | 'wechat', run: () => Promise<T>): Promise<T> {
-  const io = als.getStore()?.io
-  if (!io) return run()
-  if (io.dead) return never<T>()
-  const n = ++io[kind]
-  const at = kind === 'db' ? io.plan?.atDb : io.plan?.atWeChat
-  if (!at || at.k !== n) return run()
-  const happened = kind === 'db' ? (at as { applied: boolean }).applied : (at as { effect: boolean }).effect
-  if (happened) await run().catch(() => undefined)
-  io.dead = true
-  io.kill?.()
-  return never<T>()
-}
-
-/** The pages of the project's app.json (main package and subpackages), or null without one. */
-function appPages(root: string): Set<string> | null {
-  const file = join(root, 'miniprogram', 'app.json')
-  if (!existsSync(file)) return null
-  const app = JSON.parse(readFileSync(file, 'utf8')) as {
-    pages?: string[]
-    subPackages?: Array<{ root: string; pages: string[] }>
-    subpackages?: Array<{ root: string; pages: string[] }>
-  }
-  const pages = [
-    ...(app.pages ?? []),
-    ...(app.subPackages ?? app.subpackages ?? []).flatMap((p) =>
-      p.pages.map((x) => `${p.root.replace(/\/$/, '')}/${x}`),
-    ),
-  ]
-  return new Set(pages)
-}
-
-const als = new AsyncLocalStorage<Store>()
-let lastCloud: LocalCloud | undefined
 
 const CLOUD_ID_TTL_MS = 5 * 60_000
 
@@ -250,8 +139,7 @@ export class LocalCloud {
     this.loadSandboxCards()
     installSdkPatch()
     installHttpsPatch()
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the SDK patch dispatches to the latest cloud outside invocations
-    lastCloud = this
+    setLatestCloud(this)
   }
 
   /** The project's collections, and seed data (database/seed/*.json) in the empty ones, as the console's import would. */
@@ -269,21 +157,7 @@ export class LocalCloud {
 
   /** The catalogue's cards exist at the sandbox's WeChat (approved unless `localSandbox.approved` is false). */
   private loadSandboxCards(): void {
-    const file = join(this.root, 'database', 'seed', 'cards.json')
-    if (!existsSync(file)) return
-    const cards = JSON.parse(readFileSync(file, 'utf8')) as Array<{
-      cardId: string
-      title: string
-      bindOpenid?: boolean
-      localSandbox?: { approved?: boolean }
-    }>
-    for (const c of cards)
-      this.oa.cards.set(c.cardId, {
-        cardId: c.cardId,
-        title: c.title,
-        approved: c.localSandbox?.approved !== false,
-        ...(c.bindOpenid ? { bindOpenid: true } : {}),
-      })
+    for (const card of readSandboxCards(this.root)) this.oa.cards.set(card.cardId, card)
   }
 
   /**
@@ -304,9 +178,7 @@ export class LocalCloud {
 
   /** database/collections.json: the collections, indexes and rules the project ships. */
   collectionSpecs(): CollectionSpec[] {
-    const file = join(this.root, 'database', 'collections.json')
-    if (!existsSync(file)) return []
-    return (JSON.parse(readFileSync(file, 'utf8')) as { collections: CollectionSpec[] }).collections
+    return readCollectionSpecs(this.root)
   }
 
   /** The functions' environment variables (cloudbaserc.json `envVariables` resolved from these). */
@@ -319,36 +191,8 @@ export class LocalCloud {
    */
   functionConfig(name: string): FunctionConfig {
     let cfg = this.configs.get(name)
-    if (!cfg) this.configs.set(name, (cfg = this.readFunctionConfig(name)))
+    if (!cfg) this.configs.set(name, (cfg = readFunctionConfig(this.root, name, this.vars)))
     return cfg
-  }
-
-  private readFunctionConfig(name: string): FunctionConfig {
-    const rc = join(this.root, 'cloudbaserc.json')
-    let timeout = 3 // CloudBase's default when none is set
-    const envVariables: Record<string, string> = {}
-    if (existsSync(rc)) {
-      const fns =
-        (
-          JSON.parse(readFileSync(rc, 'utf8')) as {
-            functions?: Array<{ name: string; timeout?: number; envVariables?: Record<string, string> }>
-          }
-        ).functions ?? []
-      const fn = fns.find((f) => f.name === name)
-      timeout = fn?.timeout ?? timeout
-      for (const [k, raw] of Object.entries(fn?.envVariables ?? {})) {
-        const value = String(raw).replace(
-          /\{\{\s*env\.([A-Za-z0-9_]+)\s*\}\}/g,
-          (_m, v: string) => this.vars[v] ?? process.env[v] ?? '',
-        )
-        if (value !== '') envVariables[k] = value
-      }
-    }
-    const cfg = join(this.root, 'cloudfunctions', name, 'config.json')
-    const permissions = existsSync(cfg)
-      ? ((JSON.parse(readFileSync(cfg, 'utf8')) as { permissions?: { openapi?: string[] } }).permissions?.openapi ?? [])
-      : []
-    return { timeout, permissions, envVariables }
   }
 
   private crashPlans: CrashPlan[] = []
@@ -454,22 +298,7 @@ export class LocalCloud {
   ): Promise<unknown> {
     const { timeout, envVariables } = this.functionConfig(name)
     const requestId = randomBytes(8).toString('hex')
-    const wx: Record<string, string> = {}
-    if (caller.openid) wx.WX_OPENID = caller.openid
-    if (caller.openid || caller.appid) wx.WX_APPID = caller.appid ?? this.appid
-    if (caller.unionid) wx.WX_UNIONID = caller.unionid
-    if (caller.clientIp) wx.WX_CLIENTIP = caller.clientIp
-    if (caller.clientIpv6) wx.WX_CLIENTIPV6 = caller.clientIpv6
-    // Which fields WeChat replaced comes from WeChat (out of band), never from the call's data.
-    if (openDataKeys?.length) wx.WX_OPEN_DATA_INFO = JSON.stringify({ keys: openDataKeys })
-    const env = {
-      ...envVariables,
-      ...wx,
-      WX_CONTEXT_KEYS: Object.keys(wx).join(','),
-      TCB_ENV: this.env,
-      SCF_NAMESPACE: this.env,
-      TCB_SOURCE: source,
-    }
+    const env = { ...envVariables, ...contextEnv(caller, { appid: this.appid, env: this.env, source, openDataKeys }) }
     if (source === 'wx_client' && caller.openid) this.openapi.userVisited(caller.openid)
     const record: Invocation = {
       id: requestId,
@@ -533,44 +362,8 @@ export class LocalCloud {
    * the function gets the integration request; a string answer is a 200 text/plain body, an
    * object with statusCode is an integration response, any other object is JSON.
    */
-  async http(
-    name: string,
-    req: {
-      method: string
-      path?: string
-      query?: Record<string, string>
-      headers?: Record<string, string>
-      body?: string
-    },
-  ): Promise<{ status: number; headers: Record<string, string>; body: string }> {
-    const event = {
-      path: req.path ?? '/',
-      httpMethod: req.method.toUpperCase(),
-      headers: { host: `${this.env}.service.tcloudbase.com`, ...(req.headers ?? {}) },
-      queryStringParameters: req.query ?? {},
-      requestContext: { requestId: randomBytes(16).toString('hex'), envId: this.env, appId: 123456789, uin: 123456789 },
-      isBase64Encoded: false,
-      body: req.body ?? '',
-    }
-    const out = await this.invoke(name, event, {}, 'http')
-    if (typeof out === 'string' || typeof out === 'number')
-      return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(out) }
-    const r = (out ?? {}) as {
-      statusCode?: number
-      headers?: Record<string, string>
-      body?: unknown
-      isBase64Encoded?: boolean
-    }
-    if (typeof r.statusCode === 'number') {
-      const body =
-        typeof r.body === 'string'
-          ? r.isBase64Encoded
-            ? Buffer.from(r.body, 'base64').toString('utf8')
-            : r.body
-          : JSON.stringify(r.body ?? '')
-      return { status: r.statusCode, headers: r.headers ?? {}, body }
-    }
-    return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(out) }
+  async http(name: string, req: HttpAccessRequest): Promise<HttpAccessAnswer> {
+    return httpAccessAnswer(await this.invoke(name, httpAccessEvent(this.env, req), {}, 'http'))
   }
 
   /**
@@ -602,311 +395,4 @@ export class LocalCloud {
       errMsg: 'cloud.callFunction:ok',
     }
   }
-
-  // ---- what the patched SDK calls ----
-
-  /** Who is calling a WeChat API: the running function and its user. */
-  /** @internal */
-  callInfo(store: Store | undefined): CallInfo {
-    return {
-      fn: store?.fn ?? '(outside a function)',
-      appid: store?.caller.appid ?? this.appid,
-      ...(store?.caller.openid ? { openid: store.caller.openid } : {}),
-    }
-  }
-
-  /** @internal */
-  async wxOpenApi(apiName: string, requestData: Buffer): Promise<Buffer> {
-    const store = als.getStore()
-    const info = this.callInfo(store)
-    const call = decodeCommApiData(requestData)
-    if (call.apiType === API_TYPE.SVRKIT_API && call.svrkit?.apiName === 'ApiGetOpenDataByCloudId') {
-      const ids = decodeGetOpenDataReq(call.svrkit.reqData)
-      const items = ids.map((id) => ({ cloudId: id, json: JSON.stringify(this.resolveCloudId(id)) }))
-      return encodeResp({ respData: encodeGetOpenDataResp(items), contentType: 'application/octet-stream' })
-    }
-    if (
-      store &&
-      (!this.functionConfig(store.fn).permissions.includes(apiName) ||
-        this.deniedPermissions.has(`${store.fn}:${apiName}`))
-    ) {
-      // What CloudBase answers when config.json's permissions.openapi lacks the API.
-      return encodeResp({ errorCode: -604101 })
-    }
-    try {
-      const result = await this.openapi.call(apiName, call.params, info)
-      if ('buffer' in result && Buffer.isBuffer(result.buffer)) {
-        return encodeResp({ respData: result.buffer, contentType: String(result.contentType) })
-      }
-      return encodeResp({
-        respData: Buffer.from(JSON.stringify(result)),
-        contentType: 'application/json; charset=utf-8',
-      })
-    } catch (e) {
-      if (e instanceof WxApiError) {
-        return encodeResp({
-          respData: Buffer.from(JSON.stringify({ errcode: e.errcode, errmsg: e.errmsg })),
-          contentType: 'application/json',
-        })
-      }
-      throw e
-    }
-  }
-
-  /** @internal */
-  async wxPayApi(apiName: string, requestData: Buffer): Promise<Buffer | { errcode: number; errmsg: string }> {
-    const store = als.getStore()
-    const info = this.callInfo(store)
-    const permission = `cloudPay.${apiName}`
-    if (
-      store &&
-      (!this.functionConfig(store.fn).permissions.includes(permission) ||
-        this.deniedPermissions.has(`${store.fn}:${permission}`))
-    ) {
-      // As for openapi: config.json permissions.openapi must list the cloudPay API (the SDK throws -604101).
-      return { errcode: -604101, errmsg: `function ${store.fn} has no permission for ${permission}` }
-    }
-    const params = JSON.parse(requestData.toString('utf8')) as Record<string, unknown>
-    try {
-      const result = await this.cloudPay.call(apiName, params, info)
-      // downloadBill answers the bill as text, which the SDK hands over as { data } (wx-server-sdk 4, cloudpay generic).
-      if (typeof (result as Record<string, unknown>)[BILL_TEXT] === 'string')
-        return Buffer.from((result as Record<string, string>)[BILL_TEXT]!)
-      return Buffer.from(JSON.stringify(result))
-    } catch (e) {
-      // A failure before WeChat Pay answered is a CloudBase error `{ code, message }`, which
-      // the SDK throws as CloudSDKError with the matching TCB errCode (-501002 timeout, ...).
-      if (e instanceof WxApiError)
-        return Buffer.from(JSON.stringify({ code: TCB_CODE_NAMES[e.errcode] ?? 'SYS_ERR', message: e.errmsg }))
-      throw e
-    }
-  }
-}
-
-function current(): LocalCloud {
-  const cloud = als.getStore()?.cloud ?? lastCloud
-  if (!cloud) throw new Error('localcloud: no LocalCloud has been created')
-  return cloud
-}
-
-let patched = false
-let httpsPatched = false
-
-/**
- * Functions reach the official account's API (api.weixin.qq.com) over HTTPS themselves
- * (server/http.ts): those requests go to the local cloud's OaSandbox; any other host is left alone.
- */
-function installHttpsPatch(): void {
-  if (httpsPatched) return
-  httpsPatched = true
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const https = require('node:https') as { request: (...args: unknown[]) => unknown }
-  const original = https.request
-  https.request = function (this: unknown, ...args: unknown[]) {
-    const [first, second, third] = args
-    const target = typeof first === 'string' ? new URL(first) : first instanceof URL ? first : null
-    const callback = (typeof second === 'function' ? second : third) as
-      ((res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void) | undefined
-    if (target?.hostname === 'api.mch.weixin.qq.com')
-      return wxpayRequest(
-        target,
-        (typeof second === 'object' && second ? second : {}) as { method?: string; headers?: Record<string, string> },
-        callback,
-      )
-    if (!target || target.hostname !== 'api.weixin.qq.com') return original.apply(this, args)
-    return sandboxRequest(target, callback)
-  }
-}
-
-/** A request to WeChat Pay APIv3: the method, headers and body go to the local cloud's WxPayV3Sandbox, its status and signed headers come back. */
-function wxpayRequest(
-  target: URL,
-  options: { method?: string; headers?: Record<string, string> },
-  callback?: (res: NodeJS.ReadableStream & { statusCode: number; headers?: Record<string, string> }) => void,
-): EventEmitter {
-  const req = new EventEmitter() as EventEmitter & {
-    end(body?: Buffer | string): void
-    destroy(): void
-    write(c: Buffer | string): void
-    setTimeout(): void
-  }
-  const chunks: Buffer[] = []
-  let destroyed = false
-  req.write = (c) => void chunks.push(Buffer.from(c))
-  req.destroy = () => void (destroyed = true)
-  req.setTimeout = () => undefined
-  req.end = (body) => {
-    if (body) chunks.push(Buffer.from(body))
-    setTimeout(() => {
-      if (destroyed) return
-      const headers = Object.fromEntries(
-        Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]),
-      )
-      const cloud = current()
-      cut('wechat', async () =>
-        cloud.wxpayV3.handle(
-          (options.method ?? 'GET').toUpperCase(),
-          `${target.pathname}${target.search}`,
-          headers,
-          Buffer.concat(chunks).toString('utf8'),
-          cloud.callInfo(als.getStore()),
-        ),
-      ).then(
-        (answer) => {
-          if (destroyed) return
-          const res = Object.assign(new PassThrough(), {
-            statusCode: answer.status,
-            headers: Object.fromEntries(Object.entries(answer.headers).map(([k, v]) => [k.toLowerCase(), v])),
-          })
-          callback?.(res)
-          res.end(answer.body)
-        },
-        (e: unknown) => req.emit('error', e instanceof Error ? e : new Error(String(e))),
-      )
-    }, 0)
-  }
-  return req
-}
-
-function sandboxRequest(
-  target: URL,
-  callback?: (res: NodeJS.ReadableStream & { statusCode: number }) => void,
-): EventEmitter {
-  const req = new EventEmitter() as EventEmitter & {
-    end(body?: Buffer | string): void
-    destroy(): void
-    write(c: Buffer | string): void
-  }
-  const chunks: Buffer[] = []
-  let destroyed = false
-  req.write = (c) => void chunks.push(Buffer.from(c))
-  req.destroy = () => void (destroyed = true)
-  req.end = (body) => {
-    if (body) chunks.push(Buffer.from(body))
-    // A macrotask, as a network answer is (setTimeout: jsdom test environments have no setImmediate).
-    setTimeout(() => {
-      if (destroyed) return
-      const text = Buffer.concat(chunks).toString('utf8')
-      cut('wechat', async () =>
-        current().oa.handle(
-          target.pathname,
-          target.searchParams,
-          text ? (JSON.parse(text) as Record<string, unknown>) : null,
-        ),
-      ).then(
-        (answer) => {
-          if (destroyed) return
-          const res = Object.assign(new PassThrough(), { statusCode: 200 })
-          callback?.(res)
-          res.end(JSON.stringify(answer))
-        },
-        (e: unknown) => req.emit('error', e instanceof Error ? e : new Error(String(e))),
-      )
-    }, 0)
-  }
-  return req
-}
-
-/** Replaces the network layer of the @cloudbase/node-sdk that wx-server-sdk loads (once per module registry). */
-function installSdkPatch(): void {
-  if (patched) return
-  patched = true
-  const sdkDir = dirname(require.resolve('wx-server-sdk/package.json'))
-  const nodeSdkDir = dirname(require.resolve('@cloudbase/node-sdk/package.json', { paths: [sdkDir] }))
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { CloudBase } = require(join(nodeSdkDir, 'dist/cloudbase.js')) as {
-    CloudBase: { prototype: Record<string, unknown> }
-  }
-  const { TcbDBApiHttpRequester } = require(join(nodeSdkDir, 'dist/utils/tcbdbapirequester.js')) as {
-    TcbDBApiHttpRequester: { prototype: { send: unknown } }
-  }
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const P = CloudBase.prototype
-
-  TcbDBApiHttpRequester.prototype.send = async function (action: string, data?: Record<string, unknown>) {
-    return cut('db', () => current().db.handle(action, data ?? {}))
-  }
-  P.callCompatibleWxOpenApi = async function ({ apiName, requestData }: { apiName: string; requestData: Buffer }) {
-    return cut('wechat', () => current().wxOpenApi(apiName, requestData))
-  }
-  P.callWxPayApi = async function ({ apiName, requestData }: { apiName: string; requestData: Buffer }) {
-    return cut('wechat', () => current().wxPayApi(apiName, requestData))
-  }
-  P.callWxOpenApi = async function () {
-    throw new Error('localcloud: the deprecated callWxOpenApi path is not used by wx-server-sdk 4')
-  }
-  P.uploadFile = async function (
-    { cloudPath, fileContent }: { cloudPath: string; fileContent: Buffer | string },
-    opts?: { onResponseReceived?: (r: { statusCode: number }) => void },
-  ) {
-    const content = Buffer.isBuffer(fileContent) ? fileContent : Buffer.from(fileContent)
-    const fileID = current().storage.put(cloudPath, content)
-    opts?.onResponseReceived?.({ statusCode: 200 })
-    return { fileID, requestId: randomBytes(6).toString('hex') }
-  }
-  P.getTempFileURL = async function ({ fileList }: { fileList: Array<string | { fileID: string; maxAge?: number }> }) {
-    const s = current().storage
-    return {
-      requestId: randomBytes(6).toString('hex'),
-      fileList: fileList.map((f) => {
-        const fileID = typeof f === 'string' ? f : f.fileID
-        const maxAge = typeof f === 'string' ? 86400 : (f.maxAge ?? 86400)
-        return s.exists(fileID)
-          ? { fileID, tempFileURL: s.tempUrl(fileID), maxAge, code: 'SUCCESS' }
-          : { fileID, tempFileURL: '', maxAge, code: 'STORAGE_FILE_NONEXIST' }
-      }),
-    }
-  }
-  P.deleteFile = async function ({ fileList }: { fileList: string[] }) {
-    const s = current().storage
-    return {
-      requestId: randomBytes(6).toString('hex'),
-      fileList: fileList.map((fileID) => ({ fileID, code: s.remove(fileID) ? 'SUCCESS' : 'STORAGE_FILE_NONEXIST' })),
-    }
-  }
-  P.downloadFile = async function ({ fileID }: { fileID: string }) {
-    const content = current().storage.get(fileID)
-    if (!content) return { code: 'STORAGE_FILE_NONEXIST', message: `file ${fileID} does not exist` }
-    return { fileContent: content, message: 'success' }
-  }
-  P.callFunction = async function ({ name, data }: { name: string; data?: unknown }) {
-    const store = als.getStore()
-    const cloud = current()
-    try {
-      const result = await cloud.invoke(
-        name,
-        JSON.parse(JSON.stringify(data ?? {})),
-        store?.caller ?? {},
-        `${store?.source ?? 'wx_unknown'},scf`,
-      )
-      return { result, requestId: cloud.invocations[cloud.invocations.length - 1]?.id }
-    } catch (e) {
-      const code = e instanceof CallFunctionError && e.errCode === -501000 ? 'INVALID_PARAM' : 'FUNCTIONS_EXECUTE_FAIL'
-      return { code, message: e instanceof Error ? e.message : String(e), requestId: '' }
-    }
-  }
-
-  // getWXContext() reads process.env: give each invocation its own view of the WX_* keys.
-  const base = process.env
-  // A deployed function runs with TENCENTCLOUD_RUNENV=SCF. Without it @cloudbase/node-sdk
-  // probes Tencent's metadata server at init to learn where it runs (a network call).
-  const platform: Record<string, string> = { TENCENTCLOUD_RUNENV: 'SCF', TENCENTCLOUD_REGION: 'ap-shanghai' }
-  const ctxKeys = (s: Store | undefined) => ({ ...platform, ...(s?.env ?? {}) })
-  process.env = new Proxy(base, {
-    get(target, key) {
-      const env = ctxKeys(als.getStore())
-      if (typeof key === 'string' && key in env) return env[key]
-      if (typeof key === 'string' && als.getStore() && /^WX_/.test(key)) return undefined
-      return Reflect.get(target, key)
-    },
-    has(target, key) {
-      const env = ctxKeys(als.getStore())
-      return (typeof key === 'string' && key in env) || Reflect.has(target, key)
-    },
-    // `process.env.X = v` on the real object (with the proxy as receiver, Node's env refuses the
-    // plain descriptor the assignment would define: "only accepts a ... data descriptor").
-    set(target, key, value) {
-      return Reflect.set(target, key, value)
-    },
-  })
 }
