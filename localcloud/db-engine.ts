@@ -40,16 +40,7 @@ import { Planner } from './db-planner'
 import { Store } from './db-store'
 import { Transactions } from './db-tx'
 import { Writes } from './db-writes'
-import {
-  DbError,
-  DOC_OPERATIONS_ONLY,
-  clone,
-  decode,
-  newId,
-  type CollectionSpec,
-  type Doc,
-  type Params,
-} from './db-values'
+import { DbError, clone, decode, newId, type CollectionSpec, type Doc, type Params } from './db-values'
 
 export { parseLatency, seededRandom, type LatencyRange } from './db-faults'
 export { PERSIST_DEBOUNCE_MS } from './db-file'
@@ -304,8 +295,7 @@ export class DbEngine {
   }
 
   private find(p: Params): Doc[] {
-    const tx = this.txs.txFor(p)
-    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', DOC_OPERATIONS_ONLY)
+    const tx = this.txs.forDocOperation(p)
     const name = String(p.collectionName)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
     const order = decode(p.order) as Record<string, 1 | -1> | undefined

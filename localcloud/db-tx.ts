@@ -4,7 +4,7 @@
  * DATABASE_TRANSACTION_CONFLICT when a document it read or wrote was changed by someone else
  * since (the SDK's runTransaction retries it). Each document's version lives in the store.
  */
-import { DbError, docKey, newId, type Doc, type Params } from './db-values'
+import { DbError, DOC_OPERATIONS_ONLY, docKey, newId, type Doc, type Params } from './db-values'
 import type { Store } from './db-store'
 
 export interface Tx {
@@ -40,6 +40,16 @@ export class Transactions {
   txFor(p: Params): Tx | undefined {
     if (p.transactionId === undefined || p.transactionId === null || p.transactionId === '') return undefined
     return this.require(p.transactionId)
+  }
+
+  /**
+   * The transaction of a find, update or remove (none without a `transactionId`). CloudBase's
+   * transactions take document operations only (doc(id)); a query inside one is refused.
+   */
+  forDocOperation(p: Params): Tx | undefined {
+    const tx = this.txFor(p)
+    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', DOC_OPERATIONS_ONLY)
+    return tx
   }
 
   require(id: unknown): Tx {

@@ -6,19 +6,7 @@
  */
 import { EJSON } from 'bson'
 import { Query, update as applyUpdate } from 'mingo'
-import {
-  DbError,
-  DOC_OPERATIONS_ONLY,
-  assertNoIdChange,
-  clone,
-  decode,
-  deepEqual,
-  duplicate,
-  newId,
-  walk,
-  type Doc,
-  type Params,
-} from './db-values'
+import { assertNoIdChange, clone, decode, deepEqual, duplicate, newId, walk, type Doc, type Params } from './db-values'
 import { type Transactions } from './db-tx'
 import { type Store } from './db-store'
 import { type Planner } from './db-planner'
@@ -64,8 +52,7 @@ export class Writes {
 
   modify(p: Params): Record<string, unknown> {
     const name = String(p.collectionName)
-    const tx = this.txs.txFor(p)
-    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', DOC_OPERATIONS_ONLY)
+    const tx = this.txs.forDocOperation(p)
     const coll = this.store.requireCollection(name)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
     const data = this.materialise(decode(p.data) as Record<string, unknown>)
@@ -120,8 +107,7 @@ export class Writes {
 
   remove(p: Params): number {
     const name = String(p.collectionName)
-    const tx = this.txs.txFor(p)
-    if (tx && p.queryType !== 'DOC') throw new DbError('DATABASE_REQUEST_FAILED', DOC_OPERATIONS_ONLY)
+    const tx = this.txs.forDocOperation(p)
     this.store.requireCollection(name)
     const query = (decode(p.query) ?? {}) as Record<string, unknown>
     const q = new Query(query)
