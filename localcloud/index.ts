@@ -57,7 +57,8 @@ export { WxApiError } from './sandbox'
 export { parseLatency, type LatencyRange } from './db-engine'
 export { CallFunctionError, CloudIdRef, type Caller, type CrashPlan, type Invocation } from './scope'
 export type { FunctionConfig } from './function-config'
-export { PaySandbox, paySign } from './pay-sandbox'
+export { PaySandbox } from './pay-sandbox'
+export { paySign } from './pay-v2'
 export { MessagePush, toWxJson, toWxXml, type PushDelivery, type PushEvent, type UrlModeSettings } from './message-push'
 
 export interface LocalCloudOptions {

@@ -23,93 +23,26 @@
  *   encrypted with the APIv3 key (AEAD_AES_256_GCM, associated_data 'transaction' / 'refund'),
  *   again until a 2xx answer (bounded), as the cloudPay sandbox does.
  * Public-key mode by default; useCertificates() switches to platform certificates (with rotation).
+ * The keys, certificates and what WeChat Pay signs live in wxpay-v3-signing.ts.
  */
-import { execFileSync } from 'node:child_process'
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import {
-  encryptResource,
-  parseAuthorization,
-  paymentMessage,
-  REPLAY_WINDOW_S,
-  requestMessage,
-  verifyRsa,
-  wechatpayHeaders,
-} from '../server/pay/v3/crypto'
-import type { PaySandbox, SandboxOrder, SandboxRefund } from './pay-sandbox'
+import { createHash, randomBytes } from 'node:crypto'
+import { parseAuthorization, paymentMessage, REPLAY_WINDOW_S, requestMessage, verifyRsa } from '../server/pay/v3/crypto'
+import type { PaySandbox } from './pay-sandbox'
+import type { SandboxOrder, SandboxRefund, SandboxRefundStatus } from './pay-v2'
 import type { CallInfo } from './sandbox'
+import { V3Signing, rfc3339, type V3Answer } from './wxpay-v3-signing'
 
-export interface V3Answer {
-  status: number
-  headers: Record<string, string>
-  body: string
-}
+export type { V3Answer } from './wxpay-v3-signing'
 
 /** The path of an HTTP access route (the function the local cloud delivers a notify URL to). */
 export type RouteOf = (url: string) => string | undefined
 
 const DESCRIPTION_MAX_BYTES = 127
 
-interface KeyPair {
-  publicKey: string
-  privateKey: string
-}
-let KEYS: { merchant: KeyPair; platform: KeyPair } | undefined
-const pair = (): KeyPair =>
-  generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-  })
-
-/** A platform certificate valid 3 days, under a random serial (openssl: node cannot issue X.509). */
-function makeCertificate(leadingZero = false): { serial: string; pem: string; key: KeyPair } {
-  const key = pair()
-  const dir = mkdtempSync(join(tmpdir(), 'wxpay-cert-'))
-  writeFileSync(join(dir, 'key.pem'), key.privateKey)
-  // 40 hex digits, positive; WeChat writes them all, so one may begin with zeros (node's serialNumber drops them).
-  const serial = randomBytes(20)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/^[89A-F]/, '1')
-    .replace(/^../, (d) => (leadingZero ? '00' : d))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-key',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '3',
-      '-subj',
-      '/C=CN/O=Tenpay.com/CN=Tenpay.com Root CA',
-      '-set_serial',
-      `0x${serial}`,
-    ],
-    { stdio: 'pipe' },
-  )
-  return { serial, pem: readFileSync(join(dir, 'cert.pem'), 'utf8'), key }
-}
-const makeKeys = () => ({ merchant: pair(), platform: pair() })
-
 export class WxPayV3Sandbox {
   readonly mchid = '1900000109'
-  readonly merchantSerial = '3775B6A45ACD588826D15E583A95F5DD00000000'
-  readonly publicKeyId = 'PUB_KEY_ID_0119000001092025120500000000000'
-  readonly apiV3Key = randomBytes(16).toString('hex')
-  /** The merchant's key pair (made once per process, when first needed: RSA-2048 takes ~100 ms). */
-  get merchant(): KeyPair {
-    return (KEYS ??= makeKeys()).merchant
-  }
-  /** WeChat Pay's key pair (public-key mode). */
-  get platform(): KeyPair {
-    return (KEYS ??= makeKeys()).platform
-  }
+  /** WeChat Pay's keys and certificates, and what it signs with them. */
+  readonly signing: V3Signing
   /** out_trade_no → the notify_url given at ordering (an order placed through APIv3). */
   readonly notifyUrls = new Map<string, string>()
   /** Every request that reached it (signed or not), for tests to look at. */
@@ -120,7 +53,26 @@ export class WxPayV3Sandbox {
   constructor(
     private readonly pay: PaySandbox,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.signing = new V3Signing(now)
+  }
+
+  private answer(status: number, body: unknown): V3Answer {
+    return this.signing.answer(status, body)
+  }
+  private error(status: number, code: string, message: string): V3Answer {
+    return this.signing.error(status, code, message)
+  }
+
+  /** A notification as WeChat Pay POSTs it (see V3Signing.notification). */
+  notification(
+    eventType: string,
+    summary: string,
+    associated: 'transaction' | 'refund',
+    resource: Record<string, unknown>,
+  ): { headers: Record<string, string>; body: string } {
+    return this.signing.notification(eventType, summary, associated, resource)
+  }
 
   /** The variables a merchant sets for the functions (the private key as PEM); the notify URL is payNotify's HTTP access path. */
   vars(env: string): Record<string, string> {
@@ -128,94 +80,12 @@ export class WxPayV3Sandbox {
       PAY_PROVIDER: 'wxpay-v3',
       WXPAY_NOTIFY_URL: `https://${env}.service.tcloudbase.com/pay-notify`,
       WXPAY_MCHID: this.mchid,
-      WXPAY_SERIAL_NO: this.merchantSerial,
-      WXPAY_PRIVATE_KEY: this.merchant.privateKey,
-      WXPAY_APIV3_KEY: this.apiV3Key,
-      WXPAY_PUBLIC_KEY_ID: this.publicKeyId,
-      WXPAY_PUBLIC_KEY: this.platform.publicKey,
+      WXPAY_SERIAL_NO: this.signing.merchantSerial,
+      WXPAY_PRIVATE_KEY: this.signing.merchant.privateKey,
+      WXPAY_APIV3_KEY: this.signing.apiV3Key,
+      WXPAY_PUBLIC_KEY_ID: this.signing.publicKeyId,
+      WXPAY_PUBLIC_KEY: this.signing.platform.publicKey,
     }
-  }
-
-  /**
-   * Certificate mode (merchants before 2024-10): WeChat Pay signs with a platform certificate's key
-   * and names the certificate's serial; GET /v3/certificates lists them encrypted with the APIv3 key.
-   * The certificates are made with the openssl command line (node cannot issue X.509), so only the
-   * tests that ask for this mode need it; npm start uses public-key mode.
-   */
-  private certificates: Array<{ serial: string; pem: string; key: KeyPair }> = []
-
-  useCertificates(): this {
-    // The first serial begins with zeros, as a real one may: the client must still match it.
-    if (!this.certificates.length) this.certificates.push(makeCertificate(true))
-    return this
-  }
-
-  /** WeChat Pay starts signing with a new certificate (both are listed until the old one expires). */
-  rotateCertificate(): this {
-    this.certificates.push(makeCertificate())
-    return this
-  }
-
-  /**
-   * The next certificate download is answered by someone between the function and WeChat Pay:
-   * 'own-certificate' lists their own certificate, encrypted with a key that is not the merchant's
-   * APIv3 key and signed by it; 're-signed' is WeChat Pay's genuine list signed by another key
-   * under the current certificate's serial.
-   */
-  forgeNextCertificates(how: 'own-certificate' | 're-signed'): this {
-    this.forged = how
-    return this
-  }
-  private forged: 'own-certificate' | 're-signed' | undefined
-
-  private certificateList(): V3Answer {
-    const listed = (certs: Array<{ serial: string; pem: string }>, key: string) => ({
-      data: certs.map((c) => ({
-        serial_no: c.serial,
-        effective_time: new Date(this.now() - 3600_000).toISOString(),
-        expire_time: new Date(this.now() + 3 * 86_400_000).toISOString(),
-        encrypt_certificate: encryptResource(c.pem, key, 'certificate', 'certificate'),
-      })),
-    })
-    const forged = this.forged
-    this.forged = undefined
-    if (!forged) return this.answer(200, listed(this.certificates, this.apiV3Key))
-    const theirs =
-      forged === 'own-certificate' ? makeCertificate() : { serial: this.signer().serial, pem: '', key: pair() }
-    const text = JSON.stringify(
-      forged === 'own-certificate'
-        ? listed([theirs], randomBytes(16).toString('hex'))
-        : listed(this.certificates, this.apiV3Key),
-    )
-    return {
-      status: 200,
-      headers: {
-        'content-type': 'application/json',
-        'request-id': randomBytes(12).toString('hex'),
-        ...wechatpayHeaders(theirs.key.privateKey, theirs.serial, text, String(Math.floor(this.now() / 1000))),
-      },
-      body: text,
-    }
-  }
-
-  /** The key and serial WeChat Pay signs with now. */
-  private signer(): { key: string; serial: string } {
-    const c = this.certificates.at(-1)
-    return c ? { key: c.key.privateKey, serial: c.serial } : { key: this.platform.privateKey, serial: this.publicKeyId }
-  }
-
-  private answer(status: number, body: unknown): V3Answer {
-    const text = body === undefined ? '' : JSON.stringify(body)
-    const s = this.signer()
-    const headers = {
-      'content-type': 'application/json',
-      'request-id': randomBytes(12).toString('hex'),
-      ...wechatpayHeaders(s.key, s.serial, text, String(Math.floor(this.now() / 1000))),
-    }
-    return { status, headers, body: text }
-  }
-  private error(status: number, code: string, message: string): V3Answer {
-    return this.answer(status, { code, message })
   }
 
   /** One request to api.mch.weixin.qq.com. */
@@ -240,13 +110,13 @@ export class WxPayV3Sandbox {
   ): Promise<V3Answer> {
     const auth = parseAuthorization(headers.authorization ?? headers.Authorization)
     if (!auth) return this.error(401, 'SIGN_ERROR', 'Authorization 头缺失或格式错误')
-    if (auth.mchid !== this.mchid || auth.serial_no !== this.merchantSerial)
+    if (auth.mchid !== this.mchid || auth.serial_no !== this.signing.merchantSerial)
       return this.error(401, 'SIGN_ERROR', '商户证书序列号错误')
     if (Math.abs(Math.floor(this.now() / 1000) - Number(auth.timestamp)) > REPLAY_WINDOW_S)
       return this.error(401, 'SIGN_ERROR', '请求时间戳超出有效期')
     if (
       !verifyRsa(
-        this.merchant.publicKey,
+        this.signing.merchant.publicKey,
         requestMessage(method, pathAndQuery, auth.timestamp, auth.nonce_str, body),
         auth.signature,
       )
@@ -272,8 +142,9 @@ export class WxPayV3Sandbox {
     if (method === 'GET' && (m = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(p)))
       return this.queryRefund(decodeURIComponent(m[1]!), info)
     if (method === 'GET' && p === '/v3/certificates') {
-      if (!this.certificates.length) return this.error(400, 'NO_CERTIFICATE', '商户已使用微信支付公钥，没有平台证书')
-      return this.certificateList()
+      if (!this.signing.hasCertificates)
+        return this.error(400, 'NO_CERTIFICATE', '商户已使用微信支付公钥，没有平台证书')
+      return this.signing.certificateList()
     }
     if (method === 'GET' && p === '/v3/bill/tradebill') return this.tradeBillUrl(url.searchParams, info)
     if (method === 'GET' && p === '/v3/billdownload/file') return this.billFile(url.searchParams.get('token') ?? '')
@@ -501,36 +372,38 @@ export class WxPayV3Sandbox {
     }
   }
 
-  /** A notification as WeChat Pay POSTs it: the envelope, its headers, the encrypted resource. */
-  notification(
-    eventType: string,
-    summary: string,
-    associated: 'transaction' | 'refund',
-    resource: Record<string, unknown>,
+  /** The TRANSACTION.SUCCESS notification of an order placed through APIv3. */
+  paymentNotification(o: SandboxOrder): { headers: Record<string, string>; body: string } {
+    return this.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', this.transaction(o))
+  }
+
+  /** The REFUND.SUCCESS / ABNORMAL / CLOSED notification of a settled refund. */
+  refundNotification(
+    o: SandboxOrder,
+    r: SandboxRefund,
+    status: Exclude<SandboxRefundStatus, 'PROCESSING'>,
   ): { headers: Record<string, string>; body: string } {
-    const body = JSON.stringify({
-      id: `EV-${randomBytes(10).toString('hex')}`,
-      create_time: rfc3339(new Date(this.now() + 8 * 3600_000).toISOString().replace(/\D/g, '').slice(0, 14)),
-      resource_type: 'encrypt-resource',
-      event_type: eventType,
-      summary,
-      resource: encryptResource(JSON.stringify(resource), this.apiV3Key, associated, associated),
-    })
-    const s = this.signer()
-    return {
-      headers: {
-        'content-type': 'application/json',
-        ...wechatpayHeaders(s.key, s.serial, body, String(Math.floor(this.now() / 1000))),
-      },
-      body,
+    const kind = { SUCCESS: 'REFUND.SUCCESS', CHANGE: 'REFUND.ABNORMAL', REFUNDCLOSE: 'REFUND.CLOSED' }[status]
+    const v3 = this.refundOf(r, o)
+    const resource = {
+      mchid: this.mchid,
+      out_trade_no: o.outTradeNo,
+      transaction_id: o.transactionId,
+      out_refund_no: r.outRefundNo,
+      refund_id: r.refundId,
+      refund_status: v3.status,
+      ...(v3.success_time ? { success_time: v3.success_time } : {}),
+      user_received_account: '支付用户零钱',
+      amount: { total: o.totalFee, refund: r.refundFee, payer_total: o.totalFee, payer_refund: r.refundFee },
     }
+    return this.notification(kind, '退款状态变化', 'refund', resource)
   }
 
   /** wx.requestPayment's RSA paySign, checked against this merchant's public key. */
   paySignOk(payment: Record<string, unknown>, appid: string): boolean {
     if (payment.signType !== 'RSA' || typeof payment.paySign !== 'string') return false
     return verifyRsa(
-      this.merchant.publicKey,
+      this.signing.merchant.publicKey,
       paymentMessage({
         appId: appid,
         timeStamp: String(payment.timeStamp),
@@ -540,9 +413,4 @@ export class WxPayV3Sandbox {
       payment.paySign,
     )
   }
-}
-
-/** yyyyMMddHHmmss (Beijing) → RFC 3339 with +08:00, as APIv3 writes times. */
-function rfc3339(t: string): string {
-  return `${t.slice(0, 4)}-${t.slice(4, 6)}-${t.slice(6, 8)}T${t.slice(8, 10)}:${t.slice(10, 12)}:${t.slice(12, 14)}+08:00`
 }

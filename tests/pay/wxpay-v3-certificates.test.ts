@@ -18,7 +18,7 @@ const V3_CERTS = {
 
 async function world() {
   const w = payWorld({ vars: V3_CERTS })
-  w.cloud.wxpayV3.useCertificates()
+  w.cloud.wxpayV3.signing.useCertificates()
   await w.subscribe()
   return w
 }
@@ -35,7 +35,7 @@ test('pays and refunds with certificates downloaded once; a rotation is followed
   const id = res.data.order.orderId as string
   expect(w.order(id)!.status).toBe('PAID')
   // WeChat Pay rotates its certificate: the next answers and notifications name the new serial.
-  w.cloud.wxpayV3.rotateCertificate()
+  w.cloud.wxpayV3.signing.rotateCertificate()
   expect((await w.pay('requestRefund', { orderId: id })).data.order.status).toBe('REFUNDING')
   await w.cloud.cloudPay.settleRefund(w.order(id)!.refund.outRefundNo as string)
   expect(w.cloud.cloudPay.deliveries.at(-1)).toMatchObject({ fn: 'payNotify', acked: true })
@@ -56,7 +56,7 @@ test.each(['own-certificate', 're-signed'] as const)(
   'a certificate list forged in between (%s) is not believed: WECHAT_BUSY, and the next genuine download pays',
   async (how) => {
     const w = await world()
-    w.cloud.wxpayV3.forgeNextCertificates(how)
+    w.cloud.wxpayV3.signing.forgeNextCertificates(how)
     const res = await w.buy()
     expect(res.error?.code).toBe('WECHAT_BUSY')
     expect(takeConsole('error')).toEqual([

@@ -125,7 +125,7 @@ describe("notifications that are not WeChat Pay's are refused, nothing written",
   ])('%s is refused', async (_name, forge, status) => {
     const { w, id, n, send } = await genuine()
     const before = w.writes()
-    const f = forge(n, w.cloud.wxpayV3.platform.privateKey)
+    const f = forge(n, w.cloud.wxpayV3.signing.platform.privateKey)
     expect((await send(f.headers, f.body)).status).toBe(status)
     expect(w.writes()).toBe(before)
     expect(w.order(id)!.status).toBe('UNPAID')
@@ -134,7 +134,7 @@ describe("notifications that are not WeChat Pay's are refused, nothing written",
   test('a replay 6 minutes later is refused (STALE); the genuine one in time is believed after the query', async () => {
     const { w, id, n, send } = await genuine()
     const stale = wechatpayHeaders(
-      w.cloud.wxpayV3.platform.privateKey,
+      w.cloud.wxpayV3.signing.platform.privateKey,
       n.headers['Wechatpay-Serial']!,
       n.body,
       String(Math.floor(Date.now() / 1000) - 360),

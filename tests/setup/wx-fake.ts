@@ -31,7 +31,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { CallFunctionError, CloudIdRef, type LocalCloud, type Caller } from '../../localcloud'
-import type { DeliveryOptions } from '../../localcloud/pay-sandbox'
+import type { DeliveryOptions } from '../../localcloud/pay-delivery'
 
 export interface WxFake {
   cloud: LocalCloud
