@@ -30,7 +30,8 @@ import { parseAuthorization, paymentMessage, REPLAY_WINDOW_S, requestMessage, ve
 import type { PaySandbox } from './pay-sandbox'
 import type { SandboxOrder, SandboxRefund, SandboxRefundStatus } from './pay-v2'
 import type { CallInfo } from './sandbox'
-import { V3Signing, rfc3339, type V3Answer } from './wxpay-v3-signing'
+import { V3Signing, type V3Answer } from './wxpay-v3-signing'
+import { transactionOf, refundOf, refundResource } from './wxpay-v3-resources'
 
 export type { V3Answer } from './wxpay-v3-signing'
 
@@ -242,32 +243,12 @@ export class WxPayV3Sandbox {
     return this.notifyUrls.has(no) ? this.pay.orders.get(no) : undefined
   }
 
-  /** The transaction as the query and the notification give it. */
-  transaction(o: SandboxOrder): Record<string, unknown> {
-    const paid = this.pay.isPaid(o)
-    return {
-      appid: o.appid,
-      mchid: this.mchid,
-      out_trade_no: o.outTradeNo,
-      trade_type: 'JSAPI',
-      trade_state: o.state,
-      trade_state_desc: { NOTPAY: '未支付', SUCCESS: '支付成功', CLOSED: '已关闭', REFUND: '转入退款' }[o.state],
-      payer: { openid: o.payer },
-      amount: {
-        total: o.totalFee,
-        currency: 'CNY',
-        ...(paid ? { payer_total: o.totalFee, payer_currency: 'CNY' } : {}),
-      },
-      ...(paid ? { transaction_id: o.transactionId, bank_type: 'OTHERS', success_time: rfc3339(o.timeEnd!) } : {}),
-    }
-  }
-
   private async query(no: string, mchid: string | null, info: CallInfo): Promise<V3Answer> {
     if (mchid !== this.mchid) return this.error(400, 'PARAM_ERROR', 'mchid 参数错误')
     const r = await this.v2('queryOrder', { out_trade_no: no }, info)
     const o = this.order(no)
     if (r.result_code !== 'SUCCESS' || !o) return this.error(404, 'ORDER_NOT_EXIST', '订单不存在')
-    return this.answer(200, this.transaction(o))
+    return this.answer(200, transactionOf(o, this.mchid))
   }
 
   private async close(no: string, b: Record<string, any>, info: CallInfo): Promise<V3Answer> {
@@ -276,30 +257,6 @@ export class WxPayV3Sandbox {
     if (r.result_code === 'SUCCESS' || ['ORDERNOTEXIST', 'ORDERCLOSED'].includes(String(r.err_code)))
       return this.answer(204, undefined)
     return this.bizError(r)
-  }
-
-  refundOf(r: SandboxRefund, o: SandboxOrder): Record<string, unknown> {
-    const status = { SUCCESS: 'SUCCESS', PROCESSING: 'PROCESSING', CHANGE: 'ABNORMAL', REFUNDCLOSE: 'CLOSED' }[r.status]
-    return {
-      refund_id: r.refundId,
-      out_refund_no: r.outRefundNo,
-      transaction_id: o.transactionId,
-      out_trade_no: o.outTradeNo,
-      channel: 'ORIGINAL',
-      user_received_account: '支付用户零钱',
-      create_time: rfc3339(o.timeEnd!),
-      status,
-      ...(r.successTime ? { success_time: `${r.successTime.replace(' ', 'T')}+08:00` } : {}),
-      amount: {
-        total: o.totalFee,
-        refund: r.refundFee,
-        payer_total: o.totalFee,
-        payer_refund: r.refundFee,
-        settlement_refund: r.refundFee,
-        discount_refund: 0,
-        currency: 'CNY',
-      },
-    }
   }
 
   private async refund(b: Record<string, any>, info: CallInfo): Promise<V3Answer> {
@@ -327,14 +284,14 @@ export class WxPayV3Sandbox {
     if (r.return_code !== 'SUCCESS') return this.error(400, 'PARAM_ERROR', String(r.return_msg))
     if (r.result_code !== 'SUCCESS') return this.bizError(r)
     if (b.notify_url) this.refundNotifyUrls.set(b.out_refund_no, b.notify_url)
-    return this.answer(200, this.refundOf(o.refunds.get(b.out_refund_no)!, o))
+    return this.answer(200, refundOf(o.refunds.get(b.out_refund_no)!, o))
   }
 
   private async queryRefund(no: string, info: CallInfo): Promise<V3Answer> {
     const o = [...this.pay.orders.values()].find((x) => x.refunds.has(no) && this.notifyUrls.has(x.outTradeNo))
     if (!o) return this.error(404, 'RESOURCE_NOT_EXISTS', '退款单不存在')
     await this.v2('queryRefund', { out_refund_no: no }, info)
-    return this.answer(200, this.refundOf(o.refunds.get(no)!, o))
+    return this.answer(200, refundOf(o.refunds.get(no)!, o))
   }
 
   /** Bill download tokens → the bill's text (a download URL is valid 5 minutes: here, until used). */
@@ -374,7 +331,7 @@ export class WxPayV3Sandbox {
 
   /** The TRANSACTION.SUCCESS notification of an order placed through APIv3. */
   paymentNotification(o: SandboxOrder): { headers: Record<string, string>; body: string } {
-    return this.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', this.transaction(o))
+    return this.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionOf(o, this.mchid))
   }
 
   /** The REFUND.SUCCESS / ABNORMAL / CLOSED notification of a settled refund. */
@@ -384,19 +341,7 @@ export class WxPayV3Sandbox {
     status: Exclude<SandboxRefundStatus, 'PROCESSING'>,
   ): { headers: Record<string, string>; body: string } {
     const kind = { SUCCESS: 'REFUND.SUCCESS', CHANGE: 'REFUND.ABNORMAL', REFUNDCLOSE: 'REFUND.CLOSED' }[status]
-    const v3 = this.refundOf(r, o)
-    const resource = {
-      mchid: this.mchid,
-      out_trade_no: o.outTradeNo,
-      transaction_id: o.transactionId,
-      out_refund_no: r.outRefundNo,
-      refund_id: r.refundId,
-      refund_status: v3.status,
-      ...(v3.success_time ? { success_time: v3.success_time } : {}),
-      user_received_account: '支付用户零钱',
-      amount: { total: o.totalFee, refund: r.refundFee, payer_total: o.totalFee, payer_refund: r.refundFee },
-    }
-    return this.notification(kind, '退款状态变化', 'refund', resource)
+    return this.notification(kind, '退款状态变化', 'refund', refundResource(o, r, this.mchid))
   }
 
   /** wx.requestPayment's RSA paySign, checked against this merchant's public key. */

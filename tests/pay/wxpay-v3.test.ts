@@ -70,12 +70,7 @@ describe("notifications that are not WeChat Pay's are refused, nothing written",
     // Paid at WeChat Pay; its own notification held back, so the order is still UNPAID here.
     await w.cloud.cloudPay.userPays({ ...res.data.payment }, ALICE.openid!, { hold: true })
     const o = w.cloud.cloudPay.orders.get(id)!
-    const n = w.cloud.wxpayV3.notification(
-      'TRANSACTION.SUCCESS',
-      '支付成功',
-      'transaction',
-      w.cloud.wxpayV3.transaction(o),
-    )
+    const n = w.cloud.wxpayV3.paymentNotification(o)
     const send = (headers: Record<string, string>, body: string) =>
       w.cloud.http('payNotify', { method: 'POST', path: '/pay-notify', headers, body })
     return { w, id, n, send }
@@ -149,12 +144,7 @@ describe("notifications that are not WeChat Pay's are refused, nothing written",
   test("a genuine notification WeChat Pay's query does not confirm changes nothing", async () => {
     const { w, id, send } = await genuine()
     const o = { ...w.cloud.cloudPay.orders.get(id)!, transactionId: '4200000000000000000000000000' }
-    const n = w.cloud.wxpayV3.notification(
-      'TRANSACTION.SUCCESS',
-      '支付成功',
-      'transaction',
-      w.cloud.wxpayV3.transaction(o),
-    )
+    const n = w.cloud.wxpayV3.paymentNotification(o)
     expect((await send(n.headers, n.body)).status).toBe(204)
     expect(w.order(id)!.status).toBe('UNPAID')
     expect(takeConsole('error')).toEqual([expect.stringContaining('WeChat Pay does not confirm this payment')])
