@@ -22,8 +22,10 @@
  *   and still valid; a nonce is used once; a card not yet approved cannot be added; a bind_openid
  *   card needs the openid of the user adding it. Failures answer 40080 (invalid CardExt).
  * Counts every request per API (`calls`), so tests see one token refresh for a burst of callers.
+ * The tokens and tickets (the first three items) are issued and checked in oa-tokens.ts.
  */
 import { createHash, randomBytes } from 'node:crypto'
+import { OaTokens } from './oa-tokens'
 
 /** The card states card/batchget filters by. */
 const STATUSES = new Set([
@@ -70,9 +72,6 @@ export function oaOpenid(mpOpenid: string): string {
   return `oOA${createHash('sha256').update(`oa:${mpOpenid}`).digest('base64url').slice(0, 25)}`
 }
 
-const TTL_S = 7200
-/** How long a replaced token still works (Get_access_token.html: 5 minutes). */
-const OVERLAP_MS = 5 * 60_000
 const err = (errcode: number, errmsg: string): Answer => ({ errcode, errmsg })
 
 export class OaSandbox {
@@ -84,11 +83,13 @@ export class OaSandbox {
   readonly codes = new Map<string, IssuedCode>()
   /** mini-program openid -> unionid (the Open Platform binding the card guide requires); the card events carry it. */
   readonly unionids = new Map<string, string>()
-  private tokens = new Map<string, { expires: number; replacedAt: number | null; stable?: boolean }>()
-  private tickets = new Map<string, number>()
+  /** The access tokens, stable tokens and card api_tickets issued. */
+  readonly tokens: OaTokens
   private nonces = new Set<string>()
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number) {
+    this.tokens = new OaTokens(now, this)
+  }
 
   configure(vars: Record<string, string>): void {
     this.appid = (vars.OA_APPID ?? '').trim()
@@ -99,33 +100,8 @@ export class OaSandbox {
     return this.calls.get(path) ?? 0
   }
 
-  /** Every issued token expires now (the next call answers 42001). */
-  expireTokens(): void {
-    for (const t of this.tokens.values()) t.expires = this.now() - 1
-    if (this.stable) this.stable.expires = this.now() - 1
-  }
-
-  /** Every issued token is revoked (the next call answers 40001, as after a secret reset). */
-  revokeTokens(): void {
-    this.tokens.clear()
-  }
-
-  /** Another system of the account force-refreshed the stable token: ours answers 40001 (normal mode gives the new one). */
-  forceRefreshElsewhere(): void {
-    const r = this.stableToken({
-      grant_type: 'client_credential',
-      appid: this.appid,
-      secret: this.secret,
-      force_refresh: true,
-    })
-    if (typeof r.errcode === 'number') throw new Error(`forceRefreshElsewhere: ${String(r.errmsg)}`)
-  }
-
   forget(): void {
-    this.tokens.clear()
-    this.stable = null
-    this.forced = []
-    this.tickets.clear()
+    this.tokens.forget()
     this.nonces.clear()
     this.codes.clear()
     this.calls.clear()
@@ -152,13 +128,13 @@ export class OaSandbox {
     this.calls.set(path, (this.calls.get(path) ?? 0) + 1)
     const q = this.scripted.get(path)
     if (q?.length) return q.shift()
-    if (path === '/cgi-bin/token') return this.token(query)
-    if (path === '/cgi-bin/stable_token') return this.stableToken(body)
-    const auth = this.checkToken(query.get('access_token'))
+    if (path === '/cgi-bin/token') return this.tokens.token(query)
+    if (path === '/cgi-bin/stable_token') return this.tokens.stableToken(body)
+    const auth = this.tokens.check(query.get('access_token'))
     if (auth) return auth
     switch (path) {
       case '/cgi-bin/ticket/getticket':
-        return this.ticket(query)
+        return this.tokens.ticket(query)
       case '/card/code/decrypt':
         return this.decrypt(body)
       case '/card/code/get':
@@ -199,65 +175,6 @@ export class OaSandbox {
       card_id_list: all.slice(offset, offset + count).map((c) => c.cardId),
       total_num: all.length,
     }
-  }
-
-  private token(q: URLSearchParams): Answer {
-    if (q.get('grant_type') !== 'client_credential') return err(40002, 'invalid grant_type')
-    if (!this.appid || q.get('appid') !== this.appid) return err(40013, 'invalid appid')
-    if (q.get('secret') !== this.secret) return err(40125, 'invalid appsecret')
-    const now = this.now()
-    for (const t of this.tokens.values()) if (t.replacedAt === null && !t.stable) t.replacedAt = now
-    const token = `LOCAL_TOKEN_${randomBytes(24).toString('hex')}`
-    this.tokens.set(token, { expires: now + TTL_S * 1000, replacedAt: null })
-    return { access_token: token, expires_in: TTL_S }
-  }
-
-  /** The account's stable token (isolated from cgi-bin/token's: neither replaces the other). */
-  private stable: { token: string; expires: number } | null = null
-  private forced: number[] = []
-
-  /**
-   * cgi-bin/stable_token (getStableAccessToken.html): POST JSON `grant_type, appid, secret,
-   * force_refresh`. Normal mode answers the same token while it is valid (with the seconds
-   * left); force_refresh makes a new one and the previous stops working, at most 20 a day and
-   * 30 s apart (45009 / 45011). Its tokens and cgi-bin/token's do not affect each other.
-   */
-  private stableToken(body: Answer | null): Answer {
-    if (body?.grant_type !== 'client_credential') return err(40002, 'invalid grant_type')
-    if (!this.appid || body.appid !== this.appid) return err(40013, 'invalid appid')
-    if (body.secret !== this.secret) return err(40125, 'invalid appsecret')
-    const now = this.now()
-    if (body.force_refresh === true) {
-      this.forced = this.forced.filter((t) => now - t < 86_400_000)
-      if (this.forced.some((t) => now - t < 30_000))
-        return err(45011, 'api minute-quota reach limit mustslower retry next minute')
-      if (this.forced.length >= 20) return err(45009, 'reach max api daily quota limit')
-      this.forced.push(now)
-    } else if (this.stable && this.stable.expires > now && this.tokens.has(this.stable.token)) {
-      return { access_token: this.stable.token, expires_in: Math.floor((this.stable.expires - now) / 1000) }
-    }
-    if (this.stable) this.tokens.delete(this.stable.token)
-    const token = `LOCAL_STABLE_${randomBytes(24).toString('hex')}`
-    this.tokens.set(token, { expires: now + TTL_S * 1000, replacedAt: null, stable: true })
-    this.stable = { token, expires: now + TTL_S * 1000 }
-    return { access_token: token, expires_in: TTL_S }
-  }
-
-  private checkToken(token: string | null): Answer | null {
-    if (!token || !/^[A-Za-z0-9_-]{16,512}$/.test(token)) return err(40014, 'invalid access_token')
-    const t = this.tokens.get(token)
-    const now = this.now()
-    if (!t || (t.replacedAt !== null && now - t.replacedAt > OVERLAP_MS))
-      return err(40001, 'invalid credential, access_token is invalid or not latest')
-    if (t.expires <= now) return err(42001, 'access_token expired')
-    return null
-  }
-
-  private ticket(q: URLSearchParams): Answer {
-    if (q.get('type') !== 'wx_card') return err(40097, 'invalid args (type must be wx_card here)')
-    const ticket = `LOCAL_TICKET_${randomBytes(24).toString('hex')}`
-    this.tickets.set(ticket, this.now() + TTL_S * 1000)
-    return { errcode: 0, errmsg: 'ok', ticket, expires_in: TTL_S }
   }
 
   private decrypt(body: Answer | null): Answer {
@@ -425,7 +342,7 @@ export class OaSandbox {
         errmsg: string
       }
     const now = this.now()
-    const signedWith = [...this.tickets.entries()].filter(([, exp]) => exp > now).map(([t]) => t)
+    const signedWith = this.tokens.validTickets()
     const values = (ticket: string) =>
       [
         ticket,

@@ -173,12 +173,12 @@ test('a token WeChat answers 42001 (expired) or 40001 (replaced) is refreshed at
   const w = world()
   const { added } = await w.add(ALICE, 'coffee-coupon')
   expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(1)
-  w.cloud.oa.expireTokens() // our cache still believes it valid: WeChat says 42001
+  w.cloud.oa.tokens.expireAll() // our cache still believes it valid: WeChat says 42001
   const first = await w.card('recordAdded', { cardList: [added] }, ALICE)
   expect(first.ok).toBe(true)
   expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(2)
   expect(w.cloud.oa.callsTo('/card/code/decrypt')).toBe(3) // the first add, the refused try, the retry
-  w.cloud.oa.revokeTokens() // 40001: the secret was reset, or another server took a new token
+  w.cloud.oa.tokens.revokeAll() // 40001: the secret was reset, or another server took a new token
   expect((await w.card('myCards', {}, ALICE)).ok).toBe(true) // no WeChat call: nothing to refresh
   const again = await w.card('recordAdded', { cardList: [added] }, ALICE)
   expect(again.ok).toBe(true)
@@ -226,7 +226,7 @@ describe("the official account's token is the stable token (getStableAccessToken
   test('when another system force-refreshed it, normal mode gives the new token: no force refresh of ours', async () => {
     const w = world()
     const { added } = await w.add(ALICE, 'coffee-coupon')
-    w.cloud.oa.forceRefreshElsewhere() // our cached token now answers 40001
+    w.cloud.oa.tokens.forceRefreshElsewhere() // our cached token now answers 40001
     expect((await w.card('recordAdded', { cardList: [added] }, ALICE)).ok).toBe(true)
     expect(w.cloud.oa.callsTo('/cgi-bin/stable_token')).toBe(2)
   })
