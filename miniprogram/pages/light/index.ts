@@ -4,49 +4,33 @@
  * Slider drags: the label follows the finger with at most one setData per frame, and the light
  * gets at most one write per 100 ms per control with the latest value. The last light and its
  * state are remembered for a one-tap reconnect; leaving the page closes the connection and the
- * adapter. Connection logic: ble/link.ts; bytes: protocol/.
+ * adapter. Connection logic: ble/link.ts; bytes: protocol/; what is shown: view.ts; sliders
+ * and status: controls.ts; sampling and batching: ble/schedule.ts. This file is only the glue.
  */
 import { ensurePrivacy, privacyMessage } from '../../lib/privacy'
-import { fmt, subpageTexts, textsOf } from '../../lib/i18n'
-import { DEFAULT_STATE, PRESETS, framesFor, hex, hueColor, protocolById } from './protocol/index'
-import type { LightChange, LightState, LightStatus, Rgb } from './protocol/types'
+import { subpageTexts, textsOf } from '../../lib/i18n'
+import { DEFAULT_STATE, PRESETS, framesFor } from './protocol/index'
+import type { LightChange, LightState, LightStatus } from './protocol/types'
 import { bleProblem, checkSystem } from './ble/errors'
 import type { BleFix } from './ble/errors'
-import { LightLink, signalBars } from './ble/link'
-import type { FoundDevice, LinkState } from './ble/link'
+import { LightLink } from './ble/link'
+import type { FoundDevice, LinkState } from './ble/device'
 import { parseRemembered, STORAGE_KEY } from './ble/remember'
 import type { Remembered } from './ble/remember'
 import { FrameBatcher, LatestWins, SCAN_INTERVAL_MS, Sampler, listPatch } from './ble/schedule'
 import { shareCard } from '../../lib/share'
+import { sliderChange, withStatus } from './controls'
+import type { SliderControl } from './controls'
 import { TEXTS } from './texts'
 import type { Texts } from './texts'
+import { SWATCHES, deviceView, linkView, lastView, lightView, named, protocolLabel, sameRow, swatchViews } from './view'
+import type { DeviceView, LightView } from './view'
 
 export type LightPageState =
   'CHECKING' | 'BLOCKED' | 'IDLE' | 'SCANNING' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
 
 /** One write per control per this many ms while a slider moves (~10 writes/s). */
 export const WRITE_INTERVAL_MS = 100
-
-interface DeviceView {
-  deviceId: string
-  name: string
-  rssi: number
-  bars: number
-  protocolId: FoundDevice['protocolId']
-  protocolLabel: string
-  /** "<protocol> · <rssi> dBm". */
-  signalText: string
-  /** The bars in words, for screen readers ("信号 3/4"). */
-  barsText: string
-  /** 'on' for each of the four bars the strength reaches, '' for the others. */
-  barClasses: string[]
-}
-
-interface LightView extends LightState {
-  colorHex: string
-  /** The running effect's name in the user's language ('' when no effect runs). */
-  effectLabel: string
-}
 
 interface Data {
   /** The page's texts in the user's language. */
@@ -68,9 +52,17 @@ interface Data {
 }
 
 type Dataset<T> = { currentTarget: { dataset: T } }
-type SliderControl = 'BRIGHTNESS' | 'WHITE' | 'SPEED' | 'COLOR'
 type SliderEvent = { detail: { value: number }; currentTarget: { dataset: { control?: SliderControl } } }
+type LinkDetail = { attempt?: number; problem?: { message: string; fix: BleFix } }
 
+const texts = () => textsOf(TEXTS)
+/** Errors after which a remembered device is looked for by scanning instead. */
+const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])
+
+/**
+ * The page's fields and every method. WechatMiniprogram.Page checks the options against it (an
+ * undeclared method is an error) and types `this` from it; without it `this` is any.
+ */
 interface Custom {
   link: LightLink
   batch: FrameBatcher<Record<string, unknown>>
@@ -80,6 +72,7 @@ interface Custom {
   shown: DeviceView[]
   showDevices(list: FoundDevice[]): void
   throttle: LatestWins<LightChange>
+  /** The light's state as last sent or reported. */
   committed: LightState
   remembered: Remembered | null
   /** Connect as soon as the scan finds this device (quick reconnect that needed a scan). */
@@ -89,7 +82,7 @@ interface Custom {
   connect(device: FoundDevice): Promise<void>
   apply(change: LightChange): void
   remember(): void
-  onLinkState(state: LinkState, detail: { attempt?: number; problem?: { message: string; fix: BleFix } }): void
+  onLinkState(state: LinkState, detail: LinkDetail): void
   onStatus(status: LightStatus): void
   onDevices(list: FoundDevice[]): void
   slide(key: SliderControl, value: number, done: boolean): void
@@ -108,57 +101,6 @@ interface Custom {
   onEffect(e: Dataset<{ id?: string }>): void
 }
 
-const SWATCHES: Rgb[] = [
-  { r: 255, g: 0, b: 0 },
-  { r: 255, g: 147, b: 41 },
-  { r: 255, g: 255, b: 0 },
-  { r: 0, g: 255, b: 0 },
-  { r: 0, g: 255, b: 255 },
-  { r: 0, g: 0, b: 255 },
-  { r: 255, g: 0, b: 255 },
-  { r: 255, g: 255, b: 255 },
-]
-
-const texts = () => textsOf(TEXTS)
-/** Effects and presets are named in the texts by their id (`effectFADE_7`, `presetWARM`); an unknown id shows as itself. */
-const nameOf = (prefix: 'effect' | 'preset', id: string, t: Texts) => (t as Record<string, string>)[prefix + id] ?? id
-const lightView = (s: LightState): LightView => ({
-  ...s,
-  color: { ...s.color },
-  colorHex: hex(s.color),
-  effectLabel: s.mode === 'EFFECT' && s.effect ? nameOf('effect', s.effect, texts()) : '',
-})
-/** The four signal bars, weakest first; a device lights those its strength reaches. */
-const SIGNAL_BARS = [1, 2, 3, 4]
-/** A protocol's name in the user's language (`protocolELK_BLEDOM`), else its own label. */
-const label = (protocolId: string) =>
-  (texts() as Record<string, string>)[`protocol${protocolId}`] ??
-  protocolById(protocolId)?.label ??
-  texts().unknownLight
-const deviceView = (d: FoundDevice, t: Texts): DeviceView => {
-  const protocolLabel = label(d.protocolId)
-  const bars = signalBars(d.rssi)
-  return {
-    ...d,
-    bars,
-    barClasses: SIGNAL_BARS.map((b) => (bars >= b ? 'on' : '')),
-    barsText: fmt(t.signalBars, { bars }),
-    protocolLabel,
-    signalText: fmt(t.signal, { protocol: protocolLabel, rssi: d.rssi }),
-  }
-}
-const lastView = (name: string, protocolLabel: string, t: Texts) => ({
-  name,
-  protocolLabel,
-  usedText: fmt(t.usedLastTime, { protocol: protocolLabel }),
-})
-const named = (items: ReadonlyArray<{ id: string }>, prefix: 'effect' | 'preset', t: Texts) =>
-  items.map(({ id }) => ({ id, label: nameOf(prefix, id, t) }))
-const swatchViews = (t: Texts) =>
-  SWATCHES.map((c, i) => ({ ...c, hex: hex(c), label: fmt(t.swatch, { n: i + 1, count: SWATCHES.length }) }))
-/** Errors after which a remembered device is looked for by scanning instead. */
-const NOT_REACHABLE = new Set([10002, 10003, 10012, 10013])
-
 Page<Data, Custom>({
   data: {
     t: texts(),
@@ -170,7 +112,7 @@ Page<Data, Custom>({
     last: null,
     device: null,
     attempt: 0,
-    light: lightView(DEFAULT_STATE),
+    light: lightView(DEFAULT_STATE, texts()),
     hue: 0,
     effects: [],
     presets: named(PRESETS, 'preset', texts()),
@@ -249,8 +191,8 @@ Page<Data, Custom>({
       state: 'IDLE',
       message: '',
       fix: 'NONE',
-      last: last ? lastView(last.name, label(last.protocolId), this.data.t) : null,
-      light: lightView(this.committed),
+      last: last ? lastView(last.name, protocolLabel(last.protocolId, this.data.t), this.data.t) : null,
+      light: lightView(this.committed, this.data.t),
     })
   },
 
@@ -315,12 +257,7 @@ Page<Data, Custom>({
 
   showDevices(list) {
     const views = list.map((d) => deviceView(d, this.data.t))
-    const patch = listPatch(
-      'devices',
-      this.shown,
-      views,
-      (a, b) => a.deviceId === b.deviceId && a.signalText === b.signalText && a.bars === b.bars && a.name === b.name,
-    )
+    const patch = listPatch('devices', this.shown, views, sameRow)
     this.shown = views
     if (Object.keys(patch).length) this.batch.set(patch)
   },
@@ -355,74 +292,26 @@ Page<Data, Custom>({
 
   onLinkState(state, detail) {
     const device = this.link.device
-    switch (state) {
-      case 'CONNECTING': {
-        const shown = device ? { name: device.name, protocolLabel: label(device.protocolId) } : this.data.device
-        this.setData({
-          state: 'CONNECTING',
-          message: '',
-          fix: 'NONE',
-          device: shown,
-          connectingText: fmt(this.data.t.connecting, { name: shown?.name ?? '' }),
-        })
-        return
+    const protocol = this.link.protocol
+    if (state === 'CONNECTED' && device && protocol) {
+      this.remembered = {
+        deviceId: device.deviceId,
+        name: device.name,
+        protocolId: protocol.id,
+        state: this.committed,
+        at: Date.now(),
       }
-      case 'CONNECTED': {
-        const protocol = this.link.protocol!
-        const d = this.link.device!
-        this.remembered = {
-          deviceId: d.deviceId,
-          name: d.name,
-          protocolId: protocol.id,
-          state: this.committed,
-          at: Date.now(),
-        }
-        this.remember()
-        this.setData({
-          state: 'CONNECTED',
-          message: '',
-          fix: 'NONE',
-          attempt: 0,
-          device: { name: d.name, protocolLabel: label(protocol.id) },
-          last: lastView(d.name, label(protocol.id), this.data.t),
-          effects: named(protocol.effects, 'effect', this.data.t),
-          light: lightView(this.committed),
-        })
-        return
-      }
-      case 'RECONNECTING':
-        this.setData({
-          state: 'RECONNECTING',
-          attempt: detail.attempt ?? 1,
-          message: fmt(this.data.t.reconnecting, { n: detail.attempt ?? 1 }),
-        })
-        return
-      case 'LOST':
-        this.setData({ state: 'LOST', message: this.data.t.outOfReach, fix: 'RETRY' })
-        return
-      case 'DISCONNECTED':
-        this.setData({
-          state: 'IDLE',
-          message: detail.problem?.message ?? '',
-          fix: detail.problem?.fix ?? 'NONE',
-          device: null,
-        })
+      this.remember()
     }
+    const facts = { device, protocol, committed: this.committed, shown: this.data.device, ...detail }
+    this.setData(linkView(state, facts, this.data.t))
   },
 
   onStatus(status) {
-    this.committed = {
-      ...this.committed,
-      on: status.on,
-      mode: status.mode,
-      color: status.color,
-      white: status.white,
-      effect: status.effect ?? this.committed.effect,
-      speed: status.speed,
-    }
+    this.committed = withStatus(this.committed, status)
     this.remember()
     // The light's own notifications come at its pace, not the user's: through the batcher.
-    this.batch.set({ light: lightView(this.committed) })
+    this.batch.set({ light: lightView(this.committed, this.data.t) })
   },
 
   apply(change) {
@@ -445,28 +334,8 @@ Page<Data, Custom>({
   },
 
   slide(key, value, done) {
-    const v = Math.round(value)
-    let change: LightChange
-    if (key === 'COLOR') {
-      const color = hueColor(v)
-      this.batch.set({
-        hue: v,
-        'light.color': color,
-        'light.colorHex': hex(color),
-        'light.mode': 'COLOR',
-        'light.on': true,
-      })
-      change = { kind: 'COLOR', color }
-    } else if (key === 'BRIGHTNESS') {
-      this.batch.set({ 'light.brightness': v })
-      change = { kind: 'BRIGHTNESS', brightness: v }
-    } else if (key === 'WHITE') {
-      this.batch.set({ 'light.white': v, 'light.mode': 'WHITE', 'light.on': true })
-      change = { kind: 'WHITE', white: v }
-    } else {
-      this.batch.set({ 'light.speed': v })
-      change = { kind: 'SPEED', speed: v }
-    }
+    const { change, patch } = sliderChange(key, value)
+    this.batch.set(patch)
     this.throttle.push(key, change)
     if (done) {
       this.throttle.flush(key)
@@ -493,21 +362,21 @@ Page<Data, Custom>({
     const c = SWATCHES[Number(e.currentTarget.dataset.index)]
     if (!c) return
     this.apply({ kind: 'COLOR', color: c })
-    this.setData({ light: lightView(this.committed) })
+    this.setData({ light: lightView(this.committed, this.data.t) })
   },
 
   onPreset(e) {
     const preset = PRESETS.find((p) => p.id === e.currentTarget.dataset.id)
     if (!preset) return
     for (const change of preset.changes) this.apply(change)
-    this.setData({ light: lightView(this.committed) })
+    this.setData({ light: lightView(this.committed, this.data.t) })
   },
 
   onEffect(e) {
     const id = e.currentTarget.dataset.id
     if (!id) return
     this.apply({ kind: 'EFFECT', effect: id, speed: this.committed.speed })
-    this.setData({ light: lightView(this.committed) })
+    this.setData({ light: lightView(this.committed, this.data.t) })
   },
 
   async onDisconnect() {

@@ -13,15 +13,7 @@ import type { BleProblem } from './errors'
 import { backoffDelay, realTimers, WriteQueue } from './schedule'
 import type { Timers } from './schedule'
 import { TIMING } from './timing'
-
-export interface FoundDevice {
-  deviceId: string
-  name: string
-  rssi: number
-  protocolId: LightProtocol['id']
-}
-
-export type LinkState = 'DISCONNECTED' | 'CONNECTING' | 'CONNECTED' | 'RECONNECTING' | 'LOST'
+import type { FoundDevice, LinkState } from './device'
 
 export interface LinkEvents {
   devices(list: FoundDevice[]): void
@@ -378,13 +370,4 @@ export class LightLink {
     if (this.reconnectTimer !== null) this.timers.clearTimeout(this.reconnectTimer)
     this.reconnectTimer = null
   }
-}
-
-/** 0-4 bars from RSSI in dBm (what the device list shows). */
-export function signalBars(rssi: number): number {
-  if (rssi >= -60) return 4
-  if (rssi >= -70) return 3
-  if (rssi >= -80) return 2
-  if (rssi >= -90) return 1
-  return 0
 }
