@@ -16,7 +16,7 @@ const DEVELOPER_TEXT: Record<string, string> = {
   'app.ts': 'a console line for local mode',
   'lib/transport.ts': "the transport errors' log messages (pages show errorText(code))",
   'lib/call.ts': 'a log message for an answer of the wrong shape (pages show errorText(code))',
-  'lib/cloud.ts': 'the local-mode payment modal, in DevTools only',
+  'lib/cloud-local.ts': 'the local-mode payment modal, in DevTools only',
   'config/partners.ts': "the sample partner of local mode, named in each language as a real partner's entry is",
 }
 

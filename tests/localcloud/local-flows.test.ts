@@ -1,6 +1,6 @@
 /**
  * Every flow a user can start in DevTools local mode finishes, through the HTTP routes the
- * local-mode client (miniprogram/lib/cloud.ts localCloud) uses: subscribe messages after the
+ * local-mode client (miniprogram/lib/cloud-local.ts localCloud) uses: subscribe messages after the
  * user accepted, SOTER verification and a SOTER-guarded refund, a poster code that decodes, and
  * the console's reset.
  */
