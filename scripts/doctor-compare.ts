@@ -5,7 +5,7 @@
  * line is ✓ (the same in both) or ✗ naming what differs and which side is behind; values are never
  * printed, only names, build ids and states.
  */
-import type { Project } from './deploy'
+import type { Project } from './deploy-config'
 import type { Line, View } from './doctor'
 
 const same = (a: readonly string[], b: readonly string[]) =>

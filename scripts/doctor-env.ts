@@ -24,7 +24,8 @@
  * never a ✓.
  */
 import * as v from 'valibot'
-import { KEY_REFUSED, type Project } from './deploy'
+import { KEY_REFUSED } from './deploy-cloudbase'
+import type { Project } from './deploy-config'
 import type { DeployedFunction, View } from './doctor'
 import { accessToken, fetchJson, readPermissions, type Readback } from './func-config'
 import type { Env } from './settings'

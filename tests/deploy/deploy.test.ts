@@ -10,24 +10,15 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
-  DeployError,
-  describeStep,
   envIdsIn,
   execute,
   KEY_REFUSED,
-  loadDeployEnv,
-  tcbProblem,
-  makePlan,
-  parseOptions,
-  placeholders,
-  readProject,
   realCloudBase,
-  VARIABLES,
-  variableReport,
+  tcbProblem,
   type CloudBase,
-  type Options,
-  type Step,
-} from '../../scripts/deploy'
+} from '../../scripts/deploy-cloudbase'
+import { loadDeployEnv, placeholders, readProject, VARIABLES, variableReport } from '../../scripts/deploy-config'
+import { DeployError, describeStep, makePlan, parseOptions, type Options, type Step } from '../../scripts/deploy-plan'
 
 const ROOT = join(__dirname, '..', '..')
 const project = readProject(ROOT)

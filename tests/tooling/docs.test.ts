@@ -109,7 +109,8 @@ test('slugs follow GitHub', () => {
 })
 
 test('every route of the local server is in the local-mode guide, in both languages', () => {
-  const server = read(join(ROOT, 'localcloud', 'server.ts'))
+  const routeFiles = readdirSync(join(ROOT, 'localcloud', 'routes')).map((f) => join(ROOT, 'localcloud', 'routes', f))
+  const server = [join(ROOT, 'localcloud', 'server.ts'), ...routeFiles].map(read).join('\n')
   const routes = [...server.matchAll(/app\.(get|post)(?:<[^(]*>)?\('([^']+)'/g)]
     .map((m) => m[2]!)
     .filter((r) => r !== '/')

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCloud } from '../../localcloud'
 import { diagnose, localView, render, repoBuilds } from '../../scripts/doctor'
-import { readProject } from '../../scripts/deploy'
+import { readProject } from '../../scripts/deploy-config'
 import { LOCAL_VARS, openLocalCloud } from '../../scripts/start'
 
 const ROOT = join(__dirname, '..', '..')
