@@ -6,7 +6,7 @@
  * printed, only names, build ids and states.
  */
 import type { Project } from './deploy-config'
-import type { Line, View } from './doctor'
+import type { Line, View } from './doctor-view'
 
 const same = (a: readonly string[], b: readonly string[]) =>
   a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n')

@@ -26,7 +26,7 @@
 import * as v from 'valibot'
 import { KEY_REFUSED } from './deploy-cloudbase'
 import type { Project } from './deploy-config'
-import type { DeployedFunction, View } from './doctor'
+import type { DeployedFunction, View } from './doctor-view'
 import { accessToken, fetchJson, readPermissions, type Readback } from './func-config'
 import type { Env } from './settings'
 

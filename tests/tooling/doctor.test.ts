@@ -10,7 +10,8 @@ import { cpSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync, readFileS
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalCloud } from '../../localcloud'
-import { diagnose, localView, render, repoBuilds } from '../../scripts/doctor'
+import { diagnose } from '../../scripts/doctor-checks'
+import { localView, render, repoBuilds } from '../../scripts/doctor'
 import { readProject } from '../../scripts/deploy-config'
 import { LOCAL_VARS, openLocalCloud } from '../../scripts/start'
 
