@@ -7,7 +7,7 @@ import { cardExt, cardSignature } from '../../server/card/sign'
 import { redact } from '../../server/http'
 import { oaOpenid } from '../../localcloud/oa-sandbox'
 import { underLatency } from '../setup/races'
-import { REVIEW_RECHECK_MS } from '../../cloudfunctions/card/src/index'
+import { REVIEW_RECHECK_MS } from '../../server/card/catalogue'
 
 const OA = {
   OA_APPID: 'wx0000000000oatest',

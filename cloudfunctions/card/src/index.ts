@@ -9,280 +9,39 @@
  * - myCards; redeem (operators in CARD_OPERATOR_OPENIDS): card/code/get, then card/code/consume;
  *   a second redeem of a code is CARD_ALREADY_REDEEMED, whoever tries it.
  * Card error codes: https://developers.weixin.qq.com/doc/offiaccount/Cards_and_Offer/Card_coupons_error_code.html
+ * The domain: server/card/catalogue.ts (offers, review), codes.ts (codes, WeChat card-code APIs),
+ * sign.ts (cardExt), events.ts (card events); this file wires the actions.
  */
-import * as v from 'valibot'
-import type { CardContract, CardOffer, MyCard } from '../../../typings/card'
-import type { Locale } from '../../../typings/contract'
+import type { CardContract } from '../../../typings/card'
 import { schemas } from './schemas'
-import { createRouter, type Ctx } from '../../../server/router'
-import { db, findDocs, getDoc, toMillis, updateElseAdd } from '../../../server/db'
-import { HttpError } from '../../../server/http'
-import { listVar } from '../../../server/input'
+import { createRouter } from '../../../server/router'
+import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { userLanguage } from '../../../server/locale'
 import { cardExt, cardNonce } from '../../../server/card/sign'
+import { cardTicket } from '../../../server/wechat/credentials'
+import { offers, inReview, titled, type OfferDoc, CARDS } from '../../../server/card/catalogue'
 import {
-  WeChatApiError,
-  cardTicket,
-  oaConfig,
-  oaPost,
-  type OaAnswer,
-  type OaConfig,
-} from '../../../server/wechat/credentials'
-
-export const CARDS = 'cards'
-export { USER_CARDS } from '../../../server/card/events'
+  operators,
+  requireOa,
+  wechatFailed,
+  type UserCardDoc,
+  post,
+  DECRYPTED,
+  codeRefused,
+  CODE_INFO,
+  ERR_CODE_INVALID,
+  claimCode,
+  view,
+  mine,
+  RESUME_WINDOW_MS,
+  ERR_CONSUMED,
+  markRedeemed,
+  ERR_UNAVAILABLE,
+  recordIntent,
+  CONSUMED,
+  dropIntent,
+} from '../../../server/card/codes'
 import { USER_CARDS } from '../../../server/card/events'
-
-interface OfferDoc {
-  _id: string
-  cardId: string
-  title: string
-  description: string
-  en?: { title: string; description: string }
-  /** bind_openid cards: the cardExt names the caller (only they can take it). */
-  bindOpenid?: boolean
-  active: boolean
-  sort: number
-  /** WeChat's review of the card, as card/batchget last said (server/card: reviewStates). */
-  review?: { approved: boolean; at: Date }
-}
-
-interface UserCardDoc {
-  _id: string // `${cardId}:${code}`
-  _openid: string
-  cardKey: string
-  cardId: string
-  code: string
-  status: MyCard['status']
-  addedAt: Date
-  redeemedAt: Date | null
-  redeemedBy?: string
-  /** The holder's openid under the official account (card/code/get, card events): another id space than `_openid`. */
-  oaOpenid?: string
-  /** The holder's unionid, from a card event (ties the two id spaces when both accounts share an Open Platform account). */
-  unionid?: string
-  /** Deleted from the card package, or given to a friend, in WeChat (a card event said so). */
-  gone?: 'DELETED' | 'GIVEN'
-  /**
-   * A redeem in progress: recorded before card/code/consume, so a redeem cut off after WeChat
-   * consumed the code is known to be this operator's when they scan it again.
-   */
-  redeeming?: { by: string; at: Date } | null
-}
-
-/** How long after their redeem an operator's rescan of the same code is answered as theirs (CARD_REDEEMED_BY_YOU). */
-export const RESUME_WINDOW_MS = 2 * 60_000
-
-const ERR_CODE_INVALID = 40056
-const ERR_CONSUMED = 40099
-const ERR_UNAVAILABLE = 40127
-
-function operators(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set(listVar(env.CARD_OPERATOR_OPENIDS))
-}
-
-const titled = (o: OfferDoc, lang: Locale): Pick<CardOffer, 'title' | 'description'> =>
-  lang === 'en' && o.en ? o.en : { title: o.title, description: o.description }
-
-function view(d: UserCardDoc, offer: OfferDoc | undefined, lang: Locale): MyCard {
-  return {
-    cardKey: d.cardKey,
-    cardId: d.cardId,
-    code: d.code,
-    title: offer ? titled(offer, lang).title : d.cardKey,
-    status: d.status,
-    addedAt: toMillis(d.addedAt),
-    redeemedAt: d.redeemedAt ? toMillis(d.redeemedAt) : null,
-  }
-}
-
-/** The cards the mini-program offers (bind_openid cards are the official account's to give out). */
-async function offers(): Promise<OfferDoc[]> {
-  return (
-    await findDocs<OfferDoc>(db().collection(CARDS).where({ active: true }).orderBy('sort', 'asc').limit(100))
-  ).filter((o) => !o.bindOpenid)
-}
-
-/**
- * How long "not approved yet" is believed before card/batchget is asked again. An approved card
- * is not asked about again (review does not start over), so the usual listCards reads only.
- */
-export const REVIEW_RECHECK_MS = 10 * 60_000
-/** card/batchget pages (its count is 1-50) and how many are read at most: 200 cards. */
-const BATCH_COUNT = 50
-const BATCH_PAGES = 4
-/** The states in which wx.addCard can add a card. */
-const APPROVED_STATES = ['CARD_STATUS_VERIFY_OK', 'CARD_STATUS_DISPATCH']
-const BATCH = v.object({ card_id_list: v.array(v.string()), total_num: v.pipe(v.number(), v.integer(), v.minValue(0)) })
-
-/**
- * Which offers WeChat has not approved yet: their Add could only fail with 40078, so the page
- * shows them as in review instead. Asked of card/batchget (approved states only) for the offers
- * whose state is unknown or "not approved" and older than REVIEW_RECHECK_MS; stored on the offer.
- * When WeChat cannot answer, what was stored stands (unknown = offered, as before).
- */
-async function inReview(list: OfferDoc[]): Promise<Set<string>> {
-  const now = Date.now()
-  const stored = (o: OfferDoc) => o.review?.approved === false
-  const stale = list.filter(
-    (o) => !o.review?.approved && (!o.review || now - toMillis(o.review.at) > REVIEW_RECHECK_MS),
-  )
-  const cfg = stale.length ? oaConfig() : undefined
-  if (!cfg) return new Set(list.filter(stored).map((o) => o._id))
-  try {
-    const approved = new Set<string>()
-    for (let page = 0; page < BATCH_PAGES; page++) {
-      const a = await oaPost(
-        cfg,
-        '/card/batchget',
-        { offset: page * BATCH_COUNT, count: BATCH_COUNT, status_list: APPROVED_STATES },
-        BATCH,
-      )
-      if (!a.ok) throw new WeChatApiError(a.errcode, `/card/batchget: ${a.errmsg}`)
-      a.data.card_id_list.forEach((id) => approved.add(id))
-      if ((page + 1) * BATCH_COUNT >= a.data.total_num) break
-    }
-    const at = new Date(now)
-    await Promise.all(
-      stale.map((o) =>
-        db()
-          .collection(CARDS)
-          .doc(o._id)
-          .update({ data: { review: { approved: approved.has(o.cardId), at } } }),
-      ),
-    )
-    return new Set(list.filter((o) => (stale.includes(o) ? !approved.has(o.cardId) : stored(o))).map((o) => o._id))
-  } catch (e) {
-    if (!(e instanceof WeChatApiError) && !(e instanceof HttpError)) throw e
-    console.error(JSON.stringify({ fn: 'card', where: 'listCards.review', error: e.message }))
-    return new Set(list.filter(stored).map((o) => o._id))
-  }
-}
-
-function requireOa(ctx: Ctx<'CARDS_NOT_CONFIGURED'>): OaConfig {
-  const cfg = oaConfig()
-  if (!cfg)
-    return ctx.fail(
-      'CARDS_NOT_CONFIGURED',
-      'Cards need the official account bound to the mini-program: set OA_APPID and OA_APPSECRET on the card function (docs/deploy.md, "卡券").',
-    )
-  return cfg
-}
-
-/** A failure talking to WeChat as the action's error (the errcode for the logs; no secret in it). */
-function wechatFailed(ctx: Ctx<'CARD_WECHAT_ERROR'>, e: unknown): never {
-  if (e instanceof WeChatApiError) return ctx.fail('CARD_WECHAT_ERROR', `WeChat answered ${e.errcode}: ${e.errmsg}`)
-  if (e instanceof HttpError) return ctx.fail('CARD_WECHAT_ERROR', `WeChat could not be reached (${e.code}).`)
-  throw e
-}
-
-async function post<T>(
-  ctx: Ctx<'CARD_WECHAT_ERROR'>,
-  cfg: OaConfig,
-  path: string,
-  body: Record<string, unknown>,
-  shape: v.GenericSchema<unknown, T>,
-): Promise<OaAnswer<T>> {
-  try {
-    return await oaPost(cfg, path, body, shape)
-  } catch (e) {
-    return wechatFailed(ctx, e)
-  }
-}
-
-/** The documented success answers (Managing_Coupons_Vouchers_and_Cards): what must be there before it is believed. */
-const DECRYPTED = v.object({ code: v.pipe(v.string(), v.minLength(1)) })
-const CODE_INFO = v.object({
-  openid: v.string(),
-  card: v.object({ card_id: v.string() }),
-  can_consume: v.optional(v.boolean()),
-  user_card_status: v.optional(v.string()),
-})
-const CONSUMED = v.object({ openid: v.string(), card: v.object({ card_id: v.string() }) })
-
-/** A code WeChat does not know is the user's mistake; any other refusal (busy, quota, IP, permission) is WeChat's, named as such. */
-function codeRefused(
-  ctx: Ctx<'CARD_CODE_INVALID' | 'CARD_WECHAT_ERROR'>,
-  path: string,
-  a: { errcode: number; errmsg: string },
-): never {
-  if (a.errcode === ERR_CODE_INVALID)
-    return ctx.fail('CARD_CODE_INVALID', `${path} answered ${a.errcode}: the code is not a card code WeChat issued.`)
-  return ctx.fail('CARD_WECHAT_ERROR', `${path} answered ${a.errcode}: ${a.errmsg}`)
-}
-
-/**
- * The code recorded for the submitting user, first claim wins: only ever added, never
- * overwritten, so a retry keeps the first record and a redeem that landed first stays REDEEMED;
- * a record nobody claimed yet (made by a redeem or a card event) is claimed; one recorded for
- * another mini-program user is CARD_NOT_YOURS.
- */
-async function claimCode(ctx: Ctx<'CARD_NOT_YOURS'>, doc: UserCardDoc): Promise<UserCardDoc> {
-  const cards = db().collection(USER_CARDS)
-  try {
-    await cards.add({ data: doc })
-    return doc
-  } catch (e) {
-    const prior = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
-    if (!prior) throw e
-    if (prior._openid === ctx.openid) return prior
-    if (prior._openid === '') {
-      await cards.where({ _id: doc._id, _openid: '' }).update({ data: { _openid: ctx.openid } })
-      const now = await getDoc<UserCardDoc>(USER_CARDS, doc._id)
-      if (now?._openid === ctx.openid) return now
-    }
-    return ctx.fail('CARD_NOT_YOURS', 'This code is recorded for another user.')
-  }
-}
-
-/** Records a redeem in progress on the code's record (added with it when the code was not recorded here). */
-async function recordIntent(base: UserCardDoc, redeeming: { by: string; at: Date }): Promise<void> {
-  await updateElseAdd(USER_CARDS, base._id, { status: 'ADDED' }, { redeeming }, { ...base, redeeming })
-}
-
-/** WeChat refused the consume (not consumed): the intent is withdrawn. */
-async function dropIntent(id: string, by: string): Promise<void> {
-  await db()
-    .collection(USER_CARDS)
-    .where({ _id: id, 'redeeming.by': by, status: 'ADDED' })
-    .update({ data: { redeeming: null } })
-}
-
-/**
- * A code marked REDEEMED whether or not the owner's record exists yet: the fields of a redeem
- * on the stored record (its owner kept), else the whole record added; a record added meanwhile
- * (recordAdded, which only ever adds) is then updated. REDEEMED is never undone.
- */
-async function markRedeemed(doc: UserCardDoc): Promise<void> {
-  await updateElseAdd(
-    USER_CARDS,
-    doc._id,
-    {},
-    { status: 'REDEEMED', redeemedAt: doc.redeemedAt, redeemedBy: doc.redeemedBy, redeeming: null },
-    doc,
-  )
-}
-
-/**
- * The caller's cards, newest first, without those deleted or given away in WeChat (card events:
- * server/card/events.ts). Cards a card event recorded with the caller's unionid (taken in WeChat
- * before the mini-program recorded them) are claimed for the caller first.
- */
-async function mine(openid: string, unionid?: string): Promise<UserCardDoc[]> {
-  const cards = db().collection(USER_CARDS)
-  // Read both at once; a write only when there is something to claim (myCards is a hot read).
-  const [own, unclaimed] = await Promise.all([
-    findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100)),
-    unionid
-      ? findDocs<UserCardDoc>(cards.where({ _openid: '', unionid }).limit(100))
-      : Promise.resolve([] as UserCardDoc[]),
-  ])
-  if (!unclaimed.length) return own.filter((d) => !d.gone)
-  await cards.where({ _openid: '', unionid }).update({ data: { _openid: openid } })
-  return (await findDocs<UserCardDoc>(cards.where({ _openid: openid }).orderBy('addedAt', 'desc').limit(100))).filter(
-    (d) => !d.gone,
-  )
-}
 
 export const main = createRouter<CardContract>('card', {
   listCards: {
