@@ -19,7 +19,7 @@
  * Peripherals behave as their protocol says: a Triones light answers the status query EF 01 77
  * with a 12-byte notification on FFD4 (when notifications are on) and tracks power and colour.
  */
-import type { WxFake } from './wx-fake'
+import type { WxFake } from './wx-fake-types'
 
 export type UuidStyle = 'full-upper' | 'full-lower' | 'short'
 

@@ -7,7 +7,8 @@
 import { readdirSync } from 'node:fs'
 import { join, relative, resolve, sep } from 'node:path'
 import { LocalCloud, type Caller, type LocalCloudOptions } from '../../localcloud'
-import { createWxFake, type WxFake } from './wx-fake'
+import { createWxFake } from './wx-fake'
+import type { WxFake } from './wx-fake-types'
 import './canvas-fake'
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -21,96 +21,13 @@
  * - wx.requestSubscribeMessage: https://developers.weixin.qq.com/miniprogram/dev/api/open-api/subscribe-message/wx.requestSubscribeMessage.html
  *   resolves `{ errMsg, [tmplId]: 'accept' | 'reject' | 'ban' | 'filter' }`; an accept allows
  *   one send (granted in the openapi sandbox); more than 3 ids here fail with errCode 20003.
- * - wx.request: https://developers.weixin.qq.com/miniprogram/dev/api/network/request/wx.request.html
- *   real HTTP (node:http); `success` for every HTTP status with { data, statusCode, header },
- *   data parsed as JSON when it is JSON (dataType 'json'); object data is sent as JSON; `fail`
- *   with 'request:fail ...' when nothing answers, 'request:fail timeout' after `timeout` ms.
+ * - wx.request and wx.getFileSystemManager: wx-fake-io.ts. What a test sees and sets: wx-fake-types.ts.
  * - wx.getAccountInfoSync: { miniProgram: { appId, envVersion: 'develop' | 'trial' | 'release', version } }.
- * - wx.getFileSystemManager().readFileSync(path, 'base64'): throws 'readFileSync:fail no such file or directory'.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { request as httpRequest } from 'node:http'
 import { CallFunctionError, CloudIdRef, type LocalCloud, type Caller } from '../../localcloud'
-import type { DeliveryOptions } from '../../localcloud/pay-delivery'
-
-export interface WxFake {
-  cloud: LocalCloud
-  user: Caller
-  /** Every wx.cloud.callFunction the page made. */
-  calls: Array<{ name: string; data: Record<string, unknown> }>
-  /** Make the next n callFunction calls fail before reaching the function. */
-  failNextCalls(n: number, error: { errCode?: number; errMsg: string }): void
-  /** Make the next uploadFile fail. */
-  failNextUpload(errMsg: string): void
-  /** Fires the registered onNeedPrivacyAuthorization listener; resolves with what the page answered. */
-  needPrivacy(): Promise<{ buttonId?: string; event: string }[]>
-  /** The user's privacy state: agreed to the guidelines yet, and the APIs the guidelines declare. */
-  privacy: { agreed: boolean; declared: Set<string> }
-  /** Runs a privacy-guarded API as WeChat does (errno 112 undeclared; asks the user; 104 declined). */
-  guardPrivacy(api: string): Promise<void>
-  navigations: string[]
-  /** The `events` each wx.navigateTo passed (the opener side of the page's event channel), by url. */
-  navigationEvents: Record<string, Record<string, (...args: unknown[]) => void>>
-  /** SOTER on this phone: supportMode, enrolment per method, and what the next check answers. */
-  soter: { supportMode: string[]; enrolled: Record<string, boolean>; answer: 'ok' | number; cpuId: string }
-  /** What the user does in the payment sheet. */
-  payment: 'pay' | 'cancel'
-  /** How WeChat delivers the payment callback after the user pays (late, duplicated...). */
-  paymentDelivery: DeliveryOptions
-  /** The user's answer to every template of a requestSubscribeMessage. */
-  subscribeAnswer: 'accept' | 'reject' | 'ban' | 'filter'
-  subscribeRequests: string[][]
-  /**
-   * Whether WeChat's servers learn the answers (true on a phone). DevTools in local mode answers
-   * from its own dialog and tells no sandbox: false, so only the local client's forwarding counts.
-   */
-  subscribeReachesWeChat: boolean
-  /** The user's answer to wx.showModal. */
-  modalConfirm: boolean
-  /** authSetting: true allowed, false denied, absent never asked (wx.getSetting). */
-  scopes: Record<string, boolean>
-  /** What the user answers when WeChat asks for a scope (wx.authorize, or an API that needs it). */
-  authorizeAnswer: 'allow' | 'deny'
-  /** What the user switches in the settings page that wx.openSetting opens. */
-  settingsChange: Record<string, boolean>
-  /** WeRun's last days as wx.getWeRunData encrypts them; undefined: WeRun not enabled. */
-  weRunSteps: Array<{ timestamp: number; step: number }> | undefined
-  /** wx.getWindowInfo().pixelRatio. */
-  pixelRatio: number
-  /** wx.getEnterOptionsSync(): how this page was entered (scene 1154: from Moments, single-page mode). */
-  enterOptions: { scene: number; path: string; query: Record<string, string>; shareTicket?: string }
-  /** The group a group card was opened in (wx.getGroupEnterInfo); undefined: not a group chat. */
-  groupOpengid: string | undefined
-  /** Every wx.showShareMenu call. */
-  shareMenus: Array<Record<string, unknown>>
-  /** Files saved by wx.saveImageToPhotosAlbum. */
-  album: string[]
-  /** Local storage (wx.getStorageSync / setStorage): values are stored as JSON copies. */
-  storage: Record<string, unknown>
-  /** Which version of the mini-program runs (wx.getAccountInfoSync). */
-  envVersion: 'develop' | 'trial' | 'release'
-  /**
-   * WeChat's language (wx.getAppBaseInfo().language: zh_CN, zh_HK, zh_TW, en, …). The page tests
-   * run in English ('en'), so their expectations read as the English guides; the i18n tests switch it.
-   */
-  language: string
-  /** The last wx.setNavigationBarTitle. */
-  navigationTitle: string
-  /** Every wx.request: method and url. */
-  requests: string[]
-  /** What the user does in wx.addCard's sheet ('add': WeChat checks the cardExt in the official-account sandbox). */
-  addCardAnswer: 'add' | 'cancel'
-  /** Every wx.openCard's cardList. */
-  openedCards: Array<Array<{ cardId: string; code: string }>>
-  /** What wx.scanCode reads; null: the user closes the scanner ('scanCode:fail cancel'). */
-  scanResult: string | null
-  /** Every wx.navigateToMiniProgram / navigateBackMiniProgram call's options. */
-  miniProgramNavigations: Array<{
-    api: 'navigateToMiniProgram' | 'navigateBackMiniProgram'
-    options: Record<string, unknown>
-  }>
-  wx: Record<string, unknown>
-}
+import { fileSystemManager, wxRequest, type RequestOptions } from './wx-fake-io'
+import type { WxFake } from './wx-fake-types'
 
 export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
   const failures: Array<{ errCode?: number; errMsg: string }> = []
@@ -426,63 +343,8 @@ export function createWxFake(cloud: LocalCloud, user: Caller): WxFake {
     getAccountInfoSync() {
       return { miniProgram: { appId: cloud.appid, envVersion: fake.envVersion, version: '' } }
     },
-    request({
-      url,
-      method = 'GET',
-      data,
-      header = {},
-      timeout = 60_000,
-      success,
-      fail,
-    }: {
-      url: string
-      method?: string
-      data?: unknown
-      header?: Record<string, string>
-      timeout?: number
-      success?: (r: { data: unknown; statusCode: number; header: Record<string, unknown>; errMsg: string }) => void
-      fail?: (e: { errMsg: string; errno?: number }) => void
-    }) {
-      fake.requests.push(`${method} ${url}`)
-      const body = data === undefined ? undefined : typeof data === 'string' ? data : JSON.stringify(data)
-      const req = httpRequest(
-        url,
-        { method, headers: { 'content-type': 'application/json', ...header }, timeout },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
-            let parsed: unknown = text
-            try {
-              parsed = JSON.parse(text)
-            } catch {
-              // not JSON: data stays the string, as with dataType 'json' in WeChat
-            }
-            success?.({ data: parsed, statusCode: res.statusCode ?? 0, header: res.headers, errMsg: 'request:ok' })
-          })
-        },
-      )
-      req.on('timeout', () => req.destroy(new Error('timeout')))
-      req.on('error', (e) =>
-        fail?.({
-          errMsg: e.message === 'timeout' ? 'request:fail timeout' : `request:fail ${e.message}`,
-          errno: 600001,
-        }),
-      )
-      if (body !== undefined) req.write(body)
-      req.end()
-      return { abort: () => req.destroy() }
-    },
-    getFileSystemManager() {
-      return {
-        readFileSync(filePath: string, encoding?: BufferEncoding) {
-          if (!existsSync(filePath)) throw new Error(`readFileSync:fail no such file or directory, open ${filePath}`)
-          const buf = readFileSync(filePath)
-          return encoding ? buf.toString(encoding) : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)
-        },
-      }
-    },
+    request: (options: RequestOptions) => wxRequest(fake.requests, options),
+    getFileSystemManager: fileSystemManager,
     /**
      * wx.addCard (api/open-api/card/wx.addCard.html): the sheet; on Add, WeChat checks each cardExt
      * (localcloud/oa-sandbox.ts) and answers the cards with encrypted codes; a refused card fails
