@@ -7,7 +7,8 @@
  */
 import { markCloudReady } from '../../miniprogram/lib/call'
 import { TIMING } from '../../miniprogram/pages/light/ble/timing'
-import { elkPeripheral, installBle, type BleWorld } from '../setup/ble-fake'
+import { installBle, type BleWorld } from '../setup/ble-fake'
+import { elkPeripheral } from '../setup/ble-peripherals'
 import { render, settle, simulate, type Rendered, type World } from '../setup/miniprogram'
 import { busiestSecond } from './rate'
 

@@ -10,7 +10,8 @@ import { TIMING } from '../../miniprogram/pages/light/ble/timing'
 import { STORAGE_KEY } from '../../miniprogram/pages/light/ble/remember'
 import { markCloudReady } from '../../miniprogram/lib/call'
 import { createWorld, render, settle, simulate, type Rendered } from '../setup/miniprogram'
-import { elkPeripheral, hexOf, installBle, trionesPeripheral, type BleWorld, type Peripheral } from '../setup/ble-fake'
+import { installBle, type BleWorld } from '../setup/ble-fake'
+import { elkPeripheral, hexOf, trionesPeripheral, type Peripheral } from '../setup/ble-peripherals'
 import { lightSetDataPerSecond } from '../bench/light-setdata'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })

@@ -7,7 +7,8 @@
  * page; declining is told apart from an API the guidelines do not declare (errno 112).
  * WeChat's behaviour is the fake's (tests/setup/wx-fake.ts, PrivacyAuthorize.html).
  */
-import { installBle, elkPeripheral } from '../setup/ble-fake'
+import { installBle } from '../setup/ble-fake'
+import { elkPeripheral } from '../setup/ble-peripherals'
 import { render, settle, simulate } from '../setup/miniprogram'
 import { popupVisible, privacyWorld } from './helpers'
 
