@@ -9,18 +9,10 @@ import { markCloudReady } from '../../miniprogram/lib/call'
 import { TIMING } from '../../miniprogram/pages/light/ble/timing'
 import { installBle, type BleWorld } from '../setup/ble-fake'
 import { elkPeripheral } from '../setup/ble-peripherals'
-import { render, settle, simulate, type Rendered, type World } from '../setup/miniprogram'
+import { render, settle, simulate, until, type Rendered, type World } from '../setup/miniprogram'
 import { busiestSecond } from './rate'
 
 export const WINDOW_MS = 2000
-
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await simulate.sleep(5)
-  }
-}
 
 function countSetData(page: Rendered): { at: number[]; stop(): void } {
   const at: number[] = []

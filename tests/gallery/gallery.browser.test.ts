@@ -11,7 +11,6 @@
  * docs/gallery/ (scripts/gallery.ts). The layout half needs a browser (tests/setup/browser.ts):
  * with none it is skipped outside CI and fails in CI.
  */
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -20,15 +19,15 @@ import { resetLocale } from '../../miniprogram/lib/i18n'
 import { installBle, type BleWorld } from '../setup/ble-fake'
 import { elkPeripheral } from '../setup/ble-peripherals'
 import { ENABLE_HINT, findBrowser } from '../setup/browser'
-import { createWorld, launchApp, render, settle, simulate, type Rendered } from '../setup/miniprogram'
+import { createWorld, launchApp, render, settle, simulate, until, type Rendered } from '../setup/miniprogram'
 import { PAY_VARS, TMPL_PAID, TMPL_REFUNDED, quietFunctionLogs } from '../pay/helpers'
 import { stepList } from '../werun/helpers'
 import { TIMING } from '../../miniprogram/pages/light/ble/timing'
+import { englishWords, measure, textNodes } from './checks'
 import { galleryHtml, pageCss, pageMarkup, sharedCss } from './html'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
-const ROOT = resolve(__dirname, '..', '..')
 const LOCALES = ['zh_CN', 'en'] as const
 type GalleryLocale = (typeof LOCALES)[number]
 /** One user per language: what the server stores (order titles) is in the language of its time. */
@@ -73,14 +72,6 @@ const OUT = process.env.GALLERY_HTML ? resolve(process.env.GALLERY_HTML) : mkdte
 afterAll(() => {
   if (!process.env.GALLERY_HTML) rmSync(OUT, { recursive: true, force: true })
 })
-
-async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`gallery: timed out waiting for ${what}`)
-    await simulate.sleep(5)
-  }
-}
 
 function open(path: string, query: Record<string, string> = {}): Rendered {
   const page = render(path)
@@ -303,24 +294,7 @@ const SCENARIOS: Scenario[] = [
   },
 ]
 
-/**
- * Words in Latin letters on a Chinese page that are not names or data: brand and protocol names
- * (WeChat's own English product names included), ids that carry digits, the other user's name.
- */
-const NAMES = new Set(['ELK', 'BLEDOM', 'BLEDOB', 'Triones', 'SOTER', 'Lin', 'English', 'ID', 'iOS', 'Android', 'dBm'])
-function englishWords(text: string): string[] {
-  return [...text.matchAll(/[A-Za-z][A-Za-z0-9_-]*/g)]
-    .map((m) => m[0])
-    .filter((w) => !/\d/.test(w) && !w.split('-').every((p) => NAMES.has(p)))
-}
 const latinOnChinese: string[] = []
-/** The page's texts, one node at a time (textContent runs neighbours together: "ELK-BLEDOMELK-BLEDOM"). */
-function textNodes(root: Element): string {
-  const out: string[] = []
-  const walker = root.ownerDocument.createTreeWalker(root, 4 /* NodeFilter.SHOW_TEXT */)
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) out.push(n.textContent ?? '')
-  return out.join(' ')
-}
 
 async function settleThen(page: Rendered, rounds = 30): Promise<Rendered> {
   await settle(rounds)
@@ -379,23 +353,6 @@ const browserTest = choice.kind === 'none' && !process.env.CI ? test.skip : test
 /** The width of the screenshots, where buttons and CJK lines are checked too (px). */
 const SHOT_PX = 375
 
-function measure(dir: string, width = NARROW_PX): Array<{ file: string; problems: string[] }> {
-  const run = spawnSync(
-    process.execPath,
-    [
-      join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-      join(ROOT, 'scripts', 'gallery-browser.ts'),
-      'measure',
-      dir,
-      String(width),
-    ],
-    { encoding: 'utf8', timeout: 120_000 },
-  )
-  expect([run.status, run.stderr.slice(0, 500)]).toEqual([0, ''])
-  return (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { results: Array<{ file: string; problems: string[] }> })
-    .results
-}
-
 browserTest(
   `no text reaches outside its card or touches the screen's edge, no button label wraps, no CJK character sits alone on a line, at ${NARROW_PX} and ${SHOT_PX} px, in either language`,
   () => {
@@ -422,7 +379,7 @@ browserTest(
         '<wx-view class="card"><wx-text style="white-space: nowrap">Supercalifragilistic and a sentence that does not wrap</wx-text></wx-view><wx-button data-wx-size="mini">Leave</wx-button>' +
         '<wx-view class="card"><wx-button>Contact our customer service team about this order</wx-button><wx-view style="width: 70px; font-size: 14px">一二三四五六</wx-view></wx-view>'
       writeFileSync(join(dir, 'control.html'), galleryHtml({ title: 'control', lang: 'en', body, css: '' }))
-      const [control] = measure(dir)
+      const [control] = measure(dir, NARROW_PX)
       expect(control!.problems).toEqual([
         expect.stringMatching(/^page is \d+px wide on a 320px screen$/),
         expect.stringMatching(/^card: content \d+px in \d+px$/),

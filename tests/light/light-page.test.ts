@@ -9,10 +9,10 @@
 import { TIMING } from '../../miniprogram/pages/light/ble/timing'
 import { STORAGE_KEY } from '../../miniprogram/pages/light/ble/remember'
 import { markCloudReady } from '../../miniprogram/lib/call'
-import { createWorld, render, settle, simulate, type Rendered } from '../setup/miniprogram'
+import { createWorld, render, settle, simulate, until, type Rendered } from '../setup/miniprogram'
 import { installBle, type BleWorld } from '../setup/ble-fake'
 import { elkPeripheral, hexOf, trionesPeripheral, type Peripheral } from '../setup/ble-peripherals'
-import { lightSetDataPerSecond } from '../bench/light-setdata'
+import { connectTo, frames, tap, TEST_TIMING, text } from './page-harness'
 
 jest.mock('../../miniprogram/config/env.local', () => ({ envId: 'test-1a2b3c' }), { virtual: true })
 
@@ -23,50 +23,13 @@ let elk: Peripheral
 let tri: Peripheral
 let page: Rendered | null = null
 
-Object.assign(TIMING, {
-  connectTimeoutMs: 80,
-  connectGuardMs: 60,
-  scanMs: 400,
-  reconnectAttempts: 3,
-  backoffBaseMs: 10,
-  backoffMaxMs: 40,
-  servicesRetryMs: 5,
-})
-
-const text = (p: Rendered, sel: string) => p.querySelector(sel)?.dom.textContent?.replace(/\s+/g, ' ').trim() ?? ''
-const tap = (p: Rendered, sel: string) => {
-  const n = p.querySelector(sel)
-  if (!n) throw new Error(`nothing to tap at ${sel} (state ${p.data.state})`)
-  n.dispatchEvent('tap')
-}
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await simulate.sleep(5)
-  }
-}
-const frames = (p: Peripheral) => p.received.map(hexOf)
+Object.assign(TIMING, TEST_TIMING)
 
 async function open(): Promise<Rendered> {
   page = render('pages/light/index')
   page.instance.onLoad()
   await settle(10)
   return page
-}
-
-async function connectTo(p: Rendered, device: Peripheral): Promise<void> {
-  tap(p, '#scan')
-  await until(() => p.data.state === 'SCANNING', 'SCANNING')
-  await until(
-    () => p.data.devices.some((d: { deviceId: string }) => d.deviceId === device.deviceId),
-    `${device.name} in the list`,
-  )
-  await settle(5)
-  p.querySelectorAll('.device')
-    .find((n) => n.dom.textContent?.includes(device.name))!
-    .dispatchEvent('tap')
-  await until(() => p.data.state === 'CONNECTED', 'CONNECTED')
 }
 
 beforeEach(() => {
@@ -430,10 +393,3 @@ describe('the remembered light', () => {
     expect(p.querySelector('#last')).toBeFalsy()
   })
 })
-
-test("within WeChat's 20 setData a second: a 2 ms slider drag and 600 adverts a second while scanning", async () => {
-  const rates = await lightSetDataPerSecond(world)
-  expect(rates.slider).toBeLessThanOrEqual(20)
-  expect(rates.scan).toBeLessThanOrEqual(20)
-  expect(rates.slider).toBeGreaterThan(5) // the label still follows the finger
-}, 30_000)

@@ -156,6 +156,15 @@ export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) await simulate.sleep(0)
 }
 
+/** Waits (in simulated sleeps) until `cond` holds; after `ms` it fails, naming `what`. */
+export async function until(cond: () => boolean, what: string, ms = 3000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await simulate.sleep(5)
+  }
+}
+
 export { simulate }
 
 /**
