@@ -1,6 +1,6 @@
 import { isEnvelope, isRetryable, transportError } from '../../miniprogram/lib/transport'
 import { avatarCloudPath, nicknameProblem, phoneButtonProblem } from '../../miniprogram/pages/profile/logic'
-import { isOwnAvatar, maskPhone, userIdFor } from '../../cloudfunctions/user/src/profile'
+import { isOwnAvatar, maskPhone, userIdFor } from '../../server/user/profile'
 
 test.each([
   [{ errCode: -504003, errMsg: 'cloud.callFunction:fail -504003 timed out' }, 'TIMEOUT'],

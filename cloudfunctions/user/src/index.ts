@@ -1,75 +1,18 @@
 /**
  * Cloud function `user`: login, profile and phone binding.
- * Contract: typings/user.ts. Collection: `users` (client access: none; only this function).
+ * Contract: typings/user.ts. Collection: `users` (client access: none; only this function), read and
+ * written through server/user/store.ts; the profile's pure logic: server/user/profile.ts.
  */
-import type { DB } from 'wx-server-sdk'
-import type { Locale } from '../../../typings/contract'
-import type { UserContract, UserProfile } from '../../../typings/user'
-import { createRouter, type Ctx } from '../../../server/router'
-import { db, findDocs, getDoc } from '../../../server/db'
+import type { UserContract } from '../../../typings/user'
+import { createRouter } from '../../../server/router'
+import { db } from '../../../server/db'
 import { isSdkError } from '../../../server/errors'
 import { initCloud, openapi, type Suggest } from '../../../server/wx'
 import { schemas } from './schemas'
 import { DEFAULT_LOCALE, languageOf } from '../../../server/locale'
-import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from './profile'
+import { isOwnAvatar, toProfile, userIdFor, type UserDoc } from '../../../server/user/profile'
 import { renameMember } from '../../../server/rank/store'
-
-const USERS = 'users'
-
-async function findOne(query: DB.IQueryCondition): Promise<UserDoc | null> {
-  const [doc] = await findDocs<UserDoc>(db().collection(USERS).where(query).limit(1))
-  return doc ?? null
-}
-
-const getById = (id: string) => getDoc<UserDoc>(USERS, id)
-
-/** The caller's record: by UNIONID when WeChat gives one, else by OPENID. */
-async function findCaller(openid: string, unionid?: string): Promise<UserDoc | null> {
-  // Both lookups at once (one round trip): the unionid record wins when there is one.
-  const [byUnion, byOpenid] = await Promise.all([
-    unionid ? findOne({ unionid }) : Promise.resolve(null),
-    findOne({ openids: openid }),
-  ])
-  return byUnion ?? byOpenid
-}
-
-async function requireCaller(ctx: Ctx<'NOT_REGISTERED'>): Promise<UserDoc> {
-  const user = await findCaller(ctx.openid, ctx.wx.UNIONID)
-  if (!user) return ctx.fail('NOT_REGISTERED', 'Please sign in first.')
-  return user
-}
-
-async function reload(id: string): Promise<UserProfile> {
-  const doc = await getById(id)
-  if (!doc) throw new Error(`user ${id} vanished`)
-  return toProfile(doc)
-}
-
-/**
- * Records a login on an existing record, merging a unionid it did not have yet, and answers the
- * record as it now is, without reading it again (login's second and last round trip). The login
- * time is the function's clock, which the database's serverDate matches within the call.
- */
-async function touchLogin(user: UserDoc, openid: string, unionid?: string, language?: Locale): Promise<UserDoc> {
-  const database = db()
-  const _ = database.command
-  const patch: Record<string, unknown> = {
-    lastLoginAt: database.serverDate(),
-    loginCount: _.inc(1),
-    openids: _.addToSet(openid),
-  }
-  if (unionid && !user.unionid) patch.unionid = unionid
-  if (language && language !== user.language) patch.language = language
-  await database.collection(USERS).doc(user._id).update({ data: patch })
-  return {
-    ...user,
-    openids: user.openids.includes(openid) ? user.openids : [...user.openids, openid],
-    ...(patch.unionid ? { unionid } : {}),
-    ...(patch.language ? { language } : {}),
-    loginCount: (user.loginCount ?? 0) + 1,
-    lastLoginAt: new Date(),
-  }
-}
+import { findCaller, touchLogin, USERS, getById, requireCaller, reload } from '../../../server/user/store'
 
 const SEC_CHECK_MESSAGES: Record<Suggest, string | null> = {
   pass: null,

@@ -1,9 +1,9 @@
 /** Pure logic of the user capability: ids, profile projection, phone masking, avatar ownership. */
 import { createHash } from 'node:crypto'
-import type { Locale } from '../../../typings/contract'
-import type { UserProfile } from '../../../typings/user'
-import { toMillis } from '../../../server/db'
-import { languageOf } from '../../../server/locale'
+import type { Locale } from '../../typings/contract'
+import type { UserProfile } from '../../typings/user'
+import { toMillis } from '../db'
+import { languageOf } from '../locale'
 
 export type UserStatus = 'ACTIVE' | 'BLOCKED'
 
