@@ -8,6 +8,7 @@ import type { Locale } from '../../typings/contract'
 import type { AutoReplyRule, InboundMessage, Reply, SessionFrom } from '../../typings/customerService'
 import type { OrderStatus } from '../../typings/pay'
 import type { CsConfig, OpeningHours } from './config'
+import { beijingWallClock } from '../time'
 
 /** The same automatic text is not repeated to a user within these gaps. */
 export const REPEAT_GAP_MS = { welcome: 10 * 60_000, outOfHours: 30 * 60_000, ack: 30 * 60_000 } as const
@@ -57,12 +58,11 @@ const STATE_WORDS: Record<Locale, Record<OrderStatus, string>> = {
   },
 }
 
-const BEIJING_MS = 8 * 3_600_000
 const MAX_MATCH_CHARS = 2000
 
 export function isOpen(hours: OpeningHours | null, ms: number): boolean {
   if (!hours) return true
-  const d = new Date(ms + BEIJING_MS)
+  const d = beijingWallClock(ms)
   const weekday = d.getUTCDay() === 0 ? 7 : d.getUTCDay()
   const minute = d.getUTCHours() * 60 + d.getUTCMinutes()
   return hours.days.includes(weekday) && minute >= hours.start && minute < hours.end

@@ -2,6 +2,7 @@
  * Money and time as WeChat Pay counts them: integer fen (1 yuan = 100 fen), and
  * yyyyMMddHHmmss timestamps in Beijing time (UTC+8, no daylight saving).
  */
+import { BEIJING_OFFSET_MS, beijingWallClock } from '../time'
 
 /** Total of an order line in fen. Refuses anything that is not a positive safe integer. */
 export function orderTotal(unitPriceFen: number, quantity: number): number {
@@ -32,11 +33,9 @@ export function yuan(fen: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
 }
 
-const BEIJING_OFFSET_MS = 8 * 3600_000
-
 /** yyyyMMddHHmmss in Beijing time, as WeChat Pay writes time_end / time_expire. */
 export function wxPayTime(ms: number): string {
-  const d = new Date(ms + BEIJING_OFFSET_MS)
+  const d = beijingWallClock(ms)
   const p = (n: number) => String(n).padStart(2, '0')
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`
 }

@@ -1,12 +1,12 @@
 /** WeRun days, as pure functions: WeChat's timestamps to Beijing dates, and the range ending today. */
 import type { StepDay, WeRunData } from '../../typings/werun'
+import { beijingWallClock } from '../time'
 
-const BEIJING_MS = 8 * 3_600_000
 const DAY_MS = 86_400_000
 
 /** YYYY-MM-DD of an instant, in Beijing time. */
 export function beijingDate(ms: number): string {
-  return new Date(ms + BEIJING_MS).toISOString().slice(0, 10)
+  return beijingWallClock(ms).toISOString().slice(0, 10)
 }
 
 /**
@@ -44,7 +44,7 @@ export function lastDates(n: number, now: number): string[] {
  */
 export function weekDates(now: number): string[] {
   // getUTCDay of the shifted instant is the Beijing weekday (0 Sunday … 6 Saturday).
-  const weekday = new Date(now + BEIJING_MS).getUTCDay()
+  const weekday = beijingWallClock(now).getUTCDay()
   const sinceMonday = (weekday + 6) % 7
   return lastDates(sinceMonday + 1, now)
 }
