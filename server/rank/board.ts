@@ -26,7 +26,6 @@ import { beijingDate, weekDates } from '../werun/days'
 export const BOARDS = 'rank_boards'
 export const MEMBERS = 'rank_members'
 export const GROUPS = 'group_members'
-export const DAYS = 'werun_days'
 /** The board of everyone who opted in (an opengid is 8-64 characters, so never this). */
 export const ALL = 'all'
 export const PERIODS: readonly RankPeriod[] = ['today', 'week']

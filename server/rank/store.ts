@@ -7,9 +7,9 @@
 import type { DB } from 'wx-server-sdk'
 import { db, findDocs, getDoc, toMillis } from '../db'
 import { beijingDate, lastDates } from '../werun/days'
+import { DAYS } from '../werun/store'
 import {
   BOARDS,
-  DAYS,
   GROUPS,
   MAX_GROUPS,
   MEMBERS,

@@ -2,56 +2,19 @@
  * Cloud function `werun`: WeRun steps. `sync` takes the CloudID of wx.getWeRunData (31 days),
  * trusts it only when WeChat replaced it (server/opendata.ts), and keeps one record per user per
  * day, writing only days whose count grew (a day's steps only grow). `history` answers the last 7 or 31 days.
+ * The records, the data's shape and the write rule: server/werun/store.ts.
  * Contract: typings/werun.ts. Collection: werun_days (`<openid>:<date>`, readable by its owner).
  */
 import * as v from 'valibot'
 import type { StepDay, WeRunData, WerunContract } from '../../../typings/werun'
 import { schemas } from './schemas'
 import { createRouter } from '../../../server/router'
-import { db, findDocs, getDoc, toMillis, updateElseAdd } from '../../../server/db'
+import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { openData } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
 import { WRITE_CONCURRENCY, inBatches } from '../../../server/rank/board'
 import { refreshOwnRows } from '../../../server/rank/store'
-
-export const DAYS = 'werun_days'
-export const SYNCS = 'werun_syncs'
-
-interface DayDoc {
-  _id: string
-  _openid: string
-  date: string
-  steps: number
-  updatedAt: Date
-}
-
-const WeRunSchema = v.object({
-  stepInfoList: v.pipe(v.array(v.object({ timestamp: v.number(), step: v.number() })), v.maxLength(62)),
-  watermark: v.optional(v.object({ appid: v.string(), timestamp: v.number() })),
-})
-
-const goal = () => {
-  const n = Number(process.env.WERUN_GOAL)
-  return Number.isInteger(n) && n >= 1000 && n <= 100_000 ? n : 8000
-}
-
-/**
- * One day's count, kept only when larger than the stored one (a concurrent older snapshot of the
- * same phone never lowers it): a new day is added under its deterministic id; an existing one is
- * raised with the `max` update operator (db.command.max), which compares inside the database.
- */
-async function keepLarger(openid: string, d: StepDay, stored: boolean, now: Date): Promise<void> {
-  const _ = db().command
-  // A day not stored yet starts with the add; one a concurrent sync added meanwhile is raised.
-  await updateElseAdd(
-    DAYS,
-    `${openid}:${d.date}`,
-    {},
-    { steps: _.max(d.steps), updatedAt: now },
-    { _openid: openid, date: d.date, steps: d.steps, updatedAt: now },
-    stored,
-  )
-}
+import { DAYS, goal, keepLarger, SYNCS, WeRunSchema, type DayDoc } from '../../../server/werun/store'
 
 export const main = createRouter<WerunContract>('werun', {
   sync: {
