@@ -72,6 +72,8 @@ export const BODY_MAX_BYTES = 128
 export const PREPAY_TTL_MS = 2 * 3600_000
 /** closeorder is refused in the first 5 minutes after ordering. */
 export const CLOSE_AFTER_MS = 5 * 60_000
+/** time_expire must be more than 1 minute away. */
+const TIME_EXPIRE_MIN_MS = 60_000
 
 /** Beijing-time yyyyMMddHHmmss, as WeChat Pay writes time_end. */
 export function payTime(ms: number): string {
@@ -258,7 +260,7 @@ export function unifiedOrderMalformed(p: Record<string, unknown>, now: number): 
   if (p.time_expire !== undefined) {
     const at = typeof p.time_expire === 'string' ? parsePayTime(p.time_expire) : NaN
     if (!Number.isFinite(at)) return 'time_expire参数格式校验错误'
-    if (at - now <= 60_000) return 'time_expire时间过短，最短失效时间间隔必须大于1分钟'
+    if (at - now <= TIME_EXPIRE_MIN_MS) return 'time_expire时间过短，最短失效时间间隔必须大于1分钟'
   }
   return undefined
 }
