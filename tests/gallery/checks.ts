@@ -14,9 +14,11 @@ const ROOT = resolve(__dirname, '..', '..')
  */
 const NAMES = new Set(['ELK', 'BLEDOM', 'BLEDOB', 'Triones', 'SOTER', 'Lin', 'English', 'ID', 'iOS', 'Android', 'dBm'])
 export function englishWords(text: string): string[] {
-  return [...text.matchAll(/[A-Za-z][A-Za-z0-9_-]*/g)]
+  // Whole tokens, digits included: an order id (20261205103000hmohjwxmqkze) is one token with
+  // digits, not the word "hmohjwxmqkze" (which its random tail made about 3% of the time).
+  return [...text.matchAll(/[A-Za-z0-9][A-Za-z0-9_-]*/g)]
     .map((m) => m[0])
-    .filter((w) => !/\d/.test(w) && !w.split('-').every((p) => NAMES.has(p)))
+    .filter((w) => /[A-Za-z]/.test(w) && !/\d/.test(w) && !w.split('-').every((p) => NAMES.has(p)))
 }
 /** The page's texts, one node at a time (textContent runs neighbours together: "ELK-BLEDOMELK-BLEDOM"). */
 export function textNodes(root: Element): string {
