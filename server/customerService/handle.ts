@@ -26,9 +26,6 @@ import { planReplies, lintRules, summarize, type OwnOrder, type Plan } from './r
 import { Budget, sendReply, setTyping, type SendOutcome } from './send'
 import * as store from './store'
 
-/** The only answer the functions give WeChat (anything else shows the user an error). */
-export const PUSH_ANSWER = 'success'
-
 /**
  * What became of a delivery, for the log: handled (recorded, replies attempted), duplicate (done
  * before), in-flight (another run still holds it after the wait), failed (the run broke after the

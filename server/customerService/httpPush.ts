@@ -8,9 +8,7 @@ import type { PushUrlConfig } from './config'
 import { firstUseOfNonce } from './store'
 import { readRequest, text, TIMESTAMP_WINDOW_S, type HttpRequest, type HttpResponse } from './urlmode'
 import { scalar } from '../input'
-
-/** What WeChat accepts as "handled" from a push target. */
-export const PUSH_OK = 'success'
+import { PUSH_ANSWER } from './push-answer'
 
 export type Received = { respond: HttpResponse } | { event: Record<string, unknown>; format: 'xml' | 'json' }
 
@@ -34,7 +32,7 @@ export async function receivePush(
   // A captured request sent again (same timestamp and nonce) is answered and not handled.
   if (!(await firstUseOfNonce(out.timestamp, out.nonce, Date.now(), TIMESTAMP_WINDOW_S * 1000))) {
     log({ rejected: 'REPLAYED', timestamp: out.timestamp, nonce: out.nonce.slice(0, 40) })
-    return { respond: text(200, PUSH_OK) }
+    return { respond: text(200, PUSH_ANSWER) }
   }
   return { event: out.event, format: out.format }
 }

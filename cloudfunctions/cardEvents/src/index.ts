@@ -10,7 +10,8 @@
  */
 import { applyCardEvent, oaPushConfig, parseCardEvent } from '../../../server/card/events'
 import { text, type HttpResponse } from '../../../server/customerService/urlmode'
-import { PUSH_OK as SUCCESS, receivePush } from '../../../server/customerService/httpPush'
+import { receivePush } from '../../../server/customerService/httpPush'
+import { PUSH_ANSWER as SUCCESS } from '../../../server/customerService/push-answer'
 import { errText } from '../../../server/errors'
 import { doctorAnswer } from '../../../server/doctor'
 import { recordInbound } from '../../../server/recording'

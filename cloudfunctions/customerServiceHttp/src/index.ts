@@ -7,7 +7,8 @@
  * other answer is abnormal data for WeChat, which then tells the user the service is unavailable).
  */
 import { csConfig, pushUrlConfig } from '../../../server/customerService/config'
-import { handleInbound, parseInbound, PUSH_ANSWER } from '../../../server/customerService/handle'
+import { handleInbound, parseInbound } from '../../../server/customerService/handle'
+import { PUSH_ANSWER } from '../../../server/customerService/push-answer'
 import { text, type HttpResponse } from '../../../server/customerService/urlmode'
 import { receivePush } from '../../../server/customerService/httpPush'
 import { doctorAnswer } from '../../../server/doctor'
