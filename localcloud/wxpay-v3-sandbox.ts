@@ -65,16 +65,6 @@ export class WxPayV3Sandbox {
     return this.signing.error(status, code, message)
   }
 
-  /** A notification as WeChat Pay POSTs it (see V3Signing.notification). */
-  notification(
-    eventType: string,
-    summary: string,
-    associated: 'transaction' | 'refund',
-    resource: Record<string, unknown>,
-  ): { headers: Record<string, string>; body: string } {
-    return this.signing.notification(eventType, summary, associated, resource)
-  }
-
   /** The variables a merchant sets for the functions (the private key as PEM); the notify URL is payNotify's HTTP access path. */
   vars(env: string): Record<string, string> {
     return {
@@ -331,7 +321,7 @@ export class WxPayV3Sandbox {
 
   /** The TRANSACTION.SUCCESS notification of an order placed through APIv3. */
   paymentNotification(o: SandboxOrder): { headers: Record<string, string>; body: string } {
-    return this.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionOf(o, this.mchid))
+    return this.signing.notification('TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionOf(o, this.mchid))
   }
 
   /** The REFUND.SUCCESS / ABNORMAL / CLOSED notification of a settled refund. */
@@ -341,7 +331,7 @@ export class WxPayV3Sandbox {
     status: Exclude<SandboxRefundStatus, 'PROCESSING'>,
   ): { headers: Record<string, string>; body: string } {
     const kind = { SUCCESS: 'REFUND.SUCCESS', CHANGE: 'REFUND.ABNORMAL', REFUNDCLOSE: 'REFUND.CLOSED' }[status]
-    return this.notification(kind, '退款状态变化', 'refund', refundResource(o, r, this.mchid))
+    return this.signing.notification(kind, '退款状态变化', 'refund', refundResource(o, r, this.mchid))
   }
 
   /** wx.requestPayment's RSA paySign, checked against this merchant's public key. */

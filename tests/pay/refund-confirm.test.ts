@@ -140,7 +140,7 @@ test('a refund query that fails (cloudPay: a missing queryRefund permission, -60
     await w.cloud.cloudPay.settleRefund(outRefundNo, 'SUCCESS', { hold: true })
     w.cloud.cloudPay.failNext('queryRefund', -501002, 'timeout')
     const o = w.cloud.cloudPay.orders.get(id)!
-    const n = w.cloud.wxpayV3.notification('REFUND.SUCCESS', '退款成功', 'refund', {
+    const n = w.cloud.wxpayV3.signing.notification('REFUND.SUCCESS', '退款成功', 'refund', {
       out_trade_no: id,
       out_refund_no: outRefundNo,
       refund_status: 'SUCCESS',
