@@ -4,29 +4,13 @@
  * WeChat, no login); the real CLI only for the login check.
  */
 import type { Readback } from '../../scripts/func-config'
-import { generateKeyPairSync } from 'node:crypto'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execute, realCloudBase, type CloudBase } from '../../scripts/deploy-cloudbase'
-import { readProject } from '../../scripts/deploy-config'
-import { DeployError, describeStep, makePlan, parseOptions, type Options, type Step } from '../../scripts/deploy-plan'
+import { DeployError, describeStep, makePlan, parseOptions, type Step } from '../../scripts/deploy-plan'
 
-const ROOT = join(__dirname, '..', '..')
-const project = readProject(ROOT)
-const keyDir = mkdtempSync(join(tmpdir(), 'deploy-key-'))
-const KEY_PATH = join(keyDir, 'private.wx0123456789abcdef.key')
-writeFileSync(
-  KEY_PATH,
-  generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }),
-)
-const KEY_ENV = { MP_APPID: 'wx0123456789abcdef', MP_PRIVATE_KEY_PATH: KEY_PATH }
-const opts: Options = {
-  envId: 'prod-1a2b3c',
-  dryRun: false,
-  skipPermissions: false,
-  uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH },
-}
+import { KEY_ENV, KEY_PATH, opts, project } from './fixture'
 
 function fakeCloud(
   existing: { collections: string[]; indexes: string[]; routes?: Record<string, string[]> | 'SERVICE_OFF' },

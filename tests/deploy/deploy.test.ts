@@ -9,24 +9,10 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { envIdsIn, KEY_REFUSED, tcbProblem } from '../../scripts/deploy-cloudbase'
-import { loadDeployEnv, placeholders, readProject, VARIABLES, variableReport } from '../../scripts/deploy-config'
-import { DeployError, describeStep, makePlan, parseOptions, type Options, type Step } from '../../scripts/deploy-plan'
+import { loadDeployEnv, placeholders, VARIABLES, variableReport } from '../../scripts/deploy-config'
+import { DeployError, describeStep, makePlan, parseOptions, type Step } from '../../scripts/deploy-plan'
 
-const ROOT = join(__dirname, '..', '..')
-const project = readProject(ROOT)
-const keyDir = mkdtempSync(join(tmpdir(), 'deploy-key-'))
-const KEY_PATH = join(keyDir, 'private.wx0123456789abcdef.key')
-writeFileSync(
-  KEY_PATH,
-  generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }),
-)
-const KEY_ENV = { MP_APPID: 'wx0123456789abcdef', MP_PRIVATE_KEY_PATH: KEY_PATH }
-const opts: Options = {
-  envId: 'prod-1a2b3c',
-  dryRun: false,
-  skipPermissions: false,
-  uploadKey: { appid: KEY_ENV.MP_APPID, privateKeyPath: KEY_PATH },
-}
+import { opts, project, ROOT } from './fixture'
 
 const NO_ENV =
   'No CloudBase environment id: run npm run configure -- --env <env id>, or set TCB_ENV_ID=<env id> in .env or the shell (云开发控制台 → 设置 → 环境 ID), or run npm run deploy -- --env <env id>.'
