@@ -3,23 +3,15 @@
  * requester is replaced): batched file writes, reads that stay small as a collection grows,
  * compound indexes answering as a full scan does, and the snapshot and journal on disk.
  */
+import { freshDatabase, sdk } from './sdk-database'
 import { LocalCloud } from '../../localcloud'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sdk = require('wx-server-sdk') as any
 let cloud: LocalCloud
 let db: any
 let _: any
 
-beforeAll(() => {
-  sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV })
-})
-
 beforeEach(() => {
-  cloud = new LocalCloud()
-  cloud.db.createCollection({ name: 'items', indexes: [{ name: 'sku_1', keys: { sku: 1 }, unique: true }] })
-  db = sdk.database()
-  _ = db.command
+  ;({ cloud, db, _ } = freshDatabase())
 })
 
 describe('indexes and batched file writes', () => {

@@ -3,24 +3,16 @@
  * replaced): what a function's code sees is the SDK's own behaviour. Indexes and the file:
  * database-indexes.test.ts.
  */
+import { freshDatabase, sdk } from './sdk-database'
 import { LocalCloud, parseLatency } from '../../localcloud'
 import { seededRandom } from '../../localcloud/db-engine'
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const sdk = require('wx-server-sdk') as any
 let cloud: LocalCloud
 let db: any
 let _: any
 
-beforeAll(() => {
-  sdk.init({ env: sdk.DYNAMIC_CURRENT_ENV })
-})
-
 beforeEach(() => {
-  cloud = new LocalCloud()
-  cloud.db.createCollection({ name: 'items', indexes: [{ name: 'sku_1', keys: { sku: 1 }, unique: true }] })
-  db = sdk.database()
-  _ = db.command
+  ;({ cloud, db, _ } = freshDatabase())
 })
 
 async function seed() {
