@@ -53,7 +53,8 @@ type Result = { ok: boolean; data?: any; error?: { code: string; message: string
 
 export const benchOpenid = (i: number) => `o-bench-${String(i).padStart(DIGITS, '0')}`
 
-async function call(
+/** One action of a function, called as the mini-program would, and its answer. */
+export async function call(
   cloud: LocalCloud,
   fn: string,
   action: string,

@@ -5,12 +5,10 @@
  */
 
 import type { LocalCloud } from '../localcloud'
+import { benchOpenid } from './bench-actions'
 import { ALL, boardId, periodKeys } from '../server/rank/board'
 import { COUNT_SHARDS, emptyCounts, countsId } from '../server/share/counts'
 import { lastDates } from '../server/werun/days'
-
-/** The openid of the i-th seeded user. */
-export const openid = (i: number) => `o-bench-${String(i).padStart(6, '0')}`
 
 /** Users, WeRun days, rank members with their board rows, a group, shares and entries: n of each. */
 export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
@@ -24,7 +22,7 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   const members = []
   const rows = []
   for (let i = 0; i < n; i++) {
-    const id = openid(i)
+    const id = benchOpenid(i)
     const steps = (i * 7919) % 20_000
     users.push({
       _id: `u${i}`,
@@ -61,16 +59,21 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   const inGroup = Array.from({ length: Math.min(200, n) }, (_v, i) => i)
   cloud.db.seed(
     'group_members',
-    inGroup.map((i) => ({ _id: `${group}:${openid(i)}`, opengid: group, openid: openid(i), joinedAt: new Date(now) })),
+    inGroup.map((i) => ({
+      _id: `${group}:${benchOpenid(i)}`,
+      opengid: group,
+      openid: benchOpenid(i),
+      joinedAt: new Date(now),
+    })),
   )
   cloud.db.seed(
     'rank_boards',
     inGroup.map((i) => ({
-      _id: boardId(group, 'week', keys.week, openid(i)),
+      _id: boardId(group, 'week', keys.week, benchOpenid(i)),
       scope: group,
       period: 'week',
       key: keys.week,
-      openid: openid(i),
+      openid: benchOpenid(i),
       steps: (i * 7919) % 20_000,
       nickname: `用户${i}`,
       avatarFileId: '',
@@ -79,7 +82,7 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   // Shares: one per 10 users; user 0 shared 50 times; n entries spread over the shares.
   const shares = Array.from({ length: Math.max(50, n / 10) }, (_v, i) => ({
     _id: `share${String(i).padStart(7, '0')}`,
-    _openid: i < 50 ? openid(0) : openid(i),
+    _openid: i < 50 ? benchOpenid(0) : benchOpenid(i),
     page: 'pages/index/index',
     via: 'menu',
     createdAt: new Date(now - i * 1000),
@@ -87,10 +90,10 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
     newUsers: 0,
   }))
   const entries = Array.from({ length: n }, (_v, i) => ({
-    _id: `${shares[i % shares.length]!._id}:${openid(i)}`,
+    _id: `${shares[i % shares.length]!._id}:${benchOpenid(i)}`,
     shareId: shares[i % shares.length]!._id,
     sharer: shares[i % shares.length]!._openid,
-    openid: openid(i),
+    openid: benchOpenid(i),
     scene: 1007,
     page: 'pages/index/index',
     newUser: i % 3 === 0,
@@ -104,10 +107,10 @@ export function seed(cloud: LocalCloud, n: number, at = Date.now()): void {
   }
   cloud.db.seed('shares', shares)
   cloud.db.seed('share_entries', entries)
-  const mine = shares.filter((s) => s._openid === openid(0))
+  const mine = shares.filter((s) => s._openid === benchOpenid(0))
   cloud.db.seed('share_totals', [
     {
-      _id: openid(0),
+      _id: benchOpenid(0),
       entries: mine.reduce((t, s) => t + s.entries, 0),
       newUsers: mine.reduce((t, s) => t + s.newUsers, 0),
     },

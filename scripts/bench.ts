@@ -36,12 +36,12 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { CloudIdRef, LocalCloud, type Caller } from '../localcloud'
-import { BENCH_VARS, buildTemplate, seedCopies, timeActions, type Template } from './bench-actions'
+import { CloudIdRef, LocalCloud } from '../localcloud'
+import { BENCH_VARS, benchOpenid, buildTemplate, call, seedCopies, timeActions, type Template } from './bench-actions'
 import { openLocalCloud } from './start'
 import { buildFunction, functionNames } from './build-functions'
 import { compileMiniprogram, firstRenderBytes } from './compile-miniprogram'
-import { openid, seed } from './bench-seed'
+import { seed } from './bench-seed'
 
 const ROOT = resolve(__dirname, '..')
 const ALL_SIZES = { '1k': 1_000, '10k': 10_000, '100k': 100_000 } as const
@@ -82,16 +82,6 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
   return performance.now() - t
 }
 
-async function call(
-  cloud: LocalCloud,
-  fn: string,
-  action: string,
-  data: Record<string, unknown>,
-  caller: Caller,
-): Promise<{ ok: boolean; data?: any; error?: { code: string } }> {
-  return (await cloud.callFromClient(fn, { action, ...data }, caller)).result as { ok: boolean; data?: any }
-}
-
 async function trips(cloud: LocalCloud, f: () => Promise<unknown>): Promise<number> {
   cloud.db.latencyMs = TRIP_LATENCY_MS
   const before = cloud.db.roundTrips
@@ -116,17 +106,17 @@ async function atSize(
   seed(cloud, n)
   seedCopies(cloud, template, n)
   const top = {
-    openid: openid(
+    openid: benchOpenid(
       Array.from({ length: n }, (_v, i) => i).sort((a, b) => ((b * 7919) % 20_000) - ((a * 7919) % 20_000))[0]!,
     ),
   }
-  const low = { openid: openid(n - 1) }
+  const low = { openid: benchOpenid(n - 1) }
   const outsider = { openid: 'o-bench-outsider' }
   const boardTrips = Math.max(
     await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week' }, top)),
     await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'week' }, low)),
     await trips(cloud, () =>
-      call(cloud, 'rank', 'board', { period: 'week', opengid: 'G-bench-group-1' }, { openid: openid(0) }),
+      call(cloud, 'rank', 'board', { period: 'week', opengid: 'G-bench-group-1' }, { openid: benchOpenid(0) }),
     ),
     await trips(cloud, () => call(cloud, 'rank', 'board', { period: 'today' }, outsider)),
   )
@@ -135,10 +125,10 @@ async function atSize(
     board.push(await timed(() => call(cloud, 'rank', 'board', { period: r % 2 ? 'week' : 'today' }, r % 3 ? low : top)))
   const shares: number[] = []
   for (let r = 0; r < RUNS; r++)
-    shares.push(await timed(() => call(cloud, 'share', 'myShares', {}, { openid: openid(0) })))
+    shares.push(await timed(() => call(cloud, 'share', 'myShares', {}, { openid: benchOpenid(0) })))
   const sync: number[] = []
   for (let r = 0; r < RUNS; r++) {
-    const who = { openid: openid((r * 37) % n) }
+    const who = { openid: benchOpenid((r * 37) % n) }
     const list = Array.from({ length: 31 }, (_v, d) => ({
       timestamp: Math.floor((Date.now() - d * 86_400_000) / 1000),
       step: 1000 + r * 10 + d,
@@ -153,7 +143,7 @@ async function atSize(
       'share',
       'recordEntry',
       { shareId: `share${String(4 % Math.max(50, n / 10)).padStart(7, '0')}`, scene: 1007, page: 'pages/index/index' },
-      { openid: openid(3) },
+      { openid: benchOpenid(3) },
     ),
   )
   const actions = await timeActions({ cloud, n, template }, RUNS, label)
@@ -276,7 +266,7 @@ async function persistMs(n: number, template: Template): Promise<number> {
         step: 2000 + r * 10 + d,
       }))
       const cloudID = new CloudIdRef(cloud.issueCloudId({ stepInfoList: list }))
-      await call(cloud, 'werun', 'sync', { weRunData: cloudID }, { openid: openid((r * 37) % n) })
+      await call(cloud, 'werun', 'sync', { weRunData: cloudID }, { openid: benchOpenid((r * 37) % n) })
       runs.push(await timed(async () => cloud.db.flush()))
     }
     return median(runs)
