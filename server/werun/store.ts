@@ -1,9 +1,8 @@
 /**
  * WeRun's records (collections werun_days, one per user per Beijing date, and werun_syncs), the
- * shape of the decrypted WeRun data, the daily goal, and the one write rule: a day's count is kept
- * only when it grew (db.command.max), so a late older snapshot never lowers it.
+ * daily goal, and the one write rule: a day's count is kept only when it grew (db.command.max),
+ * so a late older snapshot never lowers it. Pure of valibot: rank, share and user read DAYS.
  */
-import * as v from 'valibot'
 import type { StepDay } from '../../typings/werun'
 import { db, updateElseAdd } from '../db'
 
@@ -18,12 +17,6 @@ export interface DayDoc {
   steps: number
   updatedAt: Date
 }
-
-/** The decrypted WeRun data as WeChat sends it (at most 62 days). */
-export const WeRunSchema = v.object({
-  stepInfoList: v.pipe(v.array(v.object({ timestamp: v.number(), step: v.number() })), v.maxLength(62)),
-  watermark: v.optional(v.object({ appid: v.string(), timestamp: v.number() })),
-})
 
 /** The daily goal: WERUN_GOAL when it is a whole number from 1000 to 100000, else 8000. */
 export const goal = () => {

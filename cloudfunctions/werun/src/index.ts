@@ -7,14 +7,14 @@
  */
 import * as v from 'valibot'
 import type { StepDay, WeRunData, WerunContract } from '../../../typings/werun'
-import { schemas } from './schemas'
+import { schemas, WeRunSchema } from './schemas'
 import { createRouter } from '../../../server/router'
 import { db, findDocs, getDoc, toMillis } from '../../../server/db'
 import { openData } from '../../../server/opendata'
 import { lastDates, toDays } from '../../../server/werun/days'
 import { WRITE_CONCURRENCY, inBatches } from '../../../server/rank/board'
 import { refreshOwnRows } from '../../../server/rank/store'
-import { DAYS, goal, keepLarger, SYNCS, WeRunSchema, type DayDoc } from '../../../server/werun/store'
+import { DAYS, goal, keepLarger, SYNCS, type DayDoc } from '../../../server/werun/store'
 
 export const main = createRouter<WerunContract>('werun', {
   sync: {
